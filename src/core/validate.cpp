@@ -1,0 +1,128 @@
+#include "core/validate.hpp"
+
+#include <cmath>
+#include <sstream>
+#include <string>
+
+namespace nmfkit::detail {
+namespace {
+
+enum class Defect { none, negative, nan, infinite };
+
+template <class T>
+Defect classify(T v) {
+    if (std::isnan(v)) return Defect::nan;
+    if (std::isinf(v)) return Defect::infinite;
+    if (v < T(0)) return Defect::negative;
+    return Defect::none;
+}
+
+template <class T>
+[[noreturn]] void throw_defect(const std::string& what, T value, Eigen::Index i, Eigen::Index j) {
+    std::ostringstream msg;
+    switch (classify(value)) {
+        case Defect::nan: msg << "NaN entry"; break;
+        case Defect::infinite: msg << "infinite entry " << value; break;
+        default: msg << "negative entry " << value; break;
+    }
+    msg << " in " << what << " at row " << i << ", column " << j << " (0-based)";
+    throw InvalidInput(msg.str());
+}
+
+// Finds the first bad entry in reading order of a strided matrix; (-1, -1) if none.
+// `at(i, j)` returns the entry.
+template <class T, class At>
+void check_entries(const std::string& what, Eigen::Index m, Eigen::Index n, bool row_major,
+                   At at) {
+    if (row_major) {
+        for (Eigen::Index i = 0; i < m; ++i)
+            for (Eigen::Index j = 0; j < n; ++j)
+                if (classify<T>(at(i, j)) != Defect::none) throw_defect(what, at(i, j), i, j);
+        return;
+    }
+    Eigen::Index best_i = -1, best_j = -1;
+    for (Eigen::Index j = 0; j < n; ++j)
+        for (Eigen::Index i = 0; i < m && (best_i < 0 || i < best_i); ++i)
+            if (classify<T>(at(i, j)) != Defect::none) {
+                best_i = i;
+                best_j = j;
+                break;
+            }
+    if (best_i >= 0) throw_defect(what, at(best_i, best_j), best_i, best_j);
+}
+
+}  // namespace
+
+void validate_options(const Options& opt) {
+    if (opt.rank < 1)
+        throw InvalidInput("rank must be at least 1, got " + std::to_string(opt.rank));
+    if (opt.max_iter < 0)
+        throw InvalidInput("max_iter must be at least 0, got " + std::to_string(opt.max_iter));
+    if (!(opt.tol >= 0) || !std::isfinite(opt.tol))
+        throw InvalidInput("tol must be a finite number ≥ 0, got " + std::to_string(opt.tol));
+    if (!(opt.time_limit >= 0) || !std::isfinite(opt.time_limit))
+        throw InvalidInput("time_limit must be a finite number of seconds ≥ 0, got " +
+                           std::to_string(opt.time_limit));
+    if (opt.threads < 0)
+        throw InvalidInput("threads must be ≥ 0 (0 = all cores), got " +
+                           std::to_string(opt.threads));
+    if (opt.hals_max_inner < 0)
+        throw InvalidInput("hals_max_inner must be ≥ 0, got " + std::to_string(opt.hals_max_inner));
+    if (!(opt.hals_alpha >= 0) || !std::isfinite(opt.hals_alpha))
+        throw InvalidInput("hals_alpha must be a finite number ≥ 0");
+    if (!(opt.hals_epsilon >= 0) || !std::isfinite(opt.hals_epsilon))
+        throw InvalidInput("hals_epsilon must be a finite number ≥ 0");
+    const Solver s = resolved_solver(opt);
+    if (!supports(s, opt.loss)) {
+        std::string list;
+        for (Solver t : solvers_for(opt.loss)) list += (list.empty() ? "" : ", ") + std::string(to_string(t));
+        throw InvalidInput("solver " + std::string(to_string(s)) + " does not support loss " +
+                           std::string(to_string(opt.loss)) + "; solvers for " +
+                           std::string(to_string(opt.loss)) + ": " + list);
+    }
+}
+
+template <class T>
+void validate_matrix(const DenseView<T>& V) {
+    if (V.rows <= 0 || V.cols <= 0)
+        throw InvalidInput("V is empty (" + std::to_string(V.rows) + " x " +
+                           std::to_string(V.cols) + "); it needs at least one row and one column");
+    if (V.data == nullptr) throw InvalidInput("V has no data (null pointer)");
+    const bool row_major = V.layout == Layout::row_major;
+    const Eigen::Index ld = V.leading_dimension();
+    const Eigen::Index min_ld = row_major ? V.cols : V.rows;
+    if (ld < min_ld)
+        throw InvalidInput("V's leading dimension " + std::to_string(ld) + " is smaller than " +
+                           std::to_string(min_ld));
+    const T* d = V.data;
+    if (row_major)
+        check_entries<T>("V", V.rows, V.cols, true,
+                         [d, ld](Eigen::Index i, Eigen::Index j) { return d[i * ld + j]; });
+    else
+        check_entries<T>("V", V.rows, V.cols, false,
+                         [d, ld](Eigen::Index i, Eigen::Index j) { return d[i + j * ld]; });
+}
+
+template <class T>
+void validate_factors(const InitialFactors<T>& start, Eigen::Index m, Eigen::Index n, int k) {
+    auto shape = [](Eigen::Index r, Eigen::Index c) {
+        return std::to_string(r) + " x " + std::to_string(c);
+    };
+    if (start.W.rows() != m || start.W.cols() != k)
+        throw InvalidInput("custom W has shape " + shape(start.W.rows(), start.W.cols()) +
+                           ", expected " + shape(m, k) + " (rows of V x rank)");
+    if (start.H.rows() != k || start.H.cols() != n)
+        throw InvalidInput("custom H has shape " + shape(start.H.rows(), start.H.cols()) +
+                           ", expected " + shape(k, n) + " (rank x columns of V)");
+    check_entries<T>("custom W", m, k, false,
+                     [&](Eigen::Index i, Eigen::Index j) { return start.W(i, j); });
+    check_entries<T>("custom H", k, n, false,
+                     [&](Eigen::Index i, Eigen::Index j) { return start.H(i, j); });
+}
+
+template void validate_matrix(const DenseView<float>&);
+template void validate_matrix(const DenseView<double>&);
+template void validate_factors(const InitialFactors<float>&, Eigen::Index, Eigen::Index, int);
+template void validate_factors(const InitialFactors<double>&, Eigen::Index, Eigen::Index, int);
+
+}  // namespace nmfkit::detail

@@ -1,0 +1,20 @@
+#pragma once
+// Validation of options and inputs; every failure throws InvalidInput naming the position.
+
+#include <nmfkit/fit.hpp>
+
+namespace nmfkit::detail {
+
+/// Checks rank, iteration/tolerance/time/thread fields and the solver/loss pair.
+void validate_options(const Options& opt);
+
+/// Checks that V is non-empty, addressable, and every entry is finite and ≥ 0. Reports the first
+/// offending entry in reading order (smallest row, then smallest column), 0-based.
+template <class T>
+void validate_matrix(const DenseView<T>& V);
+
+/// Checks custom factors: W is m x k, H is k x n, entries finite and ≥ 0.
+template <class T>
+void validate_factors(const InitialFactors<T>& start, Eigen::Index m, Eigen::Index n, int k);
+
+}  // namespace nmfkit::detail

@@ -1,0 +1,186 @@
+#pragma once
+// Axis 1, data: how the loop and the solvers see A. DenseData is a column-major dense matrix read
+// in place; Transposed<D> presents Aᵀ of any adapter by swapping its products, which serves both
+// the H half-step (it sees Aᵀ) and row-major input (whose buffer is the column-major Aᵀ).
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include <nmfkit/result.hpp>
+
+#include "core/parallel.hpp"
+
+namespace nmfkit::detail {
+
+/// The floor under WH in KL ratios and logs: WH entries below it count as the floor, so V ⊘ WH
+/// and log(V/WH) stay finite. NOTE: √(smallest normal) keeps V/floor far from overflow.
+template <class T>
+inline T kl_floor() {
+    return std::sqrt(std::numeric_limits<T>::min());
+}
+
+/// Column-major dense A (m x n) with leading dimension ld, not owned.
+template <class T>
+class DenseData {
+public:
+    using Scalar = T;
+    using Map = Eigen::Map<const Matrix<T>, 0, Eigen::OuterStride<>>;
+
+    DenseData(const T* data, Eigen::Index m, Eigen::Index n, Eigen::Index ld)
+        : A_(data, m, n, Eigen::OuterStride<>(ld)) {
+        // ‖A‖² in double, one partial sum per column, summed in order (thread-count independent).
+        std::vector<double> partial(static_cast<std::size_t>(n), 0.0);
+#pragma omp parallel for schedule(static) if (worth_parallel(m * n))
+        for (Eigen::Index j = 0; j < n; ++j)
+            partial[static_cast<std::size_t>(j)] = A_.col(j).template cast<double>().squaredNorm();
+        for (double p : partial) squared_norm_ += p;
+    }
+
+    Eigen::Index rows() const { return A_.rows(); }
+    Eigen::Index cols() const { return A_.cols(); }
+    /// ‖A‖²_F in double.
+    double squared_norm() const { return squared_norm_; }
+    /// Σ A(i, j) in double.
+    double sum() const {
+        double s = 0;
+        for (Eigen::Index j = 0; j < A_.cols(); ++j) s += A_.col(j).template cast<double>().sum();
+        return s;
+    }
+    /// Flops of one times() or transpose_times() with k columns (for HALS's inner budget).
+    double product_flops(Eigen::Index k) const {
+        return 2.0 * static_cast<double>(rows()) * static_cast<double>(cols()) * static_cast<double>(k);
+    }
+
+    /// out = A F: out is m x k, F is n x k.
+    void times(const Matrix<T>& F, Matrix<T>& out) const { out.noalias() = A_ * F; }
+    /// out = Aᵀ F: out is n x k, F is m x k.
+    void transpose_times(const Matrix<T>& F, Matrix<T>& out) const {
+        out.noalias() = A_.transpose() * F;
+    }
+
+    /// out = (A ⊘ W Htᵀ) Ht (m x k) for W (m x k), Ht (n x k), by column blocks of A so that only
+    /// an m x b slice of W Htᵀ exists at a time.
+    void kl_ratio_times(const Matrix<T>& W, const Matrix<T>& Ht, Matrix<T>& out) const {
+        out.setZero(rows(), W.cols());
+        Matrix<T> R;
+        for (Eigen::Index j0 = 0; j0 < cols(); j0 += block_cols()) {
+            const Eigen::Index b = std::min(block_cols(), cols() - j0);
+            ratio_block(W, Ht, j0, b, R);
+            out.noalias() += R * Ht.middleRows(j0, b);
+        }
+    }
+
+    /// out = (A ⊘ W Htᵀ)ᵀ W (n x k) for W (m x k), Ht (n x k), by column blocks of A.
+    void kl_ratio_transpose_times(const Matrix<T>& W, const Matrix<T>& Ht, Matrix<T>& out) const {
+        out.resize(cols(), W.cols());
+        Matrix<T> R;
+        for (Eigen::Index j0 = 0; j0 < cols(); j0 += block_cols()) {
+            const Eigen::Index b = std::min(block_cols(), cols() - j0);
+            ratio_block(W, Ht, j0, b, R);
+            out.middleRows(j0, b).noalias() = R.transpose() * W;
+        }
+    }
+
+    /// D(A‖W Htᵀ) = Σ A log(A / WH) − A + WH with 0·log 0 = 0, in double, by column blocks.
+    double kl_divergence(const Matrix<T>& W, const Matrix<T>& Ht) const {
+        std::vector<double> partial(static_cast<std::size_t>(cols()), 0.0);
+        Matrix<T> P;
+        const T floor = kl_floor<T>();
+        for (Eigen::Index j0 = 0; j0 < cols(); j0 += block_cols()) {
+            const Eigen::Index b = std::min(block_cols(), cols() - j0);
+            P.noalias() = W * Ht.middleRows(j0, b).transpose();  // m x b slice of WH
+#pragma omp parallel for schedule(static) if (worth_parallel(rows() * b))
+            for (Eigen::Index c = 0; c < b; ++c) {
+                double s = 0;
+                for (Eigen::Index i = 0; i < rows(); ++i) {
+                    const double v = A_(i, j0 + c);
+                    const double p = P(i, c);
+                    s += (v > 0 ? v * std::log(v / std::max<double>(p, floor)) - v : 0.0) + p;
+                }
+                partial[static_cast<std::size_t>(j0 + c)] = s;
+            }
+        }
+        double total = 0;
+        for (double p : partial) total += p;
+        return total;
+    }
+
+    /// ‖A − W Htᵀ‖²_F evaluated entry by entry in double, by column blocks (O(mnk), exact to
+    /// rounding, unlike the Gram formula whose cancellation limits it near an exact fit).
+    double residual_squared_norm(const Matrix<T>& W, const Matrix<T>& Ht) const {
+        std::vector<double> partial(static_cast<std::size_t>(cols()), 0.0);
+        Matrix<T> P;
+        for (Eigen::Index j0 = 0; j0 < cols(); j0 += block_cols()) {
+            const Eigen::Index b = std::min(block_cols(), cols() - j0);
+            P.noalias() = W * Ht.middleRows(j0, b).transpose();  // m x b slice of WH
+#pragma omp parallel for schedule(static) if (worth_parallel(rows() * b))
+            for (Eigen::Index c = 0; c < b; ++c) {
+                double s = 0;
+                for (Eigen::Index i = 0; i < rows(); ++i) {
+                    const double d = static_cast<double>(A_(i, j0 + c)) - static_cast<double>(P(i, c));
+                    s += d * d;
+                }
+                partial[static_cast<std::size_t>(j0 + c)] = s;
+            }
+        }
+        double total = 0;
+        for (double p : partial) total += p;
+        return total;
+    }
+
+private:
+    // Columns per block: about 2^20 entries of WH at a time.
+    Eigen::Index block_cols() const {
+        return std::max<Eigen::Index>(1, std::min<Eigen::Index>(cols(), (Eigen::Index{1} << 20) /
+                                                                            std::max<Eigen::Index>(1, rows())));
+    }
+
+    // R (m x b) = A(:, j0:j0+b) ⊘ max(W Ht(j0:j0+b, :)ᵀ, floor).
+    void ratio_block(const Matrix<T>& W, const Matrix<T>& Ht, Eigen::Index j0, Eigen::Index b,
+                     Matrix<T>& R) const {
+        R.noalias() = W * Ht.middleRows(j0, b).transpose();
+        const T floor = kl_floor<T>();
+#pragma omp parallel for schedule(static) if (worth_parallel(rows() * b))
+        for (Eigen::Index c = 0; c < b; ++c)
+            for (Eigen::Index i = 0; i < rows(); ++i) R(i, c) = A_(i, j0 + c) / std::max(R(i, c), floor);
+    }
+
+    Map A_;
+    double squared_norm_ = 0;
+};
+
+/// Aᵀ of an adapter D: products swap, and KL's (W, Ht) roles swap.
+template <class D>
+class Transposed {
+public:
+    using Scalar = typename D::Scalar;
+    explicit Transposed(const D& a) : a_(a) {}
+
+    Eigen::Index rows() const { return a_.cols(); }
+    Eigen::Index cols() const { return a_.rows(); }
+    double squared_norm() const { return a_.squared_norm(); }
+    double sum() const { return a_.sum(); }
+    double product_flops(Eigen::Index k) const { return a_.product_flops(k); }
+    void times(const Matrix<Scalar>& F, Matrix<Scalar>& out) const { a_.transpose_times(F, out); }
+    void transpose_times(const Matrix<Scalar>& F, Matrix<Scalar>& out) const { a_.times(F, out); }
+    void kl_ratio_times(const Matrix<Scalar>& W, const Matrix<Scalar>& Ht, Matrix<Scalar>& out) const {
+        a_.kl_ratio_transpose_times(Ht, W, out);
+    }
+    void kl_ratio_transpose_times(const Matrix<Scalar>& W, const Matrix<Scalar>& Ht,
+                                  Matrix<Scalar>& out) const {
+        a_.kl_ratio_times(Ht, W, out);
+    }
+    double kl_divergence(const Matrix<Scalar>& W, const Matrix<Scalar>& Ht) const {
+        return a_.kl_divergence(Ht, W);
+    }
+    double residual_squared_norm(const Matrix<Scalar>& W, const Matrix<Scalar>& Ht) const {
+        return a_.residual_squared_norm(Ht, W);
+    }
+
+private:
+    const D& a_;
+};
+
+}  // namespace nmfkit::detail

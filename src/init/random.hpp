@@ -1,0 +1,22 @@
+#pragma once
+// Random initialization from a counter-based generator: entry (row, col) of a factor depends only
+// on (seed, stream, row, col), so the start never depends on thread or process count.
+
+#include <cstdint>
+
+#include <nmfkit/result.hpp>
+
+namespace nmfkit::detail {
+
+/// Which factor a stream of random numbers belongs to.
+enum class Stream : std::uint64_t { w = 1, h = 2 };
+
+/// A uniform number in the open interval (0, 1) for (seed, stream, row, col).
+double uniform_open01(std::uint64_t seed, Stream stream, std::uint64_t row, std::uint64_t col);
+
+/// X (rows x k) with X(i, l) = scale · u(seed, stream, i, l): tall factors, keyed by their row,
+/// which is a row of V for W and a column of V for Ht.
+template <class T>
+void random_factor(Matrix<T>& X, std::uint64_t seed, Stream stream, double scale);
+
+}  // namespace nmfkit::detail

@@ -1,0 +1,83 @@
+#pragma once
+// Hierarchical ALS / fast coordinate descent (Cichocki & Phan, IEICE Trans. Fundamentals 2009)
+// with the accelerated inner loop of Gillis & Glineur (Neural Computation 24(4), 2012).
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include <nmfkit/result.hpp>
+
+#include "core/parallel.hpp"
+
+namespace nmfkit::detail {
+
+/// How many inner sweeps one HALS half-step may make.
+struct HalsBudget {
+    int max_inner = 1;      ///< sweeps at most
+    double epsilon = 0.1;   ///< stop when ‖X_l − X_{l+1}‖_F ≤ epsilon · ‖X_0 − X_1‖_F
+};
+
+/// The Gillis-Glineur budget: 1 + ⌊alpha · ρ⌋ sweeps, ρ = (flops of A·F + flops of FᵀF) /
+/// (flops of one sweep), i.e. repeat the cheap sweep while the expensive products stay valid.
+/// rows_x and rows_f are the row counts of X and F; product_flops is the cost of A·F.
+inline HalsBudget hals_budget(double product_flops, Eigen::Index rows_x, Eigen::Index rows_f,
+                              Eigen::Index k, double alpha, double epsilon, int cap) {
+    const double kk = static_cast<double>(k) * static_cast<double>(k);
+    const double sweep = std::max(1.0, 2.0 * static_cast<double>(rows_x) * kk);
+    const double rho = (product_flops + static_cast<double>(rows_f) * kk) / sweep;
+    HalsBudget b;
+    b.max_inner = cap > 0 ? cap : 1 + static_cast<int>(std::min(1e6, std::floor(alpha * rho)));
+    b.epsilon = epsilon;
+    return b;
+}
+
+/// HALS on a tall factor: for each column j,
+///   X(:, j) ← max(0, X(:, j) + (AF(:, j) − X FtF(:, j)) / FtF(j, j)),
+/// the exact minimiser of ½‖A − X Fᵀ‖² over column j with the others fixed, so the objective
+/// never increases. Sweeps repeat within the budget. FtF is k x k, AF and X are rows x k.
+/// NOTE: rows are independent given FtF and AF, so row blocks run in parallel and the result does
+/// not depend on the thread count. A column whose FtF(j, j) = 0 does not affect the objective and
+/// is left as it is.
+template <class T>
+void hals_update(const Matrix<T>& FtF, const Matrix<T>& AF, Matrix<T>& X, const HalsBudget& budget) {
+    const Eigen::Index rows = X.rows(), k = X.cols();
+    constexpr Eigen::Index block = 256;
+    const Eigen::Index blocks = (rows + block - 1) / block;
+    std::vector<double> change(static_cast<std::size_t>(blocks));
+    double first_change = 0;
+    for (int inner = 0; inner < budget.max_inner; ++inner) {
+#pragma omp parallel for schedule(static) if (worth_parallel(rows * k * k))
+        for (Eigen::Index b = 0; b < blocks; ++b) {
+            const Eigen::Index r0 = b * block, r = std::min(block, rows - r0);
+            Eigen::Matrix<T, Eigen::Dynamic, 1> t(r);  // AF(:, j) − X FtF(:, j) on this block
+            double c = 0;
+            for (Eigen::Index j = 0; j < k; ++j) {
+                const T g = FtF(j, j);
+                if (!(g > 0)) continue;
+                t = AF.col(j).segment(r0, r);
+                for (Eigen::Index l = 0; l < k; ++l) {
+                    const T f = FtF(l, j);
+                    const T* x = X.col(l).data() + r0;
+                    for (Eigen::Index i = 0; i < r; ++i) t(i) -= x[i] * f;
+                }
+                T* x = X.col(j).data() + r0;
+                for (Eigen::Index i = 0; i < r; ++i) {
+                    const T updated = std::max(T(0), x[i] + t(i) / g);
+                    const double d = static_cast<double>(updated) - static_cast<double>(x[i]);
+                    c += d * d;
+                    x[i] = updated;
+                }
+            }
+            change[static_cast<std::size_t>(b)] = c;
+        }
+        double total = 0;
+        for (double c : change) total += c;
+        if (inner == 0)
+            first_change = total;
+        if (total == 0 || (inner > 0 && total <= budget.epsilon * budget.epsilon * first_change))
+            break;
+    }
+}
+
+}  // namespace nmfkit::detail
