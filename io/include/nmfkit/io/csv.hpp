@@ -1,0 +1,59 @@
+#pragma once
+/// @file csv.hpp
+/// @brief Read and write dense matrices as CSV/TSV text.
+///
+/// Format: one matrix row per line, fields separated by one delimiter character (comma, or tab for
+/// `.tsv`/`.tab` files). Fields are trimmed of spaces, tabs and a trailing `\r`. Blank lines and
+/// lines whose first non-blank character is `#` are skipped. Every data line must have the same
+/// number of fields. No header line and no quoting.
+///
+/// Every error throws nmfkit::InvalidInput with a message naming the file, the 1-based line and the
+/// 1-based column (field index), e.g. `data.csv:4: column 3: "abc" is not a number`.
+
+#include <cstdint>
+#include <istream>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include <nmfkit/errors.hpp>
+
+namespace nmfkit::io {
+
+/// A matrix read from a text file, with the file line of every row.
+struct CsvMatrix {
+    Eigen::MatrixXd values;                 ///< m x n, row i holds the fields of data line i
+    std::vector<std::int64_t> line_of_row;  ///< size m: 1-based file line of matrix row i
+};
+
+/// The delimiter chosen by the file name: tab for a `.tsv` or `.tab` extension (any case), else a
+/// comma.
+char delimiter_for(const std::string& path);
+
+/// Read a dense matrix from @p path.
+/// @param delimiter field separator; 0 = delimiter_for(path).
+/// Numbers are parsed with std::from_chars (so `1e-3`, `.5`, `nan`, `inf` are numbers; a leading
+/// `+` is accepted; trailing characters are not). NaN and infinite values are returned as they are:
+/// rejecting them is the caller's business (nmfkit::fit does), and line_of_row locates them.
+/// @throws nmfkit::InvalidInput when the file cannot be opened or read, a field is empty or not a
+///         number, a row has a different number of fields than the first, or there is no data row.
+CsvMatrix read_csv(const std::string& path, char delimiter = 0);
+
+/// Parse CSV text from @p in; as read_csv, with @p name used in messages in place of the path.
+CsvMatrix parse_csv(std::istream& in, const std::string& name, char delimiter);
+
+/// Write @p M (one line per row) to @p path with the shortest text that reads back to the same
+/// doubles (std::to_chars), separated by delimiter_for(path).
+/// The file is replaced atomically: the text goes to a new temporary file in the same directory,
+/// which is flushed to disk and then renamed over @p path. On any error the temporary file is
+/// removed and @p path is left as it was.
+/// @throws nmfkit::InvalidInput naming @p path and the reason when the file cannot be written.
+void write_csv(const std::string& path, const Eigen::Ref<const Eigen::MatrixXd>& M);
+
+/// Check, before a long computation, that write_csv(@p path, ...) can create its temporary file:
+/// creates and removes one in the directory of @p path, and checks that @p path is not a directory.
+/// @throws nmfkit::InvalidInput with the message write_csv would give.
+void check_writable(const std::string& path);
+
+}  // namespace nmfkit::io

@@ -1,0 +1,129 @@
+# Tests of the io library (GoogleTest) and of the nmfkit executable, run as a user runs it.
+# Included from tests/CMakeLists.txt. Run them with: ctest --test-dir build -R 'csv|cli'
+
+set(nmfkit_cli_tests_dir ${CMAKE_CURRENT_LIST_DIR})
+
+add_executable(nmfkit_io_tests ${nmfkit_cli_tests_dir}/test_csv.cpp)
+target_link_libraries(nmfkit_io_tests PRIVATE nmfkit_io GTest::gtest_main nmfkit_warnings)
+gtest_discover_tests(nmfkit_io_tests TEST_PREFIX "csv." DISCOVERY_TIMEOUT 60)
+
+if(NOT TARGET nmfkit_cli)
+    return()
+endif()
+
+# Reads a matrix file back with nmfkit::io::read_csv and prints its shape (for -W/-H checks).
+add_executable(nmfkit_csv_shape ${nmfkit_cli_tests_dir}/csv_shape.cpp)
+target_link_libraries(nmfkit_csv_shape PRIVATE nmfkit_io nmfkit_warnings)
+
+# nmfkit_cli_test(NAME [RC code] [STDOUT regex] [STDERR regex] [ABSENT f1|f2] [SHAPES f=RxC|...]
+#                 [DATA dir] COMMAND args...)
+# Runs `nmfkit args...` in a fresh copy of DATA (default tests/data) through run_cli.cmake.
+# RC defaults to 0; errors are expected to exit with 2 and print one `nmfkit: error:` line.
+function(nmfkit_cli_test name)
+    cmake_parse_arguments(PARSE_ARGV 1 T "" "RC;STDOUT;STDERR;ABSENT;SHAPES;DATA" "COMMAND")
+    if(NOT DEFINED T_RC)
+        set(T_RC 0)
+    endif()
+    if(NOT DEFINED T_DATA)
+        set(T_DATA ${nmfkit_cli_tests_dir}/data)
+    endif()
+    set(checks -DEXPECT_RC=${T_RC})
+    foreach(var IN ITEMS STDOUT STDERR)
+        if(DEFINED T_${var})
+            list(APPEND checks "-D${var}_REGEX=${T_${var}}")
+        endif()
+    endforeach()
+    add_test(NAME cli.${name}
+        COMMAND ${CMAKE_COMMAND} -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/cli_runs/${name}
+            -DDATA_DIR=${T_DATA} ${checks} "-DABSENT=${T_ABSENT}" "-DSHAPES=${T_SHAPES}"
+            -DSHAPE_TOOL=$<TARGET_FILE:nmfkit_csv_shape>
+            -P ${nmfkit_cli_tests_dir}/run_cli.cmake -- $<TARGET_FILE:nmfkit_cli> ${T_COMMAND})
+endfunction()
+
+# One summary line: "fit: M x N, k = K, solver S, loss L, I iterations, STATUS, relative error E,
+# objective F, T s, P threads".
+set(number "[-+0-9.e]+")
+function(summary_regex out m n k solver loss)
+    string(CONCAT regex "^fit: ${m} x ${n}, k = ${k}, solver ${solver}, loss ${loss}, "
+        "[0-9]+ iterations?, (converged|max_iter_reached|time_limit_reached), "
+        "relative error ${number}, objective ${number}, ${number} s, [0-9]+ threads?\n")
+    set(${out} "${regex}" PARENT_SCOPE)
+endfunction()
+
+# --- success: exit 0, nothing on stderr ---
+nmfkit_cli_test(version COMMAND --version STDOUT "^nmfkit ${PROJECT_VERSION}\n$" STDERR "^$")
+nmfkit_cli_test(help COMMAND --help STDOUT "Subcommands:\n +fit +Factorize" STDERR "^$")
+# The solver and loss names and the support table come from the library (all_solvers, supports).
+string(CONCAT fit_help
+    "--loss TEXT=frobenius +objective: frobenius, kullback_leibler .*"
+    "--solver TEXT +update rule: mu, als, hals .*"
+    "\n  mu +frobenius, kullback_leibler\\*\n  als +frobenius\n  hals +frobenius\\*\n")
+nmfkit_cli_test(fit_help COMMAND fit --help STDOUT "${fit_help}" STDERR "^$")
+
+# The command of README (scripts/run-example.sh).
+summary_regex(example 3 3 2 hals frobenius)
+string(CONCAT example "${example}\nV \\(3 x 3\\):\n  5.0000  3.0000  0.0000\n"
+    "  3.0000  7.0000  4.0000\n  6.0000  2.0000  5.0000\n"
+    "W \\(3 x 2\\):\n(  [0-9.]+  [0-9.]+\n)(  [0-9.]+  [0-9.]+\n)(  [0-9.]+  [0-9.]+\n)"
+    "H \\(2 x 3\\):\n.*WH \\(3 x 3\\):\n.*relative error .* = ${number}\n$")
+nmfkit_cli_test(fit_example DATA ${PROJECT_SOURCE_DIR}/examples
+    COMMAND fit classic3x3.csv -k 2 --seed 1 --print STDOUT "${example}" STDERR "^$")
+
+summary_regex(good 6 4 2 hals frobenius)
+nmfkit_cli_test(fit_writes_factors COMMAND fit good.csv -k 2 -W W.csv -H H.tsv --threads 1
+    STDOUT "${good}$" STDERR "^$" SHAPES "W.csv=6x2|H.tsv=2x4")
+summary_regex(good_kl 6 4 3 mu kullback_leibler)
+nmfkit_cli_test(fit_kl_float32_tsv COMMAND fit good.tsv -k 3 --loss kl --dtype float32 -W W.tsv
+    STDOUT "${good_kl}$" STDERR "^$" SHAPES "W.tsv=6x3")
+summary_regex(good_als 6 4 1 als frobenius)
+nmfkit_cli_test(fit_als COMMAND fit good.csv --rank 1 --solver als --max-iter 5 --tol 0
+    STDOUT "${good_als}$" STDERR "^$")
+nmfkit_cli_test(fit_max_iter COMMAND fit good.csv -k 2 --max-iter 3 --tol 0
+    STDOUT ", 3 iterations, max_iter_reached, " STDERR "^$")
+
+# --- errors: exit 2, exactly the message on stderr, nothing written ---
+set(e "^nmfkit: error: ")
+set(usage "\nRun with --help for more information.\n$")  # after CLI11's own parse errors
+nmfkit_cli_test(no_subcommand RC 2 STDERR "${e}A subcommand is required${usage}")
+nmfkit_cli_test(missing_rank RC 2 COMMAND fit good.csv STDERR "${e}--rank is required${usage}")
+nmfkit_cli_test(bad_dtype RC 2 COMMAND fit good.csv -k 2 --dtype float16 -W W.csv
+    STDERR "${e}--dtype: float16 not in {float64,float32}${usage}" ABSENT "W.csv")
+# (A '.' stands for each ';' of a message: a ';' would split the test's argument list.)
+nmfkit_cli_test(bad_solver RC 2 COMMAND fit good.csv -k 2 --solver nope -W W.csv
+    STDERR "${e}unknown solver \"nope\". expected one of: mu, als, hals\n$" ABSENT "W.csv")
+nmfkit_cli_test(bad_loss RC 2 COMMAND fit good.csv -k 2 --loss l1 STDERR "${e}unknown loss \"l1\". \
+expected one of: frobenius, kullback_leibler \\(aliases: fro, kl\\)\n$")
+nmfkit_cli_test(unsupported_pair RC 2 COMMAND fit good.csv -k 2 --solver als --loss kl -W W.csv
+    STDERR "${e}solver als does not support loss kullback_leibler. \
+solvers for kullback_leibler: mu\n$"
+    ABSENT "W.csv")
+nmfkit_cli_test(rank_zero RC 2 COMMAND fit good.csv -k 0 -W W.csv -H H.csv
+    STDERR "${e}rank must be at least 1, got 0\n$" ABSENT "W.csv|H.csv")
+nmfkit_cli_test(negative_max_iter RC 2 COMMAND fit good.csv -k 2 --max-iter -1
+    STDERR "${e}max_iter must be at least 0, got -1\n$")
+nmfkit_cli_test(negative_seed RC 2 COMMAND fit good.csv -k 2 --seed -1
+    STDERR "${e}--seed: \"-1\" is not an integer from 0 to 18446744073709551615\n$")
+nmfkit_cli_test(missing_file RC 2 COMMAND fit missing.csv -k 2 -W W.csv
+    STDERR "${e}cannot open \"missing.csv\": No such file or directory\n$" ABSENT "W.csv")
+# The library names V(i, j), 0-based; the CLI names the file line and the 1-based column.
+nmfkit_cli_test(negative_entry RC 2 COMMAND fit negative.csv -k 2 -W W.csv -H H.csv
+    STDERR "${e}negative.csv:4: column 2: negative entry -8\n$" ABSENT "W.csv|H.csv")
+nmfkit_cli_test(negative_entry_float32 RC 2 COMMAND fit negative.csv -k 2 --dtype float32
+    STDERR "${e}negative.csv:4: column 2: negative entry -8\n$")
+nmfkit_cli_test(nan_entry RC 2 COMMAND fit nan.csv -k 1
+    STDERR "${e}nan.csv:2: column 1: NaN entry\n$")
+nmfkit_cli_test(inf_entry RC 2 COMMAND fit inf.csv -k 1
+    STDERR "${e}inf.csv:2: column 3: infinite entry inf\n$")
+nmfkit_cli_test(float32_overflow RC 2 COMMAND fit huge.csv -k 1 --dtype float32
+    STDERR "${e}huge.csv:2: column 2: 1e\\+300 does not fit in float32 \
+\\(use --dtype float64\\)\n$")
+nmfkit_cli_test(ragged_rows RC 2 COMMAND fit ragged.csv -k 1 -W W.csv
+    STDERR "${e}ragged.csv:2: has 2 fields, expected 3 \\(as on line 1\\)\n$" ABSENT "W.csv")
+nmfkit_cli_test(non_numeric RC 2 COMMAND fit text.csv -k 1
+    STDERR "${e}text.csv:2: column 2: \"abc\" is not a number\n$")
+nmfkit_cli_test(no_data_rows RC 2 COMMAND fit empty.csv -k 1
+    STDERR "${e}empty.csv: no data rows\n$")
+nmfkit_cli_test(unwritable_output RC 2 COMMAND fit good.csv -k 2 -H H.csv -W no/such/dir/W.csv
+    STDERR "${e}cannot write \"no/such/dir/W.csv\": No such file or directory\n$" ABSENT "H.csv")
+nmfkit_cli_test(same_output RC 2 COMMAND fit good.csv -k 2 -W out.csv -H out.csv
+    STDERR "${e}-W and -H name the same file \"out.csv\"\n$" ABSENT "out.csv")
