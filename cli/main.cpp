@@ -21,6 +21,8 @@
 
 #include <Eigen/Core>
 
+#include <nlohmann/json.hpp>
+
 #include <nmfkit/io/csv.hpp>
 #include <nmfkit/nmfkit.hpp>
 
@@ -44,6 +46,7 @@ struct FitArgs {
     std::string dtype = "float64";
     std::string w_out;
     std::string h_out;
+    std::string report_out;
     bool print = false;
 };
 
@@ -198,14 +201,53 @@ nmfkit::Result<T> fit_as(const nmfkit::io::CsvMatrix& data,
     }
 }
 
+/// The run as JSON: options, outcome, and the per-iteration history as parallel arrays.
 template <class T>
-void report(const FitArgs& args, const nmfkit::io::CsvMatrix& data, const nmfkit::Result<T>& r) {
+std::string json_report(const FitArgs& args, const nmfkit::io::CsvMatrix& data,
+                        const nmfkit::Options& opt, const nmfkit::Result<T>& r) {
+    nlohmann::ordered_json history;
+    for (const char* key : {"iteration", "objective", "relative_change", "seconds"})
+        history[key] = nlohmann::json::array();
+    for (const nmfkit::IterationStats& s : r.history) {
+        history["iteration"].push_back(s.iteration);
+        history["objective"].push_back(s.objective);
+        history["relative_change"].push_back(s.relative_change);
+        history["seconds"].push_back(s.seconds);
+    }
+    nlohmann::ordered_json j;
+    j["nmfkit"] = std::string(nmfkit::version);
+    j["input"] = args.input;
+    j["rows"] = data.values.rows();
+    j["cols"] = data.values.cols();
+    j["rank"] = opt.rank;
+    j["solver"] = std::string(to_string(r.solver));
+    j["loss"] = std::string(to_string(r.loss));
+    j["dtype"] = args.dtype;
+    j["seed"] = opt.seed;
+    j["max_iter"] = opt.max_iter;
+    j["tol"] = opt.tol;
+    j["threads"] = r.threads;
+    j["status"] = std::string(to_string(r.status));
+    j["iterations"] = r.iterations;
+    j["initial_objective"] = r.initial_objective;
+    j["objective"] = r.objective;
+    j["relative_error"] = r.relative_error;
+    j["seconds"] = r.seconds;
+    j["history"] = std::move(history);
+    return j.dump(2) + "\n";
+}
+
+template <class T>
+void report(const FitArgs& args, const nmfkit::io::CsvMatrix& data, const nmfkit::Options& opt,
+            const nmfkit::Result<T>& r) {
     const Eigen::MatrixXd W = r.W.template cast<double>();  // m x k
     const Eigen::MatrixXd H = r.H.template cast<double>();  // k x n
     if (!args.w_out.empty())
         nmfkit::io::write_csv(args.w_out, W);
     if (!args.h_out.empty())
         nmfkit::io::write_csv(args.h_out, H);
+    if (!args.report_out.empty())
+        nmfkit::io::write_text(args.report_out, json_report(args, data, opt, r));
 
     std::cout << "fit: " << data.values.rows() << " x " << data.values.cols()
               << ", k = " << args.rank << ", solver " << to_string(r.solver) << ", loss "
@@ -239,16 +281,19 @@ void run_fit(const FitArgs& args) {
     // Fail before the (possibly long) fit when an output cannot be written.
     if (!args.w_out.empty() && args.w_out == args.h_out)
         throw nmfkit::InvalidInput("-W and -H name the same file \"" + args.w_out + "\"");
-    if (!args.w_out.empty())
-        nmfkit::io::check_writable(args.w_out);
-    if (!args.h_out.empty())
-        nmfkit::io::check_writable(args.h_out);
+    if (!args.report_out.empty() &&
+        (args.report_out == args.w_out || args.report_out == args.h_out))
+        throw nmfkit::InvalidInput("--report names the same file as -W or -H \"" +
+                                   args.report_out + "\"");
+    for (const std::string* out : {&args.w_out, &args.h_out, &args.report_out})
+        if (!out->empty())
+            nmfkit::io::check_writable(*out);
 
     const nmfkit::io::CsvMatrix data = nmfkit::io::read_csv(args.input);
     if (args.dtype == "float32")
-        report(args, data, fit_as<float>(data, args.input, opt));
+        report(args, data, opt, fit_as<float>(data, args.input, opt));
     else
-        report(args, data, fit_as<double>(data, args.input, opt));
+        report(args, data, opt, fit_as<double>(data, args.input, opt));
 }
 
 int run(int argc, char** argv) {
@@ -286,6 +331,8 @@ int run(int argc, char** argv) {
         ->capture_default_str();
     fit->add_option("-W", args.w_out, "write W (m x k) to this CSV/TSV file");
     fit->add_option("-H", args.h_out, "write H (k x n) to this CSV/TSV file");
+    fit->add_option("--report", args.report_out,
+                    "write the run (options, status, error, per-iteration history) as JSON");
     fit->add_flag("--print", args.print, "also print V, W, H, WH and the relative error");
     fit->footer(support_table());
 

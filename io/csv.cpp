@@ -249,6 +249,13 @@ void write_csv(const std::string& path, const Eigen::Ref<const Eigen::MatrixXd>&
     tmp.commit(target);
 }
 
+void write_text(const std::string& path, std::string_view text) {
+    const fs::path target = output_path(path);
+    TempFile tmp(target, path);
+    tmp.write(text);
+    tmp.commit(target);
+}
+
 void check_writable(const std::string& path) {
     const fs::path target = output_path(path);
     std::error_code ec;

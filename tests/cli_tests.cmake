@@ -20,7 +20,7 @@ target_link_libraries(nmfkit_csv_shape PRIVATE nmfkit_io nmfkit_warnings)
 # Runs `nmfkit args...` in a fresh copy of DATA (default tests/data) through run_cli.cmake.
 # RC defaults to 0; errors are expected to exit with 2 and print one `nmfkit: error:` line.
 function(nmfkit_cli_test name)
-    cmake_parse_arguments(PARSE_ARGV 1 T "" "RC;STDOUT;STDERR;ABSENT;SHAPES;DATA" "COMMAND")
+    cmake_parse_arguments(PARSE_ARGV 1 T "" "RC;STDOUT;STDERR;ABSENT;SHAPES;DATA;FILE;FILE_REGEX" "COMMAND")
     if(NOT DEFINED T_RC)
         set(T_RC 0)
     endif()
@@ -28,6 +28,9 @@ function(nmfkit_cli_test name)
         set(T_DATA ${nmfkit_cli_tests_dir}/data)
     endif()
     set(checks -DEXPECT_RC=${T_RC})
+    if(DEFINED T_FILE_REGEX)
+        list(APPEND checks "-DFILE_REGEX=${T_FILE_REGEX}")
+    endif()
     foreach(var IN ITEMS STDOUT STDERR)
         if(DEFINED T_${var})
             list(APPEND checks "-D${var}_REGEX=${T_${var}}")
@@ -36,6 +39,7 @@ function(nmfkit_cli_test name)
     add_test(NAME cli.${name}
         COMMAND ${CMAKE_COMMAND} -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/cli_runs/${name}
             -DDATA_DIR=${T_DATA} ${checks} "-DABSENT=${T_ABSENT}" "-DSHAPES=${T_SHAPES}"
+            "-DFILE=${T_FILE}"
             -DSHAPE_TOOL=$<TARGET_FILE:nmfkit_csv_shape>
             -P ${nmfkit_cli_tests_dir}/run_cli.cmake -- $<TARGET_FILE:nmfkit_cli> ${T_COMMAND})
 endfunction()
@@ -81,6 +85,11 @@ nmfkit_cli_test(fit_als COMMAND fit good.csv --rank 1 --solver als --max-iter 5 
 nmfkit_cli_test(fit_max_iter COMMAND fit good.csv -k 2 --max-iter 3 --tol 0
     STDOUT ", 3 iterations, max_iter_reached, " STDERR "^$")
 
+nmfkit_cli_test(fit_report COMMAND fit good.csv -k 2 --max-iter 4 --tol 0 --report run.json
+    FILE run.json FILE_REGEX "^{\n  \"nmfkit\": \"${PROJECT_VERSION}\",\n.*\"rows\": 6,\n  \"cols\": 4,\n\
+  \"rank\": 2,\n.*\"status\": \"max_iter_reached\",\n  \"iterations\": 4,\n.*\"history\": {\n\
+    \"iteration\": \\[\n      1,\n      2,\n      3,\n      4\n    \\],\n    \"objective\": \\[")
+
 # --- errors: exit 2, exactly the message on stderr, nothing written ---
 set(e "^nmfkit: error: ")
 set(usage "\nRun with --help for more information.\n$")  # after CLI11's own parse errors
@@ -125,5 +134,7 @@ nmfkit_cli_test(no_data_rows RC 2 COMMAND fit empty.csv -k 1
     STDERR "${e}empty.csv: no data rows\n$")
 nmfkit_cli_test(unwritable_output RC 2 COMMAND fit good.csv -k 2 -H H.csv -W no/such/dir/W.csv
     STDERR "${e}cannot write \"no/such/dir/W.csv\": No such file or directory\n$" ABSENT "H.csv")
+nmfkit_cli_test(report_same_as_factor RC 2 COMMAND fit good.csv -k 2 -W out.csv --report out.csv
+    STDERR "${e}--report names the same file as -W or -H \"out.csv\"\n$" ABSENT "out.csv")
 nmfkit_cli_test(same_output RC 2 COMMAND fit good.csv -k 2 -W out.csv -H out.csv
     STDERR "${e}-W and -H name the same file \"out.csv\"\n$" ABSENT "out.csv")

@@ -1,11 +1,12 @@
 # Runs one command of a CLI test and checks what it did. Usage:
 #   cmake -DWORK_DIR=DIR -DDATA_DIR=DIR -DEXPECT_RC=N [-DSTDOUT_REGEX=RE] [-DSTDERR_REGEX=RE]
-#         [-DABSENT=F1|F2] [-DSHAPE_TOOL=EXE -DSHAPES=F1=RxC|F2=RxC] -P run_cli.cmake -- CMD ARGS...
+#         [-DABSENT=F1|F2] [-DSHAPE_TOOL=EXE -DSHAPES=F1=RxC|F2=RxC]
+#         [-DFILE=F -DFILE_REGEX=RE] -P run_cli.cmake -- CMD ARGS...
 # WORK_DIR is emptied and filled with a copy of DATA_DIR; the command runs there, so messages name
 # the data files by their bare names. Checks, in order: the exit code equals EXPECT_RC; stdout and
 # stderr match their regexes (CMake regexes: ^ and $ anchor the whole output); the files in ABSENT
 # do not exist; each file in SHAPES reads back (SHAPE_TOOL, i.e. nmfkit::io::read_csv) with the
-# given shape and non-negative entries.
+# given shape and non-negative entries; the content of FILE matches FILE_REGEX.
 cmake_minimum_required(VERSION 3.25)
 
 set(command "")
@@ -63,3 +64,13 @@ foreach(entry IN LISTS shapes)
             "${shape_out}${shape_err}\n${report}")
     endif()
 endforeach()
+
+if(DEFINED FILE AND NOT FILE STREQUAL "")
+    if(NOT EXISTS "${WORK_DIR}/${FILE}")
+        message(FATAL_ERROR "${FILE} was not written\n${report}")
+    endif()
+    file(READ "${WORK_DIR}/${FILE}" content)
+    if(NOT content MATCHES "${FILE_REGEX}")
+        message(FATAL_ERROR "${FILE} does not match: ${FILE_REGEX}\n--- ${FILE} ---\n${content}")
+    endif()
+endif()

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <istream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <Eigen/Core>
@@ -50,6 +51,10 @@ CsvMatrix parse_csv(std::istream& in, const std::string& name, char delimiter);
 /// removed and @p path is left as it was.
 /// @throws nmfkit::InvalidInput naming @p path and the reason when the file cannot be written.
 void write_csv(const std::string& path, const Eigen::Ref<const Eigen::MatrixXd>& M);
+
+/// Write @p text to @p path, replaced atomically as write_csv does (for reports such as JSON).
+/// @throws nmfkit::InvalidInput naming @p path and the reason when the file cannot be written.
+void write_text(const std::string& path, std::string_view text);
 
 /// Check, before a long computation, that write_csv(@p path, ...) can create its temporary file:
 /// creates and removes one in the directory of @p path, and checks that @p path is not a directory.
