@@ -112,6 +112,8 @@ struct Case {
     Loss loss;
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << label(c.solver, c.loss); }
+
 class Reference : public ::testing::TestWithParam<Case> {};
 
 TEST_P(Reference, LibraryMatchesTheNaiveFormula) {
