@@ -49,11 +49,36 @@ template <class T>
 Result<T> fit(const DenseView<T>& V, const Options& opt, const InitialFactors<T>& start,
               const Callbacks& callbacks = {});
 
+/// Factorize a sparse V; only stored entries are read (zeros are zeros, not missing), no dense
+/// m x n array is formed. By default a transposed copy of the index structure and values is built
+/// once so both products stream through memory; Options::low_memory keeps only the caller's arrays.
+template <class T, class I>
+Result<T> fit(const SparseView<T, I>& V, const Options& opt, const Callbacks& callbacks = {});
+
+/// As above, starting from the caller's factors; opt.init must be Init::custom.
+template <class T, class I>
+Result<T> fit(const SparseView<T, I>& V, const Options& opt, const InitialFactors<T>& start,
+              const Callbacks& callbacks = {});
+
+/// Projection onto fixed components: W = argmin_{W ≥ 0} loss(V, W H) for V (m x n) and a fixed
+/// H (k x n), with opt.loss (Frobenius: exact non-negative least squares, by coordinate descent
+/// sweeps until the change is below opt.tol; KL: multiplicative updates with H fixed).
+/// opt.rank is taken from H. For the mirror (fixed W, solve H), project Vᵀ onto Wᵀ.
+/// Returns W (m x k) in Result::W; Result::H is the given H.
+template <class T>
+Result<T> transform(const DenseView<T>& V, const Matrix<T>& H, const Options& opt);
+template <class T, class I>
+Result<T> transform(const SparseView<T, I>& V, const Matrix<T>& H, const Options& opt);
+
 extern template Result<float> fit(const DenseView<float>&, const Options&, const Callbacks&);
 extern template Result<double> fit(const DenseView<double>&, const Options&, const Callbacks&);
 extern template Result<float> fit(const DenseView<float>&, const Options&,
                                   const InitialFactors<float>&, const Callbacks&);
 extern template Result<double> fit(const DenseView<double>&, const Options&,
                                    const InitialFactors<double>&, const Callbacks&);
+extern template Result<float> transform(const DenseView<float>&, const Matrix<float>&,
+                                        const Options&);
+extern template Result<double> transform(const DenseView<double>&, const Matrix<double>&,
+                                         const Options&);
 
 }  // namespace nmfkit

@@ -71,6 +71,7 @@ struct Options {
     double time_limit = 0;          ///< wall-time limit in seconds, checked per iteration (0 = none)
     std::uint64_t seed = 0;         ///< seed of the random initialization
     int threads = 0;                ///< threads for this call (0 = all cores); no global state changes
+    bool low_memory = false;        ///< sparse V: keep only the caller's CSC/CSR (no transposed copy)
     int hals_max_inner = 0;         ///< HALS: cap on inner sweeps per half-step (0 = Gillis-Glineur rule)
     double hals_alpha = 0.5;        ///< HALS: inner budget 1 + alpha·(cost of cross product / sweep)
     double hals_epsilon = 0.1;      ///< HALS: stop inner sweeps when a change ≤ epsilon · first change

@@ -3,7 +3,9 @@
 /// @brief Non-owning views of the input matrix V.
 
 #include <Eigen/Core>
+#include <Eigen/SparseCore>
 #include <cstddef>
+#include <cstdint>
 
 namespace nmfkit {
 
@@ -38,6 +40,45 @@ struct DenseView {
     Eigen::Index leading_dimension() const {
         if (ld != 0) return ld;
         return layout == Layout::col_major ? rows : cols;
+    }
+};
+
+/// Compressed storage order of a sparse view.
+enum class SparseLayout {
+    csc,  ///< compressed columns: outer has cols + 1 offsets, inner holds row indices
+    csr,  ///< compressed rows: outer has rows + 1 offsets, inner holds column indices
+};
+
+/// Sparse matrix V (rows x cols) in CSC or CSR form over the caller's arrays (scipy's
+/// indptr/indices/data), never copied by the view. I is the index type (int32 or int64).
+/// Indices within an outer slice need not be sorted; duplicates are summed.
+template <class T, class I = int>
+struct SparseView {
+    Eigen::Index rows = 0;                ///< m
+    Eigen::Index cols = 0;                ///< n
+    const I* outer = nullptr;             ///< offsets, size (cols or rows) + 1; outer[0] = 0
+    const I* inner = nullptr;             ///< row (CSC) or column (CSR) index of each entry
+    const T* values = nullptr;            ///< value of each entry, size outer[last]
+    SparseLayout layout = SparseLayout::csc;
+
+    SparseView() = default;
+    SparseView(Eigen::Index m, Eigen::Index n, const I* outer_, const I* inner_, const T* values_,
+               SparseLayout lay = SparseLayout::csc)
+        : rows(m), cols(n), outer(outer_), inner(inner_), values(values_), layout(lay) {}
+    /// View of a compressed column-major Eigen sparse matrix (call makeCompressed() first).
+    SparseView(const Eigen::SparseMatrix<T, Eigen::ColMajor, I>& V)
+        : rows(V.rows()), cols(V.cols()), outer(V.outerIndexPtr()), inner(V.innerIndexPtr()),
+          values(V.valuePtr()), layout(SparseLayout::csc) {}
+    /// View of a compressed row-major Eigen sparse matrix (call makeCompressed() first).
+    SparseView(const Eigen::SparseMatrix<T, Eigen::RowMajor, I>& V)
+        : rows(V.rows()), cols(V.cols()), outer(V.outerIndexPtr()), inner(V.innerIndexPtr()),
+          values(V.valuePtr()), layout(SparseLayout::csr) {}
+
+    /// Number of outer slices: cols for CSC, rows for CSR.
+    Eigen::Index outer_size() const { return layout == SparseLayout::csc ? cols : rows; }
+    /// Number of stored entries (outer[outer_size()]).
+    Eigen::Index nonzeros() const {
+        return outer == nullptr ? 0 : static_cast<Eigen::Index>(outer[outer_size()]);
     }
 };
 

@@ -4,7 +4,7 @@
 // iteration. Both factors are tall: W (m x k), Ht (n x k); At is the adapter's transpose.
 
 #include "core/gram.hpp"
-#include "data/dense.hpp"
+#include "data/transposed.hpp"
 #include "loss/frobenius.hpp"
 #include "updates/als.hpp"
 #include "updates/hals.hpp"
@@ -73,6 +73,42 @@ public:
 private:
     const D& A_;
     Transposed<D> At_;
+};
+
+/// Projection onto fixed components: only W changes, Ht (n x k) stays as given. Frobenius: one
+/// HALS sweep per iteration on the NNLS problem min_{W ≥ 0} ½‖A − W Htᵀ‖² (whose AHt and HtH
+/// are computed once), converging to its exact solution; KL: multiplicative updates of W.
+template <class T, class D>
+class ProjectionStep {
+public:
+    ProjectionStep(const D& A, Loss loss) : A_(A), loss_(loss) {}
+
+    double start(const Matrix<T>& W, const Matrix<T>& Ht) {
+        if (loss_ == Loss::kullback_leibler) return A_.kl_divergence(W, Ht);
+        gram(Ht, HtH_);
+        A_.times(Ht, AHt_);
+        return objective(W);
+    }
+
+    double iterate(Matrix<T>& W, Matrix<T>& Ht) {
+        if (loss_ == Loss::kullback_leibler) {
+            mu_kl_update(A_, Ht, W);
+            return A_.kl_divergence(W, Ht);
+        }
+        hals_update(HtH_, AHt_, W, HalsBudget{1, 0.0});
+        return objective(W);
+    }
+
+private:
+    // ½‖A − W Htᵀ‖² = ½(‖A‖² − 2⟨A Ht, W⟩ + ⟨WᵀW, HtᵀHt⟩).
+    double objective(const Matrix<T>& W) {
+        gram(W, WtW_);
+        return 0.5 * rss_from_grams(A_.squared_norm(), AHt_, W, WtW_, HtH_);
+    }
+
+    const D& A_;
+    Loss loss_;
+    Matrix<T> HtH_, AHt_, WtW_;
 };
 
 }  // namespace nmfkit::detail

@@ -103,6 +103,48 @@ void validate_matrix(const DenseView<T>& V) {
                          [d, ld](Eigen::Index i, Eigen::Index j) { return d[i + j * ld]; });
 }
 
+template <class T, class I>
+void validate_sparse(const SparseView<T, I>& V) {
+    if (V.rows <= 0 || V.cols <= 0)
+        throw InvalidInput("V is empty (" + std::to_string(V.rows) + " x " +
+                           std::to_string(V.cols) + "); it needs at least one row and one column");
+    const bool csc = V.layout == SparseLayout::csc;
+    const char* outer_name = csc ? "column" : "row";
+    const char* inner_name = csc ? "row" : "column";
+    if (V.outer == nullptr) throw InvalidInput("sparse V has no offsets (indptr) array");
+    const Eigen::Index slices = V.outer_size(), inner_size = csc ? V.rows : V.cols;
+    if (V.outer[0] != 0)
+        throw InvalidInput("sparse V: indptr[0] is " + std::to_string(V.outer[0]) + ", expected 0");
+    for (Eigen::Index s = 0; s < slices; ++s)
+        if (V.outer[s + 1] < V.outer[s])
+            throw InvalidInput("sparse V: indptr decreases at position " + std::to_string(s + 1) +
+                               " (" + std::to_string(V.outer[s + 1]) + " after " +
+                               std::to_string(V.outer[s]) + ")");
+    const Eigen::Index nnz = V.nonzeros();
+    if (nnz > 0 && (V.inner == nullptr || V.values == nullptr))
+        throw InvalidInput("sparse V has " + std::to_string(nnz) +
+                           " entries but no indices or values array");
+    Eigen::Index bad_row = -1, bad_col = -1;
+    T bad_value = 0;
+    for (Eigen::Index s = 0; s < slices; ++s)
+        for (I p = V.outer[s]; p < V.outer[s + 1]; ++p) {
+            const auto idx = static_cast<Eigen::Index>(V.inner[p]);
+            if (idx < 0 || idx >= inner_size)
+                throw InvalidInput("sparse V: entry " + std::to_string(p) + " (" + outer_name + " " +
+                                   std::to_string(s) + ") has " + inner_name + " index " +
+                                   std::to_string(idx) + ", outside 0.." +
+                                   std::to_string(inner_size - 1));
+            if (classify(V.values[p]) == Defect::none) continue;
+            const Eigen::Index i = csc ? idx : s, j = csc ? s : idx;
+            if (bad_row < 0 || i < bad_row || (i == bad_row && j < bad_col)) {
+                bad_row = i;
+                bad_col = j;
+                bad_value = V.values[p];
+            }
+        }
+    if (bad_row >= 0) throw_defect("V", bad_value, bad_row, bad_col);
+}
+
 template <class T>
 void validate_factors(const InitialFactors<T>& start, Eigen::Index m, Eigen::Index n, int k) {
     auto shape = [](Eigen::Index r, Eigen::Index c) {
@@ -122,6 +164,10 @@ void validate_factors(const InitialFactors<T>& start, Eigen::Index m, Eigen::Ind
 
 template void validate_matrix(const DenseView<float>&);
 template void validate_matrix(const DenseView<double>&);
+template void validate_sparse(const SparseView<float, int>&);
+template void validate_sparse(const SparseView<double, int>&);
+template void validate_sparse(const SparseView<float, std::int64_t>&);
+template void validate_sparse(const SparseView<double, std::int64_t>&);
 template void validate_factors(const InitialFactors<float>&, Eigen::Index, Eigen::Index, int);
 template void validate_factors(const InitialFactors<double>&, Eigen::Index, Eigen::Index, int);
 

@@ -13,6 +13,11 @@ void validate_options(const Options& opt);
 template <class T>
 void validate_matrix(const DenseView<T>& V);
 
+/// Checks a sparse V: non-empty, arrays present, offsets start at 0 and never decrease, indices in
+/// range, values finite and ≥ 0 (the first bad value reported in reading order, 0-based).
+template <class T, class I>
+void validate_sparse(const SparseView<T, I>& V);
+
 /// Checks custom factors: W is m x k, H is k x n, entries finite and ≥ 0.
 template <class T>
 void validate_factors(const InitialFactors<T>& start, Eigen::Index m, Eigen::Index n, int k);

@@ -1,7 +1,6 @@
 #pragma once
 // Axis 1, data: how the loop and the solvers see A. DenseData is a column-major dense matrix read
-// in place; Transposed<D> presents Aᵀ of any adapter by swapping its products, which serves both
-// the H half-step (it sees Aᵀ) and row-major input (whose buffer is the column-major Aᵀ).
+// in place. Every adapter has the members listed in docs/design.md ("The three axes").
 
 #include <algorithm>
 #include <cmath>
@@ -149,38 +148,6 @@ private:
 
     Map A_;
     double squared_norm_ = 0;
-};
-
-/// Aᵀ of an adapter D: products swap, and KL's (W, Ht) roles swap.
-template <class D>
-class Transposed {
-public:
-    using Scalar = typename D::Scalar;
-    explicit Transposed(const D& a) : a_(a) {}
-
-    Eigen::Index rows() const { return a_.cols(); }
-    Eigen::Index cols() const { return a_.rows(); }
-    double squared_norm() const { return a_.squared_norm(); }
-    double sum() const { return a_.sum(); }
-    double product_flops(Eigen::Index k) const { return a_.product_flops(k); }
-    void times(const Matrix<Scalar>& F, Matrix<Scalar>& out) const { a_.transpose_times(F, out); }
-    void transpose_times(const Matrix<Scalar>& F, Matrix<Scalar>& out) const { a_.times(F, out); }
-    void kl_ratio_times(const Matrix<Scalar>& W, const Matrix<Scalar>& Ht, Matrix<Scalar>& out) const {
-        a_.kl_ratio_transpose_times(Ht, W, out);
-    }
-    void kl_ratio_transpose_times(const Matrix<Scalar>& W, const Matrix<Scalar>& Ht,
-                                  Matrix<Scalar>& out) const {
-        a_.kl_ratio_times(Ht, W, out);
-    }
-    double kl_divergence(const Matrix<Scalar>& W, const Matrix<Scalar>& Ht) const {
-        return a_.kl_divergence(Ht, W);
-    }
-    double residual_squared_norm(const Matrix<Scalar>& W, const Matrix<Scalar>& Ht) const {
-        return a_.residual_squared_norm(Ht, W);
-    }
-
-private:
-    const D& a_;
 };
 
 }  // namespace nmfkit::detail

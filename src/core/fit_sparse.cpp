@@ -1,0 +1,73 @@
+// fit() and transform() for sparse input: validate, pick the adapter once, run.
+
+#include "core/run.hpp"
+#include "data/sparse.hpp"
+#include "data/transposed.hpp"
+
+namespace nmfkit {
+namespace {
+
+// Calls f(A) with the adapter that presents V: SparseData over CSC, and for CSR (the CSC of Vᵀ)
+// SparseData of Vᵀ wrapped in Transposed. The copy for the other orientation is built unless
+// low_memory.
+template <class T, class I, class F>
+auto with_adapter(const SparseView<T, I>& V, bool low_memory, F&& f) {
+    if (V.layout == SparseLayout::csc) {
+        const detail::SparseData<T, I> A(V.rows, V.cols, V.outer, V.inner, V.values, !low_memory);
+        return f(A);
+    }
+    const detail::SparseData<T, I> At(V.cols, V.rows, V.outer, V.inner, V.values, !low_memory);
+    return f(detail::Transposed<detail::SparseData<T, I>>(At));
+}
+
+template <class T, class I>
+Result<T> fit_sparse(const SparseView<T, I>& V, const Options& opt,
+                     const InitialFactors<T>* start, const Callbacks& callbacks) {
+    detail::validate_options(opt);
+    detail::validate_sparse(V);
+    detail::check_start(opt, start, V.rows, V.cols);
+    detail::ThreadScope threads(opt.threads);
+    Result<T> r = with_adapter(V, opt.low_memory, [&](const auto& A) {
+        return detail::run_fit<T>(A, opt, start, callbacks);
+    });
+    r.threads = threads.threads();
+    return r;
+}
+
+}  // namespace
+
+template <class T, class I>
+Result<T> fit(const SparseView<T, I>& V, const Options& opt, const Callbacks& callbacks) {
+    return fit_sparse<T, I>(V, opt, nullptr, callbacks);
+}
+
+template <class T, class I>
+Result<T> fit(const SparseView<T, I>& V, const Options& opt, const InitialFactors<T>& start,
+              const Callbacks& callbacks) {
+    return fit_sparse<T, I>(V, opt, &start, callbacks);
+}
+
+template <class T, class I>
+Result<T> transform(const SparseView<T, I>& V, const Matrix<T>& H, const Options& opt) {
+    detail::validate_sparse(V);
+    const Options o = detail::transform_options(opt, H, V.cols);
+    detail::ThreadScope threads(o.threads);
+    Result<T> r = with_adapter(V, o.low_memory, [&](const auto& A) {
+        return detail::run_transform<T>(A, H, o);
+    });
+    r.threads = threads.threads();
+    return r;
+}
+
+#define NMFKIT_INSTANTIATE_SPARSE(T, I)                                                         \
+    template Result<T> fit(const SparseView<T, I>&, const Options&, const Callbacks&);          \
+    template Result<T> fit(const SparseView<T, I>&, const Options&, const InitialFactors<T>&,  \
+                           const Callbacks&);                                                   \
+    template Result<T> transform(const SparseView<T, I>&, const Matrix<T>&, const Options&);
+NMFKIT_INSTANTIATE_SPARSE(float, int)
+NMFKIT_INSTANTIATE_SPARSE(double, int)
+NMFKIT_INSTANTIATE_SPARSE(float, std::int64_t)
+NMFKIT_INSTANTIATE_SPARSE(double, std::int64_t)
+#undef NMFKIT_INSTANTIATE_SPARSE
+
+}  // namespace nmfkit

@@ -1,0 +1,87 @@
+#pragma once
+// The part of fit() and transform() shared by every storage kind: the start, the choice of step,
+// and the loop. fit_dense.cpp and fit_sparse.cpp pick the adapter and instantiate.
+
+#include <nmfkit/fit.hpp>
+
+#include "core/loop.hpp"
+#include "core/steps.hpp"
+#include "core/threads.hpp"
+#include "core/validate.hpp"
+#include "init/random.hpp"
+
+namespace nmfkit::detail {
+
+/// The random start, scaled so that E[(WH)_ij] = mean(V) (docs/algorithms.md).
+template <class T, class D>
+void random_start(const D& A, int k, std::uint64_t seed, Matrix<T>& W, Matrix<T>& Ht) {
+    const double mean =
+        A.sum() / (static_cast<double>(A.rows()) * static_cast<double>(A.cols()));
+    const double scale = 2.0 * std::sqrt(mean / k);
+    W.resize(A.rows(), k);
+    Ht.resize(A.cols(), k);
+    random_factor(W, seed, Stream::w, scale);
+    random_factor(Ht, seed, Stream::h, scale);
+}
+
+/// Runs the solver chosen by opt on the adapter A from `start` (or a random start).
+template <class T, class D>
+Result<T> run_fit(const D& A, const Options& opt, const InitialFactors<T>* start,
+                  const Callbacks& callbacks) {
+    Matrix<T> W, Ht;  // m x k, n x k
+    if (start != nullptr) {
+        W = start->W;
+        Ht = start->H.transpose();
+    } else {
+        random_start(A, opt.rank, opt.seed, W, Ht);
+    }
+    if (opt.loss == Loss::kullback_leibler) {
+        KullbackLeiblerStep<T, D> step(A);
+        return alternate(A, step, std::move(W), std::move(Ht), opt, callbacks);
+    }
+    FrobeniusStep<T, D> step(A, resolved_solver(opt), opt);
+    return alternate(A, step, std::move(W), std::move(Ht), opt, callbacks);
+}
+
+/// W = argmin_{W ≥ 0} loss(A, W H) for the fixed H (k x n).
+template <class T, class D>
+Result<T> run_transform(const D& A, const Matrix<T>& H, const Options& opt) {
+    Matrix<T> W, Ht_random;
+    random_start(A, static_cast<int>(H.rows()), opt.seed, W, Ht_random);
+    ProjectionStep<T, D> step(A, opt.loss);
+    return alternate(A, step, std::move(W), Matrix<T>(H.transpose()), opt, Callbacks{});
+}
+
+/// Checks shared by transform() for every storage kind; returns the options with rank = k.
+template <class T>
+Options transform_options(const Options& opt, const Matrix<T>& H, Eigen::Index n) {
+    Options o = opt;
+    o.rank = static_cast<int>(H.rows());
+    o.init = Init::random;
+    if (H.rows() < 1)
+        throw InvalidInput("components H must have at least one row (component), got 0");
+    if (H.cols() != n)
+        throw InvalidInput("components H have " + std::to_string(H.cols()) +
+                           " columns but V has " + std::to_string(n) + "; they must match");
+    o.solver.reset();
+    validate_options(o);
+    InitialFactors<T> probe;  // reuse the factor checks for H's entries
+    probe.H = H;
+    probe.W = Matrix<T>::Zero(1, H.rows());
+    validate_factors(probe, 1, n, o.rank);
+    return o;
+}
+
+/// Validation shared by fit() for every storage kind (after the matrix itself was checked).
+template <class T>
+void check_start(const Options& opt, const InitialFactors<T>* start, Eigen::Index m,
+                 Eigen::Index n) {
+    if (opt.init == Init::custom && start == nullptr)
+        throw InvalidInput("init custom needs starting factors: call fit(V, options, {W, H})");
+    if (opt.init != Init::custom && start != nullptr)
+        throw InvalidInput("starting factors were given but init is " +
+                           std::string(to_string(opt.init)) + "; set init to custom");
+    if (start != nullptr) validate_factors(*start, m, n, opt.rank);
+}
+
+}  // namespace nmfkit::detail

@@ -1,0 +1,196 @@
+#pragma once
+// Axis 1, data: a sparse A (m x n) in compressed sparse columns, read in place. By default a
+// compressed-rows copy is built once so that both A·F and Aᵀ·F are gathers that stream through
+// memory; with low_memory, A·F scatters from the columns instead. A CSR input is the CSC of Aᵀ
+// and is wrapped in Transposed<SparseData> by fit(), as a row-major dense input is.
+
+#include <algorithm>
+#include <numeric>
+#include <utility>
+#include <vector>
+
+#include "core/gram.hpp"
+#include "data/dense.hpp"
+#include "data/sparse_kernels.hpp"
+
+namespace nmfkit::detail {
+
+template <class T, class I>
+class SparseData {
+public:
+    using Scalar = T;
+
+    /// A (m x n) from CSC arrays: col_ptr (n + 1), row_index and values (nnz). Validated before.
+    /// Columns with repeated row indices are merged (summed) into an owned copy.
+    SparseData(Eigen::Index m, Eigen::Index n, const I* col_ptr, const I* row_index,
+               const T* values, bool build_rows)
+        : m_(m), n_(n) {
+        csc_ = Compressed<T, I>{n, m, col_ptr, row_index, values};
+        if (has_duplicates()) merge_duplicates();
+        if (build_rows) build_csr();
+        // ‖A‖² and Σ A in double, one partial per column summed in order.
+        std::vector<double> sq(static_cast<std::size_t>(n)), sum(sq.size());
+#pragma omp parallel for schedule(static) if (worth_parallel(csc_.nonzeros()))
+        for (Eigen::Index j = 0; j < n; ++j) {
+            double a = 0, b = 0;
+            for (I p = csc_.outer[j]; p < csc_.outer[j + 1]; ++p) {
+                const double v = csc_.values[p];
+                a += v * v;
+                b += v;
+            }
+            sq[static_cast<std::size_t>(j)] = a;
+            sum[static_cast<std::size_t>(j)] = b;
+        }
+        for (std::size_t j = 0; j < sq.size(); ++j) {
+            squared_norm_ += sq[j];
+            sum_ += sum[j];
+        }
+    }
+
+    Eigen::Index rows() const { return m_; }
+    Eigen::Index cols() const { return n_; }
+    Eigen::Index nonzeros() const { return csc_.nonzeros(); }
+    double squared_norm() const { return squared_norm_; }
+    double sum() const { return sum_; }
+    /// Flops of one product with k columns: 2·nnz·k.
+    double product_flops(Eigen::Index k) const {
+        return 2.0 * static_cast<double>(nonzeros()) * static_cast<double>(k);
+    }
+    /// Bytes of the copies this adapter owns (the CSR copy, a merged CSC).
+    std::size_t owned_bytes() const {
+        return (row_ptr_.size() + col_index_.size() + merged_ptr_.size() + merged_index_.size()) *
+                   sizeof(I) +
+               (row_values_.size() + merged_values_.size()) * sizeof(T);
+    }
+
+    /// out = A F: out is m x k, F is n x k.
+    void times(const Matrix<T>& F, Matrix<T>& out) const {
+        const Matrix<T> Ft = F.transpose();  // k x n
+        Matrix<T> outT;                       // k x m
+        if (has_rows())
+            gather(csr_, Ft, outT);
+        else
+            scatter(csc_, Ft, outT);
+        out = outT.transpose();
+    }
+
+    /// out = Aᵀ F: out is n x k, F is m x k.
+    void transpose_times(const Matrix<T>& F, Matrix<T>& out) const {
+        const Matrix<T> Ft = F.transpose();  // k x m
+        Matrix<T> outT;                       // k x n
+        gather(csc_, Ft, outT);
+        out = outT.transpose();
+    }
+
+    /// out = (A ⊘ W Htᵀ) Ht (m x k), WH sampled at the stored entries only: O(nnz·k).
+    void kl_ratio_times(const Matrix<T>& W, const Matrix<T>& Ht, Matrix<T>& out) const {
+        const Matrix<T> Wt = W.transpose(), Htt = Ht.transpose();  // k x m, k x n
+        Matrix<T> outT;                                            // k x m
+        if (has_rows())
+            kl_gather(csr_, Wt, Htt, kl_floor<T>(), outT);
+        else
+            kl_scatter(csc_, Htt, Wt, kl_floor<T>(), outT);
+        out = outT.transpose();
+    }
+
+    /// out = (A ⊘ W Htᵀ)ᵀ W (n x k), sampled at the stored entries.
+    void kl_ratio_transpose_times(const Matrix<T>& W, const Matrix<T>& Ht, Matrix<T>& out) const {
+        const Matrix<T> Wt = W.transpose(), Htt = Ht.transpose();  // k x m, k x n
+        Matrix<T> outT;                                            // k x n
+        kl_gather(csc_, Htt, Wt, kl_floor<T>(), outT);
+        out = outT.transpose();
+    }
+
+    /// D(A‖W Htᵀ) = Σ_nnz [v log(v/wh) − v] + (1ᵀW)(Ht ᵀ1): zeros of A contribute only WH.
+    double kl_divergence(const Matrix<T>& W, const Matrix<T>& Ht) const {
+        double cross = 0, kl = 0;
+        sampled_sums(csc_, Matrix<T>(Ht.transpose()), Matrix<T>(W.transpose()), kl_floor<T>(),
+                     cross, kl);
+        return kl + total_of_product(W, Ht);
+    }
+
+    /// ‖A − W Htᵀ‖² = ‖A‖² − 2 Σ_nnz a·wh + ⟨WᵀW, HtᵀHt⟩, all in double (Grams of double copies).
+    double residual_squared_norm(const Matrix<T>& W, const Matrix<T>& Ht) const {
+        double cross = 0, kl = 0;
+        sampled_sums(csc_, Matrix<T>(Ht.transpose()), Matrix<T>(W.transpose()), kl_floor<T>(),
+                     cross, kl);
+        Matrix<double> WtW, HtH;
+        gram(Matrix<double>(W.template cast<double>()), WtW);
+        gram(Matrix<double>(Ht.template cast<double>()), HtH);
+        return std::max(0.0, squared_norm_ - 2.0 * cross + dot(WtW, HtH));
+    }
+
+private:
+    bool has_rows() const { return !row_ptr_.empty(); }
+
+    // Σ_ij (W Htᵀ)_ij = Σ_l (Σ_i W_il)(Σ_j Ht_jl), in double.
+    static double total_of_product(const Matrix<T>& W, const Matrix<T>& Ht) {
+        return W.template cast<double>().colwise().sum().dot(Ht.template cast<double>().colwise().sum());
+    }
+
+    bool has_duplicates() const {
+        std::vector<Eigen::Index> last(static_cast<std::size_t>(m_), -1);
+        for (Eigen::Index j = 0; j < n_; ++j)
+            for (I p = csc_.outer[j]; p < csc_.outer[j + 1]; ++p) {
+                auto& seen = last[static_cast<std::size_t>(csc_.inner[p])];
+                if (seen == j) return true;
+                seen = j;
+            }
+        return false;
+    }
+
+    // Owned CSC with each column sorted and repeated row indices summed.
+    void merge_duplicates() {
+        merged_ptr_.assign(static_cast<std::size_t>(n_) + 1, 0);
+        merged_index_.reserve(static_cast<std::size_t>(csc_.nonzeros()));
+        merged_values_.reserve(static_cast<std::size_t>(csc_.nonzeros()));
+        std::vector<std::pair<I, T>> column;
+        for (Eigen::Index j = 0; j < n_; ++j) {
+            column.clear();
+            for (I p = csc_.outer[j]; p < csc_.outer[j + 1]; ++p)
+                column.emplace_back(csc_.inner[p], csc_.values[p]);
+            std::sort(column.begin(), column.end(),
+                      [](const auto& a, const auto& b) { return a.first < b.first; });
+            for (std::size_t q = 0; q < column.size(); ++q) {
+                if (q > 0 && column[q].first == column[q - 1].first)
+                    merged_values_.back() += column[q].second;
+                else {
+                    merged_index_.push_back(column[q].first);
+                    merged_values_.push_back(column[q].second);
+                }
+            }
+            merged_ptr_[static_cast<std::size_t>(j) + 1] = static_cast<I>(merged_index_.size());
+        }
+        csc_ = Compressed<T, I>{n_, m_, merged_ptr_.data(), merged_index_.data(),
+                                merged_values_.data()};
+    }
+
+    // The CSR copy by a counting sort over rows: O(nnz + m).
+    void build_csr() {
+        const std::size_t nnz = static_cast<std::size_t>(csc_.nonzeros());
+        row_ptr_.assign(static_cast<std::size_t>(m_) + 1, 0);
+        col_index_.resize(nnz);
+        row_values_.resize(nnz);
+        for (std::size_t p = 0; p < nnz; ++p) ++row_ptr_[static_cast<std::size_t>(csc_.inner[p]) + 1];
+        std::partial_sum(row_ptr_.begin(), row_ptr_.end(), row_ptr_.begin());
+        std::vector<I> next(row_ptr_.begin(), row_ptr_.end() - 1);
+        for (Eigen::Index j = 0; j < n_; ++j)
+            for (I p = csc_.outer[j]; p < csc_.outer[j + 1]; ++p) {
+                const I q = next[static_cast<std::size_t>(csc_.inner[p])]++;
+                col_index_[static_cast<std::size_t>(q)] = static_cast<I>(j);
+                row_values_[static_cast<std::size_t>(q)] = csc_.values[p];
+            }
+        csr_ = Compressed<T, I>{m_, n_, row_ptr_.data(), col_index_.data(), row_values_.data()};
+    }
+
+    Eigen::Index m_, n_;
+    Compressed<T, I> csc_;                 // columns of A (the caller's arrays or merged_*)
+    Compressed<T, I> csr_;                 // rows of A (row_ptr_ ...), when built
+    std::vector<I> merged_ptr_, merged_index_;
+    std::vector<T> merged_values_;
+    std::vector<I> row_ptr_, col_index_;
+    std::vector<T> row_values_;
+    double squared_norm_ = 0, sum_ = 0;
+};
+
+}  // namespace nmfkit::detail

@@ -1,0 +1,42 @@
+#pragma once
+// Transposed<D> presents Aᵀ of any adapter by swapping its products and the roles of W and Ht.
+// It serves the H half-step (which sees Aᵀ) and inputs stored transposed: a row-major dense V and a
+// CSR sparse V are, in memory, the column-major / CSC Vᵀ.
+
+#include <nmfkit/result.hpp>
+
+namespace nmfkit::detail {
+
+/// Aᵀ of an adapter D: products swap, and KL's (W, Ht) roles swap.
+template <class D>
+class Transposed {
+public:
+    using Scalar = typename D::Scalar;
+    explicit Transposed(const D& a) : a_(a) {}
+
+    Eigen::Index rows() const { return a_.cols(); }
+    Eigen::Index cols() const { return a_.rows(); }
+    double squared_norm() const { return a_.squared_norm(); }
+    double sum() const { return a_.sum(); }
+    double product_flops(Eigen::Index k) const { return a_.product_flops(k); }
+    void times(const Matrix<Scalar>& F, Matrix<Scalar>& out) const { a_.transpose_times(F, out); }
+    void transpose_times(const Matrix<Scalar>& F, Matrix<Scalar>& out) const { a_.times(F, out); }
+    void kl_ratio_times(const Matrix<Scalar>& W, const Matrix<Scalar>& Ht, Matrix<Scalar>& out) const {
+        a_.kl_ratio_transpose_times(Ht, W, out);
+    }
+    void kl_ratio_transpose_times(const Matrix<Scalar>& W, const Matrix<Scalar>& Ht,
+                                  Matrix<Scalar>& out) const {
+        a_.kl_ratio_times(Ht, W, out);
+    }
+    double kl_divergence(const Matrix<Scalar>& W, const Matrix<Scalar>& Ht) const {
+        return a_.kl_divergence(Ht, W);
+    }
+    double residual_squared_norm(const Matrix<Scalar>& W, const Matrix<Scalar>& Ht) const {
+        return a_.residual_squared_norm(Ht, W);
+    }
+
+private:
+    const D& a_;
+};
+
+}  // namespace nmfkit::detail
