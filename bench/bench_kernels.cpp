@@ -1,0 +1,138 @@
+// Kernel micro-benchmarks (Google Benchmark): sparse x dense in both orientations (gather over
+// CSC and CSR, scatter for the low-memory mode) and the fused KL kernel, on a random sparse
+// matrix, reporting achieved GB/s (matrix bytes streamed) and GFLOP/s.
+//
+// Usage: nmfkit_bench_kernels [--benchmark_filter=...]   (k is the benchmark argument)
+
+#include <benchmark/benchmark.h>
+
+#include <random>
+#include <vector>
+
+#include "data/sparse_kernels.hpp"
+
+namespace {
+
+using nmfkit::Matrix;
+using nmfkit::detail::Compressed;
+
+constexpr Eigen::Index kRows = 20000, kCols = 10000, kPerColumn = 200;  // 2M non-zeros, 1%
+
+template <class T>
+struct Fixture {
+    std::vector<int> col_ptr, row_index, row_ptr, col_index;
+    std::vector<T> values, row_values;
+    Compressed<T, int> csc, csr;
+
+    Fixture() {
+        std::mt19937_64 gen(7);
+        std::uniform_int_distribution<Eigen::Index> row(0, kRows - 1);
+        col_ptr.resize(kCols + 1);
+        for (Eigen::Index j = 0; j < kCols; ++j) {
+            col_ptr[static_cast<std::size_t>(j)] = static_cast<int>(j * kPerColumn);
+            const Eigen::Index start = row(gen);
+            for (Eigen::Index t = 0; t < kPerColumn; ++t) {
+                row_index.push_back(static_cast<int>((start + t * 7919) % kRows));
+                values.push_back(static_cast<T>(1 + t % 3));
+            }
+        }
+        col_ptr[kCols] = static_cast<int>(values.size());
+        // CSR by counting sort.
+        row_ptr.assign(kRows + 1, 0);
+        for (int i : row_index) ++row_ptr[static_cast<std::size_t>(i) + 1];
+        for (std::size_t i = 0; i < static_cast<std::size_t>(kRows); ++i) row_ptr[i + 1] += row_ptr[i];
+        std::vector<int> next(row_ptr.begin(), row_ptr.end() - 1);
+        col_index.resize(values.size());
+        row_values.resize(values.size());
+        for (Eigen::Index j = 0; j < kCols; ++j)
+            for (int p = col_ptr[static_cast<std::size_t>(j)]; p < col_ptr[static_cast<std::size_t>(j) + 1]; ++p) {
+                const int q = next[static_cast<std::size_t>(row_index[static_cast<std::size_t>(p)])]++;
+                col_index[static_cast<std::size_t>(q)] = static_cast<int>(j);
+                row_values[static_cast<std::size_t>(q)] = values[static_cast<std::size_t>(p)];
+            }
+        csc = {kCols, kRows, col_ptr.data(), row_index.data(), values.data()};
+        csr = {kRows, kCols, row_ptr.data(), col_index.data(), row_values.data()};
+    }
+    double matrix_bytes() const { return static_cast<double>(values.size()) * (sizeof(T) + sizeof(int)); }
+    double nnz() const { return static_cast<double>(values.size()); }
+};
+
+template <class T>
+const Fixture<T>& fixture() {
+    static const Fixture<T> f;
+    return f;
+}
+
+template <class T>
+void report(benchmark::State& state, double bytes, double flops) {
+    state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["GB/s"] = benchmark::Counter(bytes / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// Aᵀ F over CSC: out (k x n) gathers F's rows (k x m).
+template <class T>
+void BM_gather_csc(benchmark::State& state) {
+    const auto& f = fixture<T>();
+    const Eigen::Index k = state.range(0);
+    const Matrix<T> Ft = Matrix<T>::Random(k, kRows).cwiseAbs();
+    Matrix<T> out;
+    for (auto _ : state) {
+        nmfkit::detail::gather(f.csc, Ft, out);
+        benchmark::DoNotOptimize(out.data());
+    }
+    report<T>(state, f.matrix_bytes(), 2 * f.nnz() * static_cast<double>(k));
+}
+
+// A F over CSR: out (k x m) gathers F's rows (k x n).
+template <class T>
+void BM_gather_csr(benchmark::State& state) {
+    const auto& f = fixture<T>();
+    const Eigen::Index k = state.range(0);
+    const Matrix<T> Ft = Matrix<T>::Random(k, kCols).cwiseAbs();
+    Matrix<T> out;
+    for (auto _ : state) {
+        nmfkit::detail::gather(f.csr, Ft, out);
+        benchmark::DoNotOptimize(out.data());
+    }
+    report<T>(state, f.matrix_bytes(), 2 * f.nnz() * static_cast<double>(k));
+}
+
+// A F from CSC (low-memory mode): scatter into per-thread buffers.
+template <class T>
+void BM_scatter_csc(benchmark::State& state) {
+    const auto& f = fixture<T>();
+    const Eigen::Index k = state.range(0);
+    const Matrix<T> Ft = Matrix<T>::Random(k, kCols).cwiseAbs();
+    Matrix<T> out;
+    for (auto _ : state) {
+        nmfkit::detail::scatter(f.csc, Ft, out);
+        benchmark::DoNotOptimize(out.data());
+    }
+    report<T>(state, f.matrix_bytes(), 2 * f.nnz() * static_cast<double>(k));
+}
+
+// The fused KL kernel for the H update: ratio at each stored entry, then multiply.
+template <class T>
+void BM_kl_gather_csc(benchmark::State& state) {
+    const auto& f = fixture<T>();
+    const Eigen::Index k = state.range(0);
+    const Matrix<T> Wt = Matrix<T>::Random(k, kRows).cwiseAbs();
+    const Matrix<T> Htt = Matrix<T>::Random(k, kCols).cwiseAbs();
+    Matrix<T> out;
+    for (auto _ : state) {
+        nmfkit::detail::kl_gather(f.csc, Htt, Wt, T(1e-30), out);
+        benchmark::DoNotOptimize(out.data());
+    }
+    report<T>(state, f.matrix_bytes(), 4 * f.nnz() * static_cast<double>(k));
+}
+
+BENCHMARK_TEMPLATE(BM_gather_csc, double)->Arg(10)->Arg(20)->Arg(50)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_gather_csr, double)->Arg(10)->Arg(20)->Arg(50)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_scatter_csc, double)->Arg(20)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_kl_gather_csc, double)->Arg(10)->Arg(20)->Arg(50)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_gather_csc, float)->Arg(20)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_kl_gather_csc, float)->Arg(20)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();

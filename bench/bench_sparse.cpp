@@ -1,0 +1,139 @@
+// End-to-end on a synthetic document-term-like sparse matrix: every solver x loss, float32 and
+// float64, with seconds per iteration next to the machine's lower bound (bench/probe.hpp), the
+// error reached and peak memory. Markdown table on stdout.
+//
+// Usage: nmfkit_bench_sparse [--rows M] [--cols N] [--density D] [--rank K] [--iters T]
+//                            [--threads P] [--low-memory 0|1] [--seed S]
+
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <nmfkit/nmfkit.hpp>
+
+#include "probe.hpp"
+
+namespace {
+
+struct Args {
+    Eigen::Index rows = 20000, cols = 10000;
+    double density = 0.01;
+    int rank = 20, iters = 50, threads = 0;
+    bool low_memory = false;
+    std::uint64_t seed = 1;
+};
+
+Args parse(int argc, char** argv) {
+    Args a;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string key = argv[i];
+        const char* v = argv[i + 1];
+        if (key == "--rows") a.rows = std::atol(v);
+        else if (key == "--cols") a.cols = std::atol(v);
+        else if (key == "--density") a.density = std::atof(v);
+        else if (key == "--rank") a.rank = std::atoi(v);
+        else if (key == "--iters") a.iters = std::atoi(v);
+        else if (key == "--threads") a.threads = std::atoi(v);
+        else if (key == "--low-memory") a.low_memory = std::atoi(v) != 0;
+        else if (key == "--seed") a.seed = std::strtoull(v, nullptr, 10);
+        else {
+            std::fprintf(stderr, "unknown option %s\n", key.c_str());
+            std::exit(2);
+        }
+    }
+    return a;
+}
+
+// Documents (columns) of a planted topic model: word probabilities W0 (m x k, sparse topics) and
+// topic weights H0 (k x n); each column gets about density·m stored entries, Poisson counts with
+// mean ∝ (W0 H0)_ij at positions drawn from the same distribution.
+Eigen::SparseMatrix<double> document_term(const Args& a) {
+    std::mt19937_64 gen(a.seed);
+    std::uniform_real_distribution<double> u(0, 1);
+    const int k = a.rank;
+    std::vector<std::vector<double>> topic_cdf(static_cast<std::size_t>(k));
+    for (auto& cdf : topic_cdf) {
+        cdf.resize(static_cast<std::size_t>(a.rows));
+        double s = 0;
+        for (auto& c : cdf) {
+            s += u(gen) < 0.2 ? std::pow(u(gen), 4.0) : 0.0;  // each topic uses ~20% of the words
+            c = s;
+        }
+        for (auto& c : cdf) c /= s;
+    }
+    const auto per_doc = static_cast<int>(a.density * static_cast<double>(a.rows));
+    std::vector<Eigen::Triplet<double>> t;
+    t.reserve(static_cast<std::size_t>(per_doc) * static_cast<std::size_t>(a.cols));
+    for (Eigen::Index j = 0; j < a.cols; ++j) {
+        const int topic_a = static_cast<int>(u(gen) * k), topic_b = static_cast<int>(u(gen) * k);
+        for (int w = 0; w < per_doc; ++w) {
+            const auto& cdf = topic_cdf[static_cast<std::size_t>(u(gen) < 0.7 ? topic_a : topic_b)];
+            const auto i = std::lower_bound(cdf.begin(), cdf.end(), u(gen)) - cdf.begin();
+            t.emplace_back(static_cast<int>(std::min<Eigen::Index>(i, a.rows - 1)), static_cast<int>(j), 1.0);
+        }
+    }
+    Eigen::SparseMatrix<double> V(a.rows, a.cols);
+    V.setFromTriplets(t.begin(), t.end());  // repeated words add up to counts
+    V.makeCompressed();
+    return V;
+}
+
+double peak_rss_mb() {
+    rusage r{};
+    getrusage(RUSAGE_SELF, &r);
+    return static_cast<double>(r.ru_maxrss) / 1024.0;
+}
+
+template <class T>
+void run(const Args& a, const Eigen::SparseMatrix<double>& Vd) {
+    Eigen::SparseMatrix<T> V = Vd.cast<T>();
+    V.makeCompressed();
+    const int threads = a.threads > 0 ? a.threads : omp_get_num_procs();
+    const auto lim = nmfkit::bench::probe<T>(threads);
+    const double nnz = static_cast<double>(V.nonZeros());
+    const double bytes = nnz * (sizeof(T) + sizeof(int)) + static_cast<double>(V.cols() + 1) * sizeof(int);
+    const double bound = lim.iteration_bound(bytes, nnz, a.rank);
+    const char* scalar = std::is_same_v<T, double> ? "float64" : "float32";
+    std::printf("\n%s: probe %.1f GB/s read, %.1f GFLOP/s GEMM, %d threads; bound %.4f s/iter\n\n",
+                scalar, lim.read_bytes_per_s / 1e9, lim.flops_per_s / 1e9, threads, bound);
+    std::printf("| solver | loss | scalar | threads | s/iter | x bound | relative error | objective | peak MB |\n");
+    std::printf("|---|---|---|---|---|---|---|---|---|\n");
+    for (nmfkit::Loss l : nmfkit::all_losses())
+        for (nmfkit::Solver s : nmfkit::solvers_for(l)) {
+            nmfkit::Options o;
+            o.rank = a.rank;
+            o.solver = s;
+            o.loss = l;
+            o.max_iter = a.iters;
+            o.tol = 0;
+            o.seed = a.seed;
+            o.threads = threads;
+            o.low_memory = a.low_memory;
+            const nmfkit::Result<T> r = nmfkit::fit(nmfkit::SparseView<T>(V), o);
+            const double per_iter = r.history.back().seconds / r.iterations;
+            std::printf("| %s | %s | %s | %d | %.4f | %.2f | %.6f | %.6g | %.0f |\n",
+                        std::string(nmfkit::to_string(s)).c_str(),
+                        std::string(nmfkit::to_string(l)).c_str(), scalar, r.threads, per_iter,
+                        per_iter / bound, r.relative_error, r.objective, peak_rss_mb());
+            std::fflush(stdout);
+        }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const Args a = parse(argc, argv);
+    const Eigen::SparseMatrix<double> V = document_term(a);
+    std::printf("document-term V: %ld x %ld, %ld non-zeros (%.2f%%), k = %d, %d iterations (tol = 0)%s\n",
+                static_cast<long>(V.rows()), static_cast<long>(V.cols()),
+                static_cast<long>(V.nonZeros()),
+                100.0 * static_cast<double>(V.nonZeros()) / (static_cast<double>(V.rows()) * static_cast<double>(V.cols())),
+                a.rank, a.iters, a.low_memory ? ", low_memory" : "");
+    run<double>(a, V);
+    run<float>(a, V);
+    return 0;
+}

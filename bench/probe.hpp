@@ -1,0 +1,63 @@
+#pragma once
+// The machine-limit probe: measured streaming read bandwidth and BLAS GEMM peak, and from them a
+// lower bound on one NMF iteration: it must read V at least twice (A·Ht and Aᵀ·W) and do at
+// least 4·nnz·k flops (2·nnz·k per product; nnz = m·n for dense V).
+
+#include <omp.h>
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
+namespace nmfkit::bench {
+
+struct MachineLimits {
+    double read_bytes_per_s = 0;  ///< streaming read bandwidth with the given threads
+    double flops_per_s = 0;       ///< BLAS GEMM rate for the scalar type, given threads
+
+    /// Lower bound on one iteration's seconds: max(2·bytes(V) / bandwidth, 4·nnz·k / peak).
+    double iteration_bound(double bytes_of_V, double nnz, int k) const {
+        return std::max(2.0 * bytes_of_V / read_bytes_per_s, 4.0 * nnz * k / flops_per_s);
+    }
+};
+
+inline double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+/// Best of a few runs of a 512 MB sum (bandwidth) and a 1500³ GEMM in T (peak).
+template <class T>
+MachineLimits probe(int threads) {
+    omp_set_num_threads(threads);
+    MachineLimits lim;
+    const std::size_t words = std::size_t{64} << 20;  // 512 MB of doubles
+    std::vector<double> big(words, 1.0);
+    double best = 1e300, sink = 0;
+    for (int rep = 0; rep < 5; ++rep) {
+        const auto t0 = std::chrono::steady_clock::now();
+        double s = 0;
+#pragma omp parallel for reduction(+ : s) schedule(static)
+        for (std::size_t i = 0; i < words; ++i) s += big[i];
+        best = std::min(best, seconds_since(t0));
+        sink += s;
+    }
+    lim.read_bytes_per_s = static_cast<double>(words * sizeof(double)) / best;
+
+    const Eigen::Index d = 1500;
+    const Eigen::Matrix<T, -1, -1> A = Eigen::Matrix<T, -1, -1>::Random(d, d);
+    const Eigen::Matrix<T, -1, -1> B = Eigen::Matrix<T, -1, -1>::Random(d, d);
+    Eigen::Matrix<T, -1, -1> C(d, d);
+    best = 1e300;
+    for (int rep = 0; rep < 3; ++rep) {
+        const auto t0 = std::chrono::steady_clock::now();
+        C.noalias() = A * B;
+        best = std::min(best, seconds_since(t0));
+    }
+    lim.flops_per_s = 2.0 * static_cast<double>(d) * d * d / best;
+    if (sink + static_cast<double>(C(0, 0)) == 42.4242) std::printf(" ");  // keep the work
+    return lim;
+}
+
+}  // namespace nmfkit::bench
