@@ -1,6 +1,7 @@
 // Runs every supported solver x loss on a synthetic planted dense matrix and prints, as a
-// Markdown table, seconds per iteration, the error reached and the threads used, next to the
-// machine's GEMM bound for the iteration's products.
+// Markdown table, seconds per iteration, the error reached and the threads used, next to two
+// bounds: the measured time of the iteration's A·F products (GEMM bound), and the machine-limit
+// probe's bound max(2·bytes(V)/bandwidth, 4·m·n·k/peak) (bench/probe.hpp).
 //
 // Usage: nmfkit_bench_solvers [--rows M] [--cols N] [--rank K] [--iters T] [--threads P]
 //                             [--scalar double|float|both] [--seed S]
@@ -15,6 +16,8 @@
 #include <omp.h>
 
 #include <nmfkit/nmfkit.hpp>
+
+#include "probe.hpp"
 
 namespace {
 
@@ -86,6 +89,9 @@ void run(const Args& a, const Eigen::MatrixXd& Vd) {
     // Frobenius iterations need A·Ht and Aᵀ·W; a KL iteration needs about five m x n x k
     // products (two WH slices, two ratio products, one objective slice).
     const double t_product = gemm_seconds(V, a.rank, threads);
+    const auto lim = nmfkit::bench::probe<T>(threads);
+    const double nnz = static_cast<double>(V.size());
+    const double probe_bound = lim.iteration_bound(nnz * sizeof(T), nnz, a.rank);
     for (nmfkit::Loss l : nmfkit::all_losses())
         for (nmfkit::Solver s : nmfkit::solvers_for(l)) {
             nmfkit::Options o;
@@ -99,10 +105,11 @@ void run(const Args& a, const Eigen::MatrixXd& Vd) {
             const nmfkit::Result<T> r = nmfkit::fit(nmfkit::DenseView<T>(V), o);
             const double per_iter = r.history.back().seconds / r.iterations;
             const double bound = (l == nmfkit::Loss::frobenius ? 2 : 5) * t_product;
-            std::printf("| %s | %s | %s | %d | %d | %.4f | %.2f | %.6f | %.6g |\n",
+            std::printf("| %s | %s | %s | %d | %d | %.4f | %.2f | %.2f | %.6f | %.6g |\n",
                         std::string(nmfkit::to_string(s)).c_str(),
                         std::string(nmfkit::to_string(l)).c_str(), scalar, r.threads,
-                        r.iterations, per_iter, per_iter / bound, r.relative_error, r.objective);
+                        r.iterations, per_iter, per_iter / bound, per_iter / probe_bound,
+                        r.relative_error, r.objective);
             std::fflush(stdout);
         }
 }
@@ -115,8 +122,8 @@ int main(int argc, char** argv) {
                 static_cast<long>(a.rows), static_cast<long>(a.cols), a.rank, a.iters,
                 static_cast<unsigned long long>(a.seed));
     std::printf("| solver | loss | scalar | threads | iterations | s/iter | x GEMM bound | "
-                "relative error | objective |\n");
-    std::printf("|---|---|---|---|---|---|---|---|---|\n");
+                "x machine bound | relative error | objective |\n");
+    std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
     const Eigen::MatrixXd V = planted(a);
     if (a.scalar == "double" || a.scalar == "both") run<double>(a, V);
     if (a.scalar == "float" || a.scalar == "both") run<float>(a, V);
