@@ -178,3 +178,19 @@ TEST(Scalars, FloatReachesTheErrorOfDoubleDenseAndSparse) {
 
 }  // namespace
 }  // namespace nmfkit::test
+
+namespace nmfkit::test {
+namespace {
+
+TEST(BuildInfo, DescribesTheBuildAndItsBlas) {
+    const BuildInfo b = build_info();
+    EXPECT_EQ(b.version, std::string(version));
+    EXPECT_NE(b.blas.find("OpenBLAS"), std::string::npos);
+    EXPECT_TRUE(b.blas_follows_openmp);
+    EXPECT_GE(b.max_threads, 1);
+    EXPECT_FALSE(b.build_type.empty());
+    EXPECT_EQ(b.scalars, (std::vector<std::string>{"float32", "float64"}));
+}
+
+}  // namespace
+}  // namespace nmfkit::test

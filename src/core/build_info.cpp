@@ -1,0 +1,35 @@
+// build_info(): what `nmfkit info` reports.
+
+#include <cblas.h>
+#include <omp.h>
+
+#include <nmfkit/version.hpp>
+
+#ifndef NMFKIT_BUILD_TYPE
+#define NMFKIT_BUILD_TYPE "unknown"
+#endif
+
+namespace nmfkit {
+
+BuildInfo build_info() {
+    BuildInfo b;
+    b.version = std::string(version);
+    b.build_type = NMFKIT_BUILD_TYPE;
+#if defined(__clang__)
+    b.compiler = "clang " __clang_version__;
+#elif defined(__GNUC__)
+    b.compiler = "g++ " __VERSION__;
+#endif
+    b.blas = std::string("OpenBLAS ") + openblas_get_config();
+    b.blas_core = openblas_get_corename();
+    b.blas_follows_openmp = openblas_get_parallel() == 2;
+    b.max_threads = omp_get_num_procs();
+    b.scalars = {"float32", "float64"};
+    b.storage = {"dense (column- or row-major)", "sparse (CSC or CSR, int32 or int64 indices)"};
+#if defined(__SANITIZE_ADDRESS__)
+    b.sanitizers = true;
+#endif
+    return b;
+}
+
+}  // namespace nmfkit
