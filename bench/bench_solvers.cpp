@@ -1,7 +1,7 @@
 // Runs every supported solver x loss on a synthetic planted dense matrix and prints, as a
 // Markdown table, seconds per iteration, the error reached and the threads used, next to two
 // bounds: the measured time of the iteration's A·F products (GEMM bound), and the machine-limit
-// probe's bound max(2·bytes(V)/bandwidth, 4·m·n·k/peak) (bench/probe.hpp).
+// probe's bound max(2·bytes(V)/bandwidth, 4·m·n·k/peak) (bench/common.hpp).
 //
 // Usage: nmfkit_bench_solvers [--rows M] [--cols N] [--rank K] [--iters T] [--threads P]
 //                             [--scalar double|float|both] [--seed S]
@@ -17,7 +17,7 @@
 
 #include <nmfkit/nmfkit.hpp>
 
-#include "probe.hpp"
+#include "common.hpp"
 
 namespace {
 
@@ -30,21 +30,15 @@ struct Args {
 
 Args parse(int argc, char** argv) {
     Args a;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string key = argv[i];
-        const char* v = argv[i + 1];
-        if (key == "--rows") a.rows = std::atol(v);
-        else if (key == "--cols") a.cols = std::atol(v);
-        else if (key == "--rank") a.rank = std::atoi(v);
-        else if (key == "--iters") a.iters = std::atoi(v);
-        else if (key == "--threads") a.threads = std::atoi(v);
-        else if (key == "--scalar") a.scalar = v;
-        else if (key == "--seed") a.seed = std::strtoull(v, nullptr, 10);
-        else {
-            std::fprintf(stderr, "unknown option %s\n", key.c_str());
-            std::exit(2);
-        }
-    }
+    nmfkit::bench::parse_flags(argc, argv, {
+        {"--rows", [&](const char* v) { a.rows = std::atol(v); }},
+        {"--cols", [&](const char* v) { a.cols = std::atol(v); }},
+        {"--rank", [&](const char* v) { a.rank = std::atoi(v); }},
+        {"--iters", [&](const char* v) { a.iters = std::atoi(v); }},
+        {"--threads", [&](const char* v) { a.threads = std::atoi(v); }},
+        {"--scalar", [&](const char* v) { a.scalar = v; }},
+        {"--seed", [&](const char* v) { a.seed = std::strtoull(v, nullptr, 10); }},
+    });
     return a;
 }
 

@@ -1,5 +1,5 @@
 // End-to-end on a synthetic document-term-like sparse matrix: every solver x loss, float32 and
-// float64, with seconds per iteration next to the machine's lower bound (bench/probe.hpp), the
+// float64, with seconds per iteration next to the machine's lower bound (bench/common.hpp), the
 // error reached and peak memory. Markdown table on stdout.
 //
 // Usage: nmfkit_bench_sparse [--rows M] [--cols N] [--density D] [--rank K] [--iters T]
@@ -15,7 +15,7 @@
 
 #include <nmfkit/nmfkit.hpp>
 
-#include "probe.hpp"
+#include "common.hpp"
 
 namespace {
 
@@ -29,22 +29,16 @@ struct Args {
 
 Args parse(int argc, char** argv) {
     Args a;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string key = argv[i];
-        const char* v = argv[i + 1];
-        if (key == "--rows") a.rows = std::atol(v);
-        else if (key == "--cols") a.cols = std::atol(v);
-        else if (key == "--density") a.density = std::atof(v);
-        else if (key == "--rank") a.rank = std::atoi(v);
-        else if (key == "--iters") a.iters = std::atoi(v);
-        else if (key == "--threads") a.threads = std::atoi(v);
-        else if (key == "--low-memory") a.low_memory = std::atoi(v) != 0;
-        else if (key == "--seed") a.seed = std::strtoull(v, nullptr, 10);
-        else {
-            std::fprintf(stderr, "unknown option %s\n", key.c_str());
-            std::exit(2);
-        }
-    }
+    nmfkit::bench::parse_flags(argc, argv, {
+        {"--rows", [&](const char* v) { a.rows = std::atol(v); }},
+        {"--cols", [&](const char* v) { a.cols = std::atol(v); }},
+        {"--density", [&](const char* v) { a.density = std::atof(v); }},
+        {"--rank", [&](const char* v) { a.rank = std::atoi(v); }},
+        {"--iters", [&](const char* v) { a.iters = std::atoi(v); }},
+        {"--threads", [&](const char* v) { a.threads = std::atoi(v); }},
+        {"--low-memory", [&](const char* v) { a.low_memory = std::atoi(v) != 0; }},
+        {"--seed", [&](const char* v) { a.seed = std::strtoull(v, nullptr, 10); }},
+    });
     return a;
 }
 

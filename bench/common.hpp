@@ -1,5 +1,5 @@
 #pragma once
-// The machine-limit probe: measured streaming read bandwidth and BLAS GEMM peak, and from them a
+// Shared by the benchmark programs: "--name value" argument parsing, and the machine-limit probe: measured streaming read bandwidth and BLAS GEMM peak, and from them a
 // lower bound on one NMF iteration: it must read V at least twice (A·Ht and Aᵀ·W) and do at
 // least 4·nnz·k flops (2·nnz·k per product; nnz = m·n for dense V).
 
@@ -9,9 +9,30 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <string>
 #include <vector>
 
 namespace nmfkit::bench {
+
+/// Applies "--name value" pairs to the setters in @p flags; exits with 2 on an unknown name.
+inline void parse_flags(int argc, char** argv,
+                        const std::map<std::string, std::function<void(const char*)>>& flags) {
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const auto it = flags.find(argv[i]);
+        if (it == flags.end()) {
+            std::fprintf(stderr, "unknown option %s\n", argv[i]);
+            std::exit(2);
+        }
+        it->second(argv[i + 1]);
+    }
+    if (argc % 2 == 0) {
+        std::fprintf(stderr, "option %s needs a value\n", argv[argc - 1]);
+        std::exit(2);
+    }
+}
 
 struct MachineLimits {
     double read_bytes_per_s = 0;  ///< streaming read bandwidth with the given threads
