@@ -56,23 +56,28 @@ private:
     Matrix<T> HtH_, WtW_, AHt_, AtW_;
 };
 
-/// Generalized KL divergence with multiplicative updates; the objective is one pass over A.
+/// Generalized KL divergence with multiplicative updates. The pass that evaluates the objective at
+/// the end of an iteration also computes the numerator (A ⊘ W Htᵀ) Ht of the next W update from the
+/// same WH, so an iteration makes two passes over A, not three.
 template <class T, class D>
 class KullbackLeiblerStep {
 public:
     explicit KullbackLeiblerStep(const D& A) : A_(A), At_(A) {}
 
-    double start(const Matrix<T>& W, const Matrix<T>& Ht) { return A_.kl_divergence(W, Ht); }
+    double start(const Matrix<T>& W, const Matrix<T>& Ht) {
+        return A_.kl_ratio_times(W, Ht, numerator_W_, true);
+    }
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
-        mu_kl_update(A_, Ht, W);
+        mu_kl_apply(numerator_W_, Ht, W);                  // numerator from the previous pass
         mu_kl_update(At_, W, Ht);
-        return A_.kl_divergence(W, Ht);
+        return A_.kl_ratio_times(W, Ht, numerator_W_, true);  // objective + next numerator
     }
 
 private:
     const D& A_;
     Transposed<D> At_;
+    Matrix<T> numerator_W_;  // m x k: (A ⊘ W Htᵀ) Ht at the current (W, Ht)
 };
 
 /// Projection onto fixed components: only W changes, Ht (n x k) stays as given. Frobenius: one
@@ -84,7 +89,7 @@ public:
     ProjectionStep(const D& A, Loss loss) : A_(A), loss_(loss) {}
 
     double start(const Matrix<T>& W, const Matrix<T>& Ht) {
-        if (loss_ == Loss::kullback_leibler) return A_.kl_divergence(W, Ht);
+        if (loss_ == Loss::kullback_leibler) return A_.kl_ratio_times(W, Ht, numerator_W_, true);
         gram(Ht, HtH_);
         A_.times(Ht, AHt_);
         return objective(W);
@@ -92,8 +97,9 @@ public:
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
         if (loss_ == Loss::kullback_leibler) {
-            mu_kl_update(A_, Ht, W);
-            return A_.kl_divergence(W, Ht);
+            // One pass per iteration: the objective's pass also gives the next numerator.
+            mu_kl_apply(numerator_W_, Ht, W);
+            return A_.kl_ratio_times(W, Ht, numerator_W_, true);
         }
         hals_update(HtH_, AHt_, W, HalsBudget{1, 0.0});
         return objective(W);
@@ -109,6 +115,7 @@ private:
     const D& A_;
     Loss loss_;
     Matrix<T> HtH_, AHt_, WtW_;
+    Matrix<T> numerator_W_;  // KL: (A ⊘ W Htᵀ) Ht at the current W
 };
 
 }  // namespace nmfkit::detail

@@ -60,50 +60,34 @@ public:
     }
 
     /// out = (A ⊘ W Htᵀ) Ht (m x k) for W (m x k), Ht (n x k), by column blocks of A so that only
-    /// an m x b slice of W Htᵀ exists at a time.
-    void kl_ratio_times(const Matrix<T>& W, const Matrix<T>& Ht, Matrix<T>& out) const {
+    /// an m x b slice of W Htᵀ exists at a time. With `divergence`, returns D(A‖W Htᵀ) from the
+    /// same slices (else 0).
+    double kl_ratio_times(const Matrix<T>& W, const Matrix<T>& Ht, Matrix<T>& out,
+                          bool divergence) const {
         out.setZero(rows(), W.cols());
         Matrix<T> R;
+        double d = 0;
         for (Eigen::Index j0 = 0; j0 < cols(); j0 += block_cols()) {
             const Eigen::Index b = std::min(block_cols(), cols() - j0);
-            ratio_block(W, Ht, j0, b, R);
+            d += ratio_block(W, Ht, j0, b, R, divergence);
             out.noalias() += R * Ht.middleRows(j0, b);
         }
+        return d;
     }
 
-    /// out = (A ⊘ W Htᵀ)ᵀ W (n x k) for W (m x k), Ht (n x k), by column blocks of A.
-    void kl_ratio_transpose_times(const Matrix<T>& W, const Matrix<T>& Ht, Matrix<T>& out) const {
+    /// out = (A ⊘ W Htᵀ)ᵀ W (n x k) for W (m x k), Ht (n x k), by column blocks of A; with
+    /// `divergence`, returns D(A‖W Htᵀ) from the same slices.
+    double kl_ratio_transpose_times(const Matrix<T>& W, const Matrix<T>& Ht, Matrix<T>& out,
+                                    bool divergence) const {
         out.resize(cols(), W.cols());
         Matrix<T> R;
+        double d = 0;
         for (Eigen::Index j0 = 0; j0 < cols(); j0 += block_cols()) {
             const Eigen::Index b = std::min(block_cols(), cols() - j0);
-            ratio_block(W, Ht, j0, b, R);
+            d += ratio_block(W, Ht, j0, b, R, divergence);
             out.middleRows(j0, b).noalias() = R.transpose() * W;
         }
-    }
-
-    /// D(A‖W Htᵀ) = Σ A log(A / WH) − A + WH with 0·log 0 = 0, in double, by column blocks.
-    double kl_divergence(const Matrix<T>& W, const Matrix<T>& Ht) const {
-        std::vector<double> partial(static_cast<std::size_t>(cols()), 0.0);
-        Matrix<T> P;
-        const T floor = kl_floor<T>();
-        for (Eigen::Index j0 = 0; j0 < cols(); j0 += block_cols()) {
-            const Eigen::Index b = std::min(block_cols(), cols() - j0);
-            P.noalias() = W * Ht.middleRows(j0, b).transpose();  // m x b slice of WH
-#pragma omp parallel for schedule(static) if (worth_parallel(rows() * b))
-            for (Eigen::Index c = 0; c < b; ++c) {
-                double s = 0;
-                for (Eigen::Index i = 0; i < rows(); ++i) {
-                    const double v = A_(i, j0 + c);
-                    const double p = P(i, c);
-                    s += (v > 0 ? v * std::log(v / std::max<double>(p, floor)) - v : 0.0) + p;
-                }
-                partial[static_cast<std::size_t>(j0 + c)] = s;
-            }
-        }
-        double total = 0;
-        for (double p : partial) total += p;
-        return total;
+        return d;
     }
 
     /// ‖A − W Htᵀ‖²_F evaluated entry by entry in double, by column blocks (O(mnk), exact to
@@ -136,14 +120,26 @@ private:
                                                                             std::max<Eigen::Index>(1, rows())));
     }
 
-    // R (m x b) = A(:, j0:j0+b) ⊘ max(W Ht(j0:j0+b, :)ᵀ, floor).
-    void ratio_block(const Matrix<T>& W, const Matrix<T>& Ht, Eigen::Index j0, Eigen::Index b,
-                     Matrix<T>& R) const {
+    // R (m x b) = A(:, j0:j0+b) ⊘ max(W Ht(j0:j0+b, :)ᵀ, floor); with `divergence`, returns
+    // Σ over the slice of A log(A/WH) − A + WH in double (one partial per column, summed in order).
+    double ratio_block(const Matrix<T>& W, const Matrix<T>& Ht, Eigen::Index j0, Eigen::Index b,
+                       Matrix<T>& R, bool divergence) const {
         R.noalias() = W * Ht.middleRows(j0, b).transpose();
         const T floor = kl_floor<T>();
+        std::vector<double> partial(static_cast<std::size_t>(divergence ? b : 0), 0.0);
 #pragma omp parallel for schedule(static) if (worth_parallel(rows() * b))
-        for (Eigen::Index c = 0; c < b; ++c)
-            for (Eigen::Index i = 0; i < rows(); ++i) R(i, c) = A_(i, j0 + c) / std::max(R(i, c), floor);
+        for (Eigen::Index c = 0; c < b; ++c) {
+            double s = 0;
+            for (Eigen::Index i = 0; i < rows(); ++i) {
+                const T v = A_(i, j0 + c), p = R(i, c);
+                if (divergence) s += (v > 0 ? v * std::log(double(v) / std::max(p, floor)) - v : 0.0) + p;
+                R(i, c) = v / std::max(p, floor);
+            }
+            if (divergence) partial[static_cast<std::size_t>(c)] = s;
+        }
+        double total = 0;
+        for (double p : partial) total += p;
+        return total;
     }
 
     Map A_;

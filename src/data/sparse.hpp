@@ -82,38 +82,34 @@ public:
         out = outT.transpose();
     }
 
-    /// out = (A ⊘ W Htᵀ) Ht (m x k), WH sampled at the stored entries only: O(nnz·k).
-    void kl_ratio_times(const Matrix<T>& W, const Matrix<T>& Ht, Matrix<T>& out) const {
+    /// out = (A ⊘ W Htᵀ) Ht (m x k), WH sampled at the stored entries only: O(nnz·k). With
+    /// `divergence`, returns D(A‖W Htᵀ) from the same pass (else 0).
+    double kl_ratio_times(const Matrix<T>& W, const Matrix<T>& Ht, Matrix<T>& out,
+                          bool divergence) const {
         const Matrix<T> Wt = W.transpose(), Htt = Ht.transpose();  // k x m, k x n
         Matrix<T> outT;                                            // k x m
-        if (has_rows())
-            kl_gather(csr_, Wt, Htt, kl_floor<T>(), outT);
-        else
-            kl_scatter(csc_, Htt, Wt, kl_floor<T>(), outT);
+        const double sampled = has_rows()
+                                   ? kl_gather(csr_, Wt, Htt, kl_floor<T>(), outT, divergence)
+                                   : kl_scatter(csc_, Htt, Wt, kl_floor<T>(), outT, divergence);
         out = outT.transpose();
+        return divergence ? sampled + total_of_product(W, Ht) : 0.0;
     }
 
-    /// out = (A ⊘ W Htᵀ)ᵀ W (n x k), sampled at the stored entries.
-    void kl_ratio_transpose_times(const Matrix<T>& W, const Matrix<T>& Ht, Matrix<T>& out) const {
+    /// out = (A ⊘ W Htᵀ)ᵀ W (n x k), sampled at the stored entries; with `divergence`, returns
+    /// D(A‖W Htᵀ) from the same pass.
+    double kl_ratio_transpose_times(const Matrix<T>& W, const Matrix<T>& Ht, Matrix<T>& out,
+                                    bool divergence) const {
         const Matrix<T> Wt = W.transpose(), Htt = Ht.transpose();  // k x m, k x n
         Matrix<T> outT;                                            // k x n
-        kl_gather(csc_, Htt, Wt, kl_floor<T>(), outT);
+        const double sampled = kl_gather(csc_, Htt, Wt, kl_floor<T>(), outT, divergence);
         out = outT.transpose();
-    }
-
-    /// D(A‖W Htᵀ) = Σ_nnz [v log(v/wh) − v] + (1ᵀW)(Ht ᵀ1): zeros of A contribute only WH.
-    double kl_divergence(const Matrix<T>& W, const Matrix<T>& Ht) const {
-        double cross = 0, kl = 0;
-        sampled_sums(csc_, Matrix<T>(Ht.transpose()), Matrix<T>(W.transpose()), kl_floor<T>(),
-                     cross, kl);
-        return kl + total_of_product(W, Ht);
+        return divergence ? sampled + total_of_product(W, Ht) : 0.0;
     }
 
     /// ‖A − W Htᵀ‖² = ‖A‖² − 2 Σ_nnz a·wh + ⟨WᵀW, HtᵀHt⟩, all in double (Grams of double copies).
     double residual_squared_norm(const Matrix<T>& W, const Matrix<T>& Ht) const {
-        double cross = 0, kl = 0;
-        sampled_sums(csc_, Matrix<T>(Ht.transpose()), Matrix<T>(W.transpose()), kl_floor<T>(),
-                     cross, kl);
+        const double cross =
+            sampled_cross(csc_, Matrix<T>(Ht.transpose()), Matrix<T>(W.transpose()));
         Matrix<double> WtW, HtH;
         gram(Matrix<double>(W.template cast<double>()), WtW);
         gram(Matrix<double>(Ht.template cast<double>()), HtH);

@@ -21,15 +21,13 @@ public:
     double product_flops(Eigen::Index k) const { return a_.product_flops(k); }
     void times(const Matrix<Scalar>& F, Matrix<Scalar>& out) const { a_.transpose_times(F, out); }
     void transpose_times(const Matrix<Scalar>& F, Matrix<Scalar>& out) const { a_.times(F, out); }
-    void kl_ratio_times(const Matrix<Scalar>& W, const Matrix<Scalar>& Ht, Matrix<Scalar>& out) const {
-        a_.kl_ratio_transpose_times(Ht, W, out);
+    double kl_ratio_times(const Matrix<Scalar>& W, const Matrix<Scalar>& Ht, Matrix<Scalar>& out,
+                          bool divergence) const {
+        return a_.kl_ratio_transpose_times(Ht, W, out, divergence);
     }
-    void kl_ratio_transpose_times(const Matrix<Scalar>& W, const Matrix<Scalar>& Ht,
-                                  Matrix<Scalar>& out) const {
-        a_.kl_ratio_times(Ht, W, out);
-    }
-    double kl_divergence(const Matrix<Scalar>& W, const Matrix<Scalar>& Ht) const {
-        return a_.kl_divergence(Ht, W);
+    double kl_ratio_transpose_times(const Matrix<Scalar>& W, const Matrix<Scalar>& Ht,
+                                    Matrix<Scalar>& out, bool divergence) const {
+        return a_.kl_ratio_times(Ht, W, out, divergence);
     }
     double residual_squared_norm(const Matrix<Scalar>& W, const Matrix<Scalar>& Ht) const {
         return a_.residual_squared_norm(Ht, W);
