@@ -68,6 +68,26 @@ TEST(Stopping, CallbackStopsTheRunAndSeesEveryIteration) {
     EXPECT_EQ(seen, (std::vector<int>{1, 2, 3, 4, 5, 6, 7}));
 }
 
+TEST(Stopping, CallbackSeesTheConvergingIterationToo) {
+    Options o = options(Solver::hals, Loss::frobenius, 3, 1000, 1e-3, 1);
+    int calls = 0;
+    Callbacks cb;
+    cb.on_iteration = [&](const IterationStats&) {
+        ++calls;
+        return true;
+    };
+    const Result<double> r = fit(DenseView<double>(planted()), o, cb);
+    EXPECT_EQ(r.status, Status::converged);
+    EXPECT_EQ(calls, r.iterations);
+}
+
+TEST(Stopping, AHugeIterationBudgetAllocatesNothingUpFront) {
+    Options o = options(Solver::hals, Loss::frobenius, 3, 2000000000, 1e-3, 1);
+    const Result<double> r = fit(DenseView<double>(planted()), o);
+    EXPECT_EQ(r.status, Status::converged);
+    EXPECT_LT(r.history.capacity(), 100000u);
+}
+
 TEST(Stopping, TimeLimit) {
     const Eigen::MatrixXd V = uniform<double>(300, 200, 4);
     Options o = options(Solver::mu, Loss::kullback_leibler, 10, 1000000, 0, 1);

@@ -1,6 +1,7 @@
 #pragma once
 // The one alternating loop: runs a step until a stopping rule fires, keeping the history.
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -25,7 +26,7 @@ Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Opt
     double f_prev = step.start(W, Ht);
     r.initial_objective = f_prev;
     double f = f_prev;
-    r.history.reserve(static_cast<std::size_t>(opt.max_iter));
+    r.history.reserve(static_cast<std::size_t>(std::min(opt.max_iter, 1024)));
     for (int it = 1; it <= opt.max_iter; ++it) {
         f = step.iterate(W, Ht);
         IterationStats s;
@@ -35,11 +36,13 @@ Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Opt
         s.seconds = elapsed();
         r.history.push_back(s);
         r.iterations = it;
+        // The callback sees every iteration, the last one included.
+        const bool keep_going = !callbacks.on_iteration || callbacks.on_iteration(s);
         if (opt.tol > 0 && std::abs(f_prev - f) <= opt.tol * f_prev) {
             r.status = Status::converged;
             break;
         }
-        if (callbacks.on_iteration && !callbacks.on_iteration(s)) {
+        if (!keep_going) {
             r.status = Status::stopped_by_callback;
             break;
         }
