@@ -4,4 +4,4 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bash "$root/scripts/setup.sh"
 bash "$root/scripts/build.sh" "$root/build"
-"$root/build/cli/nmfkit" fit "$root/examples/classic3x3.csv" -k 2 --seed 1 --print
+"$root/build/cli/nmfkit" fit "$root/examples/classic3x3.csv" -k 2 --seed 1 --print --quiet

@@ -7,6 +7,10 @@ packages=(
     build-essential cmake ninja-build pkg-config
     libeigen3-dev libopenblas-openmp-dev
     libgtest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
+    # io fixtures (tests/data/*/make_*.py) and the Matrix Market benchmark against scipy
+    python3-numpy python3-scipy
+    # fuzz harnesses (tests/fuzz): clang with libFuzzer and its sanitizer runtimes
+    clang libclang-rt-14-dev
 )
 
 missing=()

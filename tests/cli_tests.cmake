@@ -3,9 +3,26 @@
 
 set(nmfkit_cli_tests_dir ${CMAKE_CURRENT_LIST_DIR})
 
-add_executable(nmfkit_io_tests ${nmfkit_cli_tests_dir}/test_csv.cpp)
-target_link_libraries(nmfkit_io_tests PRIVATE nmfkit_io GTest::gtest_main nmfkit_warnings)
+add_executable(nmfkit_io_tests ${nmfkit_cli_tests_dir}/test_csv.cpp
+    ${nmfkit_cli_tests_dir}/test_formats.cpp)
+find_package(ZLIB REQUIRED)
+target_link_libraries(nmfkit_io_tests PRIVATE nmfkit_io ZLIB::ZLIB GTest::gtest_main
+    nmfkit_warnings)
+target_compile_definitions(nmfkit_io_tests PRIVATE
+    NMFKIT_TEST_DATA_DIR="${nmfkit_cli_tests_dir}/data")
 gtest_discover_tests(nmfkit_io_tests TEST_PREFIX "csv." DISCOVERY_TIMEOUT 60)
+
+# The bad-input corpus: every file of tests/data/bad/expected.tsv read with read_matrix, its exit
+# class (65 bad data, 74 I/O error, 0 read fine) and message fragment checked.
+add_executable(nmfkit_io_corpus ${nmfkit_cli_tests_dir}/io_corpus.cpp)
+target_link_libraries(nmfkit_io_corpus PRIVATE nmfkit_io nmfkit_warnings)
+add_test(NAME io.bad_input_corpus
+    COMMAND nmfkit_io_corpus ${nmfkit_cli_tests_dir}/data/bad/expected.tsv)
+set_tests_properties(io.bad_input_corpus PROPERTIES TIMEOUT 120)
+
+if(NMFKIT_BUILD_FUZZERS)
+    add_subdirectory(${nmfkit_cli_tests_dir}/fuzz ${CMAKE_CURRENT_BINARY_DIR}/fuzz)
+endif()
 
 if(NOT TARGET nmfkit_cli)
     return()
@@ -18,7 +35,8 @@ target_link_libraries(nmfkit_csv_shape PRIVATE nmfkit_io nmfkit_warnings)
 # nmfkit_cli_test(NAME [RC code] [STDOUT regex] [STDERR regex] [ABSENT f1|f2] [SHAPES f=RxC|...]
 #                 [DATA dir] COMMAND args...)
 # Runs `nmfkit args...` in a fresh copy of DATA (default tests/data) through run_cli.cmake.
-# RC defaults to 0; errors are expected to exit with 2 and print one `nmfkit: error:` line.
+# RC defaults to 0; errors exit with 2 (usage), 65 (bad data) or 74 (I/O) and print one
+# `nmfkit: error:` line (docs/cli.md, "Exit status").
 function(nmfkit_cli_test name)
     cmake_parse_arguments(PARSE_ARGV 1 T "" "RC;STDOUT;STDERR;ABSENT;SHAPES;DATA;FILE;FILE_REGEX" "COMMAND")
     if(NOT DEFINED T_RC)
@@ -71,18 +89,18 @@ string(CONCAT example "${example}\nV \\(3 x 3\\):\n  5.0000  3.0000  0.0000\n"
     "W \\(3 x 2\\):\n(  [0-9.]+  [0-9.]+\n)(  [0-9.]+  [0-9.]+\n)(  [0-9.]+  [0-9.]+\n)"
     "H \\(2 x 3\\):\n.*WH \\(3 x 3\\):\n.*relative error .* = ${number}\n$")
 nmfkit_cli_test(fit_example DATA ${PROJECT_SOURCE_DIR}/examples
-    COMMAND fit classic3x3.csv -k 2 --seed 1 --print STDOUT "${example}" STDERR "^$")
+    COMMAND fit classic3x3.csv -k 2 --seed 1 --print --quiet STDOUT "${example}" STDERR "^$")
 
 summary_regex(good 6 4 2 hals frobenius)
-nmfkit_cli_test(fit_writes_factors COMMAND fit good.csv -k 2 -W W.csv -H H.tsv --threads 1
+nmfkit_cli_test(fit_writes_factors COMMAND fit good.csv -k 2 -W W.csv -H H.tsv --threads 1 -q
     STDOUT "${good}$" STDERR "^$" SHAPES "W.csv=6x2|H.tsv=2x4")
 summary_regex(good_kl 6 4 3 mu kullback_leibler)
-nmfkit_cli_test(fit_kl_float32_tsv COMMAND fit good.tsv -k 3 --loss kl --dtype float32 -W W.tsv
+nmfkit_cli_test(fit_kl_float32_tsv COMMAND fit good.tsv -k 3 --loss kl --dtype float32 -W W.tsv -q
     STDOUT "${good_kl}$" STDERR "^$" SHAPES "W.tsv=6x3")
 summary_regex(good_als 6 4 1 als frobenius)
-nmfkit_cli_test(fit_als COMMAND fit good.csv --rank 1 --solver als --max-iter 5 --tol 0
+nmfkit_cli_test(fit_als COMMAND fit good.csv --rank 1 --solver als --max-iter 5 --tol 0 -q
     STDOUT "${good_als}$" STDERR "^$")
-nmfkit_cli_test(fit_max_iter COMMAND fit good.csv -k 2 --max-iter 3 --tol 0
+nmfkit_cli_test(fit_max_iter COMMAND fit good.csv -k 2 --max-iter 3 --tol 0 -q
     STDOUT ", 3 iterations, max_iter_reached, " STDERR "^$")
 
 nmfkit_cli_test(fit_report COMMAND fit good.csv -k 2 --max-iter 4 --tol 0 --report run.json
@@ -90,7 +108,7 @@ nmfkit_cli_test(fit_report COMMAND fit good.csv -k 2 --max-iter 4 --tol 0 --repo
   \"rank\": 2,\n.*\"status\": \"max_iter_reached\",\n  \"iterations\": 4,\n.*\"history\": {\n\
     \"iteration\": \\[\n      1,\n      2,\n      3,\n      4\n    \\],\n    \"objective\": \\[")
 
-# --- errors: exit 2, exactly the message on stderr, nothing written ---
+# --- errors: exit 2 (usage), 65 (data) or 74 (I/O), exactly the message, nothing written ---
 set(e "^nmfkit: error: ")
 set(usage "\nRun with --help for more information.\n$")  # after CLI11's own parse errors
 nmfkit_cli_test(no_subcommand RC 2 STDERR "${e}A subcommand is required${usage}")
@@ -112,29 +130,29 @@ nmfkit_cli_test(negative_max_iter RC 2 COMMAND fit good.csv -k 2 --max-iter -1
     STDERR "${e}max_iter must be at least 0, got -1\n$")
 nmfkit_cli_test(negative_seed RC 2 COMMAND fit good.csv -k 2 --seed -1
     STDERR "${e}--seed: \"-1\" is not an integer from 0 to 18446744073709551615\n$")
-nmfkit_cli_test(missing_file RC 2 COMMAND fit missing.csv -k 2 -W W.csv
+nmfkit_cli_test(missing_file RC 74 COMMAND fit missing.csv -k 2 -W W.csv
     STDERR "${e}cannot open \"missing.csv\": No such file or directory\n$" ABSENT "W.csv")
 # The library names V(i, j), 0-based; the CLI names the file line and the 1-based column.
-nmfkit_cli_test(negative_entry RC 2 COMMAND fit negative.csv -k 2 -W W.csv -H H.csv
+nmfkit_cli_test(negative_entry RC 65 COMMAND fit negative.csv -k 2 -W W.csv -H H.csv
     STDERR "${e}negative.csv:4: column 2: negative entry -8\n$" ABSENT "W.csv|H.csv")
-nmfkit_cli_test(negative_entry_float32 RC 2 COMMAND fit negative.csv -k 2 --dtype float32
+nmfkit_cli_test(negative_entry_float32 RC 65 COMMAND fit negative.csv -k 2 --dtype float32
     STDERR "${e}negative.csv:4: column 2: negative entry -8\n$")
-nmfkit_cli_test(nan_entry RC 2 COMMAND fit nan.csv -k 1
+nmfkit_cli_test(nan_entry RC 65 COMMAND fit nan.csv -k 1
     STDERR "${e}nan.csv:2: column 1: NaN entry\n$")
-nmfkit_cli_test(inf_entry RC 2 COMMAND fit inf.csv -k 1
+nmfkit_cli_test(inf_entry RC 65 COMMAND fit inf.csv -k 1
     STDERR "${e}inf.csv:2: column 3: infinite entry inf\n$")
-nmfkit_cli_test(float32_overflow RC 2 COMMAND fit huge.csv -k 1 --dtype float32
+nmfkit_cli_test(float32_overflow RC 65 COMMAND fit huge.csv -k 1 --dtype float32
     STDERR "${e}huge.csv:2: column 2: 1e\\+300 does not fit in float32 \
 \\(use --dtype float64\\)\n$")
-nmfkit_cli_test(ragged_rows RC 2 COMMAND fit ragged.csv -k 1 -W W.csv
+nmfkit_cli_test(ragged_rows RC 65 COMMAND fit ragged.csv -k 1 -W W.csv
     STDERR "${e}ragged.csv:2: has 2 fields, expected 3 \\(as on line 1\\)\n$" ABSENT "W.csv")
-nmfkit_cli_test(non_numeric RC 2 COMMAND fit text.csv -k 1
+nmfkit_cli_test(non_numeric RC 65 COMMAND fit text.csv -k 1
     STDERR "${e}text.csv:2: column 2: \"abc\" is not a number\n$")
-nmfkit_cli_test(no_data_rows RC 2 COMMAND fit empty.csv -k 1
+nmfkit_cli_test(no_data_rows RC 65 COMMAND fit empty.csv -k 1
     STDERR "${e}empty.csv: no data rows\n$")
-nmfkit_cli_test(unwritable_output RC 2 COMMAND fit good.csv -k 2 -H H.csv -W no/such/dir/W.csv
+nmfkit_cli_test(unwritable_output RC 74 COMMAND fit good.csv -k 2 -H H.csv -W no/such/dir/W.csv
     STDERR "${e}cannot write \"no/such/dir/W.csv\": No such file or directory\n$" ABSENT "H.csv")
 nmfkit_cli_test(report_same_as_factor RC 2 COMMAND fit good.csv -k 2 -W out.csv --report out.csv
-    STDERR "${e}--report names the same file as -W or -H \"out.csv\"\n$" ABSENT "out.csv")
+    STDERR "${e}-W and --report name the same file \"out.csv\"\n$" ABSENT "out.csv")
 nmfkit_cli_test(same_output RC 2 COMMAND fit good.csv -k 2 -W out.csv -H out.csv
     STDERR "${e}-W and -H name the same file \"out.csv\"\n$" ABSENT "out.csv")

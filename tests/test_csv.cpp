@@ -1,5 +1,6 @@
 // Tests of the CSV/TSV reader and writer (io/): exact round trips, the accepted syntax, every error
-// message (file, line, column), and that writing replaces a file atomically.
+// message (file, line, column), and that writing replaces a file atomically. Failures to open or
+// write a file throw nmfkit::io::IoError; bad data throws nmfkit::InvalidInput.
 #include <cmath>
 #include <csignal>
 #include <cstring>
@@ -240,14 +241,14 @@ TEST_F(CsvTest, NamesFilesThatCannotBeOpened) {
     try {
         read_csv(missing);
         FAIL() << "no exception";
-    } catch (const InvalidInput& e) {
+    } catch (const nmfkit::io::IoError& e) {
         EXPECT_EQ(std::string(e.what()),
                   "cannot open \"" + missing + "\": No such file or directory");
     }
     try {
         read_csv(dir_.string());
         FAIL() << "no exception";
-    } catch (const InvalidInput& e) {
+    } catch (const nmfkit::io::IoError& e) {
         EXPECT_EQ(std::string(e.what()), "cannot open \"" + dir_.string() + "\": Is a directory");
     }
 }
@@ -257,7 +258,7 @@ TEST_F(CsvTest, WriteIntoAMissingDirectoryThrowsAndCreatesNothing) {
     try {
         write_csv(p, Eigen::MatrixXd::Ones(2, 2));
         FAIL() << "no exception";
-    } catch (const InvalidInput& e) {
+    } catch (const nmfkit::io::IoError& e) {
         EXPECT_EQ(std::string(e.what()), "cannot write \"" + p + "\": No such file or directory");
     }
     EXPECT_TRUE(entries().empty());
@@ -278,7 +279,7 @@ TEST_F(CsvTest, WriteOverADirectoryThrowsAndLeavesItAlone) {
     try {
         write_csv(path("out.csv"), Eigen::MatrixXd::Ones(2, 2));
         FAIL() << "no exception";
-    } catch (const InvalidInput& e) {
+    } catch (const nmfkit::io::IoError& e) {
         EXPECT_EQ(std::string(e.what()),
                   "cannot write \"" + path("out.csv") + "\": Is a directory");
     }
@@ -298,7 +299,7 @@ TEST_F(CsvTest, AFailedWriteLeavesTheExistingFileIntact) {
     std::string message = "no exception";
     try {
         write_csv(p, random_doubles(1000, 20, 3));
-    } catch (const InvalidInput& e) {
+    } catch (const nmfkit::io::IoError& e) {
         message = e.what();
     }
     ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &old), 0);
@@ -315,20 +316,20 @@ TEST_F(CsvTest, CheckWritableProbesWithoutLeavingFiles) {
     try {
         nmfkit::io::check_writable(missing);
         FAIL() << "no exception";
-    } catch (const InvalidInput& e) {
+    } catch (const nmfkit::io::IoError& e) {
         EXPECT_EQ(std::string(e.what()),
                   "cannot write \"" + missing + "\": No such file or directory");
     }
     try {
         nmfkit::io::check_writable(dir_.string());
         FAIL() << "no exception";
-    } catch (const InvalidInput& e) {
+    } catch (const nmfkit::io::IoError& e) {
         EXPECT_EQ(std::string(e.what()), "cannot write \"" + dir_.string() + "\": Is a directory");
     }
     try {
         nmfkit::io::check_writable(dir_.string() + "/");
         FAIL() << "no exception";
-    } catch (const InvalidInput& e) {
+    } catch (const nmfkit::io::IoError& e) {
         EXPECT_EQ(std::string(e.what()),
                   "cannot write \"" + dir_.string() + "/\": not a file name");
     }

@@ -1,11 +1,12 @@
 // Reading speed of nmfkit's Matrix Market reader against scipy.io.mmread on the same file.
 //
 //   nmfkit_bench_mtx_read [--rows 200000] [--cols 50000] [--nnz 10000000] [--repeat 3]
-//                         [--file /tmp/nmfkit_bench_10M.mtx] [--python /usr/bin/python3]
+//                         [--scipy-repeat 1] [--file /tmp/nmfkit_bench_10M.mtx]
+//                         [--python /usr/bin/python3]
 //
 // Writes (once; reused while its size line matches) a random coordinate real general file with
 // values of 6 significant digits, reads it with nmfkit::io::read_matrix (one thread: the reader is
-// serial) and with scipy.io.mmread (one thread), best of --repeat runs each, checks that both read
+// serial) and with scipy.io.mmread (one thread), best of --repeat / --scipy-repeat runs, checks that both read
 // the same matrix (entry count and sum), and prints MB/s for both and their ratio.
 #include <chrono>
 #include <cmath>
@@ -24,6 +25,7 @@ namespace {
 struct Args {
     long long rows = 200000, cols = 50000, nnz = 10000000;
     int repeat = 3;
+    int scipy_repeat = 1;
     std::string file = "/tmp/nmfkit_bench_10M.mtx";
     std::string python = "/usr/bin/python3";
 };
@@ -63,6 +65,7 @@ int main(int argc, char** argv) {
         else if (k == "--cols") a.cols = std::stoll(v);
         else if (k == "--nnz") a.nnz = std::stoll(v);
         else if (k == "--repeat") a.repeat = std::stoi(v);
+        else if (k == "--scipy-repeat") a.scipy_repeat = std::stoi(v);
         else if (k == "--file") a.file = v;
         else if (k == "--python") a.python = v;
         else {
@@ -91,7 +94,7 @@ int main(int argc, char** argv) {
                 best, mb / best, static_cast<long long>(m.sparse.nonZeros()));
 
     const std::string command = a.python + " " + NMFKIT_COMPARE_MMREAD + " " + a.file + " " +
-                                std::to_string(a.repeat);
+                                std::to_string(a.scipy_repeat);
     std::FILE* p = ::popen(command.c_str(), "r");
     double scipy_s = 0, scipy_sum = 0;
     long long scipy_nnz = 0;

@@ -5,10 +5,12 @@
 /// Format: one matrix row per line, fields separated by one delimiter character (comma, or tab for
 /// `.tsv`/`.tab` files). Fields are trimmed of spaces, tabs and a trailing `\r`. Blank lines and
 /// lines whose first non-blank character is `#` are skipped. Every data line must have the same
-/// number of fields. No header line and no quoting.
+/// number of fields. No header line and no quoting: these functions read numbers only (see
+/// formats.hpp, read_matrix, for header rows and row names).
 ///
-/// Every error throws nmfkit::InvalidInput with a message naming the file, the 1-based line and the
-/// 1-based column (field index), e.g. `data.csv:4: column 3: "abc" is not a number`.
+/// Every data error throws nmfkit::InvalidInput with a message naming the file, the 1-based line
+/// and the 1-based column (field index), e.g. `data.csv:4: column 3: "abc" is not a number`;
+/// failures to open, read or write a file throw nmfkit::io::IoError.
 
 #include <cstdint>
 #include <istream>
@@ -18,7 +20,7 @@
 
 #include <Eigen/Core>
 
-#include <nmfkit/errors.hpp>
+#include <nmfkit/io/errors.hpp>
 
 namespace nmfkit::io {
 
@@ -37,7 +39,8 @@ char delimiter_for(const std::string& path);
 /// Numbers are parsed with std::from_chars (so `1e-3`, `.5`, `nan`, `inf` are numbers; a leading
 /// `+` is accepted; trailing characters are not). NaN and infinite values are returned as they are:
 /// rejecting them is the caller's business (nmfkit::fit does), and line_of_row locates them.
-/// @throws nmfkit::InvalidInput when the file cannot be opened or read, a field is empty or not a
+/// @throws nmfkit::io::IoError when the file cannot be opened or read
+/// @throws nmfkit::InvalidInput when a field is empty or not a
 ///         number, a row has a different number of fields than the first, or there is no data row.
 CsvMatrix read_csv(const std::string& path, char delimiter = 0);
 
@@ -49,16 +52,16 @@ CsvMatrix parse_csv(std::istream& in, const std::string& name, char delimiter);
 /// The file is replaced atomically: the text goes to a new temporary file in the same directory,
 /// which is flushed to disk and then renamed over @p path. On any error the temporary file is
 /// removed and @p path is left as it was.
-/// @throws nmfkit::InvalidInput naming @p path and the reason when the file cannot be written.
+/// @throws nmfkit::io::IoError naming @p path and the reason when the file cannot be written.
 void write_csv(const std::string& path, const Eigen::Ref<const Eigen::MatrixXd>& M);
 
 /// Write @p text to @p path, replaced atomically as write_csv does (for reports such as JSON).
-/// @throws nmfkit::InvalidInput naming @p path and the reason when the file cannot be written.
+/// @throws nmfkit::io::IoError naming @p path and the reason when the file cannot be written.
 void write_text(const std::string& path, std::string_view text);
 
 /// Check, before a long computation, that write_csv(@p path, ...) can create its temporary file:
 /// creates and removes one in the directory of @p path, and checks that @p path is not a directory.
-/// @throws nmfkit::InvalidInput with the message write_csv would give.
+/// @throws nmfkit::io::IoError with the message write_csv would give.
 void check_writable(const std::string& path);
 
 }  // namespace nmfkit::io

@@ -1,0 +1,301 @@
+// `nmfkit fit`: factorize a matrix file, write W and H (with labels), a JSON report, progress.
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+
+#include <nmfkit/io/csv.hpp>
+
+#include "common.hpp"
+#include "progress.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace nmfkit::cli {
+namespace {
+
+/// The arguments of `nmfkit fit`; defaults come from nmfkit::Options.
+struct FitArgs {
+    std::string input;
+    int rank = 0;
+    std::string loss{to_string(Options{}.loss)};
+    std::string solver;  // empty = default_solver(loss)
+    std::string init{to_string(Options{}.init)};
+    std::string init_w;
+    std::string init_h;
+    int max_iter = Options{}.max_iter;
+    double tol = Options{}.tol;
+    double time_limit = Options{}.time_limit;
+    std::string seed = std::to_string(Options{}.seed);  // parsed by parse_seed
+    int threads = Options{}.threads;
+    bool low_memory = Options{}.low_memory;
+    int hals_max_inner = Options{}.hals_max_inner;
+    double hals_alpha = Options{}.hals_alpha;
+    double hals_epsilon = Options{}.hals_epsilon;
+    ReadArgs read;
+    WriteArgs write;
+    ProgressArgs progress;
+    std::string w_out;
+    std::string h_out;
+    std::string report_out;
+    bool print = false;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+Options options_of(const FitArgs& a) {
+    Options opt;
+    opt.rank = a.rank;
+    opt.loss = usage_checked([&] { return loss_from_string(a.loss); });
+    if (!a.solver.empty())
+        opt.solver = usage_checked([&] { return solver_from_string(a.solver); });
+    opt.init = usage_checked([&] { return init_from_string(a.init); });
+    if (!a.init_w.empty() || !a.init_h.empty()) {
+        if (a.init_w.empty() || a.init_h.empty())
+            throw UsageError("--init-w and --init-h go together");
+        opt.init = Init::custom;
+    } else if (opt.init == Init::custom) {
+        throw UsageError("--init custom needs --init-w W_FILE and --init-h H_FILE");
+    }
+    opt.max_iter = a.max_iter;
+    opt.tol = a.tol;
+    opt.time_limit = a.time_limit;
+    opt.seed = parse_seed(a.seed);
+    opt.threads = a.threads;
+    opt.low_memory = a.low_memory;
+    opt.hals_max_inner = a.hals_max_inner;
+    opt.hals_alpha = a.hals_alpha;
+    opt.hals_epsilon = a.hals_epsilon;
+    check_options(opt);
+    return opt;
+}
+
+/// Timings of the phases of a run, in seconds.
+struct Timings {
+    double read = 0;
+    double fit = 0;
+    double write = 0;
+};
+
+/// The run as JSON: input, options, outcome, timings and the per-iteration history.
+template <class T>
+std::string json_report(const FitArgs& args,
+                        const Input& in,
+                        const Options& opt,
+                        const Result<T>& r,
+                        bool interrupted,
+                        const Timings& t) {
+    nlohmann::ordered_json history;
+    for (const char* key : {"iteration", "objective", "relative_change", "seconds"})
+        history[key] = nlohmann::json::array();
+    for (const IterationStats& s : r.history) {
+        history["iteration"].push_back(s.iteration);
+        history["objective"].push_back(s.objective);
+        history["relative_change"].push_back(s.relative_change);
+        history["seconds"].push_back(s.seconds);
+    }
+    nlohmann::ordered_json j;
+    j["nmfkit"] = std::string(version);
+    j["command"] = "fit";
+    j["input"] = args.input;
+    j["format"] = std::string(io::to_string(in.format));
+    j["storage"] = in.is_sparse() ? "sparse" : "dense";
+    j["dtype"] = in.dtype();
+    j["source_dtype"] = in.file.source_dtype;
+    j["transpose"] = in.transpose;
+    j["rows"] = in.rows();
+    j["cols"] = in.cols();
+    j["rank"] = opt.rank;
+    j["nnz"] = in.nnz();
+    j["solver"] = std::string(to_string(r.solver));
+    j["loss"] = std::string(to_string(r.loss));
+    j["init"] = std::string(to_string(opt.init));
+    j["seed"] = opt.seed;
+    j["max_iter"] = opt.max_iter;
+    j["tol"] = opt.tol;
+    j["time_limit"] = opt.time_limit;
+    j["low_memory"] = opt.low_memory;
+    j["hals_max_inner"] = opt.hals_max_inner;
+    j["hals_alpha"] = opt.hals_alpha;
+    j["hals_epsilon"] = opt.hals_epsilon;
+    j["threads"] = r.threads;
+    j["status"] = std::string(to_string(r.status));
+    j["iterations"] = r.iterations;
+    j["interrupted"] = interrupted;
+    j["initial_objective"] = r.initial_objective;
+    j["objective"] = r.objective;
+    j["relative_error"] = r.relative_error;
+    j["seconds"] = r.seconds;
+    j["timings"] = {{"read", t.read}, {"fit", t.fit}, {"write", t.write}};
+    j["history"] = std::move(history);
+    return j.dump(2) + "\n";
+}
+
+template <class T>
+InitialFactors<T> read_start(const FitArgs& args) {
+    InitialFactors<T> start;
+    start.W = dense_of(read_factor(args.init_w)).cast<T>();
+    start.H = dense_of(read_factor(args.init_h)).cast<T>();
+    return start;
+}
+
+template <class T>
+int fit_and_write(const FitArgs& args, const Input& in, const Options& opt, Timings& t) {
+    std::optional<InitialFactors<T>> start;
+    if (opt.init == Init::custom)
+        start = read_start<T>(args);
+
+    Progress progress(args.progress, opt.max_iter, opt.time_limit);
+    Callbacks callbacks;
+    callbacks.on_iteration = [&progress](const IterationStats& s) {
+        return progress.on_iteration(s);
+    };
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto [r, interrupted] = [&] {
+        const InterruptGuard guard;
+        Result<T> result = located(in, false, [&] {
+            return with_view<T>(in, false, [&](const auto& V) {
+                return start ? fit(V, opt, *start, callbacks) : fit(V, opt, callbacks);
+            });
+        });
+        return std::pair{std::move(result), InterruptGuard::requested()};
+    }();
+    t.fit = seconds_since(t0);
+    progress.finish(r.history);
+
+    // Labels: W's rows are V's rows, H's columns are V's columns, the components are c1..ck.
+    // A CSV/TSV factor carries labels when V has any (a matrix without labels gives plain numbers).
+    const bool labelled = !in.row_labels.empty() || !in.col_labels.empty();
+    const std::vector<std::string> components =
+        labelled ? component_names(opt.rank) : std::vector<std::string>{};
+    const Eigen::MatrixXd W = r.W.template cast<double>();  // m x k
+    const Eigen::MatrixXd H = r.H.template cast<double>();  // k x n
+    const auto t1 = std::chrono::steady_clock::now();
+    if (!args.w_out.empty())
+        write_factor(args.w_out, W, in.row_labels, components, args.write);
+    if (!args.h_out.empty())
+        write_factor(args.h_out, H, components, in.col_labels, args.write);
+    t.write = seconds_since(t1);
+    if (!args.report_out.empty())
+        io::write_text(args.report_out, json_report(args, in, opt, r, interrupted, t));
+
+    std::cout << "fit: " << in.rows() << " x " << in.cols() << ", k = " << opt.rank << ", solver "
+              << to_string(r.solver) << ", loss " << to_string(r.loss) << ", "
+              << plural(r.iterations, "iteration") << ", "
+              << (interrupted ? std::string("interrupted") : std::string(to_string(r.status)))
+              << ", relative error " << format("%.6g", r.relative_error) << ", objective "
+              << format("%.3e", r.objective) << ", " << format("%.3g", r.seconds) << " s, "
+              << plural(r.threads, "thread") << "\n";
+    if (args.print) {
+        std::cout << '\n';
+        print_matrix("V", in.dense_copy());
+        print_matrix("W", W);
+        print_matrix("H", H);
+        print_matrix("WH", W * H);
+        std::cout << "relative error ||V - WH||_F / ||V||_F = " << format("%.6g", r.relative_error)
+                  << "\n";
+    }
+    return interrupted ? exit_interrupted : exit_ok;
+}
+
+int run_fit(const FitArgs& args) {
+    const Options opt = options_of(args);
+    // Fail before the (possibly long) fit when an output cannot be written.
+    check_outputs({{"-W", args.w_out},
+                   {"-H", args.h_out},
+                   {"--report", args.report_out},
+                   {"--log-json", args.progress.log_json}});
+    Timings t;
+    const auto t0 = std::chrono::steady_clock::now();
+    const Input in = read_input(args.input, args.read);
+    t.read = seconds_since(t0);
+    return in.float32 ? fit_and_write<float>(args, in, opt, t)
+                      : fit_and_write<double>(args, in, opt, t);
+}
+
+}  // namespace
+
+Command add_fit_command(CLI::App& app) {
+    auto args = std::make_shared<FitArgs>();
+    FitArgs& a = *args;
+    CLI::App* cmd = app.add_subcommand(
+        "fit", "Factorize a matrix file V (m x n) into W (m x k) and H (k x n), both >= 0");
+    cmd->add_option("INPUT", a.input,
+                    "matrix file: .csv .tsv .mtx .mtx.gz .npy .npz (sparse .mtx/.npz stay sparse)")
+        ->required();
+    cmd->add_option("-k,--rank", a.rank, "number of components k (>= 1)")->required();
+    const std::string group = "Solver";
+    cmd->add_option("--loss", a.loss, "objective: " + loss_names() + " (aliases fro, kl)")
+        ->capture_default_str()
+        ->group(group);
+    cmd->add_option("--solver", a.solver,
+                    "update rule: " + solver_names() + " (default: the one marked * below)")
+        ->group(group);
+    cmd->add_option("--init", a.init, "start: random, or custom (with --init-w and --init-h)")
+        ->capture_default_str()
+        ->group(group);
+    cmd->add_option("--init-w", a.init_w, "starting W (m x k) file; implies --init custom")
+        ->group(group);
+    cmd->add_option("--init-h", a.init_h, "starting H (k x n) file; implies --init custom")
+        ->group(group);
+    cmd->add_option("--max-iter", a.max_iter, "maximum number of iterations")
+        ->capture_default_str()
+        ->group(group);
+    cmd->add_option("--tol", a.tol, "stop when the relative decrease of the objective <= tol")
+        ->capture_default_str()
+        ->group(group);
+    cmd->add_option("--time-limit", a.time_limit, "wall-time limit in seconds (0 = none)")
+        ->capture_default_str()
+        ->group(group);
+    cmd->add_option("--seed", a.seed, "seed of the random initialization (0 to 2^64 - 1)")
+        ->type_name("UINT")
+        ->capture_default_str()
+        ->group(group);
+    cmd->add_option("--threads", a.threads, "threads to use (0 = all cores)")
+        ->capture_default_str()
+        ->group(group);
+    cmd->add_flag("--low-memory", a.low_memory,
+                  "sparse V: keep one copy (no transposed copy; slower products)")
+        ->group(group);
+    cmd->add_option("--hals-max-inner", a.hals_max_inner,
+                    "hals: cap on inner sweeps per half-step (0 = Gillis-Glineur rule)")
+        ->capture_default_str()
+        ->group(group);
+    cmd->add_option("--hals-alpha", a.hals_alpha,
+                    "hals: inner budget 1 + alpha * (cost of cross product / sweep)")
+        ->capture_default_str()
+        ->group(group);
+    cmd->add_option("--hals-epsilon", a.hals_epsilon,
+                    "hals: stop inner sweeps when a change <= epsilon * first change")
+        ->capture_default_str()
+        ->group(group);
+    add_read_options(*cmd, a.read);
+    cmd->add_option("-W", a.w_out, "write W (m x k): .npy .csv .tsv .mtx, by extension")
+        ->group("Output");
+    cmd->add_option("-H", a.h_out, "write H (k x n): .npy .csv .tsv .mtx, by extension")
+        ->group("Output");
+    cmd->add_option("--report", a.report_out,
+                    "write the run (input, options, status, timings, history) as JSON")
+        ->group("Output");
+    add_write_options(*cmd, a.write);
+    cmd->add_flag("--print", a.print, "also print V, W, H, WH and the relative error (small V)")
+        ->group("Output");
+    add_progress_options(*cmd, a.progress);
+    name_file_options(*cmd,
+                      {"INPUT", "--init-w", "--init-h", "-W", "-H", "--report", "--log-json"});
+    cmd->footer(support_table() + R"(
+Examples:
+  nmfkit fit counts.mtx -k 20 -W W.csv -H H.csv --report run.json
+  nmfkit fit matrix.mtx.gz --row-labels features.tsv --labels-field 2 \
+      --col-labels barcodes.tsv -k 10 --loss kl -W W.tsv -H H.npy
+  nmfkit fit data.csv -k 5 --solver mu --dtype float32 --max-iter 500 --tol 1e-6
+  nmfkit fit data.npy -k 5 --transpose -W W.npy --log-json iterations.jsonl
+
+Exit status: 0 success, 2 usage error, 65 bad data, 74 I/O error, 130 interrupted
+(Ctrl-C: the result so far is written), 1 anything else.)");
+    return {cmd, [args] { return run_fit(*args); }};
+}
+
+}  // namespace nmfkit::cli

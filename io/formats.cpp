@@ -1,0 +1,252 @@
+// Format dispatch: extension and magic bytes, gzip, labels, and write_matrix.
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+
+#include <nmfkit/io/formats.hpp>
+
+#include "detail.hpp"
+
+namespace nmfkit::io {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+/// The extension of @p path in lower case, after removing a trailing ".gz"; sets @p gz.
+std::string extension(const std::string& path, bool& gz) {
+    fs::path p(path);
+    std::string ext = lower(p.extension().string());
+    gz = ext == ".gz";
+    if (gz)
+        ext = lower(p.stem().extension().string());
+    return ext;
+}
+
+/// The format the first bytes announce, if they announce a binary format or Matrix Market.
+std::optional<Format> sniff(std::string_view bytes) {
+    if (bytes.starts_with("\x93NUMPY"))
+        return Format::npy;
+    if (bytes.starts_with("PK\x03\x04") || bytes.starts_with("PK\x05\x06"))
+        return Format::npz;
+    if (bytes.size() >= 14 && lower(std::string(bytes.substr(0, 14))) == "%%matrixmarket")
+        return Format::matrix_market;
+    return std::nullopt;
+}
+
+std::string describe(Format f) {
+    switch (f) {
+        case Format::csv: return "CSV";
+        case Format::tsv: return "TSV";
+        case Format::matrix_market: return "Matrix Market";
+        case Format::npy: return ".npy";
+        case Format::npz: return ".npz";
+    }
+    return "";
+}
+
+}  // namespace
+
+std::string_view to_string(Format f) {
+    switch (f) {
+        case Format::csv: return "csv";
+        case Format::tsv: return "tsv";
+        case Format::matrix_market: return "matrix_market";
+        case Format::npy: return "npy";
+        case Format::npz: return "npz";
+    }
+    return "";
+}
+
+std::optional<Format> parse_format(std::string_view name) {
+    for (Format f : {Format::csv, Format::tsv, Format::matrix_market, Format::npy, Format::npz})
+        if (name == to_string(f))
+            return f;
+    if (name == "mtx" || name == "mm")
+        return Format::matrix_market;
+    return std::nullopt;
+}
+
+std::optional<Format> format_for(const std::string& path) {
+    bool gz = false;
+    const std::string ext = extension(path, gz);
+    if (ext == ".csv")
+        return Format::csv;
+    if (ext == ".tsv" || ext == ".tab")
+        return Format::tsv;
+    if (ext == ".mtx" || ext == ".mm")
+        return Format::matrix_market;
+    if (ext == ".npy")
+        return Format::npy;
+    if (ext == ".npz")
+        return Format::npz;
+    return std::nullopt;
+}
+
+std::int64_t LoadedMatrix::stored() const {
+    return is_sparse ? static_cast<std::int64_t>(sparse.nonZeros())
+                     : static_cast<std::int64_t>(dense.size());
+}
+
+namespace {
+
+/// Parse decompressed @p bytes.
+LoadedMatrix parse_plain(std::string_view bytes, const std::string& name, Format format,
+                         const ReadOptions& opt, std::uint64_t limit) {
+    switch (format) {
+        case Format::matrix_market: return detail::parse_matrix_market(bytes, name, limit);
+        case Format::npy: return detail::parse_npy(bytes, name, limit);
+        case Format::npz: return detail::parse_npz(bytes, name, limit);
+        case Format::csv:
+        case Format::tsv: {
+            // NOTE: a text file holds no NUL byte; one in the first 64 KiB means binary data.
+            const std::size_t nul = bytes.substr(0, 1 << 16).find('\0');
+            if (nul != std::string_view::npos)
+                throw InvalidInput(detail::at_byte(name, nul) + "binary data (a NUL byte) in a " +
+                                   describe(format) + " file");
+            const char delimiter =
+                opt.delimiter != 0 ? opt.delimiter : (format == Format::tsv ? '\t' : ',');
+            return detail::parse_delimited(bytes, name, delimiter, opt.header, opt.row_names);
+        }
+    }
+    throw InvalidInput(name + ": unknown format");
+}
+
+}  // namespace
+
+LoadedMatrix parse_matrix(std::string_view bytes, const std::string& name, Format format,
+                          const ReadOptions& opt) {
+    const std::uint64_t limit = detail::memory_limit(opt);
+    if (detail::is_gzip(bytes)) {
+        const std::string inflated = detail::gunzip(bytes, name, limit);
+        return parse_plain(inflated, name, format, opt, limit);
+    }
+    return parse_plain(bytes, name, format, opt, limit);
+}
+
+LoadedMatrix read_matrix(const std::string& path, const ReadOptions& opt) {
+    const std::uint64_t limit = detail::memory_limit(opt);
+    bool gz = false;
+    const std::string ext = extension(path, gz);
+    detail::FileBytes file(path);
+    if (gz || detail::is_gzip(file.view()))
+        file.replace(detail::gunzip(file.view(), path, limit));
+    const std::string_view bytes = file.view();
+    if (opt.format.has_value())
+        return parse_plain(bytes, path, *opt.format, opt, limit);
+
+    const std::optional<Format> by_extension = format_for(path);
+    const std::optional<Format> by_content = sniff(bytes);
+    if (!by_extension.has_value()) {
+        if (by_content.has_value())
+            return parse_plain(bytes, path, *by_content, opt, limit);
+        throw InvalidInput(path + ": cannot tell the format from the extension " +
+                           detail::shown(ext) +
+                           " (expected .csv, .tsv, .tab, .mtx, .mm, .npy or .npz, optionally "
+                           "followed by .gz); name it with --format");
+    }
+    if (by_content.has_value() && *by_content != *by_extension)
+        throw InvalidInput(path + ": the extension says " + describe(*by_extension) +
+                           ", but the content is " + describe(*by_content) +
+                           " (name the format with --format to read it anyway)");
+    return parse_plain(bytes, path, *by_extension, opt, limit);
+}
+
+void write_matrix(const std::string& path, const Eigen::Ref<const Eigen::MatrixXd>& M,
+                  const WriteOptions& opt) {
+    const fs::path target = detail::output_path(path);
+    bool gz = false;
+    const std::string ext = extension(path, gz);
+    if (gz)
+        throw InvalidInput("cannot write \"" + path +
+                           "\": writing compressed (.gz) files is not supported");
+    if (ext == ".npy") {
+        const std::string bytes = detail::npy_bytes(M);
+        detail::TempFile tmp(target, path);
+        tmp.write(bytes);
+        tmp.commit(target);
+    } else if (ext == ".csv" || ext == ".tsv" || ext == ".tab") {
+        detail::TempFile tmp(target, path);
+        detail::write_delimited(tmp, M, ext == ".csv" ? ',' : '\t', path, opt.row_labels,
+                                opt.col_labels);
+        tmp.commit(target);
+    } else if (ext == ".mtx" || ext == ".mm") {
+        detail::TempFile tmp(target, path);
+        detail::write_matrix_market(tmp, M, opt.mtx_coordinate);
+        tmp.commit(target);
+    } else {
+        throw InvalidInput("cannot write \"" + path + "\": unknown extension " +
+                           detail::shown(ext) + " (expected .npy, .csv, .tsv, .tab or .mtx)");
+    }
+}
+
+std::vector<std::string> read_labels(const std::string& path, int field) {
+    detail::FileBytes file(path);
+    bool gz = false;
+    extension(path, gz);
+    if (gz || detail::is_gzip(file.view()))
+        file.replace(detail::gunzip(file.view(), path, default_max_memory()));
+    const std::string_view bytes = file.view();
+    if (field < 1)
+        throw InvalidInput(path + ": label field " + std::to_string(field) +
+                           " is not valid (fields are numbered from 1)");
+    std::vector<std::string> out;
+    std::string_view rest = bytes;
+    for (std::int64_t line = 1; !rest.empty(); ++line) {
+        const std::size_t nl = rest.find('\n');
+        std::string_view text = rest.substr(0, nl);
+        rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+        if (line == 1 && text.starts_with("\xEF\xBB\xBF"))
+            text.remove_prefix(3);
+        if (!text.empty() && text.back() == '\r')
+            text.remove_suffix(1);
+        std::string_view label = text;
+        if (text.find('\t') != std::string_view::npos || field > 1) {
+            std::size_t count = 0;
+            std::string_view found;
+            bool have = false;
+            std::string_view scan = text;
+            for (;;) {
+                const std::size_t tab = scan.find('\t');
+                if (++count == static_cast<std::size_t>(field)) {
+                    found = scan.substr(0, tab);
+                    have = true;
+                }
+                if (tab == std::string_view::npos)
+                    break;
+                scan.remove_prefix(tab + 1);
+            }
+            if (!have)
+                throw InvalidInput(path + ":" + std::to_string(line) + ": has " +
+                                   std::to_string(count) + " tab-separated fields, expected at "
+                                   "least " + std::to_string(field));
+            label = found;
+        }
+        if (label.empty())
+            throw InvalidInput(path + ":" + std::to_string(line) + ": empty label");
+        out.emplace_back(label);
+    }
+    return out;
+}
+
+void write_labels(const std::string& path, const std::vector<std::string>& labels) {
+    const fs::path target = detail::output_path(path);
+    std::string text;
+    for (std::size_t k = 0; k < labels.size(); ++k) {
+        if (labels[k].find_first_of("\n\r") != std::string::npos)
+            throw InvalidInput("cannot write \"" + path + "\": label " + std::to_string(k + 1) +
+                               " holds a line break");
+        text += labels[k];
+        text += '\n';
+    }
+    detail::TempFile tmp(target, path);
+    tmp.write(text);
+    tmp.commit(target);
+}
+
+}  // namespace nmfkit::io

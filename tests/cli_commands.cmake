@@ -1,0 +1,220 @@
+# Tests of the nmfkit commands (fit, transform, top, info), their exit statuses, progress output
+# and Ctrl-C, run as a user runs them. Included from tests/CMakeLists.txt after cli_tests.cmake
+# (which defines nmfkit_cli_tests_dir and the `number` regex). Run: ctest -R '^cmd\.'
+
+if(NOT TARGET nmfkit_cli)
+    return()
+endif()
+
+set(nmfkit_cmd_data ${nmfkit_cli_tests_dir}/data/cli)
+
+# Reads any matrix file (read_matrix): prints its shape, or compares two files (matrix_shape.cpp).
+add_executable(nmfkit_matrix_shape ${nmfkit_cli_tests_dir}/matrix_shape.cpp)
+target_link_libraries(nmfkit_matrix_shape PRIVATE nmfkit_io nmfkit_warnings)
+
+# nmfkit_cmd_test(NAME [RC code] [STDOUT regex] [STDERR regex] [ABSENT f1|f2] [SHAPES f=RxC|...]
+#                 [FILE f FILE_REGEX regex] [DATA dir] [SCENARIO name] [COMMAND args...])
+# Runs `nmfkit args...` (or, with SCENARIO, `cli_driver.sh nmfkit matrix_shape name`) in a fresh
+# copy of DATA (default tests/data/cli) through run_cli.cmake. SHAPES read any matrix format.
+function(nmfkit_cmd_test name)
+    cmake_parse_arguments(PARSE_ARGV 1 T ""
+        "RC;STDOUT;STDERR;ABSENT;SHAPES;DATA;FILE;FILE_REGEX;SCENARIO" "COMMAND")
+    if(NOT DEFINED T_RC)
+        set(T_RC 0)
+    endif()
+    if(NOT DEFINED T_DATA)
+        set(T_DATA ${nmfkit_cmd_data})
+    endif()
+    set(checks -DEXPECT_RC=${T_RC})
+    if(DEFINED T_FILE_REGEX)
+        list(APPEND checks "-DFILE_REGEX=${T_FILE_REGEX}")
+    endif()
+    foreach(var IN ITEMS STDOUT STDERR)
+        if(DEFINED T_${var})
+            list(APPEND checks "-D${var}_REGEX=${T_${var}}")
+        endif()
+    endforeach()
+    if(DEFINED T_SCENARIO)
+        set(command sh ${nmfkit_cli_tests_dir}/cli_driver.sh $<TARGET_FILE:nmfkit_cli>
+            $<TARGET_FILE:nmfkit_matrix_shape> ${T_SCENARIO})
+    else()
+        set(command $<TARGET_FILE:nmfkit_cli> ${T_COMMAND})
+    endif()
+    add_test(NAME cmd.${name}
+        COMMAND ${CMAKE_COMMAND} -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/cmd_runs/${name}
+            -DDATA_DIR=${T_DATA} ${checks} "-DABSENT=${T_ABSENT}" "-DSHAPES=${T_SHAPES}"
+            "-DFILE=${T_FILE}" -DSHAPE_TOOL=$<TARGET_FILE:nmfkit_matrix_shape>
+            -P ${nmfkit_cli_tests_dir}/run_cli.cmake -- ${command})
+endfunction()
+
+set(e "^nmfkit: error: ")
+set(num "[-+0-9.e]+")
+
+# --- help and info ---
+foreach(command IN ITEMS fit transform top info)
+    nmfkit_cmd_test(help_${command} COMMAND ${command} --help STDOUT "Examples:\n  nmfkit "
+        STDERR "^$")
+endforeach()
+nmfkit_cmd_test(help_lists_commands COMMAND --help
+    STDOUT "fit +Factorize.*transform +Project.*top +Print.*info +Print.*Exit status: 0 success"
+    STDERR "^$")
+string(CONCAT info "^nmfkit ${PROJECT_VERSION}\nbuild type: +[A-Za-z]+.*\ncompiler: +[^\n]+\n"
+    "BLAS: +[^\n]+\n.*threads: +[0-9]+ .*read: +csv, tsv, matrix_market, npy, npz .*"
+    "write: +csv, tsv, matrix_market, npy\n.*  mu +frobenius, kullback_leibler\\*\n"
+    "  als +frobenius\n  hals +frobenius\\*\n$")
+nmfkit_cmd_test(info COMMAND info STDOUT "${info}" STDERR "^$")
+
+# --- fit: storage, dtype, transpose, labels ---
+# A Matrix Market file stays sparse: this one would need 4.8 GB dense, but fits in 1 MiB sparse.
+nmfkit_cmd_test(fit_sparse_stays_sparse COMMAND fit big_sparse.mtx -k 2 --max-memory 1M -q
+    --max-iter 5 -W W.npy -H H.npy --report run.json
+    SHAPES "W.npy=20000x2|H.npy=2x30000" FILE run.json
+    FILE_REGEX "\"format\": \"matrix_market\",\n  \"storage\": \"sparse\",\n  \"dtype\": \"float64\",\n\
+  \"source_dtype\": \"integer\",\n  \"transpose\": false,\n  \"rows\": 20000,\n  \"cols\": 30000,\n\
+  \"rank\": 2,\n  \"nnz\": 40,\n")
+nmfkit_cmd_test(fit_max_memory_too_small RC 65 COMMAND fit big_sparse.mtx -k 2 --max-memory 100
+    -W W.npy STDERR "${e}big_sparse.mtx.*100 bytes" ABSENT "W.npy")
+nmfkit_cmd_test(fit_npz_sparse DATA ${nmfkit_cli_tests_dir}/data/formats
+    COMMAND fit csr.npz -k 2 -q --report run.json FILE run.json
+    FILE_REGEX "\"format\": \"npz\",\n  \"storage\": \"sparse\",")
+nmfkit_cmd_test(fit_float32 COMMAND fit good.csv -k 2 --dtype float32 -q --report run.json
+    -W W.csv SHAPES "W.csv=6x2" FILE run.json FILE_REGEX "\"storage\": \"dense\",\n  \"dtype\": \"float32\",")
+nmfkit_cmd_test(fit_sparse_float32 COMMAND fit small.mtx -k 2 --dtype float32 -q --report run.json
+    FILE run.json FILE_REGEX "\"storage\": \"sparse\",\n  \"dtype\": \"float32\",")
+# .npy float32 data runs in float32 unless --dtype says otherwise.
+nmfkit_cmd_test(fit_npy_f4_default DATA ${nmfkit_cli_tests_dir}/data/formats
+    COMMAND fit f4_c.npy -k 2 -q --report run.json FILE run.json
+    FILE_REGEX "\"format\": \"npy\",\n  \"storage\": \"dense\",\n  \"dtype\": \"float32\",\n\
+  \"source_dtype\": \"float32\",")
+nmfkit_cmd_test(fit_npy_f4_as_float64 DATA ${nmfkit_cli_tests_dir}/data/formats
+    COMMAND fit f4_c.npy -k 2 -q --dtype float64 --report run.json FILE run.json
+    FILE_REGEX "\"dtype\": \"float64\",")
+nmfkit_cmd_test(fit_transpose_shapes COMMAND fit good.csv -k 2 --transpose -q -W W.csv -H H.tsv
+    SHAPES "W.csv=4x2|H.tsv=2x6" STDOUT "^fit: 4 x 6, k = 2, ")
+nmfkit_cmd_test(fit_transpose_dense SCENARIO transpose_dense STDOUT "same W and H")
+nmfkit_cmd_test(fit_transpose_sparse SCENARIO transpose_sparse STDOUT "same W and H")
+nmfkit_cmd_test(fit_transpose_dense_float32 SCENARIO transpose_dense_float32 STDOUT "same W and H")
+nmfkit_cmd_test(fit_transpose_sparse_float32 SCENARIO transpose_sparse_float32
+    STDOUT "same W and H")
+# Labels from the CSV header and row names: W's rows, H's columns, components c1..ck.
+nmfkit_cmd_test(fit_csv_labels COMMAND fit labeled.csv -k 2 -q -W W.csv -H H.csv
+    SHAPES "W.csv=6x2|H.csv=2x4" FILE W.csv FILE_REGEX "^,c1,c2\nd1,${num},${num}\nd2,.*\nd6,[^\n]*\n$")
+nmfkit_cmd_test(fit_csv_labels_h COMMAND fit labeled.csv -k 2 -q -H H.tsv
+    FILE H.tsv FILE_REGEX "^\tapple\tbanana\tcherry\tdate\nc1\t[^\n]*\nc2\t[^\n]*\n$")
+nmfkit_cmd_test(fit_transpose_labels COMMAND fit labeled.csv -k 2 -q --transpose -W W.csv
+    FILE W.csv FILE_REGEX "^,c1,c2\napple,.*\ndate,[^\n]*\n$")
+# Labels from files, for a format without them.
+nmfkit_cmd_test(fit_label_files COMMAND fit small.mtx --row-labels rows5.txt --col-labels cols4.txt
+    -k 2 -q -H H.csv FILE H.csv FILE_REGEX "^,c_a,c_b,c_c,c_d\nc1,")
+# 10x Genomics features.tsv: field 2 is the gene name.
+nmfkit_cmd_test(fit_labels_field COMMAND fit small.mtx --row-labels features.tsv --labels-field 2
+    -k 2 -q -W W.tsv FILE W.tsv FILE_REGEX "^\tc1\tc2\nGeneA\t[^\n]*\nGeneB\t.*\nGeneE\t[^\n]*\n$")
+nmfkit_cmd_test(fit_gzip_input DATA ${nmfkit_cli_tests_dir}/data/formats
+    COMMAND fit coord_real.mtx.gz -k 2 -q -W W.csv STDOUT "^fit: 5 x 4, k = 2, " SHAPES "W.csv=5x2")
+nmfkit_cmd_test(fit_sidecar_labels COMMAND fit small.mtx --row-labels rows5.txt -k 2 -q
+    -W W.npy --write-labels FILE W.rows.txt FILE_REGEX "^r1\nr2\nr3\nr4\nr5\n$" SHAPES "W.npy=5x2")
+nmfkit_cmd_test(fit_no_sidecar_by_default COMMAND fit small.mtx --row-labels rows5.txt -k 2 -q
+    -W W.npy ABSENT "W.rows.txt|W.cols.txt")
+nmfkit_cmd_test(fit_mtx_output COMMAND fit good.csv -k 2 -q -W W.mtx SHAPES "W.mtx=6x2")
+nmfkit_cmd_test(fit_report_fields COMMAND fit good.csv -k 2 --max-iter 3 --tol 0 -q
+    --report run.json FILE run.json
+    FILE_REGEX "\"command\": \"fit\",\n  \"input\": \"good.csv\",\n  \"format\": \"csv\",.*\"init\": \"random\",.*\
+\"status\": \"max_iter_reached\",\n  \"iterations\": 3,\n  \"interrupted\": false,.*\"timings\": {\n\
+    \"read\": ${num},\n    \"fit\": ${num},\n    \"write\": ${num}\n  },\n  \"history\"")
+nmfkit_cmd_test(fit_custom_init COMMAND fit good.csv -k 2 --init-w w.csv --init-h h.csv --max-iter 2
+    --tol 0 -q --report run.json FILE run.json FILE_REGEX "\"init\": \"custom\",")
+nmfkit_cmd_test(fit_kl_sparse COMMAND fit small.mtx -k 2 --loss kl -q -W W.csv
+    STDOUT "^fit: 5 x 4, k = 2, solver mu, loss kullback_leibler, " SHAPES "W.csv=5x2")
+nmfkit_cmd_test(fit_hals_options COMMAND fit good.csv -k 2 --hals-max-inner 3 --hals-alpha 1
+    --hals-epsilon 0.01 --low-memory --threads 1 -q --report run.json FILE run.json
+    FILE_REGEX "\"low_memory\": true,\n  \"hals_max_inner\": 3,\n  \"hals_alpha\": 1.0,\n\
+  \"hals_epsilon\": 0.01,\n  \"threads\": 1,")
+
+# --- progress ---
+set(progress_line "iteration [0-9]+/3  objective ${num}  change ${num}  elapsed [0-9.]+ s  ETA [0-9.]+ s\n")
+nmfkit_cmd_test(progress_lines COMMAND fit good.csv -k 2 --max-iter 3 --tol 0
+    STDERR "^iteration 1/3  objective ${num}  change ${num}  elapsed [0-9.]+ s  ETA [0-9.]+ s\n\
+iteration 3/3  objective ${num}  change ${num}  elapsed [0-9.]+ s  ETA [0-9.]+ s\n$")
+nmfkit_cmd_test(progress_every_iteration COMMAND fit good.csv -k 2 --max-iter 3 --tol 0
+    --progress-interval 0 STDERR "^${progress_line}${progress_line}${progress_line}$")
+nmfkit_cmd_test(progress_quiet COMMAND fit good.csv -k 2 --max-iter 3 --tol 0 --quiet STDERR "^$")
+nmfkit_cmd_test(log_json COMMAND fit good.csv -k 2 --max-iter 4 --tol 0 -q --log-json it.jsonl
+    FILE it.jsonl FILE_REGEX "^{\"iteration\":1,\"objective\":${num},\"relative_change\":${num},\
+\"seconds\":${num}}\n{\"iteration\":2,[^\n]*}\n{\"iteration\":3,[^\n]*}\n{\"iteration\":4,[^\n]*}\n$")
+nmfkit_cmd_test(log_json_converged SCENARIO log_json STDOUT "lines = iterations")
+nmfkit_cmd_test(sigint SCENARIO sigint STDOUT "sigint: exit 130"
+    STDERR "nmfkit: interrupted. writing the result so far\n")
+set_tests_properties(cmd.sigint PROPERTIES TIMEOUT 60)
+
+# --- transform ---
+nmfkit_cmd_test(transform_components COMMAND transform good.csv --components h.csv -o W.npy
+    STDOUT "^transform: 6 x 4, k = 2, fixed H, solved W, loss frobenius, [0-9]+ iterations?, \
+(converged|max_iter_reached), relative error ${num}, ${num} s\n$" STDERR "^$" SHAPES "W.npy=6x2")
+nmfkit_cmd_test(transform_basis COMMAND transform good.csv --basis w.csv -o H.csv --loss kl
+    STDOUT "^transform: 6 x 4, k = 2, fixed W, solved H, loss kullback_leibler, " SHAPES "H.csv=2x4")
+nmfkit_cmd_test(transform_sparse_float32 COMMAND transform small.mtx --components h.csv -o W.csv
+    --dtype float32 STDOUT "^transform: 5 x 4, k = 2, fixed H, solved W, " SHAPES "W.csv=5x2")
+nmfkit_cmd_test(transform_basis_shape_mismatch COMMAND transform small.mtx --basis w.csv -o H.csv
+    RC 65 STDERR "${e}--basis w.csv is 6 x 2 but small.mtx is 5 x 4. \
+W \\(m x k\\) needs one row per row of V\n$" ABSENT "H.csv")
+nmfkit_cmd_test(transform_labels COMMAND transform labeled.csv --components h.csv -o W.csv
+    FILE W.csv FILE_REGEX "^,c1,c2\nd1,")
+nmfkit_cmd_test(transform_roundtrip SCENARIO transform_roundtrip STDOUT "errors <=")
+nmfkit_cmd_test(transform_shape_mismatch RC 65 COMMAND transform good.csv --components h_bad.csv
+    -o W.csv STDERR "${e}--components h_bad.csv is 2 x 3 but good.csv is 6 x 4. \
+H \\(k x n\\) needs one column per column of V\n$" ABSENT "W.csv")
+nmfkit_cmd_test(transform_needs_one_factor RC 2 COMMAND transform good.csv -o W.csv
+    STDERR "${e}transform needs one of --components H_FILE and --basis W_FILE\n$")
+nmfkit_cmd_test(transform_not_both RC 2 COMMAND transform good.csv --components h.csv --basis w.csv
+    -o W.csv STDERR "${e}--components excludes --basis")
+nmfkit_cmd_test(transform_missing_factor RC 74 COMMAND transform good.csv --components nope.npy
+    -o W.csv STDERR "${e}cannot open \"nope.npy\"" ABSENT "W.csv")
+nmfkit_cmd_test(transform_negative RC 65 COMMAND transform negative.csv --components h_bad.csv -o W.csv
+    STDERR "${e}negative.csv:4: column 2: negative entry -8\n$")
+
+# --- top ---
+nmfkit_cmd_test(top_labels COMMAND top w_labeled.csv -n 2
+    STDOUT "^component  top 2 \\(weight\\)\nsports     goal \\(2.5\\)  team \\(1.5\\)\n\
+food       oven \\(3\\)    flour \\(2\\)\n$" STDERR "^$")
+nmfkit_cmd_test(top_tsv COMMAND top w_labeled.csv -n 3 --tsv
+    STDOUT "^component\trank\tlabel\tweight\nsports\t1\tgoal\t2.5\nsports\t2\tteam\t1.5\n\
+sports\t3\tflour\t0.2\nfood\t1\toven\t3\nfood\t2\tflour\t2\nfood\t3\tteam\t0.1\n$")
+nmfkit_cmd_test(top_transpose_row_labels COMMAND top h.csv --transpose --row-labels rows3.txt
+    -n 1 --tsv RC 65 STDERR "${e}--row-labels rows3.txt: 3 labels for 2 rows\n$")
+nmfkit_cmd_test(top_transpose COMMAND top h.csv --transpose --col-labels cols4.txt -n 1 --tsv
+    STDOUT "^component\trank\tlabel\tweight\nc1\t1\tc_d\t1\nc2\t1\tc_c\t1.5\n$")
+# The README session's data (examples/): labels from files carried into H's header.
+nmfkit_cmd_test(fit_example_docs DATA ${PROJECT_SOURCE_DIR}/examples COMMAND fit docs.mtx
+    --row-labels docs.txt --col-labels words.txt -k 3 --seed 1 -q -W W.csv -H H.csv
+    STDOUT "^fit: 10 x 12, k = 3, solver hals, " SHAPES "W.csv=10x3|H.csv=3x12" FILE H.csv
+    FILE_REGEX "^,goal,match,team,score,recipe,oven,flour,sugar,code,compiler,bug,test\nc1,")
+
+# --- exit statuses ---
+nmfkit_cmd_test(usage_bad_format RC 2 COMMAND fit good.csv -k 2 --format xls
+    STDERR "${e}--format: unknown format \"xls\". expected one of: csv, tsv, matrix_market \\(mtx\\), npy, npz\n$")
+nmfkit_cmd_test(usage_bad_max_memory RC 2 COMMAND fit good.csv -k 2 --max-memory 12Q
+    STDERR "${e}--max-memory: \"12Q\" is not a byte count")
+nmfkit_cmd_test(usage_bad_delimiter RC 2 COMMAND fit good.csv -k 2 --delimiter ab
+    STDERR "${e}--delimiter: \"ab\" is not one character")
+nmfkit_cmd_test(usage_custom_without_files RC 2 COMMAND fit good.csv -k 2 --init custom
+    STDERR "${e}--init custom needs --init-w W_FILE and --init-h H_FILE\n$")
+nmfkit_cmd_test(usage_header_both RC 2 COMMAND fit good.csv -k 2 --header --no-header
+    STDERR "${e}--header excludes --no-header")
+nmfkit_cmd_test(usage_unknown_option RC 2 COMMAND fit good.csv -k 2 --bogus
+    STDERR "${e}The following argument was not expected: --bogus\nRun with --help")
+nmfkit_cmd_test(usage_bad_init RC 2 COMMAND fit good.csv -k 2 --init nndsvd
+    STDERR "${e}unknown init \"nndsvd\". expected one of: random, custom\n$")
+nmfkit_cmd_test(data_label_count RC 65 COMMAND fit small.mtx -k 2 --row-labels rows3.txt -W W.csv
+    STDERR "${e}--row-labels rows3.txt: 3 labels for 5 rows\n$" ABSENT "W.csv")
+nmfkit_cmd_test(data_custom_init_shape RC 65 COMMAND fit small.mtx -k 2 --init-w w.csv --init-h h.csv
+    STDERR "${e}custom W has shape 6 x 2, expected 5 x 2 \\(rows of V x rank\\)\n$")
+nmfkit_cmd_test(data_negative_transposed_position RC 65 COMMAND fit negative.csv -k 2 --transpose
+    STDERR "${e}negative.csv:4: column 2: negative entry -8\n$")
+nmfkit_cmd_test(io_missing_input RC 74 COMMAND fit nope.mtx -k 2
+    STDERR "${e}cannot open \"nope.mtx\": No such file or directory\n$")
+nmfkit_cmd_test(data_error_leaves_no_log RC 65 COMMAND fit negative.csv -k 2 --log-json it.jsonl
+    -W W.csv STDERR "${e}negative.csv:4: column 2: negative entry -8\n$" ABSENT "it.jsonl|W.csv")
+nmfkit_cmd_test(io_unwritable_log RC 74 COMMAND fit good.csv -k 2 --log-json no/such/dir/it.jsonl
+    STDERR "${e}cannot write \"no/such/dir/it.jsonl\"")
+nmfkit_cmd_test(io_missing_labels RC 74 COMMAND fit small.mtx -k 2 --row-labels nope.txt
+    STDERR "${e}cannot open \"nope.txt\"")

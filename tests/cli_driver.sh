@@ -1,0 +1,70 @@
+#!/bin/sh
+# Multi-step CLI tests (tests/cli_commands.cmake), run by run_cli.cmake in a fresh copy of the data:
+#   cli_driver.sh NMFKIT MATRIX_SHAPE SCENARIO
+# Each scenario prints what it checked; a failed check exits non-zero with a message.
+set -eu
+nmfkit=$1
+shape=$2
+scenario=$3
+fail() { echo "FAILED: $*" >&2; exit 1; }
+
+case $scenario in
+sigint)
+    # Ctrl-C during a long fit: the fit stops after the current iteration, W, H and the report
+    # are written, the report says interrupted, the exit status is 130.
+    awk 'BEGIN { srand(7); for (i = 0; i < 300; ++i) { line = "";
+          for (j = 0; j < 200; ++j) line = line (j ? "," : "") int(rand() * 10);
+          print line } }' > big.csv
+    status=0
+    timeout --preserve-status -s INT 2 "$nmfkit" fit big.csv -k 5 --max-iter 10000000 --tol 0 \
+        -W W.csv -H H.npy --report run.json || status=$?
+    [ "$status" = 130 ] || fail "exit status $status, expected 130"
+    grep -q '"interrupted": true' run.json || fail "run.json does not say interrupted"
+    grep -q '"status": "stopped_by_callback"' run.json || fail "run.json status"
+    [ "$("$shape" W.csv)" = "300 x 5" ] || fail "W.csv shape"
+    [ "$("$shape" H.npy)" = "5 x 200" ] || fail "H.npy shape"
+    echo "sigint: exit 130, W and H written, report interrupted"
+    ;;
+transpose_dense|transpose_sparse|transpose_dense_float32|transpose_sparse_float32)
+    # --transpose gives the same factors as fitting the transposed file.
+    case $scenario in
+    transpose_dense*) a=good.csv; b=good_t.csv ;;
+    *) a=small.mtx; b=small_t.mtx ;;
+    esac
+    case $scenario in
+    *float32) dtype=float32; tol=1e-4 ;;
+    *) dtype=float64; tol=1e-9 ;;
+    esac
+    "$nmfkit" fit "$a" --transpose -k 2 --seed 3 --tol 0 --max-iter 50 -q --dtype $dtype -W W1.npy -H H1.npy
+    "$nmfkit" fit "$b" -k 2 --seed 3 --tol 0 --max-iter 50 -q --dtype $dtype -W W2.npy -H H2.npy
+    "$shape" W1.npy W2.npy $tol || fail "W differs"
+    "$shape" H1.npy H2.npy $tol || fail "H differs"
+    echo "$scenario: same W and H"
+    ;;
+log_json)
+    # One JSON line per iteration, also when the fit converges.
+    "$nmfkit" fit good.csv -k 2 --seed 1 -q --log-json it.jsonl --report run.json
+    lines=$(wc -l < it.jsonl)
+    grep -q "\"iterations\": $lines," run.json || fail "$lines lines, report: $(grep iterations run.json)"
+    grep -q '"status": "converged"' run.json || fail "did not converge"
+    echo "log_json: $lines lines = iterations"
+    ;;
+transform_roundtrip)
+    # Fit, then project V onto the fitted H (and W): the projection is at least as good as the fit.
+    "$nmfkit" fit good.csv -k 2 --seed 1 --tol 1e-8 --max-iter 500 -q -W W.npy -H H.npy > fit.txt
+    "$nmfkit" transform good.csv --components H.npy -o W2.npy > t1.txt
+    "$nmfkit" transform good.csv --basis W.npy -o H2.npy > t2.txt
+    fit_err=$(sed 's/.*relative error \([^,]*\),.*/\1/' fit.txt)
+    for t in t1.txt t2.txt; do
+        err=$(sed 's/.*relative error \([^,]*\),.*/\1/' $t)
+        awk -v a="$err" -v b="$fit_err" 'BEGIN { exit !(a <= b * 1.0001) }' ||
+            fail "$t: relative error $err > fit's $fit_err"
+    done
+    [ "$("$shape" W2.npy)" = "6 x 2" ] || fail "W2 shape"
+    [ "$("$shape" H2.npy)" = "2 x 4" ] || fail "H2 shape"
+    echo "transform_roundtrip: errors <= $fit_err"
+    ;;
+*)
+    fail "unknown scenario $scenario"
+    ;;
+esac
