@@ -99,13 +99,11 @@ std::uint64_t parse_bytes(const std::string& option, const std::string& text) {
     return value << shift;
 }
 
-void check_options(Options opt) {
-    // The library validates the options before the data: a zero-iteration fit of a 1 x 1 matrix
-    // applies every option rule and nothing else.
-    opt.max_iter = std::min(opt.max_iter, 0);
-    opt.init = Init::random;
-    const double one = 1.0;
-    usage_checked([&] { return fit(DenseView<double>(&one, 1, 1), opt); });
+void check_options(const Options& opt) {
+    usage_checked([&] {
+        validate(opt);
+        return 0;
+    });
 }
 
 void check_outputs(const std::vector<std::pair<std::string, std::string>>& named_paths) {

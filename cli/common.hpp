@@ -81,9 +81,9 @@ auto usage_checked(F&& f) {
         throw UsageError(e.what());
     }
 }
-/// Validates @p opt with the library's own rules (a zero-iteration fit of a 1 x 1 matrix), so that
-/// bad options are usage errors (exit 2) found before reading any data. @throws UsageError
-void check_options(Options opt);
+/// Validates @p opt with the library's own rules (nmfkit::validate), so that bad options are usage
+/// errors (exit 2) found before reading any data. @throws UsageError
+void check_options(const Options& opt);
 /// Fails (UsageError) when two of @p paths name the same file, and (io::IoError) when one of them
 /// cannot be written; @p names are the options' names for messages. Empty paths are skipped.
 void check_outputs(const std::vector<std::pair<std::string, std::string>>& named_paths);

@@ -112,6 +112,18 @@ TEST(Validation, CustomFactorsOfTheWrongShapeOrSign) {
               "starting factors were given but init is random; set init to custom");
 }
 
+TEST(Validation, OptionsAloneAreCheckedBeforeAnyData) {
+    Options o = rank2();
+    EXPECT_NO_THROW(validate(o));
+    o.rank = 0;
+    EXPECT_EQ(message_of([&] { validate(o); }), "rank must be at least 1, got 0");
+    o = rank2();
+    o.solver = Solver::als;
+    o.loss = Loss::kullback_leibler;
+    EXPECT_EQ(message_of([&] { validate(o); }),
+              "solver als does not support loss kullback_leibler; solvers for kullback_leibler: mu");
+}
+
 TEST(Validation, UnknownNamesListTheAcceptedOnes) {
     EXPECT_EQ(message_of([] { solver_from_string("newton"); }),
               "unknown solver \"newton\"; expected one of: mu, als, hals");

@@ -38,6 +38,11 @@ struct InitialFactors {
     Matrix<T> H;  ///< k x n
 };
 
+/// Checks @p opt alone (rank, iteration, tolerance, time and thread fields, the solver/loss pair),
+/// as fit() does before it reads V, so callers can report bad options before loading data.
+/// @throws InvalidInput naming the first bad field.
+void validate(const Options& opt);
+
 /// Factorize V ≈ W·H with W, H ≥ 0 by minimising opt.loss with opt.solver.
 /// @throws InvalidInput for bad input (negative/NaN/infinite entry, empty V, rank < 1, bad options,
 ///         an unsupported solver/loss pair); the message names the first offending position.

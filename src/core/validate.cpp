@@ -172,3 +172,9 @@ template void validate_factors(const InitialFactors<float>&, Eigen::Index, Eigen
 template void validate_factors(const InitialFactors<double>&, Eigen::Index, Eigen::Index, int);
 
 }  // namespace nmfkit::detail
+
+namespace nmfkit {
+
+void validate(const Options& opt) { detail::validate_options(opt); }
+
+}  // namespace nmfkit
