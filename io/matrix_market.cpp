@@ -189,6 +189,56 @@ class EntryParser {
     std::size_t fields_ = 0;
 };
 
+/// The fast path of a coordinate line "ROW COLUMN [VALUE]": unsigned indices in range and a
+/// value std::from_chars reads, separated by blanks. False for anything else (the caller then
+/// parses the line again with EntryParser, which accepts or explains it).
+inline bool fast_entry(std::string_view line, std::uint64_t m, std::uint64_t n, Field field,
+                       int& i, int& j, double& v) {
+    const char* p = line.data();
+    const char* const e = p + line.size();
+    auto skip = [&] {
+        while (p < e && is_blank(*p)) ++p;
+    };
+    auto index = [&](std::uint64_t bound, int& out) {
+        const char* const start = p;
+        std::uint64_t x = 0;
+        while (p < e && static_cast<unsigned>(*p - '0') < 10) {
+            x = x * 10 + static_cast<std::uint64_t>(*p - '0');
+            ++p;
+        }
+        if (p == start || p - start > 18 || x < 1 || x > bound)
+            return false;
+        out = static_cast<int>(x - 1);
+        return true;
+    };
+    skip();
+    if (!index(m, i) || p == e || !is_blank(*p))
+        return false;
+    skip();
+    if (!index(n, j))
+        return false;
+    if (field != Field::pattern) {
+        if (p == e || !is_blank(*p))
+            return false;
+        skip();
+        if (field == Field::real) {
+            const auto [ptr, ec] = std::from_chars(p, e, v);
+            if (ec != std::errc() || ptr == p)
+                return false;
+            p = ptr;
+        } else {
+            std::int64_t x = 0;
+            const auto [ptr, ec] = std::from_chars(p, e, x);
+            if (ec != std::errc() || ptr == p)
+                return false;
+            v = static_cast<double>(x);
+            p = ptr;
+        }
+    }
+    skip();
+    return p == e;
+}
+
 }  // namespace
 
 LoadedMatrix parse_matrix_market(std::string_view bytes, const std::string& name,
@@ -361,11 +411,18 @@ LoadedMatrix parse_matrix_market(std::string_view bytes, const std::string& name
                                ": more entries than the " + std::to_string(declared) +
                                " the size line (line " + std::to_string(size_line) +
                                ") declares");
-        parse.set_line(line, lines.line, fields);
-        const int i = parse.index(m, "row");
-        const int j = parse.index(n, "column");
-        const double v = pattern ? 1.0 : parse.value();
-        parse.end();
+        int i = 0;
+        int j = 0;
+        double v = 1.0;
+        if (!fast_entry(line, m, n, field, i, j, v)) {
+            // The general path: accepts what the fast one does not (a leading '+'), and names
+            // the field of an error.
+            parse.set_line(line, lines.line, fields);
+            i = parse.index(m, "row");
+            j = parse.index(n, "column");
+            v = pattern ? 1.0 : parse.value();
+            parse.end();
+        }
         t.push(i, j, v);
         if (symmetry == Symmetry::symmetric && i != j)
             t.push(j, i, v);

@@ -1,5 +1,5 @@
 # Tests of the io library (GoogleTest) and of the nmfkit executable, run as a user runs it.
-# Included from tests/CMakeLists.txt. Run them with: ctest --test-dir build -R 'csv|cli'
+# Included from tests/CMakeLists.txt. Run them with: ctest --test-dir build -R 'csv|io|cli'
 
 set(nmfkit_cli_tests_dir ${CMAKE_CURRENT_LIST_DIR})
 
