@@ -8,6 +8,7 @@
 
 #include <nmfkit/result.hpp>
 
+#include "core/numeric.hpp"
 #include "core/parallel.hpp"
 
 namespace nmfkit::detail {
@@ -63,7 +64,7 @@ void hals_update(const Matrix<T>& FtF, const Matrix<T>& AF, Matrix<T>& X, const 
                 }
                 T* x = X.col(j).data() + r0;
                 for (Eigen::Index i = 0; i < r; ++i) {
-                    const T updated = std::max(T(0), x[i] + t(i) / g);
+                    const T updated = flush_subnormal(x[i] + t(i) / g);  // max(0, ·), no subnormals
                     const double d = static_cast<double>(updated) - static_cast<double>(x[i]);
                     c += d * d;
                     x[i] = updated;

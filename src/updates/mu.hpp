@@ -7,6 +7,7 @@
 
 #include <nmfkit/result.hpp>
 
+#include "core/numeric.hpp"
 #include "core/parallel.hpp"
 
 namespace nmfkit::detail {
@@ -22,7 +23,8 @@ void mu_update(const Matrix<T>& FtF, const Matrix<T>& AF, Matrix<T>& X) {
     const Eigen::Index rows = X.rows(), k = X.cols();
 #pragma omp parallel for schedule(static) if (worth_parallel(rows * k))
     for (Eigen::Index i = 0; i < rows; ++i)
-        for (Eigen::Index j = 0; j < k; ++j) X(i, j) *= AF(i, j) / std::max(XFtF(i, j), tiny);
+        for (Eigen::Index j = 0; j < k; ++j)
+            X(i, j) = flush_subnormal(X(i, j) * (AF(i, j) / std::max(XFtF(i, j), tiny)));
 }
 
 /// KL MU on a tall factor from its numerator: X ← X ⊙ numerator ⊘ (1 · 1ᵀF), where
@@ -35,7 +37,7 @@ void mu_kl_apply(const Matrix<T>& numerator, const Matrix<T>& F, Matrix<T>& X) {
 #pragma omp parallel for schedule(static) if (worth_parallel(rows * k))
     for (Eigen::Index i = 0; i < rows; ++i)
         for (Eigen::Index j = 0; j < k; ++j)
-            X(i, j) *= numerator(i, j) / std::max(denominator(j), tiny);
+            X(i, j) = flush_subnormal(X(i, j) * (numerator(i, j) / std::max(denominator(j), tiny)));
 }
 
 /// KL MU on a tall factor: X ← X ⊙ ((A ⊘ X Fᵀ) F) ⊘ (1 · 1ᵀF), i.e. for W (X = W, F = Ht)
