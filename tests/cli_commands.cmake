@@ -12,39 +12,11 @@ set(nmfkit_cmd_data ${nmfkit_cli_tests_dir}/data/cli)
 add_executable(nmfkit_matrix_shape ${nmfkit_cli_tests_dir}/matrix_shape.cpp)
 target_link_libraries(nmfkit_matrix_shape PRIVATE nmfkit_io nmfkit_warnings)
 
-# nmfkit_cmd_test(NAME [RC code] [STDOUT regex] [STDERR regex] [ABSENT f1|f2] [SHAPES f=RxC|...]
-#                 [FILE f FILE_REGEX regex] [DATA dir] [SCENARIO name] [COMMAND args...])
-# Runs `nmfkit args...` (or, with SCENARIO, `cli_driver.sh nmfkit matrix_shape name`) in a fresh
-# copy of DATA (default tests/data/cli) through run_cli.cmake. SHAPES read any matrix format.
+# nmfkit_cmd_test(NAME ...): nmfkit_cli_test (cli_tests.cmake) as test cmd.NAME, with data from
+# tests/data/cli by default and SHAPES read back in any matrix format (nmfkit_matrix_shape).
 function(nmfkit_cmd_test name)
-    cmake_parse_arguments(PARSE_ARGV 1 T ""
-        "RC;STDOUT;STDERR;ABSENT;SHAPES;DATA;FILE;FILE_REGEX;SCENARIO" "COMMAND")
-    if(NOT DEFINED T_RC)
-        set(T_RC 0)
-    endif()
-    if(NOT DEFINED T_DATA)
-        set(T_DATA ${nmfkit_cmd_data})
-    endif()
-    set(checks -DEXPECT_RC=${T_RC})
-    if(DEFINED T_FILE_REGEX)
-        list(APPEND checks "-DFILE_REGEX=${T_FILE_REGEX}")
-    endif()
-    foreach(var IN ITEMS STDOUT STDERR)
-        if(DEFINED T_${var})
-            list(APPEND checks "-D${var}_REGEX=${T_${var}}")
-        endif()
-    endforeach()
-    if(DEFINED T_SCENARIO)
-        set(command sh ${nmfkit_cli_tests_dir}/cli_driver.sh $<TARGET_FILE:nmfkit_cli>
-            $<TARGET_FILE:nmfkit_matrix_shape> ${T_SCENARIO})
-    else()
-        set(command $<TARGET_FILE:nmfkit_cli> ${T_COMMAND})
-    endif()
-    add_test(NAME cmd.${name}
-        COMMAND ${CMAKE_COMMAND} -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/cmd_runs/${name}
-            -DDATA_DIR=${T_DATA} ${checks} "-DABSENT=${T_ABSENT}" "-DSHAPES=${T_SHAPES}"
-            "-DFILE=${T_FILE}" -DSHAPE_TOOL=$<TARGET_FILE:nmfkit_matrix_shape>
-            -P ${nmfkit_cli_tests_dir}/run_cli.cmake -- ${command})
+    nmfkit_cli_test(${name} PREFIX cmd SHAPE_TOOL nmfkit_matrix_shape
+        DEFAULT_DATA ${nmfkit_cmd_data} ${ARGN})
 endfunction()
 
 set(e "^nmfkit: error: ")

@@ -33,17 +33,32 @@ add_executable(nmfkit_csv_shape ${nmfkit_cli_tests_dir}/csv_shape.cpp)
 target_link_libraries(nmfkit_csv_shape PRIVATE nmfkit_io nmfkit_warnings)
 
 # nmfkit_cli_test(NAME [RC code] [STDOUT regex] [STDERR regex] [ABSENT f1|f2] [SHAPES f=RxC|...]
-#                 [DATA dir] COMMAND args...)
-# Runs `nmfkit args...` in a fresh copy of DATA (default tests/data) through run_cli.cmake.
+#                 [FILE f FILE_REGEX regex] [DATA dir] [DEFAULT_DATA dir] [PREFIX p]
+#                 [SHAPE_TOOL target] [SCENARIO name] [COMMAND args...])
+# Runs `nmfkit args...` (or, with SCENARIO, `cli_driver.sh nmfkit SHAPE_TOOL name`) in a fresh
+# copy of DATA (else DEFAULT_DATA, else tests/data) through run_cli.cmake, as test PREFIX.NAME
+# (default prefix cli; SHAPES are read back by SHAPE_TOOL, default nmfkit_csv_shape).
 # RC defaults to 0; errors exit with 2 (usage), 65 (bad data) or 74 (I/O) and print one
 # `nmfkit: error:` line (docs/cli.md, "Exit status").
 function(nmfkit_cli_test name)
-    cmake_parse_arguments(PARSE_ARGV 1 T "" "RC;STDOUT;STDERR;ABSENT;SHAPES;DATA;FILE;FILE_REGEX" "COMMAND")
+    cmake_parse_arguments(PARSE_ARGV 1 T ""
+        "RC;STDOUT;STDERR;ABSENT;SHAPES;DATA;DEFAULT_DATA;FILE;FILE_REGEX;PREFIX;SHAPE_TOOL;SCENARIO"
+        "COMMAND")
     if(NOT DEFINED T_RC)
         set(T_RC 0)
     endif()
     if(NOT DEFINED T_DATA)
-        set(T_DATA ${nmfkit_cli_tests_dir}/data)
+        if(DEFINED T_DEFAULT_DATA)
+            set(T_DATA ${T_DEFAULT_DATA})
+        else()
+            set(T_DATA ${nmfkit_cli_tests_dir}/data)
+        endif()
+    endif()
+    if(NOT DEFINED T_PREFIX)
+        set(T_PREFIX cli)
+    endif()
+    if(NOT DEFINED T_SHAPE_TOOL)
+        set(T_SHAPE_TOOL nmfkit_csv_shape)
     endif()
     set(checks -DEXPECT_RC=${T_RC})
     if(DEFINED T_FILE_REGEX)
@@ -54,12 +69,17 @@ function(nmfkit_cli_test name)
             list(APPEND checks "-D${var}_REGEX=${T_${var}}")
         endif()
     endforeach()
-    add_test(NAME cli.${name}
-        COMMAND ${CMAKE_COMMAND} -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/cli_runs/${name}
+    if(DEFINED T_SCENARIO)
+        set(command sh ${nmfkit_cli_tests_dir}/cli_driver.sh $<TARGET_FILE:nmfkit_cli>
+            $<TARGET_FILE:${T_SHAPE_TOOL}> ${T_SCENARIO})
+    else()
+        set(command $<TARGET_FILE:nmfkit_cli> ${T_COMMAND})
+    endif()
+    add_test(NAME ${T_PREFIX}.${name}
+        COMMAND ${CMAKE_COMMAND} -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/${T_PREFIX}_runs/${name}
             -DDATA_DIR=${T_DATA} ${checks} "-DABSENT=${T_ABSENT}" "-DSHAPES=${T_SHAPES}"
-            "-DFILE=${T_FILE}"
-            -DSHAPE_TOOL=$<TARGET_FILE:nmfkit_csv_shape>
-            -P ${nmfkit_cli_tests_dir}/run_cli.cmake -- $<TARGET_FILE:nmfkit_cli> ${T_COMMAND})
+            "-DFILE=${T_FILE}" -DSHAPE_TOOL=$<TARGET_FILE:${T_SHAPE_TOOL}>
+            -P ${nmfkit_cli_tests_dir}/run_cli.cmake -- ${command})
 endfunction()
 
 # One summary line: "fit: M x N, k = K, solver S, loss L, I iterations, STATUS, relative error E,

@@ -16,6 +16,8 @@
 #include <nmfkit/io/csv.hpp>
 
 #include <gtest/gtest.h>
+
+#include "temp_dir.hpp"
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -26,39 +28,9 @@ using nmfkit::InvalidInput;
 using nmfkit::io::read_csv;
 using nmfkit::io::write_csv;
 
-/// A fresh directory for one test, removed afterwards.
-class CsvTest : public ::testing::Test {
+/// CSV tests in a fresh directory each (TempDirTest).
+class CsvTest : public nmfkit::test::TempDirTest {
   protected:
-    void SetUp() override {
-        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        dir_ = fs::temp_directory_path() /
-               ("nmfkit_csv_" + std::to_string(::getpid()) + "_" + info->name());
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
-
-    std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
-    std::string write_text(const std::string& name, const std::string& text) const {
-        const std::string p = path(name);
-        std::ofstream(p, std::ios::binary) << text;
-        return p;
-    }
-
-    static std::string read_text(const std::string& p) {
-        std::ifstream in(p, std::ios::binary);
-        std::ostringstream s;
-        s << in.rdbuf();
-        return s.str();
-    }
-
-    std::set<std::string> entries() const {
-        std::set<std::string> out;
-        for (const auto& e : fs::directory_iterator(dir_)) out.insert(e.path().filename().string());
-        return out;
-    }
-
     /// The message of the InvalidInput that reading @p name (with @p text) throws.
     std::string read_error(const std::string& name, const std::string& text) const {
         const std::string p = write_text(name, text);
@@ -69,8 +41,6 @@ class CsvTest : public ::testing::Test {
         }
         return "no exception";
     }
-
-    fs::path dir_;
 };
 
 /// Doubles spread over the whole exponent range, both signs, with subnormals and signed zeros.

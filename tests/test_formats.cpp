@@ -18,6 +18,8 @@
 #include <nmfkit/io/formats.hpp>
 
 #include <gtest/gtest.h>
+
+#include "temp_dir.hpp"
 #include <sys/resource.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -36,38 +38,8 @@ using nmfkit::io::WriteOptions;
 
 const std::string fixtures = std::string(NMFKIT_TEST_DATA_DIR) + "/formats/";
 
-class FormatsTest : public ::testing::Test {
+class FormatsTest : public nmfkit::test::TempDirTest {
   protected:
-    void SetUp() override {
-        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        dir_ = fs::temp_directory_path() /
-               ("nmfkit_formats_" + std::to_string(::getpid()) + "_" + info->name());
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
-
-    std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
-    std::string write_text(const std::string& name, const std::string& text) const {
-        const std::string p = path(name);
-        std::ofstream(p, std::ios::binary) << text;
-        return p;
-    }
-
-    static std::string read_text(const std::string& p) {
-        std::ifstream in(p, std::ios::binary);
-        std::ostringstream s;
-        s << in.rdbuf();
-        return s.str();
-    }
-
-    std::set<std::string> entries() const {
-        std::set<std::string> out;
-        for (const auto& e : fs::directory_iterator(dir_)) out.insert(e.path().filename().string());
-        return out;
-    }
-
     /// The message of the InvalidInput that reading @p name (holding @p text) throws.
     std::string read_error(const std::string& name, const std::string& text,
                            const ReadOptions& opt = {}) const {
@@ -79,8 +51,6 @@ class FormatsTest : public ::testing::Test {
         }
         return "no exception";
     }
-
-    fs::path dir_;
 };
 
 /// The matrix of make_fixtures.py (5 x 4).
