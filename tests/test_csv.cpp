@@ -17,7 +17,7 @@
 
 #include <gtest/gtest.h>
 
-#include "temp_dir.hpp"
+#include "io_fixtures.hpp"
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -43,31 +43,8 @@ class CsvTest : public nmfkit::test::TempDirTest {
     }
 };
 
-/// Doubles spread over the whole exponent range, both signs, with subnormals and signed zeros.
-Eigen::MatrixXd random_doubles(Eigen::Index m, Eigen::Index n, std::uint64_t seed) {
-    std::mt19937_64 rng(seed);
-    std::uniform_real_distribution<double> mantissa(0.5, 1.0);
-    std::uniform_int_distribution<int> exponent(-1070, 1023);
-    Eigen::MatrixXd M(m, n);
-    for (Eigen::Index j = 0; j < n; ++j)
-        for (Eigen::Index i = 0; i < m; ++i)
-            M(i, j) = ((rng() & 1) != 0 ? -1.0 : 1.0) * std::ldexp(mantissa(rng), exponent(rng));
-    M(0, 0) = 0.0;
-    M(1, 0) = -0.0;
-    M(2, 0) = std::numeric_limits<double>::denorm_min();
-    M(3, 0) = std::numeric_limits<double>::max();
-    M(4, 0) = 0.1;
-    return M;
-}
-
-void expect_bitwise_equal(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
-    ASSERT_EQ(a.rows(), b.rows());
-    ASSERT_EQ(a.cols(), b.cols());
-    for (Eigen::Index j = 0; j < a.cols(); ++j)
-        for (Eigen::Index i = 0; i < a.rows(); ++i)
-            ASSERT_EQ(std::memcmp(&a(i, j), &b(i, j), sizeof(double)), 0)
-                << "at (" << i << ", " << j << "): " << a(i, j) << " vs " << b(i, j);
-}
+using nmfkit::test::expect_bitwise_equal;
+using nmfkit::test::random_doubles;
 
 TEST_F(CsvTest, RoundTripIsExactForCsvAndTsv) {
     const Eigen::MatrixXd M = random_doubles(37, 11, 42);
