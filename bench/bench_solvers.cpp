@@ -18,6 +18,7 @@
 #include <nmfkit/nmfkit.hpp>
 
 #include "common.hpp"
+#include "data.hpp"
 
 namespace {
 
@@ -40,24 +41,6 @@ Args parse(int argc, char** argv) {
         {"--seed", [&](const char* v) { a.seed = std::strtoull(v, nullptr, 10); }},
     });
     return a;
-}
-
-// Planted V = W0 H0 + 1% uniform noise, W0 and H0 with half their entries zero.
-Eigen::MatrixXd planted(const Args& a) {
-    std::mt19937_64 gen(a.seed);
-    std::uniform_real_distribution<double> u(0, 1);
-    auto factor = [&](Eigen::Index r, Eigen::Index c) {
-        Eigen::MatrixXd X(r, c);
-        for (Eigen::Index j = 0; j < c; ++j)
-            for (Eigen::Index i = 0; i < r; ++i) X(i, j) = u(gen) < 0.5 ? 0.0 : u(gen);
-        return X;
-    };
-    const Eigen::MatrixXd W0 = factor(a.rows, a.rank), H0 = factor(a.rank, a.cols);
-    Eigen::MatrixXd V = W0 * H0;
-    const double noise = 0.01 * V.mean();
-    for (Eigen::Index j = 0; j < V.cols(); ++j)
-        for (Eigen::Index i = 0; i < V.rows(); ++i) V(i, j) += noise * u(gen);
-    return V;
 }
 
 // Seconds for out = A F with A (m x n) and F (n x k), the dominant product of an iteration.
@@ -118,7 +101,7 @@ int main(int argc, char** argv) {
     std::printf("| solver | loss | scalar | threads | iterations | s/iter | x GEMM bound | "
                 "x machine bound | relative error | objective |\n");
     std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
-    const Eigen::MatrixXd V = planted(a);
+    const Eigen::MatrixXd V = nmfkit::bench::planted(a.rows, a.cols, a.rank, a.seed);
     if (a.scalar == "double" || a.scalar == "both") run<double>(a, V);
     if (a.scalar == "float" || a.scalar == "both") run<float>(a, V);
     return 0;

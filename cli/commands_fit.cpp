@@ -3,6 +3,7 @@
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include <nmfkit/io/csv.hpp>
 
@@ -32,6 +33,16 @@ struct FitArgs {
     int hals_max_inner = Options{}.hals_max_inner;
     double hals_alpha = Options{}.hals_alpha;
     double hals_epsilon = Options{}.hals_epsilon;
+    int cd_newton_steps = Options{}.cd_newton_steps;
+    double beta = Options{}.beta;
+    Penalties penalties;                          // absolute weights
+    std::optional<double> alpha_w, alpha_h;       // scikit-learn's convention
+    double l1_ratio = 0;
+    std::string stop{to_string(Options{}.stop)};
+    std::string normalize{to_string(Options{}.normalize)};
+    bool diagonal = false;
+    bool sort_components = false;
+    std::string scales_out;
     ReadArgs read;
     WriteArgs write;
     ProgressArgs progress;
@@ -43,6 +54,14 @@ struct FitArgs {
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+/// The penalties: absolute --l1-w ... or scikit-learn's --alpha-w/--alpha-h/--l1-ratio, which
+/// depend on V's shape (m = n_samples, n = n_features), so they are resolved after reading V.
+Penalties penalties_of(const FitArgs& a, Eigen::Index m, Eigen::Index n) {
+    if (!a.alpha_w && !a.alpha_h) return a.penalties;
+    const double alpha_w = a.alpha_w.value_or(0), alpha_h = a.alpha_h.value_or(alpha_w);
+    return usage_checked([&] { return from_sklearn(alpha_w, alpha_h, a.l1_ratio, m, n); });
 }
 
 Options options_of(const FitArgs& a) {
@@ -68,6 +87,22 @@ Options options_of(const FitArgs& a) {
     opt.hals_max_inner = a.hals_max_inner;
     opt.hals_alpha = a.hals_alpha;
     opt.hals_epsilon = a.hals_epsilon;
+    opt.cd_newton_steps = a.cd_newton_steps;
+    opt.beta = a.beta;
+    const Penalty none{};
+    const bool absolute = a.penalties.w.l1 != none.l1 || a.penalties.w.l2 != none.l2 ||
+                          a.penalties.h.l1 != none.l1 || a.penalties.h.l2 != none.l2;
+    if (absolute && (a.alpha_w || a.alpha_h))
+        throw UsageError("--l1-w/--l2-w/--l1-h/--l2-h and --alpha-w/--alpha-h are two ways to give "
+                         "the penalties; use one");
+    opt.w = a.penalties.w;
+    opt.h = a.penalties.h;
+    opt.stop = usage_checked([&] { return stop_rule_from_string(a.stop); });
+    opt.normalize = usage_checked([&] { return normalize_from_string(a.normalize); });
+    opt.diagonal = a.diagonal;
+    opt.sort_components = a.sort_components;
+    if (!a.scales_out.empty() && !opt.diagonal)
+        throw UsageError("--scales writes d of V ≈ W diag(d) H; it needs --diagonal");
     check_options(opt);
     return opt;
 }
@@ -88,13 +123,16 @@ std::string json_report(const FitArgs& args,
                         bool interrupted,
                         const Timings& t) {
     nlohmann::ordered_json history;
+    const bool gradient = opt.stop == StopRule::projected_gradient;
     for (const char* key : {"iteration", "objective", "relative_change", "seconds"})
         history[key] = nlohmann::json::array();
+    if (gradient) history["projected_gradient"] = nlohmann::json::array();
     for (const IterationStats& s : r.history) {
         history["iteration"].push_back(s.iteration);
         history["objective"].push_back(s.objective);
         history["relative_change"].push_back(s.relative_change);
         history["seconds"].push_back(s.seconds);
+        if (gradient) history["projected_gradient"].push_back(s.projected_gradient);
     }
     nlohmann::ordered_json j;
     j["nmfkit"] = std::string(version);
@@ -120,6 +158,13 @@ std::string json_report(const FitArgs& args,
     j["hals_max_inner"] = opt.hals_max_inner;
     j["hals_alpha"] = opt.hals_alpha;
     j["hals_epsilon"] = opt.hals_epsilon;
+    j["cd_newton_steps"] = opt.cd_newton_steps;
+    j["beta"] = resolved_beta(opt);
+    j["penalties"] = {{"l1_w", opt.w.l1}, {"l2_w", opt.w.l2}, {"l1_h", opt.h.l1}, {"l2_h", opt.h.l2}};
+    j["stop"] = std::string(to_string(opt.stop));
+    j["normalize"] = std::string(to_string(opt.normalize));
+    j["diagonal"] = opt.diagonal;
+    j["sort_components"] = opt.sort_components;
     j["threads"] = r.threads;
     j["status"] = std::string(to_string(r.status));
     j["iterations"] = r.iterations;
@@ -127,6 +172,10 @@ std::string json_report(const FitArgs& args,
     j["initial_objective"] = r.initial_objective;
     j["objective"] = r.objective;
     j["relative_error"] = r.relative_error;
+    if (r.d.size() > 0) {
+        j["d"] = nlohmann::json::array();
+        for (Eigen::Index l = 0; l < r.d.size(); ++l) j["d"].push_back(static_cast<double>(r.d(l)));
+    }
     j["seconds"] = r.seconds;
     j["timings"] = {{"read", t.read}, {"fit", t.fit}, {"write", t.write}};
     j["history"] = std::move(history);
@@ -177,6 +226,8 @@ int fit_and_write(const FitArgs& args, const Input& in, const Options& opt, Timi
         write_factor(args.w_out, W, in.row_labels, components, args.write);
     if (!args.h_out.empty())
         write_factor(args.h_out, H, components, in.col_labels, args.write);
+    if (!args.scales_out.empty())
+        write_factor(args.scales_out, r.d.template cast<double>(), components, {"d"}, args.write);
     t.write = seconds_since(t1);
     if (!args.report_out.empty())
         io::write_text(args.report_out, json_report(args, in, opt, r, interrupted, t));
@@ -201,16 +252,20 @@ int fit_and_write(const FitArgs& args, const Input& in, const Options& opt, Timi
 }
 
 int run_fit(const FitArgs& args) {
-    const Options opt = options_of(args);
+    Options opt = options_of(args);
     // Fail before the (possibly long) fit when an output cannot be written.
     check_outputs({{"-W", args.w_out},
                    {"-H", args.h_out},
                    {"--report", args.report_out},
+                   {"--scales", args.scales_out},
                    {"--log-json", args.progress.log_json}});
     Timings t;
     const auto t0 = std::chrono::steady_clock::now();
     const Input in = read_input(args.input, args.read);
     t.read = seconds_since(t0);
+    const Penalties p = penalties_of(args, in.rows(), in.cols());
+    opt.w = p.w;
+    opt.h = p.h;
     return in.float32 ? fit_and_write<float>(args, in, opt, t)
                       : fit_and_write<double>(args, in, opt, t);
 }
@@ -227,7 +282,10 @@ Command add_fit_command(CLI::App& app) {
         ->required();
     cmd->add_option("-k,--rank", a.rank, "number of components k (>= 1)")->required();
     const std::string group = "Solver";
-    cmd->add_option("--loss", a.loss, "objective: " + loss_names() + " (aliases fro, kl)")
+    cmd->add_option("--loss", a.loss, "objective: " + loss_names() + " (aliases fro, kl, is)")
+        ->capture_default_str()
+        ->group(group);
+    cmd->add_option("--beta", a.beta, "beta of --loss beta (0 = itakura_saito, 1 = kl, 2 = frobenius)")
         ->capture_default_str()
         ->group(group);
     cmd->add_option("--solver", a.solver,
@@ -243,7 +301,12 @@ Command add_fit_command(CLI::App& app) {
     cmd->add_option("--max-iter", a.max_iter, "maximum number of iterations")
         ->capture_default_str()
         ->group(group);
-    cmd->add_option("--tol", a.tol, "stop when the relative decrease of the objective <= tol")
+    cmd->add_option("--tol", a.tol, "tolerance of the stopping rule --stop")
+        ->capture_default_str()
+        ->group(group);
+    cmd->add_option("--stop", a.stop,
+                    "stopping rule: relative_objective (|f_prev - f| <= tol f_prev) or "
+                    "projected_gradient (||grad_P f|| <= tol ||grad_P f at start||, frobenius)")
         ->capture_default_str()
         ->group(group);
     cmd->add_option("--time-limit", a.time_limit, "wall-time limit in seconds (0 = none)")
@@ -271,11 +334,41 @@ Command add_fit_command(CLI::App& app) {
                     "hals: stop inner sweeps when a change <= epsilon * first change")
         ->capture_default_str()
         ->group(group);
+    cmd->add_option("--cd-newton-steps", a.cd_newton_steps,
+                    "cd with kl: Newton steps per coordinate at most")
+        ->capture_default_str()
+        ->group(group);
+    const std::string penalty_group = "Penalties (objective: loss + l1 sum(X) + l2/2 ||X||^2 per factor)";
+    cmd->add_option("--l1-w", a.penalties.w.l1, "L1 weight on W")->capture_default_str()->group(penalty_group);
+    cmd->add_option("--l2-w", a.penalties.w.l2, "L2 weight on W")->capture_default_str()->group(penalty_group);
+    cmd->add_option("--l1-h", a.penalties.h.l1, "L1 weight on H")->capture_default_str()->group(penalty_group);
+    cmd->add_option("--l2-h", a.penalties.h.l2, "L2 weight on H")->capture_default_str()->group(penalty_group);
+    cmd->add_option("--alpha-w", a.alpha_w,
+                    "scikit-learn's alpha_W: l1_w = alpha_w l1_ratio n, l2_w = alpha_w (1 - l1_ratio) n")
+        ->group(penalty_group);
+    cmd->add_option("--alpha-h", a.alpha_h,
+                    "scikit-learn's alpha_H (default: = alpha_w): scaled by m instead of n")
+        ->group(penalty_group);
+    cmd->add_option("--l1-ratio", a.l1_ratio, "scikit-learn's l1_ratio in [0, 1]")
+        ->capture_default_str()
+        ->group(penalty_group);
+    const std::string scaling = "Scaling (after the fit; WH is unchanged)";
+    cmd->add_option("--normalize", a.normalize,
+                    "none, l1 or l2: unit columns of W, the scale moves into H")
+        ->capture_default_str()
+        ->group(scaling);
+    cmd->add_flag("--diagonal", a.diagonal,
+                  "with --normalize: unit rows of H too, scales in d (V ~ W diag(d) H)")
+        ->group(scaling);
+    cmd->add_flag("--sort", a.sort_components,
+                  "order components by the norm of their rank-one term, largest first")
+        ->group(scaling);
     add_read_options(*cmd, a.read);
     cmd->add_option("-W", a.w_out, "write W (m x k): .npy .csv .tsv .mtx, by extension")
         ->group("Output");
     cmd->add_option("-H", a.h_out, "write H (k x n): .npy .csv .tsv .mtx, by extension")
         ->group("Output");
+    cmd->add_option("--scales", a.scales_out, "write d (k x 1) of --diagonal")->group("Output");
     cmd->add_option("--report", a.report_out,
                     "write the run (input, options, status, timings, history) as JSON")
         ->group("Output");
@@ -284,7 +377,7 @@ Command add_fit_command(CLI::App& app) {
         ->group("Output");
     add_progress_options(*cmd, a.progress);
     name_file_options(*cmd,
-                      {"INPUT", "--init-w", "--init-h", "-W", "-H", "--report", "--log-json"});
+                      {"INPUT", "--init-w", "--init-h", "-W", "-H", "--scales", "--report", "--log-json"});
     cmd->footer(support_table() + R"(
 Examples:
   nmfkit fit counts.mtx -k 20 -W W.csv -H H.csv --report run.json
@@ -292,6 +385,8 @@ Examples:
       --col-labels barcodes.tsv -k 10 --loss kl -W W.tsv -H H.npy
   nmfkit fit data.csv -k 5 --solver mu --dtype float32 --max-iter 500 --tol 1e-6
   nmfkit fit data.npy -k 5 --transpose -W W.npy --log-json iterations.jsonl
+  nmfkit fit spectrogram.npy -k 8 --loss itakura_saito -W W.npy -H H.npy
+  nmfkit fit data.csv -k 5 --alpha-w 0.01 --l1-ratio 0.5 --normalize l1 --sort
 
 Exit status: 0 success, 2 usage error, 65 bad data, 74 I/O error, 130 interrupted
 (Ctrl-C: the result so far is written), 1 anything else.)");

@@ -19,6 +19,7 @@ struct TransformArgs {
     std::string basis;       // W (m x k): solve H
     std::string output;
     std::string loss{to_string(Options{}.loss)};
+    double beta = Options{}.beta;
     int max_iter = 1000;
     double tol = 1e-10;
     int threads = 0;
@@ -75,6 +76,7 @@ int run_transform(const TransformArgs& args) {
     Options opt;
     opt.rank = 1;  // taken from the fixed factor
     opt.loss = usage_checked([&] { return loss_from_string(args.loss); });
+    opt.beta = args.beta;
     opt.max_iter = args.max_iter;
     opt.tol = args.tol;
     opt.threads = args.threads;
@@ -196,9 +198,12 @@ Command add_transform_command(CLI::App& app) {
     components->excludes(basis);
     basis->excludes(components);
     cmd->add_option("-o,--output", a.output, "write the solved W (m x k) or H (k x n)")->required();
-    cmd->add_option("--loss", a.loss, "objective: " + loss_names() + " (aliases fro, kl)")
+    cmd->add_option("--loss", a.loss, "objective: " + loss_names() + " (aliases fro, kl, is)")
         ->capture_default_str();
-    cmd->add_option("--max-iter", a.max_iter, "maximum number of sweeps")->capture_default_str();
+    cmd->add_option("--beta", a.beta, "beta of --loss beta")->capture_default_str();
+    cmd->add_option("--max-iter", a.max_iter,
+                    "maximum number of iterations (frobenius is solved exactly in one)")
+        ->capture_default_str();
     cmd->add_option("--tol", a.tol, "stop when the relative decrease of the objective <= tol")
         ->capture_default_str();
     cmd->add_option("--threads", a.threads, "threads to use (0 = all cores)")

@@ -32,8 +32,8 @@ nmfkit_cmd_test(help_lists_commands COMMAND --help
     STDERR "^$")
 string(CONCAT info "^nmfkit ${PROJECT_VERSION}\nbuild type: +[A-Za-z]+.*\ncompiler: +[^\n]+\n"
     "BLAS: +[^\n]+\n.*threads: +[0-9]+ .*read: +csv, tsv, matrix_market, npy, npz .*"
-    "write: +csv, tsv, matrix_market, npy\n.*  mu +frobenius, kullback_leibler\\*\n"
-    "  als +frobenius\n  hals +frobenius\\*\n$")
+    "write: +csv, tsv, matrix_market, npy\n.*  mu +frobenius, kullback_leibler, itakura_saito\\*, beta\\*\n"
+    "  als +frobenius\n  hals +frobenius\\*\n  anls_bpp +frobenius\n  cd +frobenius, kullback_leibler\\*\n$")
 nmfkit_cmd_test(info COMMAND info STDOUT "${info}" STDERR "^$")
 
 # --- fit: storage, dtype, transpose, labels ---
@@ -96,11 +96,30 @@ nmfkit_cmd_test(fit_report_fields COMMAND fit good.csv -k 2 --max-iter 3 --tol 0
 nmfkit_cmd_test(fit_custom_init COMMAND fit good.csv -k 2 --init-w w.csv --init-h h.csv --max-iter 2
     --tol 0 -q --report run.json FILE run.json FILE_REGEX "\"init\": \"custom\",")
 nmfkit_cmd_test(fit_kl_sparse COMMAND fit small.mtx -k 2 --loss kl -q -W W.csv
-    STDOUT "^fit: 5 x 4, k = 2, solver mu, loss kullback_leibler, " SHAPES "W.csv=5x2")
+    STDOUT "^fit: 5 x 4, k = 2, solver cd, loss kullback_leibler, " SHAPES "W.csv=5x2")
 nmfkit_cmd_test(fit_hals_options COMMAND fit good.csv -k 2 --hals-max-inner 3 --hals-alpha 1
     --hals-epsilon 0.01 --low-memory --threads 1 -q --report run.json FILE run.json
     FILE_REGEX "\"low_memory\": true,\n  \"hals_max_inner\": 3,\n  \"hals_alpha\": 1.0,\n\
-  \"hals_epsilon\": 0.01,\n  \"threads\": 1,")
+  \"hals_epsilon\": 0.01,\n  \"cd_newton_steps\": 1,\n  \"beta\": 2.0,\n  \"penalties\": \\{\n    \"l1_w\": 0.0,\n    \"l2_w\": 0.0,\n    \"l1_h\": 0.0,\n    \"l2_h\": 0.0\n  \\},\n  \"stop\": \"relative_objective\",\n  \"normalize\": \"none\",\n  \"diagonal\": false,\n  \"sort_components\": false,\n  \"threads\": 1,")
+
+# --- fit: losses, penalties, stopping rules, scaling (issue 5) ---
+nmfkit_cmd_test(fit_beta COMMAND fit good.csv -k 2 --loss beta --beta 0.5 -q
+    STDOUT "^fit: 6 x 4, k = 2, solver mu, loss beta, ")
+nmfkit_cmd_test(fit_itakura_saito_refuses_zeros RC 65 COMMAND fit small.mtx -k 2 --loss is -W W.csv
+    STDERR "${e}.*loss itakura_saito \\(beta = 0\\) needs every entry of V to be positive .* but V has a zero at row 0, column 2 \\(0-based. entries not stored are zeros\\)"
+    ABSENT "W.csv")
+nmfkit_cmd_test(fit_anls_bpp_projected_gradient COMMAND fit good.csv -k 2 --solver anls_bpp
+    --stop projected_gradient --tol 1e-3 -q --report run.json FILE run.json
+    FILE_REGEX "\"solver\": \"anls_bpp\".*\"stop\": \"projected_gradient\".*\"projected_gradient\": \\[")
+nmfkit_cmd_test(fit_sklearn_penalties COMMAND fit good.csv -k 2 --alpha-w 0.1 --l1-ratio 0.5 -q
+    --report run.json FILE run.json
+    FILE_REGEX "\"penalties\": \\{\n    \"l1_w\": 0.2,\n    \"l2_w\": 0.2,\n    \"l1_h\": 0.30*[0-9]*,\n    \"l2_h\": 0.30*[0-9]*\n")
+nmfkit_cmd_test(fit_two_penalty_conventions RC 2 COMMAND fit good.csv -k 2 --alpha-w 0.1 --l1-w 1
+    STDERR "${e}--l1-w/--l2-w/--l1-h/--l2-h and --alpha-w/--alpha-h are two ways to give the penalties; use one\n$")
+nmfkit_cmd_test(fit_diagonal_scales COMMAND fit good.csv -k 2 --normalize l1 --diagonal --sort
+    --scales d.npy -W W.npy -H H.npy -q SHAPES "d.npy=2x1|W.npy=6x2|H.npy=2x4")
+nmfkit_cmd_test(fit_scales_needs_diagonal RC 2 COMMAND fit good.csv -k 2 --scales d.npy
+    STDERR "${e}--scales writes d of V ≈ W diag\\(d\\) H; it needs --diagonal\n$" ABSENT "d.npy")
 
 # --- progress ---
 set(progress_line "iteration [0-9]+/3  objective ${num}  change ${num}  elapsed [0-9.]+ s  ETA [0-9.]+ s\n")

@@ -97,9 +97,10 @@ nmfkit_cli_test(version COMMAND --version STDOUT "^nmfkit ${PROJECT_VERSION}\n$"
 nmfkit_cli_test(help COMMAND --help STDOUT "Subcommands:\n +fit +Factorize" STDERR "^$")
 # The solver and loss names and the support table come from the library (all_solvers, supports).
 string(CONCAT fit_help
-    "--loss TEXT=frobenius +objective: frobenius, kullback_leibler .*"
-    "--solver TEXT +update rule: mu, als, hals .*"
-    "\n  mu +frobenius, kullback_leibler\\*\n  als +frobenius\n  hals +frobenius\\*\n")
+    "--loss TEXT=frobenius +objective: frobenius, kullback_leibler, itakura_saito, beta .*"
+    "--solver TEXT +update rule: mu, als, hals, anls_bpp, cd .*"
+    "\n  mu +frobenius, kullback_leibler, itakura_saito\\*, beta\\*\n  als +frobenius\n"
+    "  hals +frobenius\\*\n  anls_bpp +frobenius\n  cd +frobenius, kullback_leibler\\*\n")
 nmfkit_cli_test(fit_help COMMAND fit --help STDOUT "${fit_help}" STDERR "^$")
 
 # The command of README (scripts/run-example.sh).
@@ -114,7 +115,7 @@ nmfkit_cli_test(fit_example DATA ${PROJECT_SOURCE_DIR}/examples
 summary_regex(good 6 4 2 hals frobenius)
 nmfkit_cli_test(fit_writes_factors COMMAND fit good.csv -k 2 -W W.csv -H H.tsv --threads 1 -q
     STDOUT "${good}$" STDERR "^$" SHAPES "W.csv=6x2|H.tsv=2x4")
-summary_regex(good_kl 6 4 3 mu kullback_leibler)
+summary_regex(good_kl 6 4 3 cd kullback_leibler)
 nmfkit_cli_test(fit_kl_float32_tsv COMMAND fit good.tsv -k 3 --loss kl --dtype float32 -W W.tsv -q
     STDOUT "${good_kl}$" STDERR "^$" SHAPES "W.tsv=6x3")
 summary_regex(good_als 6 4 1 als frobenius)
@@ -137,12 +138,12 @@ nmfkit_cli_test(bad_dtype RC 2 COMMAND fit good.csv -k 2 --dtype float16 -W W.cs
     STDERR "${e}--dtype: float16 not in {float64,float32}${usage}" ABSENT "W.csv")
 # (A '.' stands for each ';' of a message: a ';' would split the test's argument list.)
 nmfkit_cli_test(bad_solver RC 2 COMMAND fit good.csv -k 2 --solver nope -W W.csv
-    STDERR "${e}unknown solver \"nope\". expected one of: mu, als, hals\n$" ABSENT "W.csv")
+    STDERR "${e}unknown solver \"nope\". expected one of: mu, als, hals, anls_bpp, cd\n$" ABSENT "W.csv")
 nmfkit_cli_test(bad_loss RC 2 COMMAND fit good.csv -k 2 --loss l1 STDERR "${e}unknown loss \"l1\". \
-expected one of: frobenius, kullback_leibler \\(aliases: fro, kl\\)\n$")
+expected one of: frobenius, kullback_leibler, itakura_saito, beta \\(aliases: fro, kl, is\\)\n$")
 nmfkit_cli_test(unsupported_pair RC 2 COMMAND fit good.csv -k 2 --solver als --loss kl -W W.csv
     STDERR "${e}solver als does not support loss kullback_leibler. \
-solvers for kullback_leibler: mu\n$"
+solvers for kullback_leibler: mu, cd\n$"
     ABSENT "W.csv")
 nmfkit_cli_test(rank_zero RC 2 COMMAND fit good.csv -k 0 -W W.csv -H H.csv
     STDERR "${e}rank must be at least 1, got 0\n$" ABSENT "W.csv|H.csv")

@@ -27,6 +27,20 @@ inline std::vector<std::pair<Solver, Loss>> supported_pairs() {
     return out;
 }
 
+/// The supported pairs whose loss is defined at zero entries of V (β > 0: all but Itakura-Saito).
+inline std::vector<std::pair<Solver, Loss>> pairs_accepting_zeros() {
+    std::vector<std::pair<Solver, Loss>> out;
+    for (auto [s, l] : supported_pairs())
+        if (l != Loss::itakura_saito) out.emplace_back(s, l);
+    return out;
+}
+
+/// True when the pair reads V by rows and by columns, which sparse low_memory mode refuses.
+inline bool reads_both_orientations(Solver s, Loss l) {
+    return (s == Solver::cd && l == Loss::kullback_leibler) || l == Loss::itakura_saito ||
+           l == Loss::beta;
+}
+
 inline std::string label(Solver s, Loss l) {
     return std::string(to_string(s)) + "/" + std::string(to_string(l));
 }

@@ -20,12 +20,17 @@ TEST(Names, EnumeratorTextRoundTripsAndAliasesParse) {
 TEST(Names, SupportTableAndDefaults) {
     EXPECT_TRUE(supports(Solver::mu, Loss::kullback_leibler));
     EXPECT_FALSE(supports(Solver::hals, Loss::kullback_leibler));
-    EXPECT_EQ(solvers_for(Loss::frobenius), (std::vector<Solver>{Solver::mu, Solver::als, Solver::hals}));
+    EXPECT_EQ(solvers_for(Loss::frobenius),
+              (std::vector<Solver>{Solver::mu, Solver::als, Solver::hals, Solver::anls_bpp, Solver::cd}));
+    EXPECT_EQ(solvers_for(Loss::kullback_leibler), (std::vector<Solver>{Solver::mu, Solver::cd}));
+    EXPECT_EQ(solvers_for(Loss::itakura_saito), (std::vector<Solver>{Solver::mu}));
+    EXPECT_EQ(solvers_for(Loss::beta), (std::vector<Solver>{Solver::mu}));
     EXPECT_EQ(default_solver(Loss::frobenius), Solver::hals);
-    EXPECT_EQ(default_solver(Loss::kullback_leibler), Solver::mu);
+    EXPECT_EQ(default_solver(Loss::kullback_leibler), Solver::cd);
+    EXPECT_EQ(default_solver(Loss::beta), Solver::mu);
     Options o;
     o.loss = Loss::kullback_leibler;
-    EXPECT_EQ(resolved_solver(o), Solver::mu);
+    EXPECT_EQ(resolved_solver(o), Solver::cd);
 }
 
 const Eigen::MatrixXd& planted() {

@@ -47,10 +47,13 @@ TEST(Memory, TenMillionNonZerosNeverFormAnMByNArray) {
     const double dense = static_cast<double>(m) * static_cast<double>(n) * sizeof(double);
 
     for (bool low_memory : {true, false}) {
-        for (Loss loss : all_losses()) {
+        // The β losses other than KL visit every entry of WH (O(mnk)); Itakura-Saito refuses zeros.
+        for (Loss loss : {Loss::frobenius, Loss::kullback_leibler}) {
             Options o;
             o.rank = k;
             o.loss = loss;
+            // KL's default cd reads V by rows and by columns, which low_memory refuses.
+            if (low_memory && loss == Loss::kullback_leibler) o.solver = Solver::mu;
             o.max_iter = 2;
             o.tol = 0;
             o.seed = 1;

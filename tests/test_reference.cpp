@@ -107,6 +107,139 @@ void reference_hals(const M& V, M& W, M& H, int sweeps) {
             }
 }
 
+// Exact NNLS by enumeration: min_{x ≥ 0} ½ xᵀ S x − bᵀ x over every passive set (k ≤ 5): the
+// unconstrained solution on the set, kept if feasible, the lowest objective wins.
+Eigen::VectorXd naive_nnls(const M& S, const Eigen::VectorXd& b) {
+    const Eigen::Index k = S.rows();
+    Eigen::VectorXd best = Eigen::VectorXd::Zero(k);
+    double best_f = 0;
+    for (unsigned mask = 1; mask < (1u << k); ++mask) {
+        std::vector<Eigen::Index> set;
+        for (Eigen::Index a = 0; a < k; ++a)
+            if (mask & (1u << a)) set.push_back(a);
+        const auto p = static_cast<Eigen::Index>(set.size());
+        M Sp(p, p);
+        Eigen::VectorXd bp(p);
+        for (Eigen::Index r = 0; r < p; ++r) {
+            bp(r) = b(set[r]);
+            for (Eigen::Index c = 0; c < p; ++c) Sp(r, c) = S(set[r], set[c]);
+        }
+        const Eigen::VectorXd xp = naive_solve(Sp, bp);
+        if ((xp.array() < 0).any()) continue;
+        Eigen::VectorXd x = Eigen::VectorXd::Zero(k);
+        for (Eigen::Index r = 0; r < p; ++r) x(set[r]) = xp(r);
+        const double f = 0.5 * x.dot(S * x) - b.dot(x);
+        if (f < best_f) {
+            best_f = f;
+            best = x;
+        }
+    }
+    return best;
+}
+
+// Alternating exact NNLS: each row of W solves min_{w ≥ 0} ‖v − w H‖², then each column of H.
+void reference_anls(const M& V, M& W, M& H) {
+    const M HHt = naive_product(H, H.transpose());
+    for (Eigen::Index i = 0; i < W.rows(); ++i)
+        W.row(i) = naive_nnls(HHt, naive_product(H, V.row(i).transpose())).transpose();
+    const M WtW = naive_product(W.transpose(), W);
+    for (Eigen::Index j = 0; j < H.cols(); ++j)
+        H.col(j) = naive_nnls(WtW, naive_product(W.transpose(), V.col(j)));
+}
+
+// Coordinate descent for KL (Hsieh & Dhillon 2011), on the rows of X (rows x k) with F (cols x k)
+// for V (rows x cols): for each row and coordinate r, up to `steps` projected Newton steps with
+//   g = Σ_j F_jr (1 − V_ij/(XFᵀ)_ij),  h = Σ_j V_ij F_jr² / (XFᵀ)_ij²,
+// a decreasing step δ halved until g δ + ½ h(x + δ) δ² ≤ 0, and stopping when |δ| ≤ 1e-6 · x
+// (docs/algorithms.md).
+void reference_cd_kl_rows(const M& V, M& X, const M& F, int steps) {
+    for (Eigen::Index i = 0; i < X.rows(); ++i) {
+        Eigen::VectorXd x = X.row(i).transpose();
+        auto derivatives = [&](const Eigen::VectorXd& y, Eigen::Index r, double& g, double& h) {
+            g = 0;
+            h = 0;
+            for (Eigen::Index j = 0; j < V.cols(); ++j) {
+                double u = 0;
+                for (Eigen::Index l = 0; l < X.cols(); ++l) u += y(l) * F(j, l);
+                g += F(j, r) * (1 - V(i, j) / u);
+                h += V(i, j) * F(j, r) * F(j, r) / (u * u);
+            }
+        };
+        for (Eigen::Index r = 0; r < X.cols(); ++r)
+            for (int step = 0; step < steps; ++step) {
+                double g, h;
+                derivatives(x, r, g, h);
+                double delta = std::max(0.0, x(r) - g / h) - x(r);
+                for (int halving = 0; delta < 0; ++halving) {
+                    Eigen::VectorXd y = x;
+                    y(r) += delta;
+                    double g_new, h_new;
+                    derivatives(y, r, g_new, h_new);
+                    if (g * delta + 0.5 * h_new * delta * delta <= 0) break;
+                    delta = halving < 30 ? delta / 2 : 0;
+                }
+                if (delta == 0) break;
+                x(r) += delta;
+                if (std::abs(delta) <= 1e-6 * x(r)) break;
+            }
+        X.row(i) = x.transpose();
+    }
+}
+
+void reference_cd_kl(const M& V, M& W, M& H, int steps) {
+    const M Ht = H.transpose();
+    reference_cd_kl_rows(V, W, Ht, steps);
+    M Htn = Ht;
+    reference_cd_kl_rows(V.transpose(), Htn, W, steps);
+    H = Htn.transpose();
+}
+
+// β multiplicative updates (Févotte & Idier 2011):
+//   W ← W ⊙ [((V ⊙ (WH)^(β−2)) Hᵀ) ⊘ ((WH)^(β−1) Hᵀ)]^γ(β), then H by the mirror formula,
+// γ = 1/(2−β) for β < 1, 1 for 1 ≤ β ≤ 2, 1/(β−1) for β > 2.
+void reference_mu_beta(const M& V, M& W, M& H, double beta) {
+    const double gamma = beta < 1 ? 1 / (2 - beta) : beta > 2 ? 1 / (beta - 1) : 1.0;
+    M WH = naive_product(W, H);
+    M P = WH, Q = WH;  // V ⊙ (WH)^(β−2), (WH)^(β−1)
+    for (Eigen::Index j = 0; j < V.cols(); ++j)
+        for (Eigen::Index i = 0; i < V.rows(); ++i) {
+            P(i, j) = V(i, j) * std::pow(WH(i, j), beta - 2);
+            Q(i, j) = std::pow(WH(i, j), beta - 1);
+        }
+    const M num_W = naive_product(P, H.transpose()), den_W = naive_product(Q, H.transpose());
+    for (Eigen::Index i = 0; i < W.rows(); ++i)
+        for (Eigen::Index a = 0; a < W.cols(); ++a) W(i, a) *= std::pow(num_W(i, a) / den_W(i, a), gamma);
+    WH = naive_product(W, H);
+    for (Eigen::Index j = 0; j < V.cols(); ++j)
+        for (Eigen::Index i = 0; i < V.rows(); ++i) {
+            P(i, j) = V(i, j) * std::pow(WH(i, j), beta - 2);
+            Q(i, j) = std::pow(WH(i, j), beta - 1);
+        }
+    const M num_H = naive_product(W.transpose(), P), den_H = naive_product(W.transpose(), Q);
+    for (Eigen::Index a = 0; a < H.rows(); ++a)
+        for (Eigen::Index j = 0; j < H.cols(); ++j) H(a, j) *= std::pow(num_H(a, j) / den_H(a, j), gamma);
+}
+
+// d_β(v | p) summed naively: β = 0 Itakura-Saito, 1 KL, 2 half squared error, else the general
+// formula (v^β + (β−1) p^β − β v p^(β−1)) / (β(β−1)).
+double naive_beta_divergence(const M& V, const M& WH, double beta) {
+    double total = 0;
+    for (Eigen::Index j = 0; j < V.cols(); ++j)
+        for (Eigen::Index i = 0; i < V.rows(); ++i) {
+            const double v = V(i, j), p = WH(i, j);
+            if (beta == 2)
+                total += 0.5 * (v - p) * (v - p);
+            else if (beta == 1)
+                total += (v > 0 ? v * std::log(v / p) : 0.0) - v + p;
+            else if (beta == 0)
+                total += v / p - std::log(v / p) - 1;
+            else
+                total += (std::pow(v, beta) + (beta - 1) * std::pow(p, beta) -
+                          beta * v * std::pow(p, beta - 1)) / (beta * (beta - 1));
+        }
+    return total;
+}
+
 struct Case {
     Solver solver;
     Loss loss;
@@ -123,6 +256,8 @@ TEST_P(Reference, LibraryMatchesTheNaiveFormula) {
     constexpr int iterations = 4, sweeps = 3;
 
     Options o = options(solver, loss, 3, iterations, 0, 0);
+    o.beta = 1.5;
+    o.cd_newton_steps = 3;  // several Newton steps, so the halving safeguard is exercised
     o.init = Init::custom;
     o.hals_max_inner = sweeps;
     o.hals_epsilon = 0;  // exactly `sweeps` sweeps per half-step
@@ -132,33 +267,38 @@ TEST_P(Reference, LibraryMatchesTheNaiveFormula) {
         if (solver == Solver::mu && loss == Loss::frobenius) reference_mu(V, W, H);
         if (solver == Solver::mu && loss == Loss::kullback_leibler) reference_mu_kl(V, W, H);
         if (solver == Solver::als) reference_als(V, W, H);
-        if (solver == Solver::hals) reference_hals(V, W, H, sweeps);
+        if (solver == Solver::hals || (solver == Solver::cd && loss == Loss::frobenius))
+            reference_hals(V, W, H, sweeps);
+        if (solver == Solver::anls_bpp) reference_anls(V, W, H);
+        if (solver == Solver::cd && loss == Loss::kullback_leibler)
+            reference_cd_kl(V, W, H, o.cd_newton_steps);
+        if (loss == Loss::itakura_saito) reference_mu_beta(V, W, H, 0);
+        if (loss == Loss::beta) reference_mu_beta(V, W, H, o.beta);
     }
     EXPECT_LE((r.W - W).norm(), 1e-10 * W.norm());
     EXPECT_LE((r.H - H).norm(), 1e-10 * H.norm());
     // The recorded objective is the loss of the returned factors.
     const M WH = naive_product(W, H);
-    double expected = 0;
-    for (Eigen::Index j = 0; j < V.cols(); ++j)
-        for (Eigen::Index i = 0; i < V.rows(); ++i) {
-            const double v = V(i, j), p = WH(i, j);
-            expected += loss == Loss::frobenius ? 0.5 * (v - p) * (v - p)
-                                                : (v > 0 ? v * std::log(v / p) : 0.0) - v + p;
-        }
+    const double expected = naive_beta_divergence(V, WH, resolved_beta(o));
     EXPECT_NEAR(r.objective, expected, 1e-10 * expected);
     EXPECT_NEAR(r.history.back().objective, expected, 1e-9 * expected);
 }
 
 TEST(Reference, EveryTableEntryHasAReference) {
     // A new solver/loss pair must get a naive reference here.
-    EXPECT_EQ(supported_pairs().size(), 4u);
+    EXPECT_EQ(supported_pairs().size(), 9u);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllSupportedPairs, Reference,
                          ::testing::Values(Case{Solver::mu, Loss::frobenius},
                                            Case{Solver::mu, Loss::kullback_leibler},
                                            Case{Solver::als, Loss::frobenius},
-                                           Case{Solver::hals, Loss::frobenius}),
+                                           Case{Solver::hals, Loss::frobenius},
+                                           Case{Solver::anls_bpp, Loss::frobenius},
+                                           Case{Solver::cd, Loss::frobenius},
+                                           Case{Solver::cd, Loss::kullback_leibler},
+                                           Case{Solver::mu, Loss::itakura_saito},
+                                           Case{Solver::mu, Loss::beta}),
                          [](const auto& info) {
                              return std::string(to_string(info.param.solver)) + "_" +
                                     std::string(to_string(info.param.loss));

@@ -84,10 +84,10 @@ TEST(Validation, UnsupportedSolverLossPairListsTheSupportedSolvers) {
     o.solver = Solver::hals;
     o.loss = Loss::kullback_leibler;
     EXPECT_EQ(message_of([&] { fit(DenseView<double>(V), o); }),
-              "solver hals does not support loss kullback_leibler; solvers for kullback_leibler: mu");
+              "solver hals does not support loss kullback_leibler; solvers for kullback_leibler: mu, cd");
     o.solver = Solver::als;
     EXPECT_EQ(message_of([&] { fit(DenseView<double>(V), o); }),
-              "solver als does not support loss kullback_leibler; solvers for kullback_leibler: mu");
+              "solver als does not support loss kullback_leibler; solvers for kullback_leibler: mu, cd");
 }
 
 TEST(Validation, CustomFactorsOfTheWrongShapeOrSign) {
@@ -121,14 +121,14 @@ TEST(Validation, OptionsAloneAreCheckedBeforeAnyData) {
     o.solver = Solver::als;
     o.loss = Loss::kullback_leibler;
     EXPECT_EQ(message_of([&] { validate(o); }),
-              "solver als does not support loss kullback_leibler; solvers for kullback_leibler: mu");
+              "solver als does not support loss kullback_leibler; solvers for kullback_leibler: mu, cd");
 }
 
 TEST(Validation, UnknownNamesListTheAcceptedOnes) {
     EXPECT_EQ(message_of([] { solver_from_string("newton"); }),
-              "unknown solver \"newton\"; expected one of: mu, als, hals");
+              "unknown solver \"newton\"; expected one of: mu, als, hals, anls_bpp, cd");
     EXPECT_EQ(message_of([] { loss_from_string("l1"); }),
-              "unknown loss \"l1\"; expected one of: frobenius, kullback_leibler (aliases: fro, kl)");
+              "unknown loss \"l1\"; expected one of: frobenius, kullback_leibler, itakura_saito, beta (aliases: fro, kl, is)");
     EXPECT_EQ(message_of([] { init_from_string("svd"); }),
               "unknown init \"svd\"; expected one of: random, custom");
 }

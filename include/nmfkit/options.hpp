@@ -15,12 +15,29 @@ enum class Solver {
     mu,    ///< Lee & Seung multiplicative updates (Frobenius and Kullback-Leibler)
     als,   ///< alternating least squares, negative entries set to zero (Frobenius)
     hals,  ///< hierarchical ALS / coordinate descent, Gillis-Glineur accelerated (Frobenius)
+    anls_bpp,  ///< exact alternating NNLS by block principal pivoting, Kim & Park 2011 (Frobenius)
+    cd,    ///< coordinate descent: HALS for Frobenius, Newton steps for KL (Hsieh & Dhillon 2011)
 };
 
 /// The objective minimised.
 enum class Loss {
     frobenius,         ///< ½‖V − WH‖²_F
     kullback_leibler,  ///< D(V‖WH) = Σ V log(V/WH) − V + WH, with 0·log 0 = 0
+    itakura_saito,     ///< D(V‖WH) = Σ V/WH − log(V/WH) − 1 (β = 0); V must be positive
+    beta,              ///< β-divergence with β = Options::beta (docs/algorithms.md)
+};
+
+/// The stopping rule that Options::tol applies to.
+enum class StopRule {
+    relative_objective,  ///< |f_prev − f| ≤ tol · f_prev
+    projected_gradient,  ///< ‖∇ᴾf(W, H)‖_F ≤ tol · ‖∇ᴾf(W₀, H₀)‖_F (Lin 2007), Frobenius only
+};
+
+/// Normalisation of W's columns after the fit; the scale moves into H (or into Result::d).
+enum class Normalize {
+    none,  ///< factors as the solver left them
+    l1,    ///< each column of W sums to 1
+    l2,    ///< each column of W has unit Euclidean norm
 };
 
 /// How W and H start.
@@ -31,7 +48,7 @@ enum class Init {
 
 /// Why a fit stopped.
 enum class Status {
-    converged,            ///< the relative decrease of the objective fell below tol
+    converged,            ///< the stopping rule (Options::stop) met Options::tol
     max_iter_reached,     ///< max_iter iterations ran
     time_limit_reached,   ///< the wall-time limit passed
     stopped_by_callback,  ///< the iteration callback asked to stop
@@ -42,12 +59,16 @@ std::string_view to_string(Solver s);
 std::string_view to_string(Loss l);
 std::string_view to_string(Init i);
 std::string_view to_string(Status s);
+std::string_view to_string(StopRule s);
+std::string_view to_string(Normalize n);
 
 /// Parse a name; also accepts the customary aliases ("fro", "kl", "frobenius", ...).
 /// @throws InvalidInput listing the accepted names when @p name is not one of them.
 Solver solver_from_string(std::string_view name);
 Loss loss_from_string(std::string_view name);
 Init init_from_string(std::string_view name);
+StopRule stop_rule_from_string(std::string_view name);
+Normalize normalize_from_string(std::string_view name);
 
 /// All solvers, in declaration order.
 const std::vector<Solver>& all_solvers();
@@ -57,17 +78,43 @@ const std::vector<Loss>& all_losses();
 bool supports(Solver s, Loss l);
 /// The solvers that minimise @p l, in declaration order.
 std::vector<Solver> solvers_for(Loss l);
-/// The solver used when Options::solver is not set: hals for Frobenius, mu for Kullback-Leibler.
+/// The solver used when Options::solver is not set: the one that wins the time-to-objective
+/// benchmarks of docs/benchmarks.md (hals for Frobenius, cd for Kullback-Leibler, mu otherwise).
 Solver default_solver(Loss l);
+
+/// L1 and L2 penalties on one factor X: l1 · Σ X + ½ · l2 · ‖X‖²_F, added to the loss.
+/// NOTE: the weights are absolute (not scaled by the matrix size); from_sklearn() gives
+/// scikit-learn's size-scaled convention.
+struct Penalty {
+    double l1 = 0;  ///< weight of Σ_ij X_ij (X ≥ 0, so this is ‖X‖₁); ≥ 0
+    double l2 = 0;  ///< weight of ½‖X‖²_F; ≥ 0
+};
+
+/// The penalties on W and on H.
+struct Penalties {
+    Penalty w;  ///< on W (m x k)
+    Penalty h;  ///< on H (k x n)
+};
+
+/// scikit-learn's NMF regularization (≥ 1.0) for V with n_samples = m rows and n_features = n
+/// columns: l1_W = alpha_W · l1_ratio · n, l2_W = alpha_W · (1 − l1_ratio) · n,
+/// l1_H = alpha_H · l1_ratio · m, l2_H = alpha_H · (1 − l1_ratio) · m.
+/// @throws InvalidInput when an alpha is negative or l1_ratio is outside [0, 1].
+Penalties from_sklearn(double alpha_W, double alpha_H, double l1_ratio, std::int64_t n_samples,
+                       std::int64_t n_features);
 
 /// Options of a fit. Every field has a documented default.
 struct Options {
     int rank = 0;                   ///< k, the number of components; must be ≥ 1
     std::optional<Solver> solver;   ///< update rule; unset = default_solver(loss)
     Loss loss = Loss::frobenius;    ///< objective
+    double beta = 1.5;              ///< β of Loss::beta (any finite real; 0 = IS, 1 = KL, 2 = Frobenius)
+    Penalty w;                      ///< penalty on W: l1 · ΣW + ½ l2 · ‖W‖² (absolute weights)
+    Penalty h;                      ///< penalty on H: l1 · ΣH + ½ l2 · ‖H‖² (absolute weights)
     Init init = Init::random;       ///< start; custom needs the InitialFactors overload of fit()
     int max_iter = 200;             ///< at most this many iterations (0 = return the start)
-    double tol = 1e-4;              ///< converged when |f_prev − f| ≤ tol · f_prev (0 = never)
+    double tol = 1e-4;              ///< tolerance of the stopping rule `stop` (0 = never converge)
+    StopRule stop = StopRule::relative_objective;  ///< what tol measures (docs/algorithms.md)
     double time_limit = 0;          ///< wall-time limit in seconds, checked per iteration (0 = none)
     std::uint64_t seed = 0;         ///< seed of the random initialization
     int threads = 0;                ///< threads for this call (0 = all cores); no global state changes
@@ -75,9 +122,24 @@ struct Options {
     int hals_max_inner = 0;         ///< HALS: cap on inner sweeps per half-step (0 = Gillis-Glineur rule)
     double hals_alpha = 0.5;        ///< HALS: inner budget 1 + alpha·(cost of cross product / sweep)
     double hals_epsilon = 0.1;      ///< HALS: stop inner sweeps when a change ≤ epsilon · first change
+    int cd_newton_steps = 1;        ///< cd (KL): Newton steps per coordinate at most (1 wins in docs/benchmarks.md)
+    Normalize normalize = Normalize::none;  ///< after the fit: scale W's columns, move the scale to H
+    bool diagonal = false;          ///< with normalize: also scale H's rows, return the scales in Result::d
+    bool sort_components = false;   ///< after the fit: order components by contribution, largest first
 };
 
 /// The solver that Options resolves to.
 inline Solver resolved_solver(const Options& o) { return o.solver ? *o.solver : default_solver(o.loss); }
+
+/// The β of the loss that Options selects: 2 (Frobenius), 1 (KL), 0 (IS) or Options::beta.
+inline double resolved_beta(const Options& o) {
+    switch (o.loss) {
+        case Loss::frobenius: return 2;
+        case Loss::kullback_leibler: return 1;
+        case Loss::itakura_saito: return 0;
+        case Loss::beta: break;
+    }
+    return o.beta;
+}
 
 }  // namespace nmfkit

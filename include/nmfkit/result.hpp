@@ -16,8 +16,9 @@ using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>
 /// Statistics of one iteration (one update of W and one of H).
 struct IterationStats {
     int iteration = 0;            ///< 1-based
-    double objective = 0;         ///< loss after this iteration (½‖V − WH‖² or D(V‖WH))
+    double objective = 0;         ///< objective after this iteration: loss + penalties
     double relative_change = 0;   ///< (f_prev − f) / f_prev; 0 when f_prev = 0
+    double projected_gradient = -1;  ///< ‖∇ᴾf‖_F / ‖∇ᴾf(W₀, H₀)‖_F; −1 unless stop = projected_gradient
     double seconds = 0;           ///< wall time since the fit started
 };
 
@@ -30,8 +31,9 @@ struct Result {
     int iterations = 0;                    ///< iterations run
     Solver solver = Solver::hals;          ///< the solver used
     Loss loss = Loss::frobenius;           ///< the loss minimised
-    double initial_objective = 0;          ///< loss at the start
-    double objective = 0;                  ///< loss at the end
+    Eigen::Matrix<T, Eigen::Dynamic, 1> d; ///< k scales with V ≈ W diag(d) H when Options::diagonal; else empty
+    double initial_objective = 0;          ///< objective (loss + penalties) at the start
+    double objective = 0;                  ///< objective (loss + penalties) at the end, before normalisation
     double relative_error = 0;             ///< ‖V − WH‖_F / ‖V‖_F (‖WH‖_F when V = 0)
     double seconds = 0;                    ///< wall time of the fit
     int threads = 1;                       ///< threads used

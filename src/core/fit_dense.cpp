@@ -24,6 +24,7 @@ Result<T> fit_dense(const DenseView<T>& V, const Options& opt, const InitialFact
                     const Callbacks& callbacks) {
     detail::validate_options(opt);
     detail::validate_matrix(V);
+    detail::validate_positive(V, opt);
     detail::check_start(opt, start, V.rows, V.cols);
     detail::ThreadScope threads(opt.threads);
     Result<T> r = with_adapter(V, [&](const auto& A) {
@@ -50,6 +51,7 @@ template <class T>
 Result<T> transform(const DenseView<T>& V, const Matrix<T>& H, const Options& opt) {
     detail::validate_matrix(V);
     const Options o = detail::transform_options(opt, H, V.cols);
+    detail::validate_positive(V, o);
     detail::ThreadScope threads(o.threads);
     Result<T> r = with_adapter(V, [&](const auto& A) { return detail::run_transform<T>(A, H, o); });
     r.threads = threads.threads();

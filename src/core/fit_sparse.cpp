@@ -25,6 +25,7 @@ Result<T> fit_sparse(const SparseView<T, I>& V, const Options& opt,
                      const InitialFactors<T>* start, const Callbacks& callbacks) {
     detail::validate_options(opt);
     detail::validate_sparse(V);
+    detail::validate_positive(V, opt);
     detail::check_start(opt, start, V.rows, V.cols);
     detail::ThreadScope threads(opt.threads);
     Result<T> r = with_adapter(V, opt.low_memory, [&](const auto& A) {
@@ -51,6 +52,7 @@ template <class T, class I>
 Result<T> transform(const SparseView<T, I>& V, const Matrix<T>& H, const Options& opt) {
     detail::validate_sparse(V);
     const Options o = detail::transform_options(opt, H, V.cols);
+    detail::validate_positive(V, o);
     detail::ThreadScope threads(o.threads);
     Result<T> r = with_adapter(V, o.low_memory, [&](const auto& A) {
         return detail::run_transform<T>(A, H, o);

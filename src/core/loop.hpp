@@ -10,8 +10,9 @@
 
 namespace nmfkit::detail {
 
-/// Runs step.iterate() on (W, Ht) until converged (|f_prev − f| ≤ tol · f_prev), max_iter,
-/// the time limit or the callback stops it. W is m x k, Ht is n x k; A is the adapter.
+/// Runs step.iterate() on (W, Ht) until the stopping rule fires (relative_objective:
+/// |f_prev − f| ≤ tol · f_prev; projected_gradient: ‖∇ᴾf‖ ≤ tol · ‖∇ᴾf(W₀, H₀)‖, for steps that
+/// provide it), max_iter, the time limit or the callback stops it. W is m x k, Ht is n x k.
 template <class T, class D, class Step>
 Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Options& opt,
                     const Callbacks& callbacks) {
@@ -26,6 +27,13 @@ Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Opt
     double f_prev = step.start(W, Ht);
     r.initial_objective = f_prev;
     double f = f_prev;
+    // The projected-gradient rule needs a step that evaluates ∇ᴾf (validation allows it only then).
+    constexpr bool has_gradient =
+        requires(const Step& st) { st.projected_gradient_norm(W, Ht); };
+    const bool by_gradient = opt.stop == StopRule::projected_gradient;
+    double gradient0 = 0;
+    if constexpr (has_gradient)
+        if (by_gradient) gradient0 = step.projected_gradient_norm(W, Ht);
     r.history.reserve(static_cast<std::size_t>(std::min(opt.max_iter, 1024)));
     for (int it = 1; it <= opt.max_iter; ++it) {
         f = step.iterate(W, Ht);
@@ -33,12 +41,19 @@ Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Opt
         s.iteration = it;
         s.objective = f;
         s.relative_change = f_prev > 0 ? (f_prev - f) / f_prev : 0.0;
+        bool converged = !by_gradient && opt.tol > 0 && std::abs(f_prev - f) <= opt.tol * f_prev;
+        if constexpr (has_gradient)
+            if (by_gradient) {
+                const double g = step.projected_gradient_norm(W, Ht);
+                s.projected_gradient = gradient0 > 0 ? g / gradient0 : 0.0;
+                converged = opt.tol > 0 && g <= opt.tol * gradient0;
+            }
         s.seconds = elapsed();
         r.history.push_back(s);
         r.iterations = it;
         // The callback sees every iteration, the last one included.
         const bool keep_going = !callbacks.on_iteration || callbacks.on_iteration(s);
-        if (opt.tol > 0 && std::abs(f_prev - f) <= opt.tol * f_prev) {
+        if (converged) {
             r.status = Status::converged;
             break;
         }
@@ -55,7 +70,7 @@ Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Opt
     // The reported error is evaluated entry by entry once, so it stays exact near a perfect fit
     // where the Gram formula used per iteration cancels; the Frobenius objective follows it.
     const double residual = A.residual_squared_norm(W, Ht);
-    r.objective = opt.loss == Loss::frobenius ? 0.5 * residual : f;
+    r.objective = opt.loss == Loss::frobenius ? 0.5 * residual + step.penalty(W, Ht) : f;
     const double normA = std::sqrt(A.squared_norm());
     r.relative_error = normA > 0 ? std::sqrt(residual) / normA : std::sqrt(residual);
     r.W = std::move(W);

@@ -1,5 +1,6 @@
 // Enumerator name tables and the one solver/loss support table.
 #include <array>
+#include <cmath>
 #include <string>
 #include <utility>
 
@@ -12,13 +13,21 @@ namespace {
 template <class E, std::size_t N>
 using NameTable = std::array<std::pair<std::string_view, E>, N>;
 
-constexpr NameTable<Solver, 3> solver_names{{
-    {"mu", Solver::mu}, {"als", Solver::als}, {"hals", Solver::hals}}};
-constexpr NameTable<Loss, 2> loss_names{{
-    {"frobenius", Loss::frobenius}, {"kullback_leibler", Loss::kullback_leibler}}};
-constexpr NameTable<Loss, 5> loss_aliases{{
+constexpr NameTable<Solver, 5> solver_names{{
+    {"mu", Solver::mu}, {"als", Solver::als}, {"hals", Solver::hals}, {"anls_bpp", Solver::anls_bpp},
+    {"cd", Solver::cd}}};
+constexpr NameTable<Loss, 4> loss_names{{
+    {"frobenius", Loss::frobenius}, {"kullback_leibler", Loss::kullback_leibler},
+    {"itakura_saito", Loss::itakura_saito}, {"beta", Loss::beta}}};
+constexpr NameTable<Loss, 7> loss_aliases{{
     {"fro", Loss::frobenius}, {"euclidean", Loss::frobenius}, {"kl", Loss::kullback_leibler},
-    {"kullback-leibler", Loss::kullback_leibler}, {"kullback_leibler", Loss::kullback_leibler}}};
+    {"kullback-leibler", Loss::kullback_leibler}, {"kullback_leibler", Loss::kullback_leibler},
+    {"is", Loss::itakura_saito}, {"itakura-saito", Loss::itakura_saito}}};
+constexpr NameTable<StopRule, 2> stop_names{{
+    {"relative_objective", StopRule::relative_objective},
+    {"projected_gradient", StopRule::projected_gradient}}};
+constexpr NameTable<Normalize, 3> normalize_names{{
+    {"none", Normalize::none}, {"l1", Normalize::l1}, {"l2", Normalize::l2}}};
 constexpr NameTable<Init, 2> init_names{{{"random", Init::random}, {"custom", Init::custom}}};
 constexpr NameTable<Status, 4> status_names{{
     {"converged", Status::converged}, {"max_iter_reached", Status::max_iter_reached},
@@ -30,11 +39,16 @@ struct Support {
     Solver solver;
     Loss loss;
 };
-constexpr std::array<Support, 4> support_table{{
+constexpr std::array<Support, 9> support_table{{
     {Solver::mu, Loss::frobenius},
     {Solver::mu, Loss::kullback_leibler},
+    {Solver::mu, Loss::itakura_saito},
+    {Solver::mu, Loss::beta},
     {Solver::als, Loss::frobenius},
     {Solver::hals, Loss::frobenius},
+    {Solver::anls_bpp, Loss::frobenius},
+    {Solver::cd, Loss::frobenius},
+    {Solver::cd, Loss::kullback_leibler},
 }};
 
 template <class E, std::size_t N>
@@ -60,6 +74,8 @@ std::string_view to_string(Solver s) { return name_of(solver_names, s); }
 std::string_view to_string(Loss l) { return name_of(loss_names, l); }
 std::string_view to_string(Init i) { return name_of(init_names, i); }
 std::string_view to_string(Status s) { return name_of(status_names, s); }
+std::string_view to_string(StopRule s) { return name_of(stop_names, s); }
+std::string_view to_string(Normalize n) { return name_of(normalize_names, n); }
 
 Solver solver_from_string(std::string_view name) {
     for (const auto& [n, v] : solver_names)
@@ -74,7 +90,7 @@ Loss loss_from_string(std::string_view name) {
     for (const auto& [n, v] : loss_aliases)
         if (n == name) return v;
     throw InvalidInput("unknown loss \"" + std::string(name) + "\"; expected one of: " +
-                       joined(loss_names) + " (aliases: fro, kl)");
+                       joined(loss_names) + " (aliases: fro, kl, is)");
 }
 
 Init init_from_string(std::string_view name) {
@@ -84,13 +100,29 @@ Init init_from_string(std::string_view name) {
                        joined(init_names));
 }
 
+StopRule stop_rule_from_string(std::string_view name) {
+    for (const auto& [n, v] : stop_names)
+        if (n == name) return v;
+    throw InvalidInput("unknown stopping rule \"" + std::string(name) + "\"; expected one of: " +
+                       joined(stop_names));
+}
+
+Normalize normalize_from_string(std::string_view name) {
+    for (const auto& [n, v] : normalize_names)
+        if (n == name) return v;
+    throw InvalidInput("unknown normalisation \"" + std::string(name) + "\"; expected one of: " +
+                       joined(normalize_names));
+}
+
 const std::vector<Solver>& all_solvers() {
-    static const std::vector<Solver> all{Solver::mu, Solver::als, Solver::hals};
+    static const std::vector<Solver> all{Solver::mu, Solver::als, Solver::hals, Solver::anls_bpp,
+                                         Solver::cd};
     return all;
 }
 
 const std::vector<Loss>& all_losses() {
-    static const std::vector<Loss> all{Loss::frobenius, Loss::kullback_leibler};
+    static const std::vector<Loss> all{Loss::frobenius, Loss::kullback_leibler,
+                                       Loss::itakura_saito, Loss::beta};
     return all;
 }
 
@@ -107,6 +139,27 @@ std::vector<Solver> solvers_for(Loss l) {
     return out;
 }
 
-Solver default_solver(Loss l) { return l == Loss::frobenius ? Solver::hals : Solver::mu; }
+Solver default_solver(Loss l) {
+    switch (l) {
+        case Loss::frobenius: return Solver::hals;
+        case Loss::kullback_leibler: return Solver::cd;
+        case Loss::itakura_saito:
+        case Loss::beta: break;
+    }
+    return Solver::mu;
+}
+
+Penalties from_sklearn(double alpha_W, double alpha_H, double l1_ratio, std::int64_t n_samples,
+                       std::int64_t n_features) {
+    if (!(alpha_W >= 0) || !(alpha_H >= 0) || !std::isfinite(alpha_W) || !std::isfinite(alpha_H))
+        throw InvalidInput("alpha_W and alpha_H must be finite numbers ≥ 0");
+    if (!(l1_ratio >= 0 && l1_ratio <= 1))
+        throw InvalidInput("l1_ratio must be in [0, 1], got " + std::to_string(l1_ratio));
+    const double m = static_cast<double>(n_samples), n = static_cast<double>(n_features);
+    Penalties p;
+    p.w = {alpha_W * l1_ratio * n, alpha_W * (1 - l1_ratio) * n};
+    p.h = {alpha_H * l1_ratio * m, alpha_H * (1 - l1_ratio) * m};
+    return p;
+}
 
 }  // namespace nmfkit

@@ -5,6 +5,7 @@
 #include <nmfkit/fit.hpp>
 
 #include "core/loop.hpp"
+#include "core/scaling.hpp"
 #include "core/steps.hpp"
 #include "core/threads.hpp"
 #include "core/validate.hpp"
@@ -24,10 +25,31 @@ void random_start(const D& A, int k, std::uint64_t seed, Matrix<T>& W, Matrix<T>
     random_factor(Ht, seed, Stream::h, scale);
 }
 
-/// Runs the solver chosen by opt on the adapter A from `start` (or a random start).
+/// True when the solver for opt reads A by rows and by columns (row_block/column_block):
+/// coordinate descent for KL and the β multiplicative updates.
+inline bool needs_entry_access(const Options& opt, Solver s) {
+    return (opt.loss == Loss::kullback_leibler && s == Solver::cd) || opt.loss == Loss::itakura_saito ||
+           opt.loss == Loss::beta;
+}
+
+/// Checks that depend on the adapter: row and column access for the solvers that need both.
+template <class D>
+void check_access(const D& A, const Options& opt, Solver s) {
+    if (needs_entry_access(opt, s) && !(A.has_row_access() && A.has_column_access()))
+        throw InvalidInput("low_memory keeps one copy of sparse V, but solver " +
+                           std::string(to_string(s)) + " with loss " +
+                           std::string(to_string(opt.loss)) +
+                           " reads V by rows and by columns; turn low_memory off or use " +
+                           (opt.loss == Loss::kullback_leibler ? "solver mu" : "a dense V"));
+}
+
+/// Runs the solver chosen by opt on the adapter A from `start` (or a random start), then
+/// normalises and orders the components as opt asks.
 template <class T, class D>
 Result<T> run_fit(const D& A, const Options& opt, const InitialFactors<T>* start,
                   const Callbacks& callbacks) {
+    const Solver solver = resolved_solver(opt);
+    check_access(A, opt, solver);
     Matrix<T> W, Ht;  // m x k, n x k
     if (start != nullptr) {
         W = start->W;
@@ -35,20 +57,34 @@ Result<T> run_fit(const D& A, const Options& opt, const InitialFactors<T>* start
     } else {
         random_start(A, opt.rank, opt.seed, W, Ht);
     }
-    if (opt.loss == Loss::kullback_leibler) {
-        KullbackLeiblerStep<T, D> step(A);
-        return alternate(A, step, std::move(W), std::move(Ht), opt, callbacks);
+    auto run = [&](auto& step) {
+        Result<T> r = alternate(A, step, std::move(W), std::move(Ht), opt, callbacks);
+        scale_components(r, opt);
+        return r;
+    };
+    if (opt.loss == Loss::frobenius) {
+        FrobeniusStep<T, D> step(A, solver, opt);
+        return run(step);
     }
-    FrobeniusStep<T, D> step(A, resolved_solver(opt), opt);
-    return alternate(A, step, std::move(W), std::move(Ht), opt, callbacks);
+    if (opt.loss == Loss::kullback_leibler && solver == Solver::cd) {
+        KullbackLeiblerCdStep<T, D> step(A, opt);
+        return run(step);
+    }
+    if (opt.loss == Loss::kullback_leibler) {
+        KullbackLeiblerStep<T, D> step(A, opt);
+        return run(step);
+    }
+    BetaStep<T, D> step(A, opt);
+    return run(step);
 }
 
-/// W = argmin_{W ≥ 0} loss(A, W H) for the fixed H (k x n).
+/// W = argmin_{W ≥ 0} loss(A, W H) + penalty(W) for the fixed H (k x n).
 template <class T, class D>
 Result<T> run_transform(const D& A, const Matrix<T>& H, const Options& opt) {
+    check_access(A, opt, opt.loss == Loss::kullback_leibler ? Solver::cd : Solver::mu);
     Matrix<T> W, Ht_random;
     random_start(A, static_cast<int>(H.rows()), opt.seed, W, Ht_random);
-    ProjectionStep<T, D> step(A, opt.loss);
+    ProjectionStep<T, D> step(A, opt);
     return alternate(A, step, std::move(W), Matrix<T>(H.transpose()), opt, Callbacks{});
 }
 
@@ -64,6 +100,7 @@ Options transform_options(const Options& opt, const Matrix<T>& H, Eigen::Index n
         throw InvalidInput("components H have " + std::to_string(H.cols()) +
                            " columns but V has " + std::to_string(n) + "; they must match");
     o.solver.reset();
+    o.stop = StopRule::relative_objective;
     validate_options(o);
     InitialFactors<T> probe;  // reuse the factor checks for H's entries
     probe.H = H;

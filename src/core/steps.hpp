@@ -1,19 +1,42 @@
 #pragma once
 // One iteration (update W, then Ht) for each loss family; the loop in loop.hpp drives them.
-// A step provides start() → objective at the start, and iterate() → objective after one
-// iteration. Both factors are tall: W (m x k), Ht (n x k); At is the adapter's transpose.
+// A step provides start() → objective at the start, iterate() → objective after one iteration,
+// and penalty() → the penalty part of the objective. Both factors are tall: W (m x k), Ht (n x k);
+// At is the adapter's transpose. Objectives are loss + penalties (docs/algorithms.md).
+
+#include <cmath>
 
 #include "core/gram.hpp"
 #include "data/transposed.hpp"
+#include "loss/beta.hpp"
 #include "loss/frobenius.hpp"
+#include "nnls/bpp.hpp"
 #include "updates/als.hpp"
+#include "updates/cd_kl.hpp"
 #include "updates/hals.hpp"
 #include "updates/mu.hpp"
 
 namespace nmfkit::detail {
 
-/// Frobenius solvers share one shape: update X given FtF (k x k) and AF (rows x k).
-/// Objective ½‖A − W Htᵀ‖²_F from the Grams (DESIGN.md, "one alternating loop").
+/// l1 · ΣX + ½ l2 · ‖X‖²_F in double (X ≥ 0, so ΣX = ‖X‖₁).
+template <class T>
+double penalty_value(const Matrix<T>& X, const Penalty& p) {
+    if (p.l1 == 0 && p.l2 == 0) return 0;
+    const auto Xd = X.template cast<double>();
+    return p.l1 * Xd.sum() + 0.5 * p.l2 * Xd.squaredNorm();
+}
+
+/// Σ_ij (W Htᵀ)_ij = Σ_l (Σ_i W_il)(Σ_j Ht_jl), in double.
+template <class T>
+double total_of_product(const Matrix<T>& W, const Matrix<T>& Ht) {
+    return W.template cast<double>().colwise().sum().dot(Ht.template cast<double>().colwise().sum());
+}
+
+/// Frobenius solvers share one shape: update X given FtF (k x k) and AF (rows x k); penalties
+/// enter as FtF + l2·I and AF − l1 (mu: l1 in the denominator). Objective
+/// ½‖A − W Htᵀ‖²_F + penalties from the Grams (DESIGN.md, "one alternating loop").
+/// NOTE: at the end of start() and iterate(), AHt_ = A·Ht and AtW_ = Aᵀ·W hold at the current
+/// (W, Ht), so the projected gradient there costs no product with A; AHt_ is then the next W update's.
 template <class T, class D>
 class FrobeniusStep {
 public:
@@ -23,26 +46,70 @@ public:
         gram(Ht, HtH_);
         gram(W, WtW_);
         At_.times(W, AtW_);
-        return 0.5 * rss_from_grams(A_.squared_norm(), AtW_, Ht, WtW_, HtH_);
+        A_.times(Ht, AHt_);
+        return objective(W, Ht);
     }
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
-        A_.times(Ht, AHt_);                       // m x k
-        update(HtH_, AHt_, W, Ht.rows());
+        update(HtH_, AHt_, opt_.w, W, Ht.rows());
         gram(W, WtW_);                            // k x k
         At_.times(W, AtW_);                       // n x k
-        update(WtW_, AtW_, Ht, W.rows());
-        gram(Ht, HtH_);                           // k x k, reused by the next W update
-        return 0.5 * rss_from_grams(A_.squared_norm(), AtW_, Ht, WtW_, HtH_);
+        update(WtW_, AtW_, opt_.h, Ht, W.rows());
+        gram(Ht, HtH_);                           // k x k
+        A_.times(Ht, AHt_);                       // m x k, for the next W update
+        return objective(W, Ht);
+    }
+
+    double penalty(const Matrix<T>& W, const Matrix<T>& Ht) const {
+        return penalty_value(W, opt_.w) + penalty_value(Ht, opt_.h);
+    }
+
+    /// ‖∇ᴾf(W, Ht)‖_F at the current point: ∇_W f = W (HtH + l2 I) − (AHt − l1) and the same for
+    /// Ht; the projection keeps a component where X > 0 and its negative part where X = 0
+    /// (Lin, Neural Computation 19(10), 2007, eq. (6.1)).
+    double projected_gradient_norm(const Matrix<T>& W, const Matrix<T>& Ht) const {
+        return std::sqrt(projected_gradient_squared(W, HtH_, AHt_, opt_.w) +
+                         projected_gradient_squared(Ht, WtW_, AtW_, opt_.h));
     }
 
 private:
-    void update(const Matrix<T>& FtF, const Matrix<T>& AF, Matrix<T>& X, Eigen::Index rows_f) {
+    double objective(const Matrix<T>& W, const Matrix<T>& Ht) const {
+        return 0.5 * rss_from_grams(A_.squared_norm(), AtW_, Ht, WtW_, HtH_) + penalty(W, Ht);
+    }
+
+    static double projected_gradient_squared(const Matrix<T>& X, const Matrix<T>& FtF,
+                                             const Matrix<T>& AF, const Penalty& p) {
+        Matrix<T> G = X * FtF;  // rows x k
+        double s = 0;
+        for (Eigen::Index j = 0; j < X.cols(); ++j)
+            for (Eigen::Index i = 0; i < X.rows(); ++i) {
+                double g = static_cast<double>(G(i, j)) - AF(i, j) + p.l1 + p.l2 * X(i, j);
+                if (X(i, j) <= 0) g = std::min(g, 0.0);
+                s += g * g;
+            }
+        return s;
+    }
+
+    void update(const Matrix<T>& FtF, const Matrix<T>& AF, const Penalty& p, Matrix<T>& X,
+                Eigen::Index rows_f) {
+        const Matrix<T>* G = &FtF;
+        if (p.l2 > 0) {
+            G_ = FtF;
+            G_.diagonal().array() += static_cast<T>(p.l2);
+            G = &G_;
+        }
+        const Matrix<T>* B = &AF;
+        if (p.l1 > 0 && solver_ != Solver::mu) {
+            B_ = AF.array() - static_cast<T>(p.l1);
+            B = &B_;
+        }
         switch (solver_) {
-            case Solver::mu: mu_update(FtF, AF, X); break;
-            case Solver::als: als_update(FtF, AF, X); break;
+            case Solver::mu: mu_update(*G, AF, p.l1, X); break;
+            case Solver::als: als_update(*G, *B, X); break;
+            case Solver::anls_bpp: bpp_nnls(*G, *B, X); break;
             case Solver::hals:
-                hals_update(FtF, AF, X,
+            case Solver::cd:
+                hals_update(*G, *B, X,
                             hals_budget(A_.product_flops(X.cols()), X.rows(), rows_f, X.cols(),
                                         opt_.hals_alpha, opt_.hals_epsilon, opt_.hals_max_inner));
                 break;
@@ -53,7 +120,8 @@ private:
     Transposed<D> At_;
     Solver solver_;
     const Options& opt_;
-    Matrix<T> HtH_, WtW_, AHt_, AtW_;
+    Matrix<T> HtH_, WtW_, AHt_, AtW_;  // k x k, k x k, m x k, n x k
+    Matrix<T> G_, B_;                  // penalised FtF and AF
 };
 
 /// Generalized KL divergence with multiplicative updates. The pass that evaluates the objective at
@@ -62,60 +130,143 @@ private:
 template <class T, class D>
 class KullbackLeiblerStep {
 public:
-    explicit KullbackLeiblerStep(const D& A) : A_(A), At_(A) {}
+    KullbackLeiblerStep(const D& A, const Options& opt) : A_(A), At_(A), opt_(opt) {}
 
     double start(const Matrix<T>& W, const Matrix<T>& Ht) {
-        return A_.kl_ratio_times(W, Ht, numerator_W_, true);
+        return A_.kl_ratio_times(W, Ht, numerator_W_, true) + penalty(W, Ht);
     }
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
-        mu_kl_apply(numerator_W_, Ht, W);                  // numerator from the previous pass
-        mu_kl_update(At_, W, Ht);
-        return A_.kl_ratio_times(W, Ht, numerator_W_, true);  // objective + next numerator
+        mu_kl_apply(numerator_W_, Ht, opt_.w, W);           // numerator from the previous pass
+        mu_kl_update(At_, W, opt_.h, Ht);
+        return A_.kl_ratio_times(W, Ht, numerator_W_, true) + penalty(W, Ht);  // + next numerator
+    }
+
+    double penalty(const Matrix<T>& W, const Matrix<T>& Ht) const {
+        return penalty_value(W, opt_.w) + penalty_value(Ht, opt_.h);
     }
 
 private:
     const D& A_;
     Transposed<D> At_;
+    const Options& opt_;
     Matrix<T> numerator_W_;  // m x k: (A ⊘ W Htᵀ) Ht at the current (W, Ht)
 };
 
-/// Projection onto fixed components: only W changes, Ht (n x k) stays as given. Frobenius: one
-/// HALS sweep per iteration on the NNLS problem min_{W ≥ 0} ½‖A − W Htᵀ‖² (whose AHt and HtH
-/// are computed once), converging to its exact solution; KL: multiplicative updates of W.
+/// Generalized KL divergence by coordinate descent (updates/cd_kl.hpp). The H sweep leaves WH at
+/// the stored entries, from which it returns the data part of the divergence, so the objective
+/// costs no extra pass.
 template <class T, class D>
-class ProjectionStep {
+class KullbackLeiblerCdStep {
 public:
-    ProjectionStep(const D& A, Loss loss) : A_(A), loss_(loss) {}
+    KullbackLeiblerCdStep(const D& A, const Options& opt) : A_(A), At_(A), opt_(opt) {}
 
     double start(const Matrix<T>& W, const Matrix<T>& Ht) {
-        if (loss_ == Loss::kullback_leibler) return A_.kl_ratio_times(W, Ht, numerator_W_, true);
-        gram(Ht, HtH_);
-        A_.times(Ht, AHt_);
-        return objective(W);
+        Matrix<T> unused;
+        return A_.kl_ratio_times(W, Ht, unused, true) + penalty(W, Ht);
     }
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
-        if (loss_ == Loss::kullback_leibler) {
-            // One pass per iteration: the objective's pass also gives the next numerator.
-            mu_kl_apply(numerator_W_, Ht, W);
-            return A_.kl_ratio_times(W, Ht, numerator_W_, true);
-        }
-        hals_update(HtH_, AHt_, W, HalsBudget{1, 0.0});
-        return objective(W);
+        cd_kl_update(A_, Ht, W, opt_.w, opt_.cd_newton_steps, false);
+        const double sampled = cd_kl_update(At_, W, Ht, opt_.h, opt_.cd_newton_steps, true);
+        return sampled + total_of_product(W, Ht) + penalty(W, Ht);
+    }
+
+    double penalty(const Matrix<T>& W, const Matrix<T>& Ht) const {
+        return penalty_value(W, opt_.w) + penalty_value(Ht, opt_.h);
     }
 
 private:
-    // ½‖A − W Htᵀ‖² = ½(‖A‖² − 2⟨A Ht, W⟩ + ⟨WᵀW, HtᵀHt⟩).
-    double objective(const Matrix<T>& W) {
+    const D& A_;
+    Transposed<D> At_;
+    const Options& opt_;
+};
+
+/// β-divergence multiplicative updates (Févotte & Idier 2011). As for KL, the pass that evaluates
+/// the objective also gives the next W update's numerator and denominator.
+template <class T, class D>
+class BetaStep {
+public:
+    BetaStep(const D& A, const Options& opt) : A_(A), At_(A), opt_(opt), beta_(resolved_beta(opt)) {}
+
+    double start(const Matrix<T>& W, const Matrix<T>& Ht) {
+        return beta_products(A_, W, Ht, beta_, numerator_W_, denominator_W_, true) + penalty(W, Ht);
+    }
+
+    double iterate(Matrix<T>& W, Matrix<T>& Ht) {
+        mu_beta_apply(numerator_W_, denominator_W_, beta_, opt_.w, W);
+        beta_products(At_, Ht, W, beta_, numerator_H_, denominator_H_, false);
+        mu_beta_apply(numerator_H_, denominator_H_, beta_, opt_.h, Ht);
+        return beta_products(A_, W, Ht, beta_, numerator_W_, denominator_W_, true) + penalty(W, Ht);
+    }
+
+    double penalty(const Matrix<T>& W, const Matrix<T>& Ht) const {
+        return penalty_value(W, opt_.w) + penalty_value(Ht, opt_.h);
+    }
+
+private:
+    const D& A_;
+    Transposed<D> At_;
+    const Options& opt_;
+    double beta_;
+    Matrix<T> numerator_W_, denominator_W_;  // m x k at the current (W, Ht)
+    Matrix<T> numerator_H_, denominator_H_;  // n x k
+};
+
+/// Projection onto fixed components: only W changes, Ht (n x k) stays as given; W's penalty
+/// applies. Frobenius: one exact NNLS solve by block principal pivoting (the next iteration
+/// confirms it); KL: coordinate-descent sweeps; other β: multiplicative updates of W.
+template <class T, class D>
+class ProjectionStep {
+public:
+    ProjectionStep(const D& A, const Options& opt) : A_(A), opt_(opt), beta_(resolved_beta(opt)) {}
+
+    double start(const Matrix<T>& W, const Matrix<T>& Ht) {
+        switch (opt_.loss) {
+            case Loss::frobenius:
+                gram(Ht, HtH_);
+                HtH_.diagonal().array() += static_cast<T>(opt_.w.l2);
+                A_.times(Ht, AHt_);
+                AHt_.array() -= static_cast<T>(opt_.w.l1);
+                return objective(W, Ht);
+            case Loss::kullback_leibler: {
+                Matrix<T> unused;
+                return A_.kl_ratio_times(W, Ht, unused, true) + penalty(W, Ht);
+            }
+            default:
+                return beta_products(A_, W, Ht, beta_, numerator_, denominator_, true) + penalty(W, Ht);
+        }
+    }
+
+    double iterate(Matrix<T>& W, Matrix<T>& Ht) {
+        switch (opt_.loss) {
+            case Loss::frobenius:
+                bpp_nnls(HtH_, AHt_, W);
+                return objective(W, Ht);
+            case Loss::kullback_leibler:
+                return cd_kl_update(A_, Ht, W, opt_.w, opt_.cd_newton_steps, true) +
+                       total_of_product(W, Ht) + penalty(W, Ht);
+            default:
+                mu_beta_apply(numerator_, denominator_, beta_, opt_.w, W);
+                return beta_products(A_, W, Ht, beta_, numerator_, denominator_, true) + penalty(W, Ht);
+        }
+    }
+
+    double penalty(const Matrix<T>& W, const Matrix<T>&) const { return penalty_value(W, opt_.w); }
+
+private:
+    // ½‖A − W Htᵀ‖² + l1 ΣW + ½ l2 ‖W‖² = ½‖A‖² − ⟨A Ht − l1, W⟩ + ½⟨WᵀW, HtᵀHt + l2 I⟩, where
+    // HtH_ and AHt_ hold the penalised Gram and cross product.
+    double objective(const Matrix<T>& W, const Matrix<T>&) {
         gram(W, WtW_);
-        return 0.5 * rss_from_grams(A_.squared_norm(), AHt_, W, WtW_, HtH_);
+        return std::max(0.0, 0.5 * A_.squared_norm() - dot(AHt_, W) + 0.5 * dot(WtW_, HtH_));
     }
 
     const D& A_;
-    Loss loss_;
-    Matrix<T> HtH_, AHt_, WtW_;
-    Matrix<T> numerator_W_;  // KL: (A ⊘ W Htᵀ) Ht at the current W
+    const Options& opt_;
+    double beta_;
+    Matrix<T> HtH_, AHt_, WtW_;              // k x k, m x k, k x k
+    Matrix<T> numerator_, denominator_;      // β: m x k at the current W
 };
 
 }  // namespace nmfkit::detail

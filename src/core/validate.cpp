@@ -1,7 +1,9 @@
 #include "core/validate.hpp"
 
 #include <cmath>
+#include <algorithm>
 #include <sstream>
+#include <vector>
 #include <string>
 
 namespace nmfkit::detail {
@@ -72,6 +74,24 @@ void validate_options(const Options& opt) {
         throw InvalidInput("hals_alpha must be a finite number ≥ 0");
     if (!(opt.hals_epsilon >= 0) || !std::isfinite(opt.hals_epsilon))
         throw InvalidInput("hals_epsilon must be a finite number ≥ 0");
+    if (opt.loss == Loss::beta && !std::isfinite(opt.beta))
+        throw InvalidInput("beta must be a finite number, got " + std::to_string(opt.beta));
+    auto check_penalty = [](const Penalty& p, const char* factor) {
+        if (!(p.l1 >= 0) || !std::isfinite(p.l1) || !(p.l2 >= 0) || !std::isfinite(p.l2))
+            throw InvalidInput(std::string("penalties on ") + factor +
+                               " must be finite numbers ≥ 0, got l1 = " + std::to_string(p.l1) +
+                               ", l2 = " + std::to_string(p.l2));
+    };
+    check_penalty(opt.w, "W");
+    check_penalty(opt.h, "H");
+    if (opt.cd_newton_steps < 1)
+        throw InvalidInput("cd_newton_steps must be at least 1, got " +
+                           std::to_string(opt.cd_newton_steps));
+    if (opt.stop == StopRule::projected_gradient && opt.loss != Loss::frobenius)
+        throw InvalidInput("stopping rule projected_gradient is defined for the frobenius loss; "
+                           "use relative_objective with loss " + std::string(to_string(opt.loss)));
+    if (opt.diagonal && opt.normalize == Normalize::none)
+        throw InvalidInput("diagonal needs a normalisation (normalize l1 or l2) to define the scales");
     const Solver s = resolved_solver(opt);
     if (!supports(s, opt.loss)) {
         std::string list;
@@ -145,6 +165,57 @@ void validate_sparse(const SparseView<T, I>& V) {
     if (bad_row >= 0) throw_defect("V", bad_value, bad_row, bad_col);
 }
 
+namespace {
+
+std::string positive_message(const Options& opt, Eigen::Index i, Eigen::Index j, bool sparse) {
+    std::ostringstream msg;
+    msg << "loss " << to_string(opt.loss) << " (beta = " << resolved_beta(opt)
+        << ") needs every entry of V to be positive (it divides by V and takes log V), but V has a "
+           "zero at row "
+        << i << ", column " << j << " (0-based" << (sparse ? "; entries not stored are zeros" : "")
+        << ")";
+    return msg.str();
+}
+
+}  // namespace
+
+template <class T>
+void validate_positive(const DenseView<T>& V, const Options& opt) {
+    if (resolved_beta(opt) > 0) return;
+    const bool row_major = V.layout == Layout::row_major;
+    const Eigen::Index ld = V.leading_dimension();
+    for (Eigen::Index i = 0; i < V.rows; ++i)
+        for (Eigen::Index j = 0; j < V.cols; ++j)
+            if (V.data[row_major ? i * ld + j : i + j * ld] == T(0))
+                throw InvalidInput(positive_message(opt, i, j, false));
+}
+
+template <class T, class I>
+void validate_positive(const SparseView<T, I>& V, const Options& opt) {
+    if (resolved_beta(opt) > 0) return;
+    // The first zero in reading order: a stored zero, or the first position that is not stored.
+    const bool csc = V.layout == SparseLayout::csc;
+    const Eigen::Index outer = V.outer_size(), inner = csc ? V.rows : V.cols;
+    Eigen::Index best_i = -1, best_j = -1;
+    std::vector<char> stored(static_cast<std::size_t>(inner));
+    for (Eigen::Index s = 0; s < outer; ++s) {
+        std::fill(stored.begin(), stored.end(), 0);
+        for (I p = V.outer[s]; p < V.outer[s + 1]; ++p)
+            if (V.values[p] != T(0)) stored[static_cast<std::size_t>(V.inner[p])] = 1;
+        for (Eigen::Index q = 0; q < inner; ++q) {
+            if (stored[static_cast<std::size_t>(q)]) continue;
+            const Eigen::Index i = csc ? q : s, j = csc ? s : q;
+            if (best_i < 0 || i < best_i || (i == best_i && j < best_j)) {
+                best_i = i;
+                best_j = j;
+            }
+            break;
+        }
+        if (best_i >= 0 && (!csc || best_i == 0)) break;  // no later slice can come first
+    }
+    if (best_i >= 0) throw InvalidInput(positive_message(opt, best_i, best_j, true));
+}
+
 template <class T>
 void validate_factors(const InitialFactors<T>& start, Eigen::Index m, Eigen::Index n, int k) {
     auto shape = [](Eigen::Index r, Eigen::Index c) {
@@ -168,6 +239,12 @@ template void validate_sparse(const SparseView<float, int>&);
 template void validate_sparse(const SparseView<double, int>&);
 template void validate_sparse(const SparseView<float, std::int64_t>&);
 template void validate_sparse(const SparseView<double, std::int64_t>&);
+template void validate_positive(const DenseView<float>&, const Options&);
+template void validate_positive(const DenseView<double>&, const Options&);
+template void validate_positive(const SparseView<float, int>&, const Options&);
+template void validate_positive(const SparseView<double, int>&, const Options&);
+template void validate_positive(const SparseView<float, std::int64_t>&, const Options&);
+template void validate_positive(const SparseView<double, std::int64_t>&, const Options&);
 template void validate_factors(const InitialFactors<float>&, Eigen::Index, Eigen::Index, int);
 template void validate_factors(const InitialFactors<double>&, Eigen::Index, Eigen::Index, int);
 

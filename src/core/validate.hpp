@@ -18,6 +18,13 @@ void validate_matrix(const DenseView<T>& V);
 template <class T, class I>
 void validate_sparse(const SparseView<T, I>& V);
 
+/// For losses with β ≤ 0 (Itakura-Saito): every entry of V must be positive. Reports the first
+/// zero in reading order; for sparse V, entries not stored are zeros.
+template <class T>
+void validate_positive(const DenseView<T>& V, const Options& opt);
+template <class T, class I>
+void validate_positive(const SparseView<T, I>& V, const Options& opt);
+
 /// Checks custom factors: W is m x k, H is k x n, entries finite and ≥ 0.
 template <class T>
 void validate_factors(const InitialFactors<T>& start, Eigen::Index m, Eigen::Index n, int k);

@@ -10,6 +10,7 @@
 #include <nmfkit/result.hpp>
 
 #include "core/parallel.hpp"
+#include "data/rows.hpp"
 
 namespace nmfkit::detail {
 
@@ -26,6 +27,7 @@ class DenseData {
 public:
     using Scalar = T;
     using Map = Eigen::Map<const Matrix<T>, 0, Eigen::OuterStride<>>;
+    using BlockIndex = Eigen::Index;  // index type of row_block() / column_block()
 
     DenseData(const T* data, Eigen::Index m, Eigen::Index n, Eigen::Index ld)
         : A_(data, m, n, Eigen::OuterStride<>(ld)) {
@@ -112,6 +114,52 @@ public:
         for (double p : partial) total += p;
         return total;
     }
+
+    /// The non-zero entries of rows [r0, r0 + b), gathered into `scratch` (two passes over the
+    /// m-strided rows, column segment by column segment).
+    RowBlock<T, Eigen::Index> row_block(Eigen::Index r0, Eigen::Index b, RowScratch<T>& scratch) const {
+        scratch.ptr.assign(static_cast<std::size_t>(b) + 1, 0);
+        for (Eigen::Index j = 0; j < cols(); ++j)
+            for (Eigen::Index t = 0; t < b; ++t)
+                if (A_(r0 + t, j) != T(0)) ++scratch.ptr[static_cast<std::size_t>(t) + 1];
+        for (Eigen::Index t = 0; t < b; ++t)
+            scratch.ptr[static_cast<std::size_t>(t) + 1] += scratch.ptr[static_cast<std::size_t>(t)];
+        const auto nnz = static_cast<std::size_t>(scratch.ptr.back());
+        scratch.index.resize(nnz);
+        scratch.values.resize(nnz);
+        std::vector<Eigen::Index> next(scratch.ptr.begin(), scratch.ptr.end() - 1);
+        for (Eigen::Index j = 0; j < cols(); ++j)
+            for (Eigen::Index t = 0; t < b; ++t) {
+                const T v = A_(r0 + t, j);
+                if (v == T(0)) continue;
+                const auto q = static_cast<std::size_t>(next[static_cast<std::size_t>(t)]++);
+                scratch.index[q] = j;
+                scratch.values[q] = v;
+            }
+        return {r0, b, scratch.ptr.data(), scratch.index.data(), scratch.values.data()};
+    }
+
+    /// The non-zero entries of columns [c0, c0 + b) as the rows of Aᵀ, gathered into `scratch`.
+    RowBlock<T, Eigen::Index> column_block(Eigen::Index c0, Eigen::Index b,
+                                           RowScratch<T>& scratch) const {
+        scratch.ptr.assign(1, 0);
+        scratch.index.clear();
+        scratch.values.clear();
+        for (Eigen::Index t = 0; t < b; ++t) {
+            for (Eigen::Index i = 0; i < rows(); ++i) {
+                const T v = A_(i, c0 + t);
+                if (v == T(0)) continue;
+                scratch.index.push_back(i);
+                scratch.values.push_back(v);
+            }
+            scratch.ptr.push_back(static_cast<Eigen::Index>(scratch.index.size()));
+        }
+        return {c0, b, scratch.ptr.data(), scratch.index.data(), scratch.values.data()};
+    }
+
+    /// True: every entry can be read by row_block() and column_block().
+    bool has_row_access() const { return true; }
+    bool has_column_access() const { return true; }
 
 private:
     // Columns per block: about 2^20 entries of WH at a time.

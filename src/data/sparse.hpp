@@ -11,6 +11,7 @@
 
 #include "core/gram.hpp"
 #include "data/dense.hpp"
+#include "data/rows.hpp"
 #include "data/sparse_kernels.hpp"
 
 namespace nmfkit::detail {
@@ -19,6 +20,7 @@ template <class T, class I>
 class SparseData {
 public:
     using Scalar = T;
+    using BlockIndex = I;  // index type of row_block() / column_block()
 
     /// A (m x n) from CSC arrays: col_ptr (n + 1), row_index and values (nnz). Validated before.
     /// Columns with repeated row indices are merged (summed) into an owned copy.
@@ -115,6 +117,22 @@ public:
         gram(Matrix<double>(Ht.template cast<double>()), HtH);
         return std::max(0.0, squared_norm_ - 2.0 * cross + dot(WtW, HtH));
     }
+
+    /// The stored entries of rows [r0, r0 + b): a view of the compressed-rows copy.
+    /// NOTE: needs that copy (not built with low_memory); has_row_access() says whether it exists.
+    RowBlock<T, I> row_block(Eigen::Index r0, Eigen::Index b, RowScratch<T>&) const {
+        return {r0, b, csr_.outer + r0, csr_.inner, csr_.values};
+    }
+
+    /// The stored entries of columns [c0, c0 + b) as the rows of Aᵀ: a view of the columns.
+    RowBlock<T, I> column_block(Eigen::Index c0, Eigen::Index b, RowScratch<T>&) const {
+        return {c0, b, csc_.outer + c0, csc_.inner, csc_.values};
+    }
+
+    /// Whether row_block() can be used (the compressed-rows copy exists).
+    bool has_row_access() const { return has_rows(); }
+    /// True: column_block() reads the caller's columns.
+    bool has_column_access() const { return true; }
 
 private:
     bool has_rows() const { return !row_ptr_.empty(); }

@@ -5,6 +5,8 @@
 
 #include <nmfkit/result.hpp>
 
+#include "data/rows.hpp"
+
 namespace nmfkit::detail {
 
 /// Aᵀ of an adapter D: products swap, and KL's (W, Ht) roles swap.
@@ -12,6 +14,7 @@ template <class D>
 class Transposed {
 public:
     using Scalar = typename D::Scalar;
+    using BlockIndex = typename D::BlockIndex;
     explicit Transposed(const D& a) : a_(a) {}
 
     Eigen::Index rows() const { return a_.cols(); }
@@ -32,6 +35,18 @@ public:
     double residual_squared_norm(const Matrix<Scalar>& W, const Matrix<Scalar>& Ht) const {
         return a_.residual_squared_norm(Ht, W);
     }
+
+    RowBlock<Scalar, BlockIndex> row_block(Eigen::Index r0, Eigen::Index b,
+                                           RowScratch<Scalar>& scratch) const {
+        return a_.column_block(r0, b, scratch);
+    }
+    RowBlock<Scalar, BlockIndex> column_block(Eigen::Index c0, Eigen::Index b,
+                                              RowScratch<Scalar>& scratch) const {
+        return a_.row_block(c0, b, scratch);
+    }
+    /// Rows of Aᵀ are the columns of A; columns of Aᵀ are the rows of A.
+    bool has_row_access() const { return a_.has_column_access(); }
+    bool has_column_access() const { return a_.has_row_access(); }
 
 private:
     const D& a_;

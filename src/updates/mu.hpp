@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <limits>
 
+#include <cmath>
+
+#include <nmfkit/options.hpp>
 #include <nmfkit/result.hpp>
 
 #include "core/numeric.hpp"
@@ -12,13 +15,16 @@
 
 namespace nmfkit::detail {
 
-/// Frobenius MU on a tall factor: X ← X ⊙ AF ⊘ max(X FtF, tiny).
-/// FtF is k x k (Gram of the other factor F), AF is rows x k (A·F), X is rows x k.
+/// Frobenius MU on a tall factor: X ← X ⊙ AF ⊘ max(X FtF + l1, tiny).
+/// FtF is k x k (Gram of the other factor F, plus l2·I for an L2 penalty), AF is rows x k (A·F),
+/// X is rows x k; l1 is the L1 penalty's weight (Lee & Seung's rule with the penalty gradient in
+/// the denominator, as scikit-learn's).
 /// NOTE: the floor only acts where X FtF is below the smallest normal number; there the new entry
 /// is smaller than the unfloored update X·AF/(X FtF) ≤ AF/FtF(j, j), so it stays finite.
 template <class T>
-void mu_update(const Matrix<T>& FtF, const Matrix<T>& AF, Matrix<T>& X) {
-    const Matrix<T> XFtF = X * FtF;  // rows x k
+void mu_update(const Matrix<T>& FtF, const Matrix<T>& AF, double l1, Matrix<T>& X) {
+    Matrix<T> XFtF = X * FtF;  // rows x k
+    if (l1 > 0) XFtF.array() += static_cast<T>(l1);
     const T tiny = std::numeric_limits<T>::min();
     const Eigen::Index rows = X.rows(), k = X.cols();
 #pragma omp parallel for schedule(static) if (worth_parallel(rows * k))
@@ -27,27 +33,56 @@ void mu_update(const Matrix<T>& FtF, const Matrix<T>& AF, Matrix<T>& X) {
             X(i, j) = flush_subnormal(X(i, j) * (AF(i, j) / std::max(XFtF(i, j), tiny)));
 }
 
-/// KL MU on a tall factor from its numerator: X ← X ⊙ numerator ⊘ (1 · 1ᵀF), where
+/// KL MU on a tall factor from its numerator: X ← X ⊙ numerator ⊘ (1 · 1ᵀF + l1 + l2 X), where
 /// numerator = (A ⊘ X Fᵀ) F (rows x k) was computed at the current X and F (cols x k).
 template <class T>
-void mu_kl_apply(const Matrix<T>& numerator, const Matrix<T>& F, Matrix<T>& X) {
-    const Eigen::Matrix<T, 1, Eigen::Dynamic> denominator = F.colwise().sum();  // 1 x k
+void mu_kl_apply(const Matrix<T>& numerator, const Matrix<T>& F, const Penalty& penalty, Matrix<T>& X) {
+    const Eigen::Matrix<T, 1, Eigen::Dynamic> colsum = F.colwise().sum();  // 1 x k
     const T tiny = std::numeric_limits<T>::min();
+    const T l1 = static_cast<T>(penalty.l1), l2 = static_cast<T>(penalty.l2);
     const Eigen::Index rows = X.rows(), k = X.cols();
 #pragma omp parallel for schedule(static) if (worth_parallel(rows * k))
     for (Eigen::Index i = 0; i < rows; ++i)
-        for (Eigen::Index j = 0; j < k; ++j)
-            X(i, j) = flush_subnormal(X(i, j) * (numerator(i, j) / std::max(denominator(j), tiny)));
+        for (Eigen::Index j = 0; j < k; ++j) {
+            const T denominator = colsum(j) + l1 + l2 * X(i, j);
+            X(i, j) = flush_subnormal(X(i, j) * (numerator(i, j) / std::max(denominator, tiny)));
+        }
+}
+
+/// The exponent γ(β) that makes the β multiplicative update monotone (Févotte & Idier 2011,
+/// Section 4): 1/(2 − β) for β < 1, 1 for 1 ≤ β ≤ 2, 1/(β − 1) for β > 2.
+inline double beta_exponent(double beta) {
+    if (beta < 1) return 1 / (2 - beta);
+    if (beta > 2) return 1 / (beta - 1);
+    return 1;
+}
+
+/// β MU on a tall factor: X ← X ⊙ (numerator ⊘ (denominator + l1 + l2 X))^γ(β), with numerator
+/// = (A ⊙ Y^(β−2)) F and denominator = Y^(β−1) F from beta_products() at the current X.
+template <class T>
+void mu_beta_apply(const Matrix<T>& numerator, const Matrix<T>& denominator, double beta,
+                   const Penalty& penalty, Matrix<T>& X) {
+    const double gamma = beta_exponent(beta);
+    const double tiny = std::numeric_limits<T>::min();
+    const Eigen::Index rows = X.rows(), k = X.cols();
+#pragma omp parallel for schedule(static) if (worth_parallel(rows * k))
+    for (Eigen::Index i = 0; i < rows; ++i)
+        for (Eigen::Index j = 0; j < k; ++j) {
+            const double x = X(i, j);
+            const double ratio = numerator(i, j) /
+                                 std::max(denominator(i, j) + penalty.l1 + penalty.l2 * x, tiny);
+            X(i, j) = flush_subnormal(static_cast<T>(x * (gamma == 1 ? ratio : std::pow(ratio, gamma))));
+        }
 }
 
 /// KL MU on a tall factor: X ← X ⊙ ((A ⊘ X Fᵀ) F) ⊘ (1 · 1ᵀF), i.e. for W (X = W, F = Ht)
 /// W_il ← W_il Σ_j (V_ij / (WH)_ij) H_lj / Σ_j H_lj, and for Ht the same with Aᵀ.
 /// A is rows x cols (an adapter), F is cols x k, X is rows x k.
 template <class T, class D>
-void mu_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X) {
+void mu_kl_update(const D& A, const Matrix<T>& F, const Penalty& penalty, Matrix<T>& X) {
     Matrix<T> numerator;  // rows x k
     A.kl_ratio_times(X, F, numerator, false);
-    mu_kl_apply(numerator, F, X);
+    mu_kl_apply(numerator, F, penalty, X);
 }
 
 }  // namespace nmfkit::detail

@@ -1,0 +1,478 @@
+// The NNLS solver by block principal pivoting (src/nnls/bpp.hpp), in float and double: exact
+// answers against enumeration of all passive sets, KKT conditions, rank-deficient and
+// ill-conditioned Grams (the Lawson-Hanson paths), warm starts, thread-count independence and
+// degenerate inputs.
+
+#include <omp.h>
+
+#include <Eigen/Cholesky>
+#include <Eigen/SVD>
+#include <cstring>
+
+#include "helpers.hpp"
+#include "nnls/bpp.hpp"
+
+namespace nmfkit::test {
+namespace {
+
+using detail::bpp_max_steps;
+using detail::bpp_nnls;
+using detail::NnlsStats;
+
+template <class T>
+class Bpp : public ::testing::Test {};
+using Scalars = ::testing::Types<float, double>;
+TYPED_TEST_SUITE(Bpp, Scalars);
+
+/// Standard normal rows x cols matrix from an explicit seed.
+Eigen::MatrixXd normal(Eigen::Index rows, Eigen::Index cols, std::uint64_t seed) {
+    std::mt19937_64 gen(seed);
+    std::normal_distribution<double> n(0, 1);
+    Eigen::MatrixXd X(rows, cols);
+    for (Eigen::Index j = 0; j < cols; ++j)
+        for (Eigen::Index i = 0; i < rows; ++i) X(i, j) = n(gen);
+    return X;
+}
+
+/// An NNLS problem set: G = FᵀF (k x k) and B = A F (rows x k), i.e. row i of B is Fᵀa_i, formed
+/// in double and rounded to T; the reference computations below use these rounded values.
+template <class T>
+struct Problem {
+    Mat<T> G, B;
+};
+
+template <class T>
+Problem<T> make_problem(const Eigen::MatrixXd& F, const Eigen::MatrixXd& A) {
+    Problem<T> p;
+    p.G = (F.transpose() * F).cast<T>();
+    p.B = (A * F).cast<T>();
+    return p;
+}
+
+/// A Gaussian m x k matrix (m ≥ k) with its singular values replaced by 1, ..., 10^−decades,
+/// geometrically spaced: cond(FᵀF) = 10^(2·decades).
+Eigen::MatrixXd conditioned(Eigen::Index m, Eigen::Index k, double decades, std::uint64_t seed) {
+    const Eigen::JacobiSVD<Eigen::MatrixXd> svd(normal(m, k, seed),
+                                                Eigen::ComputeThinU | Eigen::ComputeThinV);
+    Eigen::VectorXd s(k);
+    for (Eigen::Index i = 0; i < k; ++i)
+        s(i) = std::pow(10.0, -decades * static_cast<double>(i) / static_cast<double>(k - 1));
+    return svd.matrixU() * s.asDiagonal() * svd.matrixV().transpose();
+}
+
+/// ½ xᵀGx − bᵀx in double.
+double objective(const Eigen::MatrixXd& G, const Eigen::VectorXd& b, const Eigen::VectorXd& x) {
+    return 0.5 * x.dot(G * x) - b.dot(x);
+}
+
+/// The NNLS solution by enumeration: the minimiser is the solution of the unconstrained system
+/// on its own support, so the best of the feasible subset solutions is the answer (k ≤ 5, G
+/// positive definite).
+Eigen::VectorXd brute_force(const Eigen::MatrixXd& G, const Eigen::VectorXd& b) {
+    const Eigen::Index k = G.rows();
+    Eigen::VectorXd best = Eigen::VectorXd::Zero(k);
+    double best_f = 0;
+    for (unsigned mask = 1; mask < (1u << k); ++mask) {
+        std::vector<Eigen::Index> s;
+        for (Eigen::Index j = 0; j < k; ++j)
+            if (mask & (1u << j)) s.push_back(j);
+        const auto p = static_cast<Eigen::Index>(s.size());
+        Eigen::MatrixXd Gs(p, p);
+        Eigen::VectorXd bs(p);
+        for (Eigen::Index a = 0; a < p; ++a) {
+            bs(a) = b(s[static_cast<std::size_t>(a)]);
+            for (Eigen::Index c = 0; c < p; ++c)
+                Gs(a, c) = G(s[static_cast<std::size_t>(a)], s[static_cast<std::size_t>(c)]);
+        }
+        const Eigen::VectorXd xs = Gs.llt().solve(bs);
+        if ((xs.array() < 0).any()) continue;
+        Eigen::VectorXd x = Eigen::VectorXd::Zero(k);
+        for (Eigen::Index a = 0; a < p; ++a) x(s[static_cast<std::size_t>(a)]) = xs(a);
+        const double f = objective(G, b, x);
+        if (f < best_f) {
+            best_f = f;
+            best = x;
+        }
+    }
+    return best;
+}
+
+/// Checks the KKT conditions of every row: x ≥ 0 and finite, g = Gx − b ≥ −tol, and g_j within
+/// ±tol where x_j > 0 (so |x_j g_j| ≤ tol·x_j). tol = c·k·ε_T·(‖b‖_∞ + max_ij |G_ij|·‖x‖₁): the
+/// rounding error of a length-k dot product at the scale of its terms, with ε of the type X is
+/// stored in (a float x carries a relative error ε_f, which moves g by up to ‖G‖·ε_f·‖x‖₁).
+/// Variables with G_jj = 0 are skipped (their gradient is −b_j, whatever x is).
+template <class T>
+void expect_kkt(const Mat<T>& G, const Mat<T>& B, const Mat<T>& X, double c) {
+    const Eigen::MatrixXd g = G.template cast<double>();
+    const Eigen::MatrixXd b = B.template cast<double>();
+    const Eigen::MatrixXd x = X.template cast<double>();
+    const Eigen::Index k = G.rows();
+    const double g_max = g.cwiseAbs().maxCoeff();
+    int failures = 0;
+    for (Eigen::Index i = 0; i < X.rows() && failures < 5; ++i) {
+        const Eigen::VectorXd xi = x.row(i).transpose(), bi = b.row(i).transpose();
+        const Eigen::VectorXd grad = g * xi - bi;
+        const double tol = c * static_cast<double>(k) * eps<T>() *
+                           (bi.cwiseAbs().maxCoeff() + g_max * xi.cwiseAbs().sum());
+        for (Eigen::Index j = 0; j < k; ++j) {
+            bool ok = std::isfinite(xi(j)) && xi(j) >= 0;
+            if (g(j, j) > 0) ok = ok && grad(j) >= -tol && (xi(j) == 0 || std::abs(grad(j)) <= tol);
+            if (!ok) {
+                ADD_FAILURE() << "row " << i << ", j = " << j << ": x = " << xi(j)
+                              << ", gradient = " << grad(j) << ", tol = " << tol;
+                ++failures;
+            }
+        }
+    }
+}
+
+/// Naive projected coordinate descent (HALS), many sweeps from 0: a reference objective that
+/// the exact solver must match or beat.
+Eigen::VectorXd coordinate_descent(const Eigen::MatrixXd& G, const Eigen::VectorXd& b, int sweeps) {
+    const Eigen::Index k = G.rows();
+    Eigen::VectorXd x = Eigen::VectorXd::Zero(k);
+    for (int s = 0; s < sweeps; ++s)
+        for (Eigen::Index j = 0; j < k; ++j)
+            if (G(j, j) > 0) x(j) = std::max(0.0, x(j) - (G.col(j).dot(x) - b(j)) / G(j, j));
+    return x;
+}
+
+/// Random warm start: each entry positive with probability ½.
+template <class T>
+Mat<T> random_pattern(Eigen::Index rows, Eigen::Index k, unsigned seed) {
+    const Mat<T> u = uniform<T>(rows, k, seed);
+    return (u.array() < T(0.5)).select(u, T(0));
+}
+
+// 1. Against enumeration of all 2^k passive sets, k = 1..5, cold and from random warm starts.
+TYPED_TEST(Bpp, MatchesBruteForce) {
+    using T = TypeParam;
+    const double tol = std::is_same_v<T, double> ? 1e-10 : 1e-4;
+    for (Eigen::Index k = 1; k <= 5; ++k)
+        for (unsigned trial = 0; trial < 40; ++trial) {
+            SCOPED_TRACE("k = " + std::to_string(k) + ", trial " + std::to_string(trial));
+            const std::uint64_t seed = 1000 * static_cast<std::uint64_t>(k) + trial;
+            const Problem<T> p = make_problem<T>(normal(2 * k + 3, k, seed),
+                                                 normal(25, 2 * k + 3, seed + 500000));
+            const Eigen::MatrixXd g = p.G.template cast<double>();
+            for (int warm = 0; warm < 2; ++warm) {
+                Mat<T> X = warm ? random_pattern<T>(25, k, static_cast<unsigned>(seed))
+                                : Mat<T>::Zero(25, k).eval();
+                const NnlsStats stats = bpp_nnls(p.G, p.B, X);
+                EXPECT_EQ(stats.capped_rows, 0);
+                for (Eigen::Index i = 0; i < X.rows(); ++i) {
+                    const Eigen::VectorXd want =
+                        brute_force(g, p.B.row(i).transpose().template cast<double>());
+                    const Eigen::VectorXd got = X.row(i).transpose().template cast<double>();
+                    ASSERT_LE((got - want).cwiseAbs().maxCoeff(),
+                              tol * want.cwiseAbs().maxCoeff())
+                        << "row " << i << ", warm " << warm << "\ngot  " << got.transpose()
+                        << "\nwant " << want.transpose();
+                }
+            }
+        }
+}
+
+// 2. KKT on larger problems: Gaussian F (well conditioned) and non-negative F with non-negative
+// data (an NMF-like Gram: all entries positive, one dominant eigenvalue).
+TYPED_TEST(Bpp, SatisfiesKktOnLargerProblems) {
+    using T = TypeParam;
+    for (Eigen::Index k : {10, 30, 60})
+        for (int nmf_like = 0; nmf_like < 2; ++nmf_like) {
+            SCOPED_TRACE("k = " + std::to_string(k) + (nmf_like ? ", non-negative" : ", Gaussian"));
+            const Eigen::Index m = 3 * k, rows = 400;
+            const auto seed = static_cast<unsigned>(7 * k + nmf_like);
+            const Problem<T> p =
+                nmf_like ? make_problem<T>(uniform<double>(m, k, seed),
+                                           uniform<double>(rows, m, seed + 1))
+                         : make_problem<T>(normal(m, k, seed), normal(rows, m, seed + 1));
+            Mat<T> X = Mat<T>::Zero(rows, k);
+            const NnlsStats stats = bpp_nnls(p.G, p.B, X);
+            EXPECT_EQ(stats.fallback_rows, 0);  // pivoting alone
+            EXPECT_GE(stats.iterations, 2);
+            EXPECT_LT(stats.iterations, 30);
+            EXPECT_GT(stats.groups, 0);
+            expect_kkt(p.G, p.B, X, 10);
+            // Some constraints bind and some do not, so the test exercises both sides.
+            EXPECT_GT((X.array() == T(0)).count(), rows);
+            EXPECT_GT((X.array() > T(0)).count(), rows);
+        }
+}
+
+// 3. Rank-deficient and ill-conditioned Grams: finite, KKT, and at least as good as a long
+// coordinate-descent run.
+TYPED_TEST(Bpp, HandlesRankDeficientGrams) {
+    using T = TypeParam;
+    const double slack = std::is_same_v<T, double> ? 1e-10 : 1e-5;
+    for (Eigen::Index k : {8, 20})
+        for (int kind = 0; kind < 5; ++kind) {
+            const char* names[] = {"fewer rows than k", "fewer rows than k, non-negative",
+                                   "duplicated columns", "zero column", "nearly collinear"};
+            SCOPED_TRACE("k = " + std::to_string(k) + ", " + names[kind]);
+            const auto seed = static_cast<unsigned>(100 * k + kind);
+            const Eigen::Index rows = 60;
+            Eigen::MatrixXd F;
+            if (kind == 0) F = normal(k / 2, k, seed);
+            if (kind == 1) F = uniform<double>(k / 2, k, seed);
+            if (kind >= 2) F = uniform<double>(2 * k, k, seed);
+            if (kind == 2) {
+                F.col(1) = F.col(0);
+                F.col(4) = 3 * F.col(3);
+                F.col(k - 1) = F.col(0);
+            }
+            if (kind == 3) {
+                F.col(2).setZero();
+                F.col(k - 1).setZero();
+            }
+            if (kind == 4) F.col(1) = F.col(0) + 1e-7 * normal(2 * k, 1, seed).col(0);
+            const Eigen::MatrixXd A =
+                kind == 1 || kind >= 2 ? Eigen::MatrixXd(uniform<double>(rows, F.rows(), seed + 1))
+                                       : normal(rows, F.rows(), seed + 1);
+            const Problem<T> p = make_problem<T>(F, A);
+            Mat<T> X = Mat<T>::Zero(rows, k);
+            const NnlsStats stats = bpp_nnls(p.G, p.B, X);
+            EXPECT_EQ(stats.capped_rows, 0);
+            // A singular G goes to Lawson-Hanson; zero columns alone leave the rest definite.
+            if (kind <= 2) {
+                EXPECT_EQ(stats.fallback_rows, rows);
+            }
+            if (kind == 3) {
+                EXPECT_EQ(stats.fallback_rows, 0);
+            }
+            ASSERT_TRUE(all_finite_nonnegative(X));
+            expect_kkt(p.G, p.B, X, 100);
+            if (kind == 3) {
+                EXPECT_TRUE((X.col(2).array() == T(0)).all());
+                EXPECT_TRUE((X.col(k - 1).array() == T(0)).all());
+            }
+            const Eigen::MatrixXd g = p.G.template cast<double>();
+            for (Eigen::Index i = 0; i < rows; ++i) {
+                const Eigen::VectorXd b = p.B.row(i).transpose().template cast<double>();
+                const double f_ref = objective(g, b, coordinate_descent(g, b, 3000));
+                const double f = objective(g, b, X.row(i).transpose().template cast<double>());
+                ASSERT_LE(f, f_ref + slack * std::abs(f_ref)) << "row " << i;
+            }
+        }
+}
+
+// 3b. Ill-conditioned but non-singular Grams (cond 1e6): some rows stall in the backup rule and
+// are finished by Lawson-Hanson. Each right-hand side appears three times, so stalled rows sit in
+// groups with others (which must not be disturbed); every row must be the exact answer, and
+// repeated rows identical.
+TYPED_TEST(Bpp, IllConditionedGramsMatchBruteForce) {
+    using T = TypeParam;
+    const double tol = std::is_same_v<T, double> ? 1e-8 : 1e-4;
+    const Eigen::Index k = 8, distinct = 100, rows = 3 * distinct;
+    std::int64_t fallbacks = 0;
+    for (unsigned trial = 0; trial < 10; ++trial) {
+        SCOPED_TRACE("trial " + std::to_string(trial));
+        const Eigen::MatrixXd a = normal(distinct, 2 * k, 5000 + trial);
+        Eigen::MatrixXd A(rows, 2 * k);
+        for (Eigen::Index i = 0; i < rows; ++i) A.row(i) = a.row(i / 3);
+        const Problem<T> p = make_problem<T>(conditioned(2 * k, k, 3, 1000 + trial), A);
+        Mat<T> X = Mat<T>::Zero(rows, k);
+        const NnlsStats stats = bpp_nnls(p.G, p.B, X);
+        EXPECT_EQ(stats.capped_rows, 0);
+        fallbacks += stats.fallback_rows;
+        const Eigen::MatrixXd g = p.G.template cast<double>();
+        for (Eigen::Index i = 0; i < rows; ++i) {
+            const Eigen::VectorXd want =
+                brute_force(g, p.B.row(i).transpose().template cast<double>());
+            const Eigen::VectorXd got = X.row(i).transpose().template cast<double>();
+            ASSERT_LE((got - want).cwiseAbs().maxCoeff(), tol * want.cwiseAbs().maxCoeff())
+                << "row " << i << "\ngot  " << got.transpose() << "\nwant " << want.transpose();
+            ASSERT_TRUE(X.row(i) == X.row(i - i % 3)) << "row " << i;
+        }
+    }
+    EXPECT_GT(fallbacks, 0);  // the test exercises the fallback inside a pivoting group
+    EXPECT_LT(fallbacks, rows);
+}
+
+// 3c. cond(G) = 1e12: in double many rows stall and fall back (in float G is singular at its
+// precision, and every row goes to Lawson-Hanson); KKT must hold in both.
+TYPED_TEST(Bpp, SeverelyIllConditionedGramsSatisfyKkt) {
+    using T = TypeParam;
+    const Eigen::Index k = 8, rows = 200;
+    for (unsigned trial = 0; trial < 10; ++trial) {
+        SCOPED_TRACE("trial " + std::to_string(trial));
+        const Problem<T> p = make_problem<T>(conditioned(2 * k, k, 6, 1000 + trial),
+                                             normal(rows, 2 * k, 5000 + trial));
+        Mat<T> X = Mat<T>::Zero(rows, k);
+        const NnlsStats stats = bpp_nnls(p.G, p.B, X);
+        EXPECT_EQ(stats.capped_rows, 0);
+        EXPECT_GT(stats.fallback_rows, 0);
+        expect_kkt(p.G, p.B, X, 100);
+    }
+}
+
+// 4. Warm start: from the solution, one step and the same bits; from the solution of a nearby
+// problem, the same answer as a cold start in no more steps.
+TYPED_TEST(Bpp, WarmStartAgreesWithColdStartInFewerSteps) {
+    using T = TypeParam;
+    const Eigen::Index k = 20, rows = 500;
+    const Eigen::MatrixXd F = uniform<double>(3 * k, k, 41), A = uniform<double>(rows, 3 * k, 42);
+    const Problem<T> p = make_problem<T>(F, A);
+    Mat<T> cold = Mat<T>::Zero(rows, k);
+    const NnlsStats cold_stats = bpp_nnls(p.G, p.B, cold);
+    Mat<T> again = cold;
+    const NnlsStats again_stats = bpp_nnls(p.G, p.B, again);
+    EXPECT_EQ(again_stats.iterations, 1);
+    EXPECT_LT(again_stats.iterations, cold_stats.iterations);
+    EXPECT_TRUE(again == cold);
+
+    // A nearby problem: the data perturbed by 5%.
+    const Problem<T> q = make_problem<T>(
+        F, (A.array() * (1 + 0.05 * normal(rows, 3 * k, 43).array())).matrix());
+    Mat<T> q_cold = Mat<T>::Zero(rows, k), q_warm = cold;
+    const NnlsStats q_cold_stats = bpp_nnls(q.G, q.B, q_cold);
+    const NnlsStats q_warm_stats = bpp_nnls(q.G, q.B, q_warm);
+    EXPECT_LE(q_warm_stats.iterations, q_cold_stats.iterations);
+    EXPECT_LT(q_warm_stats.groups, q_cold_stats.groups);
+    const double tol = std::is_same_v<T, double> ? 1e-10 : 1e-4;
+    EXPECT_LE((q_warm - q_cold).cwiseAbs().maxCoeff(), tol * q_cold.cwiseAbs().maxCoeff());
+    expect_kkt(q.G, q.B, q_warm, 10);
+
+    // A singular G (F with k/2 rows): Lawson-Hanson, warm-started from X's pattern.
+    const Problem<T> s =
+        make_problem<T>(uniform<double>(k / 2, k, 44), uniform<double>(rows, k / 2, 45));
+    Mat<T> s_cold = Mat<T>::Zero(rows, k);
+    const NnlsStats s_cold_stats = bpp_nnls(s.G, s.B, s_cold);
+    EXPECT_EQ(s_cold_stats.fallback_rows, rows);
+    Mat<T> s_again = s_cold;
+    const NnlsStats s_again_stats = bpp_nnls(s.G, s.B, s_again);
+    EXPECT_EQ(s_again_stats.iterations, 1);
+    EXPECT_LT(s_again_stats.groups, s_cold_stats.groups);
+    EXPECT_TRUE(s_again == s_cold);
+}
+
+// 4b. Warm starts inside alternating NNLS (ANLS): after a few outer iterations each call needs
+// at most a couple of steps.
+TYPED_TEST(Bpp, WarmStartsInAlternatingLeastSquaresTakeFewSteps) {
+    using T = TypeParam;
+    const Eigen::Index m = 120, n = 90, k = 6;
+    const Mat<T> V =
+        (uniform<T>(m, k, 51) * uniform<T>(k, n, 52) + uniform<T>(m, n, 53, 0, 0.01)).eval();
+    Mat<T> W = uniform<T>(m, k, 54), Ht = uniform<T>(n, k, 55);
+    int last_w = 0, last_h = 0;
+    for (int it = 0; it < 30; ++it) {
+        const Mat<T> HtH = Ht.transpose() * Ht, VHt = V * Ht;
+        last_w = bpp_nnls(HtH, VHt, W).iterations;
+        const Mat<T> WtW = W.transpose() * W, VtW = V.transpose() * W;
+        last_h = bpp_nnls(WtW, VtW, Ht).iterations;
+    }
+    EXPECT_LE(last_w, 2);
+    EXPECT_LE(last_h, 2);
+    EXPECT_TRUE(all_finite_nonnegative(W));
+    EXPECT_TRUE(all_finite_nonnegative(Ht));
+}
+
+// 5. One thread and two threads give the same bits (and the same statistics).
+// Three problems: well conditioned (pivoting), cond 1e6 (pivoting and some fallbacks), singular
+// (Lawson-Hanson for every row).
+TYPED_TEST(Bpp, ResultDoesNotDependOnThreadCount) {
+    using T = TypeParam;
+    const Eigen::Index k = 25, rows = 3000;
+    const int saved = omp_get_max_threads();
+    for (int kind = 0; kind < 6; ++kind) {
+        const int warm = kind % 2;
+        SCOPED_TRACE("kind " + std::to_string(kind / 2) + (warm ? ", warm" : ", cold"));
+        const Eigen::MatrixXd F = kind / 2 == 0 ? uniform<double>(2 * k, k, 61)
+                                  : kind / 2 == 1 ? conditioned(2 * k, k, 3, 61)
+                                                  : normal(k / 2, k, 61);
+        const Problem<T> p = make_problem<T>(F, normal(rows, F.rows(), 62));
+        const Mat<T> start = warm ? random_pattern<T>(rows, k, 63) : Mat<T>::Zero(rows, k).eval();
+        Mat<T> X1 = start, X2 = start;
+        omp_set_num_threads(1);
+        const NnlsStats s1 = bpp_nnls(p.G, p.B, X1);
+        omp_set_num_threads(2);
+        const NnlsStats s2 = bpp_nnls(p.G, p.B, X2);
+        omp_set_num_threads(saved);
+        const auto bytes = sizeof(T) * static_cast<std::size_t>(X1.size());
+        EXPECT_EQ(std::memcmp(X1.data(), X2.data(), bytes), 0);
+        EXPECT_EQ(s1.iterations, s2.iterations);
+        EXPECT_EQ(s1.groups, s2.groups);
+        EXPECT_EQ(s1.backup_steps, s2.backup_steps);
+        EXPECT_EQ(s1.fallback_rows, s2.fallback_rows);
+        if (kind / 2 != 1) expect_kkt(p.G, p.B, X1, 100);
+    }
+}
+
+// 6. Degenerate inputs.
+TYPED_TEST(Bpp, NonPositiveRightHandSidesGiveZero) {
+    using T = TypeParam;
+    const Eigen::Index k = 7, rows = 50;
+    const Problem<T> p = make_problem<T>(uniform<double>(20, k, 71), uniform<double>(rows, 20, 72));
+    const Mat<T> B = (-p.B).eval();
+    Mat<T> X = uniform<T>(rows, k, 73);  // a warm start that is entirely wrong
+    const NnlsStats stats = bpp_nnls(p.G, B, X);
+    EXPECT_TRUE((X.array() == T(0)).all());
+    EXPECT_EQ(stats.capped_rows, 0);
+    Mat<T> Z = Mat<T>::Zero(rows, k);
+    EXPECT_EQ(bpp_nnls(p.G, B, Z).iterations, 1);  // cold: x = 0 is optimal at once
+    EXPECT_TRUE((Z.array() == T(0)).all());
+}
+
+TYPED_TEST(Bpp, ZeroDiagonalVariableStaysZero) {
+    using T = TypeParam;
+    const Eigen::Index k = 6, rows = 40, dead = 3;
+    Eigen::MatrixXd F = normal(15, k, 81);
+    F.col(dead).setZero();
+    Problem<T> p = make_problem<T>(F, normal(rows, 15, 82));
+    p.B.col(dead).setConstant(T(5));  // b_j > 0 with G_jj = 0: unbounded in x_j, which must stay 0
+    Mat<T> X = Mat<T>::Constant(rows, k, T(1));
+    bpp_nnls(p.G, p.B, X);
+    EXPECT_TRUE((X.col(dead).array() == T(0)).all());
+    // The other variables solve the problem without the dead one.
+    std::vector<Eigen::Index> keep;
+    for (Eigen::Index j = 0; j < k; ++j)
+        if (j != dead) keep.push_back(j);
+    const Mat<T> G5 = p.G(keep, keep), B5 = p.B(Eigen::all, keep);
+    Mat<T> X5 = Mat<T>::Zero(rows, k - 1);
+    bpp_nnls(G5, B5, X5);
+    const Mat<T> X_kept = X(Eigen::all, keep);
+    const double tol = std::is_same_v<T, double> ? 1e-12 : 1e-5;
+    EXPECT_LE((X_kept - X5).cwiseAbs().maxCoeff(), tol * X5.cwiseAbs().maxCoeff());
+}
+
+TYPED_TEST(Bpp, ZeroGramGivesZero) {
+    using T = TypeParam;
+    const Mat<T> G = Mat<T>::Zero(4, 4);
+    Mat<T> X = Mat<T>::Constant(10, 4, T(2));
+    const NnlsStats stats = bpp_nnls(G, uniform<T>(10, 4, 91), X);
+    EXPECT_TRUE((X.array() == T(0)).all());
+    EXPECT_EQ(stats.groups, 0);
+}
+
+TYPED_TEST(Bpp, NoRows) {
+    using T = TypeParam;
+    const Mat<T> G = Mat<T>::Identity(5, 5), B(0, 5);
+    Mat<T> X(0, 5);
+    const NnlsStats stats = bpp_nnls(G, B, X);
+    EXPECT_EQ(stats.iterations, 0);
+    EXPECT_EQ(stats.groups, 0);
+    EXPECT_EQ(X.rows(), 0);
+}
+
+TYPED_TEST(Bpp, SingleVariableIsClampedQuotient) {
+    using T = TypeParam;
+    const Mat<T> G = Mat<T>::Constant(1, 1, T(2.5));
+    const Eigen::Index rows = 101;
+    Mat<T> B(rows, 1);
+    for (Eigen::Index i = 0; i < rows; ++i)
+        B(i, 0) = static_cast<T>(0.37 * static_cast<double>(i - 50));
+    Mat<T> X = Mat<T>::Zero(rows, 1);
+    bpp_nnls(G, B, X);
+    for (Eigen::Index i = 0; i < rows; ++i) {
+        const double want = std::max(0.0, static_cast<double>(B(i, 0)) / 2.5);
+        EXPECT_NEAR(static_cast<double>(X(i, 0)), want, 2 * eps<T>() * want) << "row " << i;
+    }
+}
+
+TEST(BppSteps, CapIsLinearInK) {
+    EXPECT_EQ(bpp_max_steps(1), 60);
+    EXPECT_EQ(bpp_max_steps(20), 250);
+}
+
+}  // namespace
+}  // namespace nmfkit::test
