@@ -7,6 +7,7 @@
 //
 // Usage: nmfkit_bench_curves [--data dense|sparse|both] [--seconds S] [--rank K] [--threads P]
 //                            [--scalar float64|float32] [--csv FILE] [--seed S]
+//                            [--loss frobenius|kullback_leibler|both] [--cd-newton-steps N]
 
 #include <cstdio>
 #include <cstdlib>
@@ -27,6 +28,8 @@ struct Args {
     int rank = 20, threads = 0;
     std::string scalar = "float64";
     std::string csv;
+    std::string loss = "both";
+    int cd_newton_steps = nmfkit::Options{}.cd_newton_steps;
     std::uint64_t seed = 1;
 };
 
@@ -39,6 +42,8 @@ Args parse(int argc, char** argv) {
         {"--threads", [&](const char* v) { a.threads = std::atoi(v); }},
         {"--scalar", [&](const char* v) { a.scalar = v; }},
         {"--csv", [&](const char* v) { a.csv = v; }},
+        {"--loss", [&](const char* v) { a.loss = v; }},
+        {"--cd-newton-steps", [&](const char* v) { a.cd_newton_steps = std::atoi(v); }},
         {"--seed", [&](const char* v) { a.seed = std::strtoull(v, nullptr, 10); }},
     });
     return a;
@@ -82,6 +87,7 @@ void curves(const Args& a, const char* data, const View& V, nmfkit::Loss loss, s
         o.time_limit = a.seconds;
         o.seed = a.seed;
         o.threads = threads;
+        o.cd_newton_steps = a.cd_newton_steps;
         const nmfkit::Result<T> r = nmfkit::fit(V, o);
         initial = r.initial_objective;
         for (const auto& st : r.history) {
@@ -92,8 +98,9 @@ void curves(const Args& a, const char* data, const View& V, nmfkit::Loss loss, s
         }
         runs.push_back({s, r.history});
     }
-    std::printf("\n%s, %s, %s, k = %d, %d threads, %.0f s per solver; best objective %.8g\n\n", data,
-                std::string(nmfkit::to_string(loss)).c_str(), scalar, a.rank, threads, a.seconds, best);
+    std::printf("\n%s, %s, %s, k = %d, %d threads, %.0f s per solver, cd_newton_steps %d; best objective %.8g\n\n",
+                data, std::string(nmfkit::to_string(loss)).c_str(), scalar, a.rank, threads, a.seconds,
+                a.cd_newton_steps, best);
     std::vector<double> checkpoints;
     for (double t : {0.1, 0.3, 1.0, 3.0, 10.0, 30.0})
         if (t <= a.seconds) checkpoints.push_back(t);
@@ -119,12 +126,17 @@ void curves(const Args& a, const char* data, const View& V, nmfkit::Loss loss, s
     }
 }
 
+std::vector<nmfkit::Loss> losses(const Args& a) {
+    if (a.loss == "both") return {nmfkit::Loss::frobenius, nmfkit::Loss::kullback_leibler};
+    return {nmfkit::loss_from_string(a.loss)};
+}
+
 template <class T>
 void run(const Args& a, std::ofstream* csv) {
     if (a.data == "dense" || a.data == "both") {
         const Eigen::Matrix<T, -1, -1> V = nmfkit::bench::planted(5000, 2000, a.rank, a.seed).cast<T>();
         std::printf("\ndense planted V: 5000 x 2000 (V = W0 H0 + 1%% noise, rank %d)\n", a.rank);
-        for (nmfkit::Loss l : {nmfkit::Loss::frobenius, nmfkit::Loss::kullback_leibler})
+        for (nmfkit::Loss l : losses(a))
             curves<T>(a, "dense", nmfkit::DenseView<T>(V), l, csv);
     }
     if (a.data == "sparse" || a.data == "both") {
@@ -132,7 +144,7 @@ void run(const Args& a, std::ofstream* csv) {
             nmfkit::bench::document_term(20000, 10000, 0.01, a.rank, a.seed).cast<T>();
         V.makeCompressed();
         std::printf("\nsparse document-term V: 20000 x 10000, %ld non-zeros\n", static_cast<long>(V.nonZeros()));
-        for (nmfkit::Loss l : {nmfkit::Loss::frobenius, nmfkit::Loss::kullback_leibler})
+        for (nmfkit::Loss l : losses(a))
             curves<T>(a, "sparse", nmfkit::SparseView<T>(V), l, csv);
     }
 }
