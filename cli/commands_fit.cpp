@@ -4,6 +4,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include <nmfkit/io/csv.hpp>
 
@@ -43,6 +44,8 @@ struct FitArgs {
     bool diagonal = false;
     bool sort_components = false;
     std::string scales_out;
+    int restarts = Options{}.restarts;
+    std::vector<int> fixed_w_columns;
     ReadArgs read;
     WriteArgs write;
     ProgressArgs progress;
@@ -101,6 +104,8 @@ Options options_of(const FitArgs& a) {
     opt.normalize = usage_checked([&] { return normalize_from_string(a.normalize); });
     opt.diagonal = a.diagonal;
     opt.sort_components = a.sort_components;
+    opt.restarts = a.restarts;
+    opt.fixed_w_columns = a.fixed_w_columns;
     if (!a.scales_out.empty() && !opt.diagonal)
         throw UsageError("--scales writes d of V ≈ W diag(d) H; it needs --diagonal");
     check_options(opt);
@@ -165,6 +170,8 @@ std::string json_report(const FitArgs& args,
     j["normalize"] = std::string(to_string(opt.normalize));
     j["diagonal"] = opt.diagonal;
     j["sort_components"] = opt.sort_components;
+    j["restarts"] = opt.restarts;
+    j["fixed_w_columns"] = opt.fixed_w_columns;
     j["threads"] = r.threads;
     j["status"] = std::string(to_string(r.status));
     j["iterations"] = r.iterations;
@@ -172,6 +179,11 @@ std::string json_report(const FitArgs& args,
     j["initial_objective"] = r.initial_objective;
     j["objective"] = r.objective;
     j["relative_error"] = r.relative_error;
+    if (!r.restart_objectives.empty()) {
+        j["restart_objectives"] = r.restart_objectives;
+        j["best_restart"] = r.best_restart;
+        j["best_seed"] = opt.seed + static_cast<std::uint64_t>(r.best_restart);
+    }
     if (r.d.size() > 0) {
         j["d"] = nlohmann::json::array();
         for (Eigen::Index l = 0; l < r.d.size(); ++l) j["d"].push_back(static_cast<double>(r.d(l)));
@@ -333,6 +345,14 @@ Command add_fit_command(CLI::App& app) {
     cmd->add_option("--hals-epsilon", a.hals_epsilon,
                     "hals: stop inner sweeps when a change <= epsilon * first change")
         ->capture_default_str()
+        ->group(group);
+    cmd->add_option("--restarts", a.restarts,
+                    "fits from seeds seed, seed+1, ...; keeps the lowest objective (the report lists all)")
+        ->capture_default_str()
+        ->group(group);
+    cmd->add_option("--fixed-w-columns", a.fixed_w_columns,
+                    "0-based columns of W kept as given by --init-w (comma-separated)")
+        ->delimiter(',')
         ->group(group);
     cmd->add_option("--cd-newton-steps", a.cd_newton_steps,
                     "cd with kl: Newton steps per coordinate at most")

@@ -100,7 +100,7 @@ nmfkit_cmd_test(fit_kl_sparse COMMAND fit small.mtx -k 2 --loss kl -q -W W.csv
 nmfkit_cmd_test(fit_hals_options COMMAND fit good.csv -k 2 --hals-max-inner 3 --hals-alpha 1
     --hals-epsilon 0.01 --low-memory --threads 1 -q --report run.json FILE run.json
     FILE_REGEX "\"low_memory\": true,\n  \"hals_max_inner\": 3,\n  \"hals_alpha\": 1.0,\n\
-  \"hals_epsilon\": 0.01,\n  \"cd_newton_steps\": 1,\n  \"beta\": 2.0,\n  \"penalties\": \\{\n    \"l1_w\": 0.0,\n    \"l2_w\": 0.0,\n    \"l1_h\": 0.0,\n    \"l2_h\": 0.0\n  \\},\n  \"stop\": \"relative_objective\",\n  \"normalize\": \"none\",\n  \"diagonal\": false,\n  \"sort_components\": false,\n  \"threads\": 1,")
+  \"hals_epsilon\": 0.01,\n  \"cd_newton_steps\": 1,\n  \"beta\": 2.0,\n  \"penalties\": \\{\n    \"l1_w\": 0.0,\n    \"l2_w\": 0.0,\n    \"l1_h\": 0.0,\n    \"l2_h\": 0.0\n  \\},\n  \"stop\": \"relative_objective\",\n  \"normalize\": \"none\",\n  \"diagonal\": false,\n  \"sort_components\": false,\n  \"restarts\": 1,\n  \"fixed_w_columns\": \\[\\],\n  \"threads\": 1,")
 
 # --- fit: losses, penalties, stopping rules, scaling (issue 5) ---
 nmfkit_cmd_test(fit_beta COMMAND fit good.csv -k 2 --loss beta --beta 0.5 -q
@@ -120,6 +120,14 @@ nmfkit_cmd_test(fit_diagonal_scales COMMAND fit good.csv -k 2 --normalize l1 --d
     --scales d.npy -W W.npy -H H.npy -q SHAPES "d.npy=2x1|W.npy=6x2|H.npy=2x4")
 nmfkit_cmd_test(fit_scales_needs_diagonal RC 2 COMMAND fit good.csv -k 2 --scales d.npy
     STDERR "${e}--scales writes d of V ≈ W diag\\(d\\) H; it needs --diagonal\n$" ABSENT "d.npy")
+
+# --- fit: restarts and fixed columns (issue 6) ---
+nmfkit_cmd_test(fit_restarts COMMAND fit good.csv -k 2 --restarts 3 -q --report run.json FILE run.json
+    FILE_REGEX "\"restarts\": 3,.*\"restart_objectives\": \\[\n    ${num},\n    ${num},\n    ${num}\n  \\],\n  \"best_restart\": [0-2],")
+nmfkit_cmd_test(fit_fixed_columns_need_a_start RC 2 COMMAND fit good.csv -k 2 --fixed-w-columns 1
+    STDERR "${e}fixed_w_columns keep columns of the starting W. give it with init custom\n$")
+nmfkit_cmd_test(fit_fixed_columns COMMAND fit good.csv -k 2 --init-w w.csv --init-h h.csv
+    --fixed-w-columns 0 -q -W W.csv SHAPES "W.csv=6x2")
 
 # --- progress ---
 set(progress_line "iteration [0-9]+/3  objective ${num}  change ${num}  elapsed [0-9.]+ s  ETA [0-9.]+ s\n")

@@ -67,7 +67,8 @@ Result<T> fit(const SparseView<T, I>& V, const Options& opt, const InitialFactor
 
 /// Projection onto fixed components: W = argmin_{W ≥ 0} loss(V, W H) for V (m x n) and a fixed
 /// H (k x n), with opt.loss (Frobenius: exact non-negative least squares, by coordinate descent
-/// sweeps until the change is below opt.tol; KL: multiplicative updates with H fixed).
+/// (Frobenius: exact non-negative least squares by block principal pivoting; KL: coordinate
+/// descent; other β: multiplicative updates), with W's penalty opt.w.
 /// opt.rank is taken from H. For the mirror (fixed W, solve H), project Vᵀ onto Wᵀ.
 /// Returns W (m x k) in Result::W; Result::H is the given H.
 template <class T>

@@ -126,6 +126,8 @@ struct Options {
     Normalize normalize = Normalize::none;  ///< after the fit: scale W's columns, move the scale to H
     bool diagonal = false;          ///< with normalize: also scale H's rows, return the scales in Result::d
     bool sort_components = false;   ///< after the fit: order components by contribution, largest first
+    int restarts = 1;               ///< fits from seeds seed, seed + 1, ...; the best objective is kept
+    std::vector<int> fixed_w_columns;  ///< columns of W kept at their starting values (init custom)
 };
 
 /// The solver that Options resolves to.

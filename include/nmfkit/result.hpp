@@ -37,7 +37,9 @@ struct Result {
     double relative_error = 0;             ///< ‖V − WH‖_F / ‖V‖_F (‖WH‖_F when V = 0)
     double seconds = 0;                    ///< wall time of the fit
     int threads = 1;                       ///< threads used
-    std::vector<IterationStats> history;   ///< one entry per iteration
+    std::vector<IterationStats> history;   ///< one entry per iteration (of the kept run)
+    std::vector<double> restart_objectives;  ///< final objective of every run (restarts > 1), by seed
+    int best_restart = 0;                  ///< index of the kept run: its seed is Options::seed + best_restart
 };
 
 }  // namespace nmfkit

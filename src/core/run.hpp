@@ -4,6 +4,9 @@
 
 #include <nmfkit/fit.hpp>
 
+#include <exception>
+#include <vector>
+
 #include "core/loop.hpp"
 #include "core/scaling.hpp"
 #include "core/steps.hpp"
@@ -43,13 +46,12 @@ void check_access(const D& A, const Options& opt, Solver s) {
                            (opt.loss == Loss::kullback_leibler ? "solver mu" : "a dense V"));
 }
 
-/// Runs the solver chosen by opt on the adapter A from `start` (or a random start), then
-/// normalises and orders the components as opt asks.
+/// One fit: the solver chosen by opt on the adapter A from `start` (or a random start), then
+/// normalised and ordered as opt asks.
 template <class T, class D>
-Result<T> run_fit(const D& A, const Options& opt, const InitialFactors<T>* start,
+Result<T> run_one(const D& A, const Options& opt, const InitialFactors<T>* start,
                   const Callbacks& callbacks) {
     const Solver solver = resolved_solver(opt);
-    check_access(A, opt, solver);
     Matrix<T> W, Ht;  // m x k, n x k
     if (start != nullptr) {
         W = start->W;
@@ -78,6 +80,62 @@ Result<T> run_fit(const D& A, const Options& opt, const InitialFactors<T>* start
     return run(step);
 }
 
+/// Restarts run in parallel, one thread each, when a single product with A costs less than this
+/// many flops (a fit that small cannot keep both cores busy by itself), and no callback is set.
+constexpr double parallel_restart_flops = 1e8;
+
+/// opt.restarts fits from seeds opt.seed, opt.seed + 1, ...; returns the one with the lowest final
+/// objective (the first on ties) with every run's objective in restart_objectives. A callback
+/// that stops a run also stops the remaining ones.
+template <class T, class D>
+Result<T> run_fit(const D& A, const Options& opt, const InitialFactors<T>* start,
+                  const Callbacks& callbacks) {
+    check_access(A, opt, resolved_solver(opt));
+    if (opt.restarts <= 1) return run_one(A, opt, start, callbacks);
+    const int runs = opt.restarts;
+    std::vector<Result<T>> results(static_cast<std::size_t>(runs));
+    auto run_seed = [&](int r, const Callbacks& cb) {
+        Options o = opt;
+        o.seed = opt.seed + static_cast<std::uint64_t>(r);
+        o.restarts = 1;
+        results[static_cast<std::size_t>(r)] = run_one(A, o, start, cb);
+    };
+    int done = runs;
+    if (!callbacks.on_iteration && A.product_flops(opt.rank) < parallel_restart_flops) {
+        // NOTE: nested regions are inactive, so each run's loops and BLAS calls use one thread.
+        std::exception_ptr failure;
+#pragma omp parallel for schedule(dynamic, 1)
+        for (int r = 0; r < runs; ++r) {
+            try {
+                run_seed(r, callbacks);
+            } catch (...) {
+#pragma omp critical(nmfkit_restart_failure)
+                if (!failure) failure = std::current_exception();
+            }
+        }
+        if (failure) std::rethrow_exception(failure);
+    } else {
+        for (int r = 0; r < runs; ++r) {
+            run_seed(r, callbacks);
+            if (results[static_cast<std::size_t>(r)].status == Status::stopped_by_callback) {
+                done = r + 1;
+                break;
+            }
+        }
+    }
+    int best = 0;
+    std::vector<double> objectives;
+    for (int r = 0; r < done; ++r) {
+        objectives.push_back(results[static_cast<std::size_t>(r)].objective);
+        if (results[static_cast<std::size_t>(r)].objective < results[static_cast<std::size_t>(best)].objective)
+            best = r;
+    }
+    Result<T> kept = std::move(results[static_cast<std::size_t>(best)]);
+    kept.restart_objectives = std::move(objectives);
+    kept.best_restart = best;
+    return kept;
+}
+
 /// W = argmin_{W ≥ 0} loss(A, W H) + penalty(W) for the fixed H (k x n).
 template <class T, class D>
 Result<T> run_transform(const D& A, const Matrix<T>& H, const Options& opt) {
@@ -101,6 +159,8 @@ Options transform_options(const Options& opt, const Matrix<T>& H, Eigen::Index n
                            " columns but V has " + std::to_string(n) + "; they must match");
     o.solver.reset();
     o.stop = StopRule::relative_objective;
+    o.restarts = 1;
+    o.fixed_w_columns.clear();
     validate_options(o);
     InitialFactors<T> probe;  // reuse the factor checks for H's entries
     probe.H = H;
@@ -119,6 +179,7 @@ void check_start(const Options& opt, const InitialFactors<T>* start, Eigen::Inde
         throw InvalidInput("starting factors were given but init is " +
                            std::string(to_string(opt.init)) + "; set init to custom");
     if (start != nullptr) validate_factors(*start, m, n, opt.rank);
+
 }
 
 }  // namespace nmfkit::detail

@@ -5,6 +5,7 @@
 // At is the adapter's transpose. Objectives are loss + penalties (docs/algorithms.md).
 
 #include <cmath>
+#include <vector>
 
 #include "core/gram.hpp"
 #include "data/transposed.hpp"
@@ -32,6 +33,19 @@ double total_of_product(const Matrix<T>& W, const Matrix<T>& Ht) {
     return W.template cast<double>().colwise().sum().dot(Ht.template cast<double>().colwise().sum());
 }
 
+/// Columns of W held at their starting values (Options::fixed_w_columns): their indices and the
+/// complementary free ones, in increasing order.
+struct FixedColumns {
+    std::vector<Eigen::Index> fixed, free;
+    std::vector<char> flag;  // k entries, 1 where fixed
+
+    FixedColumns(const Options& opt, Eigen::Index k) : flag(static_cast<std::size_t>(k), 0) {
+        for (int c : opt.fixed_w_columns) flag[static_cast<std::size_t>(c)] = 1;
+        for (Eigen::Index c = 0; c < k; ++c) (flag[static_cast<std::size_t>(c)] ? fixed : free).push_back(c);
+    }
+    bool any() const { return !fixed.empty(); }
+};
+
 /// Frobenius solvers share one shape: update X given FtF (k x k) and AF (rows x k); penalties
 /// enter as FtF + l2·I and AF − l1 (mu: l1 in the denominator). Objective
 /// ½‖A − W Htᵀ‖²_F + penalties from the Grams (DESIGN.md, "one alternating loop").
@@ -40,7 +54,8 @@ double total_of_product(const Matrix<T>& W, const Matrix<T>& Ht) {
 template <class T, class D>
 class FrobeniusStep {
 public:
-    FrobeniusStep(const D& A, Solver solver, const Options& opt) : A_(A), At_(A), solver_(solver), opt_(opt) {}
+    FrobeniusStep(const D& A, Solver solver, const Options& opt)
+        : A_(A), At_(A), solver_(solver), opt_(opt), fixed_(opt, opt.rank) {}
 
     double start(const Matrix<T>& W, const Matrix<T>& Ht) {
         gram(Ht, HtH_);
@@ -51,7 +66,10 @@ public:
     }
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
-        update(HtH_, AHt_, opt_.w, W, Ht.rows());
+        if (fixed_.any())
+            update_free_columns(W, Ht.rows());
+        else
+            update(HtH_, AHt_, opt_.w, W, Ht.rows());
         gram(W, WtW_);                            // k x k
         At_.times(W, AtW_);                       // n x k
         update(WtW_, AtW_, opt_.h, Ht, W.rows());
@@ -68,8 +86,8 @@ public:
     /// Ht; the projection keeps a component where X > 0 and its negative part where X = 0
     /// (Lin, Neural Computation 19(10), 2007, eq. (6.1)).
     double projected_gradient_norm(const Matrix<T>& W, const Matrix<T>& Ht) const {
-        return std::sqrt(projected_gradient_squared(W, HtH_, AHt_, opt_.w) +
-                         projected_gradient_squared(Ht, WtW_, AtW_, opt_.h));
+        return std::sqrt(projected_gradient_squared(W, HtH_, AHt_, opt_.w, fixed_.flag) +
+                         projected_gradient_squared(Ht, WtW_, AtW_, opt_.h, {}));
     }
 
 private:
@@ -77,17 +95,42 @@ private:
         return 0.5 * rss_from_grams(A_.squared_norm(), AtW_, Ht, WtW_, HtH_) + penalty(W, Ht);
     }
 
+    // Columns flagged in `held` (fixed columns of W) are not variables and do not count.
     static double projected_gradient_squared(const Matrix<T>& X, const Matrix<T>& FtF,
-                                             const Matrix<T>& AF, const Penalty& p) {
+                                             const Matrix<T>& AF, const Penalty& p,
+                                             const std::vector<char>& held) {
         Matrix<T> G = X * FtF;  // rows x k
         double s = 0;
-        for (Eigen::Index j = 0; j < X.cols(); ++j)
+        for (Eigen::Index j = 0; j < X.cols(); ++j) {
+            if (!held.empty() && held[static_cast<std::size_t>(j)]) continue;
             for (Eigen::Index i = 0; i < X.rows(); ++i) {
                 double g = static_cast<double>(G(i, j)) - AF(i, j) + p.l1 + p.l2 * X(i, j);
                 if (X(i, j) <= 0) g = std::min(g, 0.0);
                 s += g * g;
             }
+        }
         return s;
+    }
+
+    // W's free columns X_f given the fixed ones X_c: the quadratic's gradient in X_f is
+    // X_f G_ff + X_c G_cf − B_f, so X_f solves the same problem with G_ff and B_f − X_c G_cf (exact
+    // block elimination, valid for every solver). MU updates all entries from the same old values,
+    // so it updates everything and puts the fixed columns back.
+    void update_free_columns(Matrix<T>& W, Eigen::Index rows_f) {
+        const Matrix<T> saved = W(Eigen::all, fixed_.fixed);
+        if (solver_ == Solver::mu) {
+            update(HtH_, AHt_, opt_.w, W, rows_f);
+            W(Eigen::all, fixed_.fixed) = saved;
+            return;
+        }
+        Matrix<T> G = HtH_(fixed_.free, fixed_.free);
+        G.diagonal().array() += static_cast<T>(opt_.w.l2);
+        Matrix<T> B = AHt_(Eigen::all, fixed_.free);
+        B.array() -= static_cast<T>(opt_.w.l1);
+        B.noalias() -= saved * HtH_(fixed_.fixed, fixed_.free);
+        Matrix<T> X = W(Eigen::all, fixed_.free);
+        solve(G, B, 0.0, X, rows_f);
+        W(Eigen::all, fixed_.free) = X;
     }
 
     void update(const Matrix<T>& FtF, const Matrix<T>& AF, const Penalty& p, Matrix<T>& X,
@@ -103,13 +146,18 @@ private:
             B_ = AF.array() - static_cast<T>(p.l1);
             B = &B_;
         }
+        solve(*G, *B, p.l1, X, rows_f);
+    }
+
+    // One solver call on the penalised G and B (MU: B = AF and l1 separate).
+    void solve(const Matrix<T>& G, const Matrix<T>& B, double l1, Matrix<T>& X, Eigen::Index rows_f) {
         switch (solver_) {
-            case Solver::mu: mu_update(*G, AF, p.l1, X); break;
-            case Solver::als: als_update(*G, *B, X); break;
-            case Solver::anls_bpp: bpp_nnls(*G, *B, X); break;
+            case Solver::mu: mu_update(G, B, l1, X); break;
+            case Solver::als: als_update(G, B, X); break;
+            case Solver::anls_bpp: bpp_nnls(G, B, X); break;
             case Solver::hals:
             case Solver::cd:
-                hals_update(*G, *B, X,
+                hals_update(G, B, X,
                             hals_budget(A_.product_flops(X.cols()), X.rows(), rows_f, X.cols(),
                                         opt_.hals_alpha, opt_.hals_epsilon, opt_.hals_max_inner));
                 break;
@@ -120,6 +168,7 @@ private:
     Transposed<D> At_;
     Solver solver_;
     const Options& opt_;
+    FixedColumns fixed_;
     Matrix<T> HtH_, WtW_, AHt_, AtW_;  // k x k, k x k, m x k, n x k
     Matrix<T> G_, B_;                  // penalised FtF and AF
 };
@@ -130,14 +179,16 @@ private:
 template <class T, class D>
 class KullbackLeiblerStep {
 public:
-    KullbackLeiblerStep(const D& A, const Options& opt) : A_(A), At_(A), opt_(opt) {}
+    KullbackLeiblerStep(const D& A, const Options& opt) : A_(A), At_(A), opt_(opt), fixed_(opt, opt.rank) {}
 
     double start(const Matrix<T>& W, const Matrix<T>& Ht) {
         return A_.kl_ratio_times(W, Ht, numerator_W_, true) + penalty(W, Ht);
     }
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
+        const Matrix<T> saved = W(Eigen::all, fixed_.fixed);  // MU is simultaneous: put them back
         mu_kl_apply(numerator_W_, Ht, opt_.w, W);           // numerator from the previous pass
+        W(Eigen::all, fixed_.fixed) = saved;
         mu_kl_update(At_, W, opt_.h, Ht);
         return A_.kl_ratio_times(W, Ht, numerator_W_, true) + penalty(W, Ht);  // + next numerator
     }
@@ -150,6 +201,7 @@ private:
     const D& A_;
     Transposed<D> At_;
     const Options& opt_;
+    FixedColumns fixed_;
     Matrix<T> numerator_W_;  // m x k: (A ⊘ W Htᵀ) Ht at the current (W, Ht)
 };
 
@@ -159,7 +211,8 @@ private:
 template <class T, class D>
 class KullbackLeiblerCdStep {
 public:
-    KullbackLeiblerCdStep(const D& A, const Options& opt) : A_(A), At_(A), opt_(opt) {}
+    KullbackLeiblerCdStep(const D& A, const Options& opt)
+        : A_(A), At_(A), opt_(opt), fixed_(opt, opt.rank) {}
 
     double start(const Matrix<T>& W, const Matrix<T>& Ht) {
         Matrix<T> unused;
@@ -167,7 +220,7 @@ public:
     }
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
-        cd_kl_update(A_, Ht, W, opt_.w, opt_.cd_newton_steps, false);
+        cd_kl_update(A_, Ht, W, opt_.w, opt_.cd_newton_steps, false, fixed_.flag);
         const double sampled = cd_kl_update(At_, W, Ht, opt_.h, opt_.cd_newton_steps, true);
         return sampled + total_of_product(W, Ht) + penalty(W, Ht);
     }
@@ -180,6 +233,7 @@ private:
     const D& A_;
     Transposed<D> At_;
     const Options& opt_;
+    FixedColumns fixed_;
 };
 
 /// β-divergence multiplicative updates (Févotte & Idier 2011). As for KL, the pass that evaluates
@@ -187,14 +241,17 @@ private:
 template <class T, class D>
 class BetaStep {
 public:
-    BetaStep(const D& A, const Options& opt) : A_(A), At_(A), opt_(opt), beta_(resolved_beta(opt)) {}
+    BetaStep(const D& A, const Options& opt)
+        : A_(A), At_(A), opt_(opt), beta_(resolved_beta(opt)), fixed_(opt, opt.rank) {}
 
     double start(const Matrix<T>& W, const Matrix<T>& Ht) {
         return beta_products(A_, W, Ht, beta_, numerator_W_, denominator_W_, true) + penalty(W, Ht);
     }
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
+        const Matrix<T> saved = W(Eigen::all, fixed_.fixed);  // MU is simultaneous: put them back
         mu_beta_apply(numerator_W_, denominator_W_, beta_, opt_.w, W);
+        W(Eigen::all, fixed_.fixed) = saved;
         beta_products(At_, Ht, W, beta_, numerator_H_, denominator_H_, false);
         mu_beta_apply(numerator_H_, denominator_H_, beta_, opt_.h, Ht);
         return beta_products(A_, W, Ht, beta_, numerator_W_, denominator_W_, true) + penalty(W, Ht);
@@ -209,6 +266,7 @@ private:
     Transposed<D> At_;
     const Options& opt_;
     double beta_;
+    FixedColumns fixed_;
     Matrix<T> numerator_W_, denominator_W_;  // m x k at the current (W, Ht)
     Matrix<T> numerator_H_, denominator_H_;  // n x k
 };

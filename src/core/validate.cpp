@@ -90,6 +90,22 @@ void validate_options(const Options& opt) {
     if (opt.stop == StopRule::projected_gradient && opt.loss != Loss::frobenius)
         throw InvalidInput("stopping rule projected_gradient is defined for the frobenius loss; "
                            "use relative_objective with loss " + std::string(to_string(opt.loss)));
+    if (opt.restarts < 1)
+        throw InvalidInput("restarts must be at least 1, got " + std::to_string(opt.restarts));
+    if (opt.restarts > 1 && opt.init == Init::custom)
+        throw InvalidInput("restarts > 1 need a random start; with init custom every run would be the same");
+    {
+        std::vector<char> seen(static_cast<std::size_t>(std::max(opt.rank, 0)), 0);
+        for (int c : opt.fixed_w_columns) {
+            if (c < 0 || c >= opt.rank)
+                throw InvalidInput("fixed_w_columns: column " + std::to_string(c) + " is outside 0.." +
+                                   std::to_string(opt.rank - 1));
+            if (seen[static_cast<std::size_t>(c)]++)
+                throw InvalidInput("fixed_w_columns: column " + std::to_string(c) + " is listed twice");
+        }
+    }
+    if (!opt.fixed_w_columns.empty() && opt.init != Init::custom)
+        throw InvalidInput("fixed_w_columns keep columns of the starting W; give it with init custom");
     if (opt.diagonal && opt.normalize == Normalize::none)
         throw InvalidInput("diagonal needs a normalisation (normalize l1 or l2) to define the scales");
     const Solver s = resolved_solver(opt);

@@ -33,11 +33,12 @@ constexpr Eigen::Index cd_rows_per_block = 32;
 /// accepted only if g δ + ½ h(s + δ) δ² ≤ 0, which bounds the change from above by Taylor's
 /// theorem (h(s + δ) is the largest curvature on [s + δ, s]); otherwise δ is halved. So no step
 /// increases the objective, and no logarithm is needed to check it.
+/// Coordinates r with skip[r] != 0 (when skip is not empty) are held fixed.
 /// With `objective`, returns Σ_i Σ_{a_j > 0} (a_j log(a_j / u_j) − a_j) at the new X (the data
 /// part of D(A‖XFᵀ) without Σ XFᵀ), in double, summed over rows in order; else 0.
 template <class T, class D>
 double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty& penalty,
-                    int newton_steps, bool objective) {
+                    int newton_steps, bool objective, const std::vector<char>& skip = {}) {
     const Eigen::Index rows = X.rows(), k = X.cols();
     const Eigen::Matrix<double, Eigen::Dynamic, 1> colsum =
         F.template cast<double>().colwise().sum().transpose();  // k
@@ -69,6 +70,7 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                     for (Eigen::Index p = 0; p < nnz; ++p) u[p] += x * f[idx[p]];
                 }
                 for (Eigen::Index r = 0; r < k; ++r) {
+                    if (!skip.empty() && skip[static_cast<std::size_t>(r)]) continue;
                     const T* f = F.col(r).data();
                     for (Eigen::Index p = 0; p < nnz; ++p) fr[p] = f[idx[p]];
                     const double linear = colsum(r) + penalty.l1;  // g without the data and l2 terms
