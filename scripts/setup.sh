@@ -9,6 +9,9 @@ packages=(
     libgtest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
     # io fixtures (tests/data/*/make_*.py) and the Matrix Market benchmark against scipy
     python3-numpy python3-scipy
+    # the Python module (python/, tests/python, docs/python.md): build, offline pip install, tests
+    python3-dev pybind11-dev python3-pip python3-setuptools python3-wheel
+    python3-sklearn python3-pytest python3-pandas
     # fuzz harnesses (tests/fuzz): clang with libFuzzer and its sanitizer runtimes
     clang libclang-rt-14-dev
 )

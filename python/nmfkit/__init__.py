@@ -1,0 +1,81 @@
+"""nmfkit: fast non-negative matrix factorization for NumPy, SciPy and scikit-learn.
+
+X (m x n) ≥ 0 ≈ W (m x k) · H (k x n) with W, H ≥ 0, by a C++ library (OpenMP, OpenBLAS).
+
+* :func:`fit` and :func:`transform`: the functional API (needs only NumPy; SciPy for sparse X).
+* :class:`NMF`: a scikit-learn estimator with ``sklearn.decomposition.NMF``'s parameter names
+  (imported on first use, so ``import nmfkit`` does not import scikit-learn).
+* :func:`solvers`, :func:`losses`, :func:`solvers_for`, :func:`default_solver`,
+  :func:`supports`: the library's solver/loss table.
+
+See docs/python.md for installation, zero-copy rules, threads and Ctrl-C.
+"""
+
+from __future__ import annotations
+
+from typing import Any, List
+
+from . import _core
+from ._api import FitInfo, History, fit, transform
+from ._core import IterationStats
+
+__version__: str = _core.version
+
+__all__ = [
+    "NMF",
+    "fit",
+    "transform",
+    "FitInfo",
+    "History",
+    "IterationStats",
+    "solvers",
+    "losses",
+    "solvers_for",
+    "default_solver",
+    "supports",
+    "build_info",
+    "__version__",
+]
+
+
+def solvers() -> List[str]:
+    """All solver names: ``['mu', 'als', 'hals', 'anls_bpp', 'cd']``."""
+    return list(_core.solvers())
+
+
+def losses() -> List[str]:
+    """All loss names: ``['frobenius', 'kullback_leibler', 'itakura_saito', 'beta']``."""
+    return list(_core.losses())
+
+
+def solvers_for(loss: str) -> List[str]:
+    """The solvers that minimise ``loss`` (the library's one solver/loss table)."""
+    return list(_core.solvers_for(loss))
+
+
+def default_solver(loss: str) -> str:
+    """The solver a fit uses when none is given: hals (Frobenius), cd (KL), mu (other β)."""
+    return str(_core.default_solver(loss))
+
+
+def supports(solver: str, loss: str) -> bool:
+    """True when ``solver`` minimises ``loss``."""
+    return bool(_core.supports(solver, loss))
+
+
+def build_info() -> dict:
+    """How the library was built: version, build type, compiler, BLAS and threads."""
+    return dict(_core.build_info())
+
+
+def __getattr__(name: str) -> Any:
+    # The estimator needs scikit-learn; import it only when asked for.
+    if name == "NMF":
+        from ._estimator import NMF
+
+        return NMF
+    raise AttributeError(f"module 'nmfkit' has no attribute {name!r}")
+
+
+def __dir__() -> List[str]:
+    return sorted(list(globals()) + ["NMF"])

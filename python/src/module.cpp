@@ -1,0 +1,561 @@
+// nmfkit._core: the pybind11 extension. It only converts and calls the C++ library: NumPy arrays
+// and scipy.sparse buffers become views (never copies), an options dict becomes nmfkit::Options,
+// a Result becomes a dict of NumPy arrays and numbers. Everything that decides whether an input
+// must be converted lives in python/nmfkit/_input.py, which asks dense_view_info() here.
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <nmfkit/nmfkit.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace py = pybind11;
+using namespace pybind11::literals;
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Options: a dict of keyword arguments, names as in Python's nmfkit.fit().
+
+// Every key options_from_dict() accepts, in the order of nmfkit::Options.
+const std::vector<std::string>& option_names() {
+    static const std::vector<std::string> names{
+        "rank",  "solver", "loss",       "beta",           "l1_W",           "l2_W",
+        "l1_H",  "l2_H",   "max_iter",   "tol",            "stop",           "time_limit",
+        "seed",  "threads", "low_memory", "hals_max_inner", "hals_alpha",     "hals_epsilon",
+        "cd_newton_steps", "normalize", "diagonal", "sort_components", "restarts",
+        "fixed_W_columns"};
+    return names;
+}
+
+template <class V>
+V cast_option(const std::string& key, const py::handle& value, const char* expected) {
+    try {
+        return value.cast<V>();
+    } catch (const py::cast_error&) {
+        throw py::type_error("option " + key + ": expected " + expected + ", got " +
+                             std::string(py::str(py::type::of(value).attr("__name__"))));
+    }
+}
+
+std::string cast_name(const std::string& key, const py::handle& value) {
+    if (!py::isinstance<py::str>(value))
+        throw py::type_error("option " + key + ": expected str, got " +
+                             std::string(py::str(py::type::of(value).attr("__name__"))));
+    return value.cast<std::string>();
+}
+
+// A Python int for a C++ int field: outside int's range is a ValueError, not a silent wrap.
+int cast_int(const std::string& key, const py::handle& value) {
+    if (py::isinstance<py::bool_>(value) || py::isinstance<py::float_>(value))
+        throw py::type_error("option " + key + ": expected int, got " +
+                             std::string(py::str(py::type::of(value).attr("__name__"))));
+    const auto v = cast_option<long long>(key, value, "int");
+    if (v < INT32_MIN || v > INT32_MAX)
+        throw py::value_error("option " + key + " = " + std::to_string(v) + " is out of range");
+    return static_cast<int>(v);
+}
+
+std::uint64_t cast_seed(const py::handle& value) {
+    const std::string key = "seed";
+    if (py::isinstance<py::bool_>(value) || py::isinstance<py::float_>(value))
+        throw py::type_error("option seed: expected int, got " +
+                             std::string(py::str(py::type::of(value).attr("__name__"))));
+    const py::int_ v = cast_option<py::int_>(key, value, "int");
+    if (v < py::int_(0) || v >= py::int_(1).attr("__lshift__")(64))
+        throw py::value_error("seed must be in [0, 2**64), got " + std::string(py::str(py::object(v))));
+    return v.cast<std::uint64_t>();
+}
+
+nmfkit::Options options_from_dict(const py::dict& d) {
+    nmfkit::Options o;
+    for (const auto& [k, value] : d) {
+        const std::string key = py::str(k);
+        if (value.is_none()) continue;  // None = the library's default
+        if (key == "rank") o.rank = cast_int(key, value);
+        else if (key == "solver") o.solver = nmfkit::solver_from_string(cast_name(key, value));
+        else if (key == "loss") o.loss = nmfkit::loss_from_string(cast_name(key, value));
+        else if (key == "beta") o.beta = cast_option<double>(key, value, "float");
+        else if (key == "l1_W") o.w.l1 = cast_option<double>(key, value, "float");
+        else if (key == "l2_W") o.w.l2 = cast_option<double>(key, value, "float");
+        else if (key == "l1_H") o.h.l1 = cast_option<double>(key, value, "float");
+        else if (key == "l2_H") o.h.l2 = cast_option<double>(key, value, "float");
+        else if (key == "max_iter") o.max_iter = cast_int(key, value);
+        else if (key == "tol") o.tol = cast_option<double>(key, value, "float");
+        else if (key == "stop") o.stop = nmfkit::stop_rule_from_string(cast_name(key, value));
+        else if (key == "time_limit") o.time_limit = cast_option<double>(key, value, "float");
+        else if (key == "seed") o.seed = cast_seed(value);
+        else if (key == "threads") o.threads = cast_int(key, value);
+        else if (key == "low_memory") o.low_memory = cast_option<bool>(key, value, "bool");
+        else if (key == "hals_max_inner") o.hals_max_inner = cast_int(key, value);
+        else if (key == "hals_alpha") o.hals_alpha = cast_option<double>(key, value, "float");
+        else if (key == "hals_epsilon") o.hals_epsilon = cast_option<double>(key, value, "float");
+        else if (key == "cd_newton_steps") o.cd_newton_steps = cast_int(key, value);
+        else if (key == "normalize") o.normalize = nmfkit::normalize_from_string(cast_name(key, value));
+        else if (key == "diagonal") o.diagonal = cast_option<bool>(key, value, "bool");
+        else if (key == "sort_components") o.sort_components = cast_option<bool>(key, value, "bool");
+        else if (key == "restarts") o.restarts = cast_int(key, value);
+        else if (key == "fixed_W_columns") {
+            if (py::isinstance<py::str>(value))
+                throw py::type_error("option fixed_W_columns: expected a sequence of ints, got str");
+            for (const auto& c : cast_option<py::iterable>(key, value, "a sequence of ints"))
+                o.fixed_w_columns.push_back(cast_int(key, c));
+        }
+        else {
+            std::string list;
+            for (const auto& n : option_names()) list += (list.empty() ? "" : ", ") + n;
+            throw py::value_error("unknown option \"" + key + "\"; expected one of: " + list);
+        }
+    }
+    return o;
+}
+
+py::dict options_to_dict(const nmfkit::Options& o) {
+    py::dict d;
+    d["rank"] = o.rank;
+    d["solver"] = o.solver ? py::object(py::str(std::string(nmfkit::to_string(*o.solver))))
+                           : py::object(py::none());
+    d["loss"] = std::string(nmfkit::to_string(o.loss));
+    d["beta"] = o.beta;
+    d["l1_W"] = o.w.l1;
+    d["l2_W"] = o.w.l2;
+    d["l1_H"] = o.h.l1;
+    d["l2_H"] = o.h.l2;
+    d["max_iter"] = o.max_iter;
+    d["tol"] = o.tol;
+    d["stop"] = std::string(nmfkit::to_string(o.stop));
+    d["time_limit"] = o.time_limit;
+    d["seed"] = o.seed;
+    d["threads"] = o.threads;
+    d["low_memory"] = o.low_memory;
+    d["hals_max_inner"] = o.hals_max_inner;
+    d["hals_alpha"] = o.hals_alpha;
+    d["hals_epsilon"] = o.hals_epsilon;
+    d["cd_newton_steps"] = o.cd_newton_steps;
+    d["normalize"] = std::string(nmfkit::to_string(o.normalize));
+    d["diagonal"] = o.diagonal;
+    d["sort_components"] = o.sort_components;
+    d["restarts"] = o.restarts;
+    d["fixed_W_columns"] = o.fixed_w_columns;
+    return d;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dense input: a 2-D float32/float64 array with unit stride along one axis is a DenseView
+// (column-major when axis 0 has unit stride, row-major when axis 1 has), its other stride the
+// leading dimension. Anything else is not viewable and _input.py converts it first.
+
+bool is_float(const py::array& a) { return py::isinstance<py::array_t<float>>(a); }
+bool is_double(const py::array& a) { return py::isinstance<py::array_t<double>>(a); }
+
+struct DenseLayout {
+    nmfkit::Layout layout;
+    Eigen::Index ld;
+};
+
+// The layout of a viewable array, or nothing. NOTE: a dimension of length 1 may carry any stride
+// (NumPy does not normalise it), so it is ignored; negative and overlapping strides are refused.
+std::optional<DenseLayout> dense_layout(const py::array& a) {
+    if (a.ndim() != 2 || !(is_float(a) || is_double(a))) return std::nullopt;
+    if (a.shape(0) == 0 || a.shape(1) == 0)  // nothing to read: the library reports it as empty
+        return DenseLayout{nmfkit::Layout::col_major, std::max<Eigen::Index>(a.shape(0), 1)};
+    const auto isz = static_cast<py::ssize_t>(a.itemsize());
+    if (reinterpret_cast<std::uintptr_t>(a.data()) % static_cast<std::uintptr_t>(isz) != 0)
+        return std::nullopt;  // unaligned (a view into a byte buffer)
+    const py::ssize_t m = a.shape(0), n = a.shape(1), s0 = a.strides(0), s1 = a.strides(1);
+    auto lead = [&](py::ssize_t stride, py::ssize_t min_ld, py::ssize_t other_len)
+        -> std::optional<Eigen::Index> {
+        if (other_len <= 1) return static_cast<Eigen::Index>(std::max<py::ssize_t>(min_ld, 1));
+        if (stride <= 0 || stride % isz != 0 || stride / isz < min_ld) return std::nullopt;
+        return static_cast<Eigen::Index>(stride / isz);
+    };
+    if (m <= 1 || s0 == isz)  // column-major: V(i, j) at data[i + j·ld]
+        if (auto ld = lead(s1, m, n)) return DenseLayout{nmfkit::Layout::col_major, *ld};
+    if (n <= 1 || s1 == isz)  // row-major: V(i, j) at data[i·ld + j]
+        if (auto ld = lead(s0, n, m)) return DenseLayout{nmfkit::Layout::row_major, *ld};
+    return std::nullopt;
+}
+
+template <class T>
+nmfkit::DenseView<T> dense_view(const py::array& a) {
+    const auto lay = dense_layout(a);
+    if (!lay)
+        throw py::value_error(
+            "internal: this array cannot be viewed in place (nmfkit._input converts it first)");
+    return nmfkit::DenseView<T>(static_cast<const T*>(a.data()), a.shape(0), a.shape(1),
+                                lay->layout, lay->ld);
+}
+
+py::object dense_view_info(const py::array& a) {
+    const auto lay = dense_layout(a);
+    if (!lay) return py::none();
+    return py::dict("layout"_a = lay->layout == nmfkit::Layout::col_major ? "col_major" : "row_major",
+                    "ld"_a = lay->ld,
+                    "data"_a = reinterpret_cast<std::uintptr_t>(a.data()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sparse input: scipy's indptr/indices/data buffers, 1-D and contiguous, used in place.
+
+struct SparseArrays {
+    py::ssize_t rows, cols;
+    py::array indptr, indices, data;
+    nmfkit::SparseLayout layout;
+};
+
+nmfkit::SparseLayout sparse_layout(const std::string& name) {
+    if (name == "csc") return nmfkit::SparseLayout::csc;
+    if (name == "csr") return nmfkit::SparseLayout::csr;
+    throw py::value_error("sparse layout must be \"csc\" or \"csr\", got \"" + name + "\"");
+}
+
+void check_vector(const py::array& a, const char* what) {
+    if (a.ndim() != 1 || (a.shape(0) > 1 && a.strides(0) != static_cast<py::ssize_t>(a.itemsize())) ||
+        reinterpret_cast<std::uintptr_t>(a.data()) % static_cast<std::uintptr_t>(a.itemsize()) != 0)
+        throw py::value_error(std::string("sparse V: ") + what +
+                              " must be a contiguous, aligned 1-D array");
+}
+
+SparseArrays sparse_arrays(py::tuple shape, py::array indptr, py::array indices, py::array data,
+                           const std::string& layout) {
+    if (shape.size() != 2) throw py::value_error("sparse V: shape must have two entries");
+    SparseArrays s{shape[0].cast<py::ssize_t>(), shape[1].cast<py::ssize_t>(), std::move(indptr),
+                   std::move(indices), std::move(data), sparse_layout(layout)};
+    check_vector(s.indptr, "indptr");
+    check_vector(s.indices, "indices");
+    check_vector(s.data, "data");
+    const bool i32 = py::isinstance<py::array_t<std::int32_t>>(s.indptr) &&
+                     py::isinstance<py::array_t<std::int32_t>>(s.indices);
+    const bool i64 = py::isinstance<py::array_t<std::int64_t>>(s.indptr) &&
+                     py::isinstance<py::array_t<std::int64_t>>(s.indices);
+    if (!i32 && !i64)
+        throw py::value_error("sparse V: indptr and indices must both be int32 or both int64");
+    if (!(is_float(s.data) || is_double(s.data)))
+        throw py::value_error("sparse V: data must be float32 or float64");
+    if (s.rows < 0 || s.cols < 0) throw py::value_error("sparse V: negative shape");
+    const py::ssize_t outer = s.layout == nmfkit::SparseLayout::csc ? s.cols : s.rows;
+    if (s.indptr.shape(0) != outer + 1)
+        throw py::value_error("sparse V: indptr has " + std::to_string(s.indptr.shape(0)) +
+                              " entries, expected " + std::to_string(outer + 1));
+    // The library checks that indptr starts at 0 and never decreases; the arrays must hold
+    // indptr[outer] entries for it to read them.
+    const long long nnz = i32 ? static_cast<const std::int32_t*>(s.indptr.data())[outer]
+                              : static_cast<long long>(static_cast<const std::int64_t*>(s.indptr.data())[outer]);
+    if (nnz < 0 || s.indices.shape(0) < nnz || s.data.shape(0) < nnz)
+        throw py::value_error("sparse V: indptr[-1] = " + std::to_string(nnz) + " but indices has " +
+                              std::to_string(s.indices.shape(0)) + " and data " +
+                              std::to_string(s.data.shape(0)) + " entries");
+    return s;
+}
+
+template <class T, class I>
+nmfkit::SparseView<T, I> sparse_view(const SparseArrays& s) {
+    return nmfkit::SparseView<T, I>(s.rows, s.cols, static_cast<const I*>(s.indptr.data()),
+                                    static_cast<const I*>(s.indices.data()),
+                                    static_cast<const T*>(s.data.data()), s.layout);
+}
+
+// Calls f(view) with the SparseView<T, I> that matches the arrays' dtypes.
+template <class F>
+auto with_sparse_view(const SparseArrays& s, F&& f) {
+    const bool i32 = py::isinstance<py::array_t<std::int32_t>>(s.indptr);
+    if (is_double(s.data))
+        return i32 ? f(sparse_view<double, std::int32_t>(s)) : f(sparse_view<double, std::int64_t>(s));
+    return i32 ? f(sparse_view<float, std::int32_t>(s)) : f(sparse_view<float, std::int64_t>(s));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results: factors move into NumPy arrays (no copy), history becomes arrays.
+
+template <class T>
+py::array_t<T> to_numpy(nmfkit::Matrix<T>&& M) {
+    auto* owned = new nmfkit::Matrix<T>(std::move(M));
+    py::capsule free_when_done(owned, [](void* p) { delete static_cast<nmfkit::Matrix<T>*>(p); });
+    const auto rows = static_cast<py::ssize_t>(owned->rows()), cols = static_cast<py::ssize_t>(owned->cols());
+    const auto isz = static_cast<py::ssize_t>(sizeof(T));
+    return py::array_t<T>({rows, cols}, {isz, isz * std::max<py::ssize_t>(rows, 1)}, owned->data(),
+                          free_when_done);
+}
+
+template <class T>
+py::dict result_to_dict(nmfkit::Result<T>&& r) {
+    py::dict d;
+    d["W"] = to_numpy<T>(std::move(r.W));
+    d["H"] = to_numpy<T>(std::move(r.H));
+    if (r.d.size() > 0) {
+        py::array_t<T> scales(r.d.size());
+        std::memcpy(scales.mutable_data(), r.d.data(), sizeof(T) * static_cast<std::size_t>(r.d.size()));
+        d["d"] = scales;
+    } else {
+        d["d"] = py::none();
+    }
+    d["status"] = std::string(nmfkit::to_string(r.status));
+    d["iterations"] = r.iterations;
+    d["solver"] = std::string(nmfkit::to_string(r.solver));
+    d["loss"] = std::string(nmfkit::to_string(r.loss));
+    d["initial_objective"] = r.initial_objective;
+    d["objective"] = r.objective;
+    d["relative_error"] = r.relative_error;
+    d["seconds"] = r.seconds;
+    d["threads"] = r.threads;
+    d["restart_objectives"] = r.restart_objectives;
+    d["best_restart"] = r.best_restart;
+    const auto n = static_cast<py::ssize_t>(r.history.size());
+    py::array_t<std::int64_t> iteration(n);
+    py::array_t<double> objective(n), change(n), gradient(n), seconds(n);
+    for (py::ssize_t i = 0; i < n; ++i) {
+        const auto& s = r.history[static_cast<std::size_t>(i)];
+        iteration.mutable_at(i) = s.iteration;
+        objective.mutable_at(i) = s.objective;
+        change.mutable_at(i) = s.relative_change;
+        gradient.mutable_at(i) = s.projected_gradient;
+        seconds.mutable_at(i) = s.seconds;
+    }
+    d["history"] = py::dict("iteration"_a = iteration, "objective"_a = objective,
+                            "relative_change"_a = change, "projected_gradient"_a = gradient,
+                            "seconds"_a = seconds);
+    return d;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running a fit without the GIL. The iteration callback takes the GIL briefly to let Python run
+// its signal handlers (Ctrl-C) and the user's callback; an exception from either stops the fit
+// and is raised once the fit has returned.
+
+struct PendingError {
+    PyObject* type = nullptr;
+    PyObject* value = nullptr;
+    PyObject* traceback = nullptr;
+    PendingError() = default;
+    PendingError(const PendingError&) = delete;
+    PendingError& operator=(const PendingError&) = delete;
+    ~PendingError() {  // an exception that was never raised (the fit itself threw); GIL held
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(traceback);
+    }
+    bool set() const { return type != nullptr; }
+    void fetch() { PyErr_Fetch(&type, &value, &traceback); }  // needs the GIL
+    // With the GIL held: re-raise the stored exception, if any.
+    void raise_if_set() {
+        if (!set()) return;
+        PyErr_Restore(type, value, traceback);
+        type = value = traceback = nullptr;
+        throw py::error_already_set();
+    }
+};
+
+// NOTE: the lambda captures references only: the library may copy the Callbacks while the GIL is
+// released, and copying a py::object would touch reference counts without it.
+nmfkit::Callbacks make_callbacks(const py::object& callback, PendingError& pending) {
+    nmfkit::Callbacks c;
+    c.on_iteration = [&callback, &pending](const nmfkit::IterationStats& s) -> bool {
+        py::gil_scoped_acquire gil;
+        if (PyErr_CheckSignals() != 0) {  // a handler raised (KeyboardInterrupt for Ctrl-C)
+            pending.fetch();
+            return false;
+        }
+        if (callback.is_none()) return true;
+        try {
+            py::object keep_going = callback(s);
+            return keep_going.is_none() || keep_going.cast<bool>();
+        } catch (py::error_already_set& e) {
+            e.restore();
+            pending.fetch();
+            return false;
+        }
+    };
+    return c;
+}
+
+template <class T>
+std::optional<nmfkit::InitialFactors<T>> initial_factors(const py::object& W, const py::object& H) {
+    if (W.is_none() && H.is_none()) return std::nullopt;
+    if (W.is_none() || H.is_none())
+        throw py::value_error("custom initialisation needs both W and H");
+    using Array = py::array_t<T, py::array::f_style | py::array::forcecast>;
+    const auto w = Array::ensure(W), h = Array::ensure(H);
+    if (!w || !h) throw py::value_error("W and H must be numeric arrays");
+    if (w.ndim() != 2 || h.ndim() != 2)
+        throw py::value_error("W and H must be 2-D arrays, got " + std::to_string(w.ndim()) +
+                              "-D and " + std::to_string(h.ndim()) + "-D");
+    nmfkit::InitialFactors<T> f;
+    f.W = Eigen::Map<const nmfkit::Matrix<T>>(w.data(), w.shape(0), w.shape(1));
+    f.H = Eigen::Map<const nmfkit::Matrix<T>>(h.data(), h.shape(0), h.shape(1));
+    return f;
+}
+
+template <class T, class View>
+py::dict run_fit(const View& view, nmfkit::Options opt, const py::object& W0, const py::object& H0,
+                 const py::object& callback) {
+    const auto start = initial_factors<T>(W0, H0);
+    if (start) opt.init = nmfkit::Init::custom;
+    PendingError pending;
+    const nmfkit::Callbacks callbacks = make_callbacks(callback, pending);
+    std::optional<nmfkit::Result<T>> r;
+    {
+        py::gil_scoped_release release;
+        r = start ? nmfkit::fit(view, opt, *start, callbacks) : nmfkit::fit(view, opt, callbacks);
+    }
+    pending.raise_if_set();
+    return result_to_dict<T>(std::move(*r));
+}
+
+template <class T, class View>
+py::dict run_transform(const View& view, const py::object& H, const nmfkit::Options& opt) {
+    using Array = py::array_t<T, py::array::f_style | py::array::forcecast>;
+    const auto h = Array::ensure(H);
+    if (!h || h.ndim() != 2) throw py::value_error("components H must be a 2-D array");
+    const nmfkit::Matrix<T> Hm = Eigen::Map<const nmfkit::Matrix<T>>(h.data(), h.shape(0), h.shape(1));
+    std::optional<nmfkit::Result<T>> r;
+    {
+        py::gil_scoped_release release;
+        r = nmfkit::transform(view, Hm, opt);
+    }
+    return result_to_dict<T>(std::move(*r));
+}
+
+py::dict fit_dense(const py::array& X, const py::dict& options, const py::object& W,
+                   const py::object& H, const py::object& callback) {
+    const nmfkit::Options opt = options_from_dict(options);
+    if (is_double(X)) return run_fit<double>(dense_view<double>(X), opt, W, H, callback);
+    return run_fit<float>(dense_view<float>(X), opt, W, H, callback);
+}
+
+py::dict fit_sparse(py::tuple shape, py::array indptr, py::array indices, py::array data,
+                    const std::string& layout, const py::dict& options, const py::object& W,
+                    const py::object& H, const py::object& callback) {
+    const auto s = sparse_arrays(shape, indptr, indices, data, layout);
+    const nmfkit::Options opt = options_from_dict(options);
+    return with_sparse_view(s, [&](const auto& view) {
+        using T = std::remove_cv_t<std::remove_pointer_t<decltype(view.values)>>;
+        return run_fit<T>(view, opt, W, H, callback);
+    });
+}
+
+py::dict transform_dense(const py::array& X, const py::object& H, const py::dict& options) {
+    const nmfkit::Options opt = options_from_dict(options);
+    if (is_double(X)) return run_transform<double>(dense_view<double>(X), H, opt);
+    return run_transform<float>(dense_view<float>(X), H, opt);
+}
+
+py::dict transform_sparse(py::tuple shape, py::array indptr, py::array indices, py::array data,
+                          const std::string& layout, const py::object& H, const py::dict& options) {
+    const auto s = sparse_arrays(shape, indptr, indices, data, layout);
+    const nmfkit::Options opt = options_from_dict(options);
+    return with_sparse_view(s, [&](const auto& view) {
+        using T = std::remove_cv_t<std::remove_pointer_t<decltype(view.values)>>;
+        return run_transform<T>(view, H, opt);
+    });
+}
+
+py::dict sparse_view_info(py::tuple shape, py::array indptr, py::array indices, py::array data,
+                          const std::string& layout) {
+    const auto s = sparse_arrays(shape, indptr, indices, data, layout);
+    return with_sparse_view(s, [](const auto& v) {
+        return py::dict("layout"_a = v.layout == nmfkit::SparseLayout::csc ? "csc" : "csr",
+                        "indptr"_a = reinterpret_cast<std::uintptr_t>(v.outer),
+                        "indices"_a = reinterpret_cast<std::uintptr_t>(v.inner),
+                        "data"_a = reinterpret_cast<std::uintptr_t>(v.values),
+                        "index_bits"_a = 8 * sizeof(*v.outer));
+    });
+}
+
+template <class E>
+std::vector<std::string> names(const std::vector<E>& values) {
+    std::vector<std::string> out;
+    for (E v : values) out.emplace_back(nmfkit::to_string(v));
+    return out;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+    m.doc() = "nmfkit's C++ core (pybind11). Use the functions of the nmfkit package instead.";
+    m.attr("version") = std::string(nmfkit::version);
+
+    py::register_exception_translator([](std::exception_ptr p) {
+        try {
+            if (p) std::rethrow_exception(p);
+        } catch (const nmfkit::InvalidInput& e) {
+            PyErr_SetString(PyExc_ValueError, e.what());
+        }
+    });
+
+    py::class_<nmfkit::IterationStats>(m, "IterationStats",
+                                       "Statistics of one iteration, passed to a fit's callback.")
+        .def_readonly("iteration", &nmfkit::IterationStats::iteration, "1-based iteration number")
+        .def_readonly("objective", &nmfkit::IterationStats::objective,
+                      "objective after this iteration: loss + penalties")
+        .def_readonly("relative_change", &nmfkit::IterationStats::relative_change,
+                      "(f_prev - f) / f_prev; 0 when f_prev = 0")
+        .def_readonly("projected_gradient", &nmfkit::IterationStats::projected_gradient,
+                      "||grad^P f|| / ||grad^P f(W0, H0)||; -1 unless stop='projected_gradient'")
+        .def_readonly("seconds", &nmfkit::IterationStats::seconds, "wall time since the fit started")
+        .def("__repr__", [](const nmfkit::IterationStats& s) {
+            return "IterationStats(iteration=" + std::to_string(s.iteration) +
+                   ", objective=" + std::string(py::str(py::float_(s.objective))) +
+                   ", relative_change=" + std::string(py::str(py::float_(s.relative_change))) +
+                   ", seconds=" + std::string(py::str(py::float_(s.seconds))) + ")";
+        });
+
+    m.def("fit_dense", &fit_dense, "X"_a, "options"_a, "W"_a = py::none(), "H"_a = py::none(),
+          "callback"_a = py::none(),
+          "Factorize a dense float32/float64 array viewed in place (see dense_view_info).");
+    m.def("fit_sparse", &fit_sparse, "shape"_a, "indptr"_a, "indices"_a, "data"_a, "layout"_a,
+          "options"_a, "W"_a = py::none(), "H"_a = py::none(), "callback"_a = py::none(),
+          "Factorize a CSC or CSR matrix given by its buffers, read in place.");
+    m.def("transform_dense", &transform_dense, "X"_a, "H"_a, "options"_a,
+          "W = argmin_{W >= 0} loss(X, W H) for fixed components H.");
+    m.def("transform_sparse", &transform_sparse, "shape"_a, "indptr"_a, "indices"_a, "data"_a,
+          "layout"_a, "H"_a, "options"_a,
+          "W = argmin_{W >= 0} loss(X, W H) for fixed components H, sparse X.");
+    m.def("dense_view_info", &dense_view_info, "X"_a,
+          "How fit_dense would view X in place: {'layout', 'ld', 'data' (address)}, or None when "
+          "X must be converted first.");
+    m.def("sparse_view_info", &sparse_view_info, "shape"_a, "indptr"_a, "indices"_a, "data"_a,
+          "layout"_a, "The addresses fit_sparse would read (checks the buffers as it does).");
+
+    m.def("default_options", [] { return options_to_dict(nmfkit::Options{}); },
+          "The library's defaults for every option.");
+    m.def("option_names", &option_names, "The keys an options dict may hold.");
+    m.def("validate", [](const py::dict& d) { nmfkit::validate(options_from_dict(d)); }, "options"_a,
+          "Check options alone (raises ValueError with the library's message).");
+    m.def("solvers", [] { return names(nmfkit::all_solvers()); }, "All solver names.");
+    m.def("losses", [] { return names(nmfkit::all_losses()); }, "All loss names.");
+    m.def("parse_solver", [](const std::string& s) { return std::string(nmfkit::to_string(nmfkit::solver_from_string(s))); },
+          "s"_a, "Canonical solver name (raises ValueError for an unknown one).");
+    m.def("parse_loss", [](const std::string& s) { return std::string(nmfkit::to_string(nmfkit::loss_from_string(s))); },
+          "s"_a, "Canonical loss name; accepts the aliases fro, kl, is, kullback-leibler, ...");
+    m.def("supports", [](const std::string& s, const std::string& l) {
+              return nmfkit::supports(nmfkit::solver_from_string(s), nmfkit::loss_from_string(l));
+          }, "solver"_a, "loss"_a, "True when the solver minimises the loss (the library's table).");
+    m.def("solvers_for", [](const std::string& l) { return names(nmfkit::solvers_for(nmfkit::loss_from_string(l))); },
+          "loss"_a, "The solvers that minimise a loss.");
+    m.def("default_solver", [](const std::string& l) {
+              return std::string(nmfkit::to_string(nmfkit::default_solver(nmfkit::loss_from_string(l))));
+          }, "loss"_a, "The solver used when none is given.");
+    m.def("from_sklearn", [](double alpha_W, double alpha_H, double l1_ratio, std::int64_t n_samples,
+                             std::int64_t n_features) {
+              const nmfkit::Penalties p = nmfkit::from_sklearn(alpha_W, alpha_H, l1_ratio, n_samples, n_features);
+              return py::dict("l1_W"_a = p.w.l1, "l2_W"_a = p.w.l2, "l1_H"_a = p.h.l1, "l2_H"_a = p.h.l2);
+          }, "alpha_W"_a, "alpha_H"_a, "l1_ratio"_a, "n_samples"_a, "n_features"_a,
+          "scikit-learn's size-scaled regularisation as absolute penalties {l1_W, l2_W, l1_H, l2_H}.");
+    m.def("build_info", [] {
+        const nmfkit::BuildInfo b = nmfkit::build_info();
+        return py::dict("version"_a = b.version, "build_type"_a = b.build_type,
+                        "compiler"_a = b.compiler, "blas"_a = b.blas, "blas_core"_a = b.blas_core,
+                        "blas_follows_openmp"_a = b.blas_follows_openmp,
+                        "max_threads"_a = b.max_threads, "scalars"_a = b.scalars,
+                        "storage"_a = b.storage, "sanitizers"_a = b.sanitizers);
+    }, "How the library was built, its BLAS and threads.");
+}

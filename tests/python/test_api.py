@@ -1,0 +1,237 @@
+"""The functional API: nmfkit.fit / nmfkit.transform, their defaults, results and callbacks."""
+
+import doctest
+import inspect
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nmfkit
+from nmfkit import _core
+
+from conftest import planted
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_version_matches_the_library_and_the_package_metadata():
+    header = (ROOT / "include" / "nmfkit" / "version.hpp").read_text()
+    version = re.search(r'version = "([0-9.]+)"', header).group(1)
+    assert nmfkit.__version__ == _core.version == version
+    project = (ROOT / "pyproject.toml").read_text()
+    assert re.search(r'^version = "([0-9.]+)"', project, re.M).group(1) == version
+
+
+def test_python_defaults_are_the_librarys():
+    lib = _core.default_options()
+    for fn in (nmfkit.fit, nmfkit.transform):
+        for name, p in inspect.signature(fn).parameters.items():
+            if name in lib and p.default is not inspect.Parameter.empty and p.default is not None:
+                assert p.default == lib[name], (fn.__name__, name)
+    # Every library option is reachable from nmfkit.fit (rank is k, loss/beta by name).
+    params = set(inspect.signature(nmfkit.fit).parameters)
+    assert set(_core.option_names()) - params == {"rank"}
+
+
+def test_solver_loss_table():
+    assert nmfkit.solvers() == ["mu", "als", "hals", "anls_bpp", "cd"]
+    assert nmfkit.losses() == ["frobenius", "kullback_leibler", "itakura_saito", "beta"]
+    assert nmfkit.solvers_for("kl") == ["mu", "cd"]
+    assert nmfkit.default_solver("frobenius") == "hals"
+    assert nmfkit.default_solver("kullback-leibler") == "cd"
+    assert nmfkit.supports("cd", "kullback_leibler") and not nmfkit.supports("als", "kl")
+
+
+def test_blas_is_the_openmp_build_even_after_numpy():
+    # numpy (imported first by conftest) loads Debian's pthread OpenBLAS; the module carries its
+    # own OpenMP OpenBLAS so that per-call thread counts apply (python/CMakeLists.txt).
+    info = nmfkit.build_info()
+    assert info["blas_follows_openmp"], info["blas"]
+    assert "USE_OPENMP" in info["blas"]
+
+
+def test_fit_result(V):
+    W, H, info = nmfkit.fit(V, 4, seed=3, max_iter=500)
+    assert W.shape == (60, 4) and H.shape == (4, 40)
+    assert np.all(W >= 0) and np.all(H >= 0)
+    assert info.status == "converged" and info.solver == "hals" and info.loss == "frobenius"
+    assert info.beta == 2.0 and info.d is None and not info.input_copied
+    assert len(info.history) == info.iterations
+    h = info.history
+    np.testing.assert_array_equal(h.iteration, np.arange(1, info.iterations + 1))
+    assert np.all(np.diff(h.objective) <= 1e-12 * h.objective[0])  # hals: monotone
+    assert np.all(h.projected_gradient == -1) and np.all(np.diff(h.seconds) >= 0)
+    resid = np.linalg.norm(V - W @ H)
+    assert info.relative_error == pytest.approx(resid / np.linalg.norm(V), rel=1e-10)
+    assert info.objective == pytest.approx(0.5 * resid**2, rel=1e-10)
+    assert info.initial_objective > info.objective
+    # The planted rank-4 matrix (1% noise) is recovered to the noise level.
+    assert info.relative_error < 0.01
+
+
+def test_same_seed_same_bits_and_threads(V):
+    a = nmfkit.fit(V, 3, seed=11, threads=1)
+    b = nmfkit.fit(V, 3, seed=11, threads=1)
+    np.testing.assert_array_equal(a[0], b[0])
+    c = nmfkit.fit(V, 3, seed=11, threads=2, max_iter=a[2].iterations, tol=0)
+    assert c[2].threads == 2 and a[2].threads == 1
+    np.testing.assert_allclose(c[0] @ c[1], a[0] @ a[1], rtol=1e-8)
+    d = nmfkit.fit(V, 3, seed=12, threads=1)
+    assert not np.array_equal(a[0], d[0])
+
+
+@pytest.mark.parametrize("loss, solver", [("frobenius", s) for s in ("mu", "als", "hals", "anls_bpp", "cd")]
+                         + [("kullback_leibler", "mu"), ("kullback_leibler", "cd"),
+                            ("itakura_saito", "mu"), (1.5, "mu")])
+def test_every_solver_loss_pair(V, loss, solver):
+    W, H, info = nmfkit.fit(V, 4, loss=loss, solver=solver, seed=1, max_iter=30)
+    assert np.all(W >= 0) and np.all(H >= 0) and np.isfinite(info.objective)
+    assert info.solver == solver
+    if solver in ("mu", "hals", "anls_bpp", "cd"):  # monotone by theory (als is not)
+        obj = info.history.objective
+        assert np.all(np.diff(obj) <= 1e-9 * obj[0]), obj
+
+
+def test_beta_loss_as_number():
+    X = planted(30, 20, 3, seed=2)
+    for number, name in ((2, "frobenius"), (1.0, "kullback_leibler"), (0, "itakura_saito")):
+        a = nmfkit.fit(X, 3, loss=number, solver="mu", seed=0, max_iter=5, tol=0)
+        b = nmfkit.fit(X, 3, loss=name, solver="mu", seed=0, max_iter=5, tol=0)
+        assert a[2].loss == name
+        np.testing.assert_array_equal(a[0], b[0])
+    _, _, info = nmfkit.fit(X, 3, loss=0.5, seed=0, max_iter=5)
+    assert (info.loss, info.beta, info.solver) == ("beta", 0.5, "mu")
+    _, _, info = nmfkit.fit(X, 3, loss="beta", beta=3.0, seed=0, max_iter=5)
+    assert (info.loss, info.beta) == ("beta", 3.0)
+
+
+def test_normalize_diagonal_sort(V):
+    W, H, info = nmfkit.fit(V, 4, seed=1, normalize="l1", diagonal=True, sort_components=True)
+    d = info.d
+    assert d.shape == (4,)
+    # Sorted by the Frobenius norm of each rank-one term, largest first.
+    contribution = np.linalg.norm(W, axis=0) * np.linalg.norm(H, axis=1) * d
+    assert np.all(np.diff(contribution) <= 0)
+    np.testing.assert_allclose(W.sum(axis=0), 1, rtol=1e-12)
+    np.testing.assert_allclose(H.sum(axis=1), 1, rtol=1e-12)  # the same norm (l1) for H's rows
+    W0, H0, _ = nmfkit.fit(V, 4, seed=1)
+    np.testing.assert_allclose(W @ np.diag(d) @ H, W0 @ H0, rtol=1e-10, atol=1e-12)
+
+
+def test_penalties_are_absolute(V):
+    _, _, plain = nmfkit.fit(V, 3, seed=0, max_iter=5, tol=0, solver="mu")
+    W, H, info = nmfkit.fit(V, 3, seed=0, max_iter=5, tol=0, solver="mu", l1_W=0.5, l2_H=2.0)
+    expected = 0.5 * np.linalg.norm(V - W @ H) ** 2 + 0.5 * W.sum() + 0.5 * 2.0 * (H**2).sum()
+    assert info.objective == pytest.approx(expected, rel=1e-10)
+    assert info.objective != plain.objective
+
+
+def test_callback_sees_every_iteration_and_can_stop(V):
+    seen, first = [], []
+
+    def callback(stats):
+        if not first:
+            first.append(stats)
+        seen.append((stats.iteration, stats.objective))
+        return stats.iteration < 4
+
+    W, H, info = nmfkit.fit(V, 3, seed=0, tol=0, max_iter=50, callback=callback)
+    assert info.status == "stopped_by_callback" and info.iterations == 4
+    assert [i for i, _ in seen] == [1, 2, 3, 4]
+    np.testing.assert_array_equal([f for _, f in seen], info.history.objective)
+    assert repr(first[0]).startswith("IterationStats(iteration=1, objective=")
+    # None (no return value) means "keep going".
+    _, _, info = nmfkit.fit(V, 3, seed=0, tol=0, max_iter=6, callback=lambda s: None)
+    assert info.status == "max_iter_reached"
+
+
+def test_callback_exception_propagates(V):
+    class Boom(Exception):
+        pass
+
+    def callback(stats):
+        if stats.iteration == 3:
+            raise Boom("from the callback")
+        return True
+
+    with pytest.raises(Boom, match="from the callback"):
+        nmfkit.fit(V, 3, seed=0, tol=0, max_iter=50, callback=callback)
+    # The module is still usable afterwards.
+    assert nmfkit.fit(V, 3, seed=0, max_iter=3)[2].iterations == 3
+
+
+def test_transform_projects_onto_fixed_components(V):
+    W, H, _ = nmfkit.fit(V, 4, seed=0, max_iter=500)
+    Wt, info = nmfkit.transform(V, H)
+    assert Wt.shape == (60, 4) and info.loss == "frobenius"
+    grad = Wt @ H @ H.T - V @ H.T
+    np.testing.assert_allclose(np.minimum(Wt, grad), 0, atol=1e-9 * np.abs(V @ H.T).max())
+    np.testing.assert_allclose(info.history.objective[-1],
+                               0.5 * np.linalg.norm(V - Wt @ H) ** 2, rtol=1e-8)
+    Wk, info = nmfkit.transform(V, H, loss="kl", tol=1e-12)
+    assert info.loss == "kullback_leibler" and np.all(Wk >= 0)
+    W32, _ = nmfkit.transform(V.astype(np.float32), H)
+    assert W32.dtype == np.float32
+
+
+def test_gil_is_released_during_a_fit():
+    # A Python thread makes progress while the main thread is inside a long fit.
+    import threading
+    import time
+
+    X = planted(400, 300, 10, seed=1)
+    ticks = []
+    stop = threading.Event()
+
+    def ticker():
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.001)
+
+    thread = threading.Thread(target=ticker)
+    thread.start()
+    try:
+        t0 = time.perf_counter()
+        _, _, info = nmfkit.fit(X, 10, solver="mu", tol=0, max_iter=300, threads=1)
+        t1 = time.perf_counter()
+    finally:
+        stop.set()
+        thread.join()
+    during = [t for t in ticks if t0 < t < t1]
+    assert t1 - t0 > 0.05, "fit too short to tell"
+    # Without releasing the GIL the ticker could only run when the callback takes it back.
+    assert len(during) > 0.3 * (t1 - t0) / 0.002
+
+
+def test_docstring_examples():
+    import nmfkit._api
+    import nmfkit._estimator
+
+    for module in (nmfkit._api, nmfkit._estimator):
+        failures, tried = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert tried > 0 and failures == 0, module.__name__
+
+
+def test_restarts_keep_the_best_run(V):
+    W, H, info = nmfkit.fit(V, 3, seed=5, restarts=3, max_iter=40, threads=1)
+    runs = [nmfkit.fit(V, 3, seed=5 + r, max_iter=40, threads=1) for r in range(3)]
+    np.testing.assert_allclose(info.restart_objectives, [r[2].objective for r in runs], rtol=1e-12)
+    best = int(np.argmin(info.restart_objectives))
+    assert info.best_restart == best
+    np.testing.assert_array_equal(W, runs[best][0])
+    _, _, single = nmfkit.fit(V, 3, seed=5, max_iter=40)
+    assert single.restart_objectives is None and single.best_restart == 0
+
+
+def test_fixed_W_columns_stay_at_their_start(V):
+    rng = np.random.default_rng(1)
+    W0, H0 = rng.random((60, 3)), rng.random((3, 40))
+    W, H, info = nmfkit.fit(V, 3, W=W0, H=H0, fixed_W_columns=[1], max_iter=50)
+    np.testing.assert_array_equal(W[:, 1], W0[:, 1])
+    assert not np.array_equal(W[:, 0], W0[:, 0])
+    with pytest.raises(ValueError, match="fixed_w_columns keep columns of the starting W"):
+        nmfkit.fit(V, 3, fixed_W_columns=[0])
+    with pytest.raises(TypeError, match="fixed_W_columns"):
+        nmfkit.fit(V, 3, W=W0, H=H0, fixed_W_columns="0")
