@@ -45,6 +45,7 @@ struct FitArgs {
     bool sort_components = false;
     std::string scales_out;
     int restarts = Options{}.restarts;
+    std::string missing{to_string(Options{}.missing)};
     std::vector<int> fixed_w_columns;
     ReadArgs read;
     WriteArgs write;
@@ -105,6 +106,7 @@ Options options_of(const FitArgs& a) {
     opt.diagonal = a.diagonal;
     opt.sort_components = a.sort_components;
     opt.restarts = a.restarts;
+    opt.missing = usage_checked([&] { return missing_from_string(a.missing); });
     opt.fixed_w_columns = a.fixed_w_columns;
     if (!a.scales_out.empty() && !opt.diagonal)
         throw UsageError("--scales writes d of V ≈ W diag(d) H; it needs --diagonal");
@@ -171,6 +173,7 @@ std::string json_report(const FitArgs& args,
     j["diagonal"] = opt.diagonal;
     j["sort_components"] = opt.sort_components;
     j["restarts"] = opt.restarts;
+    j["missing"] = std::string(to_string(opt.missing));
     j["fixed_w_columns"] = opt.fixed_w_columns;
     j["threads"] = r.threads;
     j["status"] = std::string(to_string(r.status));
@@ -348,6 +351,11 @@ Command add_fit_command(CLI::App& app) {
         ->group(group);
     cmd->add_option("--restarts", a.restarts,
                     "fits from seeds seed, seed+1, ...; keeps the lowest objective (the report lists all)")
+        ->capture_default_str()
+        ->group(group);
+    cmd->add_option("--missing", a.missing,
+                    "none; nan (dense: NaN entries are missing); zeros (only stored / non-zero "
+                    "entries are observed)")
         ->capture_default_str()
         ->group(group);
     cmd->add_option("--fixed-w-columns", a.fixed_w_columns,

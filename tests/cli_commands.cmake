@@ -100,7 +100,7 @@ nmfkit_cmd_test(fit_kl_sparse COMMAND fit small.mtx -k 2 --loss kl -q -W W.csv
 nmfkit_cmd_test(fit_hals_options COMMAND fit good.csv -k 2 --hals-max-inner 3 --hals-alpha 1
     --hals-epsilon 0.01 --low-memory --threads 1 -q --report run.json FILE run.json
     FILE_REGEX "\"low_memory\": true,\n  \"hals_max_inner\": 3,\n  \"hals_alpha\": 1.0,\n\
-  \"hals_epsilon\": 0.01,\n  \"cd_newton_steps\": 1,\n  \"beta\": 2.0,\n  \"penalties\": \\{\n    \"l1_w\": 0.0,\n    \"l2_w\": 0.0,\n    \"l1_h\": 0.0,\n    \"l2_h\": 0.0\n  \\},\n  \"stop\": \"relative_objective\",\n  \"normalize\": \"none\",\n  \"diagonal\": false,\n  \"sort_components\": false,\n  \"restarts\": 1,\n  \"fixed_w_columns\": \\[\\],\n  \"threads\": 1,")
+  \"hals_epsilon\": 0.01,\n  \"cd_newton_steps\": 1,\n  \"beta\": 2.0,\n  \"penalties\": \\{\n    \"l1_w\": 0.0,\n    \"l2_w\": 0.0,\n    \"l1_h\": 0.0,\n    \"l2_h\": 0.0\n  \\},\n  \"stop\": \"relative_objective\",\n  \"normalize\": \"none\",\n  \"diagonal\": false,\n  \"sort_components\": false,\n  \"restarts\": 1,\n  \"missing\": \"none\",\n  \"fixed_w_columns\": \\[\\],\n  \"threads\": 1,")
 
 # --- fit: losses, penalties, stopping rules, scaling (issue 5) ---
 nmfkit_cmd_test(fit_beta COMMAND fit good.csv -k 2 --loss beta --beta 0.5 -q
@@ -128,6 +128,11 @@ nmfkit_cmd_test(fit_fixed_columns_need_a_start RC 2 COMMAND fit good.csv -k 2 --
     STDERR "${e}fixed_w_columns keep columns of the starting W. give it with init custom\n$")
 nmfkit_cmd_test(fit_fixed_columns COMMAND fit good.csv -k 2 --init-w w.csv --init-h h.csv
     --fixed-w-columns 0 -q -W W.csv SHAPES "W.csv=6x2")
+
+nmfkit_cmd_test(fit_missing_zeros COMMAND fit small.mtx -k 2 --missing zeros -q --report run.json
+    FILE run.json FILE_REGEX "\"missing\": \"zeros\",")
+nmfkit_cmd_test(fit_missing_unsupported RC 2 COMMAND fit small.mtx -k 2 --missing zeros --loss kl --solver mu
+    STDERR "${e}missing values \\(missing zeros\\) are supported by every frobenius solver and by cd for kullback_leibler, not by solver mu with loss kullback_leibler\n$")
 
 # --- progress ---
 set(progress_line "iteration [0-9]+/3  objective ${num}  change ${num}  elapsed [0-9.]+ s  ETA [0-9.]+ s\n")

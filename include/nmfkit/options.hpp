@@ -27,6 +27,13 @@ enum class Loss {
     beta,              ///< β-divergence with β = Options::beta (docs/algorithms.md)
 };
 
+/// Which entries of V are missing (left out of the objective and every update).
+enum class Missing {
+    none,   ///< every entry is observed; NaN is an error
+    nan,    ///< dense V: NaN entries are missing (the others, zeros included, are observed)
+    zeros,  ///< only stored (sparse) or non-zero (dense) entries are observed: the recommender setting
+};
+
 /// The stopping rule that Options::tol applies to.
 enum class StopRule {
     relative_objective,  ///< |f_prev − f| ≤ tol · f_prev
@@ -61,6 +68,7 @@ std::string_view to_string(Init i);
 std::string_view to_string(Status s);
 std::string_view to_string(StopRule s);
 std::string_view to_string(Normalize n);
+std::string_view to_string(Missing m);
 
 /// Parse a name; also accepts the customary aliases ("fro", "kl", "frobenius", ...).
 /// @throws InvalidInput listing the accepted names when @p name is not one of them.
@@ -69,6 +77,11 @@ Loss loss_from_string(std::string_view name);
 Init init_from_string(std::string_view name);
 StopRule stop_rule_from_string(std::string_view name);
 Normalize normalize_from_string(std::string_view name);
+Missing missing_from_string(std::string_view name);
+
+/// True when the solver can fit with missing entries (Options::missing): every Frobenius solver
+/// and cd for KL (docs/algorithms.md, "Missing values").
+bool supports_missing(Solver s, Loss l);
 
 /// All solvers, in declaration order.
 const std::vector<Solver>& all_solvers();
@@ -128,6 +141,7 @@ struct Options {
     bool sort_components = false;   ///< after the fit: order components by contribution, largest first
     int restarts = 1;               ///< fits from seeds seed, seed + 1, ...; the best objective is kept
     std::vector<int> fixed_w_columns;  ///< columns of W kept at their starting values (init custom)
+    Missing missing = Missing::none;   ///< entries left out of the fit: none, NaN, or unstored/zero
 };
 
 /// The solver that Options resolves to.

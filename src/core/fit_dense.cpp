@@ -23,13 +23,16 @@ template <class T>
 Result<T> fit_dense(const DenseView<T>& V, const Options& opt, const InitialFactors<T>* start,
                     const Callbacks& callbacks) {
     detail::validate_options(opt);
-    detail::validate_matrix(V);
+    detail::validate_matrix(V, opt.missing == Missing::nan);
     detail::validate_positive(V, opt);
     detail::check_start(opt, start, V.rows, V.cols);
     detail::ThreadScope threads(opt.threads);
-    Result<T> r = with_adapter(V, [&](const auto& A) {
-        return detail::run_fit<T>(A, opt, start, callbacks);
-    });
+    Result<T> r;
+    if (opt.missing != Missing::none)
+        r = detail::run_masked<T>(detail::observed_entries(V, opt.missing == Missing::nan), opt, start,
+                                  callbacks);
+    else
+        r = with_adapter(V, [&](const auto& A) { return detail::run_fit<T>(A, opt, start, callbacks); });
     r.threads = threads.threads();
     return r;
 }

@@ -24,13 +24,20 @@ template <class T, class I>
 Result<T> fit_sparse(const SparseView<T, I>& V, const Options& opt,
                      const InitialFactors<T>* start, const Callbacks& callbacks) {
     detail::validate_options(opt);
-    detail::validate_sparse(V);
+    if (opt.missing == Missing::nan)
+        throw InvalidInput("missing nan needs dense V; for sparse V use missing zeros (entries not "
+                           "stored are missing, and so are stored NaN)");
+    detail::validate_sparse(V, opt.missing == Missing::zeros);
     detail::validate_positive(V, opt);
     detail::check_start(opt, start, V.rows, V.cols);
     detail::ThreadScope threads(opt.threads);
-    Result<T> r = with_adapter(V, opt.low_memory, [&](const auto& A) {
-        return detail::run_fit<T>(A, opt, start, callbacks);
-    });
+    Result<T> r;
+    if (opt.missing == Missing::zeros)
+        r = detail::run_masked<T>(detail::observed_entries(V), opt, start, callbacks);
+    else
+        r = with_adapter(V, opt.low_memory, [&](const auto& A) {
+            return detail::run_fit<T>(A, opt, start, callbacks);
+        });
     r.threads = threads.threads();
     return r;
 }

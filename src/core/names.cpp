@@ -26,6 +26,8 @@ constexpr NameTable<Loss, 7> loss_aliases{{
 constexpr NameTable<StopRule, 2> stop_names{{
     {"relative_objective", StopRule::relative_objective},
     {"projected_gradient", StopRule::projected_gradient}}};
+constexpr NameTable<Missing, 3> missing_names{{
+    {"none", Missing::none}, {"nan", Missing::nan}, {"zeros", Missing::zeros}}};
 constexpr NameTable<Normalize, 3> normalize_names{{
     {"none", Normalize::none}, {"l1", Normalize::l1}, {"l2", Normalize::l2}}};
 constexpr NameTable<Init, 2> init_names{{{"random", Init::random}, {"custom", Init::custom}}};
@@ -76,6 +78,18 @@ std::string_view to_string(Init i) { return name_of(init_names, i); }
 std::string_view to_string(Status s) { return name_of(status_names, s); }
 std::string_view to_string(StopRule s) { return name_of(stop_names, s); }
 std::string_view to_string(Normalize n) { return name_of(normalize_names, n); }
+std::string_view to_string(Missing m) { return name_of(missing_names, m); }
+
+Missing missing_from_string(std::string_view name) {
+    for (const auto& [n, v] : missing_names)
+        if (n == name) return v;
+    throw InvalidInput("unknown missing-value mode \"" + std::string(name) + "\"; expected one of: " +
+                       joined(missing_names));
+}
+
+bool supports_missing(Solver s, Loss l) {
+    return l == Loss::frobenius || (l == Loss::kullback_leibler && s == Solver::cd);
+}
 
 Solver solver_from_string(std::string_view name) {
     for (const auto& [n, v] : solver_names)

@@ -9,6 +9,7 @@
 
 #include "core/loop.hpp"
 #include "core/scaling.hpp"
+#include "data/observed.hpp"
 #include "core/steps.hpp"
 #include "core/threads.hpp"
 #include "core/validate.hpp"
@@ -80,25 +81,52 @@ Result<T> run_one(const D& A, const Options& opt, const InitialFactors<T>* start
     return run(step);
 }
 
+/// One masked fit (Options::missing): A's stored entries are the observed ones; the random start
+/// is scaled by the mean of the observed entries.
+template <class T>
+Result<T> run_masked_one(const ObservedData<T>& A, const Options& opt, const InitialFactors<T>* start,
+                     const Callbacks& callbacks) {
+    Matrix<T> W, Ht;  // m x k, n x k
+    if (start != nullptr) {
+        W = start->W;
+        Ht = start->H.transpose();
+    } else {
+        const double scale = 2.0 * std::sqrt(A.observed_mean() / opt.rank);
+        W.resize(A.rows(), opt.rank);
+        Ht.resize(A.cols(), opt.rank);
+        random_factor(W, opt.seed, Stream::w, scale);
+        random_factor(Ht, opt.seed, Stream::h, scale);
+    }
+    Result<T> r;
+    if (opt.loss == Loss::frobenius) {
+        MaskedFrobeniusStep<T, ObservedData<T>> step(A, resolved_solver(opt), opt);
+        r = alternate(A, step, std::move(W), std::move(Ht), opt, callbacks);
+    } else {
+        MaskedKullbackLeiblerStep<T, ObservedData<T>> step(A, opt);
+        r = alternate(A, step, std::move(W), std::move(Ht), opt, callbacks);
+    }
+    scale_components(r, opt);
+    return r;
+}
+
 /// Restarts run in parallel, one thread each, when a single product with A costs less than this
 /// many flops (a fit that small cannot keep both cores busy by itself), and no callback is set.
 constexpr double parallel_restart_flops = 1e8;
 
-/// opt.restarts fits from seeds opt.seed, opt.seed + 1, ...; returns the one with the lowest final
-/// objective (the first on ties) with every run's objective in restart_objectives. A callback
-/// that stops a run also stops the remaining ones.
-template <class T, class D>
-Result<T> run_fit(const D& A, const Options& opt, const InitialFactors<T>* start,
-                  const Callbacks& callbacks) {
-    check_access(A, opt, resolved_solver(opt));
-    if (opt.restarts <= 1) return run_one(A, opt, start, callbacks);
+/// opt.restarts fits by `one(options, start, callbacks)` from seeds opt.seed, opt.seed + 1, ...;
+/// returns the one with the lowest final objective (the first on ties) with every run's objective
+/// in restart_objectives. A callback that stops a run also stops the remaining ones.
+template <class T, class D, class One>
+Result<T> run_restarts(const D& A, const Options& opt, const InitialFactors<T>* start,
+                       const Callbacks& callbacks, One one) {
+    if (opt.restarts <= 1) return one(opt, start, callbacks);
     const int runs = opt.restarts;
     std::vector<Result<T>> results(static_cast<std::size_t>(runs));
     auto run_seed = [&](int r, const Callbacks& cb) {
         Options o = opt;
         o.seed = opt.seed + static_cast<std::uint64_t>(r);
         o.restarts = 1;
-        results[static_cast<std::size_t>(r)] = run_one(A, o, start, cb);
+        results[static_cast<std::size_t>(r)] = one(o, start, cb);
     };
     int done = runs;
     if (!callbacks.on_iteration && A.product_flops(opt.rank) < parallel_restart_flops) {
@@ -134,6 +162,28 @@ Result<T> run_fit(const D& A, const Options& opt, const InitialFactors<T>* start
     kept.restart_objectives = std::move(objectives);
     kept.best_restart = best;
     return kept;
+}
+
+/// fit() on an adapter: the solver's access needs checked, then the restarts of run_one().
+template <class T, class D>
+Result<T> run_fit(const D& A, const Options& opt, const InitialFactors<T>* start,
+                  const Callbacks& callbacks) {
+    check_access(A, opt, resolved_solver(opt));
+    return run_restarts(A, opt, start, callbacks,
+                        [&](const Options& o, const InitialFactors<T>* s, const Callbacks& cb) {
+                            return run_one<T>(A, o, s, cb);
+                        });
+}
+
+/// fit() with missing values: the observed entries of V (data/observed.hpp), restarts included.
+template <class T>
+Result<T> run_masked(const ObservedArrays<T>& observed, const Options& opt,
+                     const InitialFactors<T>* start, const Callbacks& callbacks) {
+    const ObservedData<T> A(observed);
+    return run_restarts(A, opt, start, callbacks,
+                        [&](const Options& o, const InitialFactors<T>* s, const Callbacks& cb) {
+                            return run_masked_one<T>(A, o, s, cb);
+                        });
 }
 
 /// W = argmin_{W ≥ 0} loss(A, W H) + penalty(W) for the fixed H (k x n).

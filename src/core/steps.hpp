@@ -15,6 +15,7 @@
 #include "updates/als.hpp"
 #include "updates/cd_kl.hpp"
 #include "updates/hals.hpp"
+#include "updates/masked.hpp"
 #include "updates/mu.hpp"
 
 namespace nmfkit::detail {
@@ -234,6 +235,62 @@ private:
     Transposed<D> At_;
     const Options& opt_;
     FixedColumns fixed_;
+};
+
+/// Masked NMF, Frobenius: every solver's rule row by row with that row's Gram over its observed
+/// entries (updates/masked.hpp). A's stored entries are the observed ones (data/observed.hpp);
+/// the H sweep returns the observed residual, so the objective costs no extra pass.
+template <class T, class D>
+class MaskedFrobeniusStep {
+public:
+    MaskedFrobeniusStep(const D& A, Solver solver, const Options& opt)
+        : A_(A), At_(A), solver_(solver), opt_(opt),
+          sweeps_(opt.hals_max_inner > 0 ? opt.hals_max_inner : 10) {}
+
+    double start(const Matrix<T>& W, const Matrix<T>& Ht) {
+        return 0.5 * A_.residual_squared_norm(W, Ht) + penalty(W, Ht);
+    }
+
+    double iterate(Matrix<T>& W, Matrix<T>& Ht) {
+        masked_frobenius_update(A_, Ht, W, opt_.w, solver_, sweeps_);
+        const double rss = masked_frobenius_update(At_, W, Ht, opt_.h, solver_, sweeps_);
+        return 0.5 * rss + penalty(W, Ht);
+    }
+
+    double penalty(const Matrix<T>& W, const Matrix<T>& Ht) const {
+        return penalty_value(W, opt_.w) + penalty_value(Ht, opt_.h);
+    }
+
+private:
+    const D& A_;
+    Transposed<D> At_;
+    Solver solver_;
+    const Options& opt_;
+    int sweeps_;  // hals / cd: coordinate sweeps per row and half-step
+};
+
+/// Masked NMF, KL: coordinate descent over the observed entries only (cd_kl_update with
+/// observed_only); the H sweep returns the whole observed divergence.
+template <class T, class D>
+class MaskedKullbackLeiblerStep {
+public:
+    MaskedKullbackLeiblerStep(const D& A, const Options& opt) : A_(A), At_(A), opt_(opt) {}
+
+    double start(const Matrix<T>& W, const Matrix<T>& Ht) { return A_.kl_divergence(W, Ht) + penalty(W, Ht); }
+
+    double iterate(Matrix<T>& W, Matrix<T>& Ht) {
+        cd_kl_update(A_, Ht, W, opt_.w, opt_.cd_newton_steps, false, {}, true);
+        return cd_kl_update(At_, W, Ht, opt_.h, opt_.cd_newton_steps, true, {}, true) + penalty(W, Ht);
+    }
+
+    double penalty(const Matrix<T>& W, const Matrix<T>& Ht) const {
+        return penalty_value(W, opt_.w) + penalty_value(Ht, opt_.h);
+    }
+
+private:
+    const D& A_;
+    Transposed<D> At_;
+    const Options& opt_;
 };
 
 /// β-divergence multiplicative updates (Févotte & Idier 2011). As for KL, the pass that evaluates

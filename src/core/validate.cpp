@@ -104,6 +104,16 @@ void validate_options(const Options& opt) {
                 throw InvalidInput("fixed_w_columns: column " + std::to_string(c) + " is listed twice");
         }
     }
+    if (opt.missing != Missing::none) {
+        const Solver s = resolved_solver(opt);
+        if (supports(s, opt.loss) && !supports_missing(s, opt.loss))
+            throw InvalidInput("missing values (missing " + std::string(to_string(opt.missing)) +
+                               ") are supported by every frobenius solver and by cd for "
+                               "kullback_leibler, not by solver " + std::string(to_string(s)) +
+                               " with loss " + std::string(to_string(opt.loss)));
+        if (!opt.fixed_w_columns.empty())
+            throw InvalidInput("fixed_w_columns cannot be combined with missing values yet");
+    }
     if (!opt.fixed_w_columns.empty() && opt.init != Init::custom)
         throw InvalidInput("fixed_w_columns keep columns of the starting W; give it with init custom");
     if (opt.diagonal && opt.normalize == Normalize::none)
@@ -119,7 +129,7 @@ void validate_options(const Options& opt) {
 }
 
 template <class T>
-void validate_matrix(const DenseView<T>& V) {
+void validate_matrix(const DenseView<T>& V, bool allow_nan) {
     if (V.rows <= 0 || V.cols <= 0)
         throw InvalidInput("V is empty (" + std::to_string(V.rows) + " x " +
                            std::to_string(V.cols) + "); it needs at least one row and one column");
@@ -131,16 +141,18 @@ void validate_matrix(const DenseView<T>& V) {
         throw InvalidInput("V's leading dimension " + std::to_string(ld) + " is smaller than " +
                            std::to_string(min_ld));
     const T* d = V.data;
+    // With missing values, a NaN is a missing entry, not a defect.
+    auto entry = [allow_nan](T v) { return allow_nan && std::isnan(v) ? T(0) : v; };
     if (row_major)
         check_entries<T>("V", V.rows, V.cols, true,
-                         [d, ld](Eigen::Index i, Eigen::Index j) { return d[i * ld + j]; });
+                         [d, ld, entry](Eigen::Index i, Eigen::Index j) { return entry(d[i * ld + j]); });
     else
         check_entries<T>("V", V.rows, V.cols, false,
-                         [d, ld](Eigen::Index i, Eigen::Index j) { return d[i + j * ld]; });
+                         [d, ld, entry](Eigen::Index i, Eigen::Index j) { return entry(d[i + j * ld]); });
 }
 
 template <class T, class I>
-void validate_sparse(const SparseView<T, I>& V) {
+void validate_sparse(const SparseView<T, I>& V, bool allow_nan) {
     if (V.rows <= 0 || V.cols <= 0)
         throw InvalidInput("V is empty (" + std::to_string(V.rows) + " x " +
                            std::to_string(V.cols) + "); it needs at least one row and one column");
@@ -170,7 +182,7 @@ void validate_sparse(const SparseView<T, I>& V) {
                                    std::to_string(s) + ") has " + inner_name + " index " +
                                    std::to_string(idx) + ", outside 0.." +
                                    std::to_string(inner_size - 1));
-            if (classify(V.values[p]) == Defect::none) continue;
+            if (classify(V.values[p]) == Defect::none || (allow_nan && std::isnan(V.values[p]))) continue;
             const Eigen::Index i = csc ? idx : s, j = csc ? s : idx;
             if (bad_row < 0 || i < bad_row || (i == bad_row && j < bad_col)) {
                 bad_row = i;
@@ -249,12 +261,12 @@ void validate_factors(const InitialFactors<T>& start, Eigen::Index m, Eigen::Ind
                      [&](Eigen::Index i, Eigen::Index j) { return start.H(i, j); });
 }
 
-template void validate_matrix(const DenseView<float>&);
-template void validate_matrix(const DenseView<double>&);
-template void validate_sparse(const SparseView<float, int>&);
-template void validate_sparse(const SparseView<double, int>&);
-template void validate_sparse(const SparseView<float, std::int64_t>&);
-template void validate_sparse(const SparseView<double, std::int64_t>&);
+template void validate_matrix(const DenseView<float>&, bool);
+template void validate_matrix(const DenseView<double>&, bool);
+template void validate_sparse(const SparseView<float, int>&, bool);
+template void validate_sparse(const SparseView<double, int>&, bool);
+template void validate_sparse(const SparseView<float, std::int64_t>&, bool);
+template void validate_sparse(const SparseView<double, std::int64_t>&, bool);
 template void validate_positive(const DenseView<float>&, const Options&);
 template void validate_positive(const DenseView<double>&, const Options&);
 template void validate_positive(const SparseView<float, int>&, const Options&);

@@ -10,13 +10,14 @@ void validate_options(const Options& opt);
 
 /// Checks that V is non-empty, addressable, and every entry is finite and ≥ 0. Reports the first
 /// offending entry in reading order (smallest row, then smallest column), 0-based.
+/// With allow_nan (Options::missing), NaN entries are missing values and pass.
 template <class T>
-void validate_matrix(const DenseView<T>& V);
+void validate_matrix(const DenseView<T>& V, bool allow_nan = false);
 
 /// Checks a sparse V: non-empty, arrays present, offsets start at 0 and never decrease, indices in
 /// range, values finite and ≥ 0 (the first bad value reported in reading order, 0-based).
 template <class T, class I>
-void validate_sparse(const SparseView<T, I>& V);
+void validate_sparse(const SparseView<T, I>& V, bool allow_nan = false);
 
 /// For losses with β ≤ 0 (Itakura-Saito): every entry of V must be positive. Reports the first
 /// zero in reading order; for sparse V, entries not stored are zeros.

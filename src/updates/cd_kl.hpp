@@ -33,12 +33,16 @@ constexpr Eigen::Index cd_rows_per_block = 32;
 /// accepted only if g δ + ½ h(s + δ) δ² ≤ 0, which bounds the change from above by Taylor's
 /// theorem (h(s + δ) is the largest curvature on [s + δ, s]); otherwise δ is halved. So no step
 /// increases the objective, and no logarithm is needed to check it.
-/// Coordinates r with skip[r] != 0 (when skip is not empty) are held fixed.
+/// Coordinates r with skip[r] != 0 (when skip is not empty) are held fixed. With `observed_only`
+/// (masked NMF) only the stored entries of A are observed: Σ_j F(j, r) runs over the row's stored
+/// entries instead of all of F, and the returned sum adds Σ u_j over them instead of leaving
+/// Σ XFᵀ to the caller.
 /// With `objective`, returns Σ_i Σ_{a_j > 0} (a_j log(a_j / u_j) − a_j) at the new X (the data
 /// part of D(A‖XFᵀ) without Σ XFᵀ), in double, summed over rows in order; else 0.
 template <class T, class D>
 double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty& penalty,
-                    int newton_steps, bool objective, const std::vector<char>& skip = {}) {
+                    int newton_steps, bool objective, const std::vector<char>& skip = {},
+                    bool observed_only = false) {
     const Eigen::Index rows = X.rows(), k = X.cols();
     const Eigen::Matrix<double, Eigen::Dynamic, 1> colsum =
         F.template cast<double>().colwise().sum().transpose();  // k
@@ -73,7 +77,11 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                     if (!skip.empty() && skip[static_cast<std::size_t>(r)]) continue;
                     const T* f = F.col(r).data();
                     for (Eigen::Index p = 0; p < nnz; ++p) fr[p] = f[idx[p]];
-                    const double linear = colsum(r) + penalty.l1;  // g without the data and l2 terms
+                    double observed_sum = 0;
+                    if (observed_only)
+                        for (Eigen::Index p = 0; p < nnz; ++p) observed_sum += fr[p];
+                    // g without the data and l2 terms
+                    const double linear = (observed_only ? observed_sum : colsum(r)) + penalty.l1;
                     // Data parts of g and h at the entries' values v (u or trial).
                     auto derivatives = [&](const std::vector<double>& v, double& g_data, double& h_data) {
                         g_data = 0;
@@ -111,8 +119,10 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                     X(i, r) = static_cast<T>(s);
                 }
                 if (objective)
-                    for (Eigen::Index p = 0; p < nnz; ++p)
+                    for (Eigen::Index p = 0; p < nnz; ++p) {
                         if (a[p] > 0) block_sum += a[p] * std::log(a[p] / std::max(u[p], floor)) - a[p];
+                        if (observed_only) block_sum += u[p];
+                    }
             }
             partial[static_cast<std::size_t>(b)] = block_sum;
         }
