@@ -22,7 +22,6 @@ from . import _core
 from ._api import fit as _fit
 from ._api import loss_from_beta
 from ._api import transform as _transform
-from ._input import is_sparse
 
 __all__ = ["NMF"]
 
@@ -408,20 +407,14 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def _reconstruction_error(self, X: Any, W: np.ndarray, H: np.ndarray, info: Any) -> float:
         """sqrt(2 · D_β(X ‖ WH)) as scikit-learn's ``_beta_divergence(..., square_root=True)``.
 
-        Frobenius: ``||X - WH||_F`` = relative_error · ||X||_F, evaluated by the library entry by
-        entry. Other β: the library's final objective minus the penalty terms, at the returned
-        factors (the estimator never rescales them).
+        The library's final objective is D_β(X ‖ WH) plus the penalties, evaluated in double at
+        the returned factors (entry by entry for dense X; the estimator never rescales them), so
+        D_β is that minus the penalty terms, computed here from W and H. X is not read again.
         """
-        if info.loss == "frobenius":
-            norm_x = _frobenius_norm(X)
-            return float(info.relative_error * norm_x if norm_x > 0 else info.relative_error)
         pen = self._penalties(*X.shape)
-        W64, H64 = W.astype(np.float64), H.astype(np.float64)
-        penalty = (pen["l1_W"] * W64.sum() + 0.5 * pen["l2_W"] * np.square(W64).sum()
-                   + pen["l1_H"] * H64.sum() + 0.5 * pen["l2_H"] * np.square(H64).sum())
+        penalty = 0.0
+        if any(pen.values()):
+            W64, H64 = W.astype(np.float64), H.astype(np.float64)
+            penalty = (pen["l1_W"] * W64.sum() + 0.5 * pen["l2_W"] * np.square(W64).sum()
+                       + pen["l1_H"] * H64.sum() + 0.5 * pen["l2_H"] * np.square(H64).sum())
         return float(np.sqrt(2.0 * max(info.objective - penalty, 0.0)))
-
-
-def _frobenius_norm(X: Any) -> float:
-    data = X.data if is_sparse(X) else X
-    return float(np.sqrt(np.square(np.asarray(data), dtype=np.float64).sum()))

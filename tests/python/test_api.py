@@ -201,8 +201,9 @@ def test_gil_is_released_during_a_fit():
         thread.join()
     during = [t for t in ticks if t0 < t < t1]
     assert t1 - t0 > 0.05, "fit too short to tell"
-    # Without releasing the GIL the ticker could only run when the callback takes it back.
-    assert len(during) > 0.3 * (t1 - t0) / 0.002
+    # Holding the GIL, the fit would leave the ticker no chance at all until it returns (a
+    # loaded machine slows the ticker down, hence a small count).
+    assert len(during) >= 5, (len(during), t1 - t0)
 
 
 def test_docstring_examples():
