@@ -192,6 +192,7 @@ def fit(
     cd_newton_steps: int = 1,
     restarts: int = 1,
     fixed_W_columns: Optional[Sequence[int]] = None,
+    missing: str = "none",
     callback: Optional[Callable[[_core.IterationStats], Optional[bool]]] = None,
 ) -> Tuple[np.ndarray, np.ndarray, FitInfo]:
     r"""Factorize a non-negative matrix: X ≈ W H with W, H ≥ 0.
@@ -218,7 +219,7 @@ def fit(
         Non-negative data. float32 and float64 arrays contiguous along one axis (C or Fortran
         order, or such a slice) and CSR/CSC matrices are read in place, never copied; anything
         else is converted once (``info.input_copied``). Sparse entries that are not stored are
-        zeros, not missing values. NaN is rejected: missing values are not supported yet.
+        zeros unless ``missing='zeros'``; NaN is rejected unless ``missing='nan'``.
     k : int
         Rank, the number of components (≥ 1).
     solver : {'mu', 'als', 'hals', 'anls_bpp', 'cd'}, optional
@@ -270,6 +271,13 @@ def fit(
     fixed_W_columns : sequence of int, optional
         Columns of W kept at their starting values (needs custom ``W`` and ``H``), e.g. known
         profiles; the other components are fitted around them.
+    missing : {'none', 'nan', 'zeros'}, default='none'
+        Entries left out of the objective and every update. ``'nan'``: the NaN entries of a dense
+        X are missing (all others, zeros included, are observed). ``'zeros'``: only the stored
+        entries of a sparse X (or the non-zero entries of a dense X) are observed, the
+        recommender setting. The loss, ``objective`` and ``relative_error`` then run over the
+        observed entries only. Frobenius (every solver) and Kullback-Leibler with ``cd``; the
+        observed entries are copied once into a compressed matrix.
     callback : callable, optional
         Called after every iteration with an :class:`nmfkit.IterationStats`; returning False
         stops the fit (``info.status == 'stopped_by_callback'``). An exception it raises stops
@@ -288,7 +296,7 @@ def fit(
     ------
     ValueError
         Bad input, with the library's message naming the first offending position (negative,
-        NaN or infinite entry, empty X, bad shape of W or H, unknown solver or loss, a solver that
+        infinite or, unless ``missing='nan'``, NaN entry, empty X, bad shape of W or H, unknown solver or loss, a solver that
         does not support the loss, ...).
     KeyboardInterrupt
         Ctrl-C during the fit stops it after the current iteration and raises here. The fit
@@ -312,7 +320,7 @@ def fit(
             low_memory=low_memory, normalize=normalize, diagonal=diagonal,
             sort_components=sort_components, hals_max_inner=hals_max_inner,
             hals_alpha=hals_alpha, hals_epsilon=hals_epsilon, cd_newton_steps=cd_newton_steps,
-            restarts=restarts,
+            restarts=restarts, missing=missing,
             fixed_W_columns=None if fixed_W_columns is None else list(fixed_W_columns),
         ),
     )

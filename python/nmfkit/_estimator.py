@@ -134,6 +134,12 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         nmfkit extra: wall-time limit of a fit in seconds (0: none).
     low_memory : bool, default=False
         nmfkit extra: sparse X is read only in its own orientation (no transposed copy).
+    missing : {'none', 'nan', 'zeros'}, default='none'
+        nmfkit extra: missing values. ``'nan'``: NaN entries of a dense X are left out of the
+        fit; ``'zeros'``: only stored entries of a sparse X (non-zero entries of a dense X) are
+        observed. Frobenius with any solver, Kullback-Leibler with ``cd``. The objective and
+        ``reconstruction_err_`` then run over the observed entries. ``transform`` does not take
+        missing values yet (it raises ValueError when ``missing`` is not ``'none'``).
 
     Attributes
     ----------
@@ -157,7 +163,7 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     Notes
     -----
-    Missing values (NaN) are not supported yet: NaN in X raises ValueError.
+    With the default ``missing='none'``, NaN in X raises ValueError naming its position.
 
     Examples
     --------
@@ -187,6 +193,7 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         stop: str = "relative_objective",
         time_limit: float = 0.0,
         low_memory: bool = False,
+        missing: str = "none",
     ):
         self.n_components = n_components
         self.init = init
@@ -203,6 +210,7 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.stop = stop
         self.time_limit = time_limit
         self.low_memory = low_memory
+        self.missing = missing
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -320,6 +328,7 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             seed=seed,
             threads=_threads(self.n_jobs),
             low_memory=self.low_memory,
+            missing=self.missing,
             callback=self._callback(),
             **self._penalties(n_samples, n_features),
         )
@@ -361,6 +370,11 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             X's dtype.
         """
         check_is_fitted(self)
+        if self.missing != "none":
+            raise ValueError(
+                f"transform with missing={self.missing!r} is not available yet: the library's "
+                "projection has no missing-value mask; use fit_transform on the data instead"
+            )
         X = self._validate_X(X, reset=False)
         loss, beta = self._loss()
         pen = self._penalties(X.shape[0], X.shape[1])
@@ -410,6 +424,7 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         The library's final objective is D_β(X ‖ WH) plus the penalties, evaluated in double at
         the returned factors (entry by entry for dense X; the estimator never rescales them), so
         D_β is that minus the penalty terms, computed here from W and H. X is not read again.
+        With missing values, D_β runs over the observed entries.
         """
         pen = self._penalties(*X.shape)
         penalty = 0.0

@@ -33,7 +33,7 @@ const std::vector<std::string>& option_names() {
         "l1_H",  "l2_H",   "max_iter",   "tol",            "stop",           "time_limit",
         "seed",  "threads", "low_memory", "hals_max_inner", "hals_alpha",     "hals_epsilon",
         "cd_newton_steps", "normalize", "diagonal", "sort_components", "restarts",
-        "fixed_W_columns"};
+        "fixed_W_columns", "missing"};
     return names;
 }
 
@@ -104,6 +104,7 @@ nmfkit::Options options_from_dict(const py::dict& d) {
         else if (key == "diagonal") o.diagonal = cast_option<bool>(key, value, "bool");
         else if (key == "sort_components") o.sort_components = cast_option<bool>(key, value, "bool");
         else if (key == "restarts") o.restarts = cast_int(key, value);
+        else if (key == "missing") o.missing = nmfkit::missing_from_string(cast_name(key, value));
         else if (key == "fixed_W_columns") {
             if (py::isinstance<py::str>(value))
                 throw py::type_error("option fixed_W_columns: expected a sequence of ints, got str");
@@ -146,6 +147,7 @@ py::dict options_to_dict(const nmfkit::Options& o) {
     d["sort_components"] = o.sort_components;
     d["restarts"] = o.restarts;
     d["fixed_W_columns"] = o.fixed_w_columns;
+    d["missing"] = std::string(nmfkit::to_string(o.missing));
     return d;
 }
 

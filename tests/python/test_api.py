@@ -236,3 +236,26 @@ def test_fixed_W_columns_stay_at_their_start(V):
         nmfkit.fit(V, 3, fixed_W_columns=[0])
     with pytest.raises(TypeError, match="fixed_W_columns"):
         nmfkit.fit(V, 3, W=W0, H=H0, fixed_W_columns="0")
+
+
+def test_missing_values(V):
+    sp = pytest.importorskip("scipy.sparse")
+    rng = np.random.default_rng(4)
+    holes = rng.random(V.shape) < 0.3
+    X = V.copy()
+    X[holes] = np.nan
+    with pytest.raises(ValueError, match=r"^NaN entry in V at row"):
+        nmfkit.fit(X, 4, seed=0)  # missing='none' (the default): NaN is bad input
+    W, H, info = nmfkit.fit(X, 4, seed=0, missing="nan", max_iter=300)
+    observed = ~holes
+    resid = np.where(observed, V - W @ H, 0.0)
+    assert info.objective == pytest.approx(0.5 * (resid**2).sum(), rel=1e-9)
+    assert info.relative_error == pytest.approx(np.linalg.norm(resid) / np.linalg.norm(V[observed]), rel=1e-9)
+    # The planted low-rank matrix is recovered on the held-out entries too.
+    assert np.linalg.norm((V - W @ H)[holes]) / np.linalg.norm(V[holes]) < 0.05
+    # The same observed set given as stored entries of a sparse matrix: the same fit.
+    S = sp.csr_matrix((V[observed], np.nonzero(observed)), shape=V.shape)
+    Ws, Hs, _ = nmfkit.fit(S, 4, seed=0, missing="zeros", max_iter=300)
+    np.testing.assert_allclose(Ws, W, rtol=1e-12, atol=1e-14)
+    with pytest.raises(ValueError, match='unknown missing-value mode "maybe"'):
+        nmfkit.fit(V, 4, missing="maybe")

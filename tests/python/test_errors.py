@@ -45,8 +45,8 @@ def test_bad_entries_name_the_position_in_every_layout(value, message):
             nmfkit.transform(data, np.ones((2, 3)))
 
 
-def test_nan_is_not_a_missing_value_yet():
-    # Missing-value masking is a later feature; until then NaN is bad input, also for the estimator.
+def test_nan_is_bad_input_unless_missing_nan():
+    # With the default missing='none' NaN is bad input, also for the estimator.
     X = X_with(0, 2, np.nan)
     with pytest.raises(ValueError, match=re.escape("NaN entry in V at row 0, column 2 (0-based)")):
         nmfkit.NMF(2).fit(X)

@@ -220,3 +220,17 @@ def test_n_jobs_mapping(V):
     assert NMF(2, n_jobs=1, random_state=0).fit(V).fit_info_.threads == 1
     assert NMF(2, n_jobs=-1, random_state=0).fit(V).fit_info_.threads == nmfkit.build_info()["max_threads"]
     assert NMF(2, n_jobs=-cores - 5, random_state=0).fit(V).fit_info_.threads == 1
+
+
+def test_missing_values_in_the_estimator(V):
+    X = V.copy()
+    X[np.random.default_rng(0).random(V.shape) < 0.2] = np.nan
+    with pytest.raises(ValueError, match="NaN entry in V"):
+        NMF(4, random_state=0).fit(X)
+    est = NMF(4, random_state=0, missing="nan", max_iter=400)
+    W = est.fit_transform(X)
+    observed = ~np.isnan(X)
+    expected = np.linalg.norm(np.where(observed, X - W @ est.components_, 0.0))
+    assert est.reconstruction_err_ == pytest.approx(expected, rel=1e-8)
+    with pytest.raises(ValueError, match="transform with missing='nan' is not available yet"):
+        est.transform(X)
