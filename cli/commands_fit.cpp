@@ -22,7 +22,7 @@ struct FitArgs {
     int rank = 0;
     std::string loss{to_string(Options{}.loss)};
     std::string solver;  // empty = default_solver(loss)
-    std::string init{to_string(Options{}.init)};
+    std::string init;  // empty = resolved_init(): nndsvda when k <= min(m, n), else random
     std::string init_w;
     std::string init_h;
     int max_iter = Options{}.max_iter;
@@ -74,7 +74,7 @@ Options options_of(const FitArgs& a) {
     opt.loss = usage_checked([&] { return loss_from_string(a.loss); });
     if (!a.solver.empty())
         opt.solver = usage_checked([&] { return solver_from_string(a.solver); });
-    opt.init = usage_checked([&] { return init_from_string(a.init); });
+    if (!a.init.empty()) opt.init = usage_checked([&] { return init_from_string(a.init); });
     if (!a.init_w.empty() || !a.init_h.empty()) {
         if (a.init_w.empty() || a.init_h.empty())
             throw UsageError("--init-w and --init-h go together");
@@ -156,7 +156,7 @@ std::string json_report(const FitArgs& args,
     j["nnz"] = in.nnz();
     j["solver"] = std::string(to_string(r.solver));
     j["loss"] = std::string(to_string(r.loss));
-    j["init"] = std::string(to_string(opt.init));
+    j["init"] = std::string(to_string(r.init));
     j["seed"] = opt.seed;
     j["max_iter"] = opt.max_iter;
     j["tol"] = opt.tol;
@@ -306,8 +306,9 @@ Command add_fit_command(CLI::App& app) {
     cmd->add_option("--solver", a.solver,
                     "update rule: " + solver_names() + " (default: the one marked * below)")
         ->group(group);
-    cmd->add_option("--init", a.init, "start: random, or custom (with --init-w and --init-h)")
-        ->capture_default_str()
+    cmd->add_option("--init", a.init,
+                    "start: random, nndsvd, nndsvda, nndsvdar, or custom (with --init-w and "
+                    "--init-h); default nndsvda when k <= min(m, n) and one run, else random")
         ->group(group);
     cmd->add_option("--init-w", a.init_w, "starting W (m x k) file; implies --init custom")
         ->group(group);

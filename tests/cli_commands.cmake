@@ -90,7 +90,7 @@ nmfkit_cmd_test(fit_no_sidecar_by_default COMMAND fit small.mtx --row-labels row
 nmfkit_cmd_test(fit_mtx_output COMMAND fit good.csv -k 2 -q -W W.mtx SHAPES "W.mtx=6x2")
 nmfkit_cmd_test(fit_report_fields COMMAND fit good.csv -k 2 --max-iter 3 --tol 0 -q
     --report run.json FILE run.json
-    FILE_REGEX "\"command\": \"fit\",\n  \"input\": \"good.csv\",\n  \"format\": \"csv\",.*\"init\": \"random\",.*\
+    FILE_REGEX "\"command\": \"fit\",\n  \"input\": \"good.csv\",\n  \"format\": \"csv\",.*\"init\": \"nndsvda\",.*\
 \"status\": \"max_iter_reached\",\n  \"iterations\": 3,\n  \"interrupted\": false,.*\"timings\": {\n\
     \"read\": ${num},\n    \"fit\": ${num},\n    \"write\": ${num}\n  },\n  \"history\"")
 nmfkit_cmd_test(fit_custom_init COMMAND fit good.csv -k 2 --init-w w.csv --init-h h.csv --max-iter 2
@@ -206,8 +206,12 @@ nmfkit_cmd_test(usage_header_both RC 2 COMMAND fit good.csv -k 2 --header --no-h
     STDERR "${e}--header excludes --no-header")
 nmfkit_cmd_test(usage_unknown_option RC 2 COMMAND fit good.csv -k 2 --bogus
     STDERR "${e}The following argument was not expected: --bogus\nRun with --help")
-nmfkit_cmd_test(usage_bad_init RC 2 COMMAND fit good.csv -k 2 --init nndsvd
-    STDERR "${e}unknown init \"nndsvd\". expected one of: random, custom\n$")
+nmfkit_cmd_test(usage_bad_init RC 2 COMMAND fit good.csv -k 2 --init svd
+    STDERR "${e}unknown init \"svd\". expected one of: random, nndsvd, nndsvda, nndsvdar, custom\n$")
+nmfkit_cmd_test(fit_init_nndsvd COMMAND fit good.csv -k 2 --init nndsvd -q --report run.json
+    FILE run.json FILE_REGEX "\"init\": \"nndsvd\",")
+nmfkit_cmd_test(data_nndsvd_rank RC 65 COMMAND fit good.csv -k 5 --init nndsvda
+    STDERR "${e}init nndsvda needs k ≤ min\\(m, n\\) = 4, got k = 5. use init random\n$")
 nmfkit_cmd_test(data_label_count RC 65 COMMAND fit small.mtx -k 2 --row-labels rows3.txt -W W.csv
     STDERR "${e}--row-labels rows3.txt: 3 labels for 5 rows\n$" ABSENT "W.csv")
 nmfkit_cmd_test(data_custom_init_shape RC 65 COMMAND fit small.mtx -k 2 --init-w w.csv --init-h h.csv

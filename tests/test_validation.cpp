@@ -109,7 +109,7 @@ TEST(Validation, CustomFactorsOfTheWrongShapeOrSign) {
               "init custom needs starting factors: call fit(V, options, {W, H})");
     start.H(1, 2) = 0.5;
     EXPECT_EQ(message_of([&] { fit(DenseView<double>(V), rank2(), start); }),
-              "starting factors were given but init is random; set init to custom");
+              "starting factors were given but init is not custom; set init to custom");
 }
 
 TEST(Validation, OptionsAloneAreCheckedBeforeAnyData) {
@@ -130,7 +130,7 @@ TEST(Validation, UnknownNamesListTheAcceptedOnes) {
     EXPECT_EQ(message_of([] { loss_from_string("l1"); }),
               "unknown loss \"l1\"; expected one of: frobenius, kullback_leibler, itakura_saito, beta (aliases: fro, kl, is)");
     EXPECT_EQ(message_of([] { init_from_string("svd"); }),
-              "unknown init \"svd\"; expected one of: random, custom");
+              "unknown init \"svd\"; expected one of: random, nndsvd, nndsvda, nndsvdar, custom");
 }
 
 }  // namespace

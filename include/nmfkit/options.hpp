@@ -2,6 +2,7 @@
 /// @file options.hpp
 /// @brief Enumerations, their user-facing names, and the options of a fit.
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -49,8 +50,11 @@ enum class Normalize {
 
 /// How W and H start.
 enum class Init {
-    random,  ///< seeded uniform entries scaled by √(mean(V)/k), keyed by (seed, row)
-    custom,  ///< the caller's W and H (see InitialFactors)
+    random,    ///< seeded uniform entries scaled by √(mean(V)/k), keyed by (seed, row)
+    nndsvd,    ///< NNDSVD (Boutsidis & Gallopoulos 2008) from a randomized truncated SVD; k ≤ min(m, n)
+    nndsvda,   ///< NNDSVD with its zeros replaced by mean(V)
+    nndsvdar,  ///< NNDSVD with its zeros replaced by small seeded random values
+    custom,    ///< the caller's W and H (see InitialFactors)
 };
 
 /// Why a fit stopped.
@@ -124,7 +128,7 @@ struct Options {
     double beta = 1.5;              ///< β of Loss::beta (any finite real; 0 = IS, 1 = KL, 2 = Frobenius)
     Penalty w;                      ///< penalty on W: l1 · ΣW + ½ l2 · ‖W‖² (absolute weights)
     Penalty h;                      ///< penalty on H: l1 · ΣH + ½ l2 · ‖H‖² (absolute weights)
-    Init init = Init::random;       ///< start; custom needs the InitialFactors overload of fit()
+    std::optional<Init> init;       ///< start; unset = resolved_init(); custom needs InitialFactors
     int max_iter = 200;             ///< at most this many iterations (0 = return the start)
     double tol = 1e-4;              ///< tolerance of the stopping rule `stop` (0 = never converge)
     StopRule stop = StopRule::relative_objective;  ///< what tol measures (docs/algorithms.md)
@@ -146,6 +150,13 @@ struct Options {
 
 /// The solver that Options resolves to.
 inline Solver resolved_solver(const Options& o) { return o.solver ? *o.solver : default_solver(o.loss); }
+
+/// The start that Options resolves to for V (m x n): the given init, else (as scikit-learn) nndsvda
+/// when k ≤ min(m, n) and a single run, random otherwise (restarts need different starts).
+inline Init resolved_init(const Options& o, std::int64_t m, std::int64_t n) {
+    if (o.init) return *o.init;
+    return o.restarts <= 1 && o.rank <= std::min(m, n) ? Init::nndsvda : Init::random;
+}
 
 /// The β of the loss that Options selects: 2 (Frobenius), 1 (KL), 0 (IS) or Options::beta.
 inline double resolved_beta(const Options& o) {

@@ -31,6 +31,7 @@ struct Result {
     int iterations = 0;                    ///< iterations run
     Solver solver = Solver::hals;          ///< the solver used
     Loss loss = Loss::frobenius;           ///< the loss minimised
+    Init init = Init::random;              ///< the start used (Options::init resolved)
     Eigen::Matrix<T, Eigen::Dynamic, 1> d; ///< k scales with V ≈ W diag(d) H when Options::diagonal; else empty
     double initial_objective = 0;          ///< objective (loss + penalties) at the start
     double objective = 0;                  ///< objective (loss + penalties) at the end, before normalisation

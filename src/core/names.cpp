@@ -30,7 +30,9 @@ constexpr NameTable<Missing, 3> missing_names{{
     {"none", Missing::none}, {"nan", Missing::nan}, {"zeros", Missing::zeros}}};
 constexpr NameTable<Normalize, 3> normalize_names{{
     {"none", Normalize::none}, {"l1", Normalize::l1}, {"l2", Normalize::l2}}};
-constexpr NameTable<Init, 2> init_names{{{"random", Init::random}, {"custom", Init::custom}}};
+constexpr NameTable<Init, 5> init_names{{{"random", Init::random}, {"nndsvd", Init::nndsvd},
+                                          {"nndsvda", Init::nndsvda}, {"nndsvdar", Init::nndsvdar},
+                                          {"custom", Init::custom}}};
 constexpr NameTable<Status, 4> status_names{{
     {"converged", Status::converged}, {"max_iter_reached", Status::max_iter_reached},
     {"time_limit_reached", Status::time_limit_reached},

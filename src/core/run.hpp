@@ -13,6 +13,7 @@
 #include "core/steps.hpp"
 #include "core/threads.hpp"
 #include "core/validate.hpp"
+#include "init/nndsvd.hpp"
 #include "init/random.hpp"
 
 namespace nmfkit::detail {
@@ -27,6 +28,22 @@ void random_start(const D& A, int k, std::uint64_t seed, Matrix<T>& W, Matrix<T>
     Ht.resize(A.cols(), k);
     random_factor(W, seed, Stream::w, scale);
     random_factor(Ht, seed, Stream::h, scale);
+}
+
+/// The start `init` for A: the caller's factors, a random start, or NNDSVD (init/nndsvd.hpp).
+template <class T, class D>
+void initial_factors(const D& A, const Options& opt, Init init, const InitialFactors<T>* start,
+                     Matrix<T>& W, Matrix<T>& Ht) {
+    switch (init) {
+        case Init::custom:
+            W = start->W;
+            Ht = start->H.transpose();
+            return;
+        case Init::random: random_start(A, opt.rank, opt.seed, W, Ht); return;
+        case Init::nndsvd: nndsvd_start(A, opt.rank, NndsvdFill::zeros, opt.seed, W, Ht); return;
+        case Init::nndsvda: nndsvd_start(A, opt.rank, NndsvdFill::mean, opt.seed, W, Ht); return;
+        case Init::nndsvdar: nndsvd_start(A, opt.rank, NndsvdFill::random, opt.seed, W, Ht); return;
+    }
 }
 
 /// True when the solver for opt reads A by rows and by columns (row_block/column_block):
@@ -53,15 +70,12 @@ template <class T, class D>
 Result<T> run_one(const D& A, const Options& opt, const InitialFactors<T>* start,
                   const Callbacks& callbacks) {
     const Solver solver = resolved_solver(opt);
+    const Init init = resolved_init(opt, A.rows(), A.cols());
     Matrix<T> W, Ht;  // m x k, n x k
-    if (start != nullptr) {
-        W = start->W;
-        Ht = start->H.transpose();
-    } else {
-        random_start(A, opt.rank, opt.seed, W, Ht);
-    }
+    initial_factors(A, opt, init, start, W, Ht);
     auto run = [&](auto& step) {
         Result<T> r = alternate(A, step, std::move(W), std::move(Ht), opt, callbacks);
+        r.init = init;
         scale_components(r, opt);
         return r;
     };
@@ -86,16 +100,17 @@ Result<T> run_one(const D& A, const Options& opt, const InitialFactors<T>* start
 template <class T>
 Result<T> run_masked_one(const ObservedData<T>& A, const Options& opt, const InitialFactors<T>* start,
                      const Callbacks& callbacks) {
+    // NNDSVD of the observed entries with the missing ones as zeros; random scaled by their mean.
+    const Init init = resolved_init(opt, A.rows(), A.cols());
     Matrix<T> W, Ht;  // m x k, n x k
-    if (start != nullptr) {
-        W = start->W;
-        Ht = start->H.transpose();
-    } else {
+    if (init == Init::random) {
         const double scale = 2.0 * std::sqrt(A.observed_mean() / opt.rank);
         W.resize(A.rows(), opt.rank);
         Ht.resize(A.cols(), opt.rank);
         random_factor(W, opt.seed, Stream::w, scale);
         random_factor(Ht, opt.seed, Stream::h, scale);
+    } else {
+        initial_factors(A, opt, init, start, W, Ht);
     }
     Result<T> r;
     if (opt.loss == Loss::frobenius) {
@@ -125,6 +140,7 @@ Result<T> run_restarts(const D& A, const Options& opt, const InitialFactors<T>* 
     auto run_seed = [&](int r, const Callbacks& cb) {
         Options o = opt;
         o.seed = opt.seed + static_cast<std::uint64_t>(r);
+        o.init = resolved_init(opt, A.rows(), A.cols());  // as resolved for the restarts (random)
         o.restarts = 1;
         results[static_cast<std::size_t>(r)] = one(o, start, cb);
     };
@@ -226,8 +242,13 @@ void check_start(const Options& opt, const InitialFactors<T>* start, Eigen::Inde
     if (opt.init == Init::custom && start == nullptr)
         throw InvalidInput("init custom needs starting factors: call fit(V, options, {W, H})");
     if (opt.init != Init::custom && start != nullptr)
-        throw InvalidInput("starting factors were given but init is " +
-                           std::string(to_string(opt.init)) + "; set init to custom");
+        throw InvalidInput("starting factors were given but init is not custom; set init to custom");
+    const Init init = resolved_init(opt, m, n);
+    if ((init == Init::nndsvd || init == Init::nndsvda || init == Init::nndsvdar) &&
+        opt.rank > std::min(m, n))
+        throw InvalidInput("init " + std::string(to_string(init)) + " needs k ≤ min(m, n) = " +
+                           std::to_string(std::min(m, n)) + ", got k = " + std::to_string(opt.rank) +
+                           "; use init random");
     if (start != nullptr) validate_factors(*start, m, n, opt.rank);
 
 }

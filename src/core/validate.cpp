@@ -92,8 +92,9 @@ void validate_options(const Options& opt) {
                            "use relative_objective with loss " + std::string(to_string(opt.loss)));
     if (opt.restarts < 1)
         throw InvalidInput("restarts must be at least 1, got " + std::to_string(opt.restarts));
-    if (opt.restarts > 1 && opt.init == Init::custom)
-        throw InvalidInput("restarts > 1 need a random start; with init custom every run would be the same");
+    if (opt.restarts > 1 && (opt.init == Init::custom || opt.init == Init::nndsvd || opt.init == Init::nndsvda))
+        throw InvalidInput("restarts > 1 need a random start (random or nndsvdar); with init " +
+                           std::string(to_string(*opt.init)) + " every run would be the same");
     {
         std::vector<char> seen(static_cast<std::size_t>(std::max(opt.rank, 0)), 0);
         for (int c : opt.fixed_w_columns) {

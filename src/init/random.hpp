@@ -8,8 +8,9 @@
 
 namespace nmfkit::detail {
 
-/// Which factor a stream of random numbers belongs to.
-enum class Stream : std::uint64_t { w = 1, h = 2 };
+/// Which factor a stream of random numbers belongs to; `sketch` is the Gaussian test matrix of the
+/// randomized SVD behind NNDSVD (src/init/svd.hpp), kept apart from the fills of W and Ht.
+enum class Stream : std::uint64_t { w = 1, h = 2, sketch = 3 };
 
 /// A uniform number in the open interval (0, 1) for (seed, stream, row, col).
 double uniform_open01(std::uint64_t seed, Stream stream, std::uint64_t row, std::uint64_t col);
