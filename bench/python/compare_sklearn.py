@@ -11,7 +11,7 @@ scikit-learn's own _beta_divergence for both), the time ratio sklearn/nmfkit and
 nmfkit/sklearn (< 1: nmfkit's fit is better). A faster fit that stops at a worse error is not
 faster: read both ratios.
 
-    /usr/bin/python3 bench/python/compare_sklearn.py [--quick] [--repeat N]
+    /usr/bin/python3 bench/python/compare_sklearn.py [--quick] [--repeat N] [--iters N] [--threads N]
 
 Run it against an installed nmfkit, or PYTHONPATH=build/python for the CMake build tree.
 """
@@ -72,6 +72,9 @@ def run(make, X, W0, H0, beta, repeat):
     best, W, H, it = np.inf, None, None, 0
     for _ in range(repeat):
         est = make()
+        # Let the other library's idle BLAS/OpenMP workers stop spinning (OpenBLAS's pthread
+        # workers busy-wait for a while after a call), so neither run pays for the previous one.
+        time.sleep(0.3)
         t0 = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -87,12 +90,20 @@ def main():
     ap.add_argument("--quick", action="store_true", help="small matrices, for a smoke test")
     ap.add_argument("--repeat", type=int, default=1, help="best of N timings (default 1)")
     ap.add_argument("--iters", type=int, default=100, help="fixed iteration count (default 100)")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="threads for both: nmfkit's n_jobs and NumPy's BLAS through threadpoolctl "
+                         "(scikit-learn's own loops are serial); 0 = all cores (default)")
     args = ap.parse_args()
+    threads = args.threads or os.cpu_count() or 1
+    if args.threads:
+        from threadpoolctl import threadpool_limits  # NumPy's BLAS; nmfkit's is private
+
+        threadpool_limits(limits=args.threads)
 
     info = nmfkit.build_info()
     print(f"nmfkit {nmfkit.__version__} ({info['blas_core']} OpenBLAS, OpenMP build, "
           f"{info['max_threads']} threads); scikit-learn {sklearn.__version__}, numpy {np.__version__}, "
-          f"Python {platform.python_version()}; {os.cpu_count()} CPUs")
+          f"Python {platform.python_version()}; {os.cpu_count()} CPUs; {threads} threads for both")
     if args.quick:
         dense, sparse_shape, words, k = (300, 200), (1000, 800), 40, 10
     else:
@@ -134,14 +145,15 @@ def main():
                     class Inner1:
                         def fit_transform(self, X, W, H):
                             W, H, info = nmfkit.fit(X, k, solver="hals", hals_max_inner=1,
-                                                    W=W, H=H, tol=tol, max_iter=max_iter)
+                                                    W=W, H=H, tol=tol, max_iter=max_iter,
+                                                    threads=threads)
                             self.components_, self.n_iter_ = H, info.iterations
                             return W
                     nk_make = Inner1
                     nk_label = "hals, 1 inner sweep"
                 else:
                     nk_make = lambda: nmfkit.NMF(k, init="custom", beta_loss=beta, tol=tol,
-                                                 max_iter=max_iter, **nkp)
+                                                 max_iter=max_iter, n_jobs=threads, **nkp)
                     nk_label = nkp["solver"]
                 ts, es, its = run(sk_make, X, W0, H0, beta, args.repeat)
                 tn, en, itn = run(nk_make, X, W0, H0, beta, args.repeat)
