@@ -400,7 +400,9 @@ template <class T, class View>
 py::dict run_fit(const View& view, nmfkit::Options opt, const py::object& W0, const py::object& H0,
                  const py::object& callback) {
     const auto start = initial_factors<T>(W0, H0);
-    if (start) opt.init = nmfkit::Init::custom;
+    // The Python layer does not expose the NNDSVD starts yet: its init=None stays the seeded random
+    // start it documents (the library's own default is now nndsvda when k <= min(m, n)).
+    opt.init = start ? nmfkit::Init::custom : nmfkit::Init::random;
     PendingError pending;
     const nmfkit::Callbacks callbacks = make_callbacks(callback, pending);
     std::optional<nmfkit::Result<T>> r;
