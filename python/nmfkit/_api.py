@@ -54,6 +54,8 @@ class FitInfo:
         Iterations run.
     solver, loss : str
         The solver used (the default one if none was given) and the loss minimised.
+    init : str
+        The start used: ``'random'``, ``'nndsvd'``, ``'nndsvda'``, ``'nndsvdar'`` or ``'custom'``.
     beta : float
         β of the loss (2 Frobenius, 1 Kullback-Leibler, 0 Itakura-Saito).
     initial_objective, objective : float
@@ -80,6 +82,7 @@ class FitInfo:
     iterations: int
     solver: str
     loss: str
+    init: str
     beta: float
     initial_objective: float
     objective: float
@@ -138,6 +141,7 @@ def _info(raw: Dict[str, Any], beta: float, copied: bool) -> FitInfo:
         iterations=int(raw["iterations"]),
         solver=raw["solver"],
         loss=raw["loss"],
+        init=raw["init"],
         beta=beta,
         initial_objective=float(raw["initial_objective"]),
         objective=float(raw["objective"]),
@@ -170,6 +174,7 @@ def fit(
     solver: Optional[str] = None,
     loss: Union[str, float] = "frobenius",
     beta: Optional[float] = None,
+    init: Optional[str] = None,
     W: Optional[Any] = None,
     H: Optional[Any] = None,
     max_iter: int = 200,
@@ -231,9 +236,16 @@ def fit(
         number β mapped as scikit-learn's ``beta_loss`` (2, 1, 0 or any other β).
     beta : float, optional
         β for ``loss='beta'`` (default 1.5).
+    init : {None, 'random', 'nndsvd', 'nndsvda', 'nndsvdar', 'custom'}, optional
+        The start. None (default): ``'nndsvda'`` when k ≤ min(m, n) and ``restarts == 1``, else
+        ``'random'`` (scikit-learn's rule). ``'random'``: seeded uniform entries scaled so that
+        the mean of WH is the mean of X. ``'nndsvd'``: NNDSVD (Boutsidis & Gallopoulos 2008) from
+        a randomized truncated SVD of X (seeded; X is never densified); ``'nndsvda'``: its zeros
+        replaced by mean(X); ``'nndsvdar'``: by small seeded random values. ``'custom'``: ``W``
+        and ``H``.
     W, H : array-like of shape (m, k) and (k, n), optional
-        Custom starting factors (both or neither); converted to X's dtype. Default: a seeded
-        random start scaled so that the mean of WH is the mean of X.
+        Custom starting factors (both or neither; giving them means ``init='custom'``),
+        converted to X's dtype.
     max_iter : int, default=200
         Maximum number of iterations (0 returns the start).
     tol : float, default=1e-4
@@ -324,6 +336,12 @@ def fit(
             fixed_W_columns=None if fixed_W_columns is None else list(fixed_W_columns),
         ),
     )
+    if (W is not None or H is not None) and init not in (None, "custom"):
+        raise ValueError(f"W and H are a custom start, but init={init!r}; drop them or use init='custom'")
+    if init == "custom" and (W is None or H is None):
+        raise ValueError("init='custom' needs both W and H")
+    if init is not None and init != "custom":
+        opts["init"] = init
     data = as_input(X)
     W0 = as_factor(W, data.dtype, "W")
     H0 = as_factor(H, data.dtype, "H")

@@ -25,8 +25,6 @@ from ._api import transform as _transform
 
 __all__ = ["NMF"]
 
-_NNDSVD = ("nndsvd", "nndsvda", "nndsvdar")
-
 
 def _seed_from(random_state: Any) -> int:
     """A 64-bit seed for the library from scikit-learn's random_state.
@@ -93,12 +91,13 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     ----------
     n_components : int, default=None
         Number of components; None keeps all features (as scikit-learn).
-    init : {None, 'random', 'custom'}, default=None
-        None and ``'random'``: nmfkit's seeded random start (uniform entries scaled so that the
-        mean of WH is the mean of X). ``'custom'``: W and H given to ``fit``/``fit_transform``.
-        scikit-learn's ``'nndsvd'``, ``'nndsvda'``, ``'nndsvdar'`` (and its default for None,
-        ``'nndsvda'`` when ``n_components <= min(X.shape)``) are not available yet and raise
-        ValueError.
+    init : {None, 'random', 'nndsvd', 'nndsvda', 'nndsvdar', 'custom'}, default=None
+        As scikit-learn: None means ``'nndsvda'`` if ``n_components <= min(n_samples,
+        n_features)``, else ``'random'``. ``'random'``: nmfkit's seeded uniform start, scaled so
+        that the mean of WH is the mean of X. ``'nndsvd'`` (Boutsidis & Gallopoulos 2008),
+        ``'nndsvda'`` (zeros filled with mean(X)), ``'nndsvdar'`` (zeros filled with small
+        random values): from a seeded randomized truncated SVD of X, never densifying a sparse
+        X. ``'custom'``: W and H given to ``fit``/``fit_transform``.
     solver : {'cd', 'mu', 'hals', 'als', 'anls_bpp'}, default='cd'
         ``'cd'``: coordinate descent (for Frobenius the same algorithm as ``'hals'``, with
         Gillis-Glineur inner sweeps; for Kullback-Leibler Newton coordinate descent, which
@@ -226,14 +225,16 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         )
 
     def _check_init(self) -> None:
-        if self.init in _NNDSVD:
-            raise ValueError(
-                f"init={self.init!r} is not available yet in nmfkit (NNDSVD initialisation is "
-                "planned, issue 6); use init=None or 'random' (seeded random start) or 'custom'"
-            )
-        if self.init not in (None, "random", "custom"):
-            raise ValueError(
-                f"init must be None, 'random' or 'custom' (nndsvd variants: not yet), got {self.init!r}"
+        if self.init is not None and not isinstance(self.init, str):
+            raise ValueError(f"init must be None or a name, got {self.init!r}")
+        if self.init is not None:
+            _core.validate({"rank": 1, "init": self.init})  # unknown names: the library's message
+        if self.solver == "mu" and self.init == "nndsvd":
+            warnings.warn(
+                "The multiplicative update ('mu') solver cannot update zeros present in the "
+                "initialization, and so leads to poorer results when used jointly with "
+                "init='nndsvd'. You may try init='nndsvda' or init='nndsvdar' instead.",
+                UserWarning,
             )
 
     def _loss(self) -> tuple:
@@ -319,6 +320,7 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             solver=_core.parse_solver(self.solver) if isinstance(self.solver, str) else self.solver,
             loss=loss,
             beta=beta,
+            init=self.init,
             W=W,
             H=H,
             max_iter=self.max_iter,
@@ -333,7 +335,7 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             **self._penalties(n_samples, n_features),
         )
         if self.verbose:
-            print(f"nmfkit: {info.solver}/{info.loss}, {info.iterations} iterations, {info.status}, "
+            print(f"nmfkit: {info.solver}/{info.loss}, init {info.init}, {info.iterations} iterations, {info.status}, "
                   f"objective {info.objective:.6e}, {info.seconds:.3f} s", flush=True)
         if info.status == "max_iter_reached" and self.tol > 0:
             warnings.warn(

@@ -33,7 +33,7 @@ const std::vector<std::string>& option_names() {
         "l1_H",  "l2_H",   "max_iter",   "tol",            "stop",           "time_limit",
         "seed",  "threads", "low_memory", "hals_max_inner", "hals_alpha",     "hals_epsilon",
         "cd_newton_steps", "normalize", "diagonal", "sort_components", "restarts",
-        "fixed_W_columns", "missing"};
+        "fixed_W_columns", "missing", "init"};
     return names;
 }
 
@@ -105,6 +105,7 @@ nmfkit::Options options_from_dict(const py::dict& d) {
         else if (key == "sort_components") o.sort_components = cast_option<bool>(key, value, "bool");
         else if (key == "restarts") o.restarts = cast_int(key, value);
         else if (key == "missing") o.missing = nmfkit::missing_from_string(cast_name(key, value));
+        else if (key == "init") o.init = nmfkit::init_from_string(cast_name(key, value));
         else if (key == "fixed_W_columns") {
             if (py::isinstance<py::str>(value))
                 throw py::type_error("option fixed_W_columns: expected a sequence of ints, got str");
@@ -148,6 +149,8 @@ py::dict options_to_dict(const nmfkit::Options& o) {
     d["restarts"] = o.restarts;
     d["fixed_W_columns"] = o.fixed_w_columns;
     d["missing"] = std::string(nmfkit::to_string(o.missing));
+    d["init"] = o.init ? py::object(py::str(std::string(nmfkit::to_string(*o.init))))
+                       : py::object(py::none());
     return d;
 }
 
@@ -303,6 +306,7 @@ py::dict result_to_dict(nmfkit::Result<T>&& r) {
     d["status"] = std::string(nmfkit::to_string(r.status));
     d["iterations"] = r.iterations;
     d["solver"] = std::string(nmfkit::to_string(r.solver));
+    d["init"] = std::string(nmfkit::to_string(r.init));
     d["loss"] = std::string(nmfkit::to_string(r.loss));
     d["initial_objective"] = r.initial_objective;
     d["objective"] = r.objective;
@@ -400,9 +404,9 @@ template <class T, class View>
 py::dict run_fit(const View& view, nmfkit::Options opt, const py::object& W0, const py::object& H0,
                  const py::object& callback) {
     const auto start = initial_factors<T>(W0, H0);
-    // The Python layer does not expose the NNDSVD starts yet: its init=None stays the seeded random
-    // start it documents (the library's own default is now nndsvda when k <= min(m, n)).
-    opt.init = start ? nmfkit::Init::custom : nmfkit::Init::random;
+    // Given factors mean init custom; otherwise the options' init, or the library's default
+    // (nndsvda when k <= min(m, n) and a single run, else random) when it is unset.
+    if (start) opt.init = nmfkit::Init::custom;
     PendingError pending;
     const nmfkit::Callbacks callbacks = make_callbacks(callback, pending);
     std::optional<nmfkit::Result<T>> r;

@@ -20,9 +20,12 @@ from sklearn.utils.estimator_checks import check_estimator  # noqa: E402
 
 
 def test_check_estimator():
+    # max_iter=500 as scikit-learn's own test suite sets for NMF (_set_checking_parameters):
+    # with 200 iterations from the nndsvda start, scikit-learn's NMF() itself fails the checks
+    # that compare fit_transform with transform (atol 1e-2), and so does nmfkit's.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        check_estimator(NMF())
+        check_estimator(NMF(max_iter=500))
         # Kullback-Leibler with nmfkit's default solver for it (cd). NOTE: mu fails the checks
         # comparing fit_transform with transform (atol 1e-2) for any loss, as scikit-learn's own
         # NMF(solver='mu') does: both stop long before the fitted W is the projection's optimum.
@@ -185,6 +188,17 @@ def test_regularisation_follows_sklearns_convention(V):
     np.testing.assert_array_equal(same.components_, both.components_)
 
 
+def test_init_choices(V):
+    assert NMF(3, random_state=0, max_iter=5).fit(V).fit_info_.init == "nndsvda"  # k <= min(m, n)
+    assert NMF(50, random_state=0, max_iter=5).fit(V).fit_info_.init == "random"  # k > min(m, n) = 40
+    for init in ("random", "nndsvd", "nndsvda", "nndsvdar"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            assert NMF(3, init=init, random_state=0, max_iter=5).fit(V).fit_info_.init == init
+    with pytest.warns(UserWarning, match="cannot update zeros"):
+        NMF(3, solver="mu", init="nndsvd", max_iter=5, tol=0).fit(V)
+
+
 def test_custom_init_and_its_checks(V):
     rng = np.random.default_rng(0)
     W0, H0 = rng.random((60, 3)), rng.random((3, 40))
@@ -210,7 +224,7 @@ def test_convergence_warning_and_verbose(V):
         NMF(3, max_iter=20, tol=0, verbose=1, random_state=0).fit(V)
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("iteration 10: objective ") and lines[1].startswith("iteration 20: ")
-    assert lines[-1].startswith("nmfkit: cd/frobenius, 20 iterations, max_iter_reached")
+    assert lines[-1].startswith("nmfkit: cd/frobenius, init nndsvda, 20 iterations, max_iter_reached")
 
 
 def test_n_jobs_mapping(V):

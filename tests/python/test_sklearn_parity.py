@@ -137,3 +137,27 @@ def test_float32_parity_and_dtype():
     Ws, Hs = sklearn_fit(X, W0, H0, 20, solver="mu")
     assert W.dtype == np.float32 and est.components_.dtype == np.float32 and Ws.dtype == np.float32
     np.testing.assert_allclose(W @ est.components_, Ws @ Hs, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("init", ["nndsvd", "nndsvda"])
+@pytest.mark.parametrize("kind", ["dense", "sparse"])
+def test_nndsvd_start_is_sklearns(init, kind):
+    # The library's NNDSVD comes from a randomized truncated SVD; with a clear spectral gap it is
+    # scikit-learn's start (exact SVD) to rounding. max_iter = 0 returns the start.
+    k = 4
+    if kind == "dense":
+        X = planted(60, 40, k, seed=51)
+    else:  # exactly rank k, with sparse factors: about 60% of the entries are zero
+        rng = np.random.default_rng(52)
+        W0 = rng.random((80, k)) * (rng.random((80, k)) < 0.3)
+        H0 = rng.random((k, 60)) * (rng.random((k, 60)) < 0.3)
+        X = pytest.importorskip("scipy.sparse").csr_matrix(W0 @ H0)
+        assert X.nnz < 0.5 * 80 * 60
+    W, H, info = nmfkit.fit(X, k, init=init, max_iter=0)
+    assert info.init == init
+    Ws, Hs = sklearn_nmf._initialize_nmf(X, k, init=init, random_state=0)
+    np.testing.assert_allclose(W, Ws, rtol=1e-9, atol=1e-9 * np.abs(Ws).max())
+    np.testing.assert_allclose(H, Hs, rtol=1e-9, atol=1e-9 * np.abs(Hs).max())
+    # The estimator's default for n_components <= min(X.shape) is nndsvda, as scikit-learn's.
+    est = nmfkit.NMF(k, max_iter=1, tol=0).fit(X)
+    assert est.fit_info_.init == "nndsvda"
