@@ -4,12 +4,15 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace nmfkit {
+
+struct Mask;  // mask.hpp
 
 /// The update rule. Each enumerator's text is the name used by the CLI (and later Python).
 enum class Solver {
@@ -146,6 +149,7 @@ struct Options {
     int restarts = 1;               ///< fits from seeds seed, seed + 1, ...; the best objective is kept
     std::vector<int> fixed_w_columns;  ///< columns of W kept at their starting values (init custom)
     Missing missing = Missing::none;   ///< entries left out of the fit: none, NaN, or unstored/zero
+    std::shared_ptr<const Mask> mask;  ///< more missing entries, given apart from V (mask.hpp); null = none
 };
 
 /// The solver that Options resolves to.

@@ -23,13 +23,19 @@ template <class T>
 Result<T> fit_dense(const DenseView<T>& V, const Options& opt, const InitialFactors<T>* start,
                     const Callbacks& callbacks) {
     detail::validate_options(opt);
-    detail::validate_matrix(V, opt.missing == Missing::nan);
+    detail::validate_mask(opt, V.rows, V.cols);
+    detail::validate_matrix(V, opt.missing == Missing::nan, opt.mask.get());
     detail::validate_positive(V, opt);
     detail::check_start(opt, start, V.rows, V.cols);
     detail::ThreadScope threads(opt.threads);
     Result<T> r;
-    if (opt.missing != Missing::none)
-        r = detail::run_masked<T>(detail::observed_entries(V, opt.missing == Missing::nan), opt, start,
+    if (opt.mask && opt.missing == Missing::none && opt.loss == Loss::frobenius) {
+        // NOTE: a copy of V with zeros at the mask (m x n), so V's values there are never read.
+        const Matrix<T> copy = detail::zero_masked_copy(V, *opt.mask);
+        const detail::DenseData<T> A(copy.data(), copy.rows(), copy.cols(), copy.rows());
+        r = detail::run_held_out<T>(A, *opt.mask, opt, start, callbacks);
+    } else if (opt.missing != Missing::none || opt.mask)
+        r = detail::run_masked<T>(detail::observed_entries(V, opt.missing, opt.mask.get()), opt, start,
                                   callbacks);
     else
         r = with_adapter(V, [&](const auto& A) { return detail::run_fit<T>(A, opt, start, callbacks); });

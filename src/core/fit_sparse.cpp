@@ -27,13 +27,23 @@ Result<T> fit_sparse(const SparseView<T, I>& V, const Options& opt,
     if (opt.missing == Missing::nan)
         throw InvalidInput("missing nan needs dense V; for sparse V use missing zeros (entries not "
                            "stored are missing, and so are stored NaN)");
-    detail::validate_sparse(V, opt.missing == Missing::zeros);
+    detail::validate_mask(opt, V.rows, V.cols);
+    detail::validate_sparse(V, opt.missing == Missing::zeros, opt.mask.get());
     detail::validate_positive(V, opt);
     detail::check_start(opt, start, V.rows, V.cols);
     detail::ThreadScope threads(opt.threads);
     Result<T> r;
-    if (opt.missing == Missing::zeros)
-        r = detail::run_masked<T>(detail::observed_entries(V), opt, start, callbacks);
+    if (opt.mask && opt.missing == Missing::none && opt.loss == Loss::frobenius) {
+        // NOTE: a CSC copy of the stored entries less the masked ones (V's values there unread).
+        const detail::ObservedArrays<T> kept = detail::observed_entries(V, false, opt.mask.get());
+        const detail::SparseData<T, std::int64_t> A(kept.rows, kept.cols, kept.col_ptr.data(),
+                                                    kept.row_index.data(), kept.values.data(),
+                                                    !opt.low_memory);
+        r = detail::run_held_out<T>(A, *opt.mask, opt, start, callbacks);
+    } else if (opt.missing == Missing::zeros || opt.mask)
+        // NOTE: KL with a mask on fully observed sparse V lists every observed entry (m·n − |mask|).
+        r = detail::run_masked<T>(detail::observed_entries(V, opt.missing == Missing::none, opt.mask.get()),
+                                  opt, start, callbacks);
     else
         r = with_adapter(V, opt.low_memory, [&](const auto& A) {
             return detail::run_fit<T>(A, opt, start, callbacks);

@@ -9,6 +9,7 @@
 
 #include "core/loop.hpp"
 #include "core/scaling.hpp"
+#include "data/held_out.hpp"
 #include "data/observed.hpp"
 #include "core/steps.hpp"
 #include "core/threads.hpp"
@@ -120,6 +121,32 @@ Result<T> run_masked_one(const ObservedData<T>& A, const Options& opt, const Ini
         MaskedKullbackLeiblerStep<T, ObservedData<T>> step(A, opt);
         r = alternate(A, step, std::move(W), std::move(Ht), opt, callbacks);
     }
+    r.init = init;
+    scale_components(r, opt);
+    return r;
+}
+
+/// One fit of fully observed data with held-out entries (Options::mask, Missing::none), Frobenius:
+/// A is HeldOutData; NNDSVD sees the held-out entries as zeros; random is scaled by the mean of
+/// the observed entries.
+template <class T, class D>
+Result<T> run_held_out_one(const HeldOutData<D>& A, const Options& opt, const InitialFactors<T>* start,
+                           const Callbacks& callbacks) {
+    const Init init = resolved_init(opt, A.rows(), A.cols());
+    Matrix<T> W, Ht;  // m x k, n x k
+    if (init == Init::random) {
+        const double mean = A.observed_count() > 0 ? std::max(0.0, A.sum()) / A.observed_count() : 0.0;
+        const double scale = 2.0 * std::sqrt(mean / opt.rank);
+        W.resize(A.rows(), opt.rank);
+        Ht.resize(A.cols(), opt.rank);
+        random_factor(W, opt.seed, Stream::w, scale);
+        random_factor(Ht, opt.seed, Stream::h, scale);
+    } else {
+        initial_factors(A, opt, init, start, W, Ht);
+    }
+    HeldOutFrobeniusStep<T, HeldOutData<D>> step(A, resolved_solver(opt), opt);
+    Result<T> r = alternate(A, step, std::move(W), std::move(Ht), opt, callbacks);
+    r.init = init;
     scale_components(r, opt);
     return r;
 }
@@ -199,6 +226,19 @@ Result<T> run_masked(const ObservedArrays<T>& observed, const Options& opt,
     return run_restarts(A, opt, start, callbacks,
                         [&](const Options& o, const InitialFactors<T>* s, const Callbacks& cb) {
                             return run_masked_one<T>(A, o, s, cb);
+                        });
+}
+
+/// fit() with a mask on fully observed data, Frobenius: `base` is an adapter over V with the
+/// mask's entries set to zero (data/held_out.hpp), restarts included.
+template <class T, class D>
+Result<T> run_held_out(const D& base, const Mask& mask, const Options& opt,
+                       const InitialFactors<T>* start, const Callbacks& callbacks) {
+    const HeldOut held(mask);
+    const HeldOutData<D> A(base, held);
+    return run_restarts(A, opt, start, callbacks,
+                        [&](const Options& o, const InitialFactors<T>* s, const Callbacks& cb) {
+                            return run_held_out_one<T>(A, o, s, cb);
                         });
 }
 

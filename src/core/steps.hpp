@@ -269,6 +269,46 @@ private:
     int sweeps_;  // hals / cd: coordinate sweeps per row and half-step
 };
 
+/// Masked NMF, Frobenius, on fully observed data with held-out entries (Options::mask with
+/// Missing::none): A is HeldOutData (data/held_out.hpp), whose products leave the held-out entries
+/// out; each row's Gram is the full Gram minus its held-out outer products
+/// (held_out_frobenius_update), so an iteration costs two products with A as in FrobeniusStep
+/// plus O(|held out| · k²). Same per-row problems, and the same rules, as MaskedFrobeniusStep.
+template <class T, class D>
+class HeldOutFrobeniusStep {
+public:
+    HeldOutFrobeniusStep(const D& A, Solver solver, const Options& opt)
+        : A_(A), At_(A), solver_(solver), opt_(opt),
+          sweeps_(opt.hals_max_inner > 0 ? opt.hals_max_inner : 10) {}
+
+    double start(const Matrix<T>& W, const Matrix<T>& Ht) {
+        return 0.5 * A_.residual_squared_norm(W, Ht) + penalty(W, Ht);
+    }
+
+    double iterate(Matrix<T>& W, Matrix<T>& Ht) {
+        gram(Ht, HtH_);       // k x k
+        A_.times(Ht, AHt_);   // m x k
+        held_out_frobenius_update(HtH_, AHt_, A_.held_out().by_row, Ht, W, opt_.w, solver_, sweeps_);
+        gram(W, WtW_);        // k x k
+        At_.times(W, AtW_);   // n x k
+        const double part =
+            held_out_frobenius_update(WtW_, AtW_, A_.held_out().by_col, W, Ht, opt_.h, solver_, sweeps_);
+        return 0.5 * std::max(0.0, A_.squared_norm() + part) + penalty(W, Ht);
+    }
+
+    double penalty(const Matrix<T>& W, const Matrix<T>& Ht) const {
+        return penalty_value(W, opt_.w) + penalty_value(Ht, opt_.h);
+    }
+
+private:
+    const D& A_;
+    Transposed<D> At_;
+    Solver solver_;
+    const Options& opt_;
+    int sweeps_;  // hals / cd: coordinate sweeps per row and half-step
+    Matrix<T> HtH_, WtW_, AHt_, AtW_;  // k x k, k x k, m x k, n x k
+};
+
 /// Masked NMF, KL: coordinate descent over the observed entries only (cd_kl_update with
 /// observed_only); the H sweep returns the whole observed divergence.
 template <class T, class D>

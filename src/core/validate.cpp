@@ -105,10 +105,12 @@ void validate_options(const Options& opt) {
                 throw InvalidInput("fixed_w_columns: column " + std::to_string(c) + " is listed twice");
         }
     }
-    if (opt.missing != Missing::none) {
+    if (opt.missing != Missing::none || opt.mask) {
         const Solver s = resolved_solver(opt);
+        const std::string what =
+            opt.missing != Missing::none ? "missing " + std::string(to_string(opt.missing)) : "a mask";
         if (supports(s, opt.loss) && !supports_missing(s, opt.loss))
-            throw InvalidInput("missing values (missing " + std::string(to_string(opt.missing)) +
+            throw InvalidInput("missing values (" + what +
                                ") are supported by every frobenius solver and by cd for "
                                "kullback_leibler, not by solver " + std::string(to_string(s)) +
                                " with loss " + std::string(to_string(opt.loss)));
@@ -129,8 +131,31 @@ void validate_options(const Options& opt) {
     }
 }
 
+void validate_mask(const Options& opt, Eigen::Index m, Eigen::Index n) {
+    if (!opt.mask) return;
+    const Mask& mask = *opt.mask;
+    if (mask.rows != m || mask.cols != n)
+        throw InvalidInput("the mask is " + std::to_string(mask.rows) + " x " + std::to_string(mask.cols) +
+                           " but V is " + std::to_string(m) + " x " + std::to_string(n) + "; they must match");
+    if (mask.col_ptr.size() != static_cast<std::size_t>(n) + 1 || mask.col_ptr[0] != 0 ||
+        mask.col_ptr.back() != mask.size())
+        throw InvalidInput("the mask's column offsets must number n + 1 = " + std::to_string(n + 1) +
+                           ", start at 0 and end at its " + std::to_string(mask.size()) + " positions");
+    for (Eigen::Index j = 0; j < n; ++j) {
+        const auto first = mask.col_ptr[static_cast<std::size_t>(j)], last = mask.col_ptr[static_cast<std::size_t>(j) + 1];
+        if (last < first)
+            throw InvalidInput("the mask's column offsets decrease at column " + std::to_string(j + 1));
+        for (auto p = first; p < last; ++p) {
+            const auto i = mask.row_index[static_cast<std::size_t>(p)];
+            if (i < 0 || i >= m || (p > first && i <= mask.row_index[static_cast<std::size_t>(p) - 1]))
+                throw InvalidInput("the mask's column " + std::to_string(j + 1) + " lists row " +
+                                   std::to_string(i + 1) + " out of range or out of increasing order");
+        }
+    }
+}
+
 template <class T>
-void validate_matrix(const DenseView<T>& V, bool allow_nan) {
+void validate_matrix(const DenseView<T>& V, bool allow_nan, const Mask* mask) {
     if (V.rows <= 0 || V.cols <= 0)
         throw InvalidInput("V is empty (" + std::to_string(V.rows) + " x " +
                            std::to_string(V.cols) + "); it needs at least one row and one column");
@@ -143,17 +168,21 @@ void validate_matrix(const DenseView<T>& V, bool allow_nan) {
                            std::to_string(min_ld));
     const T* d = V.data;
     // With missing values, a NaN is a missing entry, not a defect.
-    auto entry = [allow_nan](T v) { return allow_nan && std::isnan(v) ? T(0) : v; };
+    // Entries at masked positions are missing whatever they hold.
+    auto entry = [allow_nan, mask](T v, Eigen::Index i, Eigen::Index j) {
+        if (mask != nullptr && mask->contains(i, j)) return T(0);
+        return allow_nan && std::isnan(v) ? T(0) : v;
+    };
     if (row_major)
         check_entries<T>("V", V.rows, V.cols, true,
-                         [d, ld, entry](Eigen::Index i, Eigen::Index j) { return entry(d[i * ld + j]); });
+                         [d, ld, entry](Eigen::Index i, Eigen::Index j) { return entry(d[i * ld + j], i, j); });
     else
         check_entries<T>("V", V.rows, V.cols, false,
-                         [d, ld, entry](Eigen::Index i, Eigen::Index j) { return entry(d[i + j * ld]); });
+                         [d, ld, entry](Eigen::Index i, Eigen::Index j) { return entry(d[i + j * ld], i, j); });
 }
 
 template <class T, class I>
-void validate_sparse(const SparseView<T, I>& V, bool allow_nan) {
+void validate_sparse(const SparseView<T, I>& V, bool allow_nan, const Mask* mask) {
     if (V.rows <= 0 || V.cols <= 0)
         throw InvalidInput("V is empty (" + std::to_string(V.rows) + " x " +
                            std::to_string(V.cols) + "); it needs at least one row and one column");
@@ -185,6 +214,7 @@ void validate_sparse(const SparseView<T, I>& V, bool allow_nan) {
                                    std::to_string(inner_size - 1));
             if (classify(V.values[p]) == Defect::none || (allow_nan && std::isnan(V.values[p]))) continue;
             const Eigen::Index i = csc ? idx : s, j = csc ? s : idx;
+            if (mask != nullptr && mask->contains(i, j)) continue;
             if (bad_row < 0 || i < bad_row || (i == bad_row && j < bad_col)) {
                 bad_row = i;
                 bad_col = j;
@@ -262,12 +292,12 @@ void validate_factors(const InitialFactors<T>& start, Eigen::Index m, Eigen::Ind
                      [&](Eigen::Index i, Eigen::Index j) { return start.H(i, j); });
 }
 
-template void validate_matrix(const DenseView<float>&, bool);
-template void validate_matrix(const DenseView<double>&, bool);
-template void validate_sparse(const SparseView<float, int>&, bool);
-template void validate_sparse(const SparseView<double, int>&, bool);
-template void validate_sparse(const SparseView<float, std::int64_t>&, bool);
-template void validate_sparse(const SparseView<double, std::int64_t>&, bool);
+template void validate_matrix(const DenseView<float>&, bool, const Mask*);
+template void validate_matrix(const DenseView<double>&, bool, const Mask*);
+template void validate_sparse(const SparseView<float, int>&, bool, const Mask*);
+template void validate_sparse(const SparseView<double, int>&, bool, const Mask*);
+template void validate_sparse(const SparseView<float, std::int64_t>&, bool, const Mask*);
+template void validate_sparse(const SparseView<double, std::int64_t>&, bool, const Mask*);
 template void validate_positive(const DenseView<float>&, const Options&);
 template void validate_positive(const DenseView<double>&, const Options&);
 template void validate_positive(const SparseView<float, int>&, const Options&);

@@ -6,8 +6,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
+#include <nmfkit/mask.hpp>
+#include <nmfkit/options.hpp>
+#include <nmfkit/result.hpp>
 #include <nmfkit/views.hpp>
 
 #include "data/sparse.hpp"
@@ -22,9 +26,29 @@ struct ObservedArrays {
     std::vector<T> values;
 };
 
-/// Observed entries of a dense V: not NaN (nan_missing) or non-zero (zeros missing).
+/// Walks the masked rows of one column in increasing order: masked(i) for i = 0, 1, ... in turn.
+class MaskColumnCursor {
+public:
+    MaskColumnCursor(const Mask* mask, Eigen::Index j) {
+        if (mask == nullptr) return;
+        at_ = mask->row_index.data() + mask->col_ptr[static_cast<std::size_t>(j)];
+        end_ = mask->row_index.data() + mask->col_ptr[static_cast<std::size_t>(j) + 1];
+    }
+    /// True when row i is masked; rows must be asked in increasing order.
+    bool masked(Eigen::Index i) {
+        while (at_ != end_ && *at_ < i) ++at_;
+        return at_ != end_ && *at_ == i;
+    }
+
+private:
+    const std::int64_t* at_ = nullptr;
+    const std::int64_t* end_ = nullptr;
+};
+
+/// Observed entries of a dense V: those that `missing` does not mark missing (nan: NaN entries;
+/// zeros: zero entries; none: no entry) and that are not in `mask` (when given, m x n).
 template <class T>
-ObservedArrays<T> observed_entries(const DenseView<T>& V, bool nan_missing) {
+ObservedArrays<T> observed_entries(const DenseView<T>& V, Missing missing, const Mask* mask) {
     ObservedArrays<T> o;
     o.rows = V.rows;
     o.cols = V.cols;
@@ -32,9 +56,12 @@ ObservedArrays<T> observed_entries(const DenseView<T>& V, bool nan_missing) {
     const Eigen::Index ld = V.leading_dimension();
     const bool row_major = V.layout == Layout::row_major;
     for (Eigen::Index j = 0; j < V.cols; ++j) {
+        MaskColumnCursor masked(mask, j);
         for (Eigen::Index i = 0; i < V.rows; ++i) {
+            if (masked.masked(i)) continue;
             const T v = V.data[row_major ? i * ld + j : i + j * ld];
-            if (nan_missing ? std::isnan(v) : v == T(0)) continue;
+            if ((missing == Missing::nan && std::isnan(v)) || (missing == Missing::zeros && v == T(0)))
+                continue;
             o.row_index.push_back(i);
             o.values.push_back(v);
         }
@@ -43,33 +70,75 @@ ObservedArrays<T> observed_entries(const DenseView<T>& V, bool nan_missing) {
     return o;
 }
 
-/// Observed entries of a sparse V: the stored ones that are not NaN, as CSC.
+/// V (m x n) as a column-major copy with the entries in `mask` set to zero: the data of a fit with
+/// held-out entries (data/held_out.hpp), whose values there are then never read.
+template <class T>
+Matrix<T> zero_masked_copy(const DenseView<T>& V, const Mask& mask) {
+    Matrix<T> A(V.rows, V.cols);
+    const Eigen::Index ld = V.leading_dimension();
+    const bool row_major = V.layout == Layout::row_major;
+    for (Eigen::Index j = 0; j < V.cols; ++j) {
+        MaskColumnCursor masked(&mask, j);
+        for (Eigen::Index i = 0; i < V.rows; ++i)
+            A(i, j) = masked.masked(i) ? T(0) : V.data[row_major ? i * ld + j : i + j * ld];
+    }
+    return A;
+}
+
+/// Observed entries of a sparse V, as CSC: with `all_observed` false (Missing::zeros) the stored
+/// entries that are not NaN; with it true (Missing::none) every entry, the unstored ones as
+/// zeros (m · n entries: used only where a solver needs them listed); in both cases less the
+/// entries in `mask` (when given, m x n). Repeated stored positions are summed.
 template <class T, class I>
-ObservedArrays<T> observed_entries(const SparseView<T, I>& V) {
+ObservedArrays<T> observed_entries(const SparseView<T, I>& V, bool all_observed, const Mask* mask) {
     ObservedArrays<T> o;
     o.rows = V.rows;
     o.cols = V.cols;
     const bool csc = V.layout == SparseLayout::csc;
     const Eigen::Index outer = V.outer_size();
-    // Count per column, then place (a CSR input is transposed by a counting sort).
-    o.col_ptr.assign(static_cast<std::size_t>(V.cols) + 1, 0);
+    // Per column, the stored entries (row, value) in row order, built by a counting sort.
+    std::vector<std::int64_t> ptr(static_cast<std::size_t>(V.cols) + 1, 0);
     for (Eigen::Index s = 0; s < outer; ++s)
         for (I p = V.outer[s]; p < V.outer[s + 1]; ++p)
-            if (!std::isnan(V.values[p]))
-                ++o.col_ptr[static_cast<std::size_t>(csc ? s : static_cast<Eigen::Index>(V.inner[p])) + 1];
-    for (std::size_t j = 1; j < o.col_ptr.size(); ++j) o.col_ptr[j] += o.col_ptr[j - 1];
-    o.row_index.resize(static_cast<std::size_t>(o.col_ptr.back()));
-    o.values.resize(o.row_index.size());
-    std::vector<std::int64_t> next(o.col_ptr.begin(), o.col_ptr.end() - 1);
+            ++ptr[static_cast<std::size_t>(csc ? s : static_cast<Eigen::Index>(V.inner[p])) + 1];
+    for (std::size_t j = 1; j < ptr.size(); ++j) ptr[j] += ptr[j - 1];
+    std::vector<std::pair<std::int64_t, T>> entries(static_cast<std::size_t>(ptr.back()));
+    std::vector<std::int64_t> next(ptr.begin(), ptr.end() - 1);
     for (Eigen::Index s = 0; s < outer; ++s)
         for (I p = V.outer[s]; p < V.outer[s + 1]; ++p) {
-            if (std::isnan(V.values[p])) continue;
             const Eigen::Index i = csc ? static_cast<Eigen::Index>(V.inner[p]) : s;
             const Eigen::Index j = csc ? s : static_cast<Eigen::Index>(V.inner[p]);
-            const auto q = static_cast<std::size_t>(next[static_cast<std::size_t>(j)]++);
-            o.row_index[q] = i;
-            o.values[q] = V.values[p];
+            entries[static_cast<std::size_t>(next[static_cast<std::size_t>(j)]++)] = {i, V.values[p]};
         }
+    o.col_ptr.assign(1, 0);
+    for (Eigen::Index j = 0; j < V.cols; ++j) {
+        auto first = entries.begin() + ptr[static_cast<std::size_t>(j)];
+        auto last = entries.begin() + ptr[static_cast<std::size_t>(j) + 1];
+        std::stable_sort(first, last, [](const auto& a, const auto& b) { return a.first < b.first; });
+        MaskColumnCursor masked(mask, j);
+        auto emit = [&](std::int64_t i, T v) {
+            if (masked.masked(i)) return;
+            o.row_index.push_back(i);
+            o.values.push_back(v);
+        };
+        Eigen::Index next_row = 0;  // all_observed: rows below it are emitted
+        for (auto e = first; e != last;) {
+            const std::int64_t i = e->first;
+            T v = 0;
+            bool nan = false;
+            for (; e != last && e->first == i; ++e) {
+                nan = nan || std::isnan(e->second);
+                v += e->second;
+            }
+            if (all_observed)
+                for (; next_row < i; ++next_row) emit(next_row, T(0));
+            next_row = i + 1;
+            if (!nan) emit(i, v);
+        }
+        if (all_observed)
+            for (; next_row < V.rows; ++next_row) emit(next_row, T(0));
+        o.col_ptr.push_back(static_cast<std::int64_t>(o.values.size()));
+    }
     return o;
 }
 

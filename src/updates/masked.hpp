@@ -16,19 +16,73 @@
 
 #include "core/numeric.hpp"
 #include "core/parallel.hpp"
+#include "data/held_out.hpp"
 #include "data/rows.hpp"
 #include "nnls/bpp.hpp"
 
 namespace nmfkit::detail {
 
-/// Rows of X per task of masked_frobenius_update().
+/// Rows of X per task of masked_frobenius_update() and held_out_frobenius_update().
 constexpr Eigen::Index masked_rows_per_block = 32;
+
+/// Per-thread storage of the row solve (k x k Grams and k-vectors, in double).
+struct MaskedRowScratch {
+    Matrix<double> G, Gp, x1, b1;
+    Eigen::VectorXd b, x, f;
+    explicit MaskedRowScratch(Eigen::Index k) : G(k, k), Gp(k, k), x1(1, k), b1(1, k), b(k), x(k), f(k) {}
+};
+
+/// Updates row x (k) of X for min_{x ≥ 0} ½ xᵀ G x − bᵀ x + l1 Σx + ½ l2 ‖x‖², with the row's own
+/// Gram G and cross product b in `s` (s.x holds x on entry and the new x on return). `solver`: mu
+/// (x ← x ⊙ b ⊘ (G x + l2 x + l1)), hals / cd (`sweeps` exact coordinate sweeps), als
+/// (unconstrained solve, then max(0, ·)), anls_bpp (exact NNLS).
+inline void masked_row_solve(MaskedRowScratch& s, const Penalty& p, Solver solver, int sweeps) {
+    const Eigen::Index k = s.x.size();
+    s.Gp = s.G;
+    s.Gp.diagonal().array() += p.l2;
+    switch (solver) {
+        case Solver::mu: {
+            const Eigen::VectorXd den = s.Gp * s.x;
+            for (Eigen::Index l = 0; l < k; ++l)
+                s.x(l) *= s.b(l) / std::max(den(l) + p.l1, std::numeric_limits<double>::min());
+            break;
+        }
+        case Solver::als: {
+            // The row's Gram may be singular (few observed entries): a tiny ridge.
+            s.Gp.diagonal().array() += 1e-12 * std::max(1.0, s.Gp.diagonal().maxCoeff());
+            s.x = s.Gp.ldlt().solve((s.b.array() - p.l1).matrix()).cwiseMax(0.0);
+            break;
+        }
+        case Solver::anls_bpp: {
+            s.x1 = s.x.transpose();
+            s.b1 = (s.b.array() - p.l1).matrix().transpose();
+            bpp_nnls(s.Gp, s.b1, s.x1);
+            s.x = s.x1.transpose();
+            break;
+        }
+        case Solver::hals:
+        case Solver::cd:
+            for (int sweep = 0; sweep < sweeps; ++sweep)
+                for (Eigen::Index l = 0; l < k; ++l)
+                    if (s.Gp(l, l) > 0)
+                        s.x(l) = std::max(0.0, s.x(l) + (s.b(l) - p.l1 - s.Gp.row(l).dot(s.x)) / s.Gp(l, l));
+            break;
+    }
+}
+
+/// Stores s.x into row i of X (subnormals flushed) and returns the row's xᵀ G x − 2 bᵀ x at it.
+template <class T>
+double masked_row_store(MaskedRowScratch& s, Matrix<T>& X, Eigen::Index i) {
+    for (Eigen::Index l = 0; l < X.cols(); ++l) X(i, l) = flush_subnormal(static_cast<T>(s.x(l)));
+    s.x = X.row(i).template cast<double>().transpose();
+    return s.x.dot(s.G * s.x) - 2 * s.b.dot(s.x);
+}
 
 /// Updates every row x of X (rows x k) for min_{x ≥ 0} ½ Σ_{j observed} (A_ij − x·F(j,:))² +
 /// l1 Σx + ½ l2 ‖x‖², with F (cols x k) fixed and A read by row_block() (its stored entries are
-/// the observed ones). `solver`: mu (x ← x ⊙ b ⊘ (G x + l2 x + l1)), hals / cd (`sweeps` exact
-/// coordinate sweeps), als (unconstrained solve, then max(0, ·)), anls_bpp (exact NNLS).
-/// Returns Σ_i Σ_{j observed} (A_ij − x_i·F(j,:))² at the new X, in double, in row order.
+/// the observed ones), by masked_row_solve() with G_i = Σ_{j observed} F(j,:)ᵀ F(j,:) and
+/// b_i = Σ_j A_ij F(j,:). Returns Σ_i Σ_{j observed} (A_ij − x_i·F(j,:))² at the new X, in
+/// double, in row order.
 template <class T, class D>
 double masked_frobenius_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty& p,
                                Solver solver, int sweeps) {
@@ -38,8 +92,7 @@ double masked_frobenius_update(const D& A, const Matrix<T>& F, Matrix<T>& X, con
 #pragma omp parallel if (worth_parallel(rows * k * k))
     {
         RowScratch<T> scratch;
-        Matrix<double> G(k, k), Gp(k, k), x1(1, k), b1(1, k);
-        Eigen::VectorXd b(k), x(k), f(k);
+        MaskedRowScratch s(k);
 #pragma omp for schedule(dynamic, 1)
         for (Eigen::Index blk = 0; blk < blocks; ++blk) {
             const Eigen::Index r0 = blk * masked_rows_per_block;
@@ -47,53 +100,70 @@ double masked_frobenius_update(const D& A, const Matrix<T>& F, Matrix<T>& X, con
             double rss = 0;
             for (Eigen::Index t = 0; t < block.rows; ++t) {
                 const Eigen::Index i = r0 + t;
-                G.setZero();
-                b.setZero();
+                s.G.setZero();
+                s.b.setZero();
                 double vv = 0;
                 for (auto q = block.ptr[t]; q < block.ptr[t + 1]; ++q) {
                     const double v = block.values[q];
-                    f = F.row(static_cast<Eigen::Index>(block.index[q])).template cast<double>().transpose();
-                    G.selfadjointView<Eigen::Lower>().rankUpdate(f);
-                    b += v * f;
+                    s.f = F.row(static_cast<Eigen::Index>(block.index[q])).template cast<double>().transpose();
+                    s.G.selfadjointView<Eigen::Lower>().rankUpdate(s.f);
+                    s.b += v * s.f;
                     vv += v * v;
                 }
-                G.template triangularView<Eigen::StrictlyUpper>() = G.transpose();
-                Gp = G;
-                Gp.diagonal().array() += p.l2;
-                x = X.row(i).template cast<double>().transpose();
-                switch (solver) {
-                    case Solver::mu: {
-                        const Eigen::VectorXd den = Gp * x;
-                        for (Eigen::Index l = 0; l < k; ++l)
-                            x(l) *= b(l) / std::max(den(l) + p.l1, std::numeric_limits<double>::min());
-                        break;
-                    }
-                    case Solver::als: {
-                        // The row's Gram may be singular (few observed entries): a tiny ridge.
-                        Gp.diagonal().array() += 1e-12 * std::max(1.0, Gp.diagonal().maxCoeff());
-                        x = Gp.ldlt().solve((b.array() - p.l1).matrix()).cwiseMax(0.0);
-                        break;
-                    }
-                    case Solver::anls_bpp: {
-                        x1 = x.transpose();
-                        b1 = (b.array() - p.l1).matrix().transpose();
-                        bpp_nnls(Gp, b1, x1);
-                        x = x1.transpose();
-                        break;
-                    }
-                    case Solver::hals:
-                    case Solver::cd:
-                        for (int s = 0; s < sweeps; ++s)
-                            for (Eigen::Index l = 0; l < k; ++l)
-                                if (Gp(l, l) > 0)
-                                    x(l) = std::max(0.0, x(l) + (b(l) - p.l1 - Gp.row(l).dot(x)) / Gp(l, l));
-                        break;
-                }
-                for (Eigen::Index l = 0; l < k; ++l) X(i, l) = flush_subnormal(static_cast<T>(x(l)));
-                x = X.row(i).template cast<double>().transpose();
-                rss += std::max(0.0, vv - 2 * b.dot(x) + x.dot(G * x));
+                s.G.template triangularView<Eigen::StrictlyUpper>() = s.G.transpose();
+                s.x = X.row(i).template cast<double>().transpose();
+                masked_row_solve(s, p, solver, sweeps);
+                rss += std::max(0.0, vv + masked_row_store(s, X, i));
             }
             partial[static_cast<std::size_t>(blk)] = rss;
+        }
+    }
+    double total = 0;
+    for (double v : partial) total += v;
+    return total;
+}
+
+/// The same update when A is fully observed except for held-out entries (data/held_out.hpp):
+/// row i's Gram is the full FtF (k x k) minus Σ_{j held out in row i} F(j,:)ᵀ F(j,:), and its
+/// cross product is row i of AF = A_obs F (rows x k; held-out entries are zero in A_obs), so the
+/// cost is one product with A plus O(|held out| · k²). `held` lists each row's held-out indices.
+/// Returns Σ_i (x_iᵀ G_i x_i − 2 b_iᵀ x_i) at the new X, in double, in row order; adding
+/// ‖A_obs‖² gives the observed residual.
+template <class T>
+double held_out_frobenius_update(const Matrix<T>& FtF, const Matrix<T>& AF, const HeldOutSide& held,
+                                 const Matrix<T>& F, Matrix<T>& X, const Penalty& p, Solver solver,
+                                 int sweeps) {
+    const Eigen::Index rows = X.rows(), k = X.cols();
+    const Eigen::Index blocks = (rows + masked_rows_per_block - 1) / masked_rows_per_block;
+    const Matrix<double> FtF_d = FtF.template cast<double>();
+    std::vector<double> partial(static_cast<std::size_t>(blocks), 0.0);
+#pragma omp parallel if (worth_parallel(rows * k * k))
+    {
+        MaskedRowScratch s(k);
+#pragma omp for schedule(dynamic, 1)
+        for (Eigen::Index blk = 0; blk < blocks; ++blk) {
+            const Eigen::Index r0 = blk * masked_rows_per_block, r1 = std::min(rows, r0 + masked_rows_per_block);
+            double sum = 0;
+            for (Eigen::Index i = r0; i < r1; ++i) {
+                s.G = FtF_d;
+                for (auto q = held.ptr[static_cast<std::size_t>(i)]; q < held.ptr[static_cast<std::size_t>(i) + 1]; ++q) {
+                    s.f = F.row(static_cast<Eigen::Index>(held.index[static_cast<std::size_t>(q)])).template cast<double>().transpose();
+                    s.G.noalias() -= s.f * s.f.transpose();
+                }
+                s.b = AF.row(i).template cast<double>().transpose();
+                // NOTE: a component whose F column lives only on held-out entries has G_ll = 0
+                // up to cancellation; it has no data in this row, as in the observed form.
+                for (Eigen::Index l = 0; l < k; ++l)
+                    if (s.G(l, l) <= 1e-10 * FtF_d(l, l)) {
+                        s.G.row(l).setZero();
+                        s.G.col(l).setZero();
+                        s.b(l) = 0;
+                    }
+                s.x = X.row(i).template cast<double>().transpose();
+                masked_row_solve(s, p, solver, sweeps);
+                sum += masked_row_store(s, X, i);
+            }
+            partial[static_cast<std::size_t>(blk)] = sum;
         }
     }
     double total = 0;
