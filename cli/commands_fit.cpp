@@ -4,9 +4,11 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 #include <nmfkit/io/csv.hpp>
+#include <nmfkit/mask.hpp>
 
 #include "common.hpp"
 #include "progress.hpp"
@@ -46,6 +48,7 @@ struct FitArgs {
     std::string scales_out;
     int restarts = Options{}.restarts;
     std::string missing{to_string(Options{}.missing)};
+    std::string mask;  // --mask: a matrix file whose non-zero entries are missing
     std::vector<int> fixed_w_columns;
     ReadArgs read;
     WriteArgs write;
@@ -176,6 +179,8 @@ std::string json_report(const FitArgs& args,
     j["missing"] = std::string(to_string(opt.missing));
     j["fixed_w_columns"] = opt.fixed_w_columns;
     j["threads"] = r.threads;
+    j["mask"] = args.mask;
+    j["masked_entries"] = opt.mask ? opt.mask->size() : 0;
     j["status"] = std::string(to_string(r.status));
     j["iterations"] = r.iterations;
     j["interrupted"] = interrupted;
@@ -266,8 +271,36 @@ int fit_and_write(const FitArgs& args, const Input& in, const Options& opt, Timi
     return interrupted ? exit_interrupted : exit_ok;
 }
 
+// The --mask file, read as INPUT is (same --transpose and text options, without INPUT's label
+// files, always float64): its non-zero entries (NaN included) are V's missing ones.
+std::shared_ptr<const Mask> read_mask(const std::string& path, ReadArgs read, const Input& in) {
+    read.row_labels_file.clear();
+    read.col_labels_file.clear();
+    read.dtype = "float64";
+    const Input mask_in = read_input(path, read);
+    if (mask_in.rows() != in.rows() || mask_in.cols() != in.cols())
+        throw InvalidInput("--mask " + path + " is " + std::to_string(mask_in.rows()) + " x " +
+                           std::to_string(mask_in.cols()) + " but " + in.path + " is " +
+                           std::to_string(in.rows()) + " x " + std::to_string(in.cols()) +
+                           (in.transpose ? " (both transposed)" : "") + "; they must match");
+    return with_view<double>(mask_in, false, [](const auto& M) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(M)>, DenseView<double>>)
+            return std::make_shared<const Mask>(Mask::from_dense(M));
+        else
+            return std::make_shared<const Mask>(Mask::from_sparse(M));
+    });
+}
+
 int run_fit(const FitArgs& args) {
     Options opt = options_of(args);
+    if (!args.mask.empty()) {  // a mask's solver/loss limits are usage errors, found before reading
+        Options probe = opt;
+        probe.mask = std::make_shared<const Mask>();
+        usage_checked([&] {
+            validate(probe);
+            return 0;
+        });
+    }
     // Fail before the (possibly long) fit when an output cannot be written.
     check_outputs({{"-W", args.w_out},
                    {"-H", args.h_out},
@@ -281,6 +314,7 @@ int run_fit(const FitArgs& args) {
     const Penalties p = penalties_of(args, in.rows(), in.cols());
     opt.w = p.w;
     opt.h = p.h;
+    if (!args.mask.empty()) opt.mask = read_mask(args.mask, args.read, in);
     return in.float32 ? fit_and_write<float>(args, in, opt, t)
                       : fit_and_write<double>(args, in, opt, t);
 }
@@ -359,6 +393,10 @@ Command add_fit_command(CLI::App& app) {
                     "entries are observed)")
         ->capture_default_str()
         ->group(group);
+    cmd->add_option("--mask", a.mask,
+                    "matrix file of V's shape (read as INPUT is, --transpose included) whose non-zero "
+                    "entries are missing; adds to --missing")
+        ->group(group);
     cmd->add_option("--fixed-w-columns", a.fixed_w_columns,
                     "0-based columns of W kept as given by --init-w (comma-separated)")
         ->delimiter(',')
@@ -406,7 +444,7 @@ Command add_fit_command(CLI::App& app) {
         ->group("Output");
     add_progress_options(*cmd, a.progress);
     name_file_options(*cmd,
-                      {"INPUT", "--init-w", "--init-h", "-W", "-H", "--scales", "--report", "--log-json"});
+                      {"INPUT", "--init-w", "--init-h", "--mask", "-W", "-H", "--scales", "--report", "--log-json"});
     cmd->footer(support_table() + R"(
 Examples:
   nmfkit fit counts.mtx -k 20 -W W.csv -H H.csv --report run.json

@@ -133,6 +133,15 @@ nmfkit_cmd_test(fit_missing_zeros COMMAND fit small.mtx -k 2 --missing zeros -q 
     FILE run.json FILE_REGEX "\"missing\": \"zeros\",")
 nmfkit_cmd_test(fit_missing_unsupported RC 2 COMMAND fit small.mtx -k 2 --missing zeros --loss kl --solver mu
     STDERR "${e}missing values \\(missing zeros\\) are supported by every frobenius solver and by cd for kullback_leibler, not by solver mu with loss kullback_leibler\n$")
+# --mask FILE: a pattern file of V's shape; its entries are missing (read as INPUT is, transposed too).
+nmfkit_cmd_test(fit_mask COMMAND fit small.mtx -k 2 --mask mask.mtx -q --report run.json -W W.csv
+    FILE run.json FILE_REGEX "\"mask\": \"mask.mtx\",\n  \"masked_entries\": 3," SHAPES "W.csv=5x2")
+nmfkit_cmd_test(fit_mask_transposed COMMAND fit small.mtx -k 2 --mask mask.mtx --transpose --loss kl -q
+    STDOUT "^fit: 4 x 5, k = 2, solver cd, loss kullback_leibler, ")
+nmfkit_cmd_test(fit_mask_shape RC 65 COMMAND fit small.mtx -k 2 --mask good.csv -W W.csv
+    STDERR "${e}--mask good.csv is 6 x 4 but small.mtx is 5 x 4. they must match\n$" ABSENT "W.csv")
+nmfkit_cmd_test(fit_mask_unsupported RC 2 COMMAND fit small.mtx -k 2 --mask mask.mtx --loss kl --solver mu
+    STDERR "${e}missing values \\(a mask\\) are supported by every frobenius solver and by cd for kullback_leibler, not by solver mu with loss kullback_leibler\n$")
 
 # --- progress ---
 set(progress_line "iteration [0-9]+/3  objective ${num}  change ${num}  elapsed [0-9.]+ s  ETA [0-9.]+ s\n")
