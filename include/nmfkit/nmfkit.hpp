@@ -7,5 +7,6 @@
 #include <nmfkit/mask.hpp>
 #include <nmfkit/options.hpp>
 #include <nmfkit/result.hpp>
+#include <nmfkit/select.hpp>
 #include <nmfkit/version.hpp>
 #include <nmfkit/views.hpp>
