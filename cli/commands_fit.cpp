@@ -12,6 +12,7 @@
 
 #include "common.hpp"
 #include "progress.hpp"
+#include "rank.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -56,6 +57,7 @@ struct FitArgs {
     std::string w_out;
     std::string h_out;
     std::string report_out;
+    std::string assignments_out;  // --assignments: each sample's and feature's component
     bool print = false;
 };
 
@@ -251,6 +253,8 @@ int fit_and_write(const FitArgs& args, const Input& in, const Options& opt, Timi
     t.write = seconds_since(t1);
     if (!args.report_out.empty())
         io::write_text(args.report_out, json_report(args, in, opt, r, interrupted, t));
+    if (!args.assignments_out.empty())
+        write_assignments(args.assignments_out, W, H, in.row_labels, in.col_labels);
 
     std::cout << "fit: " << in.rows() << " x " << in.cols() << ", k = " << opt.rank << ", solver "
               << to_string(r.solver) << ", loss " << to_string(r.loss) << ", "
@@ -305,6 +309,7 @@ int run_fit(const FitArgs& args) {
     check_outputs({{"-W", args.w_out},
                    {"-H", args.h_out},
                    {"--report", args.report_out},
+                   {"--assignments", args.assignments_out},
                    {"--scales", args.scales_out},
                    {"--log-json", args.progress.log_json}});
     Timings t;
@@ -436,6 +441,9 @@ Command add_fit_command(CLI::App& app) {
     cmd->add_option("-H", a.h_out, "write H (k x n): .npy .csv .tsv .mtx, by extension")
         ->group("Output");
     cmd->add_option("--scales", a.scales_out, "write d (k x 1) of --diagonal")->group("Output");
+    cmd->add_option("--assignments", a.assignments_out,
+                    "write each sample's (column's) and feature's (row's) largest component as TSV")
+        ->group("Output");
     cmd->add_option("--report", a.report_out,
                     "write the run (input, options, status, timings, history) as JSON")
         ->group("Output");
@@ -444,7 +452,8 @@ Command add_fit_command(CLI::App& app) {
         ->group("Output");
     add_progress_options(*cmd, a.progress);
     name_file_options(*cmd,
-                      {"INPUT", "--init-w", "--init-h", "--mask", "-W", "-H", "--scales", "--report", "--log-json"});
+                      {"INPUT", "--init-w", "--init-h", "--mask", "-W", "-H", "--scales", "--report", "--assignments",
+                       "--log-json"});
     cmd->footer(support_table() + R"(
 Examples:
   nmfkit fit counts.mtx -k 20 -W W.csv -H H.csv --report run.json

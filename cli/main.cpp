@@ -5,12 +5,14 @@
 //   nmfkit transform INPUT --components H -o W  project onto fixed components (or --basis W)
 //   nmfkit top W.csv [-n N]                     the highest-weighted labels of each component
 //   nmfkit info                                 version, build, BLAS, threads, formats
+//   nmfkit rank INPUT -k 2:12 -o DIR            survey k: restarts, CV, consensus, plots
 #include <iostream>
 #include <new>
 #include <string>
 #include <vector>
 
 #include "common.hpp"
+#include "rank.hpp"
 
 namespace {
 
@@ -29,12 +31,14 @@ int run(int argc, char** argv) {
   nmfkit top H.csv --transpose -n 10
   nmfkit transform new.mtx --components H.csv -o W_new.csv
   nmfkit info
+  nmfkit rank counts.mtx -k 2:12 --restarts 20 -o survey/
 
 Run `nmfkit COMMAND --help` for the options of a command; docs/cli.md has the full reference.
 Exit status: 0 success, 2 usage error, 65 bad data, 74 I/O error, 130 interrupted, 1 other.)");
 
     const std::vector<Command> commands{add_fit_command(app), add_transform_command(app),
-                                        add_top_command(app), add_info_command(app)};
+                                        add_top_command(app), add_info_command(app),
+                                        add_rank_command(app)};
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
