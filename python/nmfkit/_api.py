@@ -123,6 +123,24 @@ def loss_from_beta(loss: Union[str, float, int], beta: Optional[float] = None) -
     return name, (float(beta) if beta is not None else None)
 
 
+def _mask_positions(mask: Any, shape: Tuple[int, int]) -> Tuple[int, int, np.ndarray, np.ndarray]:
+    """(m, n, rows, cols): the 0-based positions of mask's non-zero entries (dense or sparse)."""
+    if hasattr(mask, "tocoo"):  # scipy.sparse
+        coo = mask.tocoo()
+        keep = coo.data != 0
+        rows, cols = coo.row[keep], coo.col[keep]
+        m, n = coo.shape
+    else:
+        a = np.asarray(mask)
+        if a.ndim != 2:
+            raise ValueError(f"mask must be 2-D, got shape {a.shape}")
+        rows, cols = np.nonzero(a != 0)
+        m, n = a.shape
+    if (int(m), int(n)) != tuple(int(s) for s in shape):
+        raise ValueError(f"mask has shape {(int(m), int(n))} but X has shape {tuple(int(s) for s in shape)}; they must match")
+    return int(m), int(n), np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+
+
 def _options(k: Optional[int], loss: Union[str, float], beta: Optional[float], given: Dict[str, Any]) -> Dict[str, Any]:
     name, b = loss_from_beta(loss, beta)
     opts = {key: value for key, value in given.items() if value is not None}
@@ -198,6 +216,7 @@ def fit(
     restarts: int = 1,
     fixed_W_columns: Optional[Sequence[int]] = None,
     missing: str = "none",
+    mask: Any = None,
     callback: Optional[Callable[[_core.IterationStats], Optional[bool]]] = None,
 ) -> Tuple[np.ndarray, np.ndarray, FitInfo]:
     r"""Factorize a non-negative matrix: X ≈ W H with W, H ≥ 0.
@@ -290,6 +309,11 @@ def fit(
         recommender setting. The loss, ``objective`` and ``relative_error`` then run over the
         observed entries only. Frobenius (every solver) and Kullback-Leibler with ``cd``; the
         observed entries are copied once into a compressed matrix.
+    mask : array-like or scipy.sparse matrix of shape (m, n), optional
+        More missing entries, given apart from X: the non-zero (True, NaN) entries of ``mask``
+        are missing, in addition to ``missing``. X's values there are never read. With
+        ``missing='none'`` and Frobenius, X stays sparse and each row's Gram is corrected for
+        its masked entries (cross-validation by held-out entries costs little more than a fit).
     callback : callable, optional
         Called after every iteration with an :class:`nmfkit.IterationStats`; returning False
         stops the fit (``info.status == 'stopped_by_callback'``). An exception it raises stops
@@ -343,6 +367,8 @@ def fit(
     if init is not None and init != "custom":
         opts["init"] = init
     data = as_input(X)
+    if mask is not None:
+        opts["mask"] = _mask_positions(mask, data.shape)
     W0 = as_factor(W, data.dtype, "W")
     H0 = as_factor(H, data.dtype, "H")
     if isinstance(data, Sparse):

@@ -33,7 +33,7 @@ const std::vector<std::string>& option_names() {
         "l1_H",  "l2_H",   "max_iter",   "tol",            "stop",           "time_limit",
         "seed",  "threads", "low_memory", "hals_max_inner", "hals_alpha",     "hals_epsilon",
         "cd_newton_steps", "normalize", "diagonal", "sort_components", "restarts",
-        "fixed_W_columns", "missing", "init"};
+        "fixed_W_columns", "missing", "mask", "init"};
     return names;
 }
 
@@ -76,6 +76,22 @@ std::uint64_t cast_seed(const py::handle& value) {
     return v.cast<std::uint64_t>();
 }
 
+// Options::mask from (m, n, rows, cols): the 0-based positions of the missing entries, as
+// nmfkit._api._mask_positions() builds them from a dense or sparse mask.
+std::shared_ptr<const nmfkit::Mask> mask_from_positions(const py::handle& value) {
+    using Index = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
+    const auto t = cast_option<py::tuple>("mask", value, "a tuple (m, n, rows, cols)");
+    if (t.size() != 4) throw py::type_error("option mask: expected a tuple (m, n, rows, cols)");
+    const auto rows = Index::ensure(t[2]), cols = Index::ensure(t[3]);
+    if (!rows || !cols || rows.ndim() != 1 || cols.ndim() != 1 || rows.size() != cols.size())
+        throw py::value_error("option mask: rows and cols must be 1-D integer arrays of one length");
+    std::vector<std::pair<std::int64_t, std::int64_t>> positions(static_cast<std::size_t>(rows.size()));
+    for (py::ssize_t p = 0; p < rows.size(); ++p)
+        positions[static_cast<std::size_t>(p)] = {rows.at(p), cols.at(p)};
+    return std::make_shared<const nmfkit::Mask>(nmfkit::Mask::from_positions(
+        cast_int("mask", t[0]), cast_int("mask", t[1]), std::move(positions)));
+}
+
 nmfkit::Options options_from_dict(const py::dict& d) {
     nmfkit::Options o;
     for (const auto& [k, value] : d) {
@@ -106,6 +122,7 @@ nmfkit::Options options_from_dict(const py::dict& d) {
         else if (key == "restarts") o.restarts = cast_int(key, value);
         else if (key == "missing") o.missing = nmfkit::missing_from_string(cast_name(key, value));
         else if (key == "init") o.init = nmfkit::init_from_string(cast_name(key, value));
+        else if (key == "mask") o.mask = mask_from_positions(value);
         else if (key == "fixed_W_columns") {
             if (py::isinstance<py::str>(value))
                 throw py::type_error("option fixed_W_columns: expected a sequence of ints, got str");

@@ -260,3 +260,26 @@ def test_missing_values(V):
     np.testing.assert_allclose(Ws, W, rtol=1e-12, atol=1e-14)
     with pytest.raises(ValueError, match='unknown missing-value mode "maybe"'):
         nmfkit.fit(V, 4, missing="maybe")
+
+
+def test_mask_leaves_entries_out(V):
+    sp = pytest.importorskip("scipy.sparse")
+    rng = np.random.default_rng(5)
+    holes = rng.random(V.shape) < 0.2
+    X = V.copy()
+    X[holes] = np.nan
+    W0 = rng.random((V.shape[0], 4)) + 0.1
+    H0 = rng.random((4, V.shape[1])) + 0.1
+    # The reference: the same entries as NaN with missing='nan'.
+    Wn, Hn, info_n = nmfkit.fit(X, 4, W=W0, H=H0, missing="nan", max_iter=30, tol=0)
+    changed = V.copy()
+    changed[holes] = -1.0  # never read: masked
+    for mask in (holes, holes.astype(np.float32), sp.csr_matrix(holes), sp.coo_matrix(holes.astype(float))):
+        for data in (changed, np.ascontiguousarray(changed), sp.csc_matrix(np.where(holes, 0.0, V))):
+            W, H, info = nmfkit.fit(data, 4, W=W0, H=H0, mask=mask, max_iter=30, tol=0)
+            np.testing.assert_allclose(W @ H, Wn @ Hn, rtol=1e-8, atol=1e-10)
+            assert info.relative_error == pytest.approx(info_n.relative_error, rel=1e-8)
+    with pytest.raises(ValueError, match=r"mask has shape \(2, 2\) but X has shape"):
+        nmfkit.fit(V, 4, mask=np.ones((2, 2)))
+    with pytest.raises(ValueError, match=r"a mask\) are supported by every frobenius solver"):
+        nmfkit.fit(V, 4, mask=holes, loss="kl", solver="mu")
