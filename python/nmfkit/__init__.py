@@ -3,6 +3,7 @@
 X (m x n) ≥ 0 ≈ W (m x k) · H (k x n) with W, H ≥ 0, by a C++ library (OpenMP, OpenBLAS).
 
 * :func:`fit` and :func:`transform`: the functional API (needs only NumPy; SciPy for sparse X).
+* :func:`rank_survey`: choosing k by restarts, cross-validation and consensus clustering.
 * :class:`NMF`: a scikit-learn estimator with ``sklearn.decomposition.NMF``'s parameter names
   (imported on first use, so ``import nmfkit`` does not import scikit-learn).
 * :func:`solvers`, :func:`losses`, :func:`solvers_for`, :func:`default_solver`,
@@ -18,6 +19,7 @@ from typing import Any, List
 from . import _core
 from ._api import FitInfo, History, fit, transform
 from ._core import IterationStats
+from ._select import RankSurvey, rank_survey
 
 __version__: str = _core.version
 
@@ -25,6 +27,8 @@ __all__ = [
     "NMF",
     "fit",
     "transform",
+    "rank_survey",
+    "RankSurvey",
     "FitInfo",
     "History",
     "IterationStats",

@@ -504,9 +504,12 @@ std::vector<std::string> names(const std::vector<E>& values) {
 
 }  // namespace
 
+void bind_select(py::module_& m);  // select.cpp: the rank survey and consensus measures
+
 PYBIND11_MODULE(_core, m) {
     m.doc() = "nmfkit's C++ core (pybind11). Use the functions of the nmfkit package instead.";
     m.attr("version") = std::string(nmfkit::version);
+    bind_select(m);
 
     py::register_exception_translator([](std::exception_ptr p) {
         try {
