@@ -194,7 +194,10 @@ std::string heatmap(const Eigen::MatrixXd& M, const std::vector<std::string>& ro
     const double font = std::clamp(cell * 0.8, 7.0, 11.0);
     const double left = 10 + (show_r ? 6.5 * font / 11 * static_cast<double>(std::min<std::size_t>(longest_r, 24)) + 8 : 0);
     const double top = 40 + (show_c ? 6.5 * font / 11 * static_cast<double>(std::min<std::size_t>(longest_c, 24)) + 8 : 0);
-    const double width = std::max(left + cols * cell + 90, 320.0), height = top + rows * cell + 20;
+    // Wide enough for the title too (about 0.55 em per character at 15 px, bold).
+    const double title_width = 20 + 8.5 * static_cast<double>(title.size());
+    const double width = std::max({left + cols * cell + 90, 320.0, title_width});
+    const double height = top + rows * cell + 20;
     Document doc(width, height);
     doc.text(10, 24, title, 15, "start", 0, "bold");
     const double span = hi > lo ? hi - lo : 1;
