@@ -178,8 +178,10 @@ void suggest_rank(Survey& survey);
 void validate(const SurveyOptions& opt);
 
 /// Fits every k of opt.ranks R times, cross-validates each k on opt.cv_splits held-out splits,
-/// and measures consensus, error and sparseness (RankStats). Small fits run in parallel, one run
-/// per thread; each run is then single-threaded, so the result is the same for any thread count.
+/// and measures consensus, error and sparseness (RankStats). Fits whose product with V costs less
+/// than 10⁸ flops run in parallel, one per thread, each single-threaded: the result is then the
+/// same bits for any thread count. Larger fits run one after the other on all threads and agree
+/// across thread counts to rounding (BLAS blocking), as fit() does.
 /// Cross-validation needs a solver that supports missing entries (supports_missing()).
 /// @throws InvalidInput for bad options (empty or non-positive ranks, restarts < 1, cv_fraction
 ///         outside (0, 0.5], ...) or bad V, naming the problem.
