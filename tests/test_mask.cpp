@@ -107,6 +107,28 @@ TEST(Mask, FrobeniusMatchesNanMissingForEverySolver) {
     }
 }
 
+TEST(Mask, LowMemoryCsrAndFloatAgree) {
+    // The held-out form through every sparse adapter (CSC, CSR, CSC without the row copy) and in
+    // float32: the same fit as dense double.
+    const Case c = make_case(0.2, 8);
+    const S Vs = c.V.sparseView();
+    const Eigen::SparseMatrix<double, Eigen::RowMajor> Vr = Vs;
+    Options o = masked_options(Solver::hals, Loss::frobenius, c, 20);
+    const Result<double> dense = fit(DenseView<double>(c.V), o, start());
+    const Result<double> csr = fit(SparseView<double>(Vr), o, start());
+    o.low_memory = true;
+    const Result<double> low = fit(SparseView<double>(Vs), o, start());
+    const M WH = dense.W * dense.H;
+    EXPECT_LT((csr.W * csr.H - WH).norm(), 1e-10 * WH.norm());
+    EXPECT_LT((low.W * low.H - WH).norm(), 1e-10 * WH.norm());
+    o.low_memory = false;
+    const Eigen::MatrixXf Vf = c.V.cast<float>();
+    const InitialFactors<float> start_f{start().W.cast<float>(), start().H.cast<float>()};
+    const Result<float> single = fit(DenseView<float>(Vf), o, start_f);
+    EXPECT_LT((single.W.cast<double>() * single.H.cast<double>() - WH).norm(), 1e-4 * WH.norm());
+    EXPECT_NEAR(single.relative_error, dense.relative_error, 1e-4);
+}
+
 TEST(Mask, KullbackLeiblerMatchesNanMissingBitForBit) {
     // KL with a mask lists the observed entries (zeros included), as missing nan does.
     const Case c = make_case(0.2, 2);
