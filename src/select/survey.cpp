@@ -128,10 +128,10 @@ void check_survey_options(const SurveyOptions& so) {
     if (so.fit.mask)
         throw InvalidInput("survey: fit.mask is set; the survey makes its own masks for cross-validation");
     if (so.cv_splits > 0 && !supports_missing(resolved_solver(so.fit), so.fit.loss))
-        throw InvalidInput("survey: cross-validation fits with held-out entries, which solver " +
-                           std::string(to_string(resolved_solver(so.fit))) + " with loss " +
+        throw InvalidInput("survey: cross-validation needs fits with missing entries, which solver " +
+                           std::string(to_string(resolved_solver(so.fit))) + " does not support for loss " +
                            std::string(to_string(so.fit.loss)) +
-                           " does not support; choose another solver or set cv_splits to 0");
+                           "; choose another solver or set cv_splits to 0");
     Options probe = so.fit;
     for (int k : so.ranks) {
         probe.rank = k;
