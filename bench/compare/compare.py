@@ -854,8 +854,8 @@ def main():
         specs = specs_done
     analysis = analyse(results, probes, specs)
     md = markdown(results, analysis, info, probes, args, started, loads, specs)
-    if not args.from_json:
-        with open(js) as f:
+    if not args.from_json or args.json:
+        with open(args.from_json or js) as f:
             d = json.load(f)
         d["analysis"] = analysis
         with open(js, "w") as f:
