@@ -517,7 +517,7 @@ def analyse(results, probes, specs):
             best = min(e for r in ok for (_, _, e) in error_trace(r, results))
             best_final = min(r["score"][ERR_KEY[loss]] for r in ok)
             target = best * 1.01
-            grid = set(rs[0]["checkpoints"])
+            grid = set(checkpoints(spec["budget"][loss]))  # the full grid (peers may use a subset)
             for r in ok:
                 t = time_to(timed_trace(r, results), target, grid)
                 r["time_to_target"] = t[0] if t else None
