@@ -76,6 +76,17 @@ Mat<T> sparse_factor(Eigen::Index rows, Eigen::Index k, unsigned seed, double ze
 }
 
 /// Options with explicit seed and iteration budget, and a random start (whose seed matters).
+/// The message of the InvalidInput that f() throws, or "(no exception)".
+template <class F>
+std::string message_of(F&& f) {
+    try {
+        f();
+    } catch (const InvalidInput& e) {
+        return e.what();
+    }
+    return "(no exception)";
+}
+
 inline Options options(Solver s, Loss l, int k, int max_iter, double tol, std::uint64_t seed) {
     Options o;
     o.init = Init::random;

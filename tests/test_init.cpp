@@ -208,16 +208,6 @@ private:
     const Mat<T>& A_;
 };
 
-template <class F>
-std::string message_of(F&& f) {
-    try {
-        f();
-    } catch (const InvalidInput& e) {
-        return e.what();
-    }
-    return "(no exception)";
-}
-
 // Singular values to 1e-8 relative (double) of a full SVD on a halving spectrum, tall and wide,
 // with a sketch much narrower than min(m, n); float to the precision of its products.
 TYPED_TEST(Init, RandomizedSvdMatchesFullSvdOnDecayingSpectrum) {

@@ -12,15 +12,6 @@ namespace {
 using M = Eigen::MatrixXd;
 using S = Eigen::SparseMatrix<double>;
 
-std::string message_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const InvalidInput& e) {
-        return e.what();
-    }
-    return "(no exception)";
-}
-
 // A noisy planted rank-3 V (50 x 36) with about a third of its entries zero (so sparse storage
 // matters), and a seeded mask hiding `fraction` of the entries.
 struct Case {

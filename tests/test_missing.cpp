@@ -8,15 +8,6 @@ namespace {
 
 using M = Eigen::MatrixXd;
 
-std::string message_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const InvalidInput& e) {
-        return e.what();
-    }
-    return "(no exception)";
-}
-
 // Planted rank-3 V (60 x 40) and a mask hiding `fraction` of its entries (true = hidden).
 struct Masked {
     M V;

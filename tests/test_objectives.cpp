@@ -9,15 +9,6 @@ namespace {
 
 using M = Eigen::MatrixXd;
 
-std::string message_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const InvalidInput& e) {
-        return e.what();
-    }
-    return "(no exception)";
-}
-
 M positive_planted(unsigned seed) {
     return uniform<double>(40, 4, seed, 0.1, 1) * uniform<double>(4, 30, seed + 1, 0.1, 1) +
            uniform<double>(40, 30, seed + 2, 0.01, 0.2);

@@ -8,15 +8,6 @@ namespace {
 
 using M = Eigen::MatrixXd;
 
-std::string message_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const InvalidInput& e) {
-        return e.what();
-    }
-    return "(no exception)";
-}
-
 M noisy(unsigned seed, Eigen::Index m = 60, Eigen::Index n = 40, int k = 4) {
     return uniform<double>(m, k, seed, 0, 1) * uniform<double>(k, n, seed + 1, 0, 1) +
            uniform<double>(m, n, seed + 2, 0, 0.3);

@@ -13,15 +13,6 @@ namespace {
 
 using M = Eigen::MatrixXd;
 
-std::string message_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const InvalidInput& e) {
-        return e.what();
-    }
-    return "(no exception)";
-}
-
 /// Naive UPGMA: clusters as item sets, the distance of two clusters the mean of the original
 /// distances between their items, the closest pair merged each step (O(n⁴)); returns the
 /// cophenetic distance matrix.

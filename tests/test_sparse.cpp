@@ -182,15 +182,6 @@ TEST(Sparse, DuplicatesAreSummedAndUnsortedIndicesAccepted) {
     }
 }
 
-std::string message_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const InvalidInput& e) {
-        return e.what();
-    }
-    return "(no exception)";
-}
-
 TEST(Sparse, BadArraysAreRejectedWithThePosition) {
     Options o;
     o.rank = 1;

@@ -12,16 +12,6 @@ Options rank2() {
     return o;
 }
 
-template <class F>
-std::string message_of(F&& f) {
-    try {
-        f();
-    } catch (const InvalidInput& e) {
-        return e.what();
-    }
-    return "(no exception)";
-}
-
 TEST(Validation, InvalidInputIsAnInvalidArgument) {
     static_assert(std::is_base_of_v<std::invalid_argument, InvalidInput>);
 }

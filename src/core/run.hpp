@@ -20,15 +20,21 @@
 namespace nmfkit::detail {
 
 /// The random start, scaled so that E[(WH)_ij] = mean(V) (docs/algorithms.md).
-template <class T, class D>
-void random_start(const D& A, int k, std::uint64_t seed, Matrix<T>& W, Matrix<T>& Ht) {
-    const double mean =
-        A.sum() / (static_cast<double>(A.rows()) * static_cast<double>(A.cols()));
+/// Masked fits pass the mean of the observed entries.
+template <class T>
+void random_start(Eigen::Index m, Eigen::Index n, int k, std::uint64_t seed, double mean, Matrix<T>& W,
+                  Matrix<T>& Ht) {
     const double scale = 2.0 * std::sqrt(mean / k);
-    W.resize(A.rows(), k);
-    Ht.resize(A.cols(), k);
+    W.resize(m, k);
+    Ht.resize(n, k);
     random_factor(W, seed, Stream::w, scale);
     random_factor(Ht, seed, Stream::h, scale);
+}
+
+template <class T, class D>
+void random_start(const D& A, int k, std::uint64_t seed, Matrix<T>& W, Matrix<T>& Ht) {
+    const double mean = A.sum() / (static_cast<double>(A.rows()) * static_cast<double>(A.cols()));
+    random_start(A.rows(), A.cols(), k, seed, mean, W, Ht);
 }
 
 /// The start `init` for A: the caller's factors, a random start, or NNDSVD (init/nndsvd.hpp).
@@ -105,11 +111,7 @@ Result<T> run_masked_one(const ObservedData<T>& A, const Options& opt, const Ini
     const Init init = resolved_init(opt, A.rows(), A.cols());
     Matrix<T> W, Ht;  // m x k, n x k
     if (init == Init::random) {
-        const double scale = 2.0 * std::sqrt(A.observed_mean() / opt.rank);
-        W.resize(A.rows(), opt.rank);
-        Ht.resize(A.cols(), opt.rank);
-        random_factor(W, opt.seed, Stream::w, scale);
-        random_factor(Ht, opt.seed, Stream::h, scale);
+        random_start(A.rows(), A.cols(), opt.rank, opt.seed, A.observed_mean(), W, Ht);
     } else {
         initial_factors(A, opt, init, start, W, Ht);
     }
@@ -136,11 +138,7 @@ Result<T> run_held_out_one(const HeldOutData<D>& A, const Options& opt, const In
     Matrix<T> W, Ht;  // m x k, n x k
     if (init == Init::random) {
         const double mean = A.observed_count() > 0 ? std::max(0.0, A.sum()) / A.observed_count() : 0.0;
-        const double scale = 2.0 * std::sqrt(mean / opt.rank);
-        W.resize(A.rows(), opt.rank);
-        Ht.resize(A.cols(), opt.rank);
-        random_factor(W, opt.seed, Stream::w, scale);
-        random_factor(Ht, opt.seed, Stream::h, scale);
+        random_start(A.rows(), A.cols(), opt.rank, opt.seed, mean, W, Ht);
     } else {
         initial_factors(A, opt, init, start, W, Ht);
     }
