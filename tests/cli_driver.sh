@@ -18,6 +18,7 @@ sigint)
     status=0
     timeout --preserve-status -s INT 2 "$nmfkit" fit big.csv -k 5 --max-iter 10000000 --tol 0 \
         -W W.csv -H H.npy --report run.json || status=$?
+    echo "sigint: nmfkit exited with status $status" >&2
     [ "$status" = 130 ] || fail "exit status $status, expected 130"
     grep -q '"interrupted": true' run.json || fail "run.json does not say interrupted"
     grep -q '"status": "stopped_by_callback"' run.json || fail "run.json status"
