@@ -16,7 +16,9 @@ sigint)
           for (j = 0; j < 200; ++j) line = line (j ? "," : "") int(rand() * 10);
           print line } }' > big.csv
     status=0
-    timeout --preserve-status -s INT 2 "$nmfkit" fit big.csv -k 5 --max-iter 10000000 --tol 0 \
+    # --foreground: SIGINT goes to nmfkit once, as a terminal's Ctrl-C does. Without it, timeout
+    # also signals its process group, and a second SIGINT ends nmfkit at once (by design).
+    timeout --foreground --preserve-status -s INT 2 "$nmfkit" fit big.csv -k 5 --max-iter 10000000 --tol 0 \
         -W W.csv -H H.npy --report run.json || status=$?
     echo "sigint: nmfkit exited with status $status" >&2
     [ "$status" = 130 ] || fail "exit status $status, expected 130"
