@@ -7,6 +7,8 @@
 
 #include <nmfkit/fit.hpp>
 
+#include "core/reduce.hpp"
+
 
 namespace nmfkit::detail {
 
@@ -53,16 +55,17 @@ Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Opt
         r.iterations = it;
         // The callback sees every iteration, the last one included.
         const bool keep_going = !callbacks.on_iteration || callbacks.on_iteration(s);
-        if (converged) {
-            r.status = Status::converged;
-            break;
-        }
-        if (!keep_going) {
-            r.status = Status::stopped_by_callback;
-            break;
-        }
-        if (opt.time_limit > 0 && s.seconds >= opt.time_limit) {
-            r.status = Status::time_limit_reached;
+        // Every process of a distributed fit stops at the same iteration for the same reason:
+        // the objective is the same on all, the callback and the clock are not (core/reduce.hpp).
+        enum : int { go_on, by_time, by_callback, by_convergence };
+        const int stop = agree(A, converged                                              ? by_convergence
+                                  : !keep_going                                          ? by_callback
+                                  : opt.time_limit > 0 && s.seconds >= opt.time_limit ? by_time
+                                                                                         : go_on);
+        if (stop != go_on) {
+            r.status = stop == by_convergence ? Status::converged
+                       : stop == by_callback  ? Status::stopped_by_callback
+                                              : Status::time_limit_reached;
             break;
         }
         f_prev = f;

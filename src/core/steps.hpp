@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/gram.hpp"
+#include "core/reduce.hpp"
 #include "data/transposed.hpp"
 #include "loss/beta.hpp"
 #include "loss/frobenius.hpp"
@@ -59,8 +60,8 @@ public:
         : A_(A), At_(A), solver_(solver), opt_(opt), fixed_(opt, opt.rank) {}
 
     double start(const Matrix<T>& W, const Matrix<T>& Ht) {
-        gram(Ht, HtH_);
-        gram(W, WtW_);
+        reduced_gram(A_, Ht, HtH_);
+        reduced_gram(A_, W, WtW_);
         At_.times(W, AtW_);
         A_.times(Ht, AHt_);
         return objective(W, Ht);
@@ -68,32 +69,33 @@ public:
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
         if (fixed_.any())
-            update_free_columns(W, Ht.rows());
+            update_free_columns(W);
         else
-            update(HtH_, AHt_, opt_.w, W, Ht.rows());
-        gram(W, WtW_);                            // k x k
+            update(HtH_, AHt_, opt_.w, W, A_.rows(), A_.cols());
+        reduced_gram(A_, W, WtW_);                // k x k
         At_.times(W, AtW_);                       // n x k
-        update(WtW_, AtW_, opt_.h, Ht, W.rows());
-        gram(Ht, HtH_);                           // k x k
+        update(WtW_, AtW_, opt_.h, Ht, A_.cols(), A_.rows());
+        reduced_gram(A_, Ht, HtH_);               // k x k
         A_.times(Ht, AHt_);                       // m x k, for the next W update
         return objective(W, Ht);
     }
 
     double penalty(const Matrix<T>& W, const Matrix<T>& Ht) const {
-        return penalty_value(W, opt_.w) + penalty_value(Ht, opt_.h);
+        return all_sum(A_, penalty_value(W, opt_.w) + penalty_value(Ht, opt_.h));
     }
 
     /// ‖∇ᴾf(W, Ht)‖_F at the current point: ∇_W f = W (HtH + l2 I) − (AHt − l1) and the same for
     /// Ht; the projection keeps a component where X > 0 and its negative part where X = 0
     /// (Lin, Neural Computation 19(10), 2007, eq. (6.1)).
     double projected_gradient_norm(const Matrix<T>& W, const Matrix<T>& Ht) const {
-        return std::sqrt(projected_gradient_squared(W, HtH_, AHt_, opt_.w, fixed_.flag) +
-                         projected_gradient_squared(Ht, WtW_, AtW_, opt_.h, {}));
+        return std::sqrt(all_sum(A_, projected_gradient_squared(W, HtH_, AHt_, opt_.w, fixed_.flag) +
+                                         projected_gradient_squared(Ht, WtW_, AtW_, opt_.h, {})));
     }
 
 private:
     double objective(const Matrix<T>& W, const Matrix<T>& Ht) const {
-        return 0.5 * rss_from_grams(A_.squared_norm(), AtW_, Ht, WtW_, HtH_) + penalty(W, Ht);
+        return 0.5 * rss_from_grams(A_.squared_norm(), all_sum(A_, dot(AtW_, Ht)), WtW_, HtH_) +
+               penalty(W, Ht);
     }
 
     // Columns flagged in `held` (fixed columns of W) are not variables and do not count.
@@ -117,10 +119,10 @@ private:
     // X_f G_ff + X_c G_cf − B_f, so X_f solves the same problem with G_ff and B_f − X_c G_cf (exact
     // block elimination, valid for every solver). MU updates all entries from the same old values,
     // so it updates everything and puts the fixed columns back.
-    void update_free_columns(Matrix<T>& W, Eigen::Index rows_f) {
+    void update_free_columns(Matrix<T>& W) {
         const Matrix<T> saved = W(Eigen::all, fixed_.fixed);
         if (solver_ == Solver::mu) {
-            update(HtH_, AHt_, opt_.w, W, rows_f);
+            update(HtH_, AHt_, opt_.w, W, A_.rows(), A_.cols());
             W(Eigen::all, fixed_.fixed) = saved;
             return;
         }
@@ -130,12 +132,13 @@ private:
         B.array() -= static_cast<T>(opt_.w.l1);
         B.noalias() -= saved * HtH_(fixed_.fixed, fixed_.free);
         Matrix<T> X = W(Eigen::all, fixed_.free);
-        solve(G, B, 0.0, X, rows_f);
+        solve(G, B, 0.0, X, A_.rows(), A_.cols());
         W(Eigen::all, fixed_.free) = X;
     }
 
+    // rows_x and rows_f: the row counts of X and of the other factor F over all processes.
     void update(const Matrix<T>& FtF, const Matrix<T>& AF, const Penalty& p, Matrix<T>& X,
-                Eigen::Index rows_f) {
+                Eigen::Index rows_x, Eigen::Index rows_f) {
         const Matrix<T>* G = &FtF;
         if (p.l2 > 0) {
             G_ = FtF;
@@ -147,11 +150,12 @@ private:
             B_ = AF.array() - static_cast<T>(p.l1);
             B = &B_;
         }
-        solve(*G, *B, p.l1, X, rows_f);
+        solve(*G, *B, p.l1, X, rows_x, rows_f);
     }
 
     // One solver call on the penalised G and B (MU: B = AF and l1 separate).
-    void solve(const Matrix<T>& G, const Matrix<T>& B, double l1, Matrix<T>& X, Eigen::Index rows_f) {
+    void solve(const Matrix<T>& G, const Matrix<T>& B, double l1, Matrix<T>& X, Eigen::Index rows_x,
+               Eigen::Index rows_f) {
         switch (solver_) {
             case Solver::mu: mu_update(G, B, l1, X); break;
             case Solver::als: als_update(G, B, X); break;
@@ -159,8 +163,9 @@ private:
             case Solver::hals:
             case Solver::cd:
                 hals_update(G, B, X,
-                            hals_budget(A_.product_flops(X.cols()), X.rows(), rows_f, X.cols(),
-                                        opt_.hals_alpha, opt_.hals_epsilon, opt_.hals_max_inner));
+                            hals_budget(A_.product_flops(X.cols()), rows_x, rows_f, X.cols(),
+                                        opt_.hals_alpha, opt_.hals_epsilon, opt_.hals_max_inner),
+                            [this](double x) { return all_sum(A_, x); });
                 break;
         }
     }
@@ -188,14 +193,14 @@ public:
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
         const Matrix<T> saved = W(Eigen::all, fixed_.fixed);  // MU is simultaneous: put them back
-        mu_kl_apply(numerator_W_, Ht, opt_.w, W);           // numerator from the previous pass
+        mu_kl_apply(A_, numerator_W_, Ht, opt_.w, W);       // numerator from the previous pass
         W(Eigen::all, fixed_.fixed) = saved;
         mu_kl_update(At_, W, opt_.h, Ht);
         return A_.kl_ratio_times(W, Ht, numerator_W_, true) + penalty(W, Ht);  // + next numerator
     }
 
     double penalty(const Matrix<T>& W, const Matrix<T>& Ht) const {
-        return penalty_value(W, opt_.w) + penalty_value(Ht, opt_.h);
+        return all_sum(A_, penalty_value(W, opt_.w) + penalty_value(Ht, opt_.h));
     }
 
 private:

@@ -44,6 +44,29 @@ public:
                                               RowScratch<Scalar>& scratch) const {
         return a_.row_block(c0, b, scratch);
     }
+    // Axis 3 (core/reduce.hpp): the reductions of a distributed A are those of Aᵀ.
+    double all_sum(double x) const
+        requires requires(const D& a) { a.all_sum(x); }
+    {
+        return a_.all_sum(x);
+    }
+    template <class S>
+    void all_sum(S* x, Eigen::Index count) const
+        requires requires(const D& a) { a.all_sum(x, count); }
+    {
+        a_.all_sum(x, count);
+    }
+    int agree(int code) const
+        requires requires(const D& a) { a.agree(code); }
+    {
+        return a_.agree(code);
+    }
+    void gram(const Matrix<Scalar>& F, Matrix<Scalar>& G) const
+        requires requires(const D& a) { a.gram(F, G); }
+    {
+        a_.gram(F, G);
+    }
+
     /// Rows of Aᵀ are the columns of A; columns of Aᵀ are the rows of A.
     bool has_row_access() const { return a_.has_column_access(); }
     bool has_column_access() const { return a_.has_row_access(); }

@@ -40,8 +40,11 @@ inline HalsBudget hals_budget(double product_flops, Eigen::Index rows_x, Eigen::
 /// NOTE: rows are independent given FtF and AF, so row blocks run in parallel and the result does
 /// not depend on the thread count. A column whose FtF(j, j) = 0 does not affect the objective and
 /// is left as it is.
-template <class T>
-void hals_update(const Matrix<T>& FtF, const Matrix<T>& AF, Matrix<T>& X, const HalsBudget& budget) {
+/// `sum` totals the sweep's change over the processes that share X's rows (core/reduce.hpp), so
+/// a distributed X makes the same number of sweeps as a serial one.
+template <class T, class Sum = double (*)(double)>
+void hals_update(const Matrix<T>& FtF, const Matrix<T>& AF, Matrix<T>& X, const HalsBudget& budget,
+                 Sum sum = [](double x) { return x; }) {
     const Eigen::Index rows = X.rows(), k = X.cols();
     constexpr Eigen::Index block = 256;
     const Eigen::Index blocks = (rows + block - 1) / block;
@@ -74,6 +77,7 @@ void hals_update(const Matrix<T>& FtF, const Matrix<T>& AF, Matrix<T>& X, const 
         }
         double total = 0;
         for (double c : change) total += c;
+        total = sum(total);
         if (inner == 0)
             first_change = total;
         if (total == 0 || (inner > 0 && total <= budget.epsilon * budget.epsilon * first_change))

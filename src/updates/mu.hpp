@@ -12,6 +12,7 @@
 
 #include "core/numeric.hpp"
 #include "core/parallel.hpp"
+#include "core/reduce.hpp"
 
 namespace nmfkit::detail {
 
@@ -34,10 +35,13 @@ void mu_update(const Matrix<T>& FtF, const Matrix<T>& AF, double l1, Matrix<T>& 
 }
 
 /// KL MU on a tall factor from its numerator: X ← X ⊙ numerator ⊘ (1 · 1ᵀF + l1 + l2 X), where
-/// numerator = (A ⊘ X Fᵀ) F (rows x k) was computed at the current X and F (cols x k).
-template <class T>
-void mu_kl_apply(const Matrix<T>& numerator, const Matrix<T>& F, const Penalty& penalty, Matrix<T>& X) {
-    const Eigen::Matrix<T, 1, Eigen::Dynamic> colsum = F.colwise().sum();  // 1 x k
+/// numerator = (A ⊘ X Fᵀ) F (rows x k) was computed at the current X and F (cols x k), and A is
+/// the adapter whose processes share F's rows (the column sums 1ᵀF are summed over them).
+template <class T, class D>
+void mu_kl_apply(const D& A, const Matrix<T>& numerator, const Matrix<T>& F, const Penalty& penalty,
+                 Matrix<T>& X) {
+    Eigen::Matrix<T, 1, Eigen::Dynamic> colsum = F.colwise().sum();  // 1 x k
+    all_sum_in_place(A, colsum);
     const T tiny = std::numeric_limits<T>::min();
     const T l1 = static_cast<T>(penalty.l1), l2 = static_cast<T>(penalty.l2);
     const Eigen::Index rows = X.rows(), k = X.cols();
@@ -82,7 +86,7 @@ template <class T, class D>
 void mu_kl_update(const D& A, const Matrix<T>& F, const Penalty& penalty, Matrix<T>& X) {
     Matrix<T> numerator;  // rows x k
     A.kl_ratio_times(X, F, numerator, false);
-    mu_kl_apply(numerator, F, penalty, X);
+    mu_kl_apply(A, numerator, F, penalty, X);
 }
 
 }  // namespace nmfkit::detail
