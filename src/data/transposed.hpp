@@ -5,17 +5,18 @@
 
 #include <nmfkit/result.hpp>
 
+#include "core/reduce.hpp"
 #include "data/rows.hpp"
 
 namespace nmfkit::detail {
 
 /// Aᵀ of an adapter D: products swap, and KL's (W, Ht) roles swap.
 template <class D>
-class Transposed {
+class Transposed : public TransposedReductions<D> {
 public:
     using Scalar = typename D::Scalar;
     using BlockIndex = typename D::BlockIndex;
-    explicit Transposed(const D& a) : a_(a) {}
+    explicit Transposed(const D& a) : TransposedReductions<D>(a) {}
 
     Eigen::Index rows() const { return a_.cols(); }
     Eigen::Index cols() const { return a_.rows(); }
@@ -44,23 +45,7 @@ public:
                                               RowScratch<Scalar>& scratch) const {
         return a_.row_block(c0, b, scratch);
     }
-    // Axis 3 (core/reduce.hpp): the reductions of a distributed A are those of Aᵀ.
-    double all_sum(double x) const
-        requires requires(const D& a) { a.all_sum(x); }
-    {
-        return a_.all_sum(x);
-    }
-    template <class S>
-    void all_sum(S* x, Eigen::Index count) const
-        requires requires(const D& a) { a.all_sum(x, count); }
-    {
-        a_.all_sum(x, count);
-    }
-    int agree(int code) const
-        requires requires(const D& a) { a.agree(code); }
-    {
-        return a_.agree(code);
-    }
+    // Axis 3 (core/reduce.hpp): the sums of a distributed A (TransposedReductions), and its Gram.
     void gram(const Matrix<Scalar>& F, Matrix<Scalar>& G) const
         requires requires(const D& a) { a.gram(F, G); }
     {
@@ -72,7 +57,7 @@ public:
     bool has_column_access() const { return a_.has_row_access(); }
 
 private:
-    const D& a_;
+    using TransposedReductions<D>::a_;
 };
 
 }  // namespace nmfkit::detail

@@ -14,6 +14,7 @@
 #include <nmfkit/result.hpp>
 
 #include "core/parallel.hpp"
+#include "core/reduce.hpp"
 #include "init/random.hpp"
 #include "init/svd.hpp"
 
@@ -33,10 +34,10 @@ enum class NndsvdFill {
 /// so nndsvda fills them.
 constexpr double nndsvd_truncation = 1e-6;
 
-/// x (one column) with its entries ≤ nndsvd_truncation · max(x) set to 0; x ≥ 0.
-inline void truncate_small(Eigen::Ref<Eigen::VectorXd> x) {
-    if (x.size() == 0) return;
-    const double floor = nndsvd_truncation * x.maxCoeff();
+/// x (one column) with its entries ≤ nndsvd_truncation · max(x) set to 0; x ≥ 0. `largest` is
+/// max(x) over all processes that hold parts of the column.
+inline void truncate_small(Eigen::Ref<Eigen::VectorXd> x, double largest) {
+    const double floor = nndsvd_truncation * largest;
     for (Eigen::Index i = 0; i < x.size(); ++i)
         if (x(i) <= floor) x(i) = 0;
 }
@@ -65,8 +66,11 @@ void nndsvd_start(const D& A, int k, NndsvdFill fill, std::uint64_t seed, Matrix
                            std::to_string(std::min(m, n)) + ", got k = " + std::to_string(k) +
                            "; use init random for a larger rank");
     const TruncatedSvd svd = randomized_svd(A, k, svd_oversampling, svd_power_iterations, seed);
-    Matrix<double> Wd = Matrix<double>::Zero(m, k);  // m x k
-    Matrix<double> Hd = Matrix<double>::Zero(n, k);  // n x k
+    // Distributed: this process's rows of W and Ht; norms and maxima over all processes.
+    Matrix<double> Wd = Matrix<double>::Zero(local_rows(A), k);  // m x k
+    Matrix<double> Hd = Matrix<double>::Zero(local_cols(A), k);  // n x k
+    auto norm = [&](const Eigen::VectorXd& x) { return std::sqrt(all_sum(A, x.squaredNorm())); };
+    auto largest = [&](const Eigen::VectorXd& x) { return all_max(A, x.size() > 0 ? x.maxCoeff() : 0.0); };
     const double eps = std::numeric_limits<T>::epsilon();
     const double cutoff = std::sqrt(eps) * svd.s(0);
     for (Eigen::Index j = 0; j < k; ++j) {
@@ -82,7 +86,7 @@ void nndsvd_start(const D& A, int k, NndsvdFill fill, std::uint64_t seed, Matrix
             const Eigen::VectorXd xn = (-svd.U.col(j)).cwiseMax(0.0);
             const Eigen::VectorXd yp = svd.V.col(j).cwiseMax(0.0);
             const Eigen::VectorXd yn = (-svd.V.col(j)).cwiseMax(0.0);
-            const double xpn = xp.norm(), xnn = xn.norm(), ypn = yp.norm(), ynn = yn.norm();
+            const double xpn = norm(xp), xnn = norm(xn), ypn = norm(yp), ynn = norm(yn);
             const double mp = xpn * ypn, mn = xnn * ynn;
             const bool positive = mp > mn;
             const double mass = positive ? mp : mn;
@@ -93,15 +97,15 @@ void nndsvd_start(const D& A, int k, NndsvdFill fill, std::uint64_t seed, Matrix
             Wd.col(j) = positive ? ((lambda / xpn) * xp).eval() : ((lambda / xnn) * xn).eval();
             Hd.col(j) = positive ? ((lambda / ypn) * yp).eval() : ((lambda / ynn) * yn).eval();
         }
-        truncate_small(Wd.col(j));
-        truncate_small(Hd.col(j));
+        truncate_small(Wd.col(j), largest(Wd.col(j)));
+        truncate_small(Hd.col(j), largest(Hd.col(j)));
     }
     W = Wd.template cast<T>();
     Ht = Hd.template cast<T>();
     if (fill == NndsvdFill::zeros) return;
     // The fills replace exact zeros of the start in T, so they touch nothing else.
     const double mean = A.sum() / (static_cast<double>(m) * static_cast<double>(n));
-    auto fill_zeros = [&](Matrix<T>& X, Stream stream) {
+    auto fill_zeros = [&](Matrix<T>& X, Stream stream, std::uint64_t row0) {
         const Eigen::Index rows = X.rows();
 #pragma omp parallel for schedule(static) if (worth_parallel(rows * k * 16))
         for (Eigen::Index i = 0; i < rows; ++i)
@@ -111,12 +115,12 @@ void nndsvd_start(const D& A, int k, NndsvdFill fill, std::uint64_t seed, Matrix
                     X(i, l) = static_cast<T>(mean);
                     continue;
                 }
-                const auto row = static_cast<std::uint64_t>(i), col = static_cast<std::uint64_t>(l);
+                const auto row = row0 + static_cast<std::uint64_t>(i), col = static_cast<std::uint64_t>(l);
                 X(i, l) = static_cast<T>(mean / 100 * uniform_open01(seed, stream, row, col));
             }
     };
-    fill_zeros(W, Stream::w);
-    fill_zeros(Ht, Stream::h);
+    fill_zeros(W, Stream::w, first_row(A));
+    fill_zeros(Ht, Stream::h, first_col(A));
 }
 
 }  // namespace nmfkit::detail

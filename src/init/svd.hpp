@@ -17,10 +17,13 @@
 #include <utility>
 #include <vector>
 
+#include <Eigen/Cholesky>
+
 #include <nmfkit/errors.hpp>
 #include <nmfkit/result.hpp>
 
 #include "core/parallel.hpp"
+#include "core/reduce.hpp"
 #include "init/random.hpp"
 
 // LAPACK's Fortran entry points (LP64: 32-bit INTEGER), as exported by OpenBLAS, which bundles
@@ -115,13 +118,15 @@ inline void small_svd(Matrix<double> R, Matrix<double>& Ur, Eigen::VectorXd& s,
 /// Ω(i, 2t) = r cos θ, Ω(i, 2t + 1) = r sin θ with r = √(−2 ln u₁), θ = 2π u₂,
 /// u₁ = u(seed, sketch, i, 2t), u₂ = u(seed, sketch, i, 2t + 1). Each entry depends only on its
 /// key (u is in the open interval (0, 1), so ln u₁ is finite), not on the thread count.
+/// Rows are keyed by their global index row0 + i (a process holding rows row0, ... of Ω draws the
+/// serial values).
 template <class T>
-Matrix<T> gaussian_sketch(Eigen::Index rows, Eigen::Index l, std::uint64_t seed) {
+Matrix<T> gaussian_sketch(Eigen::Index rows, Eigen::Index l, std::uint64_t seed, std::uint64_t row0 = 0) {
     Matrix<T> omega(rows, l);
 #pragma omp parallel for schedule(static) if (worth_parallel(rows * l * 32))
     for (Eigen::Index i = 0; i < rows; ++i)
         for (Eigen::Index c = 0; c < l; c += 2) {
-            const auto row = static_cast<std::uint64_t>(i), col = static_cast<std::uint64_t>(c);
+            const auto row = row0 + static_cast<std::uint64_t>(i), col = static_cast<std::uint64_t>(c);
             const double u1 = uniform_open01(seed, Stream::sketch, row, col);
             const double u2 = uniform_open01(seed, Stream::sketch, row, col + 1);
             const double r = std::sqrt(-2.0 * std::log(u1)), theta = 2.0 * std::numbers::pi * u2;
@@ -133,18 +138,47 @@ Matrix<T> gaussian_sketch(Eigen::Index rows, Eigen::Index l, std::uint64_t seed)
 
 /// Aᵀ of an adapter, seen through its two products only (all randomized_svd needs).
 template <class D>
-class TransposedProducts {
+class TransposedProducts : public TransposedReductions<D> {
 public:
     using Scalar = typename D::Scalar;
-    explicit TransposedProducts(const D& a) : a_(a) {}
+    explicit TransposedProducts(const D& a) : TransposedReductions<D>(a) {}
     Eigen::Index rows() const { return a_.cols(); }
     Eigen::Index cols() const { return a_.rows(); }
     void times(const Matrix<Scalar>& F, Matrix<Scalar>& out) const { a_.transpose_times(F, out); }
     void transpose_times(const Matrix<Scalar>& F, Matrix<Scalar>& out) const { a_.times(F, out); }
-
 private:
-    const D& a_;
+    using TransposedReductions<D>::a_;
 };
+
+/// Q (rows x c) ← an orthonormal basis of its range, with R (c x c) of Q_in = Q R, where Q's rows
+/// are those of a factor of A: serially by Householder QR (orthonormalize); when the rows are
+/// spread over processes, by Cholesky QR (Q ← Q R⁻¹ with RᵀR = QᵀQ, the Gram summed over the
+/// processes) made three times, the first with a small shift so that a nearly singular Gram still
+/// factorizes (shifted CholeskyQR3: Fukaya, Kannan, Nakatsukasa, Yamamoto & Yanagisawa, SIAM J.
+/// Sci. Comput. 42(1), 2020). Both give the same Q up to the signs of its columns (R's diagonal is
+/// positive here), which the SVD below absorbs. R is made the same on every process.
+template <class D>
+void orthonormalize_over(const D& A, Matrix<double>& Q, Matrix<double>* R = nullptr) {
+    if constexpr (!spread_over_processes<D>) {
+        orthonormalize(Q, R);
+    } else {
+        const Eigen::Index c = Q.cols();
+        Matrix<double> total = Matrix<double>::Identity(c, c);
+        for (int pass = 0; pass < 3; ++pass) {
+            Matrix<double> G = Q.transpose() * Q;  // c x c
+            all_sum_in_place(A, G);
+            const double trace = G.trace();
+            if (pass == 0) G.diagonal().array() += trace > 0 ? 1e-14 * trace : 1.0;
+            Eigen::LLT<Matrix<double>> llt(G);
+            Matrix<double> Rp = llt.matrixU();
+            make_same(A, Rp);
+            if (llt.info() != Eigen::Success || !Rp.allFinite()) break;  // a zero block: Q stays
+            Q = Rp.transpose().template triangularView<Eigen::Lower>().solve(Q.transpose()).transpose();
+            total = Rp * total;
+        }
+        if (R != nullptr) *R = total;
+    }
+}
 
 /// The randomized SVD of a tall A (m x n, m ≥ n ≥ l) with a sketch of l columns and q power
 /// iterations; see randomized_svd.
@@ -155,10 +189,11 @@ TruncatedSvd randomized_svd_tall(const D& A, Eigen::Index k, Eigen::Index l, int
     // Products go through the adapter in T; bases and factorizations are kept in double.
     Matrix<T> F;     // operand of a product: n x l or m x l
     Matrix<T> Y, Z;  // A F (m x l), Aᵀ F (n x l)
-    // Halko et al., Algorithm 4.4, steps 1-2: Y₀ = A Ω, Q₀ R₀ = Y₀.
-    A.times(gaussian_sketch<T>(A.cols(), l, seed), Y);
+    // Halko et al., Algorithm 4.4, steps 1-2: Y₀ = A Ω, Q₀ R₀ = Y₀. (Distributed: the rows of Ω,
+    // Q and P held here.)
+    A.times(gaussian_sketch<T>(local_cols(A), l, seed, first_col(A)), Y);
     Matrix<double> Q = Y.template cast<double>();  // m x l
-    orthonormalize(Q);
+    orthonormalize_over(A, Q);
     // Steps 3-6: Q̃ⱼ R̃ⱼ = Aᵀ Qⱼ₋₁, Qⱼ Rⱼ = A Q̃ⱼ; orthonormalizing after every product keeps the
     // small singular values, which (AAᵀ)^q A alone would round away, resolvable.
     Matrix<double> P;  // n x l
@@ -166,11 +201,11 @@ TruncatedSvd randomized_svd_tall(const D& A, Eigen::Index k, Eigen::Index l, int
         F = Q.template cast<T>();
         A.transpose_times(F, Z);
         P = Z.template cast<double>();
-        orthonormalize(P);
+        orthonormalize_over(A, P);
         F = P.template cast<T>();
         A.times(F, Y);
         Q = Y.template cast<double>();
-        orthonormalize(Q);
+        orthonormalize_over(A, Q);
     }
     // Algorithm 5.1: B = Qᵀ A (l x n), formed as Bᵀ = Aᵀ Q (n x l) = P R, then the l x l
     // R = Ur Σ Vrᵀ. So B = Rᵀ Pᵀ = Vr Σ (P Ur)ᵀ and A ≈ Q B = (Q Vr) Σ (P Ur)ᵀ. Factorizing
@@ -179,10 +214,13 @@ TruncatedSvd randomized_svd_tall(const D& A, Eigen::Index k, Eigen::Index l, int
     A.transpose_times(F, Z);
     P = Z.template cast<double>();
     Matrix<double> R, Ur, Vr;  // l x l
-    orthonormalize(P, &R);
+    orthonormalize_over(A, P, &R);
     TruncatedSvd out;
     Eigen::VectorXd s;
     small_svd(std::move(R), Ur, s, Vr);
+    make_same(A, s);
+    make_same(A, Ur);
+    make_same(A, Vr);
     out.s = s.head(k);
     out.U.noalias() = Q * Vr.leftCols(k);
     out.V.noalias() = P * Ur.leftCols(k);
