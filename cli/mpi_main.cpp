@@ -1,0 +1,331 @@
+// nmfkit-mpi: the distributed mode (src/mpi). Run as
+//   mpirun -np P nmfkit-mpi fit INPUT -k K [--grid PRxPC] [options] -W W.csv -H H.csv --report r.json
+// Every rank reads its block of INPUT (Matrix Market or .npy), the ranks fit together, rank 0
+// writes W, H, the report and the summary. Reference: docs/cli.md ("nmfkit-mpi").
+// Errors found before the fit (usage, options, reading) are collective: every rank exits with the
+// same status and rank 0 prints the one message. An error during the fit on one rank aborts all.
+
+#include <mpi.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <new>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <nmfkit/io/csv.hpp>
+#include <nmfkit/io/formats.hpp>
+
+#include "common.hpp"
+#include "mpi/fit_distributed.hpp"
+#include "mpi/grid.hpp"
+#include "mpi/read_block.hpp"
+
+namespace {
+
+using namespace nmfkit;
+using namespace nmfkit::cli;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+struct Args {
+    std::string input;
+    int rank = 0;
+    std::string grid;  // PRxPC; empty = chosen from the shape
+    std::string loss{to_string(Options{}.loss)};
+    std::string solver;
+    std::string init;  // empty = resolved_init(): nndsvda for one run with k <= min(m, n), else random
+    int max_iter = Options{}.max_iter;
+    double tol = Options{}.tol;
+    double time_limit = Options{}.time_limit;
+    std::string seed = std::to_string(Options{}.seed);
+    int threads = 1;
+    int restarts = 1;
+    Penalties penalties;
+    int hals_max_inner = Options{}.hals_max_inner;
+    std::string stop{to_string(Options{}.stop)};
+    std::string normalize{to_string(Options{}.normalize)};
+    bool sort_components = false;
+    bool low_memory = false;
+    std::string dtype = "float64";
+    std::string w_out, h_out, report_out;
+    bool quiet = false;
+};
+
+Options options_of(const Args& a) {
+    Options opt;
+    opt.rank = a.rank;
+    opt.loss = usage_checked([&] { return loss_from_string(a.loss); });
+    if (!a.solver.empty()) opt.solver = usage_checked([&] { return solver_from_string(a.solver); });
+    if (!a.init.empty()) opt.init = usage_checked([&] { return init_from_string(a.init); });
+    opt.max_iter = a.max_iter;
+    opt.tol = a.tol;
+    opt.time_limit = a.time_limit;
+    opt.seed = parse_seed(a.seed);
+    opt.threads = a.threads;
+    opt.restarts = a.restarts;
+    opt.w = a.penalties.w;
+    opt.h = a.penalties.h;
+    opt.hals_max_inner = a.hals_max_inner;
+    opt.stop = usage_checked([&] { return stop_rule_from_string(a.stop); });
+    opt.normalize = usage_checked([&] { return normalize_from_string(a.normalize); });
+    opt.sort_components = a.sort_components;
+    opt.low_memory = a.low_memory;
+    check_options(opt);
+    return opt;
+}
+
+// "PRxPC" → (pr, pc); P must equal pr·pc.
+void parse_grid(const std::string& text, int P, int& pr, int& pc) {
+    const auto x = text.find('x');
+    try {
+        if (x == std::string::npos) throw std::invalid_argument(text);
+        std::size_t used = 0;
+        pr = std::stoi(text.substr(0, x), &used);
+        if (used != x) throw std::invalid_argument(text);
+        pc = std::stoi(text.substr(x + 1), &used);
+        if (used != text.size() - x - 1) throw std::invalid_argument(text);
+    } catch (const std::exception&) {
+        throw UsageError("--grid " + text + ": expected PRxPC, e.g. 2x4");
+    }
+    if (pr < 1 || pc < 1 || pr * pc != P)
+        throw UsageError("--grid " + text + " has " + std::to_string(pr * pc) + " cells but " +
+                         std::to_string(P) + " processes run; PR·PC must equal the process count");
+}
+
+// Runs f on every rank; an exception on any becomes the same CollectiveError on all.
+template <class F>
+void collectively(MPI_Comm comm, F&& f) {
+    std::string error;
+    int status = exit_ok;
+    try {
+        f();
+    } catch (const UsageError& e) {
+        error = e.what();
+        status = exit_usage;
+    } catch (const InvalidInput& e) {
+        error = e.what();
+        status = exit_data;
+    } catch (const io::IoError& e) {
+        error = e.what();
+        status = exit_io;
+    } catch (const std::bad_alloc&) {
+        error = "out of memory";
+        status = exit_failure;
+    }
+    mpi::all_ok(comm, error, status);
+}
+
+// The phase costs: max and mean over the ranks (on rank 0).
+struct PhaseStats {
+    std::vector<double> max, mean, sum;
+};
+
+std::vector<double> as_vector(const mpi::PhaseTimes& t) {
+    return {t.local_product, t.gram,       t.all_gather, t.reduce_scatter, t.all_reduce,
+            t.words_all_gather, t.words_reduce_scatter, t.words_all_reduce};
+}
+
+PhaseStats phase_stats(const mpi::Grid& grid, const mpi::PhaseTimes& t) {
+    const std::vector<double> mine = as_vector(t);
+    PhaseStats s{mine, mine, mine};
+    const int count = static_cast<int>(mine.size());
+    MPI_Reduce(mine.data(), s.max.data(), count, MPI_DOUBLE, MPI_MAX, 0, grid.world());
+    MPI_Reduce(mine.data(), s.sum.data(), count, MPI_DOUBLE, MPI_SUM, 0, grid.world());
+    for (std::size_t q = 0; q < s.sum.size(); ++q) s.mean[q] = s.sum[q] / grid.size();
+    return s;
+}
+
+const char* const phase_names[] = {"local_product", "gram", "all_gather", "reduce_scatter", "all_reduce"};
+const char* const word_names[] = {"all_gather", "reduce_scatter", "all_reduce"};
+
+template <class T>
+nlohmann::ordered_json report(const Args& a, const mpi::Grid& grid, const mpi::LocalBlock& in,
+                              std::int64_t nnz, const Options& opt, const mpi::DistributedFit<T>& fit,
+                              const PhaseStats& total, const PhaseStats& per_it, double read_max,
+                              double write_seconds) {
+    const Result<T>& r = fit.result;
+    nlohmann::ordered_json j;
+    j["input"] = {{"path", a.input}, {"rows", in.m}, {"cols", in.n}, {"sparse", in.is_sparse},
+                  {"stored", nnz}, {"dtype", a.dtype}};
+    j["grid"] = {{"processes", grid.size()}, {"pr", grid.pr()}, {"pc", grid.pc()}};
+    j["options"] = {{"rank", opt.rank}, {"loss", to_string(opt.loss)},
+                    {"solver", to_string(resolved_solver(opt))}, {"init", to_string(r.init)},
+                    {"max_iter", opt.max_iter}, {"tol", opt.tol}, {"seed", opt.seed},
+                    {"restarts", opt.restarts}, {"threads_per_process", r.threads}};
+    j["result"] = {{"status", to_string(r.status)}, {"iterations", r.iterations},
+                   {"objective", r.objective}, {"relative_error", r.relative_error},
+                   {"initial_objective", r.initial_objective}};
+    nlohmann::ordered_json phases;
+    for (std::size_t q = 0; q < 5; ++q)
+        phases[phase_names[q]] = {{"max_seconds", total.max[q]}, {"mean_seconds", total.mean[q]},
+                                  {"max_seconds_per_iteration", per_it.max[q]}};
+    const double accounted = total.max[0] + total.max[1] + total.max[2] + total.max[3] + total.max[4];
+    phases["update_and_rest"] = {{"max_seconds", std::max(0.0, r.seconds - accounted)}};
+    phases["read"] = {{"max_seconds", read_max}};
+    phases["gather_factors"] = {{"seconds", fit.seconds_gather}};
+    phases["write"] = {{"seconds", write_seconds}};
+    j["phases"] = phases;
+    const mpi::PhaseTimes model =
+        mpi::model_words_per_iteration(grid.layout(in.m, in.n), opt.rank, opt.loss);
+    const std::vector<double> modelled = as_vector(model);
+    nlohmann::ordered_json words;
+    for (std::size_t q = 0; q < 3; ++q)
+        words[word_names[q]] = {{"measured", per_it.sum[5 + q]}, {"model", modelled[5 + q]}};
+    j["words_per_iteration_all_ranks"] = words;
+    j["seconds"] = {{"fit", r.seconds}, {"per_iteration", r.iterations > 0 ? r.seconds / r.iterations : 0.0}};
+    return j;
+}
+
+template <class T>
+int fit_and_write(const Args& a, const Options& opt, const mpi::Grid& grid, const mpi::LocalBlock& in,
+                  double read_seconds) {
+    std::int64_t local_nnz = in.is_sparse ? in.sparse.nonZeros() : in.dense.size(), nnz = 0;
+    MPI_Allreduce(&local_nnz, &nnz, 1, MPI_INT64_T, MPI_SUM, grid.world());
+    mpi::DistributedFit<T> fit;
+    try {
+        if (in.is_sparse) {
+            Eigen::SparseMatrix<T, Eigen::ColMajor, int> block = in.sparse.template cast<T>();
+            block.makeCompressed();
+            fit = mpi::fit_block<T>(grid, in.m, in.n, block, opt);
+        } else {
+            fit = mpi::fit_block<T>(grid, in.m, in.n, Matrix<T>(in.dense.template cast<T>()), opt);
+        }
+    } catch (const mpi::CollectiveError&) {
+        throw;
+    } catch (const std::exception& e) {
+        // One rank failed inside the fit while the others may wait in a collective: abort them all.
+        std::cerr << "nmfkit-mpi: error: rank " << grid.rank() << ": " << e.what() << "\n";
+        MPI_Abort(grid.world(), exit_failure);
+    }
+    const PhaseStats total = phase_stats(grid, fit.times), per_it = phase_stats(grid, fit.per_iteration);
+    double read_max = 0;
+    MPI_Reduce(&read_seconds, &read_max, 1, MPI_DOUBLE, MPI_MAX, 0, grid.world());
+    double write_seconds = 0;
+    collectively(grid.world(), [&] {
+        if (grid.rank() != 0) return;
+        const auto t0 = Clock::now();
+        const Result<T>& r = fit.result;
+        // As `nmfkit fit` writes a matrix without labels: plain numbers.
+        if (!a.w_out.empty()) write_factor(a.w_out, r.W.template cast<double>(), {}, {}, WriteArgs{});
+        if (!a.h_out.empty()) write_factor(a.h_out, r.H.template cast<double>(), {}, {}, WriteArgs{});
+        write_seconds = seconds_since(t0);
+        if (!a.report_out.empty())
+            io::write_text(a.report_out,
+                                       report(a, grid, in, nnz, opt, fit, total, per_it, read_max, write_seconds).dump(2) + "\n");
+    });
+    if (grid.rank() == 0 && !a.quiet) {
+        const Result<T>& r = fit.result;
+        std::printf("fit: %lld x %lld, k = %d, solver %s, loss %s, %d processes on a %dx%d grid\n",
+                    static_cast<long long>(in.m), static_cast<long long>(in.n), opt.rank,
+                    std::string(to_string(resolved_solver(opt))).c_str(),
+                    std::string(to_string(opt.loss)).c_str(), grid.size(), grid.pr(), grid.pc());
+        std::printf("%s after %s: relative error %.6g, objective %.10g, %.3f s (%.4f s per iteration)\n",
+                    std::string(to_string(r.status)).c_str(), plural(r.iterations, "iteration").c_str(),
+                    r.relative_error, r.objective, r.seconds, r.iterations > 0 ? r.seconds / r.iterations : 0.0);
+        std::printf("phases (max over ranks, s): read %.3f", read_max);
+        for (std::size_t q = 0; q < 5; ++q) std::printf(", %s %.3f", phase_names[q], total.max[q]);
+        std::printf("\n");
+    }
+    return exit_ok;
+}
+
+int fit_command(const Args& a, MPI_Comm world) {
+    int P = 1, me = 0;
+    MPI_Comm_size(world, &P);
+    MPI_Comm_rank(world, &me);
+    Options opt;
+    mpi::FileShape shape;
+    int pr = 1, pc = 1;
+    collectively(world, [&] {
+        opt = mpi::distributed_options(options_of(a));
+        if (a.dtype != "float32" && a.dtype != "float64")
+            throw UsageError("--dtype " + a.dtype + ": expected float32 or float64");
+        if (me == 0) check_outputs({{"-W", a.w_out}, {"-H", a.h_out}, {"--report", a.report_out}});
+        shape = mpi::read_shape(a.input);
+        if (a.grid.empty())
+            mpi::choose_grid(P, shape.m, shape.n, pr, pc);
+        else
+            parse_grid(a.grid, P, pr, pc);
+    });
+    const mpi::Grid grid(world, pr, pc);
+    const auto t0 = Clock::now();
+    const mpi::LocalBlock block = mpi::read_block(a.input, grid);
+    const double read_seconds = seconds_since(t0);
+    return a.dtype == "float32" ? fit_and_write<float>(a, opt, grid, block, read_seconds)
+                                : fit_and_write<double>(a, opt, grid, block, read_seconds);
+}
+
+int run(int argc, char** argv, MPI_Comm world) {
+    int me = 0;
+    MPI_Comm_rank(world, &me);
+    CLI::App app{"nmfkit-mpi: distributed non-negative matrix factorization V ~ W H over MPI",
+                 "nmfkit-mpi"};
+    app.set_version_flag("--version", "nmfkit-mpi " + std::string(nmfkit::version));
+    app.require_subcommand(1);
+    app.footer(R"(Example:
+  mpirun -np 4 nmfkit-mpi fit counts.mtx -k 20 --grid 2x2 -W W.csv -H H.csv --report run.json
+Exit status: 0 success, 2 usage error, 65 bad data, 74 I/O error, 1 other (every rank alike).)");
+    Args a;
+    CLI::App* fit = app.add_subcommand("fit", "factorize INPUT (Matrix Market or .npy) over all processes");
+    fit->add_option("INPUT", a.input, "matrix file: .mtx (sparse or dense) or .npy")->required();
+    fit->add_option("-k,--rank", a.rank, "number of components")->required();
+    fit->add_option("--grid", a.grid, "process grid PRxPC (default: m/PR ≈ n/PC)");
+    fit->add_option("--loss", a.loss, "frobenius or kullback_leibler");
+    fit->add_option("--solver", a.solver, "frobenius: mu, hals, cd, anls_bpp, als; kullback_leibler: mu");
+    fit->add_option("--init", a.init, "random, nndsvd, nndsvda, nndsvdar (default as nmfkit fit: nndsvda for one run)");
+    fit->add_option("--max-iter", a.max_iter, "iterations at most");
+    fit->add_option("--tol", a.tol, "stop when the relative change of the objective is below this");
+    fit->add_option("--time-limit", a.time_limit, "seconds at most (0 = none)");
+    fit->add_option("--seed", a.seed, "random seed");
+    fit->add_option("--threads", a.threads, "OpenMP threads per process (default 1)");
+    fit->add_option("--restarts", a.restarts, "runs from seeds seed, seed+1, ...; the best is kept");
+    fit->add_option("--l1-w", a.penalties.w.l1, "L1 penalty on W");
+    fit->add_option("--l2-w", a.penalties.w.l2, "L2 penalty on W");
+    fit->add_option("--l1-h", a.penalties.h.l1, "L1 penalty on H");
+    fit->add_option("--l2-h", a.penalties.h.l2, "L2 penalty on H");
+    fit->add_option("--hals-max-inner", a.hals_max_inner, "HALS inner sweeps (0 = adaptive)");
+    fit->add_option("--stop", a.stop, "relative_objective or projected_gradient");
+    fit->add_option("--normalize", a.normalize, "none, l1 or l2: scale W's columns, H takes the scale");
+    fit->add_flag("--sort-components", a.sort_components, "order components by contribution");
+    fit->add_flag("--low-memory", a.low_memory, "sparse blocks: keep one copy (no transposed copy)");
+    fit->add_option("--dtype", a.dtype, "float32 or float64 (default)");
+    fit->add_option("-W,--w-out", a.w_out, "write W (m x k) here (rank 0)");
+    fit->add_option("-H,--h-out", a.h_out, "write H (k x n) here (rank 0)");
+    fit->add_option("--report", a.report_out, "write a JSON report with per-phase times here (rank 0)");
+    fit->add_flag("-q,--quiet", a.quiet, "print nothing on success");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (me == 0) return app.exit(e) == 0 ? exit_ok : exit_usage;
+        return e.get_exit_code() == 0 ? exit_ok : exit_usage;
+    }
+    return fit_command(a, world);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    MPI_Init(&argc, &argv);
+    int me = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &me);
+    int status = exit_failure;
+    try {
+        status = run(argc, argv, MPI_COMM_WORLD);
+    } catch (const mpi::CollectiveError& e) {
+        if (me == 0) std::cerr << "nmfkit-mpi: error: " << e.what() << "\n";
+        status = e.exit_status();
+    } catch (const std::exception& e) {
+        std::cerr << "nmfkit-mpi: error: rank " << me << ": " << e.what() << "\n";
+        MPI_Abort(MPI_COMM_WORLD, exit_failure);
+    }
+    MPI_Finalize();
+    return status;
+}

@@ -1,0 +1,59 @@
+#pragma once
+// Distributed fit: the serial library's steps and loop over DistributedData (distributed.hpp) on a
+// process grid (grid.hpp). Each rank passes its block A_ij of V; the factors are gathered to rank 0.
+
+#include <cstdint>
+
+#include <Eigen/SparseCore>
+
+#include <nmfkit/fit.hpp>
+
+#include "mpi/distributed.hpp"
+#include "mpi/grid.hpp"
+
+namespace nmfkit::mpi {
+
+/// What a distributed fit returns. On rank 0 `result` is the serial fit's Result: W (m x k) and
+/// H (k x n) whole, normalised and ordered as Options asks; on the other ranks W and H are empty
+/// and the rest (status, objectives, history) is the same as on rank 0.
+template <class T>
+struct DistributedFit {
+    Result<T> result;
+    PhaseTimes times;           ///< this rank's phase costs, summed over iterations and restarts
+    /// this rank's phase costs of one iteration: the change between the kept run's first and last
+    /// iteration divided by their distance (all zero when it ran fewer than two iterations)
+    PhaseTimes per_iteration;
+    double seconds_gather = 0;  ///< gathering W and H to rank 0
+    double seconds_init = 0;    ///< building the start
+};
+
+/// The words one iteration moves, summed over all ranks, by the communication model of HPC-NMF
+/// (Kannan, Ballard & Park 2016, Section 5) for this layout: each all-gather of W's rows R_i
+/// brings every rank of grid row i the m_i·k words it does not own, k·m·(pc − 1) in all, and each
+/// of Ht's k·n·(pr − 1); each reduce-scatter sends the same amounts back; each Gram all-reduce
+/// passes k² words per rank (KL's column sums k). Frobenius: one of each per half-step; KL (MU):
+/// both factors are gathered for each of its two sampled products. The few scalars summed per
+/// iteration (objective parts, HALS's inner stop) are left out of the model.
+PhaseTimes model_words_per_iteration(const Layout& layout, int k, Loss loss);
+
+/// Fits V (m x n) given this rank's block A_ij (layout grid.layout(m, n)) with the solvers whose
+/// updates are row-local: Frobenius with mu, hals (cd), anls_bpp, als; KL with mu. Every init:
+/// random (keyed by the global row, so the start is the serial run's), nndsvd/nndsvda/nndsvdar
+/// (the randomized SVD over the distributed products, with Cholesky QR for the tall bases: the
+/// serial start up to rounding), custom (`start` holds the whole W and H on every rank; each takes
+/// its rows). Collective over grid.world(); options and data
+/// are checked on every rank and a failure throws the same CollectiveError on all of them.
+template <class T>
+DistributedFit<T> fit_block(const Grid& grid, std::int64_t m, std::int64_t n, const Matrix<T>& block,
+                            const Options& opt, const InitialFactors<T>* start = nullptr,
+                            const Callbacks& callbacks = {});
+template <class T>
+DistributedFit<T> fit_block(const Grid& grid, std::int64_t m, std::int64_t n,
+                            const Eigen::SparseMatrix<T, Eigen::ColMajor, int>& block, const Options& opt,
+                            const InitialFactors<T>* start = nullptr, const Callbacks& callbacks = {});
+
+/// The options a distributed fit runs with: as given and, for kullback_leibler, solver mu when it
+/// is unset (the serial default cd is not row-local).
+Options distributed_options(Options opt);
+
+}  // namespace nmfkit::mpi
