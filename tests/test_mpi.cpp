@@ -72,8 +72,8 @@ struct Case {
 
 std::vector<Case> distributed_cases() {
     return {{Solver::mu, Loss::frobenius},       {Solver::hals, Loss::frobenius},
-            {Solver::anls_bpp, Loss::frobenius}, {Solver::als, Loss::frobenius},
-            {Solver::mu, Loss::kullback_leibler}};
+            {Solver::cd, Loss::frobenius},       {Solver::anls_bpp, Loss::frobenius},
+            {Solver::als, Loss::frobenius},      {Solver::mu, Loss::kullback_leibler}};
 }
 
 Options fit_options(Case c, int k = 4) {
@@ -233,6 +233,27 @@ TEST(Distributed, PhaseTimesAndWordsAreCounted) {
     EXPECT_GE(d.times.words_all_reduce, 2 * k * k * iterations);
     const auto own = layout.w_rows(0, grid.j());
     EXPECT_GE(d.times.words_all_gather, (static_cast<double>(m) - own.size) * k * iterations);
+}
+
+// The automatic grid moves the fewest words of the model among all pr x pc = P.
+TEST(Distributed, ChosenGridMovesFewestWords) {
+    for (int P : {1, 2, 4, 6, 12, 64})
+        for (auto [m, n] : {std::pair<std::int64_t, std::int64_t>{20000, 10000}, {100, 100000}, {5000, 5000}}) {
+            int pr = 0, pc = 0;
+            nmfkit::mpi::choose_grid(P, m, n, pr, pc);
+            ASSERT_EQ(pr * pc, P);
+            auto words = [&](int r, int c) {
+                const auto w = nmfkit::mpi::model_words_per_iteration(Layout{m, n, r, c}, 10, Loss::frobenius);
+                return w.words_all_gather + w.words_reduce_scatter;
+            };
+            for (int r = 1; r <= P; ++r) {
+                if (P % r != 0) continue;
+                EXPECT_LE(words(pr, pc), words(r, P / r)) << P << " ranks, " << m << " x " << n;
+            }
+        }
+    int pr = 0, pc = 0;
+    nmfkit::mpi::choose_grid(4, 20000, 10000, pr, pc);
+    EXPECT_EQ(pr, 2);  // blocks 10000 x 5000, the tie with 4x1 to the smaller pr
 }
 
 TEST(Distributed, BadOptionsAndBadDataFailOnEveryRank) {

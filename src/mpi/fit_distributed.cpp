@@ -159,6 +159,7 @@ Result<T> run_one(const D& A, const Options& opt, const InitialFactors<T>* start
 template <class T, class Local>
 DistributedFit<T> run(const Grid& grid, const Layout& layout, const Local& local, const Options& opt,
                       const InitialFactors<T>* start, const Callbacks& callbacks) {
+    const auto start_time = Clock::now();
     DistributedFit<T> out;
     const DistributedData<Local> A(grid, layout, local, out.times);
     const Init init = resolved_init(opt, layout.m, layout.n);
@@ -203,6 +204,7 @@ DistributedFit<T> run(const Grid& grid, const Layout& layout, const Local& local
     best.H = Ht.transpose();
     if (grid.rank() == 0) detail::scale_components(best, opt);
     out.seconds_gather = seconds_since(t0);
+    out.seconds_total = seconds_since(start_time);
     out.result = std::move(best);
     return out;
 }

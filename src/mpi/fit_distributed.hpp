@@ -24,7 +24,8 @@ struct DistributedFit {
     /// iteration divided by their distance (all zero when it ran fewer than two iterations)
     PhaseTimes per_iteration;
     double seconds_gather = 0;  ///< gathering W and H to rank 0
-    double seconds_init = 0;    ///< building the start
+    double seconds_init = 0;    ///< building the start (NNDSVD's products also count in `times`)
+    double seconds_total = 0;   ///< the whole call on this rank: setup, starts, fits, gathering
 };
 
 /// The words one iteration moves, summed over all ranks, by the communication model of HPC-NMF

@@ -37,8 +37,10 @@ inline int part_of(std::int64_t count, int parts, std::int64_t item) {
     return static_cast<int>(extra + (item - big) / base);
 }
 
-/// pr x pc with pr·pc = P chosen so that the blocks are as square as possible (m/pr ≈ n/pc), which
-/// minimises the words all-gathered and reduce-scattered per iteration (HPC-NMF, Section 5).
+/// pr x pc with pr·pc = P that moves the fewest words per iteration: W's rows R_i are all-gathered
+/// over the pc ranks of a grid row and Ht's rows C_j over the pr ranks of a grid column, k·m·(pc − 1)
+/// + k·n·(pr − 1) words over all ranks (and as many reduce-scattered back; HPC-NMF, Section 5), so
+/// the blocks come out near square, m/pr ≈ n/pc. Ties go to the smaller pr.
 inline void choose_grid(int P, std::int64_t m, std::int64_t n, int& pr, int& pc) {
     pr = 1;
     pc = P;
@@ -46,8 +48,7 @@ inline void choose_grid(int P, std::int64_t m, std::int64_t n, int& pr, int& pc)
     for (int r = 1; r <= P; ++r) {
         if (P % r != 0) continue;
         const int c = P / r;
-        // words moved per iteration ∝ (m/pr)(pr − 1) + (n/pc)(pc − 1) for both factors
-        const double words = static_cast<double>(m) / r * (r - 1) + static_cast<double>(n) / c * (c - 1);
+        const double words = static_cast<double>(m) * (c - 1) + static_cast<double>(n) * (r - 1);
         if (best < 0 || words < best) {
             best = words;
             pr = r;
