@@ -43,6 +43,12 @@ class FileBytes {
     std::string_view view_;
 };
 
+/// The format the first bytes announce, if they announce a binary format or Matrix Market.
+std::optional<Format> sniff(std::string_view bytes);
+
+/// "CSV", "TSV", "Matrix Market", ".npy", ".npz".
+std::string describe(Format f);
+
 /// True when @p bytes start with the gzip magic 1f 8b.
 bool is_gzip(std::string_view bytes);
 

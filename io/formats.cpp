@@ -28,7 +28,10 @@ std::string extension(const std::string& path, bool& gz) {
     return ext;
 }
 
-/// The format the first bytes announce, if they announce a binary format or Matrix Market.
+}  // namespace
+
+namespace detail {
+
 std::optional<Format> sniff(std::string_view bytes) {
     if (bytes.starts_with("\x93NUMPY"))
         return Format::npy;
@@ -50,7 +53,7 @@ std::string describe(Format f) {
     return "";
 }
 
-}  // namespace
+}  // namespace detail
 
 std::string_view to_string(Format f) {
     switch (f) {
@@ -108,7 +111,7 @@ LoadedMatrix parse_plain(std::string_view bytes, const std::string& name, Format
             const std::size_t nul = bytes.substr(0, 1 << 16).find('\0');
             if (nul != std::string_view::npos)
                 throw InvalidInput(detail::at_byte(name, nul) + "binary data (a NUL byte) in a " +
-                                   describe(format) + " file");
+                                   detail::describe(format) + " file");
             const char delimiter =
                 opt.delimiter != 0 ? opt.delimiter : (format == Format::tsv ? '\t' : ',');
             return detail::parse_delimited(bytes, name, delimiter, opt.header, opt.row_names);
@@ -141,7 +144,7 @@ LoadedMatrix read_matrix(const std::string& path, const ReadOptions& opt) {
         return parse_plain(bytes, path, *opt.format, opt, limit);
 
     const std::optional<Format> by_extension = format_for(path);
-    const std::optional<Format> by_content = sniff(bytes);
+    const std::optional<Format> by_content = detail::sniff(bytes);
     if (!by_extension.has_value()) {
         if (by_content.has_value())
             return parse_plain(bytes, path, *by_content, opt, limit);
@@ -151,8 +154,8 @@ LoadedMatrix read_matrix(const std::string& path, const ReadOptions& opt) {
                            "followed by .gz); name it with --format");
     }
     if (by_content.has_value() && *by_content != *by_extension)
-        throw InvalidInput(path + ": the extension says " + describe(*by_extension) +
-                           ", but the content is " + describe(*by_content) +
+        throw InvalidInput(path + ": the extension says " + detail::describe(*by_extension) +
+                           ", but the content is " + detail::describe(*by_content) +
                            " (name the format with --format to read it anyway)");
     return parse_plain(bytes, path, *by_extension, opt, limit);
 }

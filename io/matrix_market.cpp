@@ -10,39 +10,10 @@
 #include <limits>
 
 #include "detail.hpp"
+#include "matrix_market_detail.hpp"
 
 namespace nmfkit::io::detail {
-namespace {
 
-enum class Field { real, integer, pattern };
-enum class Symmetry { general, symmetric };
-
-/// The lines of a buffer, numbered from 1, without their `\n` or `\r\n`.
-struct Lines {
-    std::string_view text;
-    std::size_t pos = 0;
-    std::int64_t line = 0;
-
-    bool next(std::string_view& out) {
-        if (pos >= text.size())
-            return false;
-        const char* start = text.data() + pos;
-        const void* nl = std::memchr(start, '\n', text.size() - pos);
-        const std::size_t len =
-            nl != nullptr ? static_cast<std::size_t>(static_cast<const char*>(nl) - start)
-                          : text.size() - pos;
-        out = std::string_view(start, len);
-        if (!out.empty() && out.back() == '\r')
-            out.remove_suffix(1);
-        pos += len + 1;
-        ++line;
-        return true;
-    }
-};
-
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
-
-/// The whitespace-separated fields of a line.
 std::vector<std::string_view> split(std::string_view s) {
     std::vector<std::string_view> out;
     std::size_t i = 0;
@@ -63,186 +34,7 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-bool blank_or_comment(std::string_view line) {
-    for (char c : line) {
-        if (c == '%')
-            return true;
-        if (!is_blank(c))
-            return false;
-    }
-    return true;
-}
-
-/// A decimal integer without sign, or false.
-bool parse_count(std::string_view token, std::uint64_t& value) {
-    if (token.empty() || token.size() > 19)
-        return false;
-    std::uint64_t v = 0;
-    for (char c : token) {
-        if (c < '0' || c > '9')
-            return false;
-        v = v * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    value = v;
-    return true;
-}
-
-/// Parses a line of a coordinate or array section field by field.
-class EntryParser {
-  public:
-    EntryParser(const std::string& name, Field field) : name_(name), field_(field) {}
-
-    /// Fields expected on a line: 2 or 3 for coordinate (pattern or not), 1 for array.
-    void set_line(std::string_view line, std::int64_t number, std::size_t fields) {
-        line_ = line;
-        pos_ = 0;
-        number_ = number;
-        column_ = 0;
-        fields_ = fields;
-    }
-
-    /// The next 1-based index, checked against 1..@p bound, as 0-based.
-    int index(std::uint64_t bound, const char* what) {
-        const std::string_view token = next();
-        std::uint64_t v = 0;
-        if (!parse_count(token, v))
-            throw InvalidInput(position(name_, number_, column_) + shown(token) + " is not a " +
-                               what + " index (an integer from 1 to " + std::to_string(bound) +
-                               ")");
-        if (v < 1 || v > bound)
-            throw InvalidInput(position(name_, number_, column_) + what + " index " +
-                               std::to_string(v) + " is out of range 1.." + std::to_string(bound));
-        return static_cast<int>(v - 1);
-    }
-
-    double value() {
-        const std::string_view token = next();
-        std::string_view digits = token;
-        if (digits.size() > 1 && digits[0] == '+' && digits[1] != '-' && digits[1] != '+')
-            digits.remove_prefix(1);
-        const char* last = digits.data() + digits.size();
-        if (field_ == Field::integer) {
-            std::int64_t v = 0;
-            const auto [ptr, ec] = std::from_chars(digits.data(), last, v);
-            if (ec == std::errc::result_out_of_range)
-                throw InvalidInput(position(name_, number_, column_) + shown(token) +
-                                   " is out of the range of a 64-bit integer");
-            if (ec != std::errc() || ptr != last)
-                throw InvalidInput(position(name_, number_, column_) + shown(token) +
-                                   " is not an integer (the header says integer)");
-            return static_cast<double>(v);
-        }
-        double v = 0;
-        const auto [ptr, ec] = std::from_chars(digits.data(), last, v);
-        if (ec == std::errc::result_out_of_range)
-            throw InvalidInput(position(name_, number_, column_) + shown(token) +
-                               " is out of the range of a double");
-        if (ec != std::errc() || ptr != last)
-            throw InvalidInput(position(name_, number_, column_) + shown(token) +
-                               " is not a number");
-        return v;
-    }
-
-    /// Checks that nothing follows the last field.
-    void end() {
-        skip_blanks();
-        if (pos_ < line_.size())
-            too_many();
-    }
-
-  private:
-    void skip_blanks() {
-        while (pos_ < line_.size() && is_blank(line_[pos_])) ++pos_;
-    }
-
-    std::string_view next() {
-        skip_blanks();
-        ++column_;
-        if (pos_ >= line_.size())
-            throw InvalidInput(name_ + ":" + std::to_string(number_) + ": has " +
-                               std::to_string(column_ - 1) + " fields, expected " +
-                               std::to_string(fields_) + " (" + expected_fields() + ")");
-        const std::size_t start = pos_;
-        while (pos_ < line_.size() && !is_blank(line_[pos_])) ++pos_;
-        return line_.substr(start, pos_ - start);
-    }
-
-    [[noreturn]] void too_many() const {
-        const std::size_t count = split(line_).size();
-        throw InvalidInput(name_ + ":" + std::to_string(number_) + ": has " +
-                           std::to_string(count) + " fields, expected " + std::to_string(fields_) +
-                           " (" + expected_fields() + ")");
-    }
-
-    std::string expected_fields() const {
-        if (fields_ == 1)
-            return "one value per line";
-        return fields_ == 2 ? "ROW COLUMN" : "ROW COLUMN VALUE";
-    }
-
-    const std::string& name_;
-    Field field_;
-    std::string_view line_;
-    std::size_t pos_ = 0;
-    std::int64_t number_ = 0;
-    std::size_t column_ = 0;
-    std::size_t fields_ = 0;
-};
-
-/// The fast path of a coordinate line "ROW COLUMN [VALUE]": unsigned indices in range and a
-/// value std::from_chars reads, separated by blanks. False for anything else (the caller then
-/// parses the line again with EntryParser, which accepts or explains it).
-inline bool fast_entry(std::string_view line, std::uint64_t m, std::uint64_t n, Field field,
-                       int& i, int& j, double& v) {
-    const char* p = line.data();
-    const char* const e = p + line.size();
-    auto skip = [&] {
-        while (p < e && is_blank(*p)) ++p;
-    };
-    auto index = [&](std::uint64_t bound, int& out) {
-        const char* const start = p;
-        std::uint64_t x = 0;
-        while (p < e && static_cast<unsigned>(*p - '0') < 10) {
-            x = x * 10 + static_cast<std::uint64_t>(*p - '0');
-            ++p;
-        }
-        if (p == start || p - start > 18 || x < 1 || x > bound)
-            return false;
-        out = static_cast<int>(x - 1);
-        return true;
-    };
-    skip();
-    if (!index(m, i) || p == e || !is_blank(*p))
-        return false;
-    skip();
-    if (!index(n, j))
-        return false;
-    if (field != Field::pattern) {
-        if (p == e || !is_blank(*p))
-            return false;
-        skip();
-        if (field == Field::real) {
-            const auto [ptr, ec] = std::from_chars(p, e, v);
-            if (ec != std::errc() || ptr == p)
-                return false;
-            p = ptr;
-        } else {
-            std::int64_t x = 0;
-            const auto [ptr, ec] = std::from_chars(p, e, x);
-            if (ec != std::errc() || ptr == p)
-                return false;
-            v = static_cast<double>(x);
-            p = ptr;
-        }
-    }
-    skip();
-    return p == e;
-}
-
-}  // namespace
-
-LoadedMatrix parse_matrix_market(std::string_view bytes, const std::string& name,
-                                 std::uint64_t limit) {
+MatrixMarketHeader parse_matrix_market_header(std::string_view bytes, const std::string& name) {
     Lines lines{bytes};
     std::string_view line;
     if (!lines.next(line))
@@ -265,25 +57,25 @@ LoadedMatrix parse_matrix_market(std::string_view bytes, const std::string& name
     if (format != "coordinate" && format != "array")
         throw InvalidInput(name + ":1: format " + shown(banner[2]) +
                            " is not supported, expected coordinate or array");
-    const bool coordinate = format == "coordinate";
-    Field field = Field::real;
+    MatrixMarketHeader h;
+    h.coordinate = format == "coordinate";
     if (field_text == "real" || field_text == "double")
-        field = Field::real;
+        h.field = Field::real;
     else if (field_text == "integer")
-        field = Field::integer;
+        h.field = Field::integer;
     else if (field_text == "pattern")
-        field = Field::pattern;
+        h.field = Field::pattern;
     else if (field_text == "complex")
         throw InvalidInput(name + ":1: complex matrices are not supported "
                                   "(NMF needs real, non-negative data)");
     else
         throw InvalidInput(name + ":1: field " + shown(banner[3]) +
                            " is not supported, expected real, integer or pattern");
-    Symmetry symmetry = Symmetry::general;
+    h.dtype = field_text == "double" ? "real" : field_text;
     if (symmetry_text == "general")
-        symmetry = Symmetry::general;
+        h.symmetric = false;
     else if (symmetry_text == "symmetric")
-        symmetry = Symmetry::symmetric;
+        h.symmetric = true;
     else if (symmetry_text == "skew-symmetric")
         throw InvalidInput(name + ":1: skew-symmetric matrices are not supported: each "
                                   "off-diagonal entry a(i,j) stands for a(j,i) = -a(i,j), so "
@@ -294,7 +86,7 @@ LoadedMatrix parse_matrix_market(std::string_view bytes, const std::string& name
     else
         throw InvalidInput(name + ":1: symmetry " + shown(banner[4]) +
                            " is not supported, expected general or symmetric");
-    if (field == Field::pattern && !coordinate)
+    if (h.field == Field::pattern && !h.coordinate)
         throw InvalidInput(name + ":1: a pattern matrix must be in coordinate format");
 
     // The size line: ROWS COLS [ENTRIES].
@@ -305,42 +97,65 @@ LoadedMatrix parse_matrix_market(std::string_view bytes, const std::string& name
             break;
         }
     }
-    const std::int64_t size_line = lines.line;
-    const std::string expected_size = coordinate ? "ROWS COLUMNS ENTRIES" : "ROWS COLUMNS";
+    h.size_line = lines.line;
+    const std::string expected_size = h.coordinate ? "ROWS COLUMNS ENTRIES" : "ROWS COLUMNS";
     if (!found)
         throw InvalidInput(name + ":" + std::to_string(lines.line) +
                            ": the file ends before the size line \"" + expected_size + "\"");
+    h.data_offset = std::min(lines.pos, bytes.size());
     const auto sizes = split(line);
-    const std::size_t want = coordinate ? 3 : 2;
+    const std::size_t want = h.coordinate ? 3 : 2;
     if (sizes.size() != want)
-        throw InvalidInput(name + ":" + std::to_string(size_line) + ": the size line has " +
+        throw InvalidInput(name + ":" + std::to_string(h.size_line) + ": the size line has " +
                            std::to_string(sizes.size()) + " fields, expected " +
                            std::to_string(want) + " (" + expected_size + ")");
     std::uint64_t dims[3] = {0, 0, 0};
     for (std::size_t k = 0; k < want; ++k)
         if (!parse_count(sizes[k], dims[k]))
-            throw InvalidInput(position(name, size_line, k + 1) + shown(sizes[k]) +
+            throw InvalidInput(position(name, h.size_line, k + 1) + shown(sizes[k]) +
                                " is not a non-negative integer");
-    const std::uint64_t m = dims[0];
-    const std::uint64_t n = dims[1];
-    const std::string where = name + ":" + std::to_string(size_line) + ": ";
-    if (symmetry == Symmetry::symmetric && m != n)
+    h.m = dims[0];
+    h.n = dims[1];
+    const std::string where = name + ":" + std::to_string(h.size_line) + ": ";
+    if (h.symmetric && h.m != h.n)
         throw InvalidInput(where + "a symmetric matrix must be square, the size line says " +
-                           std::to_string(m) + " x " + std::to_string(n));
+                           std::to_string(h.m) + " x " + std::to_string(h.n));
+    if (!h.coordinate) {
+        constexpr std::uint64_t max_dimension = std::uint64_t{1} << 62;
+        if (h.m > max_dimension || h.n > max_dimension)
+            throw InvalidInput(where + "a " + std::to_string(h.m) + " x " + std::to_string(h.n) +
+                               " array matrix is too large (at most 2^62 rows and columns)");
+        h.entries = h.symmetric ? mul_sat(h.m, h.m + 1) / 2 : mul_sat(h.m, h.n);
+        return h;
+    }
+    constexpr std::uint64_t max_index = static_cast<std::uint64_t>(INT_MAX);
+    if (h.m > max_index || h.n > max_index)
+        throw InvalidInput(where + "a " + std::to_string(h.m) + " x " + std::to_string(h.n) +
+                           " sparse matrix is too large: at most " + std::to_string(max_index) +
+                           " rows and columns are supported");
+    h.entries = dims[2];
+    return h;
+}
+
+LoadedMatrix parse_matrix_market(std::string_view bytes, const std::string& name,
+                                 std::uint64_t limit) {
+    const MatrixMarketHeader h = parse_matrix_market_header(bytes, name);
+    const std::uint64_t m = h.m;
+    const std::uint64_t n = h.n;
+    const Field field = h.field;
+    const bool symmetric = h.symmetric;
+    const std::int64_t size_line = h.size_line;
+    const std::string where = name + ":" + std::to_string(size_line) + ": ";
+    Lines lines{bytes, h.data_offset, size_line};
+    std::string_view line;
 
     LoadedMatrix out;
-    out.source_dtype = field_text == "double" ? "real" : field_text;
+    out.source_dtype = h.dtype;
     EntryParser parse(name, field);
-    const std::string_view rest = bytes.substr(std::min(lines.pos, bytes.size()));
+    const std::string_view rest = bytes.substr(h.data_offset);
 
-    if (!coordinate) {
-        constexpr std::uint64_t max_dimension = std::uint64_t{1} << 62;
-        if (m > max_dimension || n > max_dimension)
-            throw InvalidInput(where + "a " + std::to_string(m) + " x " + std::to_string(n) +
-                               " array matrix is too large (at most 2^62 rows and columns)");
-        const std::uint64_t values = symmetry == Symmetry::symmetric
-                                         ? mul_sat(m, m + 1) / 2
-                                         : mul_sat(m, n);
+    if (!h.coordinate) {
+        const std::uint64_t values = h.entries;
         check_memory(mul_sat(mul_sat(m, n), sizeof(double)), limit,
                      where + "a " + std::to_string(m) + " x " + std::to_string(n) +
                          " array matrix");
@@ -368,7 +183,7 @@ LoadedMatrix parse_matrix_market(std::string_view bytes, const std::string& name
         const auto rows = static_cast<Eigen::Index>(m);
         const auto cols = static_cast<Eigen::Index>(n);
         out.dense.resize(rows, cols);
-        if (symmetry == Symmetry::general) {
+        if (!symmetric) {
             std::copy(data.begin(), data.end(), out.dense.data());
         } else {
             std::size_t k = 0;
@@ -381,13 +196,9 @@ LoadedMatrix parse_matrix_market(std::string_view bytes, const std::string& name
         return out;
     }
 
-    const std::uint64_t declared = dims[2];
+    const std::uint64_t declared = h.entries;
     constexpr std::uint64_t max_index = static_cast<std::uint64_t>(INT_MAX);
-    if (m > max_index || n > max_index)
-        throw InvalidInput(where + "a " + std::to_string(m) + " x " + std::to_string(n) +
-                           " sparse matrix is too large: at most " + std::to_string(max_index) +
-                           " rows and columns are supported");
-    const std::uint64_t stored = symmetry == Symmetry::symmetric ? mul_sat(declared, 2) : declared;
+    const std::uint64_t stored = symmetric ? mul_sat(declared, 2) : declared;
     if (stored > max_index)
         throw InvalidInput(where + std::to_string(declared) +
                            " entries are too many: at most " + std::to_string(max_index) +
@@ -401,7 +212,7 @@ LoadedMatrix parse_matrix_market(std::string_view bytes, const std::string& name
     // NOTE: an entry line takes at least 4 bytes ("1 1\n"): reserve no more than the file holds.
     Triplets t;
     t.reserve(std::min<std::uint64_t>(stored, (rest.size() / 4 + 1) *
-                                                  (symmetry == Symmetry::symmetric ? 2 : 1)));
+                                                  (symmetric ? 2 : 1)));
     std::uint64_t count = 0;
     while (lines.next(line)) {
         if (blank_or_comment(line))
@@ -424,7 +235,7 @@ LoadedMatrix parse_matrix_market(std::string_view bytes, const std::string& name
             parse.end();
         }
         t.push(i, j, v);
-        if (symmetry == Symmetry::symmetric && i != j)
+        if (symmetric && i != j)
             t.push(j, i, v);
         ++count;
     }

@@ -21,6 +21,7 @@
 
 // nmfkit_io internals (not installed): parse_npy_array, build_csc and the message helpers.
 #include "../../io/detail.hpp"
+#include "../../io/matrix_market_detail.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -117,126 +118,33 @@ private:
     std::string_view view_;
 };
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-std::string describe(Format f) {
-    switch (f) {
-        case Format::csv: return "CSV";
-        case Format::tsv: return "TSV";
-        case Format::matrix_market: return "Matrix Market";
-        case Format::npy: return ".npy";
-        case Format::npz: return ".npz";
-    }
-    return "";
-}
-
-/// The format that the first bytes announce (binary formats and Matrix Market), as the serial
-/// reader sniffs it.
-std::optional<Format> sniff(std::string_view bytes) {
-    if (bytes.starts_with("\x93NUMPY"))
-        return Format::npy;
-    if (bytes.starts_with("PK\x03\x04") || bytes.starts_with("PK\x05\x06"))
-        return Format::npz;
-    if (bytes.size() >= 14 && lower(bytes.substr(0, 14)) == "%%matrixmarket")
-        return Format::matrix_market;
-    return std::nullopt;
-}
-
 /// The format of @p path (by extension, else by content), when it can be read in parallel.
 /// @throws InvalidInput for compressed files, CSV/TSV, .npz and unknown formats
 Format parallel_format(const std::string& path, std::string_view bytes) {
     const std::string supported =
         " cannot be read in parallel by nmfkit-mpi, which reads uncompressed Matrix Market "
         "(.mtx, .mm) and .npy files";
-    if (lower(std::filesystem::path(path).extension().string()) == ".gz" ||
+    if (io_detail::lower(std::filesystem::path(path).extension().string()) == ".gz" ||
         io_detail::is_gzip(bytes))
         throw InvalidInput(path + ": gzip-compressed files" + supported + "; decompress it first");
     const std::optional<Format> by_extension = io::format_for(path);
-    const std::optional<Format> by_content = sniff(bytes);
+    const std::optional<Format> by_content = io_detail::sniff(bytes);
     if (by_extension && by_content && *by_extension != *by_content)
-        throw InvalidInput(path + ": the extension says " + describe(*by_extension) +
-                           ", but the content is " + describe(*by_content));
+        throw InvalidInput(path + ": the extension says " + io_detail::describe(*by_extension) +
+                           ", but the content is " + io_detail::describe(*by_content));
     const std::optional<Format> format = by_extension ? by_extension : by_content;
     if (!format)
         throw InvalidInput(path + ": cannot tell the format from the extension " +
                            io_detail::shown(std::filesystem::path(path).extension().string()) +
                            " (expected .mtx, .mm or .npy)");
     if (*format != Format::matrix_market && *format != Format::npy)
-        throw InvalidInput(path + ": " + describe(*format) + supported +
+        throw InvalidInput(path + ": " + io_detail::describe(*format) + supported +
                            "; write it as one of those first");
     return *format;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Matrix Market text: lines, fields, the header.
-
-/// The lines of a buffer, numbered from `line + 1`, without their `\n` or `\r\n`.
-struct Lines {
-    std::string_view text;
-    std::size_t pos = 0;
-    std::int64_t line = 0;
-
-    bool next(std::string_view& out) {
-        if (pos >= text.size())
-            return false;
-        const char* start = text.data() + pos;
-        const void* nl = std::memchr(start, '\n', text.size() - pos);
-        const std::size_t len =
-            nl != nullptr ? static_cast<std::size_t>(static_cast<const char*>(nl) - start)
-                          : text.size() - pos;
-        out = std::string_view(start, len);
-        if (!out.empty() && out.back() == '\r')
-            out.remove_suffix(1);
-        pos += len + 1;
-        ++line;
-        return true;
-    }
-};
-
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
-
-/// The whitespace-separated fields of a line.
-std::vector<std::string_view> fields_of(std::string_view s) {
-    std::vector<std::string_view> out;
-    std::size_t i = 0;
-    while (i < s.size()) {
-        while (i < s.size() && is_blank(s[i])) ++i;
-        const std::size_t start = i;
-        while (i < s.size() && !is_blank(s[i])) ++i;
-        if (i > start)
-            out.push_back(s.substr(start, i - start));
-    }
-    return out;
-}
-
-bool blank_or_comment(std::string_view line) {
-    for (char c : line) {
-        if (c == '%')
-            return true;
-        if (!is_blank(c))
-            return false;
-    }
-    return true;
-}
-
-/// A decimal integer without sign, or false.
-bool parse_count(std::string_view token, std::uint64_t& value) {
-    if (token.empty() || token.size() > 19)
-        return false;
-    std::uint64_t v = 0;
-    for (char c : token) {
-        if (c < '0' || c > '9')
-            return false;
-        v = v * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    value = v;
-    return true;
-}
+// Values.
 
 /// Shortest round-trip text of @p v.
 std::string number_text(double v) {
@@ -256,234 +164,24 @@ std::string defect(double v) {
 
 constexpr const char* nmf_needs = " (NMF needs finite, non-negative data)";
 
-enum class Field { real, integer, pattern };
+// ---------------------------------------------------------------------------------------------
+// Matrix Market: the header and the parse of a data line (the serial reader's, shared).
 
-/// What the banner and the size line of a Matrix Market file say, and where its data starts.
-struct MtxHeader {
-    bool coordinate = true;
-    bool symmetric = false;
-    Field field = Field::real;
-    std::string dtype;                 ///< "real", "integer" or "pattern"
-    std::uint64_t m = 0, n = 0;
-    std::uint64_t declared = 0;        ///< entries (coordinate) or values (array) the file holds
-    std::int64_t size_line = 0;        ///< the number of the size line
-    std::uint64_t data_begin = 0;      ///< byte offset of the line after the size line
-};
+using io_detail::blank_or_comment;
+using io_detail::EntryParser;
+using io_detail::Field;
+using io_detail::Lines;
+/// What the banner and the size line say; `entries` counts the values of an array file.
+using MtxHeader = io_detail::MatrixMarketHeader;
 
-/// Reads the format, field and symmetry of the banner (line 1) into @p h.
-void parse_banner(std::string_view line, const std::string& name, MtxHeader& h) {
-    const auto banner = fields_of(line);
-    if (banner.empty() || lower(banner[0]) != "%%matrixmarket")
-        throw InvalidInput(name + ":1: not a Matrix Market header: " + io_detail::shown(line) +
-                           " (expected \"%%MatrixMarket matrix FORMAT FIELD SYMMETRY\")");
-    if (banner.size() != 5)
-        throw InvalidInput(name + ":1: the header has " + std::to_string(banner.size()) +
-                           " fields, expected 5 (%%MatrixMarket matrix FORMAT FIELD SYMMETRY)");
-    const std::string object = lower(banner[1]), format = lower(banner[2]);
-    const std::string field = lower(banner[3]), symmetry = lower(banner[4]);
-    if (object != "matrix")
-        throw InvalidInput(name + ":1: object " + io_detail::shown(banner[1]) +
-                           " is not supported, expected matrix");
-    if (format != "coordinate" && format != "array")
-        throw InvalidInput(name + ":1: format " + io_detail::shown(banner[2]) +
-                           " is not supported, expected coordinate or array");
-    h.coordinate = format == "coordinate";
-    if (field == "real" || field == "double")
-        h.field = Field::real;
-    else if (field == "integer")
-        h.field = Field::integer;
-    else if (field == "pattern")
-        h.field = Field::pattern;
-    else if (field == "complex")
-        throw InvalidInput(name + ":1: complex matrices are not supported "
-                                  "(NMF needs real, non-negative data)");
-    else
-        throw InvalidInput(name + ":1: field " + io_detail::shown(banner[3]) +
-                           " is not supported, expected real, integer or pattern");
-    h.dtype = field == "double" ? "real" : field;
-    if (symmetry == "skew-symmetric")
-        throw InvalidInput(name + ":1: skew-symmetric matrices are not supported: each "
-                                  "off-diagonal entry a(i,j) stands for a(j,i) = -a(i,j), so "
-                                  "one of them is negative (NMF needs non-negative data)");
-    if (symmetry == "hermitian")
-        throw InvalidInput(name + ":1: hermitian matrices are not supported "
-                                  "(they need a complex field)");
-    if (symmetry != "general" && symmetry != "symmetric")
-        throw InvalidInput(name + ":1: symmetry " + io_detail::shown(banner[4]) +
-                           " is not supported, expected general or symmetric");
-    h.symmetric = symmetry == "symmetric";
-    if (h.field == Field::pattern && !h.coordinate)
-        throw InvalidInput(name + ":1: a pattern matrix must be in coordinate format");
+/// The next value of @p parse, which must also be finite and non-negative.
+double checked_value(EntryParser& parse) {
+    const double v = parse.value();
+    const std::string bad = defect(v);
+    if (!bad.empty())
+        throw InvalidInput(parse.where() + bad + nmf_needs);
+    return v;
 }
-
-/// Finds and reads the size line "ROWS COLUMNS [ENTRIES]" into @p h.
-void parse_size_line(Lines& lines, const std::string& name, MtxHeader& h) {
-    std::string_view line;
-    bool found = false;
-    while (!found && lines.next(line)) found = !blank_or_comment(line);
-    const std::string expected = h.coordinate ? "ROWS COLUMNS ENTRIES" : "ROWS COLUMNS";
-    if (!found)
-        throw InvalidInput(name + ":" + std::to_string(lines.line) +
-                           ": the file ends before the size line \"" + expected + "\"");
-    h.size_line = lines.line;
-    h.data_begin = std::min(lines.pos, lines.text.size());
-    const auto sizes = fields_of(line);
-    const std::size_t want = h.coordinate ? 3 : 2;
-    if (sizes.size() != want)
-        throw InvalidInput(name + ":" + std::to_string(h.size_line) + ": the size line has " +
-                           std::to_string(sizes.size()) + " fields, expected " +
-                           std::to_string(want) + " (" + expected + ")");
-    std::uint64_t dims[3] = {0, 0, 0};
-    for (std::size_t k = 0; k < want; ++k)
-        if (!parse_count(sizes[k], dims[k]))
-            throw InvalidInput(io_detail::position(name, h.size_line, k + 1) +
-                               io_detail::shown(sizes[k]) + " is not a non-negative integer");
-    h.m = dims[0];
-    h.n = dims[1];
-    h.declared = dims[2];
-}
-
-/// Checks the dimensions against what the blocks can hold; sets the value count of an array.
-void check_dimensions(const std::string& name, MtxHeader& h) {
-    const std::string where = name + ":" + std::to_string(h.size_line) + ": ";
-    const std::string shape = std::to_string(h.m) + " x " + std::to_string(h.n);
-    if (h.symmetric && h.m != h.n)
-        throw InvalidInput(where + "a symmetric matrix must be square, the size line says " +
-                           shape);
-    if (h.coordinate) {
-        constexpr std::uint64_t max_index = INT_MAX;
-        if (h.m > max_index || h.n > max_index)
-            throw InvalidInput(where + "a " + shape + " sparse matrix is too large: at most " +
-                               std::to_string(max_index) + " rows and columns are supported");
-        return;
-    }
-    constexpr std::uint64_t max_dimension = std::uint64_t{1} << 62;
-    if (h.m > max_dimension || h.n > max_dimension)
-        throw InvalidInput(where + "a " + shape +
-                           " array matrix is too large (at most 2^62 rows and columns)");
-    h.declared = h.symmetric ? io_detail::mul_sat(h.m, h.m + 1) / 2 : io_detail::mul_sat(h.m, h.n);
-}
-
-/// The header of a Matrix Market file (only the header's bytes are touched).
-MtxHeader parse_mtx_header(std::string_view bytes, const std::string& name) {
-    Lines lines{bytes};
-    std::string_view line;
-    if (!lines.next(line))
-        throw InvalidInput(name + ": empty file, expected a Matrix Market header "
-                                  "\"%%MatrixMarket matrix coordinate real general\"");
-    MtxHeader h;
-    parse_banner(line, name, h);
-    parse_size_line(lines, name, h);
-    check_dimensions(name, h);
-    return h;
-}
-
-/// Parses the fields of one data line, with the serial reader's messages
-/// ("FILE:LINE: column C: ..."); values must also be finite and non-negative.
-class LineParser {
-public:
-    LineParser(const std::string& name, Field field, std::size_t fields)
-        : name_(name), field_(field), fields_(fields) {}
-
-    void start(std::string_view line, std::int64_t number) {
-        line_ = line;
-        pos_ = 0;
-        number_ = number;
-        column_ = 0;
-    }
-
-    /// The next 1-based index, checked against 1..@p bound, as 0-based.
-    std::int64_t index(std::uint64_t bound, const char* what) {
-        const std::string_view token = next();
-        std::uint64_t v = 0;
-        if (!parse_count(token, v))
-            throw InvalidInput(where() + io_detail::shown(token) + " is not a " + what +
-                               " index (an integer from 1 to " + std::to_string(bound) + ")");
-        if (v < 1 || v > bound)
-            throw InvalidInput(where() + what + " index " + std::to_string(v) +
-                               " is out of range 1.." + std::to_string(bound));
-        return static_cast<std::int64_t>(v - 1);
-    }
-
-    /// The next value: a real or an integer as the header says, finite and non-negative.
-    double value() {
-        const std::string_view token = next();
-        std::string_view digits = token;
-        if (digits.size() > 1 && digits[0] == '+' && digits[1] != '-' && digits[1] != '+')
-            digits.remove_prefix(1);
-        const double v = field_ == Field::integer ? integer(token, digits) : real(token, digits);
-        const std::string bad = defect(v);
-        if (!bad.empty())
-            throw InvalidInput(where() + bad + nmf_needs);
-        return v;
-    }
-
-    /// Checks that nothing follows the last field.
-    void end() {
-        skip_blanks();
-        if (pos_ < line_.size())
-            throw field_count(fields_of(line_).size());
-    }
-
-private:
-    double integer(std::string_view token, std::string_view digits) const {
-        std::int64_t v = 0;
-        const char* last = digits.data() + digits.size();
-        const auto [ptr, ec] = std::from_chars(digits.data(), last, v);
-        if (ec == std::errc::result_out_of_range)
-            throw InvalidInput(where() + io_detail::shown(token) +
-                               " is out of the range of a 64-bit integer");
-        if (ec != std::errc() || ptr != last)
-            throw InvalidInput(where() + io_detail::shown(token) +
-                               " is not an integer (the header says integer)");
-        return static_cast<double>(v);
-    }
-
-    double real(std::string_view token, std::string_view digits) const {
-        double v = 0;
-        const char* last = digits.data() + digits.size();
-        const auto [ptr, ec] = std::from_chars(digits.data(), last, v);
-        if (ec == std::errc::result_out_of_range)
-            throw InvalidInput(where() + io_detail::shown(token) +
-                               " is out of the range of a double");
-        if (ec != std::errc() || ptr != last)
-            throw InvalidInput(where() + io_detail::shown(token) + " is not a number");
-        return v;
-    }
-
-    std::string where() const { return io_detail::position(name_, number_, column_); }
-
-    void skip_blanks() {
-        while (pos_ < line_.size() && is_blank(line_[pos_])) ++pos_;
-    }
-
-    std::string_view next() {
-        skip_blanks();
-        ++column_;
-        if (pos_ >= line_.size())
-            throw field_count(column_ - 1);
-        const std::size_t start = pos_;
-        while (pos_ < line_.size() && !is_blank(line_[pos_])) ++pos_;
-        return line_.substr(start, pos_ - start);
-    }
-
-    InvalidInput field_count(std::size_t count) const {
-        const char* expected = fields_ == 1   ? "one value per line"
-                               : fields_ == 2 ? "ROW COLUMN"
-                                              : "ROW COLUMN VALUE";
-        return InvalidInput(name_ + ":" + std::to_string(number_) + ": has " +
-                            std::to_string(count) + " fields, expected " +
-                            std::to_string(fields_) + " (" + expected + ")");
-    }
-
-    const std::string& name_;
-    Field field_;
-    std::size_t fields_;
-    std::string_view line_;
-    std::size_t pos_ = 0;
-    std::int64_t number_ = 0;
-    std::size_t column_ = 0;
-};
 
 // ---------------------------------------------------------------------------------------------
 // Matrix Market: this rank's lines, their parse, the entry count, the exchange.
@@ -514,9 +212,10 @@ LineRange my_lines(std::string_view bytes, const MtxHeader& h, MPI_Comm comm) {
     int rank = 0, size = 1;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
-    const Range nominal = split(static_cast<std::int64_t>(bytes.size() - h.data_begin), size, rank);
-    const std::uint64_t from = h.data_begin + static_cast<std::uint64_t>(nominal.begin);
-    const std::uint64_t to = h.data_begin + static_cast<std::uint64_t>(nominal.end());
+    const Range nominal =
+        split(static_cast<std::int64_t>(bytes.size() - h.data_offset), size, rank);
+    const std::uint64_t from = h.data_offset + static_cast<std::uint64_t>(nominal.begin);
+    const std::uint64_t to = h.data_offset + static_cast<std::uint64_t>(nominal.end());
     LineRange r;
     r.begin = rank == 0 ? from : next_line_start(bytes, from);
     r.end = rank == size - 1 ? bytes.size() : next_line_start(bytes, to);  // NOTE: >= begin
@@ -564,7 +263,8 @@ Parsed parse_coordinate(const LineRange& range, const MtxHeader& h, const Layout
                         const std::string& name, std::vector<std::vector<Triplet>>& out) {
     Parsed p;
     const bool pattern = h.field == Field::pattern;
-    LineParser parse(name, h.field, pattern ? 2 : 3);
+    const std::size_t fields = pattern ? 2 : 3;
+    EntryParser parse(name, h.field);
     Lines lines{range.text, 0, range.first_line - 1};
     p.failure = attempt(name, [&] {
         std::string_view line;
@@ -572,10 +272,10 @@ Parsed parse_coordinate(const LineRange& range, const MtxHeader& h, const Layout
             if (blank_or_comment(line))
                 continue;
             ++p.data_lines;
-            parse.start(line, lines.line);
+            parse.set_line(line, lines.line, fields);
             const std::int64_t i = parse.index(h.m, "row");
             const std::int64_t j = parse.index(h.n, "column");
-            const double v = pattern ? 1.0 : parse.value();
+            const double v = pattern ? 1.0 : checked_value(parse);
             parse.end();
             route(L, i, j, v, out);
             if (h.symmetric && i != j)
@@ -589,7 +289,7 @@ Parsed parse_coordinate(const LineRange& range, const MtxHeader& h, const Layout
 Parsed parse_array(const LineRange& range, const MtxHeader& h, const std::string& name,
                    std::vector<double>& values) {
     Parsed p;
-    LineParser parse(name, h.field, 1);
+    EntryParser parse(name, h.field);
     Lines lines{range.text, 0, range.first_line - 1};
     p.failure = attempt(name, [&] {
         std::string_view line;
@@ -597,8 +297,8 @@ Parsed parse_array(const LineRange& range, const MtxHeader& h, const std::string
             if (blank_or_comment(line))
                 continue;
             ++p.data_lines;
-            parse.start(line, lines.line);
-            values.push_back(parse.value());
+            parse.set_line(line, lines.line, 1);
+            values.push_back(checked_value(parse));
             parse.end();
         }
     });
@@ -631,20 +331,20 @@ std::uint64_t check_count(MPI_Comm comm, std::string_view bytes, const LineRange
     Failure first = p.failure;
     // NOTE: the serial reader checks the count before it parses a line, so an entry beyond the
     // declared count is reported even when its line is malformed.
-    if (before <= h.declared && h.declared < before + p.data_lines)
-        first = {name + ":" + std::to_string(line_of_data_line(range, h.declared - before)) +
-                     ": more " + what + " than the " + std::to_string(h.declared) + " " +
+    if (before <= h.entries && h.entries < before + p.data_lines)
+        first = {name + ":" + std::to_string(line_of_data_line(range, h.entries - before)) +
+                     ": more " + what + " than the " + std::to_string(h.entries) + " " +
                      size_line + " declares",
                  65};
     raise_any(comm, first);
     std::uint64_t totals[2] = {p.data_lines, static_cast<std::uint64_t>(range.newlines)};
     MPI_Allreduce(MPI_IN_PLACE, totals, 2, MPI_UINT64_T, MPI_SUM, comm);
-    if (totals[0] != h.declared) {
+    if (totals[0] != h.entries) {
         // The serial reader's line: the last one of the file.
-        const bool unterminated = bytes.size() > h.data_begin && bytes.back() != '\n';
+        const bool unterminated = bytes.size() > h.data_offset && bytes.back() != '\n';
         const auto last = static_cast<std::uint64_t>(h.size_line) + totals[1] + unterminated;
         raise_any(comm, {name + ":" + std::to_string(last) + ": " + size_line + " declares " +
-                             std::to_string(h.declared) + " " + what + ", the file ends after " +
+                             std::to_string(h.entries) + " " + what + ", the file ends after " +
                              std::to_string(totals[0]),
                          65});
     }
@@ -805,7 +505,7 @@ void read_array(const LineRange& range, const MtxHeader& h, const Grid& grid,
 void read_mtx_block(std::string_view bytes, const MtxHeader& h, const Grid& grid,
                     const std::string& name, LocalBlock& out) {
     const LineRange range = my_lines(bytes, h, grid.world());
-    out.bytes_read = h.data_begin + range.touched;
+    out.bytes_read = h.data_offset + range.touched;
     if (h.coordinate)
         read_coordinate(range, h, grid, bytes, name, out);
     else
@@ -883,7 +583,7 @@ Header parse_header(const std::string& path, std::string_view bytes) {
     if (h.format == Format::npy)
         h.npy = parse_npy_matrix(bytes, path);
     else
-        h.mtx = parse_mtx_header(bytes, path);
+        h.mtx = io_detail::parse_matrix_market_header(bytes, path);
     return h;
 }
 
