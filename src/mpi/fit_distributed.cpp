@@ -11,6 +11,7 @@
 #include "core/loop.hpp"
 #include "core/scaling.hpp"
 #include "core/steps.hpp"
+#include "core/threads.hpp"
 #include "core/validate.hpp"
 #include "data/dense.hpp"
 #include "data/sparse.hpp"
@@ -225,6 +226,7 @@ DistributedFit<T> fit_any(const Grid& grid, std::int64_t m, std::int64_t n, cons
         }
     }
     all_ok(grid.world(), error, 65);
+    const detail::ThreadScope threads(opt.threads);  // per process; 0 = all cores, as serial
     return make_local([&](const auto& local) { return run<T>(grid, layout, local, opt, start, callbacks); });
 }
 

@@ -42,7 +42,8 @@ PhaseTimes model_words_per_iteration(const Layout& layout, int k, Loss loss);
 /// random (keyed by the global row, so the start is the serial run's), nndsvd/nndsvda/nndsvdar
 /// (the randomized SVD over the distributed products, with Cholesky QR for the tall bases: the
 /// serial start up to rounding), custom (`start` holds the whole W and H on every rank; each takes
-/// its rows). Collective over grid.world(); options and data
+/// its rows). Options::threads is per process (0 = all cores, as a serial fit; with one process per
+/// core, 1). Collective over grid.world(); options and data
 /// are checked on every rank and a failure throws the same CollectiveError on all of them.
 template <class T>
 DistributedFit<T> fit_block(const Grid& grid, std::int64_t m, std::int64_t n, const Matrix<T>& block,
