@@ -419,6 +419,21 @@ TEST_F(MpiRead, MissingFileIsAnIoErrorOnEveryRank) {
     expect_error(p, serial_error(p), 74);
 }
 
+// Only the last rank is given a file it cannot open (the others read a good one): every rank
+// stops with that rank's message instead of waiting for it in the exchange.
+TEST_F(MpiRead, OneRankWithoutItsFileStopsEveryRank) {
+    const std::string good = write("good.mtx", numbered_coordinate(400, 400, [](int) { return std::string(); }));
+    const std::string missing = path("missing-on-one-rank.mtx");
+    const std::string mine = world_rank() == world_size() - 1 ? missing : good;
+    for (const auto& [pr, pc] : grids()) {
+        SCOPED_TRACE("grid " + grid_name(pr, pc));
+        const auto e = block_error(mine, pr, pc);
+        ASSERT_TRUE(e.has_value()) << "no error on rank " << world_rank();
+        EXPECT_EQ(std::string(e->what()), "cannot open \"" + missing + "\": No such file or directory");
+        EXPECT_EQ(e->exit_status(), 74);
+    }
+}
+
 TEST_F(MpiRead, BadLinesInTheMiddleGiveTheirRealLine) {
     // 400 entries on lines 3..402; the bad one at entry 250 (line 253), in rank > 0's range.
     auto bad_at = [](const std::string& text) {
