@@ -15,6 +15,7 @@
 #include <Eigen/SparseCore>
 
 #include "helpers.hpp"
+#include "mpi_helpers.hpp"
 #include "mpi/fit_distributed.hpp"
 
 namespace {
@@ -28,26 +29,9 @@ using nmfkit::mpi::Grid;
 using nmfkit::mpi::Layout;
 using Sparse = Eigen::SparseMatrix<double, Eigen::ColMajor, int>;
 
-int world_size() {
-    int p = 1;
-    MPI_Comm_size(MPI_COMM_WORLD, &p);
-    return p;
-}
-
-int world_rank() {
-    int r = 0;
-    MPI_Comm_rank(MPI_COMM_WORLD, &r);
-    return r;
-}
-
-/// Every pr x pc with pr·pc = P.
-std::vector<std::pair<int, int>> grids() {
-    std::vector<std::pair<int, int>> out;
-    const int p = world_size();
-    for (int pr = 1; pr <= p; ++pr)
-        if (p % pr == 0) out.emplace_back(pr, p / pr);
-    return out;
-}
+using nmfkit::test::grids;
+using nmfkit::test::world_rank;
+using nmfkit::test::world_size;
 
 /// A planted non-negative V (m x n) of rank 5 plus noise, with about `zero_fraction` exact zeros
 /// (the same on every rank: fixed seeds).

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "mpi/read_block.hpp"
+#include "mpi_helpers.hpp"
 
 namespace {
 
@@ -36,26 +37,9 @@ using nmfkit::mpi::read_block;
 using nmfkit::mpi::read_shape;
 using SparseMatrix = Eigen::SparseMatrix<double, Eigen::ColMajor, int>;
 
-int world_rank() {
-    int rank = 0;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    return rank;
-}
-
-int world_size() {
-    int size = 1;
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-    return size;
-}
-
-/// Every grid pr x pc with pr·pc = P (for P = 4: 1x4, 2x2, 4x1).
-std::vector<std::pair<int, int>> grids() {
-    std::vector<std::pair<int, int>> out;
-    for (int pr = 1; pr <= world_size(); ++pr)
-        if (world_size() % pr == 0)
-            out.emplace_back(pr, world_size() / pr);
-    return out;
-}
+using nmfkit::test::grids;
+using nmfkit::test::world_rank;
+using nmfkit::test::world_size;
 
 std::string grid_name(int pr, int pc) { return std::to_string(pr) + "x" + std::to_string(pc); }
 

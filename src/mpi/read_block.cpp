@@ -257,13 +257,12 @@ void route(const Layout& L, std::int64_t i, std::int64_t j, double v,
          static_cast<std::int32_t>(j - L.cols(bj).begin), v});
 }
 
-/// Parses this rank's coordinate lines into @p out, by destination rank; a symmetric entry off
-/// the diagonal also goes to its mirror, right after it (as the serial reader stores it).
-Parsed parse_coordinate(const LineRange& range, const MtxHeader& h, const Layout& L,
-                        const std::string& name, std::vector<std::vector<Triplet>>& out) {
+/// Runs @p on_entry(parse) for each data line of this rank's range (blank and comment lines
+/// skipped) with the line set in @p parse, which expects @p fields fields; counts the lines.
+template <class OnEntry>
+Parsed parse_lines(const LineRange& range, const MtxHeader& h, const std::string& name,
+                   std::size_t fields, OnEntry on_entry) {
     Parsed p;
-    const bool pattern = h.field == Field::pattern;
-    const std::size_t fields = pattern ? 2 : 3;
     EntryParser parse(name, h.field);
     Lines lines{range.text, 0, range.first_line - 1};
     p.failure = attempt(name, [&] {
@@ -273,36 +272,32 @@ Parsed parse_coordinate(const LineRange& range, const MtxHeader& h, const Layout
                 continue;
             ++p.data_lines;
             parse.set_line(line, lines.line, fields);
-            const std::int64_t i = parse.index(h.m, "row");
-            const std::int64_t j = parse.index(h.n, "column");
-            const double v = pattern ? 1.0 : checked_value(parse);
+            on_entry(parse);
             parse.end();
-            route(L, i, j, v, out);
-            if (h.symmetric && i != j)
-                route(L, j, i, v, out);
         }
     });
     return p;
 }
 
+/// Parses this rank's coordinate lines into @p out, by destination rank; a symmetric entry off
+/// the diagonal also goes to its mirror, right after it (as the serial reader stores it).
+Parsed parse_coordinate(const LineRange& range, const MtxHeader& h, const Layout& L,
+                        const std::string& name, std::vector<std::vector<Triplet>>& out) {
+    const bool pattern = h.field == Field::pattern;
+    return parse_lines(range, h, name, pattern ? 2 : 3, [&](EntryParser& parse) {
+        const std::int64_t i = parse.index(h.m, "row");
+        const std::int64_t j = parse.index(h.n, "column");
+        const double v = pattern ? 1.0 : checked_value(parse);
+        route(L, i, j, v, out);
+        if (h.symmetric && i != j)
+            route(L, j, i, v, out);
+    });
+}
+
 /// Parses this rank's array lines (one value each) into @p values, in file order.
 Parsed parse_array(const LineRange& range, const MtxHeader& h, const std::string& name,
                    std::vector<double>& values) {
-    Parsed p;
-    EntryParser parse(name, h.field);
-    Lines lines{range.text, 0, range.first_line - 1};
-    p.failure = attempt(name, [&] {
-        std::string_view line;
-        while (lines.next(line)) {
-            if (blank_or_comment(line))
-                continue;
-            ++p.data_lines;
-            parse.set_line(line, lines.line, 1);
-            values.push_back(checked_value(parse));
-            parse.end();
-        }
-    });
-    return p;
+    return parse_lines(range, h, name, 1, [&](EntryParser& parse) { values.push_back(checked_value(parse)); });
 }
 
 /// The number of the line of data line @p k (0-based, blank and comment lines skipped).
