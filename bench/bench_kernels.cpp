@@ -74,7 +74,7 @@ template <class T>
 void BM_gather_csc(benchmark::State& state) {
     const auto& f = fixture<T>();
     const Eigen::Index k = state.range(0);
-    const Matrix<T> Ft = Matrix<T>::Random(k, kRows).cwiseAbs();
+    const nmfkit::detail::Columns<T> Ft(Matrix<T>(Matrix<T>::Random(kRows, k).cwiseAbs()));
     Matrix<T> out;
     for (auto _ : state) {
         nmfkit::detail::gather(f.csc, Ft, out);
@@ -88,7 +88,7 @@ template <class T>
 void BM_gather_csr(benchmark::State& state) {
     const auto& f = fixture<T>();
     const Eigen::Index k = state.range(0);
-    const Matrix<T> Ft = Matrix<T>::Random(k, kCols).cwiseAbs();
+    const nmfkit::detail::Columns<T> Ft(Matrix<T>(Matrix<T>::Random(kCols, k).cwiseAbs()));
     Matrix<T> out;
     for (auto _ : state) {
         nmfkit::detail::gather(f.csr, Ft, out);
@@ -102,7 +102,7 @@ template <class T>
 void BM_scatter_csc(benchmark::State& state) {
     const auto& f = fixture<T>();
     const Eigen::Index k = state.range(0);
-    const Matrix<T> Ft = Matrix<T>::Random(k, kCols).cwiseAbs();
+    const nmfkit::detail::Columns<T> Ft(Matrix<T>(Matrix<T>::Random(kCols, k).cwiseAbs()));
     Matrix<T> out;
     for (auto _ : state) {
         nmfkit::detail::scatter(f.csc, Ft, out);
@@ -117,8 +117,8 @@ template <class T>
 void BM_kl_gather_csc(benchmark::State& state) {
     const auto& f = fixture<T>();
     const Eigen::Index k = state.range(0);
-    const Matrix<T> Wt = Matrix<T>::Random(k, kRows).cwiseAbs();
-    const Matrix<T> Htt = Matrix<T>::Random(k, kCols).cwiseAbs();
+    const nmfkit::detail::Columns<T> Wt(Matrix<T>(Matrix<T>::Random(kRows, k).cwiseAbs()));
+    const nmfkit::detail::Columns<T> Htt(Matrix<T>(Matrix<T>::Random(kCols, k).cwiseAbs()));
     Matrix<T> out;
     for (auto _ : state) {
         benchmark::DoNotOptimize(

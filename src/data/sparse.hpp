@@ -67,33 +67,33 @@ public:
 
     /// out = A F: out is m x k, F is n x k.
     void times(const Matrix<T>& F, Matrix<T>& out) const {
-        const Matrix<T> Ft = F.transpose();  // k x n
-        Matrix<T> outT;                       // k x m
+        const Columns<T> Ft(F);  // k x n
+        Matrix<T> outT;          // k x m
         if (has_rows())
             gather(csr_, Ft, outT);
         else
             scatter(csc_, Ft, outT);
-        out = outT.transpose();
+        transpose_to(outT, out);
     }
 
     /// out = Aᵀ F: out is n x k, F is m x k.
     void transpose_times(const Matrix<T>& F, Matrix<T>& out) const {
-        const Matrix<T> Ft = F.transpose();  // k x m
-        Matrix<T> outT;                       // k x n
+        const Columns<T> Ft(F);  // k x m
+        Matrix<T> outT;          // k x n
         gather(csc_, Ft, outT);
-        out = outT.transpose();
+        transpose_to(outT, out);
     }
 
     /// out = (A ⊘ W Htᵀ) Ht (m x k), WH sampled at the stored entries only: O(nnz·k). With
     /// `divergence`, returns D(A‖W Htᵀ) from the same pass (else 0).
     double kl_ratio_times(const Matrix<T>& W, const Matrix<T>& Ht, Matrix<T>& out,
                           bool divergence) const {
-        const Matrix<T> Wt = W.transpose(), Htt = Ht.transpose();  // k x m, k x n
-        Matrix<T> outT;                                            // k x m
+        const Columns<T> Wt(W), Htt(Ht);  // k x m, k x n
+        Matrix<T> outT;                    // k x m
         const double sampled = has_rows()
                                    ? kl_gather(csr_, Wt, Htt, kl_floor<T>(), outT, divergence)
                                    : kl_scatter(csc_, Htt, Wt, kl_floor<T>(), outT, divergence);
-        out = outT.transpose();
+        transpose_to(outT, out);
         return divergence ? sampled + total_of_product(W, Ht) : 0.0;
     }
 
@@ -101,17 +101,16 @@ public:
     /// D(A‖W Htᵀ) from the same pass.
     double kl_ratio_transpose_times(const Matrix<T>& W, const Matrix<T>& Ht, Matrix<T>& out,
                                     bool divergence) const {
-        const Matrix<T> Wt = W.transpose(), Htt = Ht.transpose();  // k x m, k x n
-        Matrix<T> outT;                                            // k x n
+        const Columns<T> Wt(W), Htt(Ht);  // k x m, k x n
+        Matrix<T> outT;                    // k x n
         const double sampled = kl_gather(csc_, Htt, Wt, kl_floor<T>(), outT, divergence);
-        out = outT.transpose();
+        transpose_to(outT, out);
         return divergence ? sampled + total_of_product(W, Ht) : 0.0;
     }
 
     /// ‖A − W Htᵀ‖² = ‖A‖² − 2 Σ_nnz a·wh + ⟨WᵀW, HtᵀHt⟩, all in double (Grams of double copies).
     double residual_squared_norm(const Matrix<T>& W, const Matrix<T>& Ht) const {
-        const double cross =
-            sampled_cross(csc_, Matrix<T>(Ht.transpose()), Matrix<T>(W.transpose()));
+        const double cross = sampled_cross(csc_, Columns<T>(Ht), Columns<T>(W));
         Matrix<double> WtW, HtH;
         gram(Matrix<double>(W.template cast<double>()), WtW);
         gram(Matrix<double>(Ht.template cast<double>()), HtH);

@@ -1,0 +1,160 @@
+// The sparse kernels (src/data/sparse_kernels.hpp) against naive dense products written here, for
+// every lane class (k at and around each multiple of the lane step, the largest blocked k and the
+// generic loops beyond it), both scalar types, both orientations, empty slices; and the vector
+// logarithm (src/core/vector_log.hpp) against glibc's.
+
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "core/vector_log.hpp"
+#include "data/sparse_kernels.hpp"
+
+namespace {
+
+using nmfkit::Matrix;
+using nmfkit::detail::Columns;
+using nmfkit::detail::Compressed;
+
+/// A random m x n matrix with about `density` of its entries stored (explicit zeros included),
+/// as CSC arrays, with some empty columns and rows; also dense.
+template <class T>
+struct Sparse {
+    Eigen::Index m, n;
+    std::vector<int> ptr, index;
+    std::vector<T> values;
+    Matrix<double> dense;
+
+    Sparse(Eigen::Index rows, Eigen::Index cols, double density, unsigned seed)
+        : m(rows), n(cols), dense(Matrix<double>::Zero(rows, cols)) {
+        std::mt19937 gen(seed);
+        std::uniform_real_distribution<double> u(0, 1);
+        ptr.push_back(0);
+        for (Eigen::Index j = 0; j < n; ++j) {
+            for (Eigen::Index i = 0; i < m; ++i)
+                if (j % 7 != 3 && i % 5 != 2 && u(gen) < density) {
+                    const T v = u(gen) < 0.05 ? T(0) : static_cast<T>(0.1 + 3 * u(gen));
+                    index.push_back(static_cast<int>(i));
+                    values.push_back(v);
+                    dense(i, j) = v;
+                }
+            ptr.push_back(static_cast<int>(index.size()));
+        }
+    }
+    Compressed<T, int> csc() const { return {n, m, ptr.data(), index.data(), values.data()}; }
+};
+
+template <class T>
+Matrix<T> positive(Eigen::Index rows, Eigen::Index cols, unsigned seed) {
+    std::mt19937 gen(seed);
+    std::uniform_real_distribution<double> u(0.05, 1);
+    Matrix<T> X(rows, cols);
+    for (Eigen::Index j = 0; j < cols; ++j)
+        for (Eigen::Index i = 0; i < rows; ++i) X(i, j) = static_cast<T>(u(gen));
+    return X;
+}
+
+template <class T>
+double tolerance() {
+    return std::is_same_v<T, float> ? 2e-5 : 1e-12;
+}
+
+template <class T>
+double relative(const Matrix<T>& got, const Matrix<double>& want) {
+    return (got.template cast<double>() - want).norm() / std::max(want.norm(), 1e-300);
+}
+
+template <class T>
+class Kernels : public ::testing::Test {};
+using Scalars = ::testing::Types<float, double>;
+TYPED_TEST_SUITE(Kernels, Scalars);
+
+// k around every lane boundary for both types, the largest blocked k (64) and the generic loops.
+const std::vector<Eigen::Index> ranks = {1, 3, 4, 5, 8, 9, 16, 20, 24, 33, 50, 64, 65, 70};
+
+TYPED_TEST(Kernels, GatherAndScatterEqualDenseProducts) {
+    using T = TypeParam;
+    const Sparse<T> A(301, 203, 0.3, 1);  // enough entries for both threads
+    for (Eigen::Index k : ranks) {
+        SCOPED_TRACE("k = " + std::to_string(k));
+        const Matrix<T> W = positive<T>(A.m, k, 2), H = positive<T>(A.n, k, 3);
+        // Aᵀ W (n x k) by gathering over the columns; A H (m x k) by scattering from them.
+        Matrix<T> AtW, AH;
+        nmfkit::detail::gather(A.csc(), Columns<T>(W), AtW);
+        nmfkit::detail::scatter(A.csc(), Columns<T>(H), AH);
+        ASSERT_EQ(AtW.rows(), k);
+        ASSERT_EQ(AtW.cols(), A.n);
+        ASSERT_EQ(AH.rows(), k);
+        ASSERT_EQ(AH.cols(), A.m);
+        const Matrix<double> AtW_ref = (A.dense.transpose() * W.template cast<double>()).transpose();
+        const Matrix<double> AH_ref = (A.dense * H.template cast<double>()).transpose();
+        EXPECT_LT(relative(AtW, AtW_ref), tolerance<T>());
+        EXPECT_LT(relative(AH, AH_ref), tolerance<T>());
+        // Empty columns give zero columns, not leftovers of the lanes.
+        EXPECT_EQ(AtW.col(3).norm(), 0);
+        EXPECT_EQ(AH.col(2).norm(), 0);
+    }
+}
+
+TYPED_TEST(Kernels, KullbackLeiblerKernelsEqualNaiveRatiosAndDivergence) {
+    using T = TypeParam;
+    const Sparse<T> A(233, 157, 0.35, 4);
+    const T floor = std::numeric_limits<T>::min();
+    for (Eigen::Index k : ranks) {
+        SCOPED_TRACE("k = " + std::to_string(k));
+        const Matrix<T> W = positive<T>(A.m, k, 5), H = positive<T>(A.n, k, 6);
+        const Matrix<double> WH = W.template cast<double>() * H.template cast<double>().transpose();
+        // The ratio A ⊘ WH at the stored entries and Σ v log(v/wh) − v over them, naively.
+        Matrix<double> R = Matrix<double>::Zero(A.m, A.n);
+        double terms = 0;
+        for (Eigen::Index j = 0; j < A.n; ++j)
+            for (int p = A.ptr[static_cast<std::size_t>(j)]; p < A.ptr[static_cast<std::size_t>(j) + 1]; ++p) {
+                const Eigen::Index i = A.index[static_cast<std::size_t>(p)];
+                const double v = A.values[static_cast<std::size_t>(p)];
+                R(i, j) = v / WH(i, j);
+                if (v > 0) terms += v * std::log(v / WH(i, j)) - v;
+            }
+        const Matrix<double> RtW = (R.transpose() * W.template cast<double>()).transpose();  // k x n
+        const Matrix<double> RH = (R * H.template cast<double>()).transpose();               // k x m
+        for (bool divergence : {false, true}) {
+            Matrix<T> out_h, out_w;
+            // H's numerator by gathering over the columns (X = H), W's by scattering (X = W).
+            const double d_h = nmfkit::detail::kl_gather(A.csc(), Columns<T>(H), Columns<T>(W), floor,
+                                                         out_h, divergence);
+            const double d_w = nmfkit::detail::kl_scatter(A.csc(), Columns<T>(H), Columns<T>(W), floor,
+                                                          out_w, divergence);
+            EXPECT_LT(relative(out_h, RtW), tolerance<T>() * 10);
+            EXPECT_LT(relative(out_w, RH), tolerance<T>() * 10);
+            const double want = divergence ? terms : 0.0;
+            EXPECT_NEAR(d_h, want, tolerance<T>() * 10 * std::abs(terms));
+            EXPECT_NEAR(d_w, want, tolerance<T>() * 10 * std::abs(terms));
+        }
+        // Σ v·wh over the stored entries.
+        const double cross = nmfkit::detail::sampled_cross(A.csc(), Columns<T>(H), Columns<T>(W));
+        EXPECT_NEAR(cross, A.dense.cwiseProduct(WH).sum(), tolerance<T>() * 10 * std::abs(cross));
+    }
+}
+
+TEST(VectorLog, WithinFourUlpOfGlibcOverTheWholeRange) {
+    std::mt19937_64 gen(11);
+    std::uniform_real_distribution<double> exponent(-1074, 1023.9), near_one(-1e-3, 1e-3);
+    for (int t = 0; t < 2000000; ++t) {
+        const double x = t % 4 == 0 ? 1 + near_one(gen) : std::exp2(exponent(gen));
+        const double want = std::log(x), got = nmfkit::detail::vector_log(x);
+        const double ulp = std::nextafter(std::abs(want), HUGE_VAL) - std::abs(want);
+        ASSERT_LE(std::abs(got - want), 4 * ulp) << "x = " << x;
+    }
+    EXPECT_EQ(nmfkit::detail::vector_log(1.0), 0.0);
+    EXPECT_EQ(nmfkit::detail::vector_log(0.0), -HUGE_VAL);
+    EXPECT_EQ(nmfkit::detail::vector_log(HUGE_VAL), HUGE_VAL);
+    const double smallest = std::numeric_limits<double>::denorm_min();
+    EXPECT_NEAR(nmfkit::detail::vector_log(smallest), std::log(smallest), 1e-12);
+    EXPECT_NEAR(nmfkit::detail::vector_log(std::numeric_limits<double>::max()),
+                std::log(std::numeric_limits<double>::max()), 1e-12);
+}
+
+}  // namespace
