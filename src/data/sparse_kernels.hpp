@@ -273,14 +273,28 @@ inline double kl_log(double x) {
 }
 
 /// Σ_q [v_q log(v_q / max(wh_q, floor)) − v_q] over n stored entries (0 where v_q = 0), in double.
-template <class T>
-double kl_terms(const T* v, const T* wh, Eigen::Index n, T floor) {
+inline double kl_terms(const double* v, const double* wh, Eigen::Index n, double floor) {
     double sum = 0;
 #pragma omp simd reduction(+ : sum)
     for (Eigen::Index q = 0; q < n; ++q) {
-        const double vq = v[q];
-        const double ratio = vq / std::max<double>(wh[q], floor);
-        sum += vq > 0 ? vq * kl_log(vq > 0 ? ratio : 1.0) - vq : 0.0;
+        const double ratio = v[q] / std::max(wh[q], floor);
+        sum += v[q] > 0 ? v[q] * kl_log(v[q] > 0 ? ratio : 1.0) - v[q] : 0.0;
+    }
+    return sum;
+}
+
+/// The same for float entries: converted to double 256 at a time first, so that the loop above
+/// stays one vector width (mixed float/double in it was not vectorized: 25% of a float32 KL run).
+inline double kl_terms(const float* v, const float* wh, Eigen::Index n, float floor) {
+    constexpr Eigen::Index chunk = 256;
+    double vd[chunk], whd[chunk], sum = 0;
+    for (Eigen::Index q0 = 0; q0 < n; q0 += chunk) {
+        const Eigen::Index c = std::min(chunk, n - q0);
+        for (Eigen::Index q = 0; q < c; ++q) {
+            vd[q] = v[q0 + q];
+            whd[q] = wh[q0 + q];
+        }
+        sum += kl_terms(vd, whd, c, static_cast<double>(floor));
     }
     return sum;
 }
