@@ -11,6 +11,7 @@
 
 #include "core/parallel.hpp"
 #include "data/rows.hpp"
+#include "loss/kl.hpp"
 
 namespace nmfkit::detail {
 
@@ -177,13 +178,17 @@ private:
         std::vector<double> partial(static_cast<std::size_t>(divergence ? b : 0), 0.0);
 #pragma omp parallel for schedule(static) if (worth_parallel(rows() * b))
         for (Eigen::Index c = 0; c < b; ++c) {
-            double s = 0;
-            for (Eigen::Index i = 0; i < rows(); ++i) {
-                const T v = A_(i, j0 + c), p = R(i, c);
-                if (divergence) s += (v > 0 ? v * std::log(double(v) / std::max(p, floor)) - v : 0.0) + p;
-                R(i, c) = v / std::max(p, floor);
+            const T* a = A_.col(j0 + c).data();
+            T* r = R.col(c).data();
+            const Eigen::Index m = rows();
+            if (divergence) {  // Σ v log(v/wh) − v, then + Σ wh
+                double s = kl_terms(a, r, m, floor);
+#pragma omp simd reduction(+ : s)
+                for (Eigen::Index i = 0; i < m; ++i) s += static_cast<double>(r[i]);
+                partial[static_cast<std::size_t>(c)] = s;
             }
-            if (divergence) partial[static_cast<std::size_t>(c)] = s;
+#pragma omp simd
+            for (Eigen::Index i = 0; i < m; ++i) r[i] = a[i] / std::max(r[i], floor);
         }
         double total = 0;
         for (double p : partial) total += p;

@@ -16,7 +16,7 @@
 #include <nmfkit/result.hpp>
 
 #include "core/parallel.hpp"
-#include "core/vector_log.hpp"
+#include "loss/kl.hpp"
 
 namespace nmfkit::detail {
 
@@ -63,7 +63,7 @@ void with_lanes(Eigen::Index k, F&& f) {
 template <class T>
 void transpose_into(const T* __restrict src, Eigen::Index rows, Eigen::Index cols, T* __restrict dst) {
     constexpr Eigen::Index tile = 64;
-#pragma omp parallel for schedule(static) if (worth_parallel(rows * cols * 2))
+#pragma omp parallel for collapse(2) schedule(static) if (worth_parallel(rows * cols * 2))
     for (Eigen::Index j0 = 0; j0 < cols; j0 += tile)
         for (Eigen::Index i0 = 0; i0 < rows; i0 += tile) {
             const Eigen::Index i1 = std::min(rows, i0 + tile), j1 = std::min(cols, j0 + tile);
@@ -239,7 +239,10 @@ double scatter_with(const Compressed<T, I>& A, const Columns<T>& F, Matrix<T>& o
             }
         }
         for (std::size_t t = 1; t < partial.size(); ++t) partial[0] += partial[t];
-        out = partial[0].topRows(k);
+        if (stride == k)
+            out.swap(partial[0]);  // no copy when the lanes are exactly k
+        else
+            out = partial[0].topRows(k);
     });
     double total = 0;
     for (double a : acc) total += a;
@@ -260,43 +263,6 @@ void scatter(const Compressed<T, I>& A, const Columns<T>& F, Matrix<T>& out) {
     scatter_with(A, F, out, [&A](auto, Eigen::Index, double&) {
         return [&A](I p) { return A.values[p]; };
     });
-}
-
-/// log for the KL terms: vector_log where the build has AVX2 (8x glibc's log per entry when
-/// vectorized), glibc's otherwise (faster than vector_log in scalar SSE2 code).
-inline double kl_log(double x) {
-#ifdef __AVX2__
-    return vector_log(x);
-#else
-    return std::log(x);
-#endif
-}
-
-/// Σ_q [v_q log(v_q / max(wh_q, floor)) − v_q] over n stored entries (0 where v_q = 0), in double.
-inline double kl_terms(const double* v, const double* wh, Eigen::Index n, double floor) {
-    double sum = 0;
-#pragma omp simd reduction(+ : sum)
-    for (Eigen::Index q = 0; q < n; ++q) {
-        const double ratio = v[q] / std::max(wh[q], floor);
-        sum += v[q] > 0 ? v[q] * kl_log(v[q] > 0 ? ratio : 1.0) - v[q] : 0.0;
-    }
-    return sum;
-}
-
-/// The same for float entries: converted to double 256 at a time first, so that the loop above
-/// stays one vector width (mixed float/double in it was not vectorized: 25% of a float32 KL run).
-inline double kl_terms(const float* v, const float* wh, Eigen::Index n, float floor) {
-    constexpr Eigen::Index chunk = 256;
-    double vd[chunk], whd[chunk], sum = 0;
-    for (Eigen::Index q0 = 0; q0 < n; q0 += chunk) {
-        const Eigen::Index c = std::min(chunk, n - q0);
-        for (Eigen::Index q = 0; q < c; ++q) {
-            vd[q] = v[q0 + q];
-            whd[q] = wh[q0 + q];
-        }
-        sum += kl_terms(vd, whd, c, static_cast<double>(floor));
-    }
-    return sum;
 }
 
 /// The first phase of the fused KL kernels for one slice: r_q = ⟨x, G(:, inner[b + q])⟩ for the
