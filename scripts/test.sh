@@ -8,9 +8,10 @@ bash "$root/scripts/setup.sh"
 if [ "${1:-}" = "--sanitize" ]; then
     build="$root/build-asan"
     # NOTE: without the MPI mode: Open MPI's own allocations that live until exit read as leaks to
-    # LeakSanitizer (the mpi tests run in the plain build).
+    # LeakSanitizer (the mpi tests run in the plain build). For baseline x86-64
+    # (NMFKIT_NATIVE=OFF), so that CI runs both instruction-set builds: the plain one is native.
     bash "$root/scripts/build.sh" "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNMFKIT_SANITIZE=ON \
-        -DNMFKIT_BUILD_BENCH=OFF -DNMFKIT_WITH_MPI=OFF
+        -DNMFKIT_BUILD_BENCH=OFF -DNMFKIT_WITH_MPI=OFF -DNMFKIT_NATIVE=OFF
     export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
     export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 else
