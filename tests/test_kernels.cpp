@@ -1,7 +1,8 @@
 // The sparse kernels (src/data/sparse_kernels.hpp) against naive dense products written here, for
 // every lane class (k at and around each multiple of the lane step, the largest blocked k and the
 // generic loops beyond it), both scalar types, both orientations, empty slices; and the vector
-// logarithm (src/core/vector_log.hpp) against glibc's.
+// logarithm (src/core/vector_log.hpp) against glibc's; the dense streaming products
+// (src/data/dense_kernels.hpp) against naive loops, at every tile remainder.
 
 #include <gtest/gtest.h>
 
@@ -11,7 +12,10 @@
 #include <random>
 #include <vector>
 
+#include <omp.h>
+
 #include "core/vector_log.hpp"
+#include "data/dense_kernels.hpp"
 #include "data/sparse_kernels.hpp"
 
 namespace {
@@ -136,6 +140,60 @@ TYPED_TEST(Kernels, KullbackLeiblerKernelsEqualNaiveRatiosAndDivergence) {
         // Σ v·wh over the stored entries.
         const double cross = nmfkit::detail::sampled_cross(A.csc(), Columns<T>(H), Columns<T>(W));
         EXPECT_NEAR(cross, A.dense.cwiseProduct(WH).sum(), tolerance<T>() * 10 * std::abs(cross));
+    }
+}
+
+// The dense kernels are compiled and tested in every build, though the adapter uses them only
+// with AVX-512. Shapes: rows around the panel (4 vectors: 32 doubles, 64 floats), columns around
+// the tile width (6) and the column block (512), k around the column groups (6 and 4) and past a
+// row block of Aᵀ·F (k = 50: 648 rows of doubles); a leading dimension larger than m.
+TYPED_TEST(Kernels, DenseStreamingProductsEqualNaiveLoops) {
+    using T = TypeParam;
+    struct Shape {
+        Eigen::Index m, n, k;
+    };
+    const std::vector<Shape> shapes = {{1, 1, 1},    {7, 5, 3},    {31, 6, 4},  {32, 7, 5},
+                                       {33, 13, 6},  {64, 1, 7},   {65, 2, 12}, {100, 513, 13},
+                                       {257, 40, 20}, {700, 9, 50}, {3, 600, 24}};
+    std::mt19937 gen(9);
+    std::uniform_real_distribution<double> u(0, 1);
+    for (const Shape& s : shapes) {
+        SCOPED_TRACE("m = " + std::to_string(s.m) + ", n = " + std::to_string(s.n) +
+                     ", k = " + std::to_string(s.k));
+        const Eigen::Index ld = s.m + 3;
+        std::vector<T> storage(static_cast<std::size_t>(ld * s.n), T(-7));  // padding must not be read
+        Matrix<double> A(s.m, s.n);
+        for (Eigen::Index j = 0; j < s.n; ++j)
+            for (Eigen::Index i = 0; i < s.m; ++i) {
+                const T v = u(gen) < 0.3 ? T(0) : static_cast<T>(u(gen));
+                storage[static_cast<std::size_t>(j * ld + i)] = v;
+                A(i, j) = v;
+            }
+        const Matrix<T> H = positive<T>(s.n, s.k, 10), W = positive<T>(s.m, s.k, 11);
+        Matrix<double> AH = Matrix<double>::Zero(s.m, s.k), AtW = Matrix<double>::Zero(s.n, s.k);
+        for (Eigen::Index c = 0; c < s.k; ++c)
+            for (Eigen::Index j = 0; j < s.n; ++j)
+                for (Eigen::Index i = 0; i < s.m; ++i) {
+                    AH(i, c) += A(i, j) * static_cast<double>(H(j, c));
+                    AtW(j, c) += A(i, j) * static_cast<double>(W(i, c));
+                }
+        Matrix<T> got_AH, got_AtW, again_AH, again_AtW;
+        omp_set_num_threads(2);
+        nmfkit::detail::dense_times(storage.data(), s.m, s.n, ld, H, got_AH);
+        nmfkit::detail::dense_transpose_times(storage.data(), s.m, s.n, ld, W, got_AtW);
+        ASSERT_EQ(got_AH.rows(), s.m);
+        ASSERT_EQ(got_AH.cols(), s.k);
+        ASSERT_EQ(got_AtW.rows(), s.n);
+        ASSERT_EQ(got_AtW.cols(), s.k);
+        EXPECT_LT(relative(got_AH, AH), tolerance<T>());
+        EXPECT_LT(relative(got_AtW, AtW), tolerance<T>());
+        // The same bits with one thread: the summation order does not depend on the team.
+        omp_set_num_threads(1);
+        nmfkit::detail::dense_times(storage.data(), s.m, s.n, ld, H, again_AH);
+        nmfkit::detail::dense_transpose_times(storage.data(), s.m, s.n, ld, W, again_AtW);
+        omp_set_num_threads(2);
+        EXPECT_TRUE(again_AH == got_AH);
+        EXPECT_TRUE(again_AtW == got_AtW);
     }
 }
 

@@ -10,6 +10,7 @@
 #include <nmfkit/result.hpp>
 
 #include "core/parallel.hpp"
+#include "data/dense_kernels.hpp"
 #include "data/rows.hpp"
 #include "loss/kl.hpp"
 
@@ -55,11 +56,20 @@ public:
         return 2.0 * static_cast<double>(rows()) * static_cast<double>(cols()) * static_cast<double>(k);
     }
 
-    /// out = A F: out is m x k, F is n x k.
-    void times(const Matrix<T>& F, Matrix<T>& out) const { out.noalias() = A_ * F; }
+    /// out = A F: out is m x k, F is n x k. Streaming kernels where built (data/dense_kernels.hpp),
+    /// else BLAS.
+    void times(const Matrix<T>& F, Matrix<T>& out) const {
+        if constexpr (streaming_products)
+            dense_times(A_.data(), rows(), cols(), A_.outerStride(), F, out);
+        else
+            out.noalias() = A_ * F;
+    }
     /// out = Aᵀ F: out is n x k, F is m x k.
     void transpose_times(const Matrix<T>& F, Matrix<T>& out) const {
-        out.noalias() = A_.transpose() * F;
+        if constexpr (streaming_products)
+            dense_transpose_times(A_.data(), rows(), cols(), A_.outerStride(), F, out);
+        else
+            out.noalias() = A_.transpose() * F;
     }
 
     /// out = (A ⊘ W Htᵀ) Ht (m x k) for W (m x k), Ht (n x k), by column blocks of A so that only
