@@ -1,6 +1,7 @@
 // Kernel micro-benchmarks (Google Benchmark): sparse x dense in both orientations (gather over
 // CSC and CSR, scatter for the low-memory mode) and the fused KL kernel, on a random sparse
-// matrix, reporting achieved GB/s (matrix bytes streamed) and GFLOP/s.
+// matrix; dense x skinny in both orientations against OpenBLAS; achieved GB/s (matrix bytes
+// streamed) and GFLOP/s.
 //
 // Usage: nmfkit_bench_kernels [--benchmark_filter=...]   (k is the benchmark argument)
 
@@ -9,6 +10,7 @@
 #include <random>
 #include <vector>
 
+#include "data/dense_kernels.hpp"
 #include "data/sparse_kernels.hpp"
 
 namespace {
@@ -128,6 +130,57 @@ void BM_kl_gather_csc(benchmark::State& state) {
     report<T>(state, f.matrix_bytes(), 4 * f.nnz() * static_cast<double>(k));
 }
 
+// Dense products with a skinny factor on a 5000 x 2000 matrix (80 MB in double, more than the
+// caches): the streaming kernels (data/dense_kernels.hpp) and, with the second argument 1,
+// OpenBLAS's GEMM through Eigen for the same product. GB/s counts A's bytes once.
+constexpr Eigen::Index kDenseRows = 5000, kDenseCols = 2000;
+
+template <class T>
+const Matrix<T>& dense_matrix() {
+    static const Matrix<T> A = Matrix<T>::Random(kDenseRows, kDenseCols).cwiseAbs();
+    return A;
+}
+
+template <class T>
+void dense_report(benchmark::State& state, Eigen::Index k) {
+    report<T>(state, static_cast<double>(kDenseRows * kDenseCols * sizeof(T)),
+              2.0 * kDenseRows * kDenseCols * static_cast<double>(k));
+}
+
+// A F (m x k) for F (n x k).
+template <class T>
+void BM_dense_times(benchmark::State& state) {
+    const Matrix<T>& A = dense_matrix<T>();
+    const Eigen::Index k = state.range(0);
+    const Matrix<T> F = Matrix<T>::Random(kDenseCols, k).cwiseAbs();
+    Matrix<T> out;
+    for (auto _ : state) {
+        if (state.range(1) != 0)
+            out.noalias() = A * F;
+        else
+            nmfkit::detail::dense_times(A.data(), A.rows(), A.cols(), A.rows(), F, out);
+        benchmark::DoNotOptimize(out.data());
+    }
+    dense_report<T>(state, k);
+}
+
+// Aᵀ F (n x k) for F (m x k).
+template <class T>
+void BM_dense_transpose_times(benchmark::State& state) {
+    const Matrix<T>& A = dense_matrix<T>();
+    const Eigen::Index k = state.range(0);
+    const Matrix<T> F = Matrix<T>::Random(kDenseRows, k).cwiseAbs();
+    Matrix<T> out;
+    for (auto _ : state) {
+        if (state.range(1) != 0)
+            out.noalias() = A.transpose() * F;
+        else
+            nmfkit::detail::dense_transpose_times(A.data(), A.rows(), A.cols(), A.rows(), F, out);
+        benchmark::DoNotOptimize(out.data());
+    }
+    dense_report<T>(state, k);
+}
+
 BENCHMARK_TEMPLATE(BM_gather_csc, double)->Arg(10)->Arg(20)->Arg(50)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_gather_csr, double)->Arg(10)->Arg(20)->Arg(50)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_scatter_csc, double)->Arg(20)->UseRealTime();
@@ -135,6 +188,12 @@ BENCHMARK_TEMPLATE(BM_kl_gather_csc, double)
     ->Args({10, 0})->Args({20, 0})->Args({50, 0})->Args({20, 1})->UseRealTime();
 BENCHMARK_TEMPLATE(BM_gather_csc, float)->Arg(20)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_kl_gather_csc, float)->Args({20, 0})->UseRealTime();
+BENCHMARK_TEMPLATE(BM_dense_times, double)
+    ->Args({10, 0})->Args({10, 1})->Args({20, 0})->Args({20, 1})->Args({50, 0})->Args({50, 1})->UseRealTime();
+BENCHMARK_TEMPLATE(BM_dense_transpose_times, double)
+    ->Args({10, 0})->Args({10, 1})->Args({20, 0})->Args({20, 1})->Args({50, 0})->Args({50, 1})->UseRealTime();
+BENCHMARK_TEMPLATE(BM_dense_times, float)->Args({20, 0})->Args({20, 1})->UseRealTime();
+BENCHMARK_TEMPLATE(BM_dense_transpose_times, float)->Args({20, 0})->Args({20, 1})->UseRealTime();
 
 }  // namespace
 
