@@ -14,6 +14,7 @@
 
 #include <omp.h>
 
+#include "core/gram.hpp"
 #include "core/vector_log.hpp"
 #include "data/dense_kernels.hpp"
 #include "data/sparse_kernels.hpp"
@@ -195,6 +196,30 @@ TYPED_TEST(Kernels, DenseStreamingProductsEqualNaiveLoops) {
         EXPECT_TRUE(again_AH == got_AH);
         EXPECT_TRUE(again_AtW == got_AtW);
     }
+}
+
+// The Gram and MU's X·G for tall factors go through the same kernels where built (BLAS elsewhere):
+// equal to naive sums, and the Gram exactly symmetric.
+TYPED_TEST(Kernels, GramAndTallProductEqualNaiveSums) {
+    using T = TypeParam;
+    for (Eigen::Index rows : {1, 37, 1000, 5003})
+        for (Eigen::Index k : {1, 5, 20, 33}) {
+            SCOPED_TRACE("rows = " + std::to_string(rows) + ", k = " + std::to_string(k));
+            const Matrix<T> F = positive<T>(rows, k, 12), G = positive<T>(k, k, 13);
+            Matrix<double> FtF = Matrix<double>::Zero(k, k), FG = Matrix<double>::Zero(rows, k);
+            for (Eigen::Index a = 0; a < k; ++a)
+                for (Eigen::Index b = 0; b < k; ++b)
+                    for (Eigen::Index i = 0; i < rows; ++i) {
+                        FtF(a, b) += static_cast<double>(F(i, a)) * static_cast<double>(F(i, b));
+                        FG(i, b) += static_cast<double>(F(i, a)) * static_cast<double>(G(a, b));
+                    }
+            Matrix<T> gram, product;
+            nmfkit::detail::gram(F, gram);
+            nmfkit::detail::tall_times(F, G, product);
+            EXPECT_LT(relative(gram, FtF), tolerance<T>());
+            EXPECT_TRUE(gram == gram.transpose());
+            EXPECT_LT(relative(product, FG), tolerance<T>());
+        }
 }
 
 TEST(VectorLog, WithinFourUlpOfGlibcOverTheWholeRange) {

@@ -13,6 +13,7 @@
 #include "core/numeric.hpp"
 #include "core/parallel.hpp"
 #include "core/reduce.hpp"
+#include "data/dense_kernels.hpp"
 
 namespace nmfkit::detail {
 
@@ -24,7 +25,8 @@ namespace nmfkit::detail {
 /// is smaller than the unfloored update X·AF/(X FtF) ≤ AF/FtF(j, j), so it stays finite.
 template <class T>
 void mu_update(const Matrix<T>& FtF, const Matrix<T>& AF, double l1, Matrix<T>& X) {
-    Matrix<T> XFtF = X * FtF;  // rows x k
+    Matrix<T> XFtF;  // rows x k
+    tall_times(X, FtF, XFtF);
     if (l1 > 0) XFtF.array() += static_cast<T>(l1);
     const T tiny = std::numeric_limits<T>::min();
     const Eigen::Index rows = X.rows(), k = X.cols();
