@@ -66,12 +66,20 @@ void hals_update(const Matrix<T>& FtF, const Matrix<T>& AF, Matrix<T>& X, const 
                     for (Eigen::Index i = 0; i < r; ++i) t(i) -= x[i] * f;
                 }
                 T* x = X.col(j).data() + r0;
+                const T* u = t.data();
+                // One vector loop in T (the squared change of the column's segment summed in T,
+                // then added to c in double): summed entry by entry in double, the loop was a
+                // chain of dependent additions, and in float32 a scalar loop with a branch per
+                // entry (3.4x the float64 sweep).
+                T change_j = 0;
+#pragma omp simd reduction(+ : change_j)
                 for (Eigen::Index i = 0; i < r; ++i) {
-                    const T updated = flush_subnormal(x[i] + t(i) / g);  // max(0, ·), no subnormals
-                    const double d = static_cast<double>(updated) - static_cast<double>(x[i]);
-                    c += d * d;
+                    const T updated = flush_subnormal(x[i] + u[i] / g);  // max(0, ·), no subnormals
+                    const T d = updated - x[i];
+                    change_j += d * d;
                     x[i] = updated;
                 }
+                c += static_cast<double>(change_j);
             }
             change[static_cast<std::size_t>(b)] = c;
         }
