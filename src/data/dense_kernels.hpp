@@ -106,8 +106,8 @@ void dense_times(const T* A, Eigen::Index m, Eigen::Index n, Eigen::Index ld, co
 }
 
 /// out = X G for a tall X (rows x k) and a small G (k x c): the streaming kernel where built,
-/// else BLAS. (OpenBLAS threads such a product and then synchronizes its threads with
-/// sched_yield: measured 5-10% of a sparse iteration in that system call.)
+/// else BLAS. (OpenBLAS threads such a product and synchronizes its threads with sched_yield:
+/// 5-10% of the samples of a profiled sparse MU loop were in that system call.)
 template <class T>
 void tall_times(const Matrix<T>& X, const Matrix<T>& G, Matrix<T>& out) {
     if constexpr (streaming_products)
