@@ -16,6 +16,7 @@
 #include <nmfkit/result.hpp>
 
 #include "core/parallel.hpp"
+#include "data/dense_kernels.hpp"
 #include "loss/kl.hpp"
 
 namespace nmfkit::detail {
@@ -290,18 +291,117 @@ const T* kl_slice_ratios(const Compressed<T, I>& A, Eigen::Index s, const Lanes<
     return ratio;  // r_q for the entry p = b + q
 }
 
+/// The widest SIMD value the fused KL gather works in: 64 bytes with AVX-512, else 32 (a 64-byte
+/// GCC vector without AVX-512 is emulated in pieces and its shuffles cost more than they save).
+#if defined(__AVX512F__)
+inline constexpr int wide_bytes = 64;
+#else
+inline constexpr int wide_bytes = 32;
+#endif
+template <class T>
+struct WideOf {
+    typedef T type __attribute__((vector_size(wide_bytes)));
+    // Lane indices for __builtin_shuffle: integers of T's size, as many as the lanes.
+    typedef std::conditional_t<sizeof(T) == 8, long long, int> index_scalar;
+    typedef index_scalar index __attribute__((vector_size(wide_bytes)));
+};
+template <class T>
+using Wide = typename WideOf<T>::type;
+template <class T>
+inline constexpr int wide_lanes = static_cast<int>(wide_bytes / sizeof(T));
+
+/// Lane indices that rotate a Wide<T> by H lanes.
+template <class T, int H>
+constexpr typename WideOf<T>::index rotation() {
+    return []<int... Q>(std::integer_sequence<int, Q...>) {
+        return typename WideOf<T>::index{((Q + H) % wide_lanes<T>)...};
+    }(std::make_integer_sequence<int, wide_lanes<T>>{});
+}
+
+/// Σ of t's lanes, by halving: t + (t rotated by H), H = W/2, W/4, ..., 1; lane 0 holds the sum.
+template <class T, int H = wide_lanes<T> / 2>
+inline T sum_lanes(Wide<T> t) {
+    if constexpr (H >= 1)
+        return sum_lanes<T, H / 2>(t + __builtin_shuffle(t, rotation<T, H>()));
+    else
+        return t[0];
+}
+
 /// Fused KL gather (sample, then multiply; the ratio matrix is never stored):
 /// out(:, s) = Σ_p values[p] / max(wh_p, floor) · F(:, inner[p]), wh_p = ⟨X(:, s), F(:, inner[p])⟩.
 /// X is k x outer_size (the factor being updated), F is k x inner_size, out is k x outer_size.
 /// With `divergence`, also returns Σ_p [v log(v/wh_p) − v] from the same wh_p (else 0).
+/// float64, k ≤ max_lanes: one pass per entry. F's column is loaded once into N wide registers
+/// (N·lanes ≥ k; X's column is zero past k, and the lanes of out past k are dropped), its dot
+/// product with X(:, s) taken and summed across lanes, and the same registers multiplied into
+/// the sums. Measured 1.3-1.5x the two-pass form (all the slice's dot products, then a gather)
+/// at k = 10, 20, 50 (kernel benchmark) and 1.2-1.3x on a KL `mu` iteration: the factor's column
+/// is read once instead of twice, and an entry costs fewer instructions, so more entries' loads
+/// are in flight. float32 and larger k take the two-pass form: in float32 the one-pass kernel was
+/// 1.2x faster on random factors but 1.2x slower in KL `mu` on the document-term benchmark (with
+/// flush-to-zero it was faster there too, so subnormal numbers met in the fit are the likely
+/// cause; not resolved).
 template <class T, class I>
 double kl_gather(const Compressed<T, I>& A, const Columns<T>& X, const Columns<T>& F, T floor,
                  Matrix<T>& out, bool divergence) {
-    return gather_with(A, F, out, [&](auto lanes, Eigen::Index s, double& acc) {
-        constexpr int L = decltype(lanes)::value;
-        const T* ratio = kl_slice_ratios(A, s, Lanes<L, T>(X.col(s), X.k()), F, floor, divergence, acc);
-        return [ratio, b = A.outer[s]](I p, const T*) { return ratio[p - b]; };
-    });
+    const Eigen::Index k = F.k();
+    auto two_pass = [&] {
+        return gather_with(A, F, out, [&](auto lanes, Eigen::Index s, double& acc) {
+            constexpr int L = decltype(lanes)::value;
+            const T* ratio = kl_slice_ratios(A, s, Lanes<L, T>(X.col(s), X.k()), F, floor, divergence, acc);
+            return [ratio, b = A.outer[s]](I p, const T*) { return ratio[p - b]; };
+        });
+    };
+    if constexpr (std::is_same_v<T, float>) {
+        return two_pass();
+    } else {
+        constexpr int W = wide_lanes<T>;
+        if (k > max_lanes) return two_pass();
+        out.resize(k, A.outer_size);
+        std::vector<double> acc(static_cast<std::size_t>(A.outer_size), 0.0);
+        // Divergence and N are compile-time: no test per entry, and the partial sums in registers.
+        auto run = [&]<bool Divergence, int N>() {
+#pragma omp parallel if (worth_parallel(A.nonzeros() * k))
+            {
+                std::vector<T> wh;  // wh_p of the slice, for the divergence
+#pragma omp for schedule(dynamic, 256)
+                for (Eigen::Index s = 0; s < A.outer_size; ++s) {
+                    Wide<T> x[N] = {}, y[N] = {};
+                    std::memcpy(x, X.col(s), static_cast<std::size_t>(k) * sizeof(T));
+                    const I b = A.outer[s], e = A.outer[s + 1];
+                    if constexpr (Divergence) wh.resize(static_cast<std::size_t>(e - b));
+                    for (I p = b; p < e; ++p) {
+                        if (p + prefetch_distance < e)
+                            __builtin_prefetch(F.col(static_cast<Eigen::Index>(A.inner[p + prefetch_distance])));
+                        const T* f = F.col(static_cast<Eigen::Index>(A.inner[p]));
+                        Wide<T> g[N];  // one copy per register: a single memcpy of N·64 bytes became a call
+                        for (int c = 0; c < N; ++c) std::memcpy(&g[c], f + c * W, sizeof(Wide<T>));
+                        Wide<T> t = x[0] * g[0];
+                        for (int c = 1; c < N; ++c) t += x[c] * g[c];
+                        const T r = sum_lanes<T>(t);
+                        if constexpr (Divergence) wh[static_cast<std::size_t>(p - b)] = r;
+                        const T v = A.values[p] / std::max(r, floor);
+                        for (int c = 0; c < N; ++c) y[c] += v * g[c];
+                    }
+                    if constexpr (Divergence)
+                        acc[static_cast<std::size_t>(s)] = kl_terms(A.values + b, wh.data(), e - b, floor);
+                    T sums[max_lanes];  // N·W ≤ max_lanes, a multiple of W
+                    std::memcpy(sums, y, sizeof y);
+                    std::copy_n(sums, k, out.col(s).data());
+                }
+            }
+        };
+        with_count<max_lanes / W>(static_cast<int>((k + W - 1) / W), [&](auto pieces) {
+            constexpr int N = decltype(pieces)::value;
+            if (divergence)
+                run.template operator()<true, N>();
+            else
+                run.template operator()<false, N>();
+        });
+        double total = 0;
+        for (double a : acc) total += a;
+        return total;
+    }
 }
 
 /// Fused KL scatter: out(:, inner[p]) += values[p] / max(wh_p, floor) · F(:, s), with
