@@ -91,16 +91,17 @@ TYPED_TEST(Kernels, GatherAndScatterEqualDenseProducts) {
         Matrix<T> AtW, AH;
         nmfkit::detail::gather(A.csc(), Columns<T>(W), AtW);
         nmfkit::detail::scatter(A.csc(), Columns<T>(H), AH);
-        ASSERT_EQ(AtW.rows(), k);
-        ASSERT_EQ(AtW.cols(), A.n);
+        ASSERT_EQ(AtW.rows(), A.n);  // the gather writes the tall layout, the scatter k x m
+        ASSERT_EQ(AtW.cols(), k);
         ASSERT_EQ(AH.rows(), k);
         ASSERT_EQ(AH.cols(), A.m);
-        const Matrix<double> AtW_ref = (A.dense.transpose() * W.template cast<double>()).transpose();
+        const Matrix<double> AtW_ref = A.dense.transpose() * W.template cast<double>();
         const Matrix<double> AH_ref = (A.dense * H.template cast<double>()).transpose();
         EXPECT_LT(relative(AtW, AtW_ref), tolerance<T>());
         EXPECT_LT(relative(AH, AH_ref), tolerance<T>());
-        // Empty columns give zero columns, not leftovers of the lanes.
-        EXPECT_EQ(AtW.col(3).norm(), 0);
+        // An empty column of A (3) gives a zero row of AᵀW and an empty row (2) a zero column of
+        // the scatter's k x m AH, not leftovers of the lanes.
+        EXPECT_EQ(AtW.row(3).norm(), 0);
         EXPECT_EQ(AH.col(2).norm(), 0);
     }
 }
@@ -123,7 +124,7 @@ TYPED_TEST(Kernels, KullbackLeiblerKernelsEqualNaiveRatiosAndDivergence) {
                 R(i, j) = v / WH(i, j);
                 if (v > 0) terms += v * std::log(v / WH(i, j)) - v;
             }
-        const Matrix<double> RtW = (R.transpose() * W.template cast<double>()).transpose();  // k x n
+        const Matrix<double> RtW = R.transpose() * W.template cast<double>();               // n x k
         const Matrix<double> RH = (R * H.template cast<double>()).transpose();               // k x m
         for (bool divergence : {false, true}) {
             Matrix<T> out_h, out_w;

@@ -68,20 +68,19 @@ public:
     /// out = A F: out is m x k, F is n x k.
     void times(const Matrix<T>& F, Matrix<T>& out) const {
         const Columns<T> Ft(F);  // k x n
-        Matrix<T> outT;          // k x m
-        if (has_rows())
-            gather(csr_, Ft, outT);
-        else
+        if (has_rows()) {
+            gather(csr_, Ft, out);
+        } else {
+            Matrix<T> outT;  // k x m
             scatter(csc_, Ft, outT);
-        transpose_to(outT, out);
+            transpose_to(outT, out);
+        }
     }
 
     /// out = Aᵀ F: out is n x k, F is m x k.
     void transpose_times(const Matrix<T>& F, Matrix<T>& out) const {
         const Columns<T> Ft(F);  // k x m
-        Matrix<T> outT;          // k x n
-        gather(csc_, Ft, outT);
-        transpose_to(outT, out);
+        gather(csc_, Ft, out);
     }
 
     /// out = (A ⊘ W Htᵀ) Ht (m x k), WH sampled at the stored entries only: O(nnz·k). With
@@ -89,11 +88,14 @@ public:
     double kl_ratio_times(const Matrix<T>& W, const Matrix<T>& Ht, Matrix<T>& out,
                           bool divergence) const {
         const Columns<T> Wt(W), Htt(Ht);  // k x m, k x n
-        Matrix<T> outT;                    // k x m
-        const double sampled = has_rows()
-                                   ? kl_gather(csr_, Wt, Htt, kl_floor<T>(), outT, divergence)
-                                   : kl_scatter(csc_, Htt, Wt, kl_floor<T>(), outT, divergence);
-        transpose_to(outT, out);
+        double sampled;
+        if (has_rows()) {
+            sampled = kl_gather(csr_, Wt, Htt, kl_floor<T>(), out, divergence);
+        } else {
+            Matrix<T> outT;  // k x m
+            sampled = kl_scatter(csc_, Htt, Wt, kl_floor<T>(), outT, divergence);
+            transpose_to(outT, out);
+        }
         return divergence ? sampled + total_of_product(W, Ht) : 0.0;
     }
 
@@ -102,9 +104,7 @@ public:
     double kl_ratio_transpose_times(const Matrix<T>& W, const Matrix<T>& Ht, Matrix<T>& out,
                                     bool divergence) const {
         const Columns<T> Wt(W), Htt(Ht);  // k x m, k x n
-        Matrix<T> outT;                    // k x n
-        const double sampled = kl_gather(csc_, Htt, Wt, kl_floor<T>(), outT, divergence);
-        transpose_to(outT, out);
+        const double sampled = kl_gather(csc_, Htt, Wt, kl_floor<T>(), out, divergence);
         return divergence ? sampled + total_of_product(W, Ht) : 0.0;
     }
 

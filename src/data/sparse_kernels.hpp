@@ -164,40 +164,43 @@ private:
     const T* x_;
 };
 
-/// The gather shape: out(:, s) = Σ_p c_s(p, f_p) · f_p with f_p = F.col(inner[p]), for every
+/// The gather shape: out(s, :) = Σ_p c_s(p, f_p) · f_pᵀ with f_p = F.col(inner[p]), for every
 /// slice s, where c_s = c(lanes, s, acc_s) is made once per slice (it may read the whole slice
-/// first). F is k x inner_size, out is k x outer_size. c may add to acc_s, a double per slice;
-/// the return value is Σ_s acc_s.
+/// first). F is k x inner_size; out is outer_size x k, the layout of the tall factors, written
+/// directly (a k x outer_size result and a transpose cost 0.15 ms more per product at
+/// 20000 x 20). c may add to acc_s, a double per slice; the return value is Σ_s acc_s.
 /// Each slice is one thread's, summed in storage order, and the acc_s are summed in slice order,
 /// so nothing depends on the thread count.
 template <class T, class I, class Coefficient>
 double gather_with(const Compressed<T, I>& A, const Columns<T>& F, Matrix<T>& out, Coefficient c) {
     const Eigen::Index k = F.k();
-    out.resize(k, A.outer_size);
+    out.resize(A.outer_size, k);
     std::vector<double> acc(static_cast<std::size_t>(A.outer_size), 0.0);
     with_lanes<T>(k, [&](auto lanes) {
         constexpr int L = decltype(lanes)::value;
-        constexpr Eigen::Index stride = L;  // lanes of the sums (L > 0)
-#pragma omp parallel for schedule(dynamic, 256) if (worth_parallel(A.nonzeros() * k))
-        for (Eigen::Index s = 0; s < A.outer_size; ++s) {
-            T* __restrict o = out.col(s).data();
-            T sums[L > 0 ? stride : 1] = {};
-            T* __restrict y = L > 0 ? sums : o;
-            if constexpr (L == 0) std::fill(o, o + k, T(0));
-            double a = 0;
-            const auto c_s = c(lanes, s, a);
-            const I end = A.outer[s + 1];
-            for (I p = A.outer[s]; p < end; ++p) {
-                if (p + prefetch_distance < end)
-                    __builtin_prefetch(F.col(static_cast<Eigen::Index>(A.inner[p + prefetch_distance])));
-                const T* __restrict f = F.col(static_cast<Eigen::Index>(A.inner[p]));
-                const T v = c_s(p, f);
-                const Eigen::Index n = L > 0 ? L : k;
+#pragma omp parallel if (worth_parallel(A.nonzeros() * k))
+        {
+            std::vector<T> generic(L > 0 ? 0 : static_cast<std::size_t>(k));  // the sums when L = 0
+#pragma omp for schedule(dynamic, 256)
+            for (Eigen::Index s = 0; s < A.outer_size; ++s) {
+                T sums[L > 0 ? L : 1] = {};
+                T* __restrict y = L > 0 ? sums : generic.data();
+                if constexpr (L == 0) std::fill(generic.begin(), generic.end(), T(0));
+                double a = 0;
+                const auto c_s = c(lanes, s, a);
+                const I end = A.outer[s + 1];
+                for (I p = A.outer[s]; p < end; ++p) {
+                    if (p + prefetch_distance < end)
+                        __builtin_prefetch(F.col(static_cast<Eigen::Index>(A.inner[p + prefetch_distance])));
+                    const T* __restrict f = F.col(static_cast<Eigen::Index>(A.inner[p]));
+                    const T v = c_s(p, f);
+                    const Eigen::Index n = L > 0 ? L : k;
 #pragma omp simd
-                for (Eigen::Index l = 0; l < n; ++l) y[l] += v * f[l];
+                    for (Eigen::Index l = 0; l < n; ++l) y[l] += v * f[l];
+                }
+                for (Eigen::Index l = 0; l < k; ++l) out(s, l) = y[l];
+                acc[static_cast<std::size_t>(s)] = a;
             }
-            if constexpr (L > 0) std::copy_n(sums, k, o);
-            acc[static_cast<std::size_t>(s)] = a;
         }
     });
     double total = 0;
@@ -250,7 +253,7 @@ double scatter_with(const Compressed<T, I>& A, const Columns<T>& F, Matrix<T>& o
     return total;
 }
 
-/// out(:, s) = Σ_p values[p] · F(:, inner[p]): Aᵀ·F from CSC, A·F from CSR.
+/// out(s, :) = Σ_p values[p] · F(:, inner[p])ᵀ: Aᵀ·F from CSC, A·F from CSR (out outer_size x k).
 template <class T, class I>
 void gather(const Compressed<T, I>& A, const Columns<T>& F, Matrix<T>& out) {
     gather_with(A, F, out, [&A](auto, Eigen::Index, double&) {
@@ -328,8 +331,8 @@ inline T sum_lanes(Wide<T> t) {
 }
 
 /// Fused KL gather (sample, then multiply; the ratio matrix is never stored):
-/// out(:, s) = Σ_p values[p] / max(wh_p, floor) · F(:, inner[p]), wh_p = ⟨X(:, s), F(:, inner[p])⟩.
-/// X is k x outer_size (the factor being updated), F is k x inner_size, out is k x outer_size.
+/// out(s, :) = Σ_p values[p] / max(wh_p, floor) · F(:, inner[p])ᵀ, wh_p = ⟨X(:, s), F(:, inner[p])⟩.
+/// X is k x outer_size (the factor being updated), F is k x inner_size, out is outer_size x k.
 /// With `divergence`, also returns Σ_p [v log(v/wh_p) − v] from the same wh_p (else 0).
 /// float64, k ≤ max_lanes: one pass per entry. F's column is loaded once into N wide registers
 /// (N·lanes ≥ k; X's column is zero past k, and the lanes of out past k are dropped), its dot
@@ -357,7 +360,7 @@ double kl_gather(const Compressed<T, I>& A, const Columns<T>& X, const Columns<T
     } else {
         constexpr int W = wide_lanes<T>;
         if (k > max_lanes) return two_pass();
-        out.resize(k, A.outer_size);
+        out.resize(A.outer_size, k);
         std::vector<double> acc(static_cast<std::size_t>(A.outer_size), 0.0);
         // Divergence and N are compile-time: no test per entry, and the partial sums in registers.
         auto run = [&]<bool Divergence, int N>() {
@@ -387,7 +390,7 @@ double kl_gather(const Compressed<T, I>& A, const Columns<T>& X, const Columns<T
                         acc[static_cast<std::size_t>(s)] = kl_terms(A.values + b, wh.data(), e - b, floor);
                     T sums[max_lanes];  // N·W ≤ max_lanes, a multiple of W
                     std::memcpy(sums, y, sizeof y);
-                    std::copy_n(sums, k, out.col(s).data());
+                    for (Eigen::Index l = 0; l < k; ++l) out(s, l) = sums[l];
                 }
             }
         };
