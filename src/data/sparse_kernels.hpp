@@ -341,9 +341,9 @@ inline T sum_lanes(Wide<T> t) {
 /// at k = 10, 20, 50 (kernel benchmark) and 1.2-1.3x on a KL `mu` iteration: the factor's column
 /// is read once instead of twice, and an entry costs fewer instructions, so more entries' loads
 /// are in flight. float32 and larger k take the two-pass form: in float32 the one-pass kernel was
-/// 1.2x faster on random factors but 1.2x slower in KL `mu` on the document-term benchmark (with
-/// flush-to-zero it was faster there too, so subnormal numbers met in the fit are the likely
-/// cause; not resolved).
+/// 1.2x faster on random factors but 1.2x slower in KL `mu` on the document-term benchmark, and
+/// faster there too with flush-to-zero: 17% of the dot products' terms underflow to subnormal
+/// numbers on the fitted factors (docs/benchmarks.md; not resolved).
 template <class T, class I>
 double kl_gather(const Compressed<T, I>& A, const Columns<T>& X, const Columns<T>& F, T floor,
                  Matrix<T>& out, bool divergence) {
