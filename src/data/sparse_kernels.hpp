@@ -304,30 +304,31 @@ inline constexpr int wide_bytes = 32;
 template <class T>
 struct WideOf {
     typedef T type __attribute__((vector_size(wide_bytes)));
-    // Lane indices for __builtin_shuffle: integers of T's size, as many as the lanes.
-    typedef std::conditional_t<sizeof(T) == 8, long long, int> index_scalar;
-    typedef index_scalar index __attribute__((vector_size(wide_bytes)));
 };
 template <class T>
 using Wide = typename WideOf<T>::type;
 template <class T>
 inline constexpr int wide_lanes = static_cast<int>(wide_bytes / sizeof(T));
 
-/// Lane indices that rotate a Wide<T> by H lanes.
-template <class T, int H>
-constexpr typename WideOf<T>::index rotation() {
-    return []<int... Q>(std::integer_sequence<int, Q...>) {
-        return typename WideOf<T>::index{((Q + H) % wide_lanes<T>)...};
-    }(std::make_integer_sequence<int, wide_lanes<T>>{});
+/// t += t rotated by H lanes, then the same for H/2, ..., 1: lane 0 ends with the sum of all.
+/// (Vectors pass by reference: by value, a 32-byte vector's calling convention differs with and
+/// without AVX, which GCC reports as an error under -Werror in the baseline build.)
+template <class T, int H = wide_lanes<T> / 2>
+inline void fold_lanes(Wide<T>& t) {
+    if constexpr (H >= 1) {
+        [&]<int... Q>(std::integer_sequence<int, Q...>) {
+            t += __builtin_shufflevector(t, t, ((Q + H) % wide_lanes<T>)...);
+        }(std::make_integer_sequence<int, wide_lanes<T>>{});
+        fold_lanes<T, H / 2>(t);
+    }
 }
 
-/// Σ of t's lanes, by halving: t + (t rotated by H), H = W/2, W/4, ..., 1; lane 0 holds the sum.
-template <class T, int H = wide_lanes<T> / 2>
-inline T sum_lanes(Wide<T> t) {
-    if constexpr (H >= 1)
-        return sum_lanes<T, H / 2>(t + __builtin_shuffle(t, rotation<T, H>()));
-    else
-        return t[0];
+/// Σ of t's lanes (rotate-and-add halvings).
+template <class T>
+inline T sum_lanes(const Wide<T>& t) {
+    Wide<T> u = t;
+    fold_lanes<T>(u);
+    return u[0];
 }
 
 /// Fused KL gather (sample, then multiply; the ratio matrix is never stored):
