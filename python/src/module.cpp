@@ -56,13 +56,18 @@ std::string cast_name(const std::string& key, const py::handle& value) {
 
 // A Python int for a C++ int field: outside int's range is a ValueError, not a silent wrap.
 int cast_int(const std::string& key, const py::handle& value) {
-    if (py::isinstance<py::bool_>(value) || py::isinstance<py::float_>(value))
+    // An integer is what has __index__ (int, numpy.int64), bool and float excluded; taken as a
+    // Python int first: 2**63 fits no C++ integer, and is out of range, not of the wrong type.
+    if (py::isinstance<py::bool_>(value) || PyIndex_Check(value.ptr()) == 0)
         throw py::type_error("option " + key + ": expected int, got " +
                              std::string(py::str(py::type::of(value).attr("__name__"))));
-    const auto v = cast_option<long long>(key, value, "int");
-    if (v < INT32_MIN || v > INT32_MAX)
-        throw py::value_error("option " + key + " = " + std::to_string(v) + " is out of range");
-    return static_cast<int>(v);
+    const auto v = py::reinterpret_steal<py::int_>(PyNumber_Index(value.ptr()));
+    if (!v) throw py::error_already_set();
+    if (v < py::int_(INT32_MIN) || v > py::int_(INT32_MAX))
+        throw py::value_error("option " + key + " = " + std::string(py::str(py::object(v))) +
+                              " is out of range (" + std::to_string(INT32_MIN) + " to " +
+                              std::to_string(INT32_MAX) + ")");
+    return v.cast<int>();
 }
 
 std::uint64_t cast_seed(const py::handle& value) {
@@ -390,7 +395,18 @@ nmfkit::Callbacks make_callbacks(const py::object& callback, PendingError& pendi
         if (callback.is_none()) return true;
         try {
             py::object keep_going = callback(s);
-            return keep_going.is_none() || keep_going.cast<bool>();
+            if (keep_going.is_none()) return true;
+            // True/False (Python's or NumPy's bool); anything else is a mistake worth naming
+            // rather than a truth value: a callback returning "stop" would otherwise go on.
+            const std::string type = py::str(py::type::of(keep_going).attr("__name__"));
+            if (py::isinstance<py::bool_>(keep_going) || type == "bool_" || type == "bool")
+                return PyObject_IsTrue(keep_going.ptr()) == 1;
+            const std::string message =
+                "the callback must return None, True (go on) or False (stop), got " + type + " " +
+                std::string(py::repr(keep_going));
+            PyErr_SetString(PyExc_TypeError, message.c_str());
+            pending.fetch();
+            return false;
         } catch (py::error_already_set& e) {
             e.restore();
             pending.fetch();

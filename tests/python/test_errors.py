@@ -144,3 +144,34 @@ def test_estimator_bad_data_messages():
         est.transform(np.ones((2, 4)))
     with pytest.raises(ValueError, match=re.escape("negative entry -2 in V at row 0, column 0 (0-based)")):
         est.transform(X_with(0, 0, -2.0, shape=(2, 3)))
+
+
+@pytest.mark.parametrize("k", [2**31, 2**63, 2**70, -(2**63) - 1])
+def test_rank_out_of_range_is_a_value_error_naming_it(k):
+    # Beyond a C int (and beyond a long long) is out of range, not "expected int, got int".
+    with pytest.raises(ValueError, match=rf"^option rank = {k} is out of range"):
+        nmfkit.fit(np.ones((4, 3)), k)
+
+
+@pytest.mark.parametrize("returned", ["stop", 0, 1.0, [False]])
+def test_callback_returning_a_non_bool_is_a_type_error(returned):
+    calls = []
+
+    def callback(info):
+        calls.append(info.iteration)
+        return returned
+
+    with pytest.raises(TypeError, match=r"^the callback must return None, True \(go on\) or False \(stop\), got "):
+        nmfkit.fit(np.ones((4, 3)) + np.eye(4, 3), 2, callback=callback, max_iter=50, tol=0)
+    assert calls == [1]  # stopped at the first bad answer
+
+
+def test_callback_numpy_bool_is_accepted():
+    calls = []
+
+    def callback(info):
+        calls.append(info.iteration)
+        return np.bool_(info.iteration < 3)
+
+    W, H, info = nmfkit.fit(np.ones((4, 3)) + np.eye(4, 3), 2, callback=callback, max_iter=50, tol=0)
+    assert info.status == "stopped_by_callback" and calls == [1, 2, 3]
