@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <csignal>
 #include <iostream>
 #include <new>
 #include <string>
@@ -21,6 +22,7 @@
 #include <nmfkit/io/formats.hpp>
 
 #include "common.hpp"
+#include "outputs.hpp"
 #include "mpi/fit_distributed.hpp"
 #include "mpi/grid.hpp"
 #include "mpi/read_block.hpp"
@@ -224,12 +226,22 @@ int fit_and_write(const Args& a, const Options& opt, const mpi::Grid& grid, cons
         const auto t0 = Clock::now();
         const Result<T>& r = fit.result;
         // As `nmfkit fit` writes a matrix without labels: plain numbers.
-        if (!a.w_out.empty()) write_factor(a.w_out, r.W.template cast<double>(), {}, {}, WriteArgs{});
-        if (!a.h_out.empty()) write_factor(a.h_out, r.H.template cast<double>(), {}, {}, WriteArgs{});
+        // Staged, then renamed as a set (outputs.hpp).
+        OutputSet out;
+        if (!a.w_out.empty())
+            out.stage("-W", [&] { return stage_factor(a.w_out, r.W.template cast<double>(), {}, {}, WriteArgs{}); });
+        if (!a.h_out.empty())
+            out.stage("-H", [&] { return stage_factor(a.h_out, r.H.template cast<double>(), {}, {}, WriteArgs{}); });
         write_seconds = seconds_since(t0);
         if (!a.report_out.empty())
-            io::write_text(a.report_out,
-                                       report(a, grid, in, nnz, opt, fit, total, per_it, read_max, write_seconds).dump(2) + "\n");
+            out.stage("--report", [&] {
+                std::vector<io::StagedFile> files;
+                files.push_back(io::stage_bytes(
+                    a.report_out,
+                    report(a, grid, in, nnz, opt, fit, total, per_it, read_max, write_seconds).dump(2) + "\n"));
+                return files;
+            });
+        out.commit();
     });
     if (grid.rank() == 0 && !a.quiet) {
         const Result<T>& r = fit.result;
@@ -255,10 +267,18 @@ int fit_command(const Args& a, MPI_Comm world) {
     mpi::FileShape shape;
     int pr = 1, pc = 1;
     collectively(world, [&] {
-        opt = mpi::distributed_options(options_of(a));
+        // An unsupported solver/loss pair is a usage error (2), as in `nmfkit fit`.
+        opt = usage_checked([&] { return mpi::distributed_options(options_of(a)); });
         if (a.dtype != "float32" && a.dtype != "float64")
             throw UsageError("--dtype " + a.dtype + ": expected float32 or float64");
-        if (me == 0) check_outputs({{"-W", a.w_out}, {"-H", a.h_out}, {"--report", a.report_out}});
+        if (me == 0) {
+            Files files;
+            files.reads("INPUT", a.input);
+            files.writes_matrix("-W", a.w_out);
+            files.writes_matrix("-H", a.h_out);
+            files.writes("--report", a.report_out);
+            files.check();
+        }
         shape = mpi::read_shape(a.input);
         if (a.grid.empty())
             mpi::choose_grid(P, shape.m, shape.n, pr, pc);
@@ -323,6 +343,10 @@ Exit status: 0 success, 2 usage error, 65 bad data, 74 I/O error, 1 other (every
 }  // namespace
 
 int main(int argc, char** argv) {
+    // A file-size limit (ulimit -f) must not kill the process half-way through an output: with
+    // SIGXFSZ ignored, the write fails with EFBIG, reported as an I/O error (exit 74), and the
+    // temporary file is removed.
+    std::signal(SIGXFSZ, SIG_IGN);
     MPI_Init(&argc, &argv);
     int me = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &me);

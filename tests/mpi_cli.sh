@@ -3,6 +3,10 @@
 #   mpi_cli.sh equals_serial NMFKIT NMFKIT_MPI   distributed W, H = serial W, H (1e-10) for P = 2, 4
 #   mpi_cli.sh missing_file NMFKIT_MPI           every rank exits 74 at once, one message
 #   mpi_cli.sh bad_entry NMFKIT_MPI              a bad line in the last rank's share: exit 65, FILE:LINE
+#   mpi_cli.sh small_blocks NMFKIT_MPI           3 x 5 on 4 ranks (empty blocks): every solver runs,
+#                                                no illegal BLAS call, finite factors
+#   mpi_cli.sh refusals NMFKIT_MPI               an output naming the input and an unsupported
+#                                                solver/loss pair: exit 2, the input intact
 set -euo pipefail
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
 dir=$(mktemp -d)
@@ -68,6 +72,38 @@ bad_entry)
     cat "$dir/err"
     [ "$status" -eq 65 ] || { echo "exit status $status, expected 65"; exit 1; }
     grep -q "bad.mtx:202" "$dir/err" || { echo "expected the line bad.mtx:202"; exit 1; }
+    ;;
+small_blocks)
+    printf '%%%%MatrixMarket matrix array real general\n3 5\n' > "$dir/small.mtx"
+    for v in 1 2 3 4 5 6 7 8 9 1 2 3 4 5 6; do echo "$v"; done >> "$dir/small.mtx"
+    for solver in hals mu als anls_bpp; do
+        for init in nndsvda random; do
+            status=0
+            mpi 4 "$2" fit "$dir/small.mtx" -k 2 --solver "$solver" --init "$init" --max-iter 20 \
+                --quiet -W "$dir/W.csv" -H "$dir/H.csv" > "$dir/out" 2> "$dir/err" || status=$?
+            [ "$status" -eq 0 ] || { cat "$dir/err"; echo "$solver $init: exit $status"; exit 1; }
+            if grep -qi "illegal\|parameter number" "$dir/err"; then
+                cat "$dir/err"; echo "$solver $init: an illegal BLAS call"; exit 1
+            fi
+            if grep -qi "nan\|inf" "$dir/W.csv" "$dir/H.csv"; then
+                echo "$solver $init: non-finite factors"; exit 1
+            fi
+        done
+    done
+    echo "small blocks: every solver, no illegal BLAS call"
+    ;;
+refusals)
+    printf '%%%%MatrixMarket matrix array real general\n3 2\n1\n2\n3\n4\n5\n6\n' > "$dir/v.mtx"
+    cp "$dir/v.mtx" "$dir/keep.mtx"
+    status=0
+    mpi 2 "$2" fit "$dir/v.mtx" -k 1 -W "$dir/./v.mtx" 2>"$dir/err" || status=$?
+    cat "$dir/err"
+    [ "$status" -eq 2 ] || { echo "output = input: exit $status, expected 2"; exit 1; }
+    cmp -s "$dir/v.mtx" "$dir/keep.mtx" || { echo "the input changed"; exit 1; }
+    status=0
+    mpi 2 "$2" fit "$dir/v.mtx" -k 1 --solver cd --loss itakura_saito 2>"$dir/err" || status=$?
+    cat "$dir/err"
+    [ "$status" -eq 2 ] || { echo "unsupported pair: exit $status, expected 2"; exit 1; }
     ;;
 *) echo "unknown case $1"; exit 2 ;;
 esac

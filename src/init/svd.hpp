@@ -173,7 +173,10 @@ void orthonormalize_over(const D& A, Matrix<double>& Q, Matrix<double>* R = null
             Matrix<double> Rp = llt.matrixU();
             make_same(A, Rp);
             if (llt.info() != Eigen::Success || !Rp.allFinite()) break;  // a zero block: Q stays
-            Q = Rp.transpose().template triangularView<Eigen::Lower>().solve(Q.transpose()).transpose();
+            // An empty local block (more ranks than rows) has nothing to solve, and BLAS refuses
+            // the call (trsm's LDB = 0 is illegal).
+            if (Q.rows() > 0)
+                Q = Rp.transpose().template triangularView<Eigen::Lower>().solve(Q.transpose()).transpose();
             total = Rp * total;
         }
         if (R != nullptr) *R = total;

@@ -16,6 +16,10 @@ namespace nmfkit::detail {
 template <class T>
 void als_update(const Matrix<T>& FtF, const Matrix<T>& AF, Matrix<T>& X) {
     const Eigen::Index k = FtF.rows();
+    if (AF.rows() == 0) {  // an empty block (a distributed rank without rows): BLAS refuses LDB = 0
+        X.resize(0, k);
+        return;
+    }
     const T eps = std::numeric_limits<T>::epsilon();
     const T mean_diagonal = FtF.trace() / static_cast<T>(k);
     if (!(mean_diagonal > 0)) {
