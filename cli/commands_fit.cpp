@@ -11,6 +11,7 @@
 #include <nmfkit/mask.hpp>
 
 #include "common.hpp"
+#include "outputs.hpp"
 #include "progress.hpp"
 #include "rank.hpp"
 
@@ -60,6 +61,12 @@ struct FitArgs {
     std::string assignments_out;  // --assignments: each sample's and feature's component
     bool print = false;
 };
+
+std::vector<io::StagedFile> one(io::StagedFile f) {
+    std::vector<io::StagedFile> files;
+    files.push_back(std::move(f));
+    return files;
+}
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -243,25 +250,35 @@ int fit_and_write(const FitArgs& args, const Input& in, const Options& opt, Timi
         labelled ? component_names(opt.rank) : std::vector<std::string>{};
     const Eigen::MatrixXd W = r.W.template cast<double>();  // m x k
     const Eigen::MatrixXd H = r.H.template cast<double>();  // k x n
+    // Every output is staged (written in full under a temporary name) before any is renamed over
+    // its target, so that a failure (disk full) never leaves a new W beside an old H.
+    OutputSet out;
     const auto t1 = std::chrono::steady_clock::now();
     if (!args.w_out.empty())
-        write_factor(args.w_out, W, in.row_labels, components, args.write);
+        out.stage("-W", [&] { return stage_factor(args.w_out, W, in.row_labels, components, args.write); });
     if (!args.h_out.empty())
-        write_factor(args.h_out, H, components, in.col_labels, args.write);
+        out.stage("-H", [&] { return stage_factor(args.h_out, H, components, in.col_labels, args.write); });
     if (!args.scales_out.empty())
-        write_factor(args.scales_out, r.d.template cast<double>(), components, {"d"}, args.write);
+        out.stage("--scales", [&] {
+            return stage_factor(args.scales_out, r.d.template cast<double>(), components, {"d"}, args.write);
+        });
     t.write = seconds_since(t1);
     if (!args.report_out.empty())
-        io::write_text(args.report_out, json_report(args, in, opt, r, interrupted, t));
+        out.stage("--report", [&] {
+            return one(io::stage_bytes(args.report_out, json_report(args, in, opt, r, interrupted, t)));
+        });
     if (!args.assignments_out.empty())
-        write_assignments(args.assignments_out, W, H, in.row_labels, in.col_labels);
+        out.stage("--assignments", [&] {
+            return one(io::stage_bytes(args.assignments_out,
+                                       assignments_text(W, H, in.row_labels, in.col_labels)));
+        });
 
     std::cout << "fit: " << in.rows() << " x " << in.cols() << ", k = " << opt.rank << ", solver "
               << to_string(r.solver) << ", loss " << to_string(r.loss) << ", "
               << plural(r.iterations, "iteration") << ", "
               << (interrupted ? std::string("interrupted") : std::string(to_string(r.status)))
               << ", relative error " << format("%.6g", r.relative_error) << ", objective "
-              << format("%.3e", r.objective) << ", " << format("%.3g", r.seconds) << " s, "
+              << format("%.3e", r.objective) << ", " << format("%.3g", t.fit) << " s, "
               << plural(r.threads, "thread") << "\n";
     if (args.print) {
         std::cout << '\n';
@@ -272,6 +289,8 @@ int fit_and_write(const FitArgs& args, const Input& in, const Options& opt, Timi
         std::cout << "relative error ||V - WH||_F / ||V||_F = " << format("%.6g", r.relative_error)
                   << "\n";
     }
+    out.commit();
+    progress.check_log();
     return interrupted ? exit_interrupted : exit_ok;
 }
 
@@ -305,21 +324,33 @@ int run_fit(const FitArgs& args) {
             return 0;
         });
     }
-    // Fail before the (possibly long) fit when an output cannot be written.
-    check_outputs({{"-W", args.w_out},
-                   {"-H", args.h_out},
-                   {"--report", args.report_out},
-                   {"--assignments", args.assignments_out},
-                   {"--scales", args.scales_out},
-                   {"--log-json", args.progress.log_json}});
+    // Fail before reading and fitting when an output can never be written or names a file the
+    // command reads (or another output), compared as files.
+    Files files;
+    files.reads("INPUT", args.input);
+    files.reads("--row-labels", args.read.row_labels_file);
+    files.reads("--col-labels", args.read.col_labels_file);
+    files.reads("--mask", args.mask);
+    files.reads("--init-w", args.init_w);
+    files.reads("--init-h", args.init_h);
+    files.writes_matrix("-W", args.w_out, args.write.sidecar_labels);
+    files.writes_matrix("-H", args.h_out, args.write.sidecar_labels);
+    files.writes_matrix("--scales", args.scales_out, args.write.sidecar_labels);
+    files.writes("--report", args.report_out);
+    files.writes("--assignments", args.assignments_out);
+    files.appends("--log-json", args.progress.log_json);
+    files.check();
     Timings t;
     const auto t0 = std::chrono::steady_clock::now();
     const Input in = read_input(args.input, args.read);
     t.read = seconds_since(t0);
+    check_rank_memory(in, opt.rank);
     const Penalties p = penalties_of(args, in.rows(), in.cols());
     opt.w = p.w;
     opt.h = p.h;
     if (!args.mask.empty()) opt.mask = read_mask(args.mask, args.read, in);
+    if (args.write.sidecar_labels)
+        check_label_lines(in);
     return in.float32 ? fit_and_write<float>(args, in, opt, t)
                       : fit_and_write<double>(args, in, opt, t);
 }

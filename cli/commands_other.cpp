@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "common.hpp"
+#include "outputs.hpp"
 
 namespace nmfkit::cli {
 namespace {
@@ -59,10 +60,12 @@ int transform_and_write(const TransformArgs& args, const Input& in, const Option
     std::vector<std::string> components = basis ? factor.col_labels : factor.row_labels;
     if (components.empty() && (!in.row_labels.empty() || !in.col_labels.empty()))
         components = component_names(k);
-    if (basis)
-        write_factor(args.output, solved.transpose(), components, in.col_labels, args.write);
-    else
-        write_factor(args.output, solved, in.row_labels, components, args.write);
+    OutputSet out;
+    out.stage("-o", [&] {
+        return basis ? stage_factor(args.output, solved.transpose(), components, in.col_labels, args.write)
+                     : stage_factor(args.output, solved, in.row_labels, components, args.write);
+    });
+    out.commit();
 
     std::cout << "transform: " << shape(in.rows(), in.cols()) << ", k = " << k << ", "
               << (basis ? "fixed W, solved H" : "fixed H, solved W") << ", loss "
@@ -82,7 +85,14 @@ int run_transform(const TransformArgs& args) {
     opt.threads = args.threads;
     opt.seed = parse_seed(args.seed);
     check_options(opt);
-    check_outputs({{"-o", args.output}});
+    Files files;
+    files.reads("INPUT", args.input);
+    files.reads("--components", args.components);
+    files.reads("--basis", args.basis);
+    files.reads("--row-labels", args.read.row_labels_file);
+    files.reads("--col-labels", args.read.col_labels_file);
+    files.writes_matrix("-o", args.output, args.write.sidecar_labels);
+    files.check();
     const Input in = read_input(args.input, args.read);
     return in.float32 ? transform_and_write<float>(args, in, opt)
                       : transform_and_write<double>(args, in, opt);
@@ -240,7 +250,7 @@ Command add_top_command(CLI::App& app) {
                     "add --transpose")
         ->required();
     cmd->add_option("-n,--top", a.n, "labels per component")
-        ->check(CLI::PositiveNumber)
+        ->check(at_least(1))
         ->capture_default_str();
     cmd->add_flag("--tsv", a.tsv, "print component, rank, label, weight as tab-separated lines");
     add_read_options(*cmd, a.read, ReadFeatures::no_dtype);

@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "outputs.hpp"
 #include "svg.hpp"
 
 namespace nmfkit::cli {
@@ -44,6 +45,9 @@ struct RankArgs {
     ReadArgs read;
 };
 
+/// The most values of k one survey takes (each is `--restarts` fits and a consensus matrix).
+constexpr long long max_survey_ranks = 10000;
+
 /// Parses -k: "LO:HI", "LO:HI:STEP" or a comma-separated list. @throws UsageError
 std::vector<int> parse_ranks(const std::string& text) {
     const auto fail = [&](const std::string& why) {
@@ -69,12 +73,20 @@ std::vector<int> parse_ranks(const std::string& text) {
         const int lo = integer(parts[0]), hi = integer(parts[1]);
         const int step = parts.size() == 3 ? integer(parts[2]) : 1;
         if (hi < lo) throw fail("ends below its start");
-        for (int k = lo; k <= hi; k += step) out.push_back(k);
+        // Each k is a set of fits: refuse a range no survey could run before it takes memory.
+        const long long count = (static_cast<long long>(hi) - lo) / step + 1;
+        if (count > max_survey_ranks)
+            throw fail("asks for " + std::to_string(count) + " values of k (at most " +
+                       std::to_string(max_survey_ranks) + ")");
+        for (long long k = lo; k <= hi; k += step) out.push_back(static_cast<int>(k));
     } else {
         std::string_view rest = text;
         for (std::size_t c; (c = rest.find(',')) != std::string_view::npos; rest.remove_prefix(c + 1))
             out.push_back(integer(rest.substr(0, c)));
         out.push_back(integer(rest));
+        if (static_cast<long long>(out.size()) > max_survey_ranks)
+            throw fail("lists " + std::to_string(out.size()) + " values of k (at most " +
+                       std::to_string(max_survey_ranks) + ")");
         std::sort(out.begin(), out.end());
         if (std::adjacent_find(out.begin(), out.end()) != out.end()) throw fail("lists a k twice");
     }
@@ -179,8 +191,13 @@ int survey_and_write(const RankArgs& args, const Input& in, const SurveyOptions&
     // Plots and features at the chosen k.
     const std::string k_tag = "k" + std::to_string(plot_k);
     std::vector<std::string> written;
+    OutputSet out;  // every file staged first, then all renamed (outputs.hpp)
     const auto write = [&](const std::string& name, const std::string& text) {
-        io::write_text(path_in(args.out_dir, name), text);
+        out.stage("-o", [&] {
+            std::vector<io::StagedFile> files;
+            files.push_back(io::stage_bytes(path_in(args.out_dir, name), text));
+            return files;
+        });
         written.push_back(name);
     };
     std::vector<int> ks;
@@ -346,9 +363,10 @@ int survey_and_write(const RankArgs& args, const Input& in, const SurveyOptions&
         spec["c" + std::to_string(q + 1)] = names;
     }
     j["specific_features"] = std::move(spec);
-    written.push_back("survey.json");
     j["files"] = written;
-    io::write_text(path_in(args.out_dir, "survey.json"), j.dump(2) + "\n");
+    j["files"].push_back("survey.json");
+    write("survey.json", j.dump(2) + "\n");
+    out.commit();
 
     std::cout << "rank survey: " << in.rows() << " x " << in.cols() << ", k = " << ks.front() << ".."
               << ks.back() << ", " << plural(so.restarts, "restart") << ", "
@@ -398,6 +416,42 @@ int survey_and_write(const RankArgs& args, const Input& in, const SurveyOptions&
     return exit_ok;
 }
 
+/// True when @p name is one that `rank` writes into its -o folder.
+bool is_rank_output(const std::string& name) {
+    const auto tagged = [&](const std::string& prefix, const std::string& suffix) {
+        if (!name.starts_with(prefix + "k") || !name.ends_with(suffix) ||
+            name.size() <= prefix.size() + 1 + suffix.size())
+            return false;
+        const std::string digits =
+            name.substr(prefix.size() + 1, name.size() - prefix.size() - 1 - suffix.size());
+        return digits.find_first_not_of("0123456789") == std::string::npos;
+    };
+    return name == "metrics.svg" || name == "survey.csv" || name == "survey.json" ||
+           tagged("consensus_", ".svg") || tagged("h_", ".svg") || tagged("features_", ".tsv");
+}
+
+/// The checks of outputs.hpp for the -o folder: writable, and no input among the files that
+/// rank writes there (metrics.svg, survey.csv, survey.json, consensus_kK.svg, h_kK.svg,
+/// features_kK.tsv). @throws UsageError, io::IoError
+void check_rank_outputs(const RankArgs& args) {
+    Files files;
+    files.writes("-o", path_in(args.out_dir, "survey.json"));
+    files.check();
+    for (const auto& [option, path] : {std::pair<std::string, std::string>{"INPUT", args.input},
+                                       {"--row-labels", args.read.row_labels_file},
+                                       {"--col-labels", args.read.col_labels_file},
+                                       {"--classes", args.classes_file}}) {
+        if (path.empty())
+            continue;
+        const std::filesystem::path p(path);
+        const std::string dir = p.has_parent_path() ? p.parent_path().string() : ".";
+        if (is_rank_output(p.filename().string()) && io::same_file(dir, args.out_dir))
+            throw UsageError("-o \"" + args.out_dir + "\" holds " + option + " \"" + path +
+                             "\", a file that rank writes there; an output must not replace an "
+                             "input (choose another -o folder)");
+    }
+}
+
 int run_rank(const RankArgs& args) {
     const SurveyOptions so = survey_options_of(args);
     std::error_code ec;
@@ -405,16 +459,23 @@ int run_rank(const RankArgs& args) {
     if (ec || !std::filesystem::is_directory(args.out_dir))
         throw io::IoError("-o " + args.out_dir + ": cannot create the output directory" +
                           (ec ? " (" + ec.message() + ")" : std::string(" (a file of that name exists)")));
-    check_outputs({{"-o", path_in(args.out_dir, "survey.json")}});
+    check_rank_outputs(args);
     const Input in = read_input(args.input, args.read);
+    // k >= min(m, n) fits V exactly; a larger k only costs memory and time.
+    const Eigen::Index k_cap = std::min(in.rows(), in.cols());
+    if (so.ranks.back() > k_cap)
+        throw UsageError("-k " + args.ranks + ": k = " + std::to_string(so.ranks.back()) +
+                         " is more than min(m, n) = " + std::to_string(k_cap) + " of the " +
+                         std::to_string(in.rows()) + " x " + std::to_string(in.cols()) + " matrix " +
+                         in.path + "; survey k <= " + std::to_string(k_cap));
     return in.float32 ? survey_and_write<float>(args, in, so) : survey_and_write<double>(args, in, so);
 }
 
 }  // namespace
 
-void write_assignments(const std::string& path, const Eigen::MatrixXd& W, const Eigen::MatrixXd& H,
-                       const std::vector<std::string>& row_labels,
-                       const std::vector<std::string>& col_labels) {
+std::string assignments_text(const Eigen::MatrixXd& W, const Eigen::MatrixXd& H,
+                             const std::vector<std::string>& row_labels,
+                             const std::vector<std::string>& col_labels) {
     std::string out = "axis\tindex\tlabel\tcomponent\tshare\n";
     const auto line = [&](const char* axis, Eigen::Index index, const std::vector<std::string>& labels,
                           int component, double share) {
@@ -432,7 +493,7 @@ void write_assignments(const std::string& path, const Eigen::MatrixXd& W, const 
         const int q = feature[static_cast<std::size_t>(i)];
         line("feature", i, row_labels, q, q < 0 ? 0 : W(i, q) / W.row(i).sum());
     }
-    io::write_text(path, out);
+    return out;
 }
 
 Command add_rank_command(CLI::App& app) {

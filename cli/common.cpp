@@ -1,6 +1,7 @@
 // What the nmfkit commands share (common.hpp).
 
 #include "common.hpp"
+#include "outputs.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -63,6 +64,22 @@ std::string support_table() {
     return out;
 }
 
+CLI::Validator at_least(double least) {
+    const std::string bound = shortest(least);
+    return CLI::Validator(
+        [least, bound](std::string& text) -> std::string {
+            double value = 0;
+            const char* last = text.data() + text.size();
+            const auto [ptr, ec] = std::from_chars(text.data(), last, value);
+            if (ec != std::errc() || ptr != last)
+                return "\"" + text + "\" is not a number";
+            if (!(value >= least))
+                return text + " is less than " + bound;
+            return {};
+        },
+        ">= " + bound);
+}
+
 void name_file_options(CLI::App& cmd, const std::vector<std::string>& names) {
     for (const std::string& name : names) cmd.get_option(name)->type_name("FILE");
 }
@@ -106,17 +123,6 @@ void check_options(const Options& opt) {
     });
 }
 
-void check_outputs(const std::vector<std::pair<std::string, std::string>>& named_paths) {
-    for (std::size_t a = 0; a < named_paths.size(); ++a)
-        for (std::size_t b = a + 1; b < named_paths.size(); ++b)
-            if (!named_paths[a].second.empty() && named_paths[a].second == named_paths[b].second)
-                throw UsageError(named_paths[a].first + " and " + named_paths[b].first +
-                                 " name the same file \"" + named_paths[a].second + "\"");
-    for (const auto& [name, path] : named_paths)
-        if (!path.empty())
-            io::check_writable(path);
-}
-
 // --- reading ---
 
 void add_read_options(CLI::App& cmd, ReadArgs& args, ReadFeatures features) {
@@ -152,7 +158,7 @@ void add_read_options(CLI::App& cmd, ReadArgs& args, ReadFeatures features) {
         ->group(group);
     cmd.add_option("--labels-field", args.labels_field,
                    "field of tab-separated label lines (10x features.tsv: 1 = id, 2 = name)")
-        ->check(CLI::PositiveNumber)
+        ->check(at_least(1))
         ->capture_default_str()
         ->group(group);
     cmd.add_flag("--transpose", args.transpose,
@@ -306,6 +312,10 @@ Input read_input(const std::string& path, const ReadArgs& args) {
     in.file = io::read_matrix(path, ro);
     in.file_rows = in.file.rows();
     in.file_cols = in.file.cols();
+    if (in.file_rows == 0 || in.file_cols == 0)
+        throw InvalidInput(path + ": the matrix is empty (" + std::to_string(in.file_rows) + " x " +
+                           std::to_string(in.file_cols) +
+                           "); it needs at least one row and one column");
     in.transpose = args.transpose;
 
     std::vector<std::string> file_rows = std::move(in.file.row_labels);
@@ -340,6 +350,41 @@ Input read_input(const std::string& path, const ReadArgs& args) {
     return in;
 }
 
+namespace {
+
+std::string gib(double bytes) { return format("%.3g GiB", bytes / (1024.0 * 1024.0 * 1024.0)); }
+
+}  // namespace
+
+void check_rank_memory(const Input& in, int k) {
+    const double m = static_cast<double>(in.rows()), n = static_cast<double>(in.cols());
+    const double K = k, scalar = in.float32 ? 4.0 : 8.0;
+    // W and H with a copy each (the best restart, the previous iterate), the tall products V Hᵀ
+    // (m x k) and Vᵀ W (n x k), and a few k x k Grams: a lower bound on what a fit allocates.
+    const double bytes = scalar * (3 * K * (m + n) + 4 * K * K);
+    // --max-memory bounds what is read (a matrix may be read small and fitted at a large k);
+    // the factors are checked against what the machine has.
+    const double limit = static_cast<double>(io::default_max_memory());
+    if (bytes > limit)
+        throw UsageError("-k " + std::to_string(k) + ": the factors of a " +
+                         std::to_string(in.rows()) + " x " + std::to_string(in.cols()) +
+                         " matrix at this rank need at least " + gib(bytes) +
+                         ", more than 3/4 of the available memory (" + gib(limit) + ")" +
+                         (K > std::min(m, n) ? "; k <= min(m, n) = " +
+                                                   std::to_string(std::min(in.rows(), in.cols())) +
+                                                   " is the usual range"
+                                             : std::string()));
+}
+
+void check_label_lines(const Input& in) {
+    for (const auto* labels : {&in.row_labels, &in.col_labels})
+        for (std::size_t k = 0; k < labels->size(); ++k)
+            if ((*labels)[k].find_first_of("\n\r") != std::string::npos)
+                throw InvalidInput(in.path + ": " + (labels == &in.row_labels ? "row" : "column") +
+                                   " label " + std::to_string(k + 1) +
+                                   " holds a line break; --write-labels writes one label a line");
+}
+
 io::LoadedMatrix read_factor(const std::string& path) {
     return io::read_matrix(path);
 }
@@ -365,23 +410,11 @@ void add_write_options(CLI::App& cmd, WriteArgs& args) {
         ->group("Output");
 }
 
-namespace {
-
-std::string stem_of(const std::string& path) {
-    const std::size_t slash = path.find_last_of('/');
-    const std::size_t dot = path.find_last_of('.');
-    if (dot == std::string::npos || (slash != std::string::npos && dot < slash))
-        return path;
-    return path.substr(0, dot);
-}
-
-}  // namespace
-
-void write_factor(const std::string& path,
-                  const Eigen::MatrixXd& M,
-                  const std::vector<std::string>& row_labels,
-                  const std::vector<std::string>& col_labels,
-                  const WriteArgs& args) {
+std::vector<io::StagedFile> stage_factor(const std::string& path,
+                                         const Eigen::MatrixXd& M,
+                                         const std::vector<std::string>& row_labels,
+                                         const std::vector<std::string>& col_labels,
+                                         const WriteArgs& args) {
     const std::optional<io::Format> f = io::format_for(path);
     const bool text = f == io::Format::csv || f == io::Format::tsv;
     io::WriteOptions wo;
@@ -389,13 +422,15 @@ void write_factor(const std::string& path,
         wo.row_labels = row_labels;
         wo.col_labels = col_labels;
     }
-    io::write_matrix(path, M, wo);
+    std::vector<io::StagedFile> files;
+    files.push_back(io::stage_matrix(path, M, wo));
     if (text || !args.sidecar_labels)
-        return;
+        return files;
     if (!row_labels.empty())
-        io::write_labels(stem_of(path) + ".rows.txt", row_labels);
+        files.push_back(io::stage_labels(sidecar_name(path, "rows"), row_labels));
     if (!col_labels.empty())
-        io::write_labels(stem_of(path) + ".cols.txt", col_labels);
+        files.push_back(io::stage_labels(sidecar_name(path, "cols"), col_labels));
+    return files;
 }
 
 void print_matrix(const std::string& title, const Eigen::MatrixXd& M) {

@@ -14,6 +14,7 @@
 #include <Eigen/Core>
 
 #include <nmfkit/io/formats.hpp>
+#include <nmfkit/io/output.hpp>
 #include <nmfkit/nmfkit.hpp>
 
 #include <CLI/CLI.hpp>
@@ -62,6 +63,10 @@ std::string loss_names();
 /// The solver x loss table (from nmfkit::supports), "*" marking the default solver of a loss.
 std::string support_table();
 
+/// A CLI11 check that a number is at least @p least, with a short message ("0 is less than 1");
+/// CLI11's own PositiveNumber prints the 309 digits of DBL_MAX as the bound.
+CLI::Validator at_least(double least);
+
 /// Shows the value of each option in @p names as FILE in --help (CLI11 says TEXT).
 void name_file_options(CLI::App& cmd, const std::vector<std::string>& names);
 
@@ -84,9 +89,6 @@ auto usage_checked(F&& f) {
 /// Validates @p opt with the library's own rules (nmfkit::validate), so that bad options are usage
 /// errors (exit 2) found before reading any data. @throws UsageError
 void check_options(const Options& opt);
-/// Fails (UsageError) when two of @p paths name the same file, and (io::IoError) when one of them
-/// cannot be written; @p names are the options' names for messages. Empty paths are skipped.
-void check_outputs(const std::vector<std::pair<std::string, std::string>>& named_paths);
 
 // --- reading ---
 
@@ -139,6 +141,15 @@ struct Input {
 
 /// Reads @p path with @p args. @throws UsageError, InvalidInput, io::IoError
 Input read_input(const std::string& path, const ReadArgs& args);
+
+/// Refuses (UsageError) a rank @p k whose factors and work arrays (W m x k, H k x n, their
+/// products and k x k Grams) would need more than 3/4 of the available memory, before anything
+/// of that size is allocated (--max-memory bounds only what is read).
+void check_rank_memory(const Input& in, int k);
+
+/// Fails (InvalidInput) when a label of @p in holds a line break: --write-labels writes one label
+/// a line. Called before the fit, so that the outputs cannot fail on it after the work.
+void check_label_lines(const Input& in);
 
 /// Reads a factor file (W or H) densely, with its labels; format by extension.
 io::LoadedMatrix read_factor(const std::string& path);
@@ -200,14 +211,15 @@ struct WriteArgs {
 };
 void add_write_options(CLI::App& cmd, WriteArgs& args);
 
-/// Writes @p M to @p path in the format of its extension, atomically. CSV/TSV carry the labels
-/// (an empty list = none on that side); for .npy and .mtx, with sidecar, the labels go to
-/// STEM.rows.txt and STEM.cols.txt next to it (each only when there are labels on that side).
-void write_factor(const std::string& path,
-                  const Eigen::MatrixXd& M,
-                  const std::vector<std::string>& row_labels,
-                  const std::vector<std::string>& col_labels,
-                  const WriteArgs& args);
+/// Stages @p M for @p path in the format of its extension (io::stage_matrix; commit them with an
+/// OutputSet). CSV/TSV carry the labels (an empty list = none on that side); for .npy and .mtx,
+/// with sidecar, the labels go to STEM.rows.txt and STEM.cols.txt next to it (each only when
+/// there are labels on that side).
+std::vector<io::StagedFile> stage_factor(const std::string& path,
+                                         const Eigen::MatrixXd& M,
+                                         const std::vector<std::string>& row_labels,
+                                         const std::vector<std::string>& col_labels,
+                                         const WriteArgs& args);
 
 /// Prints @p M right-aligned with four decimals (scientific for large entries).
 void print_matrix(const std::string& title, const Eigen::MatrixXd& M);

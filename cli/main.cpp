@@ -6,6 +6,7 @@
 //   nmfkit top W.csv [-n N]                     the highest-weighted labels of each component
 //   nmfkit info                                 version, build, BLAS, threads, formats
 //   nmfkit rank INPUT -k 2:12 -o DIR            survey k: restarts, CV, consensus, plots
+#include <csignal>
 #include <iostream>
 #include <new>
 #include <string>
@@ -62,6 +63,10 @@ void print_error(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // A file-size limit (ulimit -f) must not kill the process half-way through an output: with
+    // SIGXFSZ ignored, the write fails with EFBIG, reported as an I/O error (exit 74), and the
+    // temporary file is removed.
+    std::signal(SIGXFSZ, SIG_IGN);
     try {
         return run(argc, argv);
     } catch (const UsageError& e) {

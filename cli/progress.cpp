@@ -49,7 +49,7 @@ void add_progress_options(CLI::App& cmd, ProgressArgs& args) {
     cmd.add_flag("-q,--quiet", args.quiet, "no progress on stderr")->group(group);
     cmd.add_option("--progress-interval", args.interval,
                    "seconds between progress lines when stderr is not a terminal")
-        ->check(CLI::NonNegativeNumber)
+        ->check(at_least(0))
         ->capture_default_str()
         ->group(group);
     cmd.add_option("--log-json", args.log_json,
@@ -62,20 +62,7 @@ Progress::Progress(const ProgressArgs& args, int max_iter, double time_limit)
       interval_(args.interval),
       max_iter_(max_iter),
       time_limit_(time_limit),
-      log_path_(args.log_json) {
-    if (!log_path_.empty()) {
-        log_.open(log_path_, std::ios::out | std::ios::trunc);
-        if (!log_)
-            throw io::IoError("cannot write \"" + log_path_ + "\"");
-    }
-}
-
-Progress::~Progress() {
-    if (!finished_ && log_.is_open()) {
-        log_.close();
-        std::remove(log_path_.c_str());
-    }
-}
+      log_path_(args.log_json) {}
 
 std::string Progress::line(const IterationStats& s) const {
     // Remaining time: at the rate so far to max_iter, capped by the time limit.
@@ -101,14 +88,24 @@ void Progress::draw_bar(const IterationStats& s) {
 }
 
 void Progress::log(const IterationStats& s) {
-    if (!log_.is_open())
+    if (log_path_.empty() || log_failed_)
         return;
+    // Opened at the first iteration, for appending: a run that fails before it leaves the file as
+    // it was, and nothing that was there is ever truncated or removed.
+    if (!log_.is_open())
+        log_.open(log_path_, std::ios::out | std::ios::app);
+    if (!log_) {
+        log_failed_ = true;
+        return;
+    }
     nlohmann::ordered_json j;
     j["iteration"] = s.iteration;
     j["objective"] = s.objective;
     j["relative_change"] = s.relative_change;
     j["seconds"] = s.seconds;
     log_ << j.dump() << '\n';
+    log_.flush();  // whole lines, so that `tail -f` follows the run
+    log_failed_ = !log_;
 }
 
 bool Progress::on_iteration(const IterationStats& s) {
@@ -145,12 +142,17 @@ void Progress::finish(const std::vector<IterationStats>& history) {
         std::cerr << '\n';
     if (InterruptGuard::requested() && mode_ != Mode::quiet)
         std::cerr << "nmfkit: interrupted; writing the result so far\n";
-    finished_ = true;
     if (log_.is_open()) {
         log_.close();
-        if (!log_)
-            throw io::IoError("cannot write \"" + log_path_ + "\"");
+        log_failed_ = log_failed_ || !log_;
     }
+}
+
+void Progress::check_log() const {
+    // After the outputs were written: a failing log must not cost the result.
+    if (log_failed_)
+        throw io::IoError("cannot write \"" + log_path_ + "\" (--log-json); the other outputs "
+                          "were written");
 }
 
 InterruptGuard::InterruptGuard() {

@@ -22,12 +22,11 @@ struct ProgressArgs {
 void add_progress_options(CLI::App& cmd, ProgressArgs& args);
 
 /// Shows the progress of one fit. Constructed before the fit (opens the log: io::IoError);
-/// on_iteration is the fit's callback; finish() ends the display and flushes the log.
+/// on_iteration is the fit's callback; finish() ends the display and closes the log. The log
+/// (--log-json) is appended to, opened at the first iteration; it is never truncated or removed.
 class Progress {
   public:
     Progress(const ProgressArgs& args, int max_iter, double time_limit);
-    /// Removes the log when finish() was not reached (the fit threw): no partial log is left.
-    ~Progress();
     Progress(const Progress&) = delete;
     Progress& operator=(const Progress&) = delete;
 
@@ -37,6 +36,8 @@ class Progress {
     /// that on_iteration did not see (the fit does not call back on the iteration that converges),
     /// ends the bar with a newline, and checks that the log was written.
     void finish(const std::vector<IterationStats>& history);
+    /// Throws io::IoError when a write to the --log-json file failed (called after the outputs).
+    void check_log() const;
 
   private:
     std::string line(const IterationStats& s) const;
@@ -54,7 +55,7 @@ class Progress {
     bool shown_last_ = true;      // the last iteration is on screen
     double last_shown_ = -1e300;  // fit seconds of the last line or redraw
     std::size_t bar_width_ = 0;   // characters of the last bar drawn
-    bool finished_ = false;
+    bool log_failed_ = false;     // a write to --log-json failed: logging stopped
 };
 
 /// While alive, SIGINT sets a flag (and restores the default handler, so a second Ctrl-C kills).

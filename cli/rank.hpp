@@ -13,13 +13,13 @@ namespace nmfkit::cli {
 
 Command add_rank_command(CLI::App& app);
 
-/// Writes the assignments TSV of V ≈ W H (W m x k, H k x n): a header line
+/// The assignments TSV of V ≈ W H (W m x k, H k x n): a header line
 /// `axis, index, label, component, share`, then one line per sample (column j of V: the argmax
 /// component of H(:, j)) and one per feature (row i of V: the argmax of W(i, :)); share is that
 /// entry over its column (row) sum; component `none` for a zero column (row). index is 1-based,
 /// label is the sample's (feature's) label or, without labels, its index.
-void write_assignments(const std::string& path, const Eigen::MatrixXd& W, const Eigen::MatrixXd& H,
-                       const std::vector<std::string>& row_labels,
-                       const std::vector<std::string>& col_labels);
+std::string assignments_text(const Eigen::MatrixXd& W, const Eigen::MatrixXd& H,
+                             const std::vector<std::string>& row_labels,
+                             const std::vector<std::string>& col_labels);
 
 }  // namespace nmfkit::cli

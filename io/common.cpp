@@ -300,17 +300,33 @@ void TempFile::write(std::string_view bytes) {
 }
 
 void TempFile::commit(const fs::path& target) {
+    finish();
+    rename_to(target);
+}
+
+void TempFile::finish() {
+    if (fd_ < 0)
+        return;
     if (::fsync(fd_) != 0)
         fail(errno);
     const int fd = fd_;
     fd_ = -1;
     if (::close(fd) != 0)
         fail(errno);
-    std::error_code ec;
-    fs::rename(path_, target, ec);
-    if (ec)
-        fail(ec.value());
+}
+
+bool TempFile::rename_to(const fs::path& target, bool no_replace) {
+    finish();
+    // renameat2(RENAME_NOREPLACE) is atomic: no window in which another file of that name
+    // could appear and be replaced.
+    const unsigned flags = no_replace ? RENAME_NOREPLACE : 0u;
+    if (::renameat2(AT_FDCWD, path_.c_str(), AT_FDCWD, target.c_str(), flags) != 0) {
+        if (no_replace && errno == EEXIST)
+            return false;
+        fail(errno);
+    }
     committed_ = true;
+    return true;
 }
 
 void TempFile::fail(int err) const {

@@ -85,6 +85,11 @@ class TempFile {
     void write(std::string_view bytes);
     /// Flush to disk, close, and rename over @p target.
     void commit(const std::filesystem::path& target);
+    /// Flush to disk and close; the file stays under its temporary name until rename_to().
+    void finish();
+    /// Rename the finished file to @p target: over it, or, with @p no_replace, only when no file
+    /// of that name exists (false then, and nothing changes).
+    bool rename_to(const std::filesystem::path& target, bool no_replace = false);
     [[noreturn]] void fail(int err) const;
 
   private:

@@ -160,34 +160,6 @@ LoadedMatrix read_matrix(const std::string& path, const ReadOptions& opt) {
     return parse_plain(bytes, path, *by_extension, opt, limit);
 }
 
-void write_matrix(const std::string& path, const Eigen::Ref<const Eigen::MatrixXd>& M,
-                  const WriteOptions& opt) {
-    const fs::path target = detail::output_path(path);
-    bool gz = false;
-    const std::string ext = extension(path, gz);
-    if (gz)
-        throw InvalidInput("cannot write \"" + path +
-                           "\": writing compressed (.gz) files is not supported");
-    if (ext == ".npy") {
-        const std::string bytes = detail::npy_bytes(M);
-        detail::TempFile tmp(target, path);
-        tmp.write(bytes);
-        tmp.commit(target);
-    } else if (ext == ".csv" || ext == ".tsv" || ext == ".tab") {
-        detail::TempFile tmp(target, path);
-        detail::write_delimited(tmp, M, ext == ".csv" ? ',' : '\t', path, opt.row_labels,
-                                opt.col_labels);
-        tmp.commit(target);
-    } else if (ext == ".mtx" || ext == ".mm") {
-        detail::TempFile tmp(target, path);
-        detail::write_matrix_market(tmp, M, opt.mtx_coordinate);
-        tmp.commit(target);
-    } else {
-        throw InvalidInput("cannot write \"" + path + "\": unknown extension " +
-                           detail::shown(ext) + " (expected .npy, .csv, .tsv, .tab or .mtx)");
-    }
-}
-
 std::vector<std::string> read_labels(const std::string& path, int field) {
     detail::FileBytes file(path);
     bool gz = false;
@@ -235,21 +207,6 @@ std::vector<std::string> read_labels(const std::string& path, int field) {
         out.emplace_back(label);
     }
     return out;
-}
-
-void write_labels(const std::string& path, const std::vector<std::string>& labels) {
-    const fs::path target = detail::output_path(path);
-    std::string text;
-    for (std::size_t k = 0; k < labels.size(); ++k) {
-        if (labels[k].find_first_of("\n\r") != std::string::npos)
-            throw InvalidInput("cannot write \"" + path + "\": label " + std::to_string(k + 1) +
-                               " holds a line break");
-        text += labels[k];
-        text += '\n';
-    }
-    detail::TempFile tmp(target, path);
-    tmp.write(text);
-    tmp.commit(target);
 }
 
 }  // namespace nmfkit::io

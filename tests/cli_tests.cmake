@@ -34,15 +34,16 @@ target_link_libraries(nmfkit_csv_shape PRIVATE nmfkit_io nmfkit_warnings)
 
 # nmfkit_cli_test(NAME [RC code] [STDOUT regex] [STDERR regex] [ABSENT f1|f2] [SHAPES f=RxC|...]
 #                 [FILE f FILE_REGEX regex] [DATA dir] [DEFAULT_DATA dir] [PREFIX p]
-#                 [SHAPE_TOOL target] [SCENARIO name] [COMMAND args...])
+#                 [SHAPE_TOOL target] [SCENARIO name] [OUTPUTS name] [COMMAND args...])
 # Runs `nmfkit args...` (or, with SCENARIO, `cli_driver.sh nmfkit SHAPE_TOOL name`) in a fresh
-# copy of DATA (else DEFAULT_DATA, else tests/data) through run_cli.cmake, as test PREFIX.NAME
+# copy of DATA (else DEFAULT_DATA, else tests/data) through run_cli.cmake (with OUTPUTS,
+# `cli_outputs.sh nmfkit name`: the data-loss scenarios), as test PREFIX.NAME
 # (default prefix cli; SHAPES are read back by SHAPE_TOOL, default nmfkit_csv_shape).
 # RC defaults to 0; errors exit with 2 (usage), 65 (bad data) or 74 (I/O) and print one
 # `nmfkit: error:` line (docs/cli.md, "Exit status").
 function(nmfkit_cli_test name)
     cmake_parse_arguments(PARSE_ARGV 1 T ""
-        "RC;STDOUT;STDERR;ABSENT;SHAPES;DATA;DEFAULT_DATA;FILE;FILE_REGEX;PREFIX;SHAPE_TOOL;SCENARIO"
+        "RC;STDOUT;STDERR;ABSENT;SHAPES;DATA;DEFAULT_DATA;FILE;FILE_REGEX;PREFIX;SHAPE_TOOL;SCENARIO;OUTPUTS"
         "COMMAND")
     if(NOT DEFINED T_RC)
         set(T_RC 0)
@@ -69,7 +70,9 @@ function(nmfkit_cli_test name)
             list(APPEND checks "-D${var}_REGEX=${T_${var}}")
         endif()
     endforeach()
-    if(DEFINED T_SCENARIO)
+    if(DEFINED T_OUTPUTS)
+        set(command sh ${nmfkit_cli_tests_dir}/cli_outputs.sh $<TARGET_FILE:nmfkit_cli> ${T_OUTPUTS})
+    elseif(DEFINED T_SCENARIO)
         set(command sh ${nmfkit_cli_tests_dir}/cli_driver.sh $<TARGET_FILE:nmfkit_cli>
             $<TARGET_FILE:${T_SHAPE_TOOL}> ${T_SCENARIO})
     else()
@@ -174,6 +177,31 @@ nmfkit_cli_test(no_data_rows RC 65 COMMAND fit empty.csv -k 1
 nmfkit_cli_test(unwritable_output RC 74 COMMAND fit good.csv -k 2 -H H.csv -W no/such/dir/W.csv
     STDERR "${e}cannot write \"no/such/dir/W.csv\": No such file or directory\n$" ABSENT "H.csv")
 nmfkit_cli_test(report_same_as_factor RC 2 COMMAND fit good.csv -k 2 -W out.csv --report out.csv
-    STDERR "${e}-W and --report name the same file \"out.csv\"\n$" ABSENT "out.csv")
-nmfkit_cli_test(same_output RC 2 COMMAND fit good.csv -k 2 -W out.csv -H out.csv
-    STDERR "${e}-W and -H name the same file \"out.csv\"\n$" ABSENT "out.csv")
+    STDERR "${e}-W \"out.csv\" and --report \"out.csv\" are the same file. give each output its own name\n$"
+    ABSENT "out.csv")
+nmfkit_cli_test(same_output RC 2 COMMAND fit good.csv -k 2 -W out.csv -H ./out.csv
+    STDERR "${e}-W \"out.csv\" and -H \"./out.csv\" are the same file. give each output its own name\n$"
+    ABSENT "out.csv")
+nmfkit_cli_test(output_is_input RC 2 COMMAND fit good.csv -k 2 -W ./good.csv
+    STDERR "${e}-W \"./good.csv\" is the file that INPUT \"good.csv\" reads. an output must not replace an input\n$")
+nmfkit_cli_test(output_unknown_extension RC 2 COMMAND fit negative.csv -k 2 -W W.xlsx
+    STDERR "${e}-W \"W.xlsx\": cannot be written: unknown extension \".xlsx\" \\(expected .npy, .csv, .tsv, .tab or .mtx\\)\n$")
+nmfkit_cli_test(output_device RC 2 COMMAND fit negative.csv -k 2 -W /dev/full
+    STDERR "${e}-W \"/dev/full\" is a character device. an output must be a regular file")
+# Data loss (cli_outputs.sh): outputs against inputs, the set written whole or not at all, the log.
+foreach(s IN ITEMS output_is_input same_output impossible_names log_append set_atomic)
+    nmfkit_cli_test(outputs_${s} OUTPUTS ${s} STDOUT "^${s}: ")
+endforeach()
+
+# Refusals up front with short messages (issue 24, item 13): no 309-digit bound, no allocation of
+# a rank the machine cannot hold, the file named for an empty matrix.
+nmfkit_cli_test(top_zero RC 2 COMMAND top good.csv -n 0 STDERR "${e}--top: 0 is less than 1${usage}")
+nmfkit_cli_test(rank_beyond_memory RC 2 COMMAND fit good.csv -k 1000000 -W W.csv
+    STDERR "${e}-k 1000000: the factors of a 6 x 4 matrix at this rank need at least [0-9.e+]+ GiB, more than 3/4 of the available memory \\([0-9.e+]+ GiB\\). k <= min\\(m, n\\) = 4 is the usual range\n$"
+    ABSENT "W.csv")
+nmfkit_cli_test(survey_too_many_ranks RC 2 COMMAND rank good.csv -k 1:1000000000 -o s
+    STDERR "${e}-k: \"1:1000000000\" asks for 1000000000 values of k \\(at most 10000\\)" ABSENT "s")
+nmfkit_cli_test(survey_rank_above_min RC 2 COMMAND rank good.csv -k 2:9 -o s
+    STDERR "${e}-k 2:9: k = 9 is more than min\\(m, n\\) = 4 of the 6 x 4 matrix good.csv. survey k <= 4\n$")
+nmfkit_cli_test(empty_matrix_names_the_file RC 65 COMMAND fit empty_0x5.mtx -k 1
+    STDERR "${e}empty_0x5.mtx: the matrix is empty \\(0 x 5\\). it needs at least one row and one column\n$")
