@@ -158,12 +158,13 @@ TEST(Beta, ItakuraSaitoRejectsZerosWithThePosition) {
     V(3, 5) = 0;
     Options o = options(Solver::mu, Loss::itakura_saito, 2, 5, 0, 0);
     EXPECT_EQ(message_of([&] { fit(DenseView<double>(V), o); }),
-              "loss itakura_saito (beta = 0) needs every entry of V to be positive (it divides by V "
-              "and takes log V), but V has a zero at row 3, column 5 (0-based)");
+              "zero entry in V at row 3, column 5 (0-based): loss itakura_saito (beta = 0) needs "
+              "every entry of V to be positive (it divides by V and takes log V)");
     Eigen::SparseMatrix<double> S = V.sparseView();
     EXPECT_EQ(message_of([&] { fit(SparseView<double>(S), o); }),
-              "loss itakura_saito (beta = 0) needs every entry of V to be positive (it divides by V "
-              "and takes log V), but V has a zero at row 3, column 5 (0-based; entries not stored are zeros)");
+              "zero entry in V at row 3, column 5 (0-based) (entries not stored are zeros): loss "
+              "itakura_saito (beta = 0) needs every entry of V to be positive (it divides by V and "
+              "takes log V)");
     o.loss = Loss::beta;
     o.beta = -0.5;
     EXPECT_NE(message_of([&] { fit(DenseView<double>(V), o); }).find("(beta = -0.5) needs every entry"),

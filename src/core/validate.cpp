@@ -227,12 +227,13 @@ void validate_sparse(const SparseView<T, I>& V, bool allow_nan, const Mask* mask
 namespace {
 
 std::string positive_message(const Options& opt, Eigen::Index i, Eigen::Index j, bool sparse) {
+    // The position in the form every entry defect uses ("... in V at row R, column C (0-based)"),
+    // so that the command-line tool names it in the file (FILE: row R, column C, 1-based).
     std::ostringstream msg;
-    msg << "loss " << to_string(opt.loss) << " (beta = " << resolved_beta(opt)
-        << ") needs every entry of V to be positive (it divides by V and takes log V), but V has a "
-           "zero at row "
-        << i << ", column " << j << " (0-based" << (sparse ? "; entries not stored are zeros" : "")
-        << ")";
+    msg << "zero entry in V at row " << i << ", column " << j << " (0-based)"
+        << (sparse ? " (entries not stored are zeros)" : "") << ": loss " << to_string(opt.loss)
+        << " (beta = " << resolved_beta(opt)
+        << ") needs every entry of V to be positive (it divides by V and takes log V)";
     return msg.str();
 }
 
