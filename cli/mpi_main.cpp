@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <atomic>
 #include <csignal>
 #include <iostream>
 #include <new>
@@ -32,6 +33,27 @@ namespace {
 using namespace nmfkit;
 using namespace nmfkit::cli;
 using Clock = std::chrono::steady_clock;
+
+// Ctrl-C under mpirun: mpirun passes the job a SIGTERM (and a terminal's SIGINT may reach the
+// ranks too). Either sets this flag; every iteration the ranks agree (an all-reduce of one int)
+// and stop together, so W, H and the report are still written (exit 130), as the serial tool does.
+std::atomic<bool> stop_requested{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+extern "C" void on_stop_signal(int) { stop_requested.store(true); }
+
+/// While alive, SIGINT and SIGTERM set stop_requested.
+struct StopSignals {
+    StopSignals() {
+        std::signal(SIGINT, on_stop_signal);
+        std::signal(SIGTERM, on_stop_signal);
+    }
+    ~StopSignals() {
+        std::signal(SIGINT, SIG_DFL);
+        std::signal(SIGTERM, SIG_DFL);
+    }
+    StopSignals(const StopSignals&) = delete;
+    StopSignals& operator=(const StopSignals&) = delete;
+};
 
 double seconds_since(Clock::time_point t0) {
     return std::chrono::duration<double>(Clock::now() - t0).count();
@@ -155,9 +177,10 @@ template <class T>
 nlohmann::ordered_json report(const Args& a, const mpi::Grid& grid, const mpi::LocalBlock& in,
                               std::int64_t nnz, const Options& opt, const mpi::DistributedFit<T>& fit,
                               const PhaseStats& total, const PhaseStats& per_it, double read_max,
-                              double write_seconds) {
+                              double write_seconds, bool interrupted) {
     const Result<T>& r = fit.result;
     nlohmann::ordered_json j;
+    j["interrupted"] = interrupted;
     j["input"] = {{"path", a.input}, {"rows", in.m}, {"cols", in.n}, {"sparse", in.is_sparse},
                   {"stored", nnz}, {"dtype", a.dtype}};
     j["grid"] = {{"processes", grid.size()}, {"pr", grid.pr()}, {"pc", grid.pc()}};
@@ -196,13 +219,23 @@ int fit_and_write(const Args& a, const Options& opt, const mpi::Grid& grid, cons
     std::int64_t local_nnz = in.is_sparse ? in.sparse.nonZeros() : in.dense.size(), nnz = 0;
     MPI_Allreduce(&local_nnz, &nnz, 1, MPI_INT64_T, MPI_SUM, grid.world());
     mpi::DistributedFit<T> fit;
+    bool interrupted = false;
+    Callbacks callbacks;
+    callbacks.on_iteration = [&grid, &interrupted](const IterationStats&) {
+        int mine = stop_requested.load() ? 1 : 0, any = 0;
+        MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, grid.world());
+        interrupted = any != 0;
+        return !interrupted;
+    };
     try {
+        const StopSignals signals;
         if (in.is_sparse) {
             Eigen::SparseMatrix<T, Eigen::ColMajor, int> block = in.sparse.template cast<T>();
             block.makeCompressed();
-            fit = mpi::fit_block<T>(grid, in.m, in.n, block, opt);
+            fit = mpi::fit_block<T>(grid, in.m, in.n, block, opt, nullptr, callbacks);
         } else {
-            fit = mpi::fit_block<T>(grid, in.m, in.n, Matrix<T>(in.dense.template cast<T>()), opt);
+            fit = mpi::fit_block<T>(grid, in.m, in.n, Matrix<T>(in.dense.template cast<T>()), opt,
+                                    nullptr, callbacks);
         }
     } catch (const mpi::CollectiveError&) {
         throw;
@@ -238,7 +271,8 @@ int fit_and_write(const Args& a, const Options& opt, const mpi::Grid& grid, cons
                 std::vector<io::StagedFile> files;
                 files.push_back(io::stage_bytes(
                     a.report_out,
-                    report(a, grid, in, nnz, opt, fit, total, per_it, read_max, write_seconds).dump(2) + "\n"));
+                    report(a, grid, in, nnz, opt, fit, total, per_it, read_max, write_seconds,
+                           interrupted).dump(2) + "\n"));
                 return files;
             });
         out.commit();
@@ -256,7 +290,9 @@ int fit_and_write(const Args& a, const Options& opt, const mpi::Grid& grid, cons
         for (std::size_t q = 0; q < 5; ++q) std::printf(", %s %.3f", phase_names[q], total.max[q]);
         std::printf(", update and rest %.3f\n", total.max[8]);
     }
-    return exit_ok;
+    if (interrupted && grid.rank() == 0)
+        std::fprintf(stderr, "nmfkit-mpi: interrupted; the result so far was written\n");
+    return interrupted ? exit_interrupted : exit_ok;
 }
 
 int fit_command(const Args& a, MPI_Comm world) {

@@ -36,11 +36,11 @@ if(TARGET nmfkit_mpi_cli AND TARGET nmfkit_cli)
         $<TARGET_FILE:nmfkit_mpi_cli>)
     add_test(NAME mpi.cli.bad_entry COMMAND bash ${nmfkit_mpi_cli_script} bad_entry
         $<TARGET_FILE:nmfkit_mpi_cli>)
-    foreach(case IN ITEMS small_blocks refusals)
+    foreach(case IN ITEMS small_blocks refusals sigint)
         add_test(NAME mpi.cli.${case} COMMAND bash ${nmfkit_mpi_cli_script} ${case}
             $<TARGET_FILE:nmfkit_mpi_cli>)
     endforeach()
     set_tests_properties(mpi.cli.equals_serial mpi.cli.missing_file mpi.cli.bad_entry
-        mpi.cli.small_blocks mpi.cli.refusals PROPERTIES
+        mpi.cli.small_blocks mpi.cli.refusals mpi.cli.sigint PROPERTIES
         LABELS mpi TIMEOUT 600 PROCESSORS 2)
 endif()

@@ -5,6 +5,8 @@
 #   mpi_cli.sh bad_entry NMFKIT_MPI              a bad line in the last rank's share: exit 65, FILE:LINE
 #   mpi_cli.sh small_blocks NMFKIT_MPI           3 x 5 on 4 ranks (empty blocks): every solver runs,
 #                                                no illegal BLAS call, finite factors
+#   mpi_cli.sh sigint NMFKIT_MPI                 Ctrl-C to mpiexec: every rank stops at the same
+#                                                iteration, W, H and the report (interrupted) written
 #   mpi_cli.sh refusals NMFKIT_MPI               an output naming the input and an unsupported
 #                                                solver/loss pair: exit 2, the input intact
 set -euo pipefail
@@ -91,6 +93,28 @@ small_blocks)
         done
     done
     echo "small blocks: every solver, no illegal BLAS call"
+    ;;
+sigint)
+    awk 'BEGIN { srand(7); print "%%MatrixMarket matrix array real general"; print "300 200";
+          for (i = 0; i < 60000; ++i) print int(rand() * 10) }' > "$dir/big.mtx"
+    # mpiexec itself in the background (not the mpi function's subshell), so that the signal
+    # reaches it; it installs its own SIGINT handler.
+    mpiexec --oversubscribe -n 2 "$2" fit "$dir/big.mtx" -k 5 --max-iter 100000000 --tol 0 --quiet \
+        -W "$dir/W.csv" -H "$dir/H.csv" --report "$dir/run.json" 2> "$dir/err" &
+    pid=$!
+    sleep 3
+    kill -INT "$pid"
+    status=0
+    wait "$pid" || status=$?
+    cat "$dir/err"
+    # mpiexec reports its own status after a Ctrl-C (1 with Open MPI 4.1); the ranks exit 130.
+    [ "$status" -ne 0 ] || { echo "exit status 0 after Ctrl-C"; exit 1; }
+    grep -q '"interrupted": true' "$dir/run.json" || { echo "the report does not say interrupted"; exit 1; }
+    [ "$(wc -l < "$dir/W.csv")" -eq 300 ] || { echo "W.csv not written whole"; exit 1; }
+    [ "$(wc -l < "$dir/H.csv")" -eq 5 ] || { echo "H.csv not written whole"; exit 1; }
+    grep -q "nmfkit-mpi: interrupted; the result so far was written" "$dir/err" ||
+        { echo "no interrupted message"; exit 1; }
+    echo "sigint: W, H and the report written"
     ;;
 refusals)
     printf '%%%%MatrixMarket matrix array real general\n3 2\n1\n2\n3\n4\n5\n6\n' > "$dir/v.mtx"
