@@ -52,7 +52,7 @@ std::string at_byte(const std::string& name, std::uint64_t offset) {
     return name + ": byte " + std::to_string(offset) + ": ";
 }
 
-FileBytes::FileBytes(const std::string& path) {
+FileBytes::FileBytes(const std::string& path, std::uint64_t limit) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         throw IoError("cannot open \"" + path + "\": " + errno_text(errno));
@@ -86,6 +86,10 @@ FileBytes::FileBytes(const std::string& path) {
             throw IoError("cannot read \"" + path + "\": " + errno_text(errno));
         if (n == 0)
             break;
+        // NOTE: /dev/zero or an endless pipe would otherwise fill the memory.
+        check_memory(static_cast<std::uint64_t>(owned_.size()) + static_cast<std::uint64_t>(n),
+                     limit, path + ": the data read so far (not a regular file, so its size is "
+                                   "not known in advance)");
         owned_.append(buffer, static_cast<std::size_t>(n));
     }
     view_ = owned_;

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,11 +25,14 @@ std::string position(const std::string& name, std::int64_t line, std::size_t col
 std::string at_byte(const std::string& name, std::uint64_t offset);
 
 /// The whole content of a file: memory-mapped for a regular file, read into memory otherwise (a
-/// pipe, /dev/stdin), or the decompressed bytes when replace() is given them.
+/// pipe, /dev/stdin, a character device), or the decompressed bytes when replace() is given them.
 class FileBytes {
   public:
     /// @throws IoError "cannot open "PATH": REASON" / "cannot read "PATH": REASON".
-    explicit FileBytes(const std::string& path);
+    /// @throws InvalidInput when a file that is not mapped (its size unknown in advance: a pipe,
+    ///         a device) holds more than @p limit bytes; reading stops there.
+    explicit FileBytes(const std::string& path,
+                       std::uint64_t limit = std::numeric_limits<std::uint64_t>::max());
     FileBytes(const FileBytes&) = delete;
     FileBytes& operator=(const FileBytes&) = delete;
     ~FileBytes();
@@ -160,8 +164,10 @@ LoadedMatrix parse_matrix_market(std::string_view bytes, const std::string& name
                                  std::uint64_t limit);
 LoadedMatrix parse_npy(std::string_view bytes, const std::string& name, std::uint64_t limit);
 LoadedMatrix parse_npz(std::string_view bytes, const std::string& name, std::uint64_t limit);
+/// CSV/TSV. @p limit bounds the text plus twice 8 bytes per value (as read, and the matrix).
 LoadedMatrix parse_delimited(std::string_view bytes, const std::string& name, char delimiter,
-                             std::optional<bool> header, std::optional<bool> row_names);
+                             std::optional<bool> header, std::optional<bool> row_names,
+                             std::uint64_t limit);
 
 void write_delimited(TempFile& tmp, const Eigen::Ref<const Eigen::MatrixXd>& M, char delimiter,
                      const std::string& path, const std::vector<std::string>& row_labels,

@@ -114,7 +114,8 @@ LoadedMatrix parse_plain(std::string_view bytes, const std::string& name, Format
                                    detail::describe(format) + " file");
             const char delimiter =
                 opt.delimiter != 0 ? opt.delimiter : (format == Format::tsv ? '\t' : ',');
-            return detail::parse_delimited(bytes, name, delimiter, opt.header, opt.row_names);
+            return detail::parse_delimited(bytes, name, delimiter, opt.header, opt.row_names,
+                                           limit);
         }
     }
     throw InvalidInput(name + ": unknown format");
@@ -136,7 +137,7 @@ LoadedMatrix read_matrix(const std::string& path, const ReadOptions& opt) {
     const std::uint64_t limit = detail::memory_limit(opt);
     bool gz = false;
     const std::string ext = extension(path, gz);
-    detail::FileBytes file(path);
+    detail::FileBytes file(path, limit);
     if (gz || detail::is_gzip(file.view()))
         file.replace(detail::gunzip(file.view(), path, limit));
     const std::string_view bytes = file.view();
@@ -161,11 +162,12 @@ LoadedMatrix read_matrix(const std::string& path, const ReadOptions& opt) {
 }
 
 std::vector<std::string> read_labels(const std::string& path, int field) {
-    detail::FileBytes file(path);
+    const std::uint64_t limit = default_max_memory();
+    detail::FileBytes file(path, limit);
     bool gz = false;
     extension(path, gz);
     if (gz || detail::is_gzip(file.view()))
-        file.replace(detail::gunzip(file.view(), path, default_max_memory()));
+        file.replace(detail::gunzip(file.view(), path, limit));
     const std::string_view bytes = file.view();
     if (field < 1)
         throw InvalidInput(path + ": label field " + std::to_string(field) +

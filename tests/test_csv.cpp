@@ -145,7 +145,33 @@ TEST_F(CsvTest, NamesFileLineAndColumnOfAFieldThatIsNotANumber) {
     EXPECT_EQ(read_error("d.csv", "a,b\n1,2\n"), p + ":1: column 1: \"a\" is not a number");
     EXPECT_EQ(read_error("d.csv", "1,0x10\n"), p + ":1: column 2: \"0x10\" is not a number");
     EXPECT_EQ(read_error("d.csv", "1,++1\n"), p + ":1: column 2: \"++1\" is not a number");
-    EXPECT_EQ(read_error("d.csv", "1,\"2\"\n"), p + ":1: column 2: \"\"2\"\" is not a number");
+    EXPECT_EQ(read_error("d.csv", "1,\" 2\"\n"), p + ":1: column 2: \" 2\" is not a number");
+}
+
+// --- quoting (RFC 4180) ---
+
+TEST_F(CsvTest, QuotedNumbersAreNumbers) {
+    const auto r = read_csv(write_text("q.csv", "\"1.5\", 2\n3 ,  \"4e0\"  \r\n"));
+    EXPECT_EQ(r.values, (Eigen::MatrixXd(2, 2) << 1.5, 2, 3, 4).finished());
+    EXPECT_EQ(r.line_of_row, (std::vector<std::int64_t>{1, 2}));
+    const auto t = read_csv(write_text("q.tsv", "\"1\"\t\"2\"\n"));
+    EXPECT_EQ(t.values, (Eigen::MatrixXd(1, 2) << 1, 2).finished());
+}
+
+TEST_F(CsvTest, QuotingErrorsNameTheLineAndColumnOfTheField) {
+    const std::string p = path("q.csv");
+    // A quote that is never closed: named at the line where it opens, however far the file goes.
+    EXPECT_EQ(read_error("q.csv", "1,2\n3,\"4\n5,6\n7,8\n"),
+              p + ":2: column 2: the double quote that opens this field is never closed (the file "
+                  "ends inside the quoted field)");
+    EXPECT_EQ(read_error("q.csv", "1,2\n3,\"4\"x\n"),
+              p + ":2: column 2: unexpected \"x\" after the closing double quote of a quoted field "
+                  "(a double quote inside one is written twice: \"\")");
+    // A field after a quoted line break is on the next line; the lines after the record count on.
+    EXPECT_EQ(read_error("q.csv", "1,\"2\n\",x\n"), p + ":1: column 2: \"2\\x0a\" is not a number");
+    EXPECT_EQ(read_error("q.csv", "\"1\",\"\n\n2\", x\n"),
+              p + ":1: column 2: \"\\x0a\\x0a2\" is not a number");
+    EXPECT_EQ(read_error("q.csv", "1,2\n3,\"4\"\n5,\"\"\n"), p + ":3: column 2: empty field");
 }
 
 TEST_F(CsvTest, NamesEmptyFieldsAndTrailingDelimiters) {

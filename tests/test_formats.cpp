@@ -11,16 +11,20 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include <Eigen/Core>
 #include <Eigen/SparseCore>
 
+#include <nmfkit/io/csv.hpp>
 #include <nmfkit/io/formats.hpp>
 
 #include <gtest/gtest.h>
 
 #include "io_fixtures.hpp"
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -62,6 +66,21 @@ Eigen::MatrixXd fixture_matrix() {
         4.0, 1.0 / 3.0, 0.0, 5.5,     //
         0.0, std::ldexp(1.0, 40), 9.0, 0.0;
     return A;
+}
+
+/// @p s compressed as one gzip member.
+std::string gzip(const std::string& s) {
+    std::string out(compressBound(static_cast<uLong>(s.size())) + 64, '\0');
+    z_stream z{};
+    deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(s.data()));
+    z.avail_in = static_cast<uInt>(s.size());
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    deflate(&z, Z_FINISH);
+    out.resize(z.total_out);
+    deflateEnd(&z);
+    return out;
 }
 
 using nmfkit::test::expect_bitwise_equal;
@@ -121,19 +140,81 @@ TEST_F(FormatsTest, CsvRoundTripWithLabels) {
     EXPECT_EQ(t.row_labels, opt.row_labels);
 }
 
-TEST_F(FormatsTest, WriterRejectsLabelsThatCannotBeReadBack) {
+TEST_F(FormatsTest, QuoteFieldQuotesOnlyWhatTheReaderWouldChange) {
+    using nmfkit::io::quote_field;
+    EXPECT_EQ(quote_field("gene 1", ','), "gene 1");
+    EXPECT_EQ(quote_field("", ','), "");
+    EXPECT_EQ(quote_field("a,b", ','), "\"a,b\"");
+    EXPECT_EQ(quote_field("a,b", '\t'), "a,b");
+    EXPECT_EQ(quote_field("a\tb", '\t'), "\"a\tb\"");
+    EXPECT_EQ(quote_field("say \"hi\"", '\t'), "\"say \"\"hi\"\"\"");
+    EXPECT_EQ(quote_field("\"", ','), "\"\"\"\"");
+    EXPECT_EQ(quote_field("two\nlines", ','), "\"two\nlines\"");
+    EXPECT_EQ(quote_field("cr\r", ','), "\"cr\r\"");
+    EXPECT_EQ(quote_field("#1", ','), "\"#1\"");
+    EXPECT_EQ(quote_field("a#1", ','), "a#1");
+    EXPECT_EQ(quote_field(" lead", ','), "\" lead\"");
+    EXPECT_EQ(quote_field("trail\t", ','), "\"trail\t\"");
+}
+
+TEST_F(FormatsTest, LabelsWithDelimitersQuotesAndLineBreaksRoundTrip) {
+    const Eigen::MatrixXd M = random_doubles(9, 4, 5);
     WriteOptions opt;
-    opt.col_labels = {"a,b", "c"};
+    opt.row_labels = {"American President, The (1995)", "say \"hi\"", "\"", "tab\there",
+                      "two\nlines", "cr\r\nlf", "#not a comment", "  spaced  ",
+                      "Am\xc3\xa9lie (2001) \xe2\x80\x94 \xe6\x97\xa5\xe6\x9c\xac"};
+    opt.col_labels = {"a,b", "\"q\"", "#c", "d\n\ne"};
+    for (const char* name : {"l.csv", "l.tsv"}) {
+        write_matrix(path(name), M, opt);
+        const LoadedMatrix r = read_matrix(path(name));
+        expect_bitwise_equal(r.dense, M);
+        EXPECT_EQ(r.row_labels, opt.row_labels) << name;
+        EXPECT_EQ(r.col_labels, opt.col_labels) << name;
+        // The header spans lines 1-3, "two\nlines" 8-9 and "cr\r\nlf" 10-11.
+        EXPECT_EQ(r.line_of_row, (std::vector<std::int64_t>{4, 5, 6, 7, 8, 10, 12, 13, 14}))
+            << name;
+    }
+    // The text is RFC 4180: fields with the delimiter or a quote enclosed, inner quotes doubled.
+    const std::string text = read_text(path("l.csv"));
+    EXPECT_EQ(text.substr(0, text.find('\n', text.find("e\"")) + 1),
+              ",\"a,b\",\"\"\"q\"\"\",\"#c\",\"d\n\ne\"\n");
+    EXPECT_NE(text.find("\n\"American President, The (1995)\","), std::string::npos);
+    EXPECT_NE(text.find("\n\"say \"\"hi\"\"\","), std::string::npos);
+}
+
+TEST_F(FormatsTest, QuotedFieldsReadAsRfc4180) {
+    // Quoted labels hold the delimiter, "" escapes, blank and '#' lines; the lines after a
+    // record that spans lines keep their numbers.
+    const LoadedMatrix r = read_matrix(
+        write_text("q.csv", "\"\",\"c,1\",c2\n\"say \"\"hi\"\"\",1,2\n\"a\n\n# b\",3,4\r\n"
+                            "  \"x\"  , 5 ,\"6\"\nplain\"quote,7,8\n"));
+    EXPECT_EQ(r.col_labels, (std::vector<std::string>{"c,1", "c2"}));
+    EXPECT_EQ(r.row_labels,
+              (std::vector<std::string>{"say \"hi\"", "a\n\n# b", "x", "plain\"quote"}));
+    EXPECT_EQ(r.dense, (Eigen::MatrixXd(4, 2) << 1, 2, 3, 4, 5, 6, 7, 8).finished());
+    EXPECT_EQ(r.line_of_row, (std::vector<std::int64_t>{2, 3, 6, 7}));
+    EXPECT_EQ(read_error("q.csv", "\"a\nb\",1,2\nc,3,4\nd,4,x\n"), "q.csv:4: column 3: \"x\" is not a number");
+    EXPECT_EQ(read_error("q.csv", "\"a\nb\",1,2\nc,3\n"),
+              "q.csv:3: has 2 fields, expected 3 (as on line 1)");
+    EXPECT_EQ(read_error("q.csv", "r,1,2\n\"a\nb\",1\n"),
+              "q.csv:2: has 2 fields, expected 3 (as on line 1)");
+    EXPECT_EQ(read_error("q.csv", "\"g\n1\",1,\"2\"\"\"\n"),
+              "q.csv:2: column 3: \"2\"\" is not a number");
+    EXPECT_EQ(read_error("q.tsv", "a\t\"b\t1\n"),
+              "q.tsv:1: column 2: the double quote that opens this field is never closed (the "
+              "file ends inside the quoted field)");
+}
+
+TEST_F(FormatsTest, WriterRejectsLabelsOfTheWrongCount) {
+    WriteOptions opt;
+    opt.col_labels = {"a"};
     try {
         write_matrix(path("x.csv"), Eigen::MatrixXd::Ones(1, 2), opt);
         FAIL() << "no exception";
     } catch (const InvalidInput& e) {
-        EXPECT_EQ(std::string(e.what()), "cannot write \"" + path("x.csv") +
-                                             "\": column label 1 \"a,b\" holds a delimiter, a "
-                                             "double quote or a line break");
+        EXPECT_EQ(std::string(e.what()),
+                  "cannot write \"" + path("x.csv") + "\": 1 column labels for 2 columns");
     }
-    opt.col_labels = {"a"};
-    EXPECT_THROW(write_matrix(path("x.csv"), Eigen::MatrixXd::Ones(1, 2), opt), InvalidInput);
     EXPECT_THROW(write_matrix(path("x.txt"), Eigen::MatrixXd::Ones(1, 2)), InvalidInput);
     EXPECT_TRUE(entries().empty());
 }
@@ -214,19 +295,6 @@ TEST_F(FormatsTest, GzipEqualsPlain) {
     expect_bitwise_equal(Eigen::MatrixXd(gz.sparse), Eigen::MatrixXd(plain.sparse));
     // Two gzip members in a row (cat a.gz b.gz) read as their concatenation.
     const std::string text = "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n";
-    auto gzip = [](const std::string& s) {
-        std::string out(compressBound(static_cast<uLong>(s.size())) + 64, '\0');
-        z_stream z{};
-        deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-        z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(s.data()));
-        z.avail_in = static_cast<uInt>(s.size());
-        z.next_out = reinterpret_cast<Bytef*>(out.data());
-        z.avail_out = static_cast<uInt>(out.size());
-        deflate(&z, Z_FINISH);
-        out.resize(z.total_out);
-        deflateEnd(&z);
-        return out;
-    };
     write_text("two.mtx.gz", gzip(text) + gzip("2 2 3\n"));
     const LoadedMatrix two = read_matrix(path("two.mtx.gz"));
     EXPECT_EQ(two.sparse.coeff(1, 1), 3.0);
@@ -314,6 +382,113 @@ TEST_F(FormatsTest, AbsurdDimensionsAreRejectedBeforeAllocating) {
                                     "3000000000 2 1\n1 1 1\n"),
               "big.mtx:2: a 3000000000 x 2 sparse matrix is too large: at most 2147483647 "
               "rows and columns are supported");
+}
+
+TEST_F(FormatsTest, CsvTextAndValuesAreBoundedByTheMemoryLimit) {
+    // 100 rows of 100 zeros: 20000 bytes of text, 10000 values.
+    std::string text;
+    for (int i = 0; i < 100; ++i) {
+        for (int j = 0; j < 100; ++j) text += j == 0 ? "0" : ",0";
+        text += '\n';
+    }
+    write_text("v.csv", text);
+    ReadOptions opt;
+    opt.max_memory = 20000 + 16 * 10000;  // the text and every value, twice: just enough
+    EXPECT_EQ(read_matrix(path("v.csv"), opt).dense.size(), 10000);
+    opt.max_memory -= 1;  // one byte short: the check after the last line rejects it
+    EXPECT_EQ(read_error("v.csv", text, opt),
+              "v.csv:100: the text (20000 bytes) and 10000 values (16 bytes each: as read and in "
+              "the matrix) needs about 180000 bytes (175.8 KiB), more than the memory limit of "
+              "179999 bytes (175.8 KiB); raise max_memory (--max-memory) to allow it");
+    // Far short: the check as the values grow stops before the end of the file.
+    opt.max_memory = 100000;
+    const std::string early = read_error("v.csv", text, opt);
+    EXPECT_LT(std::stoi(early.substr(6)), 100) << early;
+    EXPECT_NE(early.find(": the text (20000 bytes) and "), std::string::npos) << early;
+    EXPECT_NE(early.find("more than the memory limit of 100000 bytes"), std::string::npos) << early;
+    // Text larger than the limit is rejected before it is parsed.
+    opt.max_memory = 19999;
+    EXPECT_EQ(read_error("v.csv", text, opt),
+              "v.csv: the text (20000 bytes) needs about 20000 bytes (19.5 KiB), more than the "
+              "memory limit of 19999 bytes (19.5 KiB); raise max_memory (--max-memory) to allow it");
+}
+
+TEST_F(FormatsTest, GzipBombStopsAtTheMemoryLimit) {
+    // 8 MiB of comment lines compress to a few KiB.
+    std::string text = "%%MatrixMarket matrix coordinate real general\n";
+    while (text.size() < (8u << 20)) text += "% padding padding padding padding padding\n";
+    const std::string bomb = gzip(text);
+    ASSERT_LT(bomb.size(), 100000u);
+    write_text("bomb.mtx.gz", bomb);
+    ReadOptions opt;
+    opt.max_memory = 1 << 20;
+    const std::string expected =
+        ": the decompressed data needs about 1048577 bytes (1.0 MiB), more than the memory limit "
+        "of 1048576 bytes (1.0 MiB); raise max_memory (--max-memory) to allow it";
+    try {
+        read_matrix(path("bomb.mtx.gz"), opt);
+        FAIL() << "no exception";
+    } catch (const InvalidInput& e) {
+        EXPECT_EQ(std::string(e.what()), path("bomb.mtx.gz") + expected);
+    }
+    try {
+        nmfkit::io::parse_matrix(bomb, "<mem>", Format::matrix_market, opt);
+        FAIL() << "no exception";
+    } catch (const InvalidInput& e) {
+        EXPECT_EQ(std::string(e.what()), "<mem>" + expected);
+    }
+}
+
+TEST_F(FormatsTest, PipesAndDevicesStopAtTheMemoryLimit) {
+    ReadOptions opt;
+    opt.max_memory = 1 << 20;
+    opt.format = Format::npy;
+    // /dev/zero never ends: reading stops at the first 64 KiB block past the limit.
+    try {
+        read_matrix("/dev/zero", opt);
+        FAIL() << "no exception";
+    } catch (const InvalidInput& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "/dev/zero: the data read so far (not a regular file, so its size is not known "
+                  "in advance) needs about 1114112 bytes (1.1 MiB), more than the memory limit of "
+                  "1048576 bytes (1.0 MiB); raise max_memory (--max-memory) to allow it");
+    }
+    // A FIFO fed by a writer: within the limit it reads as a file; past it, it stops.
+    std::signal(SIGPIPE, SIG_IGN);  // the writer sees EPIPE when the reader stops early
+    const std::string fifo = path("in.csv");
+    for (const std::size_t rows : {std::size_t{1000}, std::size_t{1} << 19}) {
+        ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+        std::thread writer([&fifo, rows] {
+            const int fd = ::open(fifo.c_str(), O_WRONLY);
+            const std::string row = "1,2\n";
+            std::string block;
+            for (int k = 0; k < 1024; ++k) block += row;
+            for (std::size_t r = 0; r < rows && fd >= 0; r += 1024)
+                if (::write(fd, block.data(), std::min(rows - r, std::size_t{1024}) * 4) < 0)
+                    break;
+            if (fd >= 0)
+                ::close(fd);
+        });
+        ReadOptions csv;
+        csv.max_memory = 1 << 20;
+        std::string message = "no exception";
+        try {
+            const LoadedMatrix m = read_matrix(fifo, csv);
+            EXPECT_EQ(m.dense.rows(), static_cast<Eigen::Index>(rows));
+        } catch (const InvalidInput& e) {
+            message = e.what();
+        }
+        writer.join();
+        if (rows == 1000)
+            EXPECT_EQ(message, "no exception");
+        else
+            EXPECT_EQ(message.substr(0, message.find(" needs about ")),
+                      fifo + ": the data read so far (not a regular file, so its size is not "
+                             "known in advance)")
+                << message;
+        std::filesystem::remove(fifo);
+    }
+    std::signal(SIGPIPE, SIG_DFL);
 }
 
 // --- NumPy errors ---

@@ -5,8 +5,9 @@
 /// Format: one matrix row per line, fields separated by one delimiter character (comma, or tab for
 /// `.tsv`/`.tab` files). Fields are trimmed of spaces, tabs and a trailing `\r`. Blank lines and
 /// lines whose first non-blank character is `#` are skipped. Every data line must have the same
-/// number of fields. No header line and no quoting: these functions read numbers only (see
-/// formats.hpp, read_matrix, for header rows and row names).
+/// number of fields. Fields may be quoted as RFC 4180 says (`"1.5"`; `"a, ""b"""`; a quoted field
+/// may hold line breaks). No header line: these functions read numbers only (see formats.hpp,
+/// read_matrix, for header rows and row names).
 ///
 /// Every data error throws nmfkit::InvalidInput with a message naming the file, the 1-based line
 /// and the 1-based column (field index), e.g. `data.csv:4: column 3: "abc" is not a number`;
@@ -34,6 +35,13 @@ struct CsvMatrix {
 /// comma.
 char delimiter_for(const std::string& path);
 
+/// @p text as a field of a CSV/TSV file separated by @p delimiter, quoted as RFC 4180 says when the
+/// reader would otherwise not read it back unchanged: when it holds the delimiter, a double quote,
+/// CR or LF, starts with `#` or starts or ends with a space or tab. A quoted field is enclosed in
+/// double quotes, with each double quote inside written twice: `say "hi", Al` -> `"say ""hi"", Al"`.
+/// Otherwise @p text is returned as it is (so plain labels and numbers stay unquoted).
+std::string quote_field(std::string_view text, char delimiter);
+
 /// Read a dense matrix from @p path.
 /// @param delimiter field separator; 0 = delimiter_for(path).
 /// Numbers are parsed with std::from_chars (so `1e-3`, `.5`, `nan`, `inf` are numbers; a leading
@@ -41,7 +49,9 @@ char delimiter_for(const std::string& path);
 /// rejecting them is the caller's business (nmfkit::fit does), and line_of_row locates them.
 /// @throws nmfkit::io::IoError when the file cannot be opened or read
 /// @throws nmfkit::InvalidInput when a field is empty or not a
-///         number, a row has a different number of fields than the first, or there is no data row.
+///         number, a row has a different number of fields than the first, a quoted field is not
+///         closed, there is no data row, or the text and its values need more memory than
+///         default_max_memory().
 CsvMatrix read_csv(const std::string& path, char delimiter = 0);
 
 /// Parse CSV text from @p in; as read_csv, with @p name used in messages in place of the path.

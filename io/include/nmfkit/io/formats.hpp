@@ -50,7 +50,9 @@ struct ReadOptions {
     /// first field of the first line after the header is not a number.
     std::optional<bool> row_names;
     /// The most bytes that a matrix may need in memory; a header that declares more is rejected
-    /// before anything is allocated. 0 = default_max_memory().
+    /// before anything is allocated. Also bounds the decompressed size of gzip input, the bytes
+    /// read from a pipe or device, and CSV/TSV text plus 16 bytes per value (checked as the values
+    /// are read). 0 = default_max_memory().
     std::uint64_t max_memory = 0;
 };
 
@@ -119,8 +121,8 @@ struct WriteOptions {
 /// exact), `.csv`/`.tsv`/`.tab` (shortest round-trip text, optional labels), `.mtx` (array or
 /// coordinate real general, shortest round-trip text, exact). Labels are written to CSV/TSV only.
 /// The file is replaced atomically (temporary file in the same directory, fsync, rename).
-/// @throws nmfkit::InvalidInput for an unknown extension or labels that do not fit (wrong count,
-///         a label holding the delimiter, a quote or a line break)
+/// @throws nmfkit::InvalidInput for an unknown extension or a wrong number of labels (labels that
+///         hold the delimiter, a double quote or a line break are quoted: see io::quote_field)
 /// @throws nmfkit::io::IoError when the file cannot be written
 void write_matrix(const std::string& path, const Eigen::Ref<const Eigen::MatrixXd>& M,
                   const WriteOptions& opt = {});

@@ -1,0 +1,3 @@
+%%MatrixMarket matrix coordinate real general
+1 1 1
+1 1 q
