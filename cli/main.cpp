@@ -62,6 +62,7 @@ void print_error(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    nmfkit::cli::apply_omp_wait_policy(argv);  // first: libgomp reads its policy at load
     try {
         return run(argc, argv);
     } catch (const UsageError& e) {

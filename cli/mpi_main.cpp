@@ -323,6 +323,7 @@ Exit status: 0 success, 2 usage error, 65 bad data, 74 I/O error, 1 other (every
 }  // namespace
 
 int main(int argc, char** argv) {
+    nmfkit::cli::apply_omp_wait_policy(argv);  // first: libgomp reads its policy at load
     MPI_Init(&argc, &argv);
     int me = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &me);
