@@ -12,7 +12,7 @@ namespace nmfkit::detail {
 /// runs the loop. Each region costs a fork and a join (microseconds on an idle machine); on a
 /// busy one a team member may be descheduled or asleep and the others wait for it, so a region
 /// must be worth that wait. 2^15 let 2-thread HALS on a 1797 x 64 matrix (k = 10) run up to
-/// 1.4x its 1-thread time on a busy machine, 2^18 0.4-0.7x (docs/benchmarks.md, "A busy machine").
+/// 1.4x its 1-thread time on a busy machine, 2^18 0.3-0.7x (docs/benchmarks.md, "A busy machine").
 inline constexpr Eigen::Index parallel_threshold = Eigen::Index{1} << 18;
 
 /// True when a loop of `work` multiply-adds should run in parallel.
