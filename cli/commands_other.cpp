@@ -186,6 +186,7 @@ int run_info() {
               << "BLAS kernels: " << b.blas_core
               << (b.blas_follows_openmp ? " (OpenMP build: follows --threads)" : "") << "\n"
               << "threads:      " << b.max_threads << " (OpenMP; --threads 0 uses all)\n"
+              << "OpenMP wait:  " << omp_wait_policy_description() << "\n"
               << "dtypes:       " << join(b.scalars, ", ") << "\n"
               << "storage:      " << join(b.storage, "; ") << "\n"
               << "read:         " << join(read_formats, ", ") << " (and gzip-compressed files)\n"

@@ -19,6 +19,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "omp_env.hpp"
+
 namespace nmfkit::cli {
 
 /// Exit statuses of the tool (65 and 74 are sysexits.h's EX_DATAERR and EX_IOERR).

@@ -63,6 +63,7 @@ void print_error(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    nmfkit::cli::apply_omp_wait_policy(argv);  // first: libgomp reads its policy at load
     // A file-size limit (ulimit -f) must not kill the process half-way through an output: with
     // SIGXFSZ ignored, the write fails with EFBIG, reported as an I/O error (exit 74), and the
     // temporary file is removed.

@@ -379,6 +379,7 @@ Exit status: 0 success, 2 usage error, 65 bad data, 74 I/O error, 1 other (every
 }  // namespace
 
 int main(int argc, char** argv) {
+    nmfkit::cli::apply_omp_wait_policy(argv);  // first: libgomp reads its policy at load
     // A file-size limit (ulimit -f) must not kill the process half-way through an output: with
     // SIGXFSZ ignored, the write fails with EFBIG, reported as an I/O error (exit 74), and the
     // temporary file is removed.

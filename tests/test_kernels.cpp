@@ -2,7 +2,8 @@
 // every lane class (k at and around each multiple of the lane step, the largest blocked k and the
 // generic loops beyond it), both scalar types, both orientations, empty slices; and the vector
 // logarithm (src/core/vector_log.hpp) against glibc's; the dense streaming products
-// (src/data/dense_kernels.hpp) against naive loops, at every tile remainder.
+// (src/data/dense_kernels.hpp) against naive loops, at every tile remainder; and the HALS sweeps
+// (src/updates/hals.hpp) against a serial loop written here, at 1 and 2 threads.
 
 #include <gtest/gtest.h>
 
@@ -18,6 +19,7 @@
 #include "core/vector_log.hpp"
 #include "data/dense_kernels.hpp"
 #include "data/sparse_kernels.hpp"
+#include "updates/hals.hpp"
 
 namespace {
 
@@ -239,6 +241,62 @@ TEST(VectorLog, WithinFourUlpOfGlibcOverTheWholeRange) {
     EXPECT_NEAR(nmfkit::detail::vector_log(smallest), std::log(smallest), 1e-12);
     EXPECT_NEAR(nmfkit::detail::vector_log(std::numeric_limits<double>::max()),
                 std::log(std::numeric_limits<double>::max()), 1e-12);
+}
+
+
+/// HALS sweeps as written in the paper (Cichocki & Phan 2009), serially over all rows:
+/// X(:, j) ← max(0, X(:, j) + (AF(:, j) − X FtF(:, j)) / FtF(j, j)), repeated while the sweep's
+/// squared change exceeds epsilon² times the first sweep's, at most max_inner times.
+/// Returns the number of sweeps made.
+int reference_hals(const Matrix<double>& FtF, const Matrix<double>& AF, Matrix<double>& X,
+                   int max_inner, double epsilon) {
+    double first = 0;
+    for (int inner = 0; inner < max_inner; ++inner) {
+        double total = 0;
+        for (Eigen::Index j = 0; j < X.cols(); ++j) {
+            const Eigen::VectorXd t = AF.col(j) - X * FtF.col(j);
+            for (Eigen::Index i = 0; i < X.rows(); ++i) {
+                const double updated = std::max(0.0, X(i, j) + t(i) / FtF(j, j));
+                total += (updated - X(i, j)) * (updated - X(i, j));
+                X(i, j) = updated;
+            }
+        }
+        if (inner == 0) first = total;
+        if (total == 0 || (inner > 0 && total <= epsilon * epsilon * first)) return inner + 1;
+    }
+    return max_inner;
+}
+
+TEST(Hals, SweepsInOneRegionMatchASerialLoopAndTheThreadCount) {
+    // rows·k² = 3000·144 ≥ 2^18: the sweeps run with a team of 2 (12 blocks of 256 rows).
+    const Eigen::Index rows = 3000, n = 40, k = 12;
+    ASSERT_TRUE(nmfkit::detail::worth_parallel(rows * k * k));
+    const Matrix<double> F = positive<double>(n, k, 71), A = positive<double>(rows, n, 72);
+    const Matrix<double> FtF = F.transpose() * F, AF = A * F;
+    const Matrix<double> start = positive<double>(rows, k, 73);
+    const int saved = omp_get_max_threads();
+    // epsilon 0: all max_inner sweeps; 0.5: the stopping rule ends the sweeps early.
+    for (const double epsilon : {0.0, 0.5}) {
+        SCOPED_TRACE(epsilon);
+        const nmfkit::detail::HalsBudget budget{6, epsilon};
+        Matrix<double> expected = start;
+        const int sweeps = reference_hals(FtF, AF, expected, budget.max_inner, epsilon);
+        if (epsilon > 0) {
+            EXPECT_LT(sweeps, budget.max_inner);  // the rule was exercised
+        }
+        // One sweep fewer differs from the reference by far more than rounding.
+        Matrix<double> one_fewer = start;
+        reference_hals(FtF, AF, one_fewer, sweeps - 1, 0.0);
+        ASSERT_GT((one_fewer - expected).norm(), 1e-6 * expected.norm());
+        Matrix<double> X1 = start, X2 = start;
+        omp_set_num_threads(1);
+        nmfkit::detail::hals_update(FtF, AF, X1, budget);
+        omp_set_num_threads(2);
+        nmfkit::detail::hals_update(FtF, AF, X2, budget);
+        omp_set_num_threads(saved);
+        EXPECT_LE((X1 - expected).norm(), 1e-12 * expected.norm());
+        EXPECT_TRUE(X1 == X2);  // rows are independent: the same bits for any team
+    }
 }
 
 }  // namespace

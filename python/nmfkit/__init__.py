@@ -14,9 +14,39 @@ See docs/python.md for installation, zero-copy rules, threads and Ctrl-C.
 
 from __future__ import annotations
 
+import os as _os
 from typing import Any, List
 
-from . import _core
+
+def _libgomp_loaded() -> bool:
+    """True when this process has already loaded libgomp (Linux: read /proc/self/maps)."""
+    try:
+        with open("/proc/self/maps") as maps:
+            return any("libgomp" in line for line in maps)
+    except OSError:
+        return False
+
+
+def _set_wait_policy() -> str:
+    """Sets OMP_WAIT_POLICY=passive for libgomp, which reads it once, when it is loaded (here, with
+    the compiled extension), unless the user set OMP_WAIT_POLICY or GOMP_SPINCOUNT. The variable
+    is taken out of os.environ again after the import, so child processes do not inherit it.
+    Returns what nmfkit.omp_wait_policy() reports (docs/python.md, "Threads, BLAS and Ctrl-C")."""
+    user = [f"{n}={_os.environ[n]}" for n in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT") if n in _os.environ]
+    if user:
+        return ", ".join(user) + " (from the environment)"
+    if _libgomp_loaded():
+        return "libgomp default (libgomp was loaded before nmfkit, by an earlier import)"
+    _os.environ["OMP_WAIT_POLICY"] = "passive"
+    return "OMP_WAIT_POLICY=passive (set by nmfkit)"
+
+
+_wait_policy = _set_wait_policy()
+try:
+    from . import _core
+finally:
+    if _wait_policy.endswith("(set by nmfkit)"):
+        del _os.environ["OMP_WAIT_POLICY"]
 from ._api import FitInfo, History, fit, transform
 from ._core import IterationStats
 from ._select import RankSurvey, rank_survey
@@ -38,6 +68,7 @@ __all__ = [
     "default_solver",
     "supports",
     "build_info",
+    "omp_wait_policy",
     "__version__",
 ]
 
@@ -70,6 +101,13 @@ def supports(solver: str, loss: str) -> bool:
 def build_info() -> dict:
     """How the library was built: version, build type, compiler, BLAS and threads."""
     return dict(_core.build_info())
+
+
+def omp_wait_policy() -> str:
+    """The OpenMP wait policy in effect for nmfkit's threads, as set when nmfkit was imported:
+    ``'OMP_WAIT_POLICY=passive (set by nmfkit)'``, the user's own setting, or libgomp's default
+    (spin 300000 times before sleeping) when libgomp was loaded before nmfkit."""
+    return _wait_policy
 
 
 def __getattr__(name: str) -> Any:

@@ -1,12 +1,21 @@
 #pragma once
-// When a loop is worth an OpenMP team: below this many scalar operations the fork/join costs
-// more than it saves (and spinning threads hurt on a loaded 2-core machine).
+// When a loop is worth an OpenMP team, decided the same way for every parallel region: by the
+// region's work, counted in multiply-adds (or comparable scalar operations), against one threshold
+// (docs/design.md, "Small loops stay serial; one rule for every region").
 
 #include <Eigen/Core>
 
 namespace nmfkit::detail {
 
-/// True when a loop of `work` scalar operations should run in parallel.
-inline bool worth_parallel(Eigen::Index work) { return work >= (Eigen::Index{1} << 15); }
+/// The least work, in multiply-adds, that a parallel region must hold: 2^18, about 50-100 µs on
+/// one core (OpenBLAS threads a GEMM from the same size, m·n·k ≥ 4 · 65536). Below it one thread
+/// runs the loop. Each region costs a fork and a join (microseconds on an idle machine); on a
+/// busy one a team member may be descheduled or asleep and the others wait for it, so a region
+/// must be worth that wait. 2^15 let 2-thread HALS on a 1797 x 64 matrix (k = 10) run up to
+/// 1.4x its 1-thread time on a busy machine, 2^18 0.3-0.7x (docs/benchmarks.md, "A busy machine").
+inline constexpr Eigen::Index parallel_threshold = Eigen::Index{1} << 18;
+
+/// True when a loop of `work` multiply-adds should run in parallel.
+inline bool worth_parallel(Eigen::Index work) { return work >= parallel_threshold; }
 
 }  // namespace nmfkit::detail

@@ -165,7 +165,8 @@ private:
                 hals_update(G, B, X,
                             hals_budget(A_.product_flops(X.cols()), rows_x, rows_f, X.cols(),
                                         opt_.hals_alpha, opt_.hals_epsilon, opt_.hals_max_inner),
-                            [this](double x) { return all_sum(A_, x); });
+                            [this](double x) { return all_sum(A_, x); },
+                            spread_over_processes<D>);
                 break;
         }
     }

@@ -83,7 +83,14 @@ public:
         for (Eigen::Index j0 = 0; j0 < cols(); j0 += block_cols()) {
             const Eigen::Index b = std::min(block_cols(), cols() - j0);
             d += ratio_block(W, Ht, j0, b, R, divergence);
-            out.noalias() += R * Ht.middleRows(j0, b);
+            if constexpr (streaming_products) {
+                const Matrix<T> Hb = Ht.middleRows(j0, b);  // b x k
+                Matrix<T> RH;                               // m x k
+                dense_times(R.data(), rows(), b, rows(), Hb, RH);
+                out += RH;
+            } else {
+                out.noalias() += R * Ht.middleRows(j0, b);
+            }
         }
         return d;
     }
@@ -98,7 +105,13 @@ public:
         for (Eigen::Index j0 = 0; j0 < cols(); j0 += block_cols()) {
             const Eigen::Index b = std::min(block_cols(), cols() - j0);
             d += ratio_block(W, Ht, j0, b, R, divergence);
-            out.middleRows(j0, b).noalias() = R.transpose() * W;
+            if constexpr (streaming_products) {
+                Matrix<T> RtW;  // b x k
+                dense_transpose_times(R.data(), rows(), b, rows(), W, RtW);
+                out.middleRows(j0, b) = RtW;
+            } else {
+                out.middleRows(j0, b).noalias() = R.transpose() * W;
+            }
         }
         return d;
     }
@@ -110,7 +123,7 @@ public:
         Matrix<T> P;
         for (Eigen::Index j0 = 0; j0 < cols(); j0 += block_cols()) {
             const Eigen::Index b = std::min(block_cols(), cols() - j0);
-            P.noalias() = W * Ht.middleRows(j0, b).transpose();  // m x b slice of WH
+            slice_product(W, Ht, j0, b, P);  // m x b slice of WH
 #pragma omp parallel for schedule(static) if (worth_parallel(rows() * b))
             for (Eigen::Index c = 0; c < b; ++c) {
                 double s = 0;
@@ -179,11 +192,25 @@ private:
                                                                             std::max<Eigen::Index>(1, rows())));
     }
 
+    // P (m x b) = W Ht(j0:j0+b, :)ᵀ. With the streaming kernels where built: their threads are
+    // an OpenMP team under the wait policy, while OpenBLAS synchronizes its GEMM threads by
+    // spinning with sched_yield, which on a busy machine made 2-thread KL MU fits of a 1797 x 64
+    // matrix 11x slower than 1-thread ones (docs/benchmarks.md, "A busy machine"). Else BLAS.
+    void slice_product(const Matrix<T>& W, const Matrix<T>& Ht, Eigen::Index j0, Eigen::Index b,
+                       Matrix<T>& P) const {
+        if constexpr (streaming_products) {
+            const Matrix<T> Hb = Ht.middleRows(j0, b).transpose();  // k x b
+            dense_times(W.data(), W.rows(), W.cols(), W.rows(), Hb, P);
+        } else {
+            P.noalias() = W * Ht.middleRows(j0, b).transpose();
+        }
+    }
+
     // R (m x b) = A(:, j0:j0+b) ⊘ max(W Ht(j0:j0+b, :)ᵀ, floor); with `divergence`, returns
     // Σ over the slice of A log(A/WH) − A + WH in double (one partial per column, summed in order).
     double ratio_block(const Matrix<T>& W, const Matrix<T>& Ht, Eigen::Index j0, Eigen::Index b,
                        Matrix<T>& R, bool divergence) const {
-        R.noalias() = W * Ht.middleRows(j0, b).transpose();
+        slice_product(W, Ht, j0, b, R);
         const T floor = kl_floor<T>();
         std::vector<double> partial(static_cast<std::size_t>(divergence ? b : 0), 0.0);
 #pragma omp parallel for schedule(static) if (worth_parallel(rows() * b))

@@ -49,7 +49,10 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
     const double floor = kl_floor<T>();
     const Eigen::Index blocks = (rows + cd_rows_per_block - 1) / cd_rows_per_block;
     std::vector<double> partial(static_cast<std::size_t>(blocks), 0.0);
-#pragma omp parallel if (worth_parallel(rows * k * 8))
+    // Work: per coordinate, a pass over the row's stored entries for the derivatives and one per
+    // Newton step (2·nnz·k is product_flops).
+    const auto work = static_cast<Eigen::Index>(A.product_flops(k)) * std::max(1, newton_steps);
+#pragma omp parallel if (worth_parallel(work))
     {
         RowScratch<T> scratch;
         std::vector<double> u, trial, fr;  // per stored entry of the row: u_j, u_j + δF(j, r), F(j, r)

@@ -41,55 +41,73 @@ inline HalsBudget hals_budget(double product_flops, Eigen::Index rows_x, Eigen::
 /// not depend on the thread count. A column whose FtF(j, j) = 0 does not affect the objective and
 /// is left as it is.
 /// `sum` totals the sweep's change over the processes that share X's rows (core/reduce.hpp), so
-/// a distributed X makes the same number of sweeps as a serial one.
+/// a distributed X makes the same number of sweeps as a serial one; `collective` says that `sum`
+/// is such a reduction (an MPI call, made by the master thread only).
+/// All sweeps run in one parallel region (when the sweep is worth a team: rows·k² multiply-adds),
+/// with one barrier per sweep (the loop's): every thread then sums the blocks' changes in the same
+/// order and takes the same stop decision, so no second synchronization is needed. The changes
+/// alternate between two buffers, so a thread still reading sweep s's never races with sweep
+/// s + 1's writes (sweep s + 2 starts only after every thread passed sweep s + 1's barrier).
 template <class T, class Sum = double (*)(double)>
 void hals_update(const Matrix<T>& FtF, const Matrix<T>& AF, Matrix<T>& X, const HalsBudget& budget,
-                 Sum sum = [](double x) { return x; }) {
+                 Sum sum = [](double x) { return x; }, bool collective = false) {
     const Eigen::Index rows = X.rows(), k = X.cols();
     constexpr Eigen::Index block = 256;
     const Eigen::Index blocks = (rows + block - 1) / block;
-    std::vector<double> change(static_cast<std::size_t>(blocks));
-    double first_change = 0;
-    for (int inner = 0; inner < budget.max_inner; ++inner) {
-#pragma omp parallel for schedule(static) if (worth_parallel(rows * k * k))
-        for (Eigen::Index b = 0; b < blocks; ++b) {
-            const Eigen::Index r0 = b * block, r = std::min(block, rows - r0);
-            Eigen::Matrix<T, Eigen::Dynamic, 1> t(r);  // AF(:, j) − X FtF(:, j) on this block
-            double c = 0;
-            for (Eigen::Index j = 0; j < k; ++j) {
-                const T g = FtF(j, j);
-                if (!(g > 0)) continue;
-                t = AF.col(j).segment(r0, r);
-                for (Eigen::Index l = 0; l < k; ++l) {
-                    const T f = FtF(l, j);
-                    const T* x = X.col(l).data() + r0;
-                    for (Eigen::Index i = 0; i < r; ++i) t(i) -= x[i] * f;
-                }
-                T* x = X.col(j).data() + r0;
-                const T* u = t.data();
-                // One vector loop in T (the squared change of the column's segment summed in T,
-                // then added to c in double): summed entry by entry in double, the loop was a
-                // chain of dependent additions, and in float32 a scalar loop with a branch per
-                // entry (3.4x the float64 sweep).
-                T change_j = 0;
+    std::vector<double> change(static_cast<std::size_t>(2 * blocks));  // two sweeps' block changes
+    double collective_total = 0;  // sum(total) of the current sweep, written by the master
+#pragma omp parallel if (worth_parallel(rows * k * k))
+    {
+        Eigen::Matrix<T, Eigen::Dynamic, 1> t(std::min(block, rows));  // AF(:, j) − X FtF(:, j)
+        double first_change = 0;
+        for (int inner = 0; inner < budget.max_inner; ++inner) {
+            double* sweep_change = change.data() + (inner % 2) * blocks;
+#pragma omp for schedule(static)
+            for (Eigen::Index b = 0; b < blocks; ++b) {
+                const Eigen::Index r0 = b * block, r = std::min(block, rows - r0);
+                double c = 0;
+                for (Eigen::Index j = 0; j < k; ++j) {
+                    const T g = FtF(j, j);
+                    if (!(g > 0)) continue;
+                    t.head(r) = AF.col(j).segment(r0, r);
+                    for (Eigen::Index l = 0; l < k; ++l) {
+                        const T f = FtF(l, j);
+                        const T* x = X.col(l).data() + r0;
+                        for (Eigen::Index i = 0; i < r; ++i) t(i) -= x[i] * f;
+                    }
+                    T* x = X.col(j).data() + r0;
+                    const T* u = t.data();
+                    // One vector loop in T (the squared change of the column's segment summed in
+                    // T, then added to c in double): summed entry by entry in double, the loop was
+                    // a chain of dependent additions, and in float32 a scalar loop with a branch
+                    // per entry (3.4x the float64 sweep).
+                    T change_j = 0;
 #pragma omp simd reduction(+ : change_j)
-                for (Eigen::Index i = 0; i < r; ++i) {
-                    const T updated = flush_subnormal(x[i] + u[i] / g);  // max(0, ·), no subnormals
-                    const T d = updated - x[i];
-                    change_j += d * d;
-                    x[i] = updated;
+                    for (Eigen::Index i = 0; i < r; ++i) {
+                        const T updated = flush_subnormal(x[i] + u[i] / g);  // max(0, ·), no subnormals
+                        const T d = updated - x[i];
+                        change_j += d * d;
+                        x[i] = updated;
+                    }
+                    c += static_cast<double>(change_j);
                 }
-                c += static_cast<double>(change_j);
+                sweep_change[b] = c;
+            }  // implicit barrier: every block of this sweep is done
+            double total = 0;
+            for (Eigen::Index b = 0; b < blocks; ++b) total += sweep_change[b];
+            if (collective) {
+#pragma omp master
+                collective_total = sum(total);
+#pragma omp barrier
+                total = collective_total;
+            } else {
+                total = sum(total);
             }
-            change[static_cast<std::size_t>(b)] = c;
+            if (inner == 0)
+                first_change = total;
+            if (total == 0 || (inner > 0 && total <= budget.epsilon * budget.epsilon * first_change))
+                break;  // the same decision in every thread: same sums in the same order
         }
-        double total = 0;
-        for (double c : change) total += c;
-        total = sum(total);
-        if (inner == 0)
-            first_change = total;
-        if (total == 0 || (inner > 0 && total <= budget.epsilon * budget.epsilon * first_change))
-            break;
     }
 }
 

@@ -89,7 +89,10 @@ double masked_frobenius_update(const D& A, const Matrix<T>& F, Matrix<T>& X, con
     const Eigen::Index rows = X.rows(), k = X.cols();
     const Eigen::Index blocks = (rows + masked_rows_per_block - 1) / masked_rows_per_block;
     std::vector<double> partial(static_cast<std::size_t>(blocks), 0.0);
-#pragma omp parallel if (worth_parallel(rows * k * k))
+    // Work: each observed entry adds its row of F to G_i (k² multiply-adds), plus a k x k solve
+    // per row.
+    const auto work = static_cast<Eigen::Index>(A.product_flops(k) / 2) * k + rows * k * k;
+#pragma omp parallel if (worth_parallel(work))
     {
         RowScratch<T> scratch;
         MaskedRowScratch s(k);
