@@ -3,14 +3,19 @@
 // seeds for a number of restarts. Markdown on stdout.
 //
 // Part 1 (votes): for data seeds 1..D (survey seed = data seed), Frobenius (hals) and KL (mu),
-// k = 2..5, R restarts, 3 CV splits: each rule's vote and the suggestion.
+// k = 2..5, R restarts, the default CV splits (5, 10% held out): each rule's vote and the
+// suggestion.
 // Part 2 (stability): one matrix (data seed 1), survey seeds 1..S, for each restart count: how
 // often each rule gives its most common answer.
+// Part 3 (splits): the same matrix and seeds, 10 CV splits per k; the cross-validation votes of
+// the first 3, 5 and 10 splits (the splits and their fits are keyed by (seed, split), so the
+// first S are exactly a survey's with cv_splits = S).
 //
 // Usage: nmfkit_bench_rank_standin [--genes M] [--programs P] [--data-seeds D] [--survey-seeds S]
 //                                  [--restarts R] [--restart-list 5,10,20,50] [--threads P]
-//                                  [--part 0|1|2] [--verbose 0|1]
+//                                  [--part 0|1|2|3] [--verbose 0|1]
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -77,10 +82,10 @@ int main(int argc, char** argv) {
     const Args a = parse(argc, argv);
     const std::vector<std::pair<const char*, nmfkit::Loss>> losses = {
         {"frobenius", nmfkit::Loss::frobenius}, {"kl", nmfkit::Loss::kullback_leibler}};
-    if (a.part != 2) {
+    if (a.part == 0 || a.part == 1) {
         std::printf("leukemia stand-in, %ld genes x 38 samples, %d class-free programs, k = 2..5, %d restarts, "
-                    "3 CV splits (10%%)\n\n",
-                    static_cast<long>(a.genes), a.programs, a.restarts);
+                    "%d CV splits (10%%)\n\n",
+                    static_cast<long>(a.genes), a.programs, a.restarts, nmfkit::SurveyOptions{}.cv_splits);
         std::printf("| loss | data seed | cv minimum | cv one-SE | dispersion | cophenetic drop | suggested (rule) |\n");
         std::printf("|---|---|---|---|---|---|---|\n");
         for (const auto& [name, loss] : losses)
@@ -94,7 +99,7 @@ int main(int argc, char** argv) {
                 std::fflush(stdout);
             }
     }
-    if (a.part != 1) {
+    if (a.part == 0 || a.part == 2) {
         std::printf("\nstability: data seed 1, survey seeds 1..%d; share of the seeds giving each rule's most "
                     "common answer (that answer)\n\n",
                     a.survey_seeds);
@@ -129,6 +134,48 @@ int main(int argc, char** argv) {
                             mode(coph).c_str(), mode(sugg).c_str());
                 std::fflush(stdout);
             }
+    }
+    if (a.part == 0 || a.part == 3) {
+        std::printf("\ncross-validation votes against splits: data seed 1, survey seeds 1..%d\n\n", a.survey_seeds);
+        std::printf("| loss | splits | lowest mean (cv_minimum_rank) | one-SE rule (cv_rank) |\n|---|---|---|---|\n");
+        const Eigen::MatrixXd V = nmfkit::bench::leukemia_standin(a.genes, 1, a.programs);
+        for (const auto& [name, loss] : losses) {
+            std::vector<nmfkit::Survey> runs;
+            for (int t = 1; t <= a.survey_seeds; ++t) {
+                nmfkit::SurveyOptions so;
+                so.ranks = {2, 3, 4, 5};
+                so.restarts = 1;
+                so.cv_splits = 10;
+                so.consensus_max_samples = 0;  // no consensus: cross-validation only
+                so.fit.loss = loss;
+                so.fit.seed = static_cast<std::uint64_t>(t);
+                so.fit.threads = a.threads;
+                runs.push_back(nmfkit::survey(nmfkit::DenseView<double>(V), so));
+            }
+            for (int S : {3, 5, 10}) {
+                std::map<int, int> lowest, one_se;
+                for (nmfkit::Survey s : runs) {
+                    for (auto& st : s.ranks) {  // the first S splits' mean and standard error
+                        const std::vector<double> e(st.cv_errors.begin(), st.cv_errors.begin() + S);
+                        double mean = 0, var = 0;
+                        for (double x : e) mean += x / S;
+                        for (double x : e) var += (x - mean) * (x - mean) / (S - 1);
+                        st.cv_error = mean;
+                        st.cv_error_se = std::sqrt(var / S);
+                    }
+                    nmfkit::suggest_rank(s);
+                    ++lowest[s.cv_minimum_rank];
+                    ++one_se[s.cv_rank];
+                }
+                const auto counts = [](const std::map<int, int>& c) {
+                    std::string out;
+                    for (const auto& [k, times] : c) out += (out.empty() ? "" : ", ") + ("k " + vote(k)) + ": " + std::to_string(times);
+                    return out;
+                };
+                std::printf("| %s | %d | %s | %s |\n", name, S, counts(lowest).c_str(), counts(one_se).c_str());
+            }
+            std::fflush(stdout);
+        }
     }
     return 0;
 }

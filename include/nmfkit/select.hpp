@@ -116,7 +116,7 @@ struct SurveyOptions {
     std::vector<int> ranks;   ///< the k values to fit, each ≥ 1 (e.g. 2..12)
     int restarts = 20;        ///< R seeded fits per k (seeds fit.seed, fit.seed + 1, ...); ≥ 1
     Options fit;              ///< the fit of each run; rank, seed, init and restarts are set per run
-    int cv_splits = 3;        ///< cross-validation splits per k (0 = no cross-validation)
+    int cv_splits = 5;        ///< cross-validation splits per k (0 = no cross-validation); 5 for a usable standard error
     double cv_fraction = 0.1; ///< fraction of V's m·n entries held out per split, in (0, 0.5]
     int consensus_max_samples = 5000;  ///< consensus measures need n² memory: NaN when n is larger
 };
@@ -132,6 +132,7 @@ struct RankStats {
     double cv_error = 0;                 ///< mean held-out loss per held-out entry over the splits; NaN without CV
     double cv_error_sd = 0;              ///< its standard deviation over the splits; NaN without CV
     double cv_error_se = 0;              ///< its standard error, cv_error_sd / √S (0 for S = 1); NaN without CV
+    std::vector<double> cv_errors;       ///< S: the held-out error of each split (empty without CV)
     double cophenetic = 0;               ///< cophenetic correlation of the consensus matrix
     double dispersion = 0;               ///< dispersion of the consensus matrix
     double silhouette = 0;               ///< average silhouette of the consensus clustering (k groups)

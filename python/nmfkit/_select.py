@@ -125,7 +125,7 @@ def rank_survey(
     ranks: Iterable[int] = range(2, 13),
     *,
     restarts: int = 20,
-    cv_splits: int = 3,
+    cv_splits: int = 5,
     cv_fraction: float = 0.1,
     loss: str = "frobenius",
     beta: Optional[float] = None,

@@ -266,6 +266,7 @@ Survey run_survey(const View& V, const SurveyOptions& so, const Entries& entries
             double var = 0;
             for (double x : e) var += (x - mean) * (x - mean);
             st.cv_error = mean;
+            st.cv_errors = e;
             st.cv_error_sd = S > 1 ? std::sqrt(var / (S - 1)) : 0.0;
             st.cv_error_se = st.cv_error_sd / std::sqrt(static_cast<double>(S));
         }
