@@ -302,6 +302,9 @@ int survey_and_write(const RankArgs& args, const Input& in, const SurveyOptions&
         r["cv_error"] = number_or_null(st.cv_error);
         r["cv_error_sd"] = number_or_null(st.cv_error_sd);
         r["cv_error_se"] = number_or_null(st.cv_error_se);
+        nlohmann::json per_split = nlohmann::json::array();
+        for (double e : st.cv_errors) per_split.push_back(number_or_null(e));
+        r["cv_errors"] = per_split;  // each split's held-out error
         r["cophenetic"] = number_or_null(st.cophenetic);
         r["dispersion"] = number_or_null(st.dispersion);
         r["silhouette"] = number_or_null(st.silhouette);
