@@ -64,4 +64,48 @@ inline Eigen::SparseMatrix<double> document_term(Eigen::Index rows, Eigen::Index
     return V;
 }
 
+// A stand-in for the leukemia microarray data of Brunet et al. (PNAS 2004; Golub et al. 1999),
+// which is not shipped: 38 samples (columns) in the groups of the real data, ALL-B (19), ALL-T
+// (8) and AML (11), and `genes` rows of log-normal expression, floored at 20 and capped at 16000
+// as Brunet et al. prepared the real data. Per gene, a base level exp(N(6, 1.2)); 8% of the genes
+// separate ALL from AML and 3% separate T from B within ALL (log fold change U(0.8, 1.6), up in
+// either group); `programs` class-free programs (6% of the genes each) vary continuously across
+// the samples (log fold change U(0.5, 1) times a per-sample activity U(0, 1)), so the data has
+// more structure than its classes, as real expression data does; each entry has log-normal noise
+// (sd 0.3) and each sample a scale exp(N(0, 0.15)). The literature's answer is k = 2 (ALL/AML)
+// or 3 (with the B/T split), for clustering the samples; with many programs the factorization
+// itself has more components than that. `classes`, when given, gets each sample's group: 0 B,
+// 1 T, 2 AML.
+inline Eigen::MatrixXd leukemia_standin(Eigen::Index genes, std::uint64_t seed, int programs = 2,
+                                        std::vector<int>* classes = nullptr) {
+    constexpr Eigen::Index n = 38, all_b = 19, all_t = 8;  // AML: the last 11
+    constexpr double program_share = 0.06;
+    std::mt19937_64 gen(seed);
+    std::uniform_real_distribution<double> u(0, 1);
+    std::normal_distribution<double> z(0, 1);
+    std::vector<int> group(n);
+    for (Eigen::Index j = 0; j < n; ++j) group[static_cast<std::size_t>(j)] = j < all_b ? 0 : j < all_b + all_t ? 1 : 2;
+    if (classes != nullptr) *classes = group;
+    Eigen::MatrixXd activity(std::max(programs, 1), n);  // the class-free programs' activity per sample
+    for (Eigen::Index j = 0; j < n; ++j)
+        for (Eigen::Index p = 0; p < programs; ++p) activity(p, j) = u(gen);
+    Eigen::VectorXd scale(n);
+    for (Eigen::Index j = 0; j < n; ++j) scale(j) = 0.15 * z(gen);
+    Eigen::MatrixXd V(genes, n);
+    for (Eigen::Index i = 0; i < genes; ++i) {
+        const double base = 6 + 1.2 * z(gen), kind = u(gen), fold = 0.8 + 0.8 * u(gen);
+        const bool up = u(gen) < 0.5;
+        const double program_fold = 0.5 + 0.5 * u(gen);
+        const auto program = static_cast<Eigen::Index>((kind - 0.11) / program_share);  // for kind ≥ 0.11
+        for (Eigen::Index j = 0; j < n; ++j) {
+            const int g = group[static_cast<std::size_t>(j)];
+            double log_v = base + scale(j) + 0.3 * z(gen);
+            if (kind < 0.08) log_v += (up == (g == 2)) ? fold : 0.0;                   // ALL vs AML
+            else if (kind < 0.11) log_v += g != 2 && (up == (g == 1)) ? fold : 0.0;   // T vs B
+            else if (program < programs) log_v += program_fold * activity(program, j);
+            V(i, j) = std::clamp(std::exp(log_v), 20.0, 16000.0);
+        }
+    }
+    return V;
+}
 }  // namespace nmfkit::bench

@@ -148,15 +148,18 @@ struct ClassScores {
     std::vector<double> purity, entropy;
 };
 
+std::string vote_of(int k) { return k > 0 ? "k = " + std::to_string(k) : std::string("no vote"); }
+
 std::string explain_rule(const Survey& s) {
-    const std::string others = "; dispersion_maximum gives k = " + std::to_string(s.dispersion_rank) +
-                               ", cophenetic_drop gives k = " + std::to_string(s.cophenetic_rank);
-    if (s.rule == "cv_minimum") return "cv_minimum: lowest held-out error" + others;
+    const std::string consensus = "dispersion_maximum gives " + vote_of(s.dispersion_rank) +
+                                  ", cophenetic_drop gives " + vote_of(s.cophenetic_rank);
+    if (s.rule == "cv_one_se")
+        return "cv_one_se: the smallest k within one standard error of the lowest held-out error, "
+               "at k = " + std::to_string(s.cv_minimum_rank) + "; " + consensus;
     if (s.rule == "dispersion_maximum")
         return "dispersion_maximum: the largest k of the highest dispersion, no cross-validation; "
-               "cophenetic_drop gives k = " + std::to_string(s.cophenetic_rank);
-    return "cophenetic_drop: the last k before the cophenetic coefficient falls by more than " +
-           format("%.2g", cophenetic_drop_threshold);
+               "cophenetic_drop gives " + vote_of(s.cophenetic_rank);
+    return "none: no cross-validation and no consensus measures";
 }
 
 template <class T>
@@ -168,7 +171,10 @@ int survey_and_write(const RankArgs& args, const Input& in, const SurveyOptions&
     const Survey s = located(in, false, [&] {
         return with_view<T>(in, false, [&](const auto& V) { return survey(V, so); });
     });
-    const int plot_k = args.plot_rank != 0 ? args.plot_rank : s.suggested_rank;
+    // With no suggestion (no cross-validation, no consensus) the plots show the smallest k.
+    const int plot_k = args.plot_rank != 0 ? args.plot_rank
+                       : s.suggested_rank != 0 ? s.suggested_rank
+                                               : *std::min_element(so.ranks.begin(), so.ranks.end());
     const RankStats* chosen = nullptr;
     for (const RankStats& st : s.ranks)
         if (st.rank == plot_k) chosen = &st;
@@ -312,6 +318,10 @@ int survey_and_write(const RankArgs& args, const Input& in, const SurveyOptions&
         r["explained_variance"] = number_or_null(st.explained_variance);
         r["cv_error"] = number_or_null(st.cv_error);
         r["cv_error_sd"] = number_or_null(st.cv_error_sd);
+        r["cv_error_se"] = number_or_null(st.cv_error_se);
+        nlohmann::json per_split = nlohmann::json::array();
+        for (double e : st.cv_errors) per_split.push_back(number_or_null(e));
+        r["cv_errors"] = per_split;  // each split's held-out error
         r["cophenetic"] = number_or_null(st.cophenetic);
         r["dispersion"] = number_or_null(st.dispersion);
         r["silhouette"] = number_or_null(st.silhouette);
@@ -348,11 +358,13 @@ int survey_and_write(const RankArgs& args, const Input& in, const SurveyOptions&
     j["cv_fraction"] = so.cv_fraction;
     j["threads"] = s.threads;
     j["seconds"] = s.seconds;
-    j["suggested_rank"] = s.suggested_rank;
+    const auto vote = [](int k) { return k == 0 ? nlohmann::json() : nlohmann::json(k); };  // 0: no vote
+    j["suggested_rank"] = vote(s.suggested_rank);
     j["rule"] = s.rule;
-    j["cv_rank"] = s.cv_rank == 0 ? nlohmann::json() : nlohmann::json(s.cv_rank);
-    j["dispersion_rank"] = s.dispersion_rank == 0 ? nlohmann::json() : nlohmann::json(s.dispersion_rank);
-    j["cophenetic_rank"] = s.cophenetic_rank;
+    j["cv_rank"] = vote(s.cv_rank);
+    j["cv_minimum_rank"] = vote(s.cv_minimum_rank);
+    j["dispersion_rank"] = vote(s.dispersion_rank);
+    j["cophenetic_rank"] = vote(s.cophenetic_rank);
     if (!classes.empty()) j["classes"] = class_names;
     j["table"] = std::move(rows);
     j["plot_rank"] = plot_k;
@@ -543,8 +555,9 @@ Command add_rank_command(CLI::App& app) {
     cmd->add_option("--threads", a.threads, "threads to use (0 = all cores)")->capture_default_str()->group(solver);
     add_read_options(*cmd, a.read);
     name_file_options(*cmd, {"INPUT", "--classes"});
-    cmd->footer(R"(The suggested k is the one of the lowest cross-validation error, or without
-cross-validation the largest k of the highest dispersion (docs/algorithms.md, "Which k").
+    cmd->footer(R"(The suggested k is the smallest within one standard error of the lowest
+cross-validation error, or without cross-validation the largest k of the highest dispersion
+(docs/algorithms.md, "Which k").
 
 Examples:
   nmfkit rank counts.mtx -k 2:12 --restarts 20 -o survey/

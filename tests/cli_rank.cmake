@@ -13,10 +13,18 @@ nmfkit_cmd_test(help_rank COMMAND rank --help STDOUT "Examples:\n  nmfkit rank" 
 # The survey: table on stdout, the suggested k with its rule, features, the files.
 nmfkit_cmd_test(rank_documents DATA ${nmfkit_rank_data}
     COMMAND rank ${docs} -k 2:4 --restarts 6 --cv-splits 2 --seed 3 --classes topics.txt -o out
-    STDOUT "rank survey: 12 x 10, k = 2..4, 6 restarts, 2 CV splits \\(10% held out\\), loss frobenius, solver hals.*\n   k  rel.error .* purity  entropy\n +2 .*\n +3 .*\n +4 .*\nsuggested k = [234] \\((cv_minimum|dispersion_maximum): .*features of each component at k = [234] by feature score \\(\\* = specific by Kim & Park 2007.s rule\\):\n  c1: .*wrote metrics.svg, consensus_k[234].svg, h_k[234].svg, features_k[234].tsv, survey.csv, survey.json to out\n$"
+    STDOUT "rank survey: 12 x 10, k = 2..4, 6 restarts, 2 CV splits \\(10% held out\\), loss frobenius, solver hals.*\n   k  rel.error .* purity  entropy\n +2 .*\n +3 .*\n +4 .*\nsuggested k = [234] \\((cv_one_se|dispersion_maximum): .*features of each component at k = [234] by feature score \\(\\* = specific by Kim & Park 2007.s rule\\):\n  c1: .*wrote metrics.svg, consensus_k[234].svg, h_k[234].svg, features_k[234].tsv, survey.csv, survey.json to out\n$"
     STDERR "^$"
     FILE out/survey.json
-    FILE_REGEX "\"command\": \"rank\",.*\"rows\": 12,\n  \"cols\": 10,.*\"suggested_rank\": [234],\n  \"rule\": \"(cv_minimum|dispersion_maximum)\",.*\"classes\": \\[\n    \"sport\",\n    \"baking\",\n    \"software\"\n  \\],.*\"purity\": ${num},")
+    FILE_REGEX "\"command\": \"rank\",.*\"rows\": 12,\n  \"cols\": 10,.*\"suggested_rank\": [234],\n  \"rule\": \"(cv_one_se|dispersion_maximum)\",\n  \"cv_rank\": [234],\n  \"cv_minimum_rank\": [234],\n  \"dispersion_rank\": [234],\n  \"cophenetic_rank\": ([23]|null),.*\"classes\": \\[\n    \"sport\",\n    \"baking\",\n    \"software\"\n  \\],.*\"cv_error_se\": ${num},.*\"purity\": ${num},")
+# The README's example (defaults: 5 CV splits, 10% held out) gives its documented answer: k = 3 by
+# the one-standard-error rule, the dispersion's vote 3, and no cophenetic vote (the coefficient
+# never falls by 0.02 over k = 2..5).
+nmfkit_cmd_test(rank_readme_example DATA ${nmfkit_rank_data}
+    COMMAND rank ${docs} -k 2:5 --seed 1 --top 0 -o out
+    STDOUT "\nsuggested k = 3 \\(cv_one_se: the smallest k within one standard error of the lowest held-out error, at k = 3; dispersion_maximum gives k = 3, cophenetic_drop gives no vote\\)\n"
+    FILE out/survey.json
+    FILE_REGEX "\"suggested_rank\": 3,\n  \"rule\": \"cv_one_se\",\n  \"cv_rank\": 3,\n  \"cv_minimum_rank\": 3,\n  \"dispersion_rank\": 3,\n  \"cophenetic_rank\": null,")
 # The SVGs are well-formed XML with one point per measured value and one cell per entry.
 find_package(Python3 COMPONENTS Interpreter)
 if(Python3_FOUND)

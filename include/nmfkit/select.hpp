@@ -10,7 +10,7 @@
 /// s.restarts = 10;
 /// s.fit.seed = 1;
 /// nmfkit::Survey survey = nmfkit::survey(nmfkit::DenseView<double>(V), s);
-/// int k = survey.suggested_rank;   // chosen by survey.rule ("cv_minimum" here)
+/// int k = survey.suggested_rank;   // chosen by survey.rule ("cv_one_se" here)
 /// @endcode
 
 #include <Eigen/Core>
@@ -116,7 +116,7 @@ struct SurveyOptions {
     std::vector<int> ranks;   ///< the k values to fit, each ≥ 1 (e.g. 2..12)
     int restarts = 20;        ///< R seeded fits per k (seeds fit.seed, fit.seed + 1, ...); ≥ 1
     Options fit;              ///< the fit of each run; rank, seed, init and restarts are set per run
-    int cv_splits = 3;        ///< cross-validation splits per k (0 = no cross-validation)
+    int cv_splits = 5;        ///< cross-validation splits per k (0 = no cross-validation); 5 for a usable standard error
     double cv_fraction = 0.1; ///< fraction of V's m·n entries held out per split, in (0, 0.5]
     int consensus_max_samples = 5000;  ///< consensus measures need n² memory: NaN when n is larger
 };
@@ -131,6 +131,8 @@ struct RankStats {
     double explained_variance = 0;       ///< 1 − RSS / Σ v² of the best run
     double cv_error = 0;                 ///< mean held-out loss per held-out entry over the splits; NaN without CV
     double cv_error_sd = 0;              ///< its standard deviation over the splits; NaN without CV
+    double cv_error_se = 0;              ///< its standard error, cv_error_sd / √S (0 for S = 1); NaN without CV
+    std::vector<double> cv_errors;       ///< S: the held-out error of each split (empty without CV)
     double cophenetic = 0;               ///< cophenetic correlation of the consensus matrix
     double dispersion = 0;               ///< dispersion of the consensus matrix
     double silhouette = 0;               ///< average silhouette of the consensus clustering (k groups)
@@ -145,14 +147,15 @@ struct RankStats {
 };
 
 /// The result of a survey: one RankStats per k, in the order of SurveyOptions::ranks, and the
-/// suggested k with the rule that chose it.
+/// suggested k with the rule that chose it. Each rule's vote is kept; 0 means "no vote".
 struct Survey {
     std::vector<RankStats> ranks;     ///< per k
-    int suggested_rank = 0;           ///< the suggested k
-    std::string rule;                 ///< "cv_minimum", "dispersion_maximum" or "cophenetic_drop" (suggest_rank())
-    int cv_rank = 0;                  ///< k of the lowest cross-validation error; 0 without CV
+    int suggested_rank = 0;           ///< the suggested k; 0 when no rule votes (rule "none")
+    std::string rule;                 ///< "cv_one_se", "dispersion_maximum" or "none" (suggest_rank())
+    int cv_rank = 0;                  ///< the one-standard-error k of the cross-validation error; 0 without CV
+    int cv_minimum_rank = 0;          ///< k of the lowest mean cross-validation error; 0 without CV
     int dispersion_rank = 0;          ///< the largest k of (nearly) the highest dispersion; 0 without consensus
-    int cophenetic_rank = 0;          ///< the last k before the cophenetic coefficient drops
+    int cophenetic_rank = 0;          ///< the last k before the cophenetic coefficient drops; 0 when it never does
     double seconds = 0;               ///< wall time of the whole survey
     int threads = 1;                  ///< threads used
 };
@@ -162,14 +165,18 @@ constexpr double cophenetic_drop_threshold = 0.02;
 /// How far below the highest dispersion a k may be and still count as highest (dispersion_maximum).
 constexpr double dispersion_tolerance = 1e-3;
 
-/// The suggested k of a survey's ranks (docs/algorithms.md, "Which k"), with its rule:
-/// - "cv_minimum": the k of the lowest mean cross-validation error, when it was computed;
-/// - else "dispersion_maximum": the largest k whose dispersion is within dispersion_tolerance of
-///   the highest (Kim & Park 2007), when consensus was measured;
-/// - else "cophenetic_drop": see cophenetic_rank.
-/// Fills suggested_rank, rule and the three candidates cv_rank, dispersion_rank and
-/// cophenetic_rank (the last k, in increasing k, before the cophenetic coefficient first falls by
-/// more than cophenetic_drop_threshold, or the largest k when it never does; Brunet et al. 2004).
+/// The votes of a survey's ranks and the suggested k (docs/algorithms.md, "Which k"):
+/// - cv_rank: the smallest k whose mean cross-validation error is at most the lowest mean error
+///   plus the standard error (cv_error_se) of that lowest one: the one-standard-error rule
+///   (Hastie, Tibshirani & Friedman, The Elements of Statistical Learning, 2nd ed., 2009,
+///   section 7.10); cv_minimum_rank is the k of the lowest mean error itself;
+/// - dispersion_rank: the largest k whose dispersion is within dispersion_tolerance of the
+///   highest (Kim & Park 2007);
+/// - cophenetic_rank: the last k, in increasing k, before the cophenetic coefficient first falls
+///   by more than cophenetic_drop_threshold (Brunet et al. 2004); 0 (no vote) when it never does.
+/// The suggestion: cv_rank when cross-validation ran ("cv_one_se"), else dispersion_rank when
+/// consensus was measured ("dispersion_maximum"), else none (suggested_rank 0, rule "none").
+/// Reads each k's cv_error, cv_error_se, dispersion and cophenetic; NaN means "not measured".
 void suggest_rank(Survey& survey);
 
 /// Checks the survey's options alone (ranks, restarts, cross-validation fields, and each k's fit

@@ -24,6 +24,7 @@ _METRICS = (
     "explained_variance",
     "cv_error",
     "cv_error_sd",
+    "cv_error_se",
     "cophenetic",
     "dispersion",
     "silhouette",
@@ -46,25 +47,29 @@ class RankSurvey:
         ‖X − WH‖_F / ‖X‖_F of the best run, and its mean over the restarts.
     explained_variance : ndarray
         1 − RSS / Σ x² of the best run.
-    cv_error, cv_error_sd : ndarray
-        Mean held-out loss per held-out entry over the splits, and its standard deviation
-        (NaN when ``cv_splits=0``).
+    cv_error, cv_error_sd, cv_error_se : ndarray
+        Mean held-out loss per held-out entry over the splits, its standard deviation and its
+        standard error (sd / √splits; NaN when ``cv_splits=0``).
     cophenetic, dispersion, silhouette : ndarray
         Consensus measures of the restarts (Brunet et al. 2004; Kim & Park 2007; the average
         silhouette of the consensus clustering cut into k groups).
     sparseness_W, sparseness_H : ndarray
         Mean Hoyer (2004) sparseness of the best run's W columns and H rows.
-    suggested_rank : int
-        The suggested k, chosen by ``rule``: ``"cv_minimum"`` (lowest cv_error) or, without
-        cross-validation, ``"dispersion_maximum"`` (the largest k whose dispersion is within
-        0.001 of the highest).
+    suggested_rank : int or None
+        The suggested k, chosen by ``rule``: ``"cv_one_se"`` (``cv_rank``) or, without
+        cross-validation, ``"dispersion_maximum"`` (``dispersion_rank``); None with rule
+        ``"none"`` (no cross-validation and no consensus measures).
     cv_rank : int or None
+        The smallest k whose cv_error is within one standard error (cv_error_se) of the lowest
+        (the one-standard-error rule; None without cross-validation).
+    cv_minimum_rank : int or None
         k of the lowest cv_error (None without cross-validation).
     dispersion_rank : int or None
-        The k the dispersion rule gives (None when consensus was not measured).
-    cophenetic_rank : int
+        The largest k whose dispersion is within 0.001 of the highest (Kim & Park 2007; None
+        when consensus was not measured).
+    cophenetic_rank : int or None
         The last k before the cophenetic coefficient first falls by more than 0.02 (Brunet et
-        al. 2004).
+        al. 2004); None when it never does.
     labels : dict of int to ndarray of shape (restarts, n_samples)
         Component of each sample (argmax of its row of W; -1 for a zero row) in every run.
     W : dict of int to ndarray of shape (n_samples, k)
@@ -83,16 +88,18 @@ class RankSurvey:
     explained_variance: np.ndarray
     cv_error: np.ndarray
     cv_error_sd: np.ndarray
+    cv_error_se: np.ndarray
     cophenetic: np.ndarray
     dispersion: np.ndarray
     silhouette: np.ndarray
     sparseness_W: np.ndarray
     sparseness_H: np.ndarray
-    suggested_rank: int
+    suggested_rank: Optional[int]
     rule: str
     cv_rank: Optional[int]
+    cv_minimum_rank: Optional[int]
     dispersion_rank: Optional[int]
-    cophenetic_rank: int
+    cophenetic_rank: Optional[int]
     labels: Dict[int, np.ndarray] = field(repr=False)
     W: Dict[int, np.ndarray] = field(repr=False)
     H: Dict[int, np.ndarray] = field(repr=False)
@@ -118,7 +125,7 @@ def rank_survey(
     ranks: Iterable[int] = range(2, 13),
     *,
     restarts: int = 20,
-    cv_splits: int = 3,
+    cv_splits: int = 5,
     cv_fraction: float = 0.1,
     loss: str = "frobenius",
     beta: Optional[float] = None,
@@ -185,14 +192,14 @@ def rank_survey(
     dtype = data.dtype
     ranks_out = [int(k) for k in raw["ranks"]]
     metrics = {name: np.asarray(raw[name], dtype=np.float64) for name in _METRICS}
-    cv_rank = int(raw["cv_rank"])
     return RankSurvey(
         ranks=np.asarray(ranks_out, dtype=np.int64),
-        suggested_rank=int(raw["suggested_rank"]),
+        suggested_rank=int(raw["suggested_rank"]) or None,
         rule=str(raw["rule"]),
-        cv_rank=cv_rank if cv_rank > 0 else None,
+        cv_rank=int(raw["cv_rank"]) or None,
+        cv_minimum_rank=int(raw["cv_minimum_rank"]) or None,
         dispersion_rank=int(raw["dispersion_rank"]) or None,
-        cophenetic_rank=int(raw["cophenetic_rank"]),
+        cophenetic_rank=int(raw["cophenetic_rank"]) or None,
         labels={k: np.asarray(L) for k, L in zip(ranks_out, raw["labels"])},
         # V = Xᵀ ≈ W_v H_v, so X ≈ H_vᵀ W_vᵀ: scikit-learn's W is H_vᵀ and its H is W_vᵀ.
         W={k: np.ascontiguousarray(np.asarray(Hv).T, dtype=dtype) for k, Hv in zip(ranks_out, raw["H"])},

@@ -47,7 +47,7 @@ nmfkit::SurveyOptions survey_options(const std::vector<int>& ranks, int restarts
 py::dict survey_to_dict(const nmfkit::Survey& s) {
     std::vector<int> ks, best_run;
     std::vector<double> best_objective, mean_objective, relative_error, mean_relative_error,
-        explained_variance, cv_error, cv_error_sd, cophenetic, dispersion, silhouette, sparseness_w,
+        explained_variance, cv_error, cv_error_sd, cv_error_se, cophenetic, dispersion, silhouette, sparseness_w,
         sparseness_h, seconds;
     py::list labels, W, H, objectives;
     for (const nmfkit::RankStats& st : s.ranks) {
@@ -60,6 +60,7 @@ py::dict survey_to_dict(const nmfkit::Survey& s) {
         explained_variance.push_back(st.explained_variance);
         cv_error.push_back(st.cv_error);
         cv_error_sd.push_back(st.cv_error_sd);
+        cv_error_se.push_back(st.cv_error_se);
         cophenetic.push_back(st.cophenetic);
         dispersion.push_back(st.dispersion);
         silhouette.push_back(st.silhouette);
@@ -81,12 +82,13 @@ py::dict survey_to_dict(const nmfkit::Survey& s) {
                     "mean_objective"_a = mean_objective, "relative_error"_a = relative_error,
                     "mean_relative_error"_a = mean_relative_error,
                     "explained_variance"_a = explained_variance, "cv_error"_a = cv_error,
-                    "cv_error_sd"_a = cv_error_sd, "cophenetic"_a = cophenetic,
+                    "cv_error_sd"_a = cv_error_sd, "cv_error_se"_a = cv_error_se,
+                    "cophenetic"_a = cophenetic,
                     "dispersion"_a = dispersion, "silhouette"_a = silhouette,
                     "sparseness_W"_a = sparseness_w, "sparseness_H"_a = sparseness_h,
                     "seconds_per_rank"_a = seconds, "labels"_a = labels, "W"_a = W, "H"_a = H,
                     "objectives"_a = objectives, "suggested_rank"_a = s.suggested_rank,
-                    "rule"_a = s.rule, "cv_rank"_a = s.cv_rank,
+                    "rule"_a = s.rule, "cv_rank"_a = s.cv_rank, "cv_minimum_rank"_a = s.cv_minimum_rank,
                     "dispersion_rank"_a = s.dispersion_rank, "cophenetic_rank"_a = s.cophenetic_rank,
                     "seconds"_a = s.seconds, "threads"_a = s.threads);
 }

@@ -252,7 +252,7 @@ Survey run_survey(const View& V, const SurveyOptions& so, const Entries& entries
         st.sparseness_h = sparseness_of_rows(kept.H);
         st.W = std::move(kept.W);
         st.H = std::move(kept.H);
-        st.cv_error = st.cv_error_sd = nan;
+        st.cv_error = st.cv_error_sd = st.cv_error_se = nan;
         if (S > 0) {
             std::vector<double> e;
             for (int s = 0; s < S; ++s) {
@@ -266,7 +266,9 @@ Survey run_survey(const View& V, const SurveyOptions& so, const Entries& entries
             double var = 0;
             for (double x : e) var += (x - mean) * (x - mean);
             st.cv_error = mean;
+            st.cv_errors = e;
             st.cv_error_sd = S > 1 ? std::sqrt(var / (S - 1)) : 0.0;
+            st.cv_error_se = st.cv_error_sd / std::sqrt(static_cast<double>(S));
         }
         st.cophenetic = st.dispersion = st.silhouette = nan;
         if (n <= so.consensus_max_samples) {
@@ -322,19 +324,33 @@ void suggest_rank(Survey& survey) {
     std::vector<const RankStats*> by_k;
     for (const RankStats& st : survey.ranks) by_k.push_back(&st);
     std::sort(by_k.begin(), by_k.end(), [](const RankStats* a, const RankStats* b) { return a->rank < b->rank; });
-    survey.cv_rank = 0;
-    double best_cv = std::numeric_limits<double>::infinity();
+
+    // Cross-validation: the lowest mean held-out error, then the smallest k within one standard
+    // error of it (ESL 7.10). The splits are the same entries for every k, so the errors differ
+    // between k less than between splits; the rule errs towards the smaller k by design.
+    survey.cv_rank = survey.cv_minimum_rank = 0;
+    const RankStats* lowest = nullptr;
     for (const RankStats* st : by_k)
-        if (std::isfinite(st->cv_error) && st->cv_error < best_cv) {
-            best_cv = st->cv_error;
-            survey.cv_rank = st->rank;
-        }
-    survey.cophenetic_rank = by_k.empty() ? 0 : by_k.back()->rank;
+        if (std::isfinite(st->cv_error) && (lowest == nullptr || st->cv_error < lowest->cv_error)) lowest = st;
+    if (lowest != nullptr) {
+        survey.cv_minimum_rank = lowest->rank;
+        const double se = std::isfinite(lowest->cv_error_se) ? lowest->cv_error_se : 0.0;
+        for (const RankStats* st : by_k)
+            if (std::isfinite(st->cv_error) && st->cv_error <= lowest->cv_error + se) {
+                survey.cv_rank = st->rank;
+                break;
+            }
+    }
+
+    // Cophenetic: the k before the first drop (Brunet et al. 2004); no drop, no vote.
+    survey.cophenetic_rank = 0;
     for (std::size_t a = 0; a + 1 < by_k.size(); ++a)
         if (by_k[a]->cophenetic - by_k[a + 1]->cophenetic > cophenetic_drop_threshold) {
             survey.cophenetic_rank = by_k[a]->rank;
             break;
         }
+
+    // Dispersion: the largest k of (nearly) the highest dispersion (Kim & Park 2007).
     double top = -std::numeric_limits<double>::infinity();
     for (const RankStats* st : by_k)
         if (std::isfinite(st->dispersion)) top = std::max(top, st->dispersion);
@@ -342,15 +358,16 @@ void suggest_rank(Survey& survey) {
     for (const RankStats* st : by_k)
         if (std::isfinite(st->dispersion) && st->dispersion >= top - dispersion_tolerance)
             survey.dispersion_rank = st->rank;
+
     if (survey.cv_rank > 0) {
         survey.suggested_rank = survey.cv_rank;
-        survey.rule = "cv_minimum";
+        survey.rule = "cv_one_se";
     } else if (survey.dispersion_rank > 0) {
         survey.suggested_rank = survey.dispersion_rank;
         survey.rule = "dispersion_maximum";
     } else {
-        survey.suggested_rank = survey.cophenetic_rank;
-        survey.rule = "cophenetic_drop";
+        survey.suggested_rank = 0;
+        survey.rule = "none";
     }
 }
 

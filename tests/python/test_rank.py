@@ -21,7 +21,8 @@ def test_rank_survey_finds_planted_groups_of_samples():
     X = blocks(36, 28, 3, seed=2)
     s = nmfkit.rank_survey(X, ranks=[2, 3, 4, 5], restarts=6, cv_splits=2, seed=5, max_iter=150, tol=1e-6)
     assert list(s.ranks) == [2, 3, 4, 5]
-    assert s.suggested_rank == 3 and s.rule == "cv_minimum" and s.cv_rank == 3
+    assert s.suggested_rank == 3 and s.rule == "cv_one_se" and s.cv_rank == 3 and s.cv_minimum_rank == 3
+    np.testing.assert_allclose(s.cv_error_se, s.cv_error_sd / np.sqrt(2), rtol=1e-12)
     i3 = list(s.ranks).index(3)
     assert s.cophenetic[i3] > 0.99 and s.dispersion[i3] > 0.99
     assert np.argmin(s.cv_error) == i3
