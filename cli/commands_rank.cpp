@@ -288,7 +288,7 @@ int survey_and_write(const RankArgs& args, const Input& in, const SurveyOptions&
         for (int i : list) is_specific[static_cast<std::size_t>(i)] = 1;
     std::string tsv = "feature\tscore\tcomponent\tspecific\n";
     for (std::size_t i = 0; i < fscore.size(); ++i)
-        tsv += features[i] + "\t" + shortest(fscore[i]) + "\t" +
+        tsv += io::quote_field(features[i], '\t') + "\t" + shortest(fscore[i]) + "\t" +
                (owner[i] < 0 ? std::string("none") : "c" + std::to_string(owner[i] + 1)) + "\t" +
                (is_specific[i] ? "yes" : "no") + "\n";
     write("features_" + k_tag + ".tsv", tsv);
@@ -492,7 +492,8 @@ std::string assignments_text(const Eigen::MatrixXd& W, const Eigen::MatrixXd& H,
     const auto line = [&](const char* axis, Eigen::Index index, const std::vector<std::string>& labels,
                           int component, double share) {
         out += std::string(axis) + "\t" + std::to_string(index + 1) + "\t" +
-               (labels.empty() ? std::to_string(index + 1) : labels[static_cast<std::size_t>(index)]) + "\t" +
+               (labels.empty() ? std::to_string(index + 1)
+                               : io::quote_field(labels[static_cast<std::size_t>(index)], '\t')) + "\t" +
                (component < 0 ? std::string("none") : "c" + std::to_string(component + 1)) + "\t" +
                (component < 0 ? std::string("0") : shortest(share)) + "\n";
     };

@@ -116,6 +116,27 @@ set_atomic)
     no_temp_files
     echo "set_atomic: exit 74, nothing replaced, W kept as W.new.csv"
     ;;
+quoted_labels)
+    # Labels holding commas and quotes (MovieLens titles) are quoted as RFC 4180 does in every
+    # output, and read back: the fit writes W, H, the report and the assignments, exit 0.
+    cat > ratings.csv <<'CSV'
+user,"American President, The (1995)","Dr. Strangelove or: How I Learned to Stop Worrying and Love the Bomb (1964)","""Great Performances"" Cats (1998)"
+u1,5,3,1
+u2,4,0,2
+u3,1,1,5
+u4,0,2,4
+CSV
+    expect 0 fit ratings.csv -k 2 -q -W W.csv -H H.csv --report run.json --assignments a.tsv
+    head -n 1 H.csv | grep -q '^,"American President, The (1995)",Dr. Strangelove or: How I Learned to Stop Worrying and Love the Bomb (1964),"""Great Performances"" Cats (1998)"$' ||
+        fail "H.csv header: $(head -n 1 H.csv)"
+    # H.csv reads back with the same column labels: top names them.
+    "$nmfkit" top H.csv --transpose -n 3 > top.txt || fail "top H.csv: $(cat top.txt)"
+    grep -q 'American President, The (1995)' top.txt || fail "top: $(cat top.txt)"
+    grep -q '"Great Performances" Cats (1998)' top.txt || fail "top: $(cat top.txt)"
+    grep -q 'American President, The (1995)' a.tsv || fail "assignments"
+    [ -s run.json ] || fail "no report"
+    echo "quoted_labels: written quoted, read back"
+    ;;
 *)
     fail "unknown scenario $scenario"
     ;;

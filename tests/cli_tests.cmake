@@ -189,7 +189,7 @@ nmfkit_cli_test(output_unknown_extension RC 2 COMMAND fit negative.csv -k 2 -W W
 nmfkit_cli_test(output_device RC 2 COMMAND fit negative.csv -k 2 -W /dev/full
     STDERR "${e}-W \"/dev/full\" is a character device. an output must be a regular file")
 # Data loss (cli_outputs.sh): outputs against inputs, the set written whole or not at all, the log.
-foreach(s IN ITEMS output_is_input same_output impossible_names log_append set_atomic)
+foreach(s IN ITEMS output_is_input same_output impossible_names log_append set_atomic quoted_labels)
     nmfkit_cli_test(outputs_${s} OUTPUTS ${s} STDOUT "^${s}: ")
 endforeach()
 
