@@ -79,13 +79,13 @@ void check_every_pair(std::initializer_list<int> exponents) {
             }
 }
 
-TEST(Scaling, EveryPairIsExactlyEquivariantDouble) { check_every_pair<double>({500, -500}); }
+TEST(ExtremeScales, EveryPairIsExactlyEquivariantDouble) { check_every_pair<double>({500, -500}); }
 
-TEST(Scaling, EveryPairIsExactlyEquivariantFloat) { check_every_pair<float>({60, -60}); }
+TEST(ExtremeScales, EveryPairIsExactlyEquivariantFloat) { check_every_pair<float>({60, -60}); }
 
 // Penalties are absolute, so 2^(2j) V is a different problem; it is the same one once the weights
 // carry the scale: l1_W → l1_W 2^(2jβ − j), l2_W → l2_W 2^(2jβ − 2j) (H alike) for W, H → 2^j W, 2^j H.
-TEST(Scaling, PenaltiesTransformAsDerived) {
+TEST(ExtremeScales, PenaltiesTransformAsDerived) {
     const int j = 100;
     for (Loss l : {Loss::frobenius, Loss::kullback_leibler}) {
         SCOPED_TRACE(std::string(to_string(l)));
@@ -109,7 +109,7 @@ TEST(Scaling, PenaltiesTransformAsDerived) {
 }
 
 // A custom start and fixed columns of W are scaled with V: the fixed column comes back exactly.
-TEST(Scaling, CustomStartAndFixedColumns) {
+TEST(ExtremeScales, CustomStartAndFixedColumns) {
     const Mat<double> V = data<double>(Loss::frobenius);
     InitialFactors<double> start{uniform<double>(12, 3, 11, 0.1, 1), uniform<double>(3, 10, 12, 0.1, 1)};
     Options o = options(Solver::hals, Loss::frobenius, 3, 10, 0, 1);
@@ -125,7 +125,7 @@ TEST(Scaling, CustomStartAndFixedColumns) {
 }
 
 // transform(): H is fixed, so W carries the whole scale.
-TEST(Scaling, TransformScalesW) {
+TEST(ExtremeScales, TransformScalesW) {
     for (Loss l : {Loss::frobenius, Loss::kullback_leibler})
         for (bool sparse : {false, true})
             for (int j : {501, -501}) {
@@ -149,7 +149,7 @@ TEST(Scaling, TransformScalesW) {
 
 // Missing values (dense NaN: the observed-entry path) and a mask on fully observed data (the
 // held-out path) are scaled on their own copies.
-TEST(Scaling, MissingAndMaskedFits) {
+TEST(ExtremeScales, MissingAndMaskedFits) {
     Mat<double> V = data<double>(Loss::kullback_leibler);
     V(3, 4) = V(7, 1) = std::numeric_limits<double>::quiet_NaN();
     const auto mask = std::make_shared<Mask>(Mask::from_positions(12, 10, {{2, 2}, {5, 9}, {11, 0}}));
@@ -171,7 +171,7 @@ TEST(Scaling, MissingAndMaskedFits) {
 
 // Sparse V with entries up to 1e308: finite factors, and the relative error of the same fit scaled
 // down (which no overflow touches), checked against a naive evaluation there.
-TEST(Scaling, SparseNearTheTopOfTheRange) {
+TEST(ExtremeScales, SparseNearTheTopOfTheRange) {
     Mat<double> V = data<double>(Loss::frobenius);
     V *= 1e308 / V.maxCoeff();
     const Sparse<double> S = V.sparseView();
@@ -191,7 +191,7 @@ TEST(Scaling, SparseNearTheTopOfTheRange) {
 
 // Data near 1e-160: the same iterations and relative error as at scale 1 (no early stop on a
 // subnormal objective), with the default stopping rule.
-TEST(Scaling, TinyDataStopsWhereScaleOneStops) {
+TEST(ExtremeScales, TinyDataStopsWhereScaleOneStops) {
     for (auto [s, l] : pairs_accepting_zeros()) {
         SCOPED_TRACE(label(s, l));
         Options o = options(s, l, 3, 300, 1e-5, 6);
@@ -204,7 +204,7 @@ TEST(Scaling, TinyDataStopsWhereScaleOneStops) {
 }
 
 // ALS on V near 1e300 (dense and sparse): finite factors (it returned NaN before scaling).
-TEST(Scaling, AlsOnLargeInput) {
+TEST(ExtremeScales, AlsOnLargeInput) {
     Mat<double> V = data<double>(Loss::frobenius);
     V *= 1e300;
     for (bool sparse : {false, true}) {
@@ -215,7 +215,7 @@ TEST(Scaling, AlsOnLargeInput) {
 }
 
 // float32 V near its largest value (3e38): W is not zero and the error is the one at scale 1.
-TEST(Scaling, FloatNearTheTopOfTheRange) {
+TEST(ExtremeScales, FloatNearTheTopOfTheRange) {
     const Mat<float> V = data<float>(Loss::frobenius);
     const Mat<float> big = times_power(V, 126);  // max 3.75 · 2^126 ≈ 3.2e38
     const Options o = options(Solver::hals, Loss::frobenius, 3, 50, 1e-6, 1);
@@ -226,7 +226,7 @@ TEST(Scaling, FloatNearTheTopOfTheRange) {
 }
 
 // Nothing observed: an error naming why, not "converged, relative error 0".
-TEST(Scaling, AllMissingIsAnError) {
+TEST(ExtremeScales, AllMissingIsAnError) {
     const Mat<double> nan = Mat<double>::Constant(4, 3, std::numeric_limits<double>::quiet_NaN());
     Options o = options(Solver::hals, Loss::frobenius, 2, 10, 1e-4, 1);
     o.missing = Missing::nan;
@@ -255,7 +255,7 @@ TEST(Scaling, AllMissingIsAnError) {
 
 // A factor that cannot be represented is an error: float32 V = 3e38 everywhere with W's columns
 // normalised puts H ≈ 3e38·√12 > FLT_MAX, which used to come back as inf, "converged".
-TEST(Scaling, NonFiniteFactorsAreAnError) {
+TEST(ExtremeScales, NonFiniteFactorsAreAnError) {
     const Mat<float> V = Mat<float>::Constant(12, 10, 3e38f);
     Options o = options(Solver::hals, Loss::frobenius, 1, 20, 1e-6, 1);
     o.normalize = Normalize::l2;

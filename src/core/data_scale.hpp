@@ -4,15 +4,17 @@
 // fit() and transform() scale V so that max|V| lies in [1/2, 1), run the unchanged solvers on the
 // scaled copy, and scale the factors, objectives and penalties back here, so that no solver knows
 // and no intermediate (‖V‖², products, Grams) overflows or underflows. Multiplying by a power of
-// two is exact (short of leaving the normal range), so fit(2^j V) gives exactly 2^j times the
-// factors' product of fit(V).
+// two is exact (short of leaving the normal range), so V and 2^j V give the same V' bit for bit.
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
 
 #include <nmfkit/errors.hpp>
 #include <nmfkit/fit.hpp>
+
+#include "core/parallel.hpp"
 
 namespace nmfkit::detail {
 
@@ -72,27 +74,42 @@ DenseView<T> scaled_view(const DenseView<T>& V, int e, Matrix<T>& copy) {
     if (e == 0) return V;
     const bool row_major = V.layout == Layout::row_major;
     const Eigen::Index inner = row_major ? V.cols : V.rows, outer = row_major ? V.rows : V.cols;
-    copy = Eigen::Map<const Matrix<T>, 0, Eigen::OuterStride<>>(V.data, inner, outer,
-                                                                Eigen::OuterStride<>(V.leading_dimension()));
-    scale_values(copy.data(), static_cast<std::size_t>(copy.size()), e);
+    const Eigen::Index ld = V.leading_dimension();
+    copy.resize(inner, outer);
+    // One pass, read and scaled per column (each column's pages first touched by its thread).
+#pragma omp parallel for schedule(static) if (worth_parallel(inner * outer))
+    for (Eigen::Index j = 0; j < outer; ++j) {
+        T* to = copy.data() + j * inner;
+        const T* from = V.data + j * ld;
+        std::copy(from, from + inner, to);
+        scale_values(to, static_cast<std::size_t>(inner), e);
+    }
     return DenseView<T>(copy.data(), V.rows, V.cols, V.layout, inner);
 }
 
-/// How V was scaled: V = 2^e V'; W = 2^a W', H = 2^b H' with a + b = e.
+/// How V was scaled: V = 2^e V'; W = 2^a W', H = 2^b H' with a + b = e (a, b integers or halves).
 struct DataScale {
     int e = 0;
-    int a = 0;
-    int b = 0;
+    double a = 0;
+    double b = 0;
 
-    /// fit(): the balanced split a = ⌈e/2⌉, b = ⌊e/2⌋, so that neither factor leaves the range V
-    /// came from (W and H ~ √max|V| rather than one of them ~ max|V|).
-    static DataScale balanced(int e) {
-        const int b = e >= 0 ? e / 2 : -((-e + 1) / 2);  // ⌊e/2⌋
-        return {e, e - b, b};
-    }
+    /// fit(): a = b = e/2, so that each factor scales like √max|V| (all of e on W would overflow W
+    /// for V near the top of the range) and the fit equals the unscaled fit's iterates to rounding
+    /// (its random and NNDSVD starts scale both factors by √mean or √σ). For odd e the factor
+    /// 2^(e/2) = 2^⌊e/2⌋ √2 costs one rounding.
+    static DataScale balanced(int e) { return {e, e / 2.0, e / 2.0}; }
     /// transform(): H is the caller's and stays; W carries the whole scale.
-    static DataScale on_w(int e) { return {e, e, 0}; }
+    static DataScale on_w(int e) { return {e, static_cast<double>(e), 0.0}; }
 };
+
+/// x · 2^p for p an integer (exact, short of leaving the normal range) or an integer + ½ (one
+/// rounding: x · √2 · 2^⌊p⌋).
+template <class T>
+T scaled_by(T x, double p) {
+    const double whole = std::floor(p);
+    const T y = p == whole ? x : static_cast<T>(x * static_cast<T>(1.4142135623730950488));
+    return std::ldexp(y, static_cast<int>(whole));
+}
 
 /// The options of the scaled problem: a loss of degree β (D(cV‖cX) = c^β D(V‖X)) divided by
 /// 2^{βe}, with penalties l1·ΣW + ½ l2‖W‖² (and H's) rewritten in W' = 2^-a W, H' = 2^-b H:
@@ -103,9 +120,9 @@ inline Options scaled_options(const Options& opt, const DataScale& s) {
     const double beta = resolved_beta(opt);
     const double be = beta * s.e;
     o.w.l1 = times_power_of_two(opt.w.l1, s.a - be);
-    o.w.l2 = times_power_of_two(opt.w.l2, 2.0 * s.a - be);
+    o.w.l2 = times_power_of_two(opt.w.l2, 2 * s.a - be);
     o.h.l1 = times_power_of_two(opt.h.l1, s.b - be);
-    o.h.l2 = times_power_of_two(opt.h.l2, 2.0 * s.b - be);
+    o.h.l2 = times_power_of_two(opt.h.l2, 2 * s.b - be);
     return o;
 }
 
@@ -145,8 +162,8 @@ Result<T> run_scaled(const DataScale& s, const Options& opt, const InitialFactor
     InitialFactors<T> scaled_start;
     if (start != nullptr) {
         // W' = 2^-a W, H' = 2^-b H (fixed columns of W included, so they come back exactly).
-        scaled_start.W = start->W.unaryExpr([&](T x) { return std::ldexp(x, -s.a); });
-        scaled_start.H = start->H.unaryExpr([&](T x) { return std::ldexp(x, -s.b); });
+        scaled_start.W = start->W.unaryExpr([&](T x) { return scaled_by(x, -s.a); });
+        scaled_start.H = start->H.unaryExpr([&](T x) { return scaled_by(x, -s.b); });
     }
     Callbacks cb = callbacks;
     if (callbacks.on_iteration)
@@ -161,7 +178,7 @@ Result<T> run_scaled(const DataScale& s, const Options& opt, const InitialFactor
     r.objective = objective(r.objective);
     for (IterationStats& st : r.history) st.objective = objective(st.objective);
     for (double& f : r.restart_objectives) f = objective(f);
-    auto scale = [](auto& X, int p) { X = X.unaryExpr([p](T x) { return std::ldexp(x, p); }); };
+    auto scale = [](auto& X, double p) { X = X.unaryExpr([p](T x) { return scaled_by(x, p); }); };
     if (opt.normalize == Normalize::none) {
         scale(r.W, s.a);
         scale(r.H, s.b);
