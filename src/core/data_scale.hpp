@@ -87,16 +87,16 @@ DenseView<T> scaled_view(const DenseView<T>& V, int e, Matrix<T>& copy) {
     return DenseView<T>(copy.data(), V.rows, V.cols, V.layout, inner);
 }
 
-/// How V was scaled: V = 2^e V'; W = 2^a W', H = 2^b H' with a + b = e (a, b integers or halves).
+/// How V was scaled: V = 2^e V'; W = 2^a W', H = 2^b H' with a + b = e (integers or halves).
 struct DataScale {
     int e = 0;
     double a = 0;
     double b = 0;
 
     /// fit(): a = b = e/2, so that each factor scales like √max|V| (all of e on W would overflow W
-    /// for V near the top of the range) and the fit equals the unscaled fit's iterates to rounding
-    /// (its random and NNDSVD starts scale both factors by √mean or √σ). For odd e the factor
-    /// 2^(e/2) = 2^⌊e/2⌋ √2 costs one rounding.
+    /// for V near the top of the range) and the start is the unscaled fit's start to rounding (the
+    /// random and NNDSVD starts put √mean or √σ in both factors). For odd e, 2^(e/2) =
+    /// 2^⌊e/2⌋·√2 costs one rounding; fixed columns of W are restored exactly (run_scaled).
     static DataScale balanced(int e) { return {e, e / 2.0, e / 2.0}; }
     /// transform(): H is the caller's and stays; W carries the whole scale.
     static DataScale on_w(int e) { return {e, static_cast<double>(e), 0.0}; }
@@ -120,9 +120,9 @@ inline Options scaled_options(const Options& opt, const DataScale& s) {
     const double beta = resolved_beta(opt);
     const double be = beta * s.e;
     o.w.l1 = times_power_of_two(opt.w.l1, s.a - be);
-    o.w.l2 = times_power_of_two(opt.w.l2, 2 * s.a - be);
+    o.w.l2 = times_power_of_two(opt.w.l2, 2.0 * s.a - be);
     o.h.l1 = times_power_of_two(opt.h.l1, s.b - be);
-    o.h.l2 = times_power_of_two(opt.h.l2, 2 * s.b - be);
+    o.h.l2 = times_power_of_two(opt.h.l2, 2.0 * s.b - be);
     return o;
 }
 
@@ -187,6 +187,9 @@ Result<T> run_scaled(const DataScale& s, const Options& opt, const InitialFactor
     } else {
         scale(r.H, s.e);  // W's columns are normalised: the scale is H's
     }
+    // Fixed columns are the caller's, bit for bit (2^-a then 2^a may round twice for odd e).
+    if (start != nullptr && opt.normalize == Normalize::none)
+        for (int c : opt.fixed_w_columns) r.W.col(c) = start->W.col(c);
     check_finite_factors(r, "after scaling back to V's range");
     return r;
 }

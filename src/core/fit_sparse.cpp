@@ -25,13 +25,24 @@ auto with_adapter(const SparseView<T, I>& V, bool low_memory, F&& f) {
 template <class T, class I>
 double scaled_values(const SparseView<T, I>& V, std::vector<T>& values) {
     const auto nnz = static_cast<std::size_t>(V.nonzeros());
-    const double max = detail::max_entry(V.values, nnz);
+    // The max of the entries as the adapter sees them: repeated positions in a slice summed, in
+    // stored order and in T, as SparseData merges them (so V and its merged form scale alike).
+    std::vector<T> sum(static_cast<std::size_t>(V.layout == SparseLayout::csc ? V.rows : V.cols), T(0));
+    T max = 0;
+    for (Eigen::Index s = 0; s < V.outer_size(); ++s) {
+        for (I p = V.outer[s]; p < V.outer[s + 1]; ++p) sum[static_cast<std::size_t>(V.inner[p])] += V.values[p];
+        for (I p = V.outer[s]; p < V.outer[s + 1]; ++p) {
+            T& x = sum[static_cast<std::size_t>(V.inner[p])];
+            max = std::max(max, x);
+            x = T(0);
+        }
+    }
     const int e = detail::scale_exponent(max);
     if (e != 0) {
         values.assign(V.values, V.values + nnz);
         detail::scale_values(values.data(), nnz, e);
     }
-    return max;
+    return static_cast<double>(max);
 }
 
 template <class T, class I>
