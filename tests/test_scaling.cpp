@@ -16,15 +16,16 @@ Mat<T> times_power(const Mat<T>& X, int p) {
     return X.unaryExpr([p](T x) { return std::ldexp(x, p); });
 }
 
-// Positive V (12 x 10, max in [2, 4), so V itself is scaled too) with a few zeros where the loss
-// allows them, so that the sparse form skips entries.
+// Positive V (12 x 10, max 0.9375 in [1/2, 1): what the scaling maps 2^j V to, exactly) with a
+// few zeros where the loss allows them, so that the sparse form skips entries. V itself is inside
+// the safe range, so fit(V) is the unscaled fit.
 template <class T>
 Mat<T> data(Loss l) {
     Mat<T> V = uniform<T>(12, 10, 7, 0.1, 3.5);
     V(0, 0) = T(3.75);
     if (l != Loss::itakura_saito)
         for (Eigen::Index j = 0; j < V.cols(); j += 3) V(static_cast<Eigen::Index>((j * 5) % 12), j) = 0;
-    return V;
+    return times_power(V, -2);
 }
 
 // fit() of dense or sparse V.
@@ -162,7 +163,7 @@ TEST(ExtremeScales, MissingAndMaskedFits) {
         Options om = options(s, Loss::frobenius, 3, 6, 0, 2);
         om.mask = mask;
         Mat<double> full = V;
-        full(3, 4) = full(7, 1) = 1;
+        full(3, 4) = full(7, 1) = 0.5;  // max stays 0.9375: V is what 2^j V is scaled to
         expect_equivariant(fit(DenseView<double>(full), om), fit(DenseView<double>(times_power(full, j)), om), j,
                            2);
         expect_equivariant(fit_as(full, true, om), fit_as(times_power(full, j), true, om), j, 2);
@@ -217,12 +218,12 @@ TEST(ExtremeScales, AlsOnLargeInput) {
 // float32 V near its largest value (3e38): W is not zero and the error is the one at scale 1.
 TEST(ExtremeScales, FloatNearTheTopOfTheRange) {
     const Mat<float> V = data<float>(Loss::frobenius);
-    const Mat<float> big = times_power(V, 126);  // max 3.75 · 2^126 ≈ 3.2e38
+    const Mat<float> big = times_power(V, 128);  // max 0.9375 · 2^128 ≈ 3.2e38
     const Options o = options(Solver::hals, Loss::frobenius, 3, 50, 1e-6, 1);
     const Result<float> r = fit(DenseView<float>(V), o), rb = fit(DenseView<float>(big), o);
     EXPECT_GT(rb.W.maxCoeff(), 0.f);
     EXPECT_EQ(rb.relative_error, r.relative_error);
-    EXPECT_TRUE(rb.W == times_power(r.W, 63));
+    EXPECT_TRUE(rb.W == times_power(r.W, 64));
 }
 
 // Nothing observed: an error naming why, not "converged, relative error 0".

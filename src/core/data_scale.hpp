@@ -12,17 +12,31 @@
 #include <string>
 
 #include <nmfkit/errors.hpp>
+#include <type_traits>
+
 #include <nmfkit/fit.hpp>
 
 #include "core/parallel.hpp"
 
 namespace nmfkit::detail {
 
-/// The exponent e with max_abs = f · 2^e, f in [1/2, 1) (frexp); 0 for 0 (nothing to scale).
-inline int scale_exponent(double max_abs) {
+/// The largest |V| the solvers take as it is, in scalar T: 2^100 in double (squares and sums of
+/// squares stay far from overflow, 2^±200), 2^20 in float (a Gram or product of up to 2^30 terms
+/// of size 2^40 stays below float's 2^128). Data inside [1/max, max] are fitted as given (no
+/// copy, the same iterates as without the scaling); data outside are scaled to [1/2, 1).
+template <class T>
+constexpr int safe_exponent() {
+    return std::is_same_v<T, float> ? 20 : 100;
+}
+
+/// The exponent e with max_abs = f · 2^e, f in [1/2, 1) (frexp), when max_abs is outside the
+/// safe range of T (safe_exponent); 0 when it is inside, or 0 (nothing to scale).
+template <class T>
+int scale_exponent(double max_abs) {
     if (!(max_abs > 0) || !std::isfinite(max_abs)) return 0;
     int e = 0;
     std::frexp(max_abs, &e);
+    if (e > -safe_exponent<T>() && e <= safe_exponent<T>()) return 0;
     return e;
 }
 

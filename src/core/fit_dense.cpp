@@ -36,7 +36,7 @@ Result<T> fit_dense(const DenseView<T>& V, const Options& opt, const InitialFact
                                  V.cols, opt);
         Matrix<T> copy = detail::zero_masked_copy(V, *opt.mask);
         const auto count = static_cast<std::size_t>(copy.size());
-        const int e = detail::scale_exponent(detail::max_entry(copy.data(), count));
+        const int e = detail::scale_exponent<T>(detail::max_entry(copy.data(), count));
         detail::scale_values(copy.data(), count, e);
         const detail::DenseData<T> A(copy.data(), copy.rows(), copy.cols(), copy.rows());
         r = detail::fit_scaled<T>(e, opt, start, callbacks, [&](const Options& o, auto s, const Callbacks& cb) {
@@ -45,14 +45,14 @@ Result<T> fit_dense(const DenseView<T>& V, const Options& opt, const InitialFact
     } else if (opt.missing != Missing::none || opt.mask) {
         detail::ObservedArrays<T> observed = detail::observed_entries(V, opt.missing, opt.mask.get());
         detail::require_observed(observed.values.size(), V.rows, V.cols, opt);
-        const int e = detail::scale_exponent(detail::max_entry(observed.values.data(), observed.values.size()));
+        const int e = detail::scale_exponent<T>(detail::max_entry(observed.values.data(), observed.values.size()));
         detail::scale_values(observed.values.data(), observed.values.size(), e);
         r = detail::fit_scaled<T>(e, opt, start, callbacks, [&](const Options& o, auto s, const Callbacks& cb) {
             return detail::run_masked<T>(observed, o, s, cb);
         });
     } else {
         Matrix<T> copy;  // V' when e ≠ 0 (the caller's V is const)
-        const int e = detail::scale_exponent(detail::max_entry(V));
+        const int e = detail::scale_exponent<T>(detail::max_entry(V));
         const DenseView<T> scaled = detail::scaled_view(V, e, copy);
         r = detail::fit_scaled<T>(e, opt, start, callbacks, [&](const Options& o, auto s, const Callbacks& cb) {
             return with_adapter(scaled, [&](const auto& A) { return detail::run_fit<T>(A, o, s, cb); });
@@ -82,7 +82,7 @@ Result<T> transform(const DenseView<T>& V, const Matrix<T>& H, const Options& op
     detail::validate_positive(V, o);
     detail::ThreadScope threads(o.threads);
     Matrix<T> copy;  // V' = 2^-e V when e ≠ 0
-    const int e = detail::scale_exponent(detail::max_entry(V));
+    const int e = detail::scale_exponent<T>(detail::max_entry(V));
     const DenseView<T> scaled = detail::scaled_view(V, e, copy);
     Result<T> r = with_adapter(scaled, [&](const auto& A) { return detail::run_transform_scaled<T>(A, e, H, o); });
     r.threads = threads.threads();

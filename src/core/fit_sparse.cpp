@@ -37,7 +37,7 @@ double scaled_values(const SparseView<T, I>& V, std::vector<T>& values) {
             x = T(0);
         }
     }
-    const int e = detail::scale_exponent(max);
+    const int e = detail::scale_exponent<T>(max);
     if (e != 0) {
         values.assign(V.values, V.values + nnz);
         detail::scale_values(values.data(), nnz, e);
@@ -64,7 +64,7 @@ Result<T> fit_sparse(const SparseView<T, I>& V, const Options& opt,
         detail::require_observed(static_cast<std::size_t>(V.rows * V.cols - opt.mask->size()), V.rows,
                                  V.cols, opt);
         detail::ObservedArrays<T> kept = detail::observed_entries(V, false, opt.mask.get());
-        const int e = detail::scale_exponent(detail::max_entry(kept.values.data(), kept.values.size()));
+        const int e = detail::scale_exponent<T>(detail::max_entry(kept.values.data(), kept.values.size()));
         detail::scale_values(kept.values.data(), kept.values.size(), e);
         const detail::SparseData<T, std::int64_t> A(kept.rows, kept.cols, kept.col_ptr.data(),
                                                     kept.row_index.data(), kept.values.data(),
@@ -77,14 +77,14 @@ Result<T> fit_sparse(const SparseView<T, I>& V, const Options& opt,
         detail::ObservedArrays<T> observed =
             detail::observed_entries(V, opt.missing == Missing::none, opt.mask.get());
         detail::require_observed(observed.values.size(), V.rows, V.cols, opt);
-        const int e = detail::scale_exponent(detail::max_entry(observed.values.data(), observed.values.size()));
+        const int e = detail::scale_exponent<T>(detail::max_entry(observed.values.data(), observed.values.size()));
         detail::scale_values(observed.values.data(), observed.values.size(), e);
         r = detail::fit_scaled<T>(e, opt, start, callbacks, [&](const Options& o, auto s, const Callbacks& cb) {
             return detail::run_masked<T>(observed, o, s, cb);
         });
     } else {
         std::vector<T> values;  // V's values · 2^-e when e ≠ 0; the indices are the caller's
-        const int e = detail::scale_exponent(scaled_values(V, values));
+        const int e = detail::scale_exponent<T>(scaled_values(V, values));
         const SparseView<T, I> scaled = e == 0 ? V : SparseView<T, I>(V.rows, V.cols, V.outer, V.inner,
                                                                       values.data(), V.layout);
         r = detail::fit_scaled<T>(e, opt, start, callbacks, [&](const Options& o, auto s, const Callbacks& cb) {
@@ -117,7 +117,7 @@ Result<T> transform(const SparseView<T, I>& V, const Matrix<T>& H, const Options
     detail::validate_positive(V, o);
     detail::ThreadScope threads(o.threads);
     std::vector<T> values;  // V's values · 2^-e when e ≠ 0
-    const int e = detail::scale_exponent(scaled_values(V, values));
+    const int e = detail::scale_exponent<T>(scaled_values(V, values));
     const SparseView<T, I> scaled =
         e == 0 ? V : SparseView<T, I>(V.rows, V.cols, V.outer, V.inner, values.data(), V.layout);
     Result<T> r = with_adapter(scaled, o.low_memory, [&](const auto& A) {

@@ -247,7 +247,7 @@ int global_scale_exponent(const Grid& grid, const T* values, std::size_t count) 
     const double local = detail::max_entry(values, count);
     double global = 0;
     MPI_Allreduce(&local, &global, 1, MPI_DOUBLE, MPI_MAX, grid.world());
-    return detail::scale_exponent(global);
+    return detail::scale_exponent<T>(global);
 }
 
 }  // namespace
