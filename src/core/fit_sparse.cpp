@@ -20,6 +20,31 @@ auto with_adapter(const SparseView<T, I>& V, bool low_memory, F&& f) {
     return f(detail::Transposed<detail::SparseData<T, I>>(At));
 }
 
+// max|V| over the stored values; when its exponent e (core/data_scale.hpp) is not 0, `values`
+// becomes V's values · 2^-e. Returns the max.
+template <class T, class I>
+double scaled_values(const SparseView<T, I>& V, std::vector<T>& values) {
+    const auto nnz = static_cast<std::size_t>(V.nonzeros());
+    // The max of the entries as the adapter sees them: repeated positions in a slice summed, in
+    // stored order and in T, as SparseData merges them (so V and its merged form scale alike).
+    std::vector<T> sum(static_cast<std::size_t>(V.layout == SparseLayout::csc ? V.rows : V.cols), T(0));
+    T max = 0;
+    for (Eigen::Index s = 0; s < V.outer_size(); ++s) {
+        for (I p = V.outer[s]; p < V.outer[s + 1]; ++p) sum[static_cast<std::size_t>(V.inner[p])] += V.values[p];
+        for (I p = V.outer[s]; p < V.outer[s + 1]; ++p) {
+            T& x = sum[static_cast<std::size_t>(V.inner[p])];
+            max = std::max(max, x);
+            x = T(0);
+        }
+    }
+    const int e = detail::scale_exponent<T>(max);
+    if (e != 0) {
+        values.assign(V.values, V.values + nnz);
+        detail::scale_values(values.data(), nnz, e);
+    }
+    return static_cast<double>(max);
+}
+
 template <class T, class I>
 Result<T> fit_sparse(const SparseView<T, I>& V, const Options& opt,
                      const InitialFactors<T>* start, const Callbacks& callbacks) {
@@ -32,22 +57,42 @@ Result<T> fit_sparse(const SparseView<T, I>& V, const Options& opt,
     detail::validate_positive(V, opt);
     detail::check_start(opt, start, V.rows, V.cols);
     detail::ThreadScope threads(opt.threads);
+    // Every path fits V' = 2^-e V, max V' in [1/2, 1), through fit_scaled (core/data_scale.hpp).
     Result<T> r;
     if (opt.mask && opt.missing == Missing::none && opt.loss == Loss::frobenius) {
         // NOTE: a CSC copy of the stored entries less the masked ones (V's values there unread).
-        const detail::ObservedArrays<T> kept = detail::observed_entries(V, false, opt.mask.get());
+        detail::require_observed(static_cast<std::size_t>(V.rows * V.cols - opt.mask->size()), V.rows,
+                                 V.cols, opt);
+        detail::ObservedArrays<T> kept = detail::observed_entries(V, false, opt.mask.get());
+        const int e = detail::scale_exponent<T>(detail::max_entry(kept.values.data(), kept.values.size()));
+        detail::scale_values(kept.values.data(), kept.values.size(), e);
         const detail::SparseData<T, std::int64_t> A(kept.rows, kept.cols, kept.col_ptr.data(),
                                                     kept.row_index.data(), kept.values.data(),
                                                     !opt.low_memory);
-        r = detail::run_held_out<T>(A, *opt.mask, opt, start, callbacks);
-    } else if (opt.missing == Missing::zeros || opt.mask)
-        // NOTE: KL with a mask on fully observed sparse V lists every observed entry (m·n − |mask|).
-        r = detail::run_masked<T>(detail::observed_entries(V, opt.missing == Missing::none, opt.mask.get()),
-                                  opt, start, callbacks);
-    else
-        r = with_adapter(V, opt.low_memory, [&](const auto& A) {
-            return detail::run_fit<T>(A, opt, start, callbacks);
+        r = detail::fit_scaled<T>(e, opt, start, callbacks, [&](const Options& o, auto s, const Callbacks& cb) {
+            return detail::run_held_out<T>(A, *opt.mask, o, s, cb);
         });
+    } else if (opt.missing == Missing::zeros || opt.mask) {
+        // NOTE: KL with a mask on fully observed sparse V lists every observed entry (m·n − |mask|).
+        detail::ObservedArrays<T> observed =
+            detail::observed_entries(V, opt.missing == Missing::none, opt.mask.get());
+        detail::require_observed(observed.values.size(), V.rows, V.cols, opt);
+        const int e = detail::scale_exponent<T>(detail::max_entry(observed.values.data(), observed.values.size()));
+        detail::scale_values(observed.values.data(), observed.values.size(), e);
+        r = detail::fit_scaled<T>(e, opt, start, callbacks, [&](const Options& o, auto s, const Callbacks& cb) {
+            return detail::run_masked<T>(observed, o, s, cb);
+        });
+    } else {
+        std::vector<T> values;  // V's values · 2^-e when e ≠ 0; the indices are the caller's
+        const int e = detail::scale_exponent<T>(scaled_values(V, values));
+        const SparseView<T, I> scaled = e == 0 ? V : SparseView<T, I>(V.rows, V.cols, V.outer, V.inner,
+                                                                      values.data(), V.layout);
+        r = detail::fit_scaled<T>(e, opt, start, callbacks, [&](const Options& o, auto s, const Callbacks& cb) {
+            return with_adapter(scaled, o.low_memory, [&](const auto& A) {
+                return detail::run_fit<T>(A, o, s, cb);
+            });
+        });
+    }
     r.threads = threads.threads();
     return r;
 }
@@ -71,8 +116,12 @@ Result<T> transform(const SparseView<T, I>& V, const Matrix<T>& H, const Options
     const Options o = detail::transform_options(opt, H, V.cols);
     detail::validate_positive(V, o);
     detail::ThreadScope threads(o.threads);
-    Result<T> r = with_adapter(V, o.low_memory, [&](const auto& A) {
-        return detail::run_transform<T>(A, H, o);
+    std::vector<T> values;  // V's values · 2^-e when e ≠ 0
+    const int e = detail::scale_exponent<T>(scaled_values(V, values));
+    const SparseView<T, I> scaled =
+        e == 0 ? V : SparseView<T, I>(V.rows, V.cols, V.outer, V.inner, values.data(), V.layout);
+    Result<T> r = with_adapter(scaled, o.low_memory, [&](const auto& A) {
+        return detail::run_transform_scaled<T>(A, e, H, o);
     });
     r.threads = threads.threads();
     return r;

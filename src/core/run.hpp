@@ -7,6 +7,7 @@
 #include <exception>
 #include <vector>
 
+#include "core/data_scale.hpp"
 #include "core/loop.hpp"
 #include "core/scaling.hpp"
 #include "data/held_out.hpp"
@@ -240,6 +241,26 @@ Result<T> run_held_out(const D& base, const Mask& mask, const Options& opt,
                         });
 }
 
+/// Throws InvalidInput when a fit with missing values has no observed entry left (`observed`
+/// of m x n): such a fit has nothing to fit, and would otherwise report error 0, "converged".
+inline void require_observed(std::size_t observed, Eigen::Index m, Eigen::Index n, const Options& opt) {
+    if (observed > 0) return;
+    std::string why;
+    if (opt.missing == Missing::nan) why = "NaN";
+    if (opt.missing == Missing::zeros) why = "zero (not stored) or NaN";
+    if (opt.mask) why += std::string(why.empty() ? "" : " or ") + "in the mask";
+    throw InvalidInput("every entry of V (" + std::to_string(m) + " x " + std::to_string(n) +
+                       ") is missing: each is " + why + ", so there is nothing to fit");
+}
+
+/// The fit of V = 2^e V' (core/data_scale.hpp) by `one_fit(options, start, callbacks)` on V':
+/// the balanced split of the scale between W and H.
+template <class T, class Run>
+Result<T> fit_scaled(int e, const Options& opt, const InitialFactors<T>* start, const Callbacks& callbacks,
+                     Run one_fit) {
+    return run_scaled(DataScale::balanced(e), opt, start, callbacks, one_fit);
+}
+
 /// W = argmin_{W ≥ 0} loss(A, W H) + penalty(W) for the fixed H (k x n).
 template <class T, class D>
 Result<T> run_transform(const D& A, const Matrix<T>& H, const Options& opt) {
@@ -248,6 +269,18 @@ Result<T> run_transform(const D& A, const Matrix<T>& H, const Options& opt) {
     random_start(A, static_cast<int>(H.rows()), opt.seed, W, Ht_random);
     ProjectionStep<T, D> step(A, opt);
     return alternate(A, step, std::move(W), Matrix<T>(H.transpose()), opt, Callbacks{});
+}
+
+/// transform() of V = 2^e V' on the adapter A of V': W carries the whole scale, H is the caller's.
+template <class T, class D>
+Result<T> run_transform_scaled(const D& A, int e, const Matrix<T>& H, const Options& opt) {
+    Options o = opt;
+    o.normalize = Normalize::none;  // transform() does not normalise; the scale goes to W
+    o.diagonal = false;
+    return run_scaled<T>(DataScale::on_w(e), o, nullptr, Callbacks{},
+                         [&](const Options& so, const InitialFactors<T>*, const Callbacks&) {
+                             return run_transform<T>(A, H, so);
+                         });
 }
 
 /// Checks shared by transform() for every storage kind; returns the options with rank = k.

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/data_scale.hpp"
 #include "core/loop.hpp"
 #include "core/scaling.hpp"
 #include "core/steps.hpp"
@@ -227,7 +228,26 @@ DistributedFit<T> fit_any(const Grid& grid, std::int64_t m, std::int64_t n, cons
     }
     all_ok(grid.world(), error, 65);
     const detail::ThreadScope threads(opt.threads);  // per process; 0 = all cores, as serial
-    return make_local([&](const auto& local) { return run<T>(grid, layout, local, opt, start, callbacks); });
+    // The fit of V' = 2^-e V (e from the global max|V|, core/data_scale.hpp), as the serial fit().
+    return make_local([&](const auto& local, int e) {
+        DistributedFit<T> out;
+        Result<T> r = detail::run_scaled<T>(detail::DataScale::balanced(e), opt, start, callbacks,
+                                            [&](const Options& o, const InitialFactors<T>* s, const Callbacks& cb) {
+                                                out = run<T>(grid, layout, local, o, s, cb);
+                                                return std::move(out.result);
+                                            });
+        out.result = std::move(r);
+        return out;
+    });
+}
+
+// The exponent e of the global max|V| over every rank's block of values (validated: ≥ 0, finite).
+template <class T>
+int global_scale_exponent(const Grid& grid, const T* values, std::size_t count) {
+    const double local = detail::max_entry(values, count);
+    double global = 0;
+    MPI_Allreduce(&local, &global, 1, MPI_DOUBLE, MPI_MAX, grid.world());
+    return detail::scale_exponent<T>(global);
 }
 
 }  // namespace
@@ -258,8 +278,15 @@ template <class T>
 DistributedFit<T> fit_block(const Grid& grid, std::int64_t m, std::int64_t n, const Matrix<T>& block,
                             const Options& opt, const InitialFactors<T>* start, const Callbacks& callbacks) {
     return fit_any<T>(grid, m, n, block, opt, start, callbacks, [&](auto run_on) {
-        const detail::DenseData<T> local(block.data(), block.rows(), block.cols(), block.rows());
-        return run_on(local);
+        const int e = global_scale_exponent(grid, block.data(), static_cast<std::size_t>(block.size()));
+        Matrix<T> scaled;  // the block · 2^-e when e ≠ 0
+        if (e != 0) {
+            scaled = block;
+            detail::scale_values(scaled.data(), static_cast<std::size_t>(scaled.size()), e);
+        }
+        const Matrix<T>& b = e != 0 ? scaled : block;
+        const detail::DenseData<T> local(b.data(), b.rows(), b.cols(), b.rows());
+        return run_on(local, e);
     });
 }
 
@@ -268,9 +295,17 @@ DistributedFit<T> fit_block(const Grid& grid, std::int64_t m, std::int64_t n,
                             const Eigen::SparseMatrix<T, Eigen::ColMajor, int>& block, const Options& opt,
                             const InitialFactors<T>* start, const Callbacks& callbacks) {
     return fit_any<T>(grid, m, n, block, opt, start, callbacks, [&](auto run_on) {
+        const auto nnz = static_cast<std::size_t>(block.nonZeros());
+        const int e = global_scale_exponent(grid, block.valuePtr(), nnz);
+        std::vector<T> values;  // the block's values · 2^-e when e ≠ 0; the indices are shared
+        if (e != 0) {
+            values.assign(block.valuePtr(), block.valuePtr() + nnz);
+            detail::scale_values(values.data(), nnz, e);
+        }
         const detail::SparseData<T, int> local(block.rows(), block.cols(), block.outerIndexPtr(),
-                                               block.innerIndexPtr(), block.valuePtr(), !opt.low_memory);
-        return run_on(local);
+                                               block.innerIndexPtr(), e != 0 ? values.data() : block.valuePtr(),
+                                               !opt.low_memory);
+        return run_on(local, e);
     });
 }
 

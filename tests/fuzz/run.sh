@@ -46,6 +46,7 @@ declare -A patterns=([csv]='*.csv *.tsv *.tab *.csv.gz *.tsv.gz'
                      [npy]='*.npy *.npy.gz' [npz]='*.npz *.npz.gz')
 declare -A dicts=([csv]=csv.dict [matrix_market]=matrix_market.dict)
 status=0
+failed=0
 for reader in csv matrix_market npy npz; do
     seeds="$build/fuzz-seeds/$reader"
     corpus="$build/fuzz-corpus/$reader"
@@ -73,8 +74,10 @@ for reader in csv matrix_market npy npz; do
     if ! "$build/tests/fuzz/nmfkit_fuzz_$reader" "${args[@]}" > "$build/fuzz-$reader.log" 2>&1; then
         echo "fuzz: $reader FOUND A CRASH, see $build/fuzz-$reader.log and $crashes"
         status=1
+        failed=$((failed + 1))
     fi
     grep -E "^(stat::number_of_executed_units|stat::new_units_added|#[0-9]+ +DONE)" \
         "$build/fuzz-$reader.log" || true
 done
+echo "fuzz: $((4 - failed)) passed, $failed failed"
 exit $status

@@ -175,3 +175,23 @@ def test_callback_numpy_bool_is_accepted():
 
     W, H, info = nmfkit.fit(np.ones((4, 3)) + np.eye(4, 3), 2, callback=callback, max_iter=50, tol=0)
     assert info.status == "stopped_by_callback" and calls == [1, 2, 3]
+
+@pytest.mark.parametrize("solver", ["als", "hals", "mu"])
+def test_extreme_scales_give_finite_factors_and_the_scale_one_error(solver):
+    # The library scales V by a power of two around the fit (docs/algorithms.md, "Scaling of V"):
+    # V near 1e300 used to give NaN (als) or inf factors reported as converged.
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0.1, 1.0, size=(12, 10))
+    W, H, info = nmfkit.fit(X, 3, solver=solver, seed=1, max_iter=30, tol=0)
+    for j in (990, -990):
+        Wc, Hc, infoc = nmfkit.fit(X * 2.0**j, 3, solver=solver, seed=1, max_iter=30, tol=0)
+        assert np.isfinite(Wc).all() and np.isfinite(Hc).all()
+        assert infoc.relative_error == info.relative_error
+        np.testing.assert_array_equal(Wc, W * 2.0 ** (j // 2))
+        np.testing.assert_array_equal(Hc, H * 2.0 ** (j // 2))
+
+
+def test_all_missing_is_an_error():
+    X = np.full((4, 3), np.nan)
+    with pytest.raises(ValueError, match=re.escape("every entry of V (4 x 3) is missing: each is NaN")):
+        nmfkit.fit(X, 2, missing="nan")
