@@ -176,6 +176,7 @@ def test_callback_numpy_bool_is_accepted():
     W, H, info = nmfkit.fit(np.ones((4, 3)) + np.eye(4, 3), 2, callback=callback, max_iter=50, tol=0)
     assert info.status == "stopped_by_callback" and calls == [1, 2, 3]
 
+
 @pytest.mark.parametrize("solver", ["als", "hals", "mu"])
 def test_extreme_scales_give_finite_factors_and_the_scale_one_error(solver):
     # The library scales V by a power of two around the fit (docs/algorithms.md, "Scaling of V"):
