@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-    build-essential cmake ninja-build pkg-config
+    build-essential cmake ninja-build pkg-config ccache
     libeigen3-dev libopenblas-openmp-dev
     libgtest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
     # io fixtures (tests/data/*/make_*.py) and the Matrix Market benchmark against scipy

@@ -26,7 +26,9 @@ elif [[ $# -ge 1 ]]; then
 fi
 [[ "$build" = /* ]] || build="$root/$build"
 
-# Build (incremental): the harnesses must test the current sources.
+# Build (incremental): the harnesses must test the current sources. ccache paths relative to the
+# repository root, as scripts/build.sh.
+export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
 if [[ ! -f "$build/CMakeCache.txt" ]]; then
     launcher=()
     if command -v ccache >/dev/null; then
