@@ -4,7 +4,9 @@
 
 #include <nmfkit/fit.hpp>
 
+#include <cmath>
 #include <exception>
+#include <limits>
 #include <vector>
 
 #include "core/data_scale.hpp"
@@ -162,45 +164,72 @@ Result<T> run_restarts(const D& A, const Options& opt, const InitialFactors<T>* 
                        const Callbacks& callbacks, One one) {
     if (opt.restarts <= 1) return one(opt, start, callbacks);
     const int runs = opt.restarts;
-    std::vector<Result<T>> results(static_cast<std::size_t>(runs));
+    // Only the best run so far is kept (per thread, then merged), with every run's objective:
+    // memory does not grow with the number of restarts. "Best" is what a scan r = 0, 1, ... with
+    // `objective < best objective` picks: the first run of the lowest objective, NaN never
+    // winning, and run 0 when its own objective is NaN.
+    std::vector<double> objectives(static_cast<std::size_t>(runs),
+                                   std::numeric_limits<double>::quiet_NaN());
+    const auto better = [](double f, int r, double best_f, int best_r) {
+        if (best_r < 0) return true;
+        if (best_r == 0 && std::isnan(best_f)) return false;
+        if (r == 0 && std::isnan(f)) return true;
+        return f < best_f || (f == best_f && r < best_r);
+    };
+    Result<T> kept;
+    int best = -1;
     auto run_seed = [&](int r, const Callbacks& cb) {
         Options o = opt;
         o.seed = opt.seed + static_cast<std::uint64_t>(r);
         o.init = resolved_init(opt, A.rows(), A.cols());  // as resolved for the restarts (random)
         o.restarts = 1;
-        results[static_cast<std::size_t>(r)] = one(o, start, cb);
+        return one(o, start, cb);
     };
     int done = runs;
     if (!callbacks.on_iteration && A.product_flops(opt.rank) < parallel_restart_flops) {
         // NOTE: nested regions are inactive, so each run's loops and BLAS calls use one thread.
         std::exception_ptr failure;
-#pragma omp parallel for schedule(dynamic, 1)
-        for (int r = 0; r < runs; ++r) {
-            try {
-                run_seed(r, callbacks);
-            } catch (...) {
+#pragma omp parallel
+        {
+            Result<T> mine;
+            int mine_r = -1;
+#pragma omp for schedule(dynamic, 1)
+            for (int r = 0; r < runs; ++r) {
+                try {
+                    Result<T> res = run_seed(r, callbacks);
+                    objectives[static_cast<std::size_t>(r)] = res.objective;
+                    if (better(res.objective, r, mine.objective, mine_r)) {
+                        mine = std::move(res);
+                        mine_r = r;
+                    }
+                } catch (...) {
 #pragma omp critical(nmfkit_restart_failure)
-                if (!failure) failure = std::current_exception();
+                    if (!failure) failure = std::current_exception();
+                }
+            }
+#pragma omp critical(nmfkit_restart_best)
+            if (mine_r >= 0 && better(mine.objective, mine_r, kept.objective, best)) {
+                kept = std::move(mine);
+                best = mine_r;
             }
         }
         if (failure) std::rethrow_exception(failure);
     } else {
         for (int r = 0; r < runs; ++r) {
-            run_seed(r, callbacks);
-            if (results[static_cast<std::size_t>(r)].status == Status::stopped_by_callback) {
+            Result<T> res = run_seed(r, callbacks);
+            objectives[static_cast<std::size_t>(r)] = res.objective;
+            const bool stopped = res.status == Status::stopped_by_callback;
+            if (better(res.objective, r, kept.objective, best)) {
+                kept = std::move(res);
+                best = r;
+            }
+            if (stopped) {
                 done = r + 1;
                 break;
             }
         }
     }
-    int best = 0;
-    std::vector<double> objectives;
-    for (int r = 0; r < done; ++r) {
-        objectives.push_back(results[static_cast<std::size_t>(r)].objective);
-        if (results[static_cast<std::size_t>(r)].objective < results[static_cast<std::size_t>(best)].objective)
-            best = r;
-    }
-    Result<T> kept = std::move(results[static_cast<std::size_t>(best)]);
+    objectives.resize(static_cast<std::size_t>(done));
     kept.restart_objectives = std::move(objectives);
     kept.best_restart = best;
     return kept;
