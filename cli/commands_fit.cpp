@@ -1,6 +1,8 @@
 // `nmfkit fit`: factorize a matrix file, write W and H (with labels), a JSON report, progress.
 
+#include <algorithm>
 #include <chrono>
+#include <thread>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -314,6 +316,23 @@ std::shared_ptr<const Mask> read_mask(const std::string& path, ReadArgs read, co
     });
 }
 
+/// --low-memory drops the row copy of sparse V (12 bytes per stored entry in float64, 8 in
+/// float32, plus the row offsets) but the scattered product A·F needs a k x m result and one
+/// m x k partial per thread: one warning line when that is more than the copy it saves.
+void warn_low_memory(const Input& in, const Options& opt) {
+    const double scalar = in.float32 ? 4.0 : 8.0;
+    const double m = static_cast<double>(in.rows()), nnz = static_cast<double>(in.nnz());
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    const double threads = opt.threads > 0 ? opt.threads : cores;
+    const double saved = nnz * (4 + scalar) + 4 * (m + 1);
+    const double needed = (1 + threads) * m * opt.rank * scalar;
+    if (needed > saved)
+        std::cerr << "nmfkit: warning: --low-memory saves " << format("%.3g", saved / 1048576)
+                  << " MiB (the row copy of V) but its scattered products need "
+                  << format("%.3g", needed / 1048576) << " MiB at k = " << opt.rank
+                  << "; it raises the peak memory for this matrix (docs/cli.md, --low-memory)\n";
+}
+
 int run_fit(const FitArgs& args) {
     Options opt = options_of(args);
     if (!args.mask.empty()) {  // a mask's solver/loss limits are usage errors, found before reading
@@ -345,6 +364,8 @@ int run_fit(const FitArgs& args) {
     const Input in = read_input(args.input, args.read);
     t.read = seconds_since(t0);
     check_rank_memory(in, opt.rank);
+    if (opt.low_memory && in.is_sparse())
+        warn_low_memory(in, opt);
     const Penalties p = penalties_of(args, in.rows(), in.cols());
     opt.w = p.w;
     opt.h = p.h;

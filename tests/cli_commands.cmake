@@ -269,3 +269,7 @@ nmfkit_cmd_test(io_unwritable_log RC 74 COMMAND fit good.csv -k 2 --log-json no/
     STDERR "${e}cannot write \"no/such/dir/it.jsonl\"")
 nmfkit_cmd_test(io_missing_labels RC 74 COMMAND fit small.mtx -k 2 --row-labels nope.txt
     STDERR "${e}cannot open \"nope.txt\"")
+
+# --low-memory where it would raise the peak (a wide sparse matrix with few entries): one warning.
+nmfkit_cmd_test(low_memory_warns_when_it_costs COMMAND fit small.mtx -k 2 --max-iter 2 -q --low-memory
+    STDERR "^nmfkit: warning: --low-memory saves [0-9.e+-]+ MiB \\(the row copy of V\\) but its scattered products need [0-9.e+-]+ MiB at k = 2. it raises the peak memory for this matrix")
