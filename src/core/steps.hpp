@@ -257,9 +257,12 @@ public:
 
     /// ½ Σ_observed (A − WH)² + ½ ε Σ_missing (WH)² + penalties, ε = missing_entry_weight().
     double start(const Matrix<T>& W, const Matrix<T>& Ht) {
-        const double eps = eps_;
-        return 0.5 * A_.residual_squared_norm(W, Ht) +
-               (eps > 0 ? 0.5 * eps * A_.missing_product_squared_norm(W, Ht) : 0.0) + penalty(W, Ht);
+        return 0.5 * A_.residual_squared_norm(W, Ht) + missing_term(W, Ht) + penalty(W, Ht);
+    }
+
+    /// ½ ε Σ_missing (WH)², ε = missing_entry_weight().
+    double missing_term(const Matrix<T>& W, const Matrix<T>& Ht) const {
+        return eps_ > 0 ? 0.5 * eps_ * A_.missing_product_squared_norm(W, Ht) : 0.0;
     }
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
@@ -301,9 +304,12 @@ public:
 
     /// ½ Σ_observed (A − WH)² + ½ ε Σ_held out (WH)² + penalties, ε = missing_entry_weight().
     double start(const Matrix<T>& W, const Matrix<T>& Ht) {
-        const double eps = eps_;
-        return 0.5 * A_.residual_squared_norm(W, Ht) +
-               (eps > 0 ? 0.5 * eps * A_.held_out_product_squared_norm(W, Ht) : 0.0) + penalty(W, Ht);
+        return 0.5 * A_.residual_squared_norm(W, Ht) + missing_term(W, Ht) + penalty(W, Ht);
+    }
+
+    /// ½ ε Σ_held out (WH)², ε = missing_entry_weight().
+    double missing_term(const Matrix<T>& W, const Matrix<T>& Ht) const {
+        return eps_ > 0 ? 0.5 * eps_ * A_.held_out_product_squared_norm(W, Ht) : 0.0;
     }
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
