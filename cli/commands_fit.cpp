@@ -188,13 +188,13 @@ std::string json_report(const FitArgs& args,
     j["sort_components"] = opt.sort_components;
     j["restarts"] = opt.restarts;
     j["missing"] = std::string(to_string(opt.missing));
-    j["missing_weight"] = opt.missing_weight;
-    j["underobserved_rows"] = r.underobserved_rows;
-    j["underobserved_cols"] = r.underobserved_cols;
     j["fixed_w_columns"] = opt.fixed_w_columns;
     j["threads"] = r.threads;
     j["mask"] = args.mask;
     j["masked_entries"] = opt.mask ? opt.mask->size() : 0;
+    j["missing_weight"] = opt.missing_weight;
+    j["underobserved_rows"] = r.underobserved_rows;
+    j["underobserved_cols"] = r.underobserved_cols;
     j["status"] = std::string(to_string(r.status));
     j["iterations"] = r.iterations;
     j["interrupted"] = interrupted;
