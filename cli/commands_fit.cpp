@@ -53,6 +53,7 @@ struct FitArgs {
     int restarts = Options{}.restarts;
     std::string missing{to_string(Options{}.missing)};
     std::string mask;  // --mask: a matrix file whose non-zero entries are missing
+    double missing_weight = Options{}.missing_weight;
     std::vector<int> fixed_w_columns;
     ReadArgs read;
     WriteArgs write;
@@ -121,6 +122,7 @@ Options options_of(const FitArgs& a) {
     opt.sort_components = a.sort_components;
     opt.restarts = a.restarts;
     opt.missing = usage_checked([&] { return missing_from_string(a.missing); });
+    opt.missing_weight = a.missing_weight;
     opt.fixed_w_columns = a.fixed_w_columns;
     if (!a.scales_out.empty() && !opt.diagonal)
         throw UsageError("--scales writes d of V ≈ W diag(d) H; it needs --diagonal");
@@ -192,6 +194,9 @@ std::string json_report(const FitArgs& args,
     j["threads"] = r.threads;
     j["mask"] = args.mask;
     j["masked_entries"] = opt.mask ? opt.mask->size() : 0;
+    j["missing_weight"] = opt.missing_weight;
+    j["underobserved_rows"] = r.underobserved_rows;
+    j["underobserved_cols"] = r.underobserved_cols;
     j["status"] = std::string(to_string(r.status));
     j["iterations"] = r.iterations;
     j["interrupted"] = interrupted;
@@ -244,6 +249,12 @@ int fit_and_write(const FitArgs& args, const Input& in, const Options& opt, Timi
     }();
     t.fit = seconds_since(t0);
     progress.finish(r.history);
+    if (r.underobserved_rows > 0 || r.underobserved_cols > 0)
+        std::cerr << "nmfkit fit: warning: " << plural(r.underobserved_rows, "row") << " and "
+                  << plural(r.underobserved_cols, "column") << " of V have fewer than k = " << opt.rank
+                  << " observed entries, so their factors are not determined by the data alone; they rest on "
+                  << "--missing-weight " << format("%g", opt.missing_weight)
+                  << " (missing entries pulled towards 0): raise it, add --l2-w/--l2-h, or lower -k\n";
 
     // Labels: W's rows are V's rows, H's columns are V's columns, the components are c1..ck.
     // A CSV/TSV factor carries labels when V has any (a matrix without labels gives plain numbers).
@@ -448,6 +459,11 @@ Command add_fit_command(CLI::App& app) {
     cmd->add_option("--missing", a.missing,
                     "none; nan (dense: NaN entries are missing); zeros (only stored / non-zero "
                     "entries are observed)")
+        ->capture_default_str()
+        ->group(group);
+    cmd->add_option("--missing-weight", a.missing_weight,
+                    "weight in [0, 1) of the missing entries as zeros (Frobenius); keeps rows and "
+                    "columns with few observed entries bounded; 0 = leave them out entirely")
         ->capture_default_str()
         ->group(group);
     cmd->add_option("--mask", a.mask,

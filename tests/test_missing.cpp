@@ -1,6 +1,8 @@
 // Missing values (Options::missing): masked objectives, prediction of hidden entries, the
 // equivalence of the dense-NaN and sparse-stored representations, and the errors.
 
+#include <numeric>
+
 #include "helpers.hpp"
 
 namespace nmfkit::test {
@@ -40,6 +42,7 @@ TEST(Missing, HiddenEntriesArePredicted) {
         SCOPED_TRACE(label(s, l));
         Options o = options(s, l, 3, s == Solver::mu ? 3000 : 1000, 1e-14, 2);
         o.missing = Missing::nan;
+        o.missing_weight = 0;  // observed entries only: exact recovery (the weight pulls towards 0)
         const Result<double> r = fit(DenseView<double>(X), o);
         EXPECT_TRUE(all_finite_nonnegative(r.W));
         const M WH = r.W * r.H;
@@ -121,6 +124,7 @@ TEST(Missing, ObjectiveIsOverTheObservedEntriesAndNeverIncreases) {
         Options o = options(s, l, 3, 40, 0, 0);
         o.init = Init::custom;
         o.missing = Missing::nan;
+        o.missing_weight = 0;  // the objective over the observed entries only, as computed above
         o.w = {0.01, 0.02};
         const Result<double> r = fit(DenseView<double>(noisy), o, start);
         const double penalty = 0.01 * start.W.sum() + 0.01 * start.W.squaredNorm();
@@ -156,6 +160,125 @@ TEST(Missing, UnsupportedCombinationsAreExplained) {
     EXPECT_EQ(message_of([&] { fit(SparseView<double>(S), o); }),
               "missing nan needs dense V; for sparse V use missing zeros (entries not stored are "
               "missing, and so are stored NaN)");
+}
+
+// A ratings-like matrix: a planted rank-10 V (300 x 200, noisy ratings 1 to 5) of which row
+// i shows 1 to 20 entries (so many rows and columns have fewer than k = 10), and 2 more entries
+// per row held out to predict.
+struct Ratings {
+    M V;                                         // 300 x 200, every entry (the truth)
+    Eigen::SparseMatrix<double> observed;        // the shown entries
+    std::vector<std::pair<int, int>> held_out;   // (row, col), never shown
+    double max_observed = 0;
+};
+
+Ratings ratings(unsigned seed) {
+    Ratings r;
+    const int m = 300, n = 200, k = 10;
+    r.V = uniform<double>(m, k, seed, 0, 1) * uniform<double>(k, n, seed + 1, 0, 1);
+    r.V = (1 + 4 * (r.V.array() - r.V.minCoeff()) / (r.V.maxCoeff() - r.V.minCoeff())).matrix();
+    std::mt19937_64 gen(seed + 2);
+    // Ratings: the planted value plus N(0, 0.5²) noise, rounded and clipped to 1..5.
+    std::normal_distribution<double> noise(0, 0.5);
+    for (Eigen::Index j = 0; j < n; ++j)
+        for (Eigen::Index i = 0; i < m; ++i) r.V(i, j) = std::clamp(std::round(r.V(i, j) + noise(gen)), 1.0, 5.0);
+    std::vector<Eigen::Triplet<double>> t;
+    std::vector<int> cols(n);
+    for (int i = 0; i < m; ++i) {
+        std::iota(cols.begin(), cols.end(), 0);
+        std::shuffle(cols.begin(), cols.end(), gen);
+        const int shown = 1 + static_cast<int>(gen() % 20);
+        for (int q = 0; q < shown; ++q) {
+            t.emplace_back(i, cols[static_cast<std::size_t>(q)], r.V(i, cols[static_cast<std::size_t>(q)]));
+            r.max_observed = std::max(r.max_observed, r.V(i, cols[static_cast<std::size_t>(q)]));
+        }
+        for (int q = shown; q < shown + 2; ++q) r.held_out.emplace_back(i, cols[static_cast<std::size_t>(q)]);
+    }
+    r.observed.resize(m, n);
+    r.observed.setFromTriplets(t.begin(), t.end());
+    return r;
+}
+
+// Issue 24 item 7: rows and columns with fewer than k observed entries made the observed-only
+// problem ill-posed, and held-out predictions ran to 1e9. The default missing_weight keeps them
+// of the order of the data, for every Frobenius solver; the objective (which includes the weighted
+// missing term) still never increases; and the under-observed rows and columns are counted.
+TEST(Missing, FewObservationsPerRowStayBoundedAndAreCounted) {
+    const Ratings r = ratings(5);
+    const int k = 10;
+    Eigen::Index rows_few = 0, cols_few = 0;
+    const Eigen::SparseMatrix<double, Eigen::RowMajor> by_row = r.observed;
+    for (Eigen::Index i = 0; i < by_row.outerSize(); ++i) rows_few += by_row.outerIndexPtr()[i + 1] - by_row.outerIndexPtr()[i] < k;
+    for (Eigen::Index j = 0; j < r.observed.outerSize(); ++j) cols_few += r.observed.outerIndexPtr()[j + 1] - r.observed.outerIndexPtr()[j] < k;
+    ASSERT_GT(rows_few, 50);
+    ASSERT_GT(cols_few, 0);
+    for (Solver s : {Solver::hals, Solver::anls_bpp, Solver::mu, Solver::als}) {
+        SCOPED_TRACE(std::string(to_string(s)));
+        Options o = options(s, Loss::frobenius, k, 200, 0, 1);
+        o.missing = Missing::zeros;
+        const auto res = fit(SparseView<double>(r.observed), o);
+        EXPECT_EQ(res.underobserved_rows, rows_few);
+        EXPECT_EQ(res.underobserved_cols, cols_few);
+        double worst = 0;
+        for (auto [i, j] : r.held_out) worst = std::max(worst, res.W.row(i).dot(res.H.col(j)));
+        EXPECT_LE(worst, 10 * r.max_observed);
+        // The reported objective is the weighted one the iterations minimise (exact at the end).
+        EXPECT_NEAR(res.objective, res.history.back().objective, 1e-8 * res.objective);
+        if (s == Solver::als) continue;  // ALS's max(0, ·) step is not monotone, masked or not
+        for (std::size_t t = 1; t < res.history.size(); ++t) {
+            EXPECT_LE(res.history[t].objective, res.history[t - 1].objective * (1 + 1e-12)) << "iteration " << t;
+        }
+    }
+}
+
+// With missing_weight = 0 the same data give the unbounded predictions the weight is for (so the
+// test above can fail), and a missing = zeros fit of data without zeros, where no row or column
+// misses an entry, gives the same bits with or without the weight.
+TEST(Missing, MissingWeightOnlyActsOnRowsWithMissingEntries) {
+    const Ratings r = ratings(5);
+    Options o = options(Solver::hals, Loss::frobenius, 10, 200, 0, 1);
+    o.missing = Missing::zeros;
+    o.missing_weight = 0;
+    const auto loose = fit(SparseView<double>(r.observed), o);
+    double worst = 0;
+    for (auto [i, j] : r.held_out) worst = std::max(worst, loose.W.row(i).dot(loose.H.col(j)));
+    EXPECT_GT(worst, 10 * r.max_observed);
+
+    const M V = uniform<double>(30, 4, 3, 0.1, 1) * uniform<double>(4, 20, 4, 0.1, 1);
+    for (Solver s : {Solver::hals, Solver::anls_bpp}) {
+        Options a = options(s, Loss::frobenius, 3, 30, 0, 2);
+        a.missing = Missing::zeros;
+        Options b = a;
+        b.missing_weight = 0;
+        const auto ra = fit(DenseView<double>(V), a), rb = fit(DenseView<double>(V), b);
+        EXPECT_EQ(ra.W, rb.W);
+        EXPECT_EQ(ra.H, rb.H);
+        EXPECT_EQ(ra.objective, rb.objective);
+    }
+    Options bad = o;
+    bad.missing_weight = 1;
+    EXPECT_THROW(fit(SparseView<double>(r.observed), bad), InvalidInput);
+}
+
+// The rank survey's cross-validation on the 12 x 10 word counts of examples/docs.mtx (counts 1 to
+// 3, mostly zeros): with held-out entries every fit must predict, and per-entry held-out errors
+// ran to 10–100 (predictions near 30) at k ≥ 4 before the missing weight.
+TEST(Missing, SurveyCrossValidationErrorsAreOfTheOrderOfTheData) {
+    // (document, word, count), 1-based, as in examples/docs.mtx; V is words x documents.
+    const int entries[34][3] = {{1, 1, 3}, {2, 1, 1}, {1, 2, 2}, {2, 2, 1}, {3, 2, 2}, {10, 2, 1},
+                                {1, 3, 2}, {2, 3, 3}, {3, 3, 1}, {1, 4, 1}, {3, 4, 3}, {4, 5, 1},
+                                {5, 5, 2}, {6, 5, 2}, {10, 5, 1}, {4, 6, 2}, {5, 6, 1}, {6, 6, 2},
+                                {4, 7, 3}, {5, 7, 2}, {10, 7, 1}, {5, 8, 3}, {6, 8, 1}, {7, 9, 1},
+                                {8, 9, 2}, {9, 9, 1}, {10, 9, 1}, {8, 10, 3}, {9, 10, 1}, {7, 11, 2},
+                                {8, 11, 1}, {9, 11, 1}, {7, 12, 2}, {9, 12, 3}};
+    M V = M::Zero(12, 10);
+    for (const auto& e : entries) V(e[1] - 1, e[0] - 1) = e[2];
+    SurveyOptions so;
+    so.ranks = {2, 3, 4, 5, 6};
+    so.restarts = 2;
+    const Survey survey = nmfkit::survey(DenseView<double>(V), so);
+    for (const RankStats& st : survey.ranks)
+        for (double e : st.cv_errors) EXPECT_LE(e, 2.0) << "k = " << st.rank;  // ½(v − x)², v ≤ 3
 }
 
 }  // namespace

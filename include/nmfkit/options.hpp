@@ -150,6 +150,12 @@ struct Options {
     std::vector<int> fixed_w_columns;  ///< columns of W kept at their starting values (init custom)
     Missing missing = Missing::none;   ///< entries left out of the fit: none, NaN, or unstored/zero
     std::shared_ptr<const Mask> mask;  ///< more missing entries, given apart from V (mask.hpp); null = none
+    /// Frobenius with missing entries: each missing entry enters the objective as a zero with weight
+    /// ε·min(1, |observed|/|missing|), ε = missing_weight in [0, 1), so that together they weigh at
+    /// most ε times the observed entries. It bounds predictions where rows or columns have few
+    /// observed entries (the observed-only problem is then ill-posed); 0 = leave them out entirely.
+    /// Rows and columns without missing entries solve exactly as before.
+    double missing_weight = 0.05;
 };
 
 /// The solver that Options resolves to.

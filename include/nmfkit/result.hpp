@@ -3,6 +3,7 @@
 /// @brief What a fit returns.
 
 #include <Eigen/Core>
+#include <cstdint>
 #include <vector>
 
 #include <nmfkit/options.hpp>
@@ -41,6 +42,8 @@ struct Result {
     std::vector<IterationStats> history;   ///< one entry per iteration (of the kept run)
     std::vector<double> restart_objectives;  ///< final objective of every run (restarts > 1), by seed
     int best_restart = 0;                  ///< index of the kept run: its seed is Options::seed + best_restart
+    std::int64_t underobserved_rows = 0;   ///< missing values: rows of V with fewer than k observed entries
+    std::int64_t underobserved_cols = 0;   ///< missing values: columns of V with fewer than k observed entries
 };
 
 }  // namespace nmfkit

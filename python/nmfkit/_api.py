@@ -216,6 +216,7 @@ def fit(
     restarts: int = 1,
     fixed_W_columns: Optional[Sequence[int]] = None,
     missing: str = "none",
+    missing_weight: float = 0.05,
     mask: Any = None,
     callback: Optional[Callable[[_core.IterationStats], Optional[bool]]] = None,
 ) -> Tuple[np.ndarray, np.ndarray, FitInfo]:
@@ -309,6 +310,12 @@ def fit(
         recommender setting. The loss, ``objective`` and ``relative_error`` then run over the
         observed entries only. Frobenius (every solver) and Kullback-Leibler with ``cd``; the
         observed entries are copied once into a compressed matrix.
+    missing_weight : float, default=0.05
+        Frobenius with missing entries: each missing entry enters the objective (and
+        ``objective``) as a zero with weight ``missing_weight * min(1, observed / missing)``,
+        which keeps predictions bounded where rows or columns have few observed entries; 0 =
+        observed entries only. In [0, 1). docs/algorithms.md, "Rows and columns with few observed
+        entries".
     mask : array-like or scipy.sparse matrix of shape (m, n), optional
         More missing entries, given apart from X: the non-zero (True, NaN) entries of ``mask``
         are missing, in addition to ``missing``. X's values there are never read. With
@@ -356,7 +363,7 @@ def fit(
             low_memory=low_memory, normalize=normalize, diagonal=diagonal,
             sort_components=sort_components, hals_max_inner=hals_max_inner,
             hals_alpha=hals_alpha, hals_epsilon=hals_epsilon, cd_newton_steps=cd_newton_steps,
-            restarts=restarts, missing=missing,
+            restarts=restarts, missing=missing, missing_weight=missing_weight,
             fixed_W_columns=None if fixed_W_columns is None else list(fixed_W_columns),
         ),
     )

@@ -426,8 +426,14 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         The library's final objective is D_β(X ‖ WH) plus the penalties, evaluated in double at
         the returned factors (entry by entry for dense X; the estimator never rescales them), so
         D_β is that minus the penalty terms, computed here from W and H. X is not read again.
-        With missing values, D_β runs over the observed entries.
+        With missing values, D_β runs over the observed entries (Frobenius: from relative_error).
         """
+        if self.missing != "none" and self._loss()[0] == "frobenius":
+            # The objective also holds the missing entries' weighted term (missing_weight), so the
+            # observed residual is taken from relative_error and the observed entries' norm.
+            values = X.data if hasattr(X, "data") and not isinstance(X, np.ndarray) else np.asarray(X)
+            norm = float(np.sqrt(np.nansum(np.square(np.asarray(values, dtype=np.float64)))))
+            return float(info.relative_error * norm) if norm > 0 else float(info.relative_error)
         pen = self._penalties(*X.shape)
         penalty = 0.0
         if any(pen.values()):

@@ -33,7 +33,7 @@ const std::vector<std::string>& option_names() {
         "l1_H",  "l2_H",   "max_iter",   "tol",            "stop",           "time_limit",
         "seed",  "threads", "low_memory", "hals_max_inner", "hals_alpha",     "hals_epsilon",
         "cd_newton_steps", "normalize", "diagonal", "sort_components", "restarts",
-        "fixed_W_columns", "missing", "mask", "init"};
+        "fixed_W_columns", "missing", "missing_weight", "mask", "init"};
     return names;
 }
 
@@ -126,6 +126,7 @@ nmfkit::Options options_from_dict(const py::dict& d) {
         else if (key == "sort_components") o.sort_components = cast_option<bool>(key, value, "bool");
         else if (key == "restarts") o.restarts = cast_int(key, value);
         else if (key == "missing") o.missing = nmfkit::missing_from_string(cast_name(key, value));
+        else if (key == "missing_weight") o.missing_weight = cast_option<double>(key, value, "float");
         else if (key == "init") o.init = nmfkit::init_from_string(cast_name(key, value));
         else if (key == "mask") o.mask = mask_from_positions(value);
         else if (key == "fixed_W_columns") {
@@ -171,6 +172,7 @@ py::dict options_to_dict(const nmfkit::Options& o) {
     d["restarts"] = o.restarts;
     d["fixed_W_columns"] = o.fixed_w_columns;
     d["missing"] = std::string(nmfkit::to_string(o.missing));
+    d["missing_weight"] = o.missing_weight;
     d["init"] = o.init ? py::object(py::str(std::string(nmfkit::to_string(*o.init))))
                        : py::object(py::none());
     return d;

@@ -73,7 +73,9 @@ Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Opt
     // The reported error is evaluated entry by entry once, so it stays exact near a perfect fit
     // where the Gram formula used per iteration cancels; the Frobenius objective follows it.
     const double residual = A.residual_squared_norm(W, Ht);
-    r.objective = opt.loss == Loss::frobenius ? 0.5 * residual + step.penalty(W, Ht) : f;
+    double missing = 0;  // masked Frobenius steps: ½ w Σ_missing (WH)² (Options::missing_weight)
+    if constexpr (requires { step.missing_term(W, Ht); }) missing = step.missing_term(W, Ht);
+    r.objective = opt.loss == Loss::frobenius ? 0.5 * residual + missing + step.penalty(W, Ht) : f;
     const double normA = std::sqrt(A.squared_norm());
     r.relative_error = normA > 0 ? std::sqrt(residual) / normA : std::sqrt(residual);
     r.W = std::move(W);

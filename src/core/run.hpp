@@ -127,6 +127,8 @@ Result<T> run_masked_one(const ObservedData<T>& A, const Options& opt, const Ini
         r = alternate(A, step, std::move(W), std::move(Ht), opt, callbacks);
     }
     r.init = init;
+    r.underobserved_rows = rows_with_fewer_than(A, opt.rank);
+    r.underobserved_cols = rows_with_fewer_than(Transposed<ObservedData<T>>(A), opt.rank);
     scale_components(r, opt);
     return r;
 }
@@ -148,6 +150,8 @@ Result<T> run_held_out_one(const HeldOutData<D>& A, const Options& opt, const In
     HeldOutFrobeniusStep<T, HeldOutData<D>> step(A, resolved_solver(opt), opt);
     Result<T> r = alternate(A, step, std::move(W), std::move(Ht), opt, callbacks);
     r.init = init;
+    r.underobserved_rows = HeldOutData<D>::fewer_than(A.held_out().by_row, A.cols(), opt.rank);
+    r.underobserved_cols = HeldOutData<D>::fewer_than(A.held_out().by_col, A.rows(), opt.rank);
     scale_components(r, opt);
     return r;
 }

@@ -251,15 +251,26 @@ class MaskedFrobeniusStep {
 public:
     MaskedFrobeniusStep(const D& A, Solver solver, const Options& opt)
         : A_(A), At_(A), solver_(solver), opt_(opt),
-          sweeps_(opt.hals_max_inner > 0 ? opt.hals_max_inner : 10) {}
+          sweeps_(opt.hals_max_inner > 0 ? opt.hals_max_inner : 10),
+          eps_(missing_entry_weight(opt.missing_weight, static_cast<double>(A.nonzeros()),
+                                    static_cast<double>(A.rows()) * static_cast<double>(A.cols()))) {}
 
+    /// ½ Σ_observed (A − WH)² + ½ ε Σ_missing (WH)² + penalties, ε = missing_entry_weight().
     double start(const Matrix<T>& W, const Matrix<T>& Ht) {
-        return 0.5 * A_.residual_squared_norm(W, Ht) + penalty(W, Ht);
+        return 0.5 * A_.residual_squared_norm(W, Ht) + missing_term(W, Ht) + penalty(W, Ht);
+    }
+
+    /// ½ ε Σ_missing (WH)², ε = missing_entry_weight().
+    double missing_term(const Matrix<T>& W, const Matrix<T>& Ht) const {
+        return eps_ > 0 ? 0.5 * eps_ * A_.missing_product_squared_norm(W, Ht) : 0.0;
     }
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
-        masked_frobenius_update(A_, Ht, W, opt_.w, solver_, sweeps_);
-        const double rss = masked_frobenius_update(At_, W, Ht, opt_.h, solver_, sweeps_);
+        const double eps = eps_;
+        if (eps > 0) FtF_ = Ht.template cast<double>().transpose() * Ht.template cast<double>();  // k x k
+        masked_frobenius_update(A_, Ht, W, opt_.w, solver_, sweeps_, FtF_, eps);
+        if (eps > 0) FtF_ = W.template cast<double>().transpose() * W.template cast<double>();  // k x k
+        const double rss = masked_frobenius_update(At_, W, Ht, opt_.h, solver_, sweeps_, FtF_, eps);
         return 0.5 * rss + penalty(W, Ht);
     }
 
@@ -273,6 +284,8 @@ private:
     Solver solver_;
     const Options& opt_;
     int sweeps_;  // hals / cd: coordinate sweeps per row and half-step
+    double eps_;  // weight of each missing entry as a zero (missing_entry_weight)
+    Matrix<double> FtF_;  // k x k: the full Gram of the fixed factor (eps_ > 0)
 };
 
 /// Masked NMF, Frobenius, on fully observed data with held-out entries (Options::mask with
@@ -285,20 +298,29 @@ class HeldOutFrobeniusStep {
 public:
     HeldOutFrobeniusStep(const D& A, Solver solver, const Options& opt)
         : A_(A), At_(A), solver_(solver), opt_(opt),
-          sweeps_(opt.hals_max_inner > 0 ? opt.hals_max_inner : 10) {}
+          sweeps_(opt.hals_max_inner > 0 ? opt.hals_max_inner : 10),
+          eps_(missing_entry_weight(opt.missing_weight, A.observed_count(),
+                                    static_cast<double>(A.rows()) * static_cast<double>(A.cols()))) {}
 
+    /// ½ Σ_observed (A − WH)² + ½ ε Σ_held out (WH)² + penalties, ε = missing_entry_weight().
     double start(const Matrix<T>& W, const Matrix<T>& Ht) {
-        return 0.5 * A_.residual_squared_norm(W, Ht) + penalty(W, Ht);
+        return 0.5 * A_.residual_squared_norm(W, Ht) + missing_term(W, Ht) + penalty(W, Ht);
+    }
+
+    /// ½ ε Σ_held out (WH)², ε = missing_entry_weight().
+    double missing_term(const Matrix<T>& W, const Matrix<T>& Ht) const {
+        return eps_ > 0 ? 0.5 * eps_ * A_.held_out_product_squared_norm(W, Ht) : 0.0;
     }
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
+        const double eps = eps_;
         gram(Ht, HtH_);       // k x k
         A_.times(Ht, AHt_);   // m x k
-        held_out_frobenius_update(HtH_, AHt_, A_.held_out().by_row, Ht, W, opt_.w, solver_, sweeps_);
+        held_out_frobenius_update(HtH_, AHt_, A_.held_out().by_row, Ht, W, opt_.w, solver_, sweeps_, eps);
         gram(W, WtW_);        // k x k
         At_.times(W, AtW_);   // n x k
         const double part =
-            held_out_frobenius_update(WtW_, AtW_, A_.held_out().by_col, W, Ht, opt_.h, solver_, sweeps_);
+            held_out_frobenius_update(WtW_, AtW_, A_.held_out().by_col, W, Ht, opt_.h, solver_, sweeps_, eps);
         return 0.5 * std::max(0.0, A_.squared_norm() + part) + penalty(W, Ht);
     }
 
@@ -312,6 +334,7 @@ private:
     Solver solver_;
     const Options& opt_;
     int sweeps_;  // hals / cd: coordinate sweeps per row and half-step
+    double eps_;  // weight of each held-out entry as a zero (missing_entry_weight)
     Matrix<T> HtH_, WtW_, AHt_, AtW_;  // k x k, k x k, m x k, n x k
 };
 

@@ -74,6 +74,8 @@ void validate_options(const Options& opt) {
         throw InvalidInput("hals_alpha must be a finite number ≥ 0");
     if (!(opt.hals_epsilon >= 0) || !std::isfinite(opt.hals_epsilon))
         throw InvalidInput("hals_epsilon must be a finite number ≥ 0");
+    if (!(opt.missing_weight >= 0 && opt.missing_weight < 1))
+        throw InvalidInput("missing_weight must be in [0, 1), got " + std::to_string(opt.missing_weight));
     if (opt.loss == Loss::beta && !std::isfinite(opt.beta))
         throw InvalidInput("beta must be a finite number, got " + std::to_string(opt.beta));
     auto check_penalty = [](const Penalty& p, const char* factor) {

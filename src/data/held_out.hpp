@@ -77,6 +77,11 @@ public:
     /// Σ over observed entries of (A − W Htᵀ)² = ‖A_obs − W Htᵀ‖² − Σ over held-out positions of
     /// (W Htᵀ)², in double.
     double residual_squared_norm(const Matrix<T>& W, const Matrix<T>& Ht) const {
+        return std::max(0.0, A_.residual_squared_norm(W, Ht) - held_out_product_squared_norm(W, Ht));
+    }
+
+    /// Σ over held-out positions of (W Htᵀ)², in double.
+    double held_out_product_squared_norm(const Matrix<T>& W, const Matrix<T>& Ht) const {
         double held = 0;
         for (Eigen::Index j = 0; j < cols(); ++j)
             for (auto p = held_.by_col.ptr[static_cast<std::size_t>(j)]; p < held_.by_col.ptr[static_cast<std::size_t>(j) + 1]; ++p) {
@@ -84,7 +89,15 @@ public:
                 const double wh = W.row(i).template cast<double>().dot(Ht.row(j).template cast<double>());
                 held += wh * wh;
             }
-        return std::max(0.0, A_.residual_squared_norm(W, Ht) - held);
+        return held;
+    }
+
+    /// Rows (side by_row) or columns (by_col) with fewer than k observed entries: those with
+    /// more than (other extent − k) held-out positions.
+    static std::int64_t fewer_than(const HeldOutSide& side, Eigen::Index other, Eigen::Index k) {
+        std::int64_t count = 0;
+        for (std::size_t r = 0; r + 1 < side.ptr.size(); ++r) count += other - (side.ptr[r + 1] - side.ptr[r]) < k;
+        return count;
     }
 
 private:

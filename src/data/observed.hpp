@@ -152,6 +152,23 @@ public:
         : SparseData<T, std::int64_t>(o.rows, o.cols, o.col_ptr.data(), o.row_index.data(),
                                       o.values.data(), true) {}
 
+    /// Σ over the missing entries of (W Htᵀ)² = ‖W Htᵀ‖²_F − Σ over observed entries of (W Htᵀ)²,
+    /// in double (the missing_weight term of the masked Frobenius objective).
+    double missing_product_squared_norm(const Matrix<T>& W, const Matrix<T>& Ht) const {
+        const Eigen::MatrixXd WtW = W.template cast<double>().transpose() * W.template cast<double>();
+        const Eigen::MatrixXd HtH = Ht.template cast<double>().transpose() * Ht.template cast<double>();
+        RowScratch<T> scratch;
+        double observed = 0;
+        const auto block = this->row_block(0, this->rows(), scratch);
+        for (Eigen::Index i = 0; i < this->rows(); ++i)
+            for (auto p = block.ptr[i]; p < block.ptr[i + 1]; ++p) {
+                const double wh = W.row(i).template cast<double>().dot(
+                    Ht.row(static_cast<Eigen::Index>(block.index[p])).template cast<double>());
+                observed += wh * wh;
+            }
+        return std::max(0.0, WtW.cwiseProduct(HtH).sum() - observed);
+    }
+
     /// Σ over observed entries of (A − W Htᵀ)², in double, row by row in order.
     double residual_squared_norm(const Matrix<T>& W, const Matrix<T>& Ht) const {
         RowScratch<T> scratch;
@@ -191,5 +208,15 @@ public:
         return this->nonzeros() > 0 ? this->sum() / static_cast<double>(this->nonzeros()) : 0.0;
     }
 };
+
+/// Rows of A (ObservedData or its Transposed) with fewer than k stored (observed) entries.
+template <class D>
+std::int64_t rows_with_fewer_than(const D& A, Eigen::Index k) {
+    RowScratch<typename D::Scalar> scratch;
+    const auto block = A.row_block(0, A.rows(), scratch);
+    std::int64_t count = 0;
+    for (Eigen::Index i = 0; i < A.rows(); ++i) count += block.ptr[i + 1] - block.ptr[i] < k;
+    return count;
+}
 
 }  // namespace nmfkit::detail

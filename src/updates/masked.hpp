@@ -22,6 +22,16 @@
 
 namespace nmfkit::detail {
 
+/// The weight of each missing entry, as a zero, in the masked Frobenius objective:
+/// ε · min(1, |observed| / |missing|) with ε = Options::missing_weight, so that the missing entries
+/// together weigh at most ε times the observed ones (docs/algorithms.md, "Rows and columns with few
+/// observed entries"). 0 when nothing is missing.
+inline double missing_entry_weight(double eps, double observed, double total) {
+    const double missing = total - observed;
+    if (!(eps > 0) || !(missing > 0)) return 0.0;
+    return eps * std::min(1.0, observed / missing);
+}
+
 /// Rows of X per task of masked_frobenius_update() and held_out_frobenius_update().
 constexpr Eigen::Index masked_rows_per_block = 32;
 
@@ -81,12 +91,15 @@ double masked_row_store(MaskedRowScratch& s, Matrix<T>& X, Eigen::Index i) {
 /// Updates every row x of X (rows x k) for min_{x ≥ 0} ½ Σ_{j observed} (A_ij − x·F(j,:))² +
 /// l1 Σx + ½ l2 ‖x‖², with F (cols x k) fixed and A read by row_block() (its stored entries are
 /// the observed ones), by masked_row_solve() with G_i = Σ_{j observed} F(j,:)ᵀ F(j,:) and
-/// b_i = Σ_j A_ij F(j,:). Returns Σ_i Σ_{j observed} (A_ij − x_i·F(j,:))² at the new X, in
+/// b_i = Σ_j A_ij F(j,:). With eps > 0 (Options::missing_weight) the missing entries of a row
+/// enter as zeros with weight eps: G_i ← (1 − eps) G_i + eps FᵀF (FtF, k x k, the full Gram), i.e.
+/// G_i + eps Σ_{j missing} F(j,:)ᵀ F(j,:); rows without missing entries are untouched. Returns
+/// Σ_i [Σ_{j observed} (A_ij − x_i·F(j,:))² + eps Σ_{j missing} (x_i·F(j,:))²] at the new X, in
 /// double, in row order.
 template <class T, class D>
 double masked_frobenius_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty& p,
-                               Solver solver, int sweeps) {
-    const Eigen::Index rows = X.rows(), k = X.cols();
+                               Solver solver, int sweeps, const Matrix<double>& FtF, double eps) {
+    const Eigen::Index rows = X.rows(), k = X.cols(), cols = F.rows();
     const Eigen::Index blocks = (rows + masked_rows_per_block - 1) / masked_rows_per_block;
     std::vector<double> partial(static_cast<std::size_t>(blocks), 0.0);
     // Work: each observed entry adds its row of F to G_i (k² multiply-adds), plus a k x k solve
@@ -114,6 +127,7 @@ double masked_frobenius_update(const D& A, const Matrix<T>& F, Matrix<T>& X, con
                     vv += v * v;
                 }
                 s.G.template triangularView<Eigen::StrictlyUpper>() = s.G.transpose();
+                if (eps > 0 && block.ptr[t + 1] - block.ptr[t] < cols) s.G = (1 - eps) * s.G + eps * FtF;
                 s.x = X.row(i).template cast<double>().transpose();
                 masked_row_solve(s, p, solver, sweeps);
                 rss += std::max(0.0, vv + masked_row_store(s, X, i));
@@ -130,12 +144,14 @@ double masked_frobenius_update(const D& A, const Matrix<T>& F, Matrix<T>& X, con
 /// row i's Gram is the full FtF (k x k) minus Σ_{j held out in row i} F(j,:)ᵀ F(j,:), and its
 /// cross product is row i of AF = A_obs F (rows x k; held-out entries are zero in A_obs), so the
 /// cost is one product with A plus O(|held out| · k²). `held` lists each row's held-out indices.
+/// With eps > 0 (Options::missing_weight) the held-out outer products are subtracted with weight
+/// 1 − eps (the held-out entries enter as zeros with weight eps, as in masked_frobenius_update()).
 /// Returns Σ_i (x_iᵀ G_i x_i − 2 b_iᵀ x_i) at the new X, in double, in row order; adding
-/// ‖A_obs‖² gives the observed residual.
+/// ‖A_obs‖² gives the observed residual (plus eps Σ_held out (x_i·F(j,:))²).
 template <class T>
 double held_out_frobenius_update(const Matrix<T>& FtF, const Matrix<T>& AF, const HeldOutSide& held,
                                  const Matrix<T>& F, Matrix<T>& X, const Penalty& p, Solver solver,
-                                 int sweeps) {
+                                 int sweeps, double eps) {
     const Eigen::Index rows = X.rows(), k = X.cols();
     const Eigen::Index blocks = (rows + masked_rows_per_block - 1) / masked_rows_per_block;
     const Matrix<double> FtF_d = FtF.template cast<double>();
@@ -151,7 +167,7 @@ double held_out_frobenius_update(const Matrix<T>& FtF, const Matrix<T>& AF, cons
                 s.G = FtF_d;
                 for (auto q = held.ptr[static_cast<std::size_t>(i)]; q < held.ptr[static_cast<std::size_t>(i) + 1]; ++q) {
                     s.f = F.row(static_cast<Eigen::Index>(held.index[static_cast<std::size_t>(q)])).template cast<double>().transpose();
-                    s.G.noalias() -= s.f * s.f.transpose();
+                    s.G.noalias() -= (1 - eps) * (s.f * s.f.transpose());
                 }
                 s.b = AF.row(i).template cast<double>().transpose();
                 // NOTE: a component whose F column lives only on held-out entries has G_ll = 0

@@ -247,7 +247,8 @@ def test_missing_values(V):
     X[holes] = np.nan
     with pytest.raises(ValueError, match=r"^NaN entry in V at row"):
         nmfkit.fit(X, 4, seed=0)  # missing='none' (the default): NaN is bad input
-    W, H, info = nmfkit.fit(X, 4, seed=0, missing="nan", max_iter=300)
+    # missing_weight=0: the objective over the observed entries only, and exact recovery.
+    W, H, info = nmfkit.fit(X, 4, seed=0, missing="nan", max_iter=300, missing_weight=0)
     observed = ~holes
     resid = np.where(observed, V - W @ H, 0.0)
     assert info.objective == pytest.approx(0.5 * (resid**2).sum(), rel=1e-9)
@@ -256,8 +257,13 @@ def test_missing_values(V):
     assert np.linalg.norm((V - W @ H)[holes]) / np.linalg.norm(V[holes]) < 0.05
     # The same observed set given as stored entries of a sparse matrix: the same fit.
     S = sp.csr_matrix((V[observed], np.nonzero(observed)), shape=V.shape)
-    Ws, Hs, _ = nmfkit.fit(S, 4, seed=0, missing="zeros", max_iter=300)
+    Ws, Hs, _ = nmfkit.fit(S, 4, seed=0, missing="zeros", max_iter=300, missing_weight=0)
     np.testing.assert_allclose(Ws, W, rtol=1e-12, atol=1e-14)
+    # The default weight (0.05, 30% missing: w = 0.05) adds ½ w Σ_missing (WH)² to the objective.
+    W, H, info = nmfkit.fit(X, 4, seed=0, missing="nan", max_iter=300)
+    resid = np.where(observed, V - W @ H, 0.0)
+    assert info.objective == pytest.approx(
+        0.5 * (resid**2).sum() + 0.5 * 0.05 * ((W @ H)[holes] ** 2).sum(), rel=1e-9)
     with pytest.raises(ValueError, match='unknown missing-value mode "maybe"'):
         nmfkit.fit(V, 4, missing="maybe")
 
