@@ -25,8 +25,8 @@
 #include "common.hpp"
 #include "outputs.hpp"
 #include "mpi/fit_distributed.hpp"
-#include "mpi/grid.hpp"
-#include "mpi/read_block.hpp"
+#include <nmfkit/mpi/grid.hpp>
+#include <nmfkit/io/read_block.hpp>
 
 namespace {
 

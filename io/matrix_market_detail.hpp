@@ -1,6 +1,6 @@
 #pragma once
 // Matrix Market parsing shared by the serial reader (matrix_market.cpp) and the parallel block
-// reader of nmfkit-mpi (src/mpi/read_block.cpp): lines, fields, the header and the entry lines,
+// reader of nmfkit-mpi (io/read_block.cpp): lines, fields, the header and the entry lines,
 // with the serial reader's checks and messages. Internal to nmfkit_io (not installed).
 
 #include <charconv>

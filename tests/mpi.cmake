@@ -24,7 +24,7 @@ endfunction()
 
 # Distributed equals serial for every grid of P = 1..4, dense and sparse, every row-local solver.
 nmfkit_mpi_gtest(nmfkit_mpi_tests SOURCES test_mpi.cpp PROCS 1 2 3 4)
-# Each rank reads only its block of V (src/mpi/read_block.hpp): blocks equal serial, errors shared.
+# Each rank reads only its block of V (io/read_block.hpp): blocks equal serial, errors shared.
 nmfkit_mpi_gtest(nmfkit_mpi_read_tests SOURCES test_mpi_read.cpp PROCS 1 2 3 4)
 
 # nmfkit-mpi as a user runs it (tests/mpi_cli.sh).

@@ -150,7 +150,7 @@ TEST(Layouts, LeadingDimensionSelectsASubmatrixInPlace) {
 TEST(Reproducibility, SameSeedSameBitsAndThreadCountsAgree) {
     // Large enough that the products, Grams, W's HALS sweeps (4200·8² ≥ 2^18 multiply-adds) and
     // the NNLS solves run with a team of threads (the elementwise MU steps, rows·k < 2^18, and
-    // H's sweeps stay serial: core/parallel.hpp).
+    // H's sweeps stay serial: linalg/parallel.hpp).
     const Eigen::MatrixXd V = uniform<double>(4200, 300, 10);
     for (auto [s, l] : supported_pairs()) {
         SCOPED_TRACE(label(s, l));

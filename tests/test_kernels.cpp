@@ -1,8 +1,8 @@
-// The sparse kernels (src/data/sparse_kernels.hpp) against naive dense products written here, for
+// The sparse kernels (src/linalg/sparse_kernels.hpp) against naive dense products written here, for
 // every lane class (k at and around each multiple of the lane step, the largest blocked k and the
 // generic loops beyond it), both scalar types, both orientations, empty slices; and the vector
-// logarithm (src/core/vector_log.hpp) against glibc's; the dense streaming products
-// (src/data/dense_kernels.hpp) against naive loops, at every tile remainder; and the HALS sweeps
+// logarithm (src/linalg/vector_log.hpp) against glibc's; the dense streaming products
+// (src/linalg/dense_kernels.hpp) against naive loops, at every tile remainder; and the HALS sweeps
 // (src/updates/hals.hpp) against a serial loop written here, at 1 and 2 threads.
 
 #include <gtest/gtest.h>
@@ -15,10 +15,10 @@
 
 #include <omp.h>
 
-#include "core/gram.hpp"
-#include "core/vector_log.hpp"
-#include "data/dense_kernels.hpp"
-#include "data/sparse_kernels.hpp"
+#include "linalg/gram.hpp"
+#include "linalg/vector_log.hpp"
+#include "linalg/dense_kernels.hpp"
+#include "linalg/sparse_kernels.hpp"
 #include "updates/hals.hpp"
 
 namespace {

@@ -1,4 +1,4 @@
-// Tests of the parallel reader (src/mpi/read_block.hpp), run under mpiexec with 1 to 4 processes.
+// Tests of the parallel reader (io/read_block.hpp), run under mpiexec with 1 to 4 processes.
 // For every grid pr x pc of P, each rank's block equals the same block of the matrix that the
 // serial reader (nmfkit::io::read_matrix) reads, bit for bit; errors reach every rank as the same
 // CollectiveError, with the serial reader's message (and the real FILE:LINE) where it has one.
@@ -23,7 +23,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "mpi/read_block.hpp"
+#include <nmfkit/io/read_block.hpp>
 #include "mpi_helpers.hpp"
 
 namespace {

@@ -1,4 +1,4 @@
-// Extreme scales (core/data_scale.hpp, docs/algorithms.md "Scaling of V"): fit(2^j V) is exactly
+// Extreme scales (engine/data_scale.hpp, docs/algorithms.md "Scaling of V"): fit(2^j V) is exactly
 // the fit of V with W and H scaled by 2^(j/2) each (j even), for every solver, loss and storage;
 // data near the ends of the range gives finite factors and the right error; non-finite factors and
 // fits with nothing observed are errors, never "converged".

@@ -98,7 +98,7 @@ def projection(res, m, n, nnz, k, ranks_list, bandwidth, latency):
         r1["phases"][p]["max_seconds_per_iteration"] for p in PHASES))
     out = []
     for P in ranks_list:
-        # the grid nmfkit-mpi chooses (src/mpi/grid.hpp, choose_grid): fewest words of the model
+        # the grid nmfkit-mpi chooses (include/nmfkit/mpi/grid.hpp, choose_grid): fewest words of the model
         pr = min((r for r in range(1, P + 1) if P % r == 0),
                  key=lambda r: (m * (P // r - 1) + n * (r - 1), r))
         pc = P // pr

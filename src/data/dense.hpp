@@ -9,10 +9,10 @@
 
 #include <nmfkit/result.hpp>
 
-#include "core/parallel.hpp"
-#include "data/dense_kernels.hpp"
+#include "linalg/parallel.hpp"
+#include "linalg/dense_kernels.hpp"
 #include "data/rows.hpp"
-#include "loss/kl.hpp"
+#include "linalg/kl_terms.hpp"
 
 namespace nmfkit::detail {
 
@@ -56,7 +56,7 @@ public:
         return 2.0 * static_cast<double>(rows()) * static_cast<double>(cols()) * static_cast<double>(k);
     }
 
-    /// out = A F: out is m x k, F is n x k. Streaming kernels where built (data/dense_kernels.hpp),
+    /// out = A F: out is m x k, F is n x k. Streaming kernels where built (linalg/dense_kernels.hpp),
     /// else BLAS.
     void times(const Matrix<T>& F, Matrix<T>& out) const {
         if constexpr (streaming_products)

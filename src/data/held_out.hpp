@@ -3,7 +3,7 @@
 // entries (the mask's positions) are missing, every other entry, zeros included, is observed.
 // HeldOutData<D> presents A_obs, V with the held-out entries set to zero, through an adapter D
 // over such a copy (dense: m x n; sparse: the stored entries less the held-out ones), so sparse
-// data stays sparse. The masked Frobenius step (core/steps.hpp, HeldOutFrobeniusStep) takes each
+// data stays sparse. The masked Frobenius step (engine/steps.hpp, HeldOutFrobeniusStep) takes each
 // row's Gram as the full Gram minus the held-out positions' outer products (the "Gram
 // correction" form of masked NMF), O(|mask| · k²) on top of the unmasked iteration.
 

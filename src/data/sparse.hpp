@@ -9,10 +9,10 @@
 #include <utility>
 #include <vector>
 
-#include "core/gram.hpp"
+#include "linalg/gram.hpp"
 #include "data/dense.hpp"
 #include "data/rows.hpp"
-#include "data/sparse_kernels.hpp"
+#include "linalg/sparse_kernels.hpp"
 
 namespace nmfkit::detail {
 

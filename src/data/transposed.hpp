@@ -5,7 +5,7 @@
 
 #include <nmfkit/result.hpp>
 
-#include "core/reduce.hpp"
+#include "linalg/reduce.hpp"
 #include "data/rows.hpp"
 
 namespace nmfkit::detail {
@@ -45,7 +45,7 @@ public:
                                               RowScratch<Scalar>& scratch) const {
         return a_.row_block(c0, b, scratch);
     }
-    // Axis 3 (core/reduce.hpp): the sums of a distributed A (TransposedReductions), and its Gram.
+    // Axis 3 (linalg/reduce.hpp): the sums of a distributed A (TransposedReductions), and its Gram.
     void gram(const Matrix<Scalar>& F, Matrix<Scalar>& G) const
         requires requires(const D& a) { a.gram(F, G); }
     {

@@ -13,8 +13,8 @@
 #include <nmfkit/errors.hpp>
 #include <nmfkit/result.hpp>
 
-#include "core/parallel.hpp"
-#include "core/reduce.hpp"
+#include "linalg/parallel.hpp"
+#include "linalg/reduce.hpp"
 #include "init/random.hpp"
 #include "init/svd.hpp"
 

@@ -1,6 +1,6 @@
 #include "init/random.hpp"
 
-#include "core/parallel.hpp"
+#include "linalg/parallel.hpp"
 
 namespace nmfkit::detail {
 namespace {

@@ -22,8 +22,8 @@
 #include <nmfkit/errors.hpp>
 #include <nmfkit/result.hpp>
 
-#include "core/parallel.hpp"
-#include "core/reduce.hpp"
+#include "linalg/parallel.hpp"
+#include "linalg/reduce.hpp"
 #include "init/random.hpp"
 
 // LAPACK's Fortran entry points (LP64: 32-bit INTEGER), as exported by OpenBLAS, which bundles

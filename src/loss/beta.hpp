@@ -10,7 +10,7 @@
 
 #include <nmfkit/result.hpp>
 
-#include "core/parallel.hpp"
+#include "linalg/parallel.hpp"
 #include "data/rows.hpp"
 
 namespace nmfkit::detail {

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "core/gram.hpp"
+#include "linalg/gram.hpp"
 
 namespace nmfkit::detail {
 

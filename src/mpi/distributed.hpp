@@ -19,8 +19,8 @@
 
 #include <nmfkit/errors.hpp>
 
-#include "core/gram.hpp"
-#include "mpi/grid.hpp"
+#include "linalg/gram.hpp"
+#include <nmfkit/mpi/grid.hpp>
 
 namespace nmfkit::mpi {
 
@@ -127,7 +127,7 @@ public:
     bool has_row_access() const { return false; }
     bool has_column_access() const { return false; }
 
-    // Axis 3 (core/reduce.hpp).
+    // Axis 3 (linalg/reduce.hpp).
     /// Σ over the ranks in rank order: the same bits on every rank, whatever MPI's reduction order.
     double all_sum(double x) const {
         const auto t0 = Clock::now();

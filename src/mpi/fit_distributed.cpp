@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "core/data_scale.hpp"
-#include "core/loop.hpp"
-#include "core/scaling.hpp"
-#include "core/steps.hpp"
-#include "core/threads.hpp"
-#include "core/validate.hpp"
+#include "engine/data_scale.hpp"
+#include "engine/loop.hpp"
+#include "engine/scaling.hpp"
+#include "engine/steps.hpp"
+#include "linalg/threads.hpp"
+#include "engine/validate.hpp"
 #include "data/dense.hpp"
 #include "data/sparse.hpp"
 #include "init/nndsvd.hpp"
@@ -141,7 +141,7 @@ Result<T> run_one(const D& A, const Options& opt, const InitialFactors<T>* start
                                                   : detail::NndsvdFill::random;
         detail::nndsvd_start(A, k, fill, opt.seed, W, Ht);
     } else {
-        // The serial random start (core/run.hpp), each rank drawing its rows by their global keys.
+        // The serial random start (engine/run.hpp), each rank drawing its rows by their global keys.
         const double mean = A.sum() / (static_cast<double>(A.rows()) * static_cast<double>(A.cols()));
         const double scale = 2.0 * std::sqrt(mean / k);
         W.resize(wr.size, k);
@@ -228,7 +228,7 @@ DistributedFit<T> fit_any(const Grid& grid, std::int64_t m, std::int64_t n, cons
     }
     all_ok(grid.world(), error, 65);
     const detail::ThreadScope threads(opt.threads);  // per process; 0 = all cores, as serial
-    // The fit of V' = 2^-e V (e from the global max|V|, core/data_scale.hpp), as the serial fit().
+    // The fit of V' = 2^-e V (e from the global max|V|, engine/data_scale.hpp), as the serial fit().
     return make_local([&](const auto& local, int e) {
         DistributedFit<T> out;
         Result<T> r = detail::run_scaled<T>(detail::DataScale::balanced(e), opt, start, callbacks,

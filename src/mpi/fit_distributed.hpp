@@ -9,7 +9,7 @@
 #include <nmfkit/fit.hpp>
 
 #include "mpi/distributed.hpp"
-#include "mpi/grid.hpp"
+#include <nmfkit/mpi/grid.hpp>
 
 namespace nmfkit::mpi {
 

@@ -17,8 +17,8 @@
 
 #include <nmfkit/result.hpp>
 
-#include "core/numeric.hpp"
-#include "core/parallel.hpp"
+#include "linalg/numeric.hpp"
+#include "linalg/parallel.hpp"
 
 namespace nmfkit::detail {
 

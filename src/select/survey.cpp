@@ -16,7 +16,7 @@
 #include <random>
 #include <string>
 
-#include "core/threads.hpp"
+#include "linalg/threads.hpp"
 #include "select/linkage_detail.hpp"
 
 namespace nmfkit {
@@ -26,7 +26,7 @@ namespace {
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 /// Fits run one per thread when a product with V costs less than this many flops, as restarts
-/// do in fit() (core/run.hpp, parallel_restart_flops): such a fit cannot keep two cores busy.
+/// do in fit() (engine/run.hpp, parallel_restart_flops): such a fit cannot keep two cores busy.
 constexpr double parallel_fit_flops = 1e8;
 
 std::uint64_t splitmix64(std::uint64_t x) {

@@ -10,8 +10,8 @@
 #include <nmfkit/options.hpp>
 #include <nmfkit/result.hpp>
 
-#include "core/numeric.hpp"
-#include "core/parallel.hpp"
+#include "linalg/numeric.hpp"
+#include "linalg/parallel.hpp"
 #include "data/dense.hpp"
 #include "data/rows.hpp"
 

@@ -8,8 +8,8 @@
 
 #include <nmfkit/result.hpp>
 
-#include "core/numeric.hpp"
-#include "core/parallel.hpp"
+#include "linalg/numeric.hpp"
+#include "linalg/parallel.hpp"
 
 namespace nmfkit::detail {
 
@@ -40,7 +40,7 @@ inline HalsBudget hals_budget(double product_flops, Eigen::Index rows_x, Eigen::
 /// NOTE: rows are independent given FtF and AF, so row blocks run in parallel and the result does
 /// not depend on the thread count. A column whose FtF(j, j) = 0 does not affect the objective and
 /// is left as it is.
-/// `sum` totals the sweep's change over the processes that share X's rows (core/reduce.hpp), so
+/// `sum` totals the sweep's change over the processes that share X's rows (linalg/reduce.hpp), so
 /// a distributed X makes the same number of sweeps as a serial one; `collective` says that `sum`
 /// is such a reduction (an MPI call, made by the master thread only).
 /// All sweeps run in one parallel region (when the sweep is worth a team: rows·k² multiply-adds),

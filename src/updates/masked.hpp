@@ -14,8 +14,8 @@
 #include <nmfkit/options.hpp>
 #include <nmfkit/result.hpp>
 
-#include "core/numeric.hpp"
-#include "core/parallel.hpp"
+#include "linalg/numeric.hpp"
+#include "linalg/parallel.hpp"
 #include "data/held_out.hpp"
 #include "data/rows.hpp"
 #include "nnls/bpp.hpp"

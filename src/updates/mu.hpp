@@ -10,10 +10,10 @@
 #include <nmfkit/options.hpp>
 #include <nmfkit/result.hpp>
 
-#include "core/numeric.hpp"
-#include "core/parallel.hpp"
-#include "core/reduce.hpp"
-#include "data/dense_kernels.hpp"
+#include "linalg/numeric.hpp"
+#include "linalg/parallel.hpp"
+#include "linalg/reduce.hpp"
+#include "linalg/dense_kernels.hpp"
 
 namespace nmfkit::detail {
 

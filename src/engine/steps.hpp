@@ -7,8 +7,8 @@
 #include <cmath>
 #include <vector>
 
-#include "core/gram.hpp"
-#include "core/reduce.hpp"
+#include "linalg/gram.hpp"
+#include "linalg/reduce.hpp"
 #include "data/transposed.hpp"
 #include "loss/beta.hpp"
 #include "loss/frobenius.hpp"

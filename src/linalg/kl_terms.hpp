@@ -8,7 +8,7 @@
 
 #include <Eigen/Core>
 
-#include "core/vector_log.hpp"
+#include "linalg/vector_log.hpp"
 
 namespace nmfkit::detail {
 

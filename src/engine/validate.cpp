@@ -1,4 +1,4 @@
-#include "core/validate.hpp"
+#include "engine/validate.hpp"
 
 #include <cmath>
 #include <algorithm>

@@ -9,7 +9,7 @@
 
 #include <Eigen/Core>
 
-#include "core/gram.hpp"
+#include "linalg/gram.hpp"
 
 namespace nmfkit::detail {
 

@@ -15,7 +15,7 @@
 
 #include <nmfkit/result.hpp>
 
-#include "core/parallel.hpp"
+#include "linalg/parallel.hpp"
 
 namespace nmfkit::detail {
 

@@ -7,7 +7,7 @@
 
 #include <nmfkit/fit.hpp>
 
-#include "core/reduce.hpp"
+#include "linalg/reduce.hpp"
 
 
 namespace nmfkit::detail {
@@ -56,7 +56,7 @@ Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Opt
         // The callback sees every iteration, the last one included.
         const bool keep_going = !callbacks.on_iteration || callbacks.on_iteration(s);
         // Every process of a distributed fit stops at the same iteration for the same reason:
-        // the objective is the same on all, the callback and the clock are not (core/reduce.hpp).
+        // the objective is the same on all, the callback and the clock are not (linalg/reduce.hpp).
         enum : int { go_on, by_time, by_callback, by_convergence };
         const int stop = agree(A, converged                                              ? by_convergence
                                   : !keep_going                                          ? by_callback

@@ -19,7 +19,7 @@
 #include <Eigen/Core>
 #include <Eigen/SparseCore>
 
-#include "mpi/grid.hpp"
+#include <nmfkit/mpi/grid.hpp>
 
 namespace nmfkit::mpi {
 

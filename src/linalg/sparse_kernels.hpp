@@ -15,9 +15,9 @@
 
 #include <nmfkit/result.hpp>
 
-#include "core/parallel.hpp"
-#include "data/dense_kernels.hpp"
-#include "loss/kl.hpp"
+#include "linalg/parallel.hpp"
+#include "linalg/dense_kernels.hpp"
+#include "linalg/kl_terms.hpp"
 
 namespace nmfkit::detail {
 

@@ -9,14 +9,14 @@
 #include <limits>
 #include <vector>
 
-#include "core/data_scale.hpp"
-#include "core/loop.hpp"
-#include "core/scaling.hpp"
+#include "engine/data_scale.hpp"
+#include "engine/loop.hpp"
+#include "engine/scaling.hpp"
 #include "data/held_out.hpp"
 #include "data/observed.hpp"
-#include "core/steps.hpp"
-#include "core/threads.hpp"
-#include "core/validate.hpp"
+#include "engine/steps.hpp"
+#include "linalg/threads.hpp"
+#include "engine/validate.hpp"
 #include "init/nndsvd.hpp"
 #include "init/random.hpp"
 
@@ -286,7 +286,7 @@ inline void require_observed(std::size_t observed, Eigen::Index m, Eigen::Index 
                        ") is missing: each is " + why + ", so there is nothing to fit");
 }
 
-/// The fit of V = 2^e V' (core/data_scale.hpp) by `one_fit(options, start, callbacks)` on V':
+/// The fit of V = 2^e V' (engine/data_scale.hpp) by `one_fit(options, start, callbacks)` on V':
 /// the balanced split of the scale between W and H.
 template <class T, class Run>
 Result<T> fit_scaled(int e, const Options& opt, const InitialFactors<T>* start, const Callbacks& callbacks,

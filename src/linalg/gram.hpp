@@ -5,7 +5,7 @@
 
 #include <nmfkit/result.hpp>
 
-#include "data/dense_kernels.hpp"
+#include "linalg/dense_kernels.hpp"
 
 namespace nmfkit::detail {
 

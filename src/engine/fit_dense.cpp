@@ -1,6 +1,6 @@
 // fit() and transform() for dense input: validate, pick the adapter once, run.
 
-#include "core/run.hpp"
+#include "engine/run.hpp"
 #include "data/dense.hpp"
 #include "data/transposed.hpp"
 
@@ -28,7 +28,7 @@ Result<T> fit_dense(const DenseView<T>& V, const Options& opt, const InitialFact
     detail::validate_positive(V, opt);
     detail::check_start(opt, start, V.rows, V.cols);
     detail::ThreadScope threads(opt.threads);
-    // Every path fits V' = 2^-e V, max V' in [1/2, 1), through fit_scaled (core/data_scale.hpp).
+    // Every path fits V' = 2^-e V, max V' in [1/2, 1), through fit_scaled (engine/data_scale.hpp).
     Result<T> r;
     if (opt.mask && opt.missing == Missing::none && opt.loss == Loss::frobenius) {
         // NOTE: a copy of V with zeros at the mask (m x n), so V's values there are never read.

@@ -16,7 +16,7 @@
 
 #include <nmfkit/fit.hpp>
 
-#include "core/parallel.hpp"
+#include "linalg/parallel.hpp"
 
 namespace nmfkit::detail {
 

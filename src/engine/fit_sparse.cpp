@@ -1,6 +1,6 @@
 // fit() and transform() for sparse input: validate, pick the adapter once, run.
 
-#include "core/run.hpp"
+#include "engine/run.hpp"
 #include "data/sparse.hpp"
 #include "data/transposed.hpp"
 
@@ -20,7 +20,7 @@ auto with_adapter(const SparseView<T, I>& V, bool low_memory, F&& f) {
     return f(detail::Transposed<detail::SparseData<T, I>>(At));
 }
 
-// max|V| over the stored values; when its exponent e (core/data_scale.hpp) is not 0, `values`
+// max|V| over the stored values; when its exponent e (engine/data_scale.hpp) is not 0, `values`
 // becomes V's values · 2^-e. Returns the max.
 template <class T, class I>
 double scaled_values(const SparseView<T, I>& V, std::vector<T>& values) {
@@ -57,7 +57,7 @@ Result<T> fit_sparse(const SparseView<T, I>& V, const Options& opt,
     detail::validate_positive(V, opt);
     detail::check_start(opt, start, V.rows, V.cols);
     detail::ThreadScope threads(opt.threads);
-    // Every path fits V' = 2^-e V, max V' in [1/2, 1), through fit_scaled (core/data_scale.hpp).
+    // Every path fits V' = 2^-e V, max V' in [1/2, 1), through fit_scaled (engine/data_scale.hpp).
     Result<T> r;
     if (opt.mask && opt.missing == Missing::none && opt.loss == Loss::frobenius) {
         // NOTE: a CSC copy of the stored entries less the masked ones (V's values there unread).

@@ -1,7 +1,7 @@
 // The parallel reader of V (read_block.hpp). Every rank maps the file (mmap: nothing is read until
 // a page is touched), parses the header, then touches only its share of the data. Messages and
 // checks are the serial reader's (io/matrix_market.cpp, io/npy.cpp), with the real FILE:LINE.
-#include "mpi/read_block.hpp"
+#include <nmfkit/io/read_block.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -20,8 +20,8 @@
 #include <nmfkit/io/formats.hpp>
 
 // nmfkit_io internals (not installed): parse_npy_array, build_csc and the message helpers.
-#include "../../io/detail.hpp"
-#include "../../io/matrix_market_detail.hpp"
+#include "detail.hpp"
+#include "matrix_market_detail.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>
