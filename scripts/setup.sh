@@ -14,6 +14,8 @@ packages=(
     python3-sklearn python3-pytest python3-pandas
     # fuzz harnesses (tests/fuzz): clang with libFuzzer and its sanitizer runtimes
     clang libclang-rt-14-dev
+    # style and static checks (.clang-format, .clang-tidy; scripts/check_format.sh, check_tidy.sh)
+    clang-format clang-tidy
     # the distributed mode (src/mpi, nmfkit-mpi, ctest label mpi): Open MPI
     libopenmpi-dev openmpi-bin
 )

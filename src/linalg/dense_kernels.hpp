@@ -19,8 +19,8 @@
 
 namespace nmfkit::detail {
 
-// Only with AVX-512: an AVX2 build of the same kernels (16 registers, tiles of 2 x 6 and 2 x 5)
-// measured 1.3-1.7x OpenBLAS at k ≤ 20 but 0.95x for Aᵀ·F at k = 50, so there BLAS stays.
+// Only with AVX-512: an AVX2 build of the same kernels (16 registers) did not beat OpenBLAS at
+// every k (docs/benchmarks-history.md, "Measurements behind constants"), so there BLAS stays.
 #if defined(__AVX512F__)
 inline constexpr bool streaming_products = true;
 #else
@@ -29,8 +29,8 @@ inline constexpr bool streaming_products = false;
 
 // Register tiles for AVX-512's 32 registers of 64 bytes. times: R vectors of rows x C columns of
 // the result (R·C accumulators + R loads + 1 broadcast); transpose_times: J columns of A x C
-// columns of F (J·C accumulators + J loads + 1). Measured at k = 20 and 50: times 4 x 6 against
-// 2 x 12 and 3 x 8; transpose_times 6 x 4 against 2 x 12, 3 x 8, 4 x 6 and 8 x 3 (equal).
+// columns of F (J·C accumulators + J loads + 1). The shapes were the best of the candidates that
+// fit the register file (docs/benchmarks-history.md, "Measurements behind constants").
 inline constexpr int simd_bytes = 64;
 inline constexpr int times_rows = 4, times_cols = 6;
 inline constexpr int tt_columns = 6, tt_cols = 4;
@@ -54,7 +54,7 @@ void with_count(int c, F&& f) {
 }
 
 /// Columns of A per block in dense_times: a panel of rows x this many columns stays in L2
-/// while the column groups of F pass over it (measured best of 128, 512 and 2048 at k = 20, 50).
+/// while the column groups of F pass over it (the best of 128, 512 and 2048 at k = 20 and 50).
 inline constexpr Eigen::Index times_block = 512;
 
 /// out(i : i + R·lanes, 0 : C) += Σ_{j0 ≤ j < j1} A(i : i + R·lanes, j) · F(j, 0 : C), with the
@@ -106,8 +106,8 @@ void dense_times(const T* A, Eigen::Index m, Eigen::Index n, Eigen::Index ld, co
 }
 
 /// out = X G for a tall X (rows x k) and a small G (k x c): the streaming kernel where built,
-/// else BLAS. (OpenBLAS threads such a product and synchronizes its threads with sched_yield:
-/// 5-10% of the samples of a profiled sparse MU loop were in that system call.)
+/// else BLAS. (OpenBLAS threads such a product and synchronizes its threads with sched_yield,
+/// which a profile of the sparse MU loop showed as a visible cost.)
 template <class T>
 void tall_times(const Matrix<T>& X, const Matrix<T>& G, Matrix<T>& out) {
     if constexpr (streaming_products)

@@ -10,7 +10,7 @@
 namespace nmfkit::detail {
 
 /// G = Fᵀ F (k x k, full symmetric) for F (rows x k): by the streaming Aᵀ·F kernel where built
-/// (1.7-1.9x SYRK at 10000-20000 x 20, and no OpenBLAS thread synchronization), else by SYRK on
+/// (faster than SYRK for tall skinny F, and no OpenBLAS thread synchronization), else by SYRK on
 /// the lower triangle. Either way the lower triangle is mirrored, so G is exactly symmetric.
 template <class T>
 void gram(const Matrix<T>& F, Matrix<T>& G) {

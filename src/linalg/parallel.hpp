@@ -7,12 +7,11 @@
 
 namespace nmfkit::detail {
 
-/// The least work, in multiply-adds, that a parallel region must hold: 2^18, about 50-100 µs on
-/// one core (OpenBLAS threads a GEMM from the same size, m·n·k ≥ 4 · 65536). Below it one thread
-/// runs the loop. Each region costs a fork and a join (microseconds on an idle machine); on a
-/// busy one a team member may be descheduled or asleep and the others wait for it, so a region
-/// must be worth that wait. 2^15 let 2-thread HALS on a 1797 x 64 matrix (k = 10) run up to
-/// 1.4x its 1-thread time on a busy machine, 2^18 0.3-0.7x (docs/benchmarks.md, "A busy machine").
+/// The least work, in multiply-adds, that a parallel region must hold (OpenBLAS threads a GEMM
+/// from the same size, m·n·k ≥ 4 · 65536). Below it one thread runs the loop. Each region costs a
+/// fork and a join; on a busy machine a team member may be descheduled or asleep and the others
+/// wait for it, so a region must be worth that wait. The value was chosen on a busy machine
+/// (docs/benchmarks-history.md, "A busy machine" and "Measurements behind constants").
 inline constexpr Eigen::Index parallel_threshold = Eigen::Index{1} << 18;
 
 /// True when a loop of `work` multiply-adds should run in parallel.
