@@ -1,6 +1,7 @@
 #include "option_flags.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 
 #include "common.hpp"
@@ -60,7 +61,13 @@ Options OptionFlags::apply() const {
     for (const Bound& b : bound_) {
         const OptionField& f = *b.field;
         switch (f.kind) {
-            case OptionKind::integer: usage_checked([&] { f.set(o, b.integer); return 0; }); break;
+            case OptionKind::integer:
+                if (b.integer < std::numeric_limits<int>::min() || b.integer > std::numeric_limits<int>::max())
+                    throw UsageError(b.option->get_name() + " " + std::to_string(b.integer) +
+                                     " is out of range (" + std::to_string(std::numeric_limits<int>::min()) +
+                                     " to " + std::to_string(std::numeric_limits<int>::max()) + ")");
+                f.set(o, b.integer);
+                break;
             case OptionKind::real: f.set(o, b.real); break;
             case OptionKind::flag: f.set(o, b.flag); break;
             case OptionKind::seed: f.set(o, parse_seed(b.text)); break;
