@@ -13,6 +13,7 @@
 #include <nmfkit/mask.hpp>
 
 #include "common.hpp"
+#include "option_flags.hpp"
 #include "outputs.hpp"
 #include "progress.hpp"
 #include "rank.hpp"
@@ -25,36 +26,14 @@ namespace {
 /// The arguments of `nmfkit fit`; defaults come from nmfkit::Options.
 struct FitArgs {
     std::string input;
-    int rank = 0;
-    std::string loss{to_string(Options{}.loss)};
-    std::string solver;  // empty = default_solver(loss)
-    std::string init;  // empty = resolved_init(): nndsvda when k <= min(m, n), else random
+    /// The Options fields (flags from nmfkit/option_fields.hpp; defaults from nmfkit::Options).
+    std::shared_ptr<OptionFlags> options = std::make_shared<OptionFlags>();
     std::string init_w;
     std::string init_h;
-    int max_iter = Options{}.max_iter;
-    double tol = Options{}.tol;
-    double time_limit = Options{}.time_limit;
-    std::string seed = std::to_string(Options{}.seed);  // parsed by parse_seed
-    int threads = Options{}.threads;
-    bool low_memory = Options{}.low_memory;
-    int hals_max_inner = Options{}.hals_max_inner;
-    double hals_alpha = Options{}.hals_alpha;
-    double hals_epsilon = Options{}.hals_epsilon;
-    int cd_newton_steps = Options{}.cd_newton_steps;
-    double beta = Options{}.beta;
-    Penalties penalties;                          // absolute weights
     std::optional<double> alpha_w, alpha_h;       // scikit-learn's convention
     double l1_ratio = 0;
-    std::string stop{to_string(Options{}.stop)};
-    std::string normalize{to_string(Options{}.normalize)};
-    bool diagonal = false;
-    bool sort_components = false;
     std::string scales_out;
-    int restarts = Options{}.restarts;
-    std::string missing{to_string(Options{}.missing)};
     std::string mask;  // --mask: a matrix file whose non-zero entries are missing
-    double missing_weight = Options{}.missing_weight;
-    std::vector<int> fixed_w_columns;
     ReadArgs read;
     WriteArgs write;
     ProgressArgs progress;
@@ -77,19 +56,14 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 /// The penalties: absolute --l1-w ... or scikit-learn's --alpha-w/--alpha-h/--l1-ratio, which
 /// depend on V's shape (m = n_samples, n = n_features), so they are resolved after reading V.
-Penalties penalties_of(const FitArgs& a, Eigen::Index m, Eigen::Index n) {
-    if (!a.alpha_w && !a.alpha_h) return a.penalties;
+Penalties penalties_of(const FitArgs& a, const Options& opt, Eigen::Index m, Eigen::Index n) {
+    if (!a.alpha_w && !a.alpha_h) return {opt.w, opt.h};
     const double alpha_w = a.alpha_w.value_or(0), alpha_h = a.alpha_h.value_or(alpha_w);
     return usage_checked([&] { return from_sklearn(alpha_w, alpha_h, a.l1_ratio, m, n); });
 }
 
 Options options_of(const FitArgs& a) {
-    Options opt;
-    opt.rank = a.rank;
-    opt.loss = usage_checked([&] { return loss_from_string(a.loss); });
-    if (!a.solver.empty())
-        opt.solver = usage_checked([&] { return solver_from_string(a.solver); });
-    if (!a.init.empty()) opt.init = usage_checked([&] { return init_from_string(a.init); });
+    Options opt = a.options->apply();
     if (!a.init_w.empty() || !a.init_h.empty()) {
         if (a.init_w.empty() || a.init_h.empty())
             throw UsageError("--init-w and --init-h go together");
@@ -97,33 +71,12 @@ Options options_of(const FitArgs& a) {
     } else if (opt.init == Init::custom) {
         throw UsageError("--init custom needs --init-w W_FILE and --init-h H_FILE");
     }
-    opt.max_iter = a.max_iter;
-    opt.tol = a.tol;
-    opt.time_limit = a.time_limit;
-    opt.seed = parse_seed(a.seed);
-    opt.threads = a.threads;
-    opt.low_memory = a.low_memory;
-    opt.hals_max_inner = a.hals_max_inner;
-    opt.hals_alpha = a.hals_alpha;
-    opt.hals_epsilon = a.hals_epsilon;
-    opt.cd_newton_steps = a.cd_newton_steps;
-    opt.beta = a.beta;
     const Penalty none{};
-    const bool absolute = a.penalties.w.l1 != none.l1 || a.penalties.w.l2 != none.l2 ||
-                          a.penalties.h.l1 != none.l1 || a.penalties.h.l2 != none.l2;
+    const bool absolute = opt.w.l1 != none.l1 || opt.w.l2 != none.l2 || opt.h.l1 != none.l1 ||
+                          opt.h.l2 != none.l2;
     if (absolute && (a.alpha_w || a.alpha_h))
         throw UsageError("--l1-w/--l2-w/--l1-h/--l2-h and --alpha-w/--alpha-h are two ways to give "
                          "the penalties; use one");
-    opt.w = a.penalties.w;
-    opt.h = a.penalties.h;
-    opt.stop = usage_checked([&] { return stop_rule_from_string(a.stop); });
-    opt.normalize = usage_checked([&] { return normalize_from_string(a.normalize); });
-    opt.diagonal = a.diagonal;
-    opt.sort_components = a.sort_components;
-    opt.restarts = a.restarts;
-    opt.missing = usage_checked([&] { return missing_from_string(a.missing); });
-    opt.missing_weight = a.missing_weight;
-    opt.fixed_w_columns = a.fixed_w_columns;
     if (!a.scales_out.empty() && !opt.diagonal)
         throw UsageError("--scales writes d of V ≈ W diag(d) H; it needs --diagonal");
     check_options(opt);
@@ -170,31 +123,15 @@ std::string json_report(const FitArgs& args,
     j["cols"] = in.cols();
     j["rank"] = opt.rank;
     j["nnz"] = in.nnz();
+    // The options from the table (nmfkit/option_fields.hpp), then what the fit resolved.
+    write_option_fields(j, opt);
     j["solver"] = std::string(to_string(r.solver));
     j["loss"] = std::string(to_string(r.loss));
     j["init"] = std::string(to_string(r.init));
-    j["seed"] = opt.seed;
-    j["max_iter"] = opt.max_iter;
-    j["tol"] = opt.tol;
-    j["time_limit"] = opt.time_limit;
-    j["low_memory"] = opt.low_memory;
-    j["hals_max_inner"] = opt.hals_max_inner;
-    j["hals_alpha"] = opt.hals_alpha;
-    j["hals_epsilon"] = opt.hals_epsilon;
-    j["cd_newton_steps"] = opt.cd_newton_steps;
     j["beta"] = resolved_beta(opt);
-    j["penalties"] = {{"l1_w", opt.w.l1}, {"l2_w", opt.w.l2}, {"l1_h", opt.h.l1}, {"l2_h", opt.h.l2}};
-    j["stop"] = std::string(to_string(opt.stop));
-    j["normalize"] = std::string(to_string(opt.normalize));
-    j["diagonal"] = opt.diagonal;
-    j["sort_components"] = opt.sort_components;
-    j["restarts"] = opt.restarts;
-    j["missing"] = std::string(to_string(opt.missing));
-    j["fixed_w_columns"] = opt.fixed_w_columns;
     j["threads"] = r.threads;
     j["mask"] = args.mask;
     j["masked_entries"] = opt.mask ? opt.mask->size() : 0;
-    j["missing_weight"] = opt.missing_weight;
     j["underobserved_rows"] = r.underobserved_rows;
     j["underobserved_cols"] = r.underobserved_cols;
     j["status"] = std::string(to_string(r.status));
@@ -377,7 +314,7 @@ int run_fit(const FitArgs& args) {
     check_rank_memory(in, opt.rank);
     if (opt.low_memory && in.is_sparse())
         warn_low_memory(in, opt);
-    const Penalties p = penalties_of(args, in.rows(), in.cols());
+    const Penalties p = penalties_of(args, opt, in.rows(), in.cols());
     opt.w = p.w;
     opt.h = p.h;
     if (!args.mask.empty()) opt.mask = read_mask(args.mask, args.read, in);
@@ -397,92 +334,29 @@ Command add_fit_command(CLI::App& app) {
     cmd->add_option("INPUT", a.input,
                     "matrix file: .csv .tsv .mtx .mtx.gz .npy .npz (sparse .mtx/.npz stay sparse)")
         ->required();
-    cmd->add_option("-k,--rank", a.rank, "number of components k (>= 1)")->required();
+    OptionFlags& o = *a.options;
+    o.add(*cmd, {{"rank"}});
+    o.option("rank")->required()->default_str("");
     const std::string group = "Solver";
-    cmd->add_option("--loss", a.loss, "objective: " + loss_names() + " (aliases fro, kl, is)")
-        ->capture_default_str()
-        ->group(group);
-    cmd->add_option("--beta", a.beta, "beta of --loss beta (0 = itakura_saito, 1 = kl, 2 = frobenius)")
-        ->capture_default_str()
-        ->group(group);
-    cmd->add_option("--solver", a.solver,
-                    "update rule: " + solver_names() + " (default: the one marked * below)")
-        ->group(group);
-    cmd->add_option("--init", a.init,
-                    "start: random, nndsvd, nndsvda, nndsvdar, or custom (with --init-w and "
-                    "--init-h); default nndsvda when k <= min(m, n) and one run, else random")
-        ->group(group);
+    o.add(*cmd, {{"loss", "objective: " + loss_names() + " (aliases fro, kl, is)"}, {"beta"},
+                 {"solver", "update rule: " + solver_names() + " (default: the one marked * below)"},
+                 {"init"}},
+          group);
     cmd->add_option("--init-w", a.init_w, "starting W (m x k) file; implies --init custom")
         ->group(group);
     cmd->add_option("--init-h", a.init_h, "starting H (k x n) file; implies --init custom")
         ->group(group);
-    cmd->add_option("--max-iter", a.max_iter, "maximum number of iterations")
-        ->capture_default_str()
-        ->group(group);
-    cmd->add_option("--tol", a.tol, "tolerance of the stopping rule --stop")
-        ->capture_default_str()
-        ->group(group);
-    cmd->add_option("--stop", a.stop,
-                    "stopping rule: relative_objective (|f_prev - f| <= tol f_prev) or "
-                    "projected_gradient (||grad_P f|| <= tol ||grad_P f at start||, frobenius)")
-        ->capture_default_str()
-        ->group(group);
-    cmd->add_option("--time-limit", a.time_limit, "wall-time limit in seconds (0 = none)")
-        ->capture_default_str()
-        ->group(group);
-    cmd->add_option("--seed", a.seed, "seed of the random initialization (0 to 2^64 - 1)")
-        ->type_name("UINT")
-        ->capture_default_str()
-        ->group(group);
-    cmd->add_option("--threads", a.threads, "threads to use (0 = all cores)")
-        ->capture_default_str()
-        ->group(group);
-    cmd->add_flag("--low-memory", a.low_memory,
-                  "sparse V: keep one copy (no transposed copy; slower products)")
-        ->group(group);
-    cmd->add_option("--hals-max-inner", a.hals_max_inner,
-                    "hals: cap on inner sweeps per half-step (0 = Gillis-Glineur rule)")
-        ->capture_default_str()
-        ->group(group);
-    cmd->add_option("--hals-alpha", a.hals_alpha,
-                    "hals: inner budget 1 + alpha * (cost of cross product / sweep)")
-        ->capture_default_str()
-        ->group(group);
-    cmd->add_option("--hals-epsilon", a.hals_epsilon,
-                    "hals: stop inner sweeps when a change <= epsilon * first change")
-        ->capture_default_str()
-        ->group(group);
-    cmd->add_option("--restarts", a.restarts,
-                    "fits from seeds seed, seed+1, ...; keeps the lowest objective (the report lists all)")
-        ->capture_default_str()
-        ->group(group);
-    cmd->add_option("--missing", a.missing,
-                    "none; nan (dense: NaN entries are missing); zeros (only stored / non-zero "
-                    "entries are observed)")
-        ->capture_default_str()
-        ->group(group);
-    cmd->add_option("--missing-weight", a.missing_weight,
-                    "weight in [0, 1) of the missing entries as zeros (Frobenius); keeps rows and "
-                    "columns with few observed entries bounded; 0 = leave them out entirely")
-        ->capture_default_str()
-        ->group(group);
+    o.add(*cmd, {{"max_iter"}, {"tol"}, {"stop"}, {"time_limit"}, {"seed"}, {"threads"}, {"low_memory"},
+                 {"hals_max_inner"}, {"hals_alpha"}, {"hals_epsilon"}, {"restarts"}, {"missing"},
+                 {"missing_weight"}},
+          group);
     cmd->add_option("--mask", a.mask,
                     "matrix file of V's shape (read as INPUT is, --transpose included) whose non-zero "
                     "entries are missing; adds to --missing")
         ->group(group);
-    cmd->add_option("--fixed-w-columns", a.fixed_w_columns,
-                    "0-based columns of W kept as given by --init-w (comma-separated)")
-        ->delimiter(',')
-        ->group(group);
-    cmd->add_option("--cd-newton-steps", a.cd_newton_steps,
-                    "cd with kl: Newton steps per coordinate at most")
-        ->capture_default_str()
-        ->group(group);
+    o.add(*cmd, {{"fixed_W_columns"}, {"cd_newton_steps"}}, group);
     const std::string penalty_group = "Penalties (objective: loss + l1 sum(X) + l2/2 ||X||^2 per factor)";
-    cmd->add_option("--l1-w", a.penalties.w.l1, "L1 weight on W")->capture_default_str()->group(penalty_group);
-    cmd->add_option("--l2-w", a.penalties.w.l2, "L2 weight on W")->capture_default_str()->group(penalty_group);
-    cmd->add_option("--l1-h", a.penalties.h.l1, "L1 weight on H")->capture_default_str()->group(penalty_group);
-    cmd->add_option("--l2-h", a.penalties.h.l2, "L2 weight on H")->capture_default_str()->group(penalty_group);
+    o.add(*cmd, {{"l1_W"}, {"l2_W"}, {"l1_H"}, {"l2_H"}}, penalty_group);
     cmd->add_option("--alpha-w", a.alpha_w,
                     "scikit-learn's alpha_W: l1_w = alpha_w l1_ratio n, l2_w = alpha_w (1 - l1_ratio) n")
         ->group(penalty_group);
@@ -493,16 +367,7 @@ Command add_fit_command(CLI::App& app) {
         ->capture_default_str()
         ->group(penalty_group);
     const std::string scaling = "Scaling (after the fit; WH is unchanged)";
-    cmd->add_option("--normalize", a.normalize,
-                    "none, l1 or l2: unit columns of W, the scale moves into H")
-        ->capture_default_str()
-        ->group(scaling);
-    cmd->add_flag("--diagonal", a.diagonal,
-                  "with --normalize: unit rows of H too, scales in d (V ~ W diag(d) H)")
-        ->group(scaling);
-    cmd->add_flag("--sort", a.sort_components,
-                  "order components by the norm of their rank-one term, largest first")
-        ->group(scaling);
+    o.add(*cmd, {{"normalize"}, {"diagonal"}, {"sort_components"}}, scaling);
     add_read_options(*cmd, a.read);
     cmd->add_option("-W", a.w_out, "write W (m x k): .npy .csv .tsv .mtx, by extension")
         ->group("Output");

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "common.hpp"
+#include "option_flags.hpp"
 #include "outputs.hpp"
 
 namespace nmfkit::cli {
@@ -14,17 +15,22 @@ namespace {
 
 // --- transform ---
 
+/// transform's own defaults: a projection converges tightly, and Frobenius is exact in one step.
+Options transform_defaults() {
+    Options o;
+    o.rank = 1;  // taken from the fixed factor
+    o.max_iter = 1000;
+    o.tol = 1e-10;
+    return o;
+}
+
 struct TransformArgs {
     std::string input;
     std::string components;  // H (k x n): solve W
     std::string basis;       // W (m x k): solve H
     std::string output;
-    std::string loss{to_string(Options{}.loss)};
-    double beta = Options{}.beta;
-    int max_iter = 1000;
-    double tol = 1e-10;
-    int threads = 0;
-    std::string seed = "0";
+    /// The Options fields transform takes (flags from nmfkit/option_fields.hpp).
+    std::shared_ptr<OptionFlags> options = std::make_shared<OptionFlags>(transform_defaults());
     ReadArgs read;
     WriteArgs write;
 };
@@ -76,14 +82,7 @@ int transform_and_write(const TransformArgs& args, const Input& in, const Option
 }
 
 int run_transform(const TransformArgs& args) {
-    Options opt;
-    opt.rank = 1;  // taken from the fixed factor
-    opt.loss = usage_checked([&] { return loss_from_string(args.loss); });
-    opt.beta = args.beta;
-    opt.max_iter = args.max_iter;
-    opt.tol = args.tol;
-    opt.threads = args.threads;
-    opt.seed = parse_seed(args.seed);
+    const Options opt = args.options->apply();
     check_options(opt);
     Files files;
     files.reads("INPUT", args.input);
@@ -209,19 +208,12 @@ Command add_transform_command(CLI::App& app) {
     components->excludes(basis);
     basis->excludes(components);
     cmd->add_option("-o,--output", a.output, "write the solved W (m x k) or H (k x n)")->required();
-    cmd->add_option("--loss", a.loss, "objective: " + loss_names() + " (aliases fro, kl, is)")
-        ->capture_default_str();
-    cmd->add_option("--beta", a.beta, "beta of --loss beta")->capture_default_str();
-    cmd->add_option("--max-iter", a.max_iter,
-                    "maximum number of iterations (frobenius is solved exactly in one)")
-        ->capture_default_str();
-    cmd->add_option("--tol", a.tol, "stop when the relative decrease of the objective <= tol")
-        ->capture_default_str();
-    cmd->add_option("--threads", a.threads, "threads to use (0 = all cores)")
-        ->capture_default_str();
-    cmd->add_option("--seed", a.seed, "seed of the random start of the solved factor")
-        ->type_name("UINT")
-        ->capture_default_str();
+    a.options->add(*cmd, {{"loss", "objective: " + loss_names() + " (aliases fro, kl, is)"},
+                          {"beta", "beta of --loss beta"},
+                          {"max_iter", "maximum number of iterations (frobenius is solved exactly in one)"},
+                          {"tol", "stop when the relative decrease of the objective <= tol"},
+                          {"threads"},
+                          {"seed", "seed of the random start of the solved factor"}});
     add_read_options(*cmd, a.read);
     add_write_options(*cmd, a.write);
     name_file_options(*cmd, {"INPUT", "--components", "--basis", "--output"});

@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "option_flags.hpp"
 #include "outputs.hpp"
 #include "svg.hpp"
 
@@ -31,13 +32,8 @@ struct RankArgs {
     int restarts = SurveyOptions{}.restarts;
     int cv_splits = SurveyOptions{}.cv_splits;
     double cv_fraction = SurveyOptions{}.cv_fraction;
-    std::string loss{to_string(Options{}.loss)};
-    std::string solver;
-    double beta = Options{}.beta;
-    int max_iter = Options{}.max_iter;
-    double tol = Options{}.tol;
-    std::string seed = std::to_string(Options{}.seed);
-    int threads = Options{}.threads;
+    /// The Options fields of each fit (flags from nmfkit/option_fields.hpp).
+    std::shared_ptr<OptionFlags> fit = std::make_shared<OptionFlags>(SurveyOptions{}.fit);
     std::string classes_file;
     int plot_rank = 0;
     int top = 10;
@@ -99,13 +95,7 @@ SurveyOptions survey_options_of(const RankArgs& a) {
     s.restarts = a.restarts;
     s.cv_splits = a.cv_splits;
     s.cv_fraction = a.cv_fraction;
-    s.fit.loss = usage_checked([&] { return loss_from_string(a.loss); });
-    if (!a.solver.empty()) s.fit.solver = usage_checked([&] { return solver_from_string(a.solver); });
-    s.fit.beta = a.beta;
-    s.fit.max_iter = a.max_iter;
-    s.fit.tol = a.tol;
-    s.fit.seed = parse_seed(a.seed);
-    s.fit.threads = a.threads;
+    s.fit = a.fit->apply();
     usage_checked([&] {
         validate(s);
         return 0;
@@ -545,15 +535,15 @@ Command add_rank_command(CLI::App& app) {
         ->capture_default_str()
         ->group(group);
     const std::string solver = "Solver (each fit)";
-    cmd->add_option("--loss", a.loss, "objective: " + loss_names() + " (aliases fro, kl, is)")
-        ->capture_default_str()
-        ->group(solver);
-    cmd->add_option("--beta", a.beta, "beta of --loss beta")->capture_default_str()->group(solver);
-    cmd->add_option("--solver", a.solver, "update rule: " + solver_names() + " (default: by loss)")->group(solver);
-    cmd->add_option("--max-iter", a.max_iter, "maximum iterations per fit")->capture_default_str()->group(solver);
-    cmd->add_option("--tol", a.tol, "relative objective tolerance per fit")->capture_default_str()->group(solver);
-    cmd->add_option("--seed", a.seed, "first seed (0 to 2^64 - 1)")->type_name("UINT")->capture_default_str()->group(solver);
-    cmd->add_option("--threads", a.threads, "threads to use (0 = all cores)")->capture_default_str()->group(solver);
+    a.fit->add(*cmd,
+               {{"loss", "objective: " + loss_names() + " (aliases fro, kl, is)"},
+                {"beta", "beta of --loss beta"},
+                {"solver", "update rule: " + solver_names() + " (default: by loss)"},
+                {"max_iter", "maximum iterations per fit"},
+                {"tol", "relative objective tolerance per fit"},
+                {"seed", "first seed (0 to 2^64 - 1)"},
+                {"threads"}},
+               "Solver (each fit)");
     add_read_options(*cmd, a.read);
     name_file_options(*cmd, {"INPUT", "--classes"});
     cmd->footer(R"(The suggested k is the smallest within one standard error of the lowest

@@ -23,6 +23,7 @@
 #include <nmfkit/io/formats.hpp>
 
 #include "common.hpp"
+#include "option_flags.hpp"
 #include "outputs.hpp"
 #include "mpi/fit_distributed.hpp"
 #include <nmfkit/mpi/grid.hpp>
@@ -59,49 +60,29 @@ double seconds_since(Clock::time_point t0) {
     return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
+/// The fields of Options nmfkit-mpi takes (flags from nmfkit/option_fields.hpp).
+const std::vector<std::string> option_names{"rank", "loss", "solver", "init", "max_iter", "tol", "time_limit",
+                                            "seed", "threads", "restarts", "l1_W", "l2_W", "l1_H", "l2_H",
+                                            "hals_max_inner", "stop", "normalize", "sort_components",
+                                            "low_memory"};
+
+Options base_options() {
+    Options o;
+    o.threads = 1;  // per process
+    return o;
+}
+
 struct Args {
     std::string input;
-    int rank = 0;
     std::string grid;  // PRxPC; empty = chosen from the shape
-    std::string loss{to_string(Options{}.loss)};
-    std::string solver;
-    std::string init;  // empty = resolved_init(): nndsvda for one run with k <= min(m, n), else random
-    int max_iter = Options{}.max_iter;
-    double tol = Options{}.tol;
-    double time_limit = Options{}.time_limit;
-    std::string seed = std::to_string(Options{}.seed);
-    int threads = 1;
-    int restarts = 1;
-    Penalties penalties;
-    int hals_max_inner = Options{}.hals_max_inner;
-    std::string stop{to_string(Options{}.stop)};
-    std::string normalize{to_string(Options{}.normalize)};
-    bool sort_components = false;
-    bool low_memory = false;
+    OptionFlags options{base_options()};
     std::string dtype = "float64";
     std::string w_out, h_out, report_out;
     bool quiet = false;
 };
 
 Options options_of(const Args& a) {
-    Options opt;
-    opt.rank = a.rank;
-    opt.loss = usage_checked([&] { return loss_from_string(a.loss); });
-    if (!a.solver.empty()) opt.solver = usage_checked([&] { return solver_from_string(a.solver); });
-    if (!a.init.empty()) opt.init = usage_checked([&] { return init_from_string(a.init); });
-    opt.max_iter = a.max_iter;
-    opt.tol = a.tol;
-    opt.time_limit = a.time_limit;
-    opt.seed = parse_seed(a.seed);
-    opt.threads = a.threads;
-    opt.restarts = a.restarts;
-    opt.w = a.penalties.w;
-    opt.h = a.penalties.h;
-    opt.hals_max_inner = a.hals_max_inner;
-    opt.stop = usage_checked([&] { return stop_rule_from_string(a.stop); });
-    opt.normalize = usage_checked([&] { return normalize_from_string(a.normalize); });
-    opt.sort_components = a.sort_components;
-    opt.low_memory = a.low_memory;
+    Options opt = a.options.apply();
     check_options(opt);
     return opt;
 }
@@ -184,10 +165,13 @@ nlohmann::ordered_json report(const Args& a, const mpi::Grid& grid, const mpi::L
     j["input"] = {{"path", a.input}, {"rows", in.m}, {"cols", in.n}, {"sparse", in.is_sparse},
                   {"stored", nnz}, {"dtype", a.dtype}};
     j["grid"] = {{"processes", grid.size()}, {"pr", grid.pr()}, {"pc", grid.pc()}};
-    j["options"] = {{"rank", opt.rank}, {"loss", to_string(opt.loss)},
-                    {"solver", to_string(resolved_solver(opt))}, {"init", to_string(r.init)},
-                    {"max_iter", opt.max_iter}, {"tol", opt.tol}, {"seed", opt.seed},
-                    {"restarts", opt.restarts}, {"threads_per_process", r.threads}};
+    nlohmann::ordered_json options;
+    write_option_fields(options, opt, option_names);  // the table's fields, then what was resolved
+    options["solver"] = to_string(resolved_solver(opt));
+    options["init"] = to_string(r.init);
+    options.erase("threads");
+    options["threads_per_process"] = r.threads;
+    j["options"] = std::move(options);
     j["result"] = {{"status", to_string(r.status)}, {"iterations", r.iterations},
                    {"objective", r.objective}, {"relative_error", r.relative_error},
                    {"initial_objective", r.initial_objective}};
@@ -342,26 +326,25 @@ Exit status: 0 success, 2 usage error, 65 bad data, 74 I/O error, 1 other (every
     Args a;
     CLI::App* fit = app.add_subcommand("fit", "factorize INPUT (Matrix Market or .npy) over all processes");
     fit->add_option("INPUT", a.input, "matrix file: .mtx (sparse or dense) or .npy")->required();
-    fit->add_option("-k,--rank", a.rank, "number of components")->required();
+    OptionFlags& o = a.options;
+    o.add(*fit, {{"rank", "number of components"}});
+    o.option("rank")->required()->default_str("");
     fit->add_option("--grid", a.grid, "process grid PRxPC (default: m/PR ≈ n/PC)");
-    fit->add_option("--loss", a.loss, "frobenius or kullback_leibler");
-    fit->add_option("--solver", a.solver, "frobenius: mu, hals, cd, anls_bpp, als; kullback_leibler: mu");
-    fit->add_option("--init", a.init, "random, nndsvd, nndsvda, nndsvdar (default as nmfkit fit: nndsvda for one run)");
-    fit->add_option("--max-iter", a.max_iter, "iterations at most");
-    fit->add_option("--tol", a.tol, "stop when the relative change of the objective is below this");
-    fit->add_option("--time-limit", a.time_limit, "seconds at most (0 = none)");
-    fit->add_option("--seed", a.seed, "random seed");
-    fit->add_option("--threads", a.threads, "OpenMP threads per process (default 1)");
-    fit->add_option("--restarts", a.restarts, "runs from seeds seed, seed+1, ...; the best is kept");
-    fit->add_option("--l1-w", a.penalties.w.l1, "L1 penalty on W");
-    fit->add_option("--l2-w", a.penalties.w.l2, "L2 penalty on W");
-    fit->add_option("--l1-h", a.penalties.h.l1, "L1 penalty on H");
-    fit->add_option("--l2-h", a.penalties.h.l2, "L2 penalty on H");
-    fit->add_option("--hals-max-inner", a.hals_max_inner, "HALS inner sweeps (0 = adaptive)");
-    fit->add_option("--stop", a.stop, "relative_objective or projected_gradient");
-    fit->add_option("--normalize", a.normalize, "none, l1 or l2: scale W's columns, H takes the scale");
-    fit->add_flag("--sort-components", a.sort_components, "order components by contribution");
-    fit->add_flag("--low-memory", a.low_memory, "sparse blocks: keep one copy (no transposed copy)");
+    o.add(*fit, {{"loss", "frobenius or kullback_leibler"},
+                 {"solver", "frobenius: mu, hals, cd, anls_bpp, als; kullback_leibler: mu"},
+                 {"init", "random, nndsvd, nndsvda, nndsvdar (default as nmfkit fit: nndsvda for one run)"},
+                 {"max_iter", "iterations at most"},
+                 {"tol"},
+                 {"time_limit"},
+                 {"seed"},
+                 {"threads", "OpenMP threads per process"},
+                 {"restarts", "runs from seeds seed, seed+1, ...; the best is kept"},
+                 {"l1_W"}, {"l2_W"}, {"l1_H"}, {"l2_H"},
+                 {"hals_max_inner"},
+                 {"stop"},
+                 {"normalize"},
+                 {"sort_components", "order components by contribution"},
+                 {"low_memory", "sparse blocks: keep one copy (no transposed copy)"}});
     fit->add_option("--dtype", a.dtype, "float32 or float64 (default)");
     fit->add_option("-W,--w-out", a.w_out, "write W (m x k) here (rank 0)");
     fit->add_option("-H,--h-out", a.h_out, "write H (k x n) here (rank 0)");

@@ -158,6 +158,8 @@ nmfkit_cmd_test(fit_scales_needs_diagonal RC 2 COMMAND fit good.csv -k 2 --scale
 # --- fit: restarts and fixed columns (issue 6) ---
 nmfkit_cmd_test(fit_restarts COMMAND fit good.csv -k 2 --restarts 3 -q --report run.json FILE run.json
     FILE_REGEX "\"restarts\": 3,.*\"restart_objectives\": \\[\n    ${num},\n    ${num},\n    ${num}\n  \\],\n  \"best_restart\": [0-2],")
+nmfkit_cmd_test(fit_int_option_out_of_range RC 2 COMMAND fit good.csv -k 2 --max-iter 99999999999
+    STDERR "${e}--max-iter 99999999999 is out of range \\(-2147483648 to 2147483647\\)\n$")
 nmfkit_cmd_test(fit_fixed_columns_need_a_start RC 2 COMMAND fit good.csv -k 2 --fixed-w-columns 1
     STDERR "${e}fixed_w_columns keep columns of the starting W. give it with init custom\n$")
 nmfkit_cmd_test(fit_fixed_columns COMMAND fit good.csv -k 2 --init-w w.csv --init-h h.csv

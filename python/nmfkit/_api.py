@@ -141,6 +141,10 @@ def _mask_positions(mask: Any, shape: Tuple[int, int]) -> Tuple[int, int, np.nda
     return int(m), int(n), np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
 
 
+# Options fields that fit() resolves itself before passing them on.
+_RESOLVED_HERE = frozenset({"rank", "loss", "beta", "init", "mask"})
+
+
 def _options(k: Optional[int], loss: Union[str, float], beta: Optional[float], given: Dict[str, Any]) -> Dict[str, Any]:
     name, b = loss_from_beta(loss, beta)
     opts = {key: value for key, value in given.items() if value is not None}
@@ -353,19 +357,14 @@ def fit(
     >>> W.shape, H.shape, info.status
     ((3, 2), (2, 3), 'converged')
     """
+    # Every keyword named after a field of the library's option table (_core.option_names())
+    # goes to the core as it is; rank, loss/beta, init and mask are resolved here first.
+    given = locals()
     opts = _options(
         k,
         loss,
         beta,
-        dict(
-            solver=solver, max_iter=max_iter, tol=tol, stop=stop, time_limit=time_limit,
-            seed=seed, threads=threads, l1_W=l1_W, l2_W=l2_W, l1_H=l1_H, l2_H=l2_H,
-            low_memory=low_memory, normalize=normalize, diagonal=diagonal,
-            sort_components=sort_components, hals_max_inner=hals_max_inner,
-            hals_alpha=hals_alpha, hals_epsilon=hals_epsilon, cd_newton_steps=cd_newton_steps,
-            restarts=restarts, missing=missing, missing_weight=missing_weight,
-            fixed_W_columns=None if fixed_W_columns is None else list(fixed_W_columns),
-        ),
+        {name: given[name] for name in _core.option_names() if name not in _RESOLVED_HERE},
     )
     if (W is not None or H is not None) and init not in (None, "custom"):
         raise ValueError(f"W and H are a custom start, but init={init!r}; drop them or use init='custom'")

@@ -25,6 +25,22 @@ from ._api import transform as _transform
 
 __all__ = ["NMF"]
 
+# How NMF offers each field of the library's option table (_core.option_names()); a test checks
+# that every field is in one of these three, so that a new option is not forgotten here.
+# Fields NMF takes under the table's own name and passes to nmfkit.fit as they are:
+_BY_NAME = ("solver", "init", "max_iter", "tol", "stop", "time_limit", "low_memory", "hals_max_inner",
+            "hals_alpha", "hals_epsilon", "cd_newton_steps", "normalize", "sort_components", "restarts",
+            "missing", "missing_weight", "fixed_W_columns")
+# Fields NMF takes under scikit-learn's name (converted in fit_transform):
+_SKLEARN_NAMES = {"rank": "n_components", "loss": "beta_loss", "beta": "beta_loss", "seed": "random_state",
+                  "threads": "n_jobs", "l1_W": "alpha_W", "l2_W": "alpha_W", "l1_H": "alpha_H",
+                  "l2_H": "alpha_H"}
+# Fields NMF does not offer, and why:
+_NOT_OFFERED = {
+    "diagonal": "X ≈ W diag(d) H would break X ≈ W components_ (inverse_transform, transform)",
+    "mask": "a mask is data of X's shape, not an estimator parameter; use nmfkit.fit",
+}
+
 
 def _seed_from(random_state: Any) -> int:
     """A 64-bit seed for the library from scikit-learn's random_state.
@@ -139,6 +155,8 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         observed. Frobenius with any solver, Kullback-Leibler with ``cd``. The objective and
         ``reconstruction_err_`` then run over the observed entries. ``transform`` does not take
         missing values yet (it raises ValueError when ``missing`` is not ``'none'``).
+    missing_weight, hals_max_inner, hals_alpha, hals_epsilon, cd_newton_steps, normalize, sort_components, restarts, fixed_W_columns
+        nmfkit extras, as in :func:`nmfkit.fit` (same names, same defaults).
 
     Attributes
     ----------
@@ -193,6 +211,15 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         time_limit: float = 0.0,
         low_memory: bool = False,
         missing: str = "none",
+        missing_weight: float = 0.05,
+        hals_max_inner: int = 0,
+        hals_alpha: float = 0.5,
+        hals_epsilon: float = 0.1,
+        cd_newton_steps: int = 1,
+        normalize: str = "none",
+        sort_components: bool = False,
+        restarts: int = 1,
+        fixed_W_columns: Optional[Any] = None,
     ):
         self.n_components = n_components
         self.init = init
@@ -210,6 +237,15 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.time_limit = time_limit
         self.low_memory = low_memory
         self.missing = missing
+        self.missing_weight = missing_weight
+        self.hals_max_inner = hals_max_inner
+        self.hals_alpha = hals_alpha
+        self.hals_epsilon = hals_epsilon
+        self.cd_newton_steps = cd_newton_steps
+        self.normalize = normalize
+        self.sort_components = sort_components
+        self.restarts = restarts
+        self.fixed_W_columns = fixed_W_columns
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -314,24 +350,20 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             raise ValueError(f"W and H are starting factors for init='custom', but init={self.init!r}")
         loss, beta = self._loss()
         seed = _seed_from(self.random_state)
+        by_name = {name: getattr(self, name) for name in _BY_NAME}
+        if isinstance(self.solver, str):
+            by_name["solver"] = _core.parse_solver(self.solver)
         W_, H_, info = _fit(
             X,
             int(k),
-            solver=_core.parse_solver(self.solver) if isinstance(self.solver, str) else self.solver,
             loss=loss,
             beta=beta,
-            init=self.init,
             W=W,
             H=H,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            stop=self.stop,
-            time_limit=self.time_limit,
             seed=seed,
             threads=_threads(self.n_jobs),
-            low_memory=self.low_memory,
-            missing=self.missing,
             callback=self._callback(),
+            **by_name,
             **self._penalties(n_samples, n_features),
         )
         if self.verbose:

@@ -7,6 +7,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <nmfkit/option_fields.hpp>
 #include <nmfkit/nmfkit.hpp>
 
 #include <algorithm>
@@ -26,14 +27,10 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // Options: a dict of keyword arguments, names as in Python's nmfkit.fit().
 
-// Every key options_from_dict() accepts, in the order of nmfkit::Options.
-const std::vector<std::string>& option_names() {
-    static const std::vector<std::string> names{
-        "rank",  "solver", "loss",       "beta",           "l1_W",           "l2_W",
-        "l1_H",  "l2_H",   "max_iter",   "tol",            "stop",           "time_limit",
-        "seed",  "threads", "low_memory", "hals_max_inner", "hals_alpha",     "hals_epsilon",
-        "cd_newton_steps", "normalize", "diagonal", "sort_components", "restarts",
-        "fixed_W_columns", "missing", "missing_weight", "mask", "init"};
+// Every key options_from_dict() accepts: the fields of nmfkit/option_fields.hpp, in its order.
+std::vector<std::string> option_names() {
+    std::vector<std::string> names;
+    for (const nmfkit::OptionField& f : nmfkit::option_fields()) names.emplace_back(f.name);
     return names;
 }
 
@@ -97,84 +94,64 @@ std::shared_ptr<const nmfkit::Mask> mask_from_positions(const py::handle& value)
         cast_int("mask", t[0]), cast_int("mask", t[1]), std::move(positions)));
 }
 
+// A Python value as the table field's value; type errors name the option.
+nmfkit::OptionValue value_of(const nmfkit::OptionField& f, const std::string& key, const py::handle& value) {
+    switch (f.kind) {
+        case nmfkit::OptionKind::integer: return static_cast<long long>(cast_int(key, value));
+        case nmfkit::OptionKind::real: return cast_option<double>(key, value, "float");
+        case nmfkit::OptionKind::flag: return cast_option<bool>(key, value, "bool");
+        case nmfkit::OptionKind::seed: return cast_seed(value);
+        case nmfkit::OptionKind::name: return cast_name(key, value);
+        case nmfkit::OptionKind::columns: {
+            if (py::isinstance<py::str>(value))
+                throw py::type_error("option " + key + ": expected a sequence of ints, got str");
+            std::vector<int> columns;
+            for (const auto& c : cast_option<py::iterable>(key, value, "a sequence of ints"))
+                columns.push_back(cast_int(key, c));
+            return columns;
+        }
+        case nmfkit::OptionKind::mask: return mask_from_positions(value);
+    }
+    throw std::logic_error("unhandled option kind");
+}
+
+// The Options of a dict keyed by the table's names (nmfkit/option_fields.hpp); None = default.
 nmfkit::Options options_from_dict(const py::dict& d) {
     nmfkit::Options o;
     for (const auto& [k, value] : d) {
         const std::string key = py::str(k);
         if (value.is_none()) continue;  // None = the library's default
-        if (key == "rank") o.rank = cast_int(key, value);
-        else if (key == "solver") o.solver = nmfkit::solver_from_string(cast_name(key, value));
-        else if (key == "loss") o.loss = nmfkit::loss_from_string(cast_name(key, value));
-        else if (key == "beta") o.beta = cast_option<double>(key, value, "float");
-        else if (key == "l1_W") o.w.l1 = cast_option<double>(key, value, "float");
-        else if (key == "l2_W") o.w.l2 = cast_option<double>(key, value, "float");
-        else if (key == "l1_H") o.h.l1 = cast_option<double>(key, value, "float");
-        else if (key == "l2_H") o.h.l2 = cast_option<double>(key, value, "float");
-        else if (key == "max_iter") o.max_iter = cast_int(key, value);
-        else if (key == "tol") o.tol = cast_option<double>(key, value, "float");
-        else if (key == "stop") o.stop = nmfkit::stop_rule_from_string(cast_name(key, value));
-        else if (key == "time_limit") o.time_limit = cast_option<double>(key, value, "float");
-        else if (key == "seed") o.seed = cast_seed(value);
-        else if (key == "threads") o.threads = cast_int(key, value);
-        else if (key == "low_memory") o.low_memory = cast_option<bool>(key, value, "bool");
-        else if (key == "hals_max_inner") o.hals_max_inner = cast_int(key, value);
-        else if (key == "hals_alpha") o.hals_alpha = cast_option<double>(key, value, "float");
-        else if (key == "hals_epsilon") o.hals_epsilon = cast_option<double>(key, value, "float");
-        else if (key == "cd_newton_steps") o.cd_newton_steps = cast_int(key, value);
-        else if (key == "normalize") o.normalize = nmfkit::normalize_from_string(cast_name(key, value));
-        else if (key == "diagonal") o.diagonal = cast_option<bool>(key, value, "bool");
-        else if (key == "sort_components") o.sort_components = cast_option<bool>(key, value, "bool");
-        else if (key == "restarts") o.restarts = cast_int(key, value);
-        else if (key == "missing") o.missing = nmfkit::missing_from_string(cast_name(key, value));
-        else if (key == "missing_weight") o.missing_weight = cast_option<double>(key, value, "float");
-        else if (key == "init") o.init = nmfkit::init_from_string(cast_name(key, value));
-        else if (key == "mask") o.mask = mask_from_positions(value);
-        else if (key == "fixed_W_columns") {
-            if (py::isinstance<py::str>(value))
-                throw py::type_error("option fixed_W_columns: expected a sequence of ints, got str");
-            for (const auto& c : cast_option<py::iterable>(key, value, "a sequence of ints"))
-                o.fixed_w_columns.push_back(cast_int(key, c));
-        }
-        else {
+        const nmfkit::OptionField* field = nullptr;
+        for (const nmfkit::OptionField& f : nmfkit::option_fields())
+            if (f.name == key) field = &f;
+        if (field == nullptr) {
             std::string list;
             for (const auto& n : option_names()) list += (list.empty() ? "" : ", ") + n;
             throw py::value_error("unknown option \"" + key + "\"; expected one of: " + list);
         }
+        field->set(o, value_of(*field, key, value));
     }
     return o;
 }
 
+// The dict of Options (every table field but the mask); unset names are None.
 py::dict options_to_dict(const nmfkit::Options& o) {
     py::dict d;
-    d["rank"] = o.rank;
-    d["solver"] = o.solver ? py::object(py::str(std::string(nmfkit::to_string(*o.solver))))
-                           : py::object(py::none());
-    d["loss"] = std::string(nmfkit::to_string(o.loss));
-    d["beta"] = o.beta;
-    d["l1_W"] = o.w.l1;
-    d["l2_W"] = o.w.l2;
-    d["l1_H"] = o.h.l1;
-    d["l2_H"] = o.h.l2;
-    d["max_iter"] = o.max_iter;
-    d["tol"] = o.tol;
-    d["stop"] = std::string(nmfkit::to_string(o.stop));
-    d["time_limit"] = o.time_limit;
-    d["seed"] = o.seed;
-    d["threads"] = o.threads;
-    d["low_memory"] = o.low_memory;
-    d["hals_max_inner"] = o.hals_max_inner;
-    d["hals_alpha"] = o.hals_alpha;
-    d["hals_epsilon"] = o.hals_epsilon;
-    d["cd_newton_steps"] = o.cd_newton_steps;
-    d["normalize"] = std::string(nmfkit::to_string(o.normalize));
-    d["diagonal"] = o.diagonal;
-    d["sort_components"] = o.sort_components;
-    d["restarts"] = o.restarts;
-    d["fixed_W_columns"] = o.fixed_w_columns;
-    d["missing"] = std::string(nmfkit::to_string(o.missing));
-    d["missing_weight"] = o.missing_weight;
-    d["init"] = o.init ? py::object(py::str(std::string(nmfkit::to_string(*o.init))))
-                       : py::object(py::none());
+    for (const nmfkit::OptionField& f : nmfkit::option_fields()) {
+        if (f.kind == nmfkit::OptionKind::mask) continue;
+        const nmfkit::OptionValue v = f.get(o);
+        const std::string key(f.name);
+        std::visit(
+            [&](const auto& x) {
+                using X = std::decay_t<decltype(x)>;
+                if constexpr (std::is_same_v<X, std::string>) {
+                    d[key.c_str()] = f.optional && x.empty() ? py::object(py::none()) : py::object(py::str(x));
+                } else if constexpr (!std::is_same_v<X, std::shared_ptr<const nmfkit::Mask>>) {
+                    d[key.c_str()] = x;
+                }
+            },
+            v);
+    }
     return d;
 }
 

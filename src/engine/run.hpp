@@ -15,6 +15,7 @@
 #include "data/held_out.hpp"
 #include "data/observed.hpp"
 #include "engine/steps.hpp"
+#include "linalg/reduce.hpp"
 #include "linalg/threads.hpp"
 #include "engine/validate.hpp"
 #include "init/nndsvd.hpp"
@@ -34,26 +35,42 @@ void random_start(Eigen::Index m, Eigen::Index n, int k, std::uint64_t seed, dou
     random_factor(Ht, seed, Stream::h, scale);
 }
 
+/// The random start on the adapter A: the rows of W and Ht held here (linalg/reduce.hpp; serial:
+/// all), each drawn by its global row number, so that every process count gives the same start.
 template <class T, class D>
 void random_start(const D& A, int k, std::uint64_t seed, Matrix<T>& W, Matrix<T>& Ht) {
     const double mean = A.sum() / (static_cast<double>(A.rows()) * static_cast<double>(A.cols()));
-    random_start(A.rows(), A.cols(), k, seed, mean, W, Ht);
+    const double scale = 2.0 * std::sqrt(mean / k);
+    W.resize(local_rows(A), k);
+    Ht.resize(local_cols(A), k);
+    random_factor(W, seed, Stream::w, scale, first_row(A));
+    random_factor(Ht, seed, Stream::h, scale, first_col(A));
 }
 
-/// The start `init` for A: the caller's factors, a random start, or NNDSVD (init/nndsvd.hpp).
+/// The start `init` for A: the caller's factors, a random start, or NNDSVD (init/nndsvd.hpp);
+/// on a distributed adapter, the rows held here.
 template <class T, class D>
 void initial_factors(const D& A, const Options& opt, Init init, const InitialFactors<T>* start,
                      Matrix<T>& W, Matrix<T>& Ht) {
     switch (init) {
         case Init::custom:
-            W = start->W;
-            Ht = start->H.transpose();
+            W = start->W.middleRows(static_cast<Eigen::Index>(first_row(A)), local_rows(A));
+            Ht = start->H.transpose().middleRows(static_cast<Eigen::Index>(first_col(A)), local_cols(A));
             return;
         case Init::random: random_start(A, opt.rank, opt.seed, W, Ht); return;
         case Init::nndsvd: nndsvd_start(A, opt.rank, NndsvdFill::zeros, opt.seed, W, Ht); return;
         case Init::nndsvda: nndsvd_start(A, opt.rank, NndsvdFill::mean, opt.seed, W, Ht); return;
         case Init::nndsvdar: nndsvd_start(A, opt.rank, NndsvdFill::random, opt.seed, W, Ht); return;
     }
+}
+
+/// The start that opt resolves to on A (resolved_init), in W (m x k) and Ht (n x k); returns it.
+template <class T, class D>
+Init start_factors(const D& A, const Options& opt, const InitialFactors<T>* start, Matrix<T>& W,
+                   Matrix<T>& Ht) {
+    const Init init = resolved_init(opt, A.rows(), A.cols());
+    initial_factors(A, opt, init, start, W, Ht);
+    return init;
 }
 
 /// True when the solver for opt reads A by rows and by columns (row_block/column_block):
@@ -80,9 +97,8 @@ template <class T, class D>
 Result<T> run_one(const D& A, const Options& opt, const InitialFactors<T>* start,
                   const Callbacks& callbacks) {
     const Solver solver = resolved_solver(opt);
-    const Init init = resolved_init(opt, A.rows(), A.cols());
     Matrix<T> W, Ht;  // m x k, n x k
-    initial_factors(A, opt, init, start, W, Ht);
+    const Init init = start_factors(A, opt, start, W, Ht);
     auto run = [&](auto& step) {
         Result<T> r = alternate(A, step, std::move(W), std::move(Ht), opt, callbacks);
         r.init = init;
@@ -157,12 +173,14 @@ Result<T> run_held_out_one(const HeldOutData<D>& A, const Options& opt, const In
 }
 
 /// Restarts run in parallel, one thread each, when a single product with A costs less than this
-/// many flops (a fit that small cannot keep both cores busy by itself), and no callback is set.
+/// many flops (a fit that small cannot keep both cores busy by itself), no callback is set, and A
+/// is not spread over processes (their collectives must run in one order on every process).
 constexpr double parallel_restart_flops = 1e8;
 
 /// opt.restarts fits by `one(options, start, callbacks)` from seeds opt.seed, opt.seed + 1, ...;
 /// returns the one with the lowest final objective (the first on ties) with every run's objective
-/// in restart_objectives. A callback that stops a run also stops the remaining ones.
+/// in restart_objectives. A callback that stops a run also stops the remaining ones. The serial
+/// fits and the distributed one (src/mpi/fit_distributed.cpp) both run their restarts here.
 template <class T, class D, class One>
 Result<T> run_restarts(const D& A, const Options& opt, const InitialFactors<T>* start,
                        const Callbacks& callbacks, One one) {
@@ -190,7 +208,8 @@ Result<T> run_restarts(const D& A, const Options& opt, const InitialFactors<T>* 
         return one(o, start, cb);
     };
     int done = runs;
-    if (!callbacks.on_iteration && A.product_flops(opt.rank) < parallel_restart_flops) {
+    if (!spread_over_processes<D> && !callbacks.on_iteration &&
+        A.product_flops(opt.rank) < parallel_restart_flops) {
         // NOTE: nested regions are inactive, so each run's loops and BLAS calls use one thread.
         std::exception_ptr failure;
 #pragma omp parallel

@@ -10,6 +10,7 @@
 
 #include "engine/data_scale.hpp"
 #include "engine/loop.hpp"
+#include "engine/run.hpp"
 #include "engine/scaling.hpp"
 #include "engine/steps.hpp"
 #include "linalg/threads.hpp"
@@ -29,7 +30,8 @@ double seconds_since(Clock::time_point t0) {
 }
 
 // The options the distributed mode cannot run, as a message ("" when it can).
-std::string unsupported(const Options& opt, std::int64_t m, std::int64_t n, bool has_start) {
+template <class T>
+std::string unsupported(const Options& opt, std::int64_t m, std::int64_t n, const InitialFactors<T>* start) {
     try {
         detail::validate_options(opt);
     } catch (const InvalidInput& e) {
@@ -45,14 +47,11 @@ std::string unsupported(const Options& opt, std::int64_t m, std::int64_t n, bool
         return "solver " + std::string(to_string(s)) +
                " for kullback_leibler updates one entry at a time along whole rows of V, which the "
                "process grid splits; use solver mu";
-    const Init init = resolved_init(opt, m, n);
-    if ((init == Init::nndsvd || init == Init::nndsvda || init == Init::nndsvdar) && opt.rank > std::min(m, n))
-        return "init " + std::string(to_string(init)) + " needs k ≤ min(m, n) = " +
-               std::to_string(std::min(m, n)) + ", got k = " + std::to_string(opt.rank) + "; use init random";
-    if (init == Init::custom && !has_start)
-        return "init custom needs starting factors W and H";
-    if (init != Init::custom && has_start)
-        return "starting factors were given but init is not custom; set init to custom";
+    try {
+        detail::check_start(opt, start, m, n);  // the serial fit's checks of the start and its messages
+    } catch (const InvalidInput& e) {
+        return e.what();
+    }
     return "";
 }
 
@@ -122,40 +121,26 @@ PhaseTimes difference(const PhaseTimes& b, const PhaseTimes& a, int count) {
             (b.words_all_reduce - a.words_all_reduce) / c};
 }
 
-// One run from `seed` on the distributed adapter A: this rank's rows of the start, then the loop.
+// One run on the distributed adapter A: the start of engine/run.hpp (this rank's rows of it),
+// then the loop; scaling waits for the gathered factors.
 template <class T, class D>
 Result<T> run_one(const D& A, const Options& opt, const InitialFactors<T>* start,
                   const Callbacks& callbacks, double& seconds_init) {
     const auto t0 = Clock::now();
-    const Range wr = A.w_rows(), hr = A.h_rows();
-    const int k = opt.rank;
-    Matrix<T> W, Ht;  // own rows: wr.size x k, hr.size x k
-    const Init init = resolved_init(opt, A.rows(), A.cols());
-    if (start != nullptr) {
-        W = start->W.middleRows(wr.begin, wr.size);
-        Ht = start->H.transpose().middleRows(hr.begin, hr.size);
-    } else if (init != Init::random) {
-        // NNDSVD from the distributed randomized SVD (init/svd.hpp, init/nndsvd.hpp over A).
-        const auto fill = init == Init::nndsvd    ? detail::NndsvdFill::zeros
-                          : init == Init::nndsvda ? detail::NndsvdFill::mean
-                                                  : detail::NndsvdFill::random;
-        detail::nndsvd_start(A, k, fill, opt.seed, W, Ht);
-    } else {
-        // The serial random start (engine/run.hpp), each rank drawing its rows by their global keys.
-        const double mean = A.sum() / (static_cast<double>(A.rows()) * static_cast<double>(A.cols()));
-        const double scale = 2.0 * std::sqrt(mean / k);
-        W.resize(wr.size, k);
-        Ht.resize(hr.size, k);
-        detail::random_factor(W, opt.seed, detail::Stream::w, scale, static_cast<std::uint64_t>(wr.begin));
-        detail::random_factor(Ht, opt.seed, detail::Stream::h, scale, static_cast<std::uint64_t>(hr.begin));
-    }
+    Matrix<T> W, Ht;  // own rows: w_rows().size x k, h_rows().size x k
+    const Init init = detail::start_factors(A, opt, start, W, Ht);
     seconds_init += seconds_since(t0);
+    auto run = [&](auto& step) {
+        Result<T> r = detail::alternate(A, step, std::move(W), std::move(Ht), opt, callbacks);
+        r.init = init;
+        return r;
+    };
     if (opt.loss == Loss::frobenius) {
         detail::FrobeniusStep<T, D> step(A, resolved_solver(opt), opt);
-        return detail::alternate(A, step, std::move(W), std::move(Ht), opt, callbacks);
+        return run(step);
     }
     detail::KullbackLeiblerStep<T, D> step(A, opt);
-    return detail::alternate(A, step, std::move(W), std::move(Ht), opt, callbacks);
+    return run(step);
 }
 
 template <class T, class Local>
@@ -164,34 +149,24 @@ DistributedFit<T> run(const Grid& grid, const Layout& layout, const Local& local
     const auto start_time = Clock::now();
     DistributedFit<T> out;
     const DistributedData<Local> A(grid, layout, local, out.times);
-    const Init init = resolved_init(opt, layout.m, layout.n);
-    const int runs = opt.restarts;
-    Result<T> best;
-    std::vector<double> objectives;
-    for (int r = 0; r < runs; ++r) {
-        Options o = opt;
-        o.seed = opt.seed + static_cast<std::uint64_t>(r);
-        o.init = init;  // as resolved for the restarts (random), as the serial run_restarts does
-        o.restarts = 1;
-        // The phase counters at this run's first and last iteration give one iteration's cost.
-        PhaseTimes first, last;
-        Callbacks counted;
-        counted.on_iteration = [&](const IterationStats& s) {
-            (s.iteration == 1 ? first : last) = out.times;
-            return !callbacks.on_iteration || callbacks.on_iteration(s);
-        };
-        Result<T> res = run_one<T>(A, o, start, counted, out.seconds_init);
-        objectives.push_back(res.objective);
-        const bool stopped = res.status == Status::stopped_by_callback;
-        if (r == 0 || res.objective < best.objective) {
-            if (res.iterations >= 2) out.per_iteration = difference(last, first, res.iterations - 1);
-            best = std::move(res);
-            best.best_restart = r;
-        }
-        if (stopped) break;
-    }
-    if (runs > 1) best.restart_objectives = std::move(objectives);
-    best.init = init;
+    // The restarts of the serial fit (engine/run.hpp: seeds, resolved init, the best run); each
+    // run's phase counters at its first and last iteration give one iteration's cost.
+    std::vector<PhaseTimes> per_iteration(static_cast<std::size_t>(std::max(1, opt.restarts)));
+    Result<T> best = detail::run_restarts(
+        A, opt, start, callbacks, [&](const Options& o, const InitialFactors<T>* s, const Callbacks& cb) {
+            PhaseTimes first, last;
+            Callbacks counted;
+            counted.on_iteration = [&](const IterationStats& st) {
+                (st.iteration == 1 ? first : last) = out.times;
+                return !cb.on_iteration || cb.on_iteration(st);
+            };
+            Result<T> res = run_one<T>(A, o, s, counted, out.seconds_init);
+            if (res.iterations >= 2)
+                per_iteration[static_cast<std::size_t>(o.seed - opt.seed)] =
+                    difference(last, first, res.iterations - 1);
+            return res;
+        });
+    out.per_iteration = per_iteration[static_cast<std::size_t>(best.best_restart)];
     best.threads = omp_get_max_threads();
 
     const auto t0 = Clock::now();
@@ -217,15 +192,8 @@ DistributedFit<T> fit_any(const Grid& grid, std::int64_t m, std::int64_t n, cons
                           MakeLocal make_local) {
     const Options opt = distributed_options(given);
     const Layout layout = grid.layout(m, n);
-    std::string error = unsupported(opt, m, n, start != nullptr);
+    std::string error = unsupported(opt, m, n, start);
     if (error.empty()) error = check_block(block, layout.rows(grid.i()), layout.cols(grid.j()));
-    if (error.empty() && start != nullptr) {
-        try {
-            detail::validate_factors(*start, m, n, opt.rank);
-        } catch (const InvalidInput& e) {
-            error = e.what();
-        }
-    }
     all_ok(grid.world(), error, 65);
     const detail::ThreadScope threads(opt.threads);  // per process; 0 = all cores, as serial
     // The fit of V' = 2^-e V (e from the global max|V|, engine/data_scale.hpp), as the serial fit().

@@ -35,6 +35,44 @@ def test_python_defaults_are_the_librarys():
     assert set(_core.option_names()) - params == {"rank"}
 
 
+def test_every_option_field_is_a_keyword_of_fit_and_nmf():
+    pytest.importorskip("sklearn")
+    from nmfkit import _estimator
+
+    names = _core.option_names()
+    assert len(names) == len(set(names)) and "max_iter" in names and "mask" in names
+    fit_params = inspect.signature(nmfkit.fit).parameters
+    nmf_params = inspect.signature(nmfkit.NMF).parameters
+    lib = _core.default_options()
+    for name in names:
+        # nmfkit.fit: under the table's name (rank is the positional k).
+        assert name in fit_params or name == "rank", name
+        # nmfkit.NMF: under the same name, under scikit-learn's, or refused with a reason.
+        offered = [name in _estimator._BY_NAME, name in _estimator._SKLEARN_NAMES,
+                   name in _estimator._NOT_OFFERED]
+        assert sum(offered) == 1, (name, offered)
+        if name in _estimator._BY_NAME:
+            assert name in nmf_params, name
+            default = nmf_params[name].default
+            if default is not None and lib.get(name) is not None:
+                assert default == lib[name], name
+        if name in _estimator._SKLEARN_NAMES:
+            assert _estimator._SKLEARN_NAMES[name] in nmf_params, name
+
+
+def test_nmf_passes_its_option_fields_to_the_library(V):
+    pytest.importorskip("sklearn")
+    # Values other than the defaults reach the fit: restarts run, components come sorted and
+    # normalised, inner sweeps are capped.
+    model = nmfkit.NMF(2, init="random", random_state=0, restarts=3, normalize="l1",
+                       sort_components=True, hals_max_inner=1, max_iter=20)
+    W = model.fit_transform(V)
+    assert len(model.fit_info_.restart_objectives) == 3
+    np.testing.assert_allclose(W.sum(axis=0), 1.0, rtol=1e-6)  # l1-normalised columns of W
+    with pytest.raises(ValueError, match=r'^unknown normalisation "l3"'):
+        nmfkit.NMF(2, normalize="l3").fit(V)
+
+
 def test_solver_loss_table():
     assert nmfkit.solvers() == ["mu", "als", "hals", "anls_bpp", "cd"]
     assert nmfkit.losses() == ["frobenius", "kullback_leibler", "itakura_saito", "beta"]
