@@ -24,7 +24,7 @@
 
 #include "common.hpp"
 #include "outputs.hpp"
-#include "mpi/fit_distributed.hpp"
+#include <nmfkit/mpi/fit.hpp>
 #include <nmfkit/mpi/grid.hpp>
 #include <nmfkit/io/read_block.hpp>
 
