@@ -4,11 +4,14 @@
 # CMAKE_PREFIX_PATH only. Run by ctest (tests/CMakeLists.txt, tests package.*).
 #
 # Usage: consumer_test.sh MODE SOURCE_DIR BUILD_DIR WORK_DIR CXX_COMPILER [MPIEXEC]
-#   static  install BUILD_DIR; the consumer links nmfkit::nmfkit and nmfkit::io
-#   mpi     install BUILD_DIR; the MPI consumer links nmfkit::mpi and runs on 2 processes
-#   shared  configure and build SOURCE_DIR again with BUILD_SHARED_LIBS=ON (the libraries only,
-#           in WORK_DIR/shared-build, kept between runs), install it, run the consumer
-# Extra CMake arguments for the shared build come from NMFKIT_PACKAGE_CMAKE_ARGS.
+#   static          install BUILD_DIR (a static build); the consumer links nmfkit::nmfkit and
+#                   nmfkit::io and loads no libnmfkit at run time
+#   shared          the same for a BUILD_SHARED_LIBS=ON build: the consumer loads the installed
+#                   libnmfkit.so.0.x from the prefix
+#   rebuild-shared  configure and build SOURCE_DIR again with BUILD_SHARED_LIBS=ON (the libraries
+#                   only, in WORK_DIR/shared-build, kept between runs), then as `shared`
+#   mpi             install BUILD_DIR; the MPI consumer links nmfkit::mpi and runs on 2 processes
+# Extra CMake arguments for rebuild-shared come from NMFKIT_PACKAGE_CMAKE_ARGS.
 set -euo pipefail
 mode="$1" src="$2" build="$3" work="$4" cxx="$5" mpiexec="${6:-}"
 mkdir -p "$work"
@@ -18,7 +21,8 @@ rm -rf "$prefix" "$consumer"
 
 step() { echo "package.$mode: $*"; }
 
-if [ "$mode" = shared ]; then
+if [ "$mode" = rebuild-shared ]; then
+    mode=shared
     shared_build="$work/shared-build"
     step "building the shared libraries in $shared_build"
     # shellcheck disable=SC2086
