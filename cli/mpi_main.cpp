@@ -25,7 +25,7 @@
 #include "common.hpp"
 #include "option_flags.hpp"
 #include "outputs.hpp"
-#include "mpi/fit_distributed.hpp"
+#include <nmfkit/mpi/fit.hpp>
 #include <nmfkit/mpi/grid.hpp>
 #include <nmfkit/io/read_block.hpp>
 

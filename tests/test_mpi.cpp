@@ -16,7 +16,7 @@
 
 #include "helpers.hpp"
 #include "mpi_helpers.hpp"
-#include "mpi/fit_distributed.hpp"
+#include <nmfkit/mpi/fit.hpp>
 
 namespace {
 

@@ -20,24 +20,13 @@
 #include <nmfkit/errors.hpp>
 
 #include "linalg/gram.hpp"
+#include <nmfkit/mpi/fit.hpp>
 #include <nmfkit/mpi/grid.hpp>
 
 namespace nmfkit::mpi {
 
 template <class T>
 using Matrix = nmfkit::Matrix<T>;
-
-/// Seconds and words per phase on this rank, accumulated over a fit (docs/design.md, "MPI").
-struct PhaseTimes {
-    double local_product = 0;   ///< A_ij·F and A_ijᵀ·F, KL's sampled products, the residual
-    double gram = 0;            ///< local SYRKs
-    double all_gather = 0;      ///< factor rows to the grid row / column
-    double reduce_scatter = 0;  ///< partial products back to their owners
-    double all_reduce = 0;      ///< Gram matrices and scalars
-    double words_all_gather = 0;      ///< words received by all-gathers
-    double words_reduce_scatter = 0;  ///< words sent by reduce-scatters (all but this rank's piece)
-    double words_all_reduce = 0;      ///< words of the all-reduced matrices and scalars
-};
 
 template <class T>
 MPI_Datatype mpi_type() {

@@ -1,4 +1,6 @@
-#include "mpi/fit_distributed.hpp"
+#include <nmfkit/mpi/fit.hpp>
+
+#include "mpi/distributed.hpp"
 
 #include <omp.h>
 

@@ -1,17 +1,48 @@
 #pragma once
-// Distributed fit: the serial library's steps and loop over DistributedData (distributed.hpp) on a
-// process grid (grid.hpp). Each rank passes its block A_ij of V; the factors are gathered to rank 0.
+/// @file mpi/fit.hpp
+/// @brief Distributed fit over a process grid (MPI builds only: target nmfkit::mpi).
+///
+/// The serial library's steps and loop over the distributed adapter (src/mpi/distributed.hpp) on
+/// a process grid (grid.hpp). Each rank passes its block A_ij of V (read with
+/// nmfkit::mpi::read_block from <nmfkit/io/read_block.hpp>, or built by the caller); the factors
+/// are gathered to rank 0.
+///
+/// @code
+/// MPI_Init(&argc, &argv);
+/// {
+///     int P = 0;
+///     MPI_Comm_size(MPI_COMM_WORLD, &P);
+///     int pr = 1, pc = 1;
+///     nmfkit::mpi::choose_grid(P, m, n, pr, pc);
+///     nmfkit::mpi::Grid grid(MPI_COMM_WORLD, pr, pc);
+///     const nmfkit::mpi::Layout layout = grid.layout(m, n);
+///     // block: rows layout.rows(grid.i()), columns layout.cols(grid.j()) of V (m x n)
+///     auto fit = nmfkit::mpi::fit_block<double>(grid, m, n, block, opt);
+///     // rank 0: fit.result.W (m x k), fit.result.H (k x n)
+/// }  // the Grid frees its communicators before MPI_Finalize
+/// MPI_Finalize();
+/// @endcode
 
 #include <cstdint>
 
 #include <Eigen/SparseCore>
 
 #include <nmfkit/fit.hpp>
-
-#include "mpi/distributed.hpp"
 #include <nmfkit/mpi/grid.hpp>
 
 namespace nmfkit::mpi {
+
+/// Seconds and words per phase on this rank, accumulated over a fit (docs/design.md, "MPI").
+struct PhaseTimes {
+    double local_product = 0;   ///< A_ij·F and A_ijᵀ·F, KL's sampled products, the residual
+    double gram = 0;            ///< local SYRKs
+    double all_gather = 0;      ///< factor rows to the grid row / column
+    double reduce_scatter = 0;  ///< partial products back to their owners
+    double all_reduce = 0;      ///< Gram matrices and scalars
+    double words_all_gather = 0;      ///< words received by all-gathers
+    double words_reduce_scatter = 0;  ///< words sent by reduce-scatters (all but this rank's piece)
+    double words_all_reduce = 0;      ///< words of the all-reduced matrices and scalars
+};
 
 /// What a distributed fit returns. On rank 0 `result` is the serial fit's Result: W (m x k) and
 /// H (k x n) whole, normalised and ordered as Options asks; on the other ranks W and H are empty
@@ -45,6 +76,7 @@ PhaseTimes model_words_per_iteration(const Layout& layout, int k, Loss loss);
 /// its rows). Options::threads is per process (0 = all cores, as a serial fit; with one process per
 /// core, 1). Collective over grid.world(); options and data
 /// are checked on every rank and a failure throws the same CollectiveError on all of them.
+/// T is float or double (instantiated in the library).
 template <class T>
 DistributedFit<T> fit_block(const Grid& grid, std::int64_t m, std::int64_t n, const Matrix<T>& block,
                             const Options& opt, const InitialFactors<T>* start = nullptr,
