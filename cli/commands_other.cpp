@@ -74,8 +74,8 @@ int transform_and_write(const TransformArgs& args, const Input& in, const Option
     out.commit();
 
     std::cout << "transform: " << shape(in.rows(), in.cols()) << ", k = " << k << ", "
-              << (basis ? "fixed W, solved H" : "fixed H, solved W") << ", loss "
-              << to_string(r.loss) << ", " << plural(r.iterations, "iteration") << ", "
+              << (basis ? "fixed W, solved H" : "fixed H, solved W") << ", solver "
+              << to_string(r.solver) << ", loss " << to_string(r.loss) << ", " << plural(r.iterations, "iteration") << ", "
               << to_string(r.status) << ", relative error " << format("%.6g", r.relative_error)
               << ", " << format("%.3g", r.seconds) << " s\n";
     return exit_ok;

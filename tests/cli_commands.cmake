@@ -131,6 +131,9 @@ nmfkit_cmd_test(fit_custom_init COMMAND fit good.csv -k 2 --init-w w.csv --init-
     --tol 0 -q --report run.json FILE run.json FILE_REGEX "\"init\": \"custom\",")
 nmfkit_cmd_test(fit_kl_sparse COMMAND fit small.mtx -k 2 --loss kl -q -W W.csv
     STDOUT "^fit: 5 x 4, k = 2, solver cd, loss kullback_leibler, " SHAPES "W.csv=5x2")
+# The default solver for KL (default_solver) is cd, as README.md and docs/cli.md say.
+nmfkit_cmd_test(fit_kl_dense_default_solver COMMAND fit good.csv -k 2 --loss kl -q
+    STDOUT "^fit: 6 x 4, k = 2, solver cd, loss kullback_leibler, ")
 nmfkit_cmd_test(fit_hals_options COMMAND fit good.csv -k 2 --hals-max-inner 3 --hals-alpha 1
     --hals-epsilon 0.01 --low-memory --threads 1 -q --report run.json FILE run.json
     FILE_REGEX "\"low_memory\": true,\n  \"hals_max_inner\": 3,\n  \"hals_alpha\": 1.0,\n\
@@ -197,10 +200,13 @@ set_tests_properties(cmd.sigint PROPERTIES TIMEOUT 60)
 
 # --- transform ---
 nmfkit_cmd_test(transform_components COMMAND transform good.csv --components h.csv -o W.npy
-    STDOUT "^transform: 6 x 4, k = 2, fixed H, solved W, loss frobenius, [0-9]+ iterations?, \
+    STDOUT "^transform: 6 x 4, k = 2, fixed H, solved W, solver anls_bpp, loss frobenius, [0-9]+ iterations?, \
 (converged|max_iter_reached), relative error ${num}, ${num} s\n$" STDERR "^$" SHAPES "W.npy=6x2")
 nmfkit_cmd_test(transform_basis COMMAND transform good.csv --basis w.csv -o H.csv --loss kl
-    STDOUT "^transform: 6 x 4, k = 2, fixed W, solved H, loss kullback_leibler, " SHAPES "H.csv=2x4")
+    STDOUT "^transform: 6 x 4, k = 2, fixed W, solved H, solver cd, loss kullback_leibler, " SHAPES "H.csv=2x4")
+# The summary names the method docs/cli.md gives for each loss: anls_bpp, cd, and mu for the β losses.
+nmfkit_cmd_test(transform_beta COMMAND transform good.csv --components h.csv -o W.csv --loss beta
+    --beta 0.5 STDOUT "^transform: 6 x 4, k = 2, fixed H, solved W, solver mu, loss beta, " SHAPES "W.csv=6x2")
 nmfkit_cmd_test(transform_sparse_float32 COMMAND transform small.mtx --components h.csv -o W.csv
     --dtype float32 STDOUT "^transform: 5 x 4, k = 2, fixed H, solved W, " SHAPES "W.csv=5x2")
 nmfkit_cmd_test(transform_basis_shape_mismatch COMMAND transform small.mtx --basis w.csv -o H.csv

@@ -237,6 +237,34 @@ TEST(Transform, SolvesTheNnlsProblemToItsKktConditions) {
     EXPECT_GE(grad.minCoeff(), -1e-8 * grad.norm());
 }
 
+TEST(Transform, RunsTheMethodOfItsLossAndSolvesFrobeniusInOneIteration) {
+    // fit.hpp, docs/cli.md: Frobenius by block principal pivoting (exact, so one iteration
+    // reaches the KKT point), KL by coordinate descent, other β by multiplicative updates,
+    // whatever Options::solver says; Result::solver names the method that ran.
+    const Mat<double> V = uniform<double>(50, 20, 14);
+    const Mat<double> H = uniform<double>(5, 20, 15);
+    Options o;
+    o.solver = Solver::hals;
+    o.max_iter = 1;
+    o.tol = 0;
+    const Result<double> r = transform(DenseView<double>(V), H, o);
+    EXPECT_EQ(r.solver, Solver::anls_bpp);
+    EXPECT_EQ(r.iterations, 1);
+    const Mat<double> grad = r.W * (H * H.transpose()) - V * H.transpose();
+    ASSERT_GT((r.W.array() == 0).count(), 0);
+    EXPECT_LT(r.W.cwiseMin(grad).norm(), 1e-8 * grad.norm());
+    EXPECT_GE(grad.minCoeff(), -1e-8 * grad.norm());
+    const auto csc = to_sparse<double>(V);
+    for (const auto& [loss, solver] : {std::pair{Loss::kullback_leibler, Solver::cd},
+                                       std::pair{Loss::beta, Solver::mu}}) {
+        o.loss = loss;
+        o.solver = Solver::mu == solver ? Solver::cd : Solver::mu;  // not the one that runs
+        o.max_iter = 3;
+        EXPECT_EQ(transform(DenseView<double>(V), H, o).solver, solver) << to_string(loss);
+        EXPECT_EQ(transform(SparseView<double>(csc), H, o).solver, solver) << to_string(loss);
+    }
+}
+
 TEST(Transform, KullbackLeiblerDecreasesAndMatchesAcrossStorage) {
     const Mat<double> V = sparse_dense<double>(40, 25, 0.4, 16);
     const Mat<double> H = uniform<double>(3, 25, 17, 0.1, 1);

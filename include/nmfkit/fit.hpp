@@ -11,7 +11,7 @@
 ///      6, 2, 5;
 /// nmfkit::Options opt;
 /// opt.rank = 2;                       // k
-/// opt.solver = nmfkit::Solver::hals;  // or mu, als
+/// opt.solver = nmfkit::Solver::hals;  // or mu, als, anls_bpp, cd; unset: default_solver(opt.loss)
 /// opt.seed = 42;
 /// nmfkit::Result<double> r = nmfkit::fit(nmfkit::DenseView<double>(V), opt);
 /// // r.W is 3 x 2, r.H is 2 x 3, r.relative_error = ‖V − WH‖_F / ‖V‖_F
@@ -38,8 +38,14 @@ struct InitialFactors {
     Matrix<T> H;  ///< k x n
 };
 
-/// Checks @p opt alone (rank, iteration, tolerance, time and thread fields, the solver/loss pair),
-/// as fit() does before it reads V, so callers can report bad options before loading data.
+/// Checks @p opt alone, as fit() does before it reads V, so callers can report bad options before
+/// loading data: the ranges of rank, max_iter, tol, time_limit, threads, the HALS and cd fields,
+/// missing_weight, beta, the penalties and restarts; the solver/loss pair (supports()); the
+/// stopping rule, missing values and a mask against the solver and loss; restarts against init;
+/// fixed_w_columns (in range, distinct, with init custom, without missing values); diagonal
+/// without normalize. What needs V is checked by fit(): its entries (and positivity for β ≤ 0),
+/// NNDSVD's k ≤ min(m, n), the mask's and custom factors' shapes, low_memory against solvers that
+/// read V by rows and by columns.
 /// @throws InvalidInput naming the first bad field.
 void validate(const Options& opt);
 
@@ -54,9 +60,10 @@ template <class T>
 Result<T> fit(const DenseView<T>& V, const Options& opt, const InitialFactors<T>& start,
               const Callbacks& callbacks = {});
 
-/// Factorize a sparse V; only stored entries are read (zeros are zeros, not missing), no dense
-/// m x n array is formed. By default a transposed copy of the index structure and values is built
-/// once so both products stream through memory; Options::low_memory keeps only the caller's arrays.
+/// Factorize a sparse V; only stored entries are read (entries not stored are zeros, or missing
+/// with Options::missing = zeros), and no dense m x n array is formed. By default a transposed
+/// copy of the index structure and values is built once so that both products stream through
+/// memory; Options::low_memory keeps only the caller's arrays.
 template <class T, class I>
 Result<T> fit(const SparseView<T, I>& V, const Options& opt, const Callbacks& callbacks = {});
 
@@ -65,11 +72,15 @@ template <class T, class I>
 Result<T> fit(const SparseView<T, I>& V, const Options& opt, const InitialFactors<T>& start,
               const Callbacks& callbacks = {});
 
-/// Projection onto fixed components: W = argmin_{W ≥ 0} loss(V, W H) for V (m x n) and a fixed
-/// H (k x n), with opt.loss (Frobenius: exact non-negative least squares, by coordinate descent
-/// (Frobenius: exact non-negative least squares by block principal pivoting; KL: coordinate
-/// descent; other β: multiplicative updates), with W's penalty opt.w.
-/// opt.rank is taken from H. For the mirror (fixed W, solve H), project Vᵀ onto Wᵀ.
+/// Projection onto fixed components: W = argmin_{W ≥ 0} loss(V, W H) + W's penalty opt.w, for
+/// V (m x n) and a fixed H (k x n). The method follows opt.loss, not opt.solver, and
+/// Result::solver names it: Frobenius: exact non-negative least squares by block principal
+/// pivoting (anls_bpp; one iteration solves it, the next confirms it); KL: coordinate descent
+/// (cd); other β: multiplicative updates (mu). It starts from the seeded random W (opt.seed) and
+/// stops by the relative-objective rule (opt.tol, opt.max_iter, opt.time_limit). opt.rank is
+/// taken from H; opt.init, stop, restarts, fixed_w_columns, normalize, diagonal and
+/// sort_components are not used, nor are opt.missing and opt.mask (a NaN in V is an error).
+/// For the mirror (fixed W, solve H), project Vᵀ onto Wᵀ.
 /// Returns W (m x k) in Result::W; Result::H is the given H.
 template <class T>
 Result<T> transform(const DenseView<T>& V, const Matrix<T>& H, const Options& opt);

@@ -16,7 +16,7 @@ struct Mask;  // mask.hpp
 
 /// The update rule. Each enumerator's text is the name used by the CLI (and later Python).
 enum class Solver {
-    mu,    ///< Lee & Seung multiplicative updates (Frobenius and Kullback-Leibler)
+    mu,    ///< Lee & Seung multiplicative updates (every loss; the only one for IS and β)
     als,   ///< alternating least squares, negative entries set to zero (Frobenius)
     hals,  ///< hierarchical ALS / coordinate descent, Gillis-Glineur accelerated (Frobenius)
     anls_bpp,  ///< exact alternating NNLS by block principal pivoting, Kim & Park 2011 (Frobenius)
@@ -53,7 +53,7 @@ enum class Normalize {
 
 /// How W and H start.
 enum class Init {
-    random,    ///< seeded uniform entries scaled by √(mean(V)/k), keyed by (seed, row)
+    random,    ///< seeded uniform entries in (0, 2√(mean(V)/k)), keyed by (seed, row)
     nndsvd,    ///< NNDSVD (Boutsidis & Gallopoulos 2008) from a randomized truncated SVD; k ≤ min(m, n)
     nndsvda,   ///< NNDSVD with its zeros replaced by mean(V)
     nndsvdar,  ///< NNDSVD with its zeros replaced by small seeded random values
@@ -142,12 +142,12 @@ struct Options {
     int hals_max_inner = 0;         ///< HALS: cap on inner sweeps per half-step (0 = Gillis-Glineur rule)
     double hals_alpha = 0.5;        ///< HALS: inner budget 1 + alpha·(cost of cross product / sweep)
     double hals_epsilon = 0.1;      ///< HALS: stop inner sweeps when a change ≤ epsilon · first change
-    int cd_newton_steps = 1;        ///< cd (KL): Newton steps per coordinate at most (1 wins in docs/benchmarks.md)
+    int cd_newton_steps = 1;        ///< cd (KL): Newton steps per coordinate at most, ≥ 1 (1: the cheapest iteration; no count won everywhere in docs/benchmarks.md)
     Normalize normalize = Normalize::none;  ///< after the fit: scale W's columns, move the scale to H
     bool diagonal = false;          ///< with normalize: also scale H's rows, return the scales in Result::d
     bool sort_components = false;   ///< after the fit: order components by contribution, largest first
-    int restarts = 1;               ///< fits from seeds seed, seed + 1, ...; the best objective is kept
-    std::vector<int> fixed_w_columns;  ///< columns of W kept at their starting values (init custom)
+    int restarts = 1;               ///< fits from seeds seed, seed + 1, ...; the best objective is kept; > 1 needs init random or nndsvdar
+    std::vector<int> fixed_w_columns;  ///< columns of W kept at their starting values (init custom; not with missing values)
     Missing missing = Missing::none;   ///< entries left out of the fit: none, NaN, or unstored/zero
     std::shared_ptr<const Mask> mask;  ///< more missing entries, given apart from V (mask.hpp); null = none
     /// Frobenius with missing entries: each missing entry enters the objective as a zero with weight

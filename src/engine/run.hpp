@@ -316,7 +316,7 @@ Result<T> fit_scaled(int e, const Options& opt, const InitialFactors<T>* start, 
 /// W = argmin_{W ≥ 0} loss(A, W H) + penalty(W) for the fixed H (k x n).
 template <class T, class D>
 Result<T> run_transform(const D& A, const Matrix<T>& H, const Options& opt) {
-    check_access(A, opt, opt.loss == Loss::kullback_leibler ? Solver::cd : Solver::mu);
+    check_access(A, opt, resolved_solver(opt));
     Matrix<T> W, Ht_random;
     random_start(A, static_cast<int>(H.rows()), opt.seed, W, Ht_random);
     ProjectionStep<T, D> step(A, opt);
@@ -346,7 +346,10 @@ Options transform_options(const Options& opt, const Matrix<T>& H, Eigen::Index n
     if (H.cols() != n)
         throw InvalidInput("components H have " + std::to_string(H.cols()) +
                            " columns but V has " + std::to_string(n) + "; they must match");
-    o.solver.reset();
+    // The solver that ProjectionStep runs for the loss, so that Result::solver names it.
+    o.solver = o.loss == Loss::frobenius          ? Solver::anls_bpp
+               : o.loss == Loss::kullback_leibler ? Solver::cd
+                                                  : Solver::mu;
     o.stop = StopRule::relative_objective;
     o.restarts = 1;
     o.fixed_w_columns.clear();

@@ -203,13 +203,13 @@ def test_callback_exception_propagates(V):
 def test_transform_projects_onto_fixed_components(V):
     W, H, _ = nmfkit.fit(V, 4, seed=0, max_iter=500)
     Wt, info = nmfkit.transform(V, H)
-    assert Wt.shape == (60, 4) and info.loss == "frobenius"
+    assert Wt.shape == (60, 4) and info.loss == "frobenius" and info.solver == "anls_bpp"
     grad = Wt @ H @ H.T - V @ H.T
     np.testing.assert_allclose(np.minimum(Wt, grad), 0, atol=1e-9 * np.abs(V @ H.T).max())
     np.testing.assert_allclose(info.history.objective[-1],
                                0.5 * np.linalg.norm(V - Wt @ H) ** 2, rtol=1e-8)
     Wk, info = nmfkit.transform(V, H, loss="kl", tol=1e-12)
-    assert info.loss == "kullback_leibler" and np.all(Wk >= 0)
+    assert info.loss == "kullback_leibler" and info.solver == "cd" and np.all(Wk >= 0)
     W32, _ = nmfkit.transform(V.astype(np.float32), H)
     assert W32.dtype == np.float32
 
