@@ -15,7 +15,7 @@ Steps (docs/benchmarks.md, "Side by side with other tools", describes the method
 4. scores every returned W, H here, in float64 (score.py), at the final iteration and at the
    checkpoints used for time to target;
 5. writes a JSON file of everything and a Markdown report (--markdown; --append-docs appends it
-   to docs/benchmarks.md).
+   to docs/benchmarks-history.md; the summary in docs/benchmarks.md is edited by hand).
 
 Fit times are measured inside each process around the fitting calls only (not reading, not
 writing). Peak memory is the child's maximum resident set (wait4), including its interpreter and
@@ -767,7 +767,7 @@ def main():
     ap.add_argument("--matrices", default=None, help="comma-separated subset: digits,planted,large,docterm")
     ap.add_argument("--json", default=None, help="results JSON (default: SCRATCH/results[-quick].json)")
     ap.add_argument("--markdown", default=None, help="write the Markdown section here")
-    ap.add_argument("--append-docs", action="store_true", help="append it to docs/benchmarks.md")
+    ap.add_argument("--append-docs", action="store_true", help="append it to docs/benchmarks-history.md")
     ap.add_argument("--no-install", action="store_true")
     ap.add_argument("--from-json", default=None,
                     help="no runs: rebuild the report from a (possibly partial) results JSON")
@@ -864,7 +864,7 @@ def main():
         with open(args.markdown, "w") as f:
             f.write(md)
     if args.append_docs:
-        with open(os.path.join(ROOT, "docs", "benchmarks.md"), "a") as f:
+        with open(os.path.join(ROOT, "docs", "benchmarks-history.md"), "a") as f:
             f.write(md)
     print(md)
 
