@@ -313,6 +313,18 @@ int fit_command(const Args& a, MPI_Comm world) {
                                 : fit_and_write<double>(a, opt, grid, block, read_seconds);
 }
 
+// "frobenius: mu, als, ...; kullback_leibler: mu": the pairs the registry marks distributed.
+std::string distributed_solvers() {
+    std::string out;
+    for (Loss l : all_losses()) {
+        std::string names;
+        for (Solver s : solvers_for(l))
+            if (solver_traits(s, l).distributed) names += (names.empty() ? "" : ", ") + std::string(to_string(s));
+        if (!names.empty()) out += (out.empty() ? "" : "; ") + std::string(to_string(l)) + ": " + names;
+    }
+    return out;
+}
+
 int run(int argc, char** argv, MPI_Comm world) {
     int me = 0;
     MPI_Comm_rank(world, &me);
@@ -331,7 +343,7 @@ Exit status: 0 success, 2 usage error, 65 bad data, 74 I/O error, 1 other (every
     o.option("rank")->required()->default_str("");
     fit->add_option("--grid", a.grid, "process grid PRxPC (default: m/PR ≈ n/PC)");
     o.add(*fit, {{"loss", "frobenius or kullback_leibler"},
-                 {"solver", "frobenius: mu, hals, cd, anls_bpp, als; kullback_leibler: mu"},
+                 {"solver", distributed_solvers()},
                  {"init", "random, nndsvd, nndsvda, nndsvdar (default as nmfkit fit: nndsvda for one run)"},
                  {"max_iter", "iterations at most"},
                  {"tol"},

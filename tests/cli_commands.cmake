@@ -33,7 +33,8 @@ nmfkit_cmd_test(help_lists_commands COMMAND --help
 string(CONCAT info "^nmfkit ${PROJECT_VERSION}\nbuild type: +[A-Za-z]+.*\ncompiler: +[^\n]+\n"
     "BLAS: +[^\n]+\n.*threads: +[0-9]+ .*read: +csv, tsv, matrix_market, npy, npz .*"
     "write: +csv, tsv, matrix_market, npy\n.*  mu +frobenius, kullback_leibler, itakura_saito\\*, beta\\*\n"
-    "  als +frobenius\n  hals +frobenius\\*\n  anls_bpp +frobenius\n  cd +frobenius, kullback_leibler\\*\n$")
+    "  als +frobenius\n  hals +frobenius\\*\n  anls_bpp +frobenius\n  cd +frobenius, kullback_leibler\\*\n"
+    "  nenmf +frobenius\n$")
 nmfkit_cmd_test(info COMMAND info STDOUT "${info}" STDERR "^$")
 
 # --- the OpenMP wait policy (cli/omp_env.cpp) ---

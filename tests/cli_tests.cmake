@@ -101,9 +101,10 @@ nmfkit_cli_test(help COMMAND --help STDOUT "Subcommands:\n +fit +Factorize" STDE
 # The solver and loss names and the support table come from the library (all_solvers, supports).
 string(CONCAT fit_help
     "--loss TEXT=frobenius +objective: frobenius, kullback_leibler, itakura_saito, beta .*"
-    "--solver TEXT +update rule: mu, als, hals, anls_bpp, cd .*"
+    "--solver TEXT +update rule: mu, als, hals, anls_bpp, cd, nenmf .*"
     "\n  mu +frobenius, kullback_leibler, itakura_saito\\*, beta\\*\n  als +frobenius\n"
-    "  hals +frobenius\\*\n  anls_bpp +frobenius\n  cd +frobenius, kullback_leibler\\*\n")
+    "  hals +frobenius\\*\n  anls_bpp +frobenius\n  cd +frobenius, kullback_leibler\\*\n"
+    "  nenmf +frobenius\n")
 nmfkit_cli_test(fit_help COMMAND fit --help STDOUT "${fit_help}" STDERR "^$")
 
 # The command of README (scripts/run-example.sh).
@@ -141,7 +142,7 @@ nmfkit_cli_test(bad_dtype RC 2 COMMAND fit good.csv -k 2 --dtype float16 -W W.cs
     STDERR "${e}--dtype: float16 not in {float64,float32}${usage}" ABSENT "W.csv")
 # (A '.' stands for each ';' of a message: a ';' would split the test's argument list.)
 nmfkit_cli_test(bad_solver RC 2 COMMAND fit good.csv -k 2 --solver nope -W W.csv
-    STDERR "${e}unknown solver \"nope\". expected one of: mu, als, hals, anls_bpp, cd\n$" ABSENT "W.csv")
+    STDERR "${e}unknown solver \"nope\". expected one of: mu, als, hals, anls_bpp, cd, nenmf\n$" ABSENT "W.csv")
 nmfkit_cli_test(bad_loss RC 2 COMMAND fit good.csv -k 2 --loss l1 STDERR "${e}unknown loss \"l1\". \
 expected one of: frobenius, kullback_leibler, itakura_saito, beta \\(aliases: fro, kl, is\\)\n$")
 nmfkit_cli_test(unsupported_pair RC 2 COMMAND fit good.csv -k 2 --solver als --loss kl -W W.csv

@@ -19,7 +19,7 @@ namespace nmfkit::test {
 template <class T>
 using Mat = Matrix<T>;
 
-/// Every (solver, loss) pair the library's one table supports.
+/// Every (solver, loss) pair the library's registry supports (src/engine/registry.hpp).
 inline std::vector<std::pair<Solver, Loss>> supported_pairs() {
     std::vector<std::pair<Solver, Loss>> out;
     for (Loss l : all_losses())
@@ -36,10 +36,10 @@ inline std::vector<std::pair<Solver, Loss>> pairs_accepting_zeros() {
 }
 
 /// True when the pair reads V by rows and by columns, which sparse low_memory mode refuses.
-inline bool reads_both_orientations(Solver s, Loss l) {
-    return (s == Solver::cd && l == Loss::kullback_leibler) || l == Loss::itakura_saito ||
-           l == Loss::beta;
-}
+inline bool reads_both_orientations(Solver s, Loss l) { return solver_traits(s, l).entry_access; }
+
+/// True when the registry says the pair's objective never increases (the tests check it).
+inline bool monotone(Solver s, Loss l) { return solver_traits(s, l).monotone; }
 
 inline std::string label(Solver s, Loss l) {
     return std::string(to_string(s)) + "/" + std::string(to_string(l));

@@ -21,7 +21,8 @@ TEST(Names, SupportTableAndDefaults) {
     EXPECT_TRUE(supports(Solver::mu, Loss::kullback_leibler));
     EXPECT_FALSE(supports(Solver::hals, Loss::kullback_leibler));
     EXPECT_EQ(solvers_for(Loss::frobenius),
-              (std::vector<Solver>{Solver::mu, Solver::als, Solver::hals, Solver::anls_bpp, Solver::cd}));
+              (std::vector<Solver>{Solver::mu, Solver::als, Solver::hals, Solver::anls_bpp, Solver::cd,
+                                   Solver::nenmf}));
     EXPECT_EQ(solvers_for(Loss::kullback_leibler), (std::vector<Solver>{Solver::mu, Solver::cd}));
     EXPECT_EQ(solvers_for(Loss::itakura_saito), (std::vector<Solver>{Solver::mu}));
     EXPECT_EQ(solvers_for(Loss::beta), (std::vector<Solver>{Solver::mu}));

@@ -54,10 +54,12 @@ struct Case {
     Loss loss;
 };
 
+// Every pair the registry marks distributed.
 std::vector<Case> distributed_cases() {
-    return {{Solver::mu, Loss::frobenius},       {Solver::hals, Loss::frobenius},
-            {Solver::cd, Loss::frobenius},       {Solver::anls_bpp, Loss::frobenius},
-            {Solver::als, Loss::frobenius},      {Solver::mu, Loss::kullback_leibler}};
+    std::vector<Case> out;
+    for (auto [s, l] : nmfkit::test::supported_pairs())
+        if (solver_traits(s, l).distributed) out.push_back({s, l});
+    return out;
 }
 
 Options fit_options(Case c, int k = 4) {

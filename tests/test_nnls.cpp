@@ -6,11 +6,13 @@
 #include <omp.h>
 
 #include <Eigen/Cholesky>
+#include <Eigen/Eigenvalues>
 #include <Eigen/SVD>
 #include <cstring>
 
 #include "helpers.hpp"
 #include "nnls/bpp.hpp"
+#include "updates/nenmf.hpp"
 
 namespace nmfkit::test {
 namespace {
@@ -476,6 +478,73 @@ TYPED_TEST(Bpp, SingleVariableIsClampedQuotient) {
 TEST(BppSteps, CapIsLinearInK) {
     EXPECT_EQ(bpp_max_steps(1), 60);
     EXPECT_EQ(bpp_max_steps(20), 250);
+}
+
+// NeNMF's subproblem solver (src/updates/nenmf.hpp) against the exact NNLS solution.
+
+// f(X) = ½ tr(X G Xᵀ) − tr(Bᵀ X), naively.
+double subproblem_objective(const Eigen::MatrixXd& G, const Eigen::MatrixXd& B, const Eigen::MatrixXd& X) {
+    double f = 0;
+    for (Eigen::Index i = 0; i < X.rows(); ++i)
+        for (Eigen::Index a = 0; a < X.cols(); ++a) {
+            double xg = 0;
+            for (Eigen::Index b = 0; b < X.cols(); ++b) xg += X(i, b) * G(b, a);
+            f += X(i, a) * (0.5 * xg - B(i, a));
+        }
+    return f;
+}
+
+TEST(Nenmf, LipschitzBoundIsAnUpperBoundAndTight) {
+    for (std::uint64_t seed : {1u, 2u, 3u}) {
+        const Eigen::MatrixXd F = uniform<double>(30, 6, static_cast<unsigned>(seed));
+        const Eigen::MatrixXd G = F.transpose() * F;  // ≥ 0 entrywise
+        const double lambda = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(G).eigenvalues().maxCoeff();
+        const double L = detail::lipschitz_bound(G);
+        EXPECT_GE(L, lambda * (1 - 1e-14));
+        EXPECT_LE(L, lambda * (1 + 1e-6));
+    }
+    // A Gram with an unused component (zero row and column) and mixed signs still gets a bound.
+    Eigen::MatrixXd G = normal(8, 4, 5).transpose() * normal(8, 4, 5);
+    G.row(2).setZero();
+    G.col(2).setZero();
+    const double lambda = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(G).eigenvalues().maxCoeff();
+    EXPECT_GE(detail::lipschitz_bound(G), lambda * (1 - 1e-14));
+    EXPECT_EQ(detail::lipschitz_bound(Eigen::MatrixXd::Zero(3, 3)), 0.0);
+}
+
+TEST(Nenmf, ConvergesToTheExactNnlsSolutionAndItsKktPoint) {
+    // B = A F − l1 with a large l1 so that many constraints are active at the solution.
+    const Eigen::MatrixXd F = uniform<double>(40, 5, 11);
+    const Eigen::MatrixXd A = uniform<double>(25, 40, 12);
+    const Eigen::MatrixXd G = F.transpose() * F;
+    const Eigen::MatrixXd B = (A * F).array() - 0.25 * (A * F).mean();
+    Eigen::MatrixXd exact = uniform<double>(25, 5, 13);
+    bpp_nnls(G, B, exact);
+    ASSERT_GT((exact.array() == 0).count(), 5);  // active constraints
+    Eigen::MatrixXd X = uniform<double>(25, 5, 14);
+    detail::nenmf_update(G, B, X, 20000, 1e-12, [](double v) { return v; });
+    EXPECT_LE((X - exact).norm(), 1e-6 * exact.norm());
+    // KKT: X ≥ 0, ∇f = X G − B ≥ 0, X ⊙ ∇f = 0.
+    const Eigen::MatrixXd grad = X * G - B;
+    EXPECT_GE(X.minCoeff(), 0.0);
+    EXPECT_LT(X.cwiseMin(grad).norm(), 1e-8 * grad.norm());
+    EXPECT_GE(grad.minCoeff(), -1e-8 * grad.norm());
+}
+
+TEST(Nenmf, EveryInnerBudgetDecreasesTheSubproblemObjective) {
+    const Eigen::MatrixXd F = uniform<double>(40, 6, 21);
+    const Eigen::MatrixXd A = uniform<double>(30, 40, 22);
+    const Eigen::MatrixXd G = F.transpose() * F, B = A * F;
+    const Eigen::MatrixXd X0 = uniform<double>(30, 6, 23, 0, 3);
+    double prev = subproblem_objective(G, B, X0);
+    for (int inner = 1; inner <= 64; inner *= 2) {
+        Eigen::MatrixXd X = X0;
+        detail::nenmf_update(G, B, X, inner, 0.0, [](double v) { return v; });
+        const double f = subproblem_objective(G, B, X);
+        EXPECT_LE(f, prev + 1e-12 * std::abs(prev)) << inner << " inner iterations";
+        EXPECT_GE(X.minCoeff(), 0.0);
+        prev = f;
+    }
 }
 
 }  // namespace

@@ -116,7 +116,7 @@ TEST(Validation, OptionsAloneAreCheckedBeforeAnyData) {
 
 TEST(Validation, UnknownNamesListTheAcceptedOnes) {
     EXPECT_EQ(message_of([] { solver_from_string("newton"); }),
-              "unknown solver \"newton\"; expected one of: mu, als, hals, anls_bpp, cd");
+              "unknown solver \"newton\"; expected one of: mu, als, hals, anls_bpp, cd, nenmf");
     EXPECT_EQ(message_of([] { loss_from_string("l1"); }),
               "unknown loss \"l1\"; expected one of: frobenius, kullback_leibler, itakura_saito, beta (aliases: fro, kl, is)");
     EXPECT_EQ(message_of([] { init_from_string("svd"); }),

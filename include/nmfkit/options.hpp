@@ -14,13 +14,15 @@ namespace nmfkit {
 
 struct Mask;  // mask.hpp
 
-/// The update rule. Each enumerator's text is the name used by the CLI (and later Python).
+/// The update rule. Each enumerator's text is the name used by the CLI and Python. What each
+/// minimises and how is one row per (solver, loss) of the registry (src/engine/registry.hpp).
 enum class Solver {
     mu,    ///< Lee & Seung multiplicative updates (every loss; the only one for IS and β)
     als,   ///< alternating least squares, negative entries set to zero (Frobenius)
     hals,  ///< hierarchical ALS / coordinate descent, Gillis-Glineur accelerated (Frobenius)
     anls_bpp,  ///< exact alternating NNLS by block principal pivoting, Kim & Park 2011 (Frobenius)
     cd,    ///< coordinate descent: HALS for Frobenius, Newton steps for KL (Hsieh & Dhillon 2011)
+    nenmf, ///< Nesterov's optimal gradient method per NNLS subproblem, Guan et al. 2012 (Frobenius)
 };
 
 /// The objective minimised.
@@ -89,6 +91,19 @@ Missing missing_from_string(std::string_view name);
 /// True when the solver can fit with missing entries (Options::missing): every Frobenius solver
 /// and cd for KL (docs/algorithms.md, "Missing values").
 bool supports_missing(Solver s, Loss l);
+
+/// What the registry (src/engine/registry.hpp) records about one (solver, loss) pair; every
+/// field is false for a pair it does not support.
+struct SolverTraits {
+    bool supported = false;     ///< the solver minimises the loss (supports())
+    bool is_default = false;    ///< default_solver(loss) is this solver
+    bool monotone = false;      ///< the objective never increases from one iteration to the next
+    bool entry_access = false;  ///< reads V by rows and by columns (refused by sparse low_memory)
+    bool missing = false;       ///< fits with missing values and masks (supports_missing())
+    bool distributed = false;   ///< runs in the distributed mode (nmfkit-mpi)
+};
+/// The registry's row for (s, l).
+SolverTraits solver_traits(Solver s, Loss l);
 
 /// All solvers, in declaration order.
 const std::vector<Solver>& all_solvers();

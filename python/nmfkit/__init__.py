@@ -7,7 +7,7 @@ X (m x n) ≥ 0 ≈ W (m x k) · H (k x n) with W, H ≥ 0, by a C++ library (Op
 * :class:`NMF`: a scikit-learn estimator with ``sklearn.decomposition.NMF``'s parameter names
   (imported on first use, so ``import nmfkit`` does not import scikit-learn).
 * :func:`solvers`, :func:`losses`, :func:`solvers_for`, :func:`default_solver`,
-  :func:`supports`: the library's solver/loss table.
+  :func:`supports`, :func:`solver_traits`: the library's solver registry.
 
 See docs/python.md for installation, zero-copy rules, threads and Ctrl-C.
 """
@@ -67,6 +67,7 @@ __all__ = [
     "solvers_for",
     "default_solver",
     "supports",
+    "solver_traits",
     "build_info",
     "omp_wait_policy",
     "__version__",
@@ -74,7 +75,7 @@ __all__ = [
 
 
 def solvers() -> List[str]:
-    """All solver names: ``['mu', 'als', 'hals', 'anls_bpp', 'cd']``."""
+    """All solver names, from the library's registry: ``['mu', 'als', 'hals', 'anls_bpp', 'cd', 'nenmf']``."""
     return list(_core.solvers())
 
 
@@ -96,6 +97,13 @@ def default_solver(loss: str) -> str:
 def supports(solver: str, loss: str) -> bool:
     """True when ``solver`` minimises ``loss``."""
     return bool(_core.supports(solver, loss))
+
+
+def solver_traits(solver: str, loss: str) -> dict:
+    """The registry's row for a pair: ``supported``, ``is_default``, ``monotone`` (the objective
+    never increases), ``entry_access`` (reads X by rows and columns; refused with sparse
+    ``low_memory``), ``missing`` (fits with missing values and masks), ``distributed``."""
+    return dict(_core.solver_traits(solver, loss))
 
 
 def build_info() -> dict:

@@ -251,7 +251,7 @@ def fit(
         zeros unless ``missing='zeros'``; NaN is rejected unless ``missing='nan'``.
     k : int
         Rank, the number of components (≥ 1).
-    solver : {'mu', 'als', 'hals', 'anls_bpp', 'cd'}, optional
+    solver : {'mu', 'als', 'hals', 'anls_bpp', 'cd', 'nenmf'}, optional
         Update rule. Default: ``'hals'`` for Frobenius, ``'cd'`` for Kullback-Leibler, ``'mu'``
         for other β (see :func:`nmfkit.solvers_for`).
     loss : str or float, default='frobenius'

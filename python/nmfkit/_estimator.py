@@ -114,11 +114,12 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         ``'nndsvda'`` (zeros filled with mean(X)), ``'nndsvdar'`` (zeros filled with small
         random values): from a seeded randomized truncated SVD of X, never densifying a sparse
         X. ``'custom'``: W and H given to ``fit``/``fit_transform``.
-    solver : {'cd', 'mu', 'hals', 'als', 'anls_bpp'}, default='cd'
+    solver : {'cd', 'mu', 'hals', 'als', 'anls_bpp', 'nenmf'}, default='cd'
         ``'cd'``: coordinate descent (for Frobenius the same algorithm as ``'hals'``, with
         Gillis-Glineur inner sweeps; for Kullback-Leibler Newton coordinate descent, which
         scikit-learn does not have). ``'mu'``: multiplicative updates (any β).
-        nmfkit's extras: ``'hals'``, ``'als'``, ``'anls_bpp'`` (Frobenius only).
+        nmfkit's extras: ``'hals'``, ``'als'``, ``'anls_bpp'``, ``'nenmf'`` (Frobenius only;
+        :func:`nmfkit.solvers_for` lists the library's registry).
     beta_loss : float or {'frobenius', 'kullback-leibler', 'itakura-saito'}, default='frobenius'
         β of the divergence (2 = ``'frobenius'``, 1 = ``'kullback-leibler'``, 0 =
         ``'itakura-saito'``). β ≤ 0 needs every entry of X positive.

@@ -564,6 +564,13 @@ PYBIND11_MODULE(_core, m) {
           }, "solver"_a, "loss"_a, "True when the solver minimises the loss (the library's table).");
     m.def("solvers_for", [](const std::string& l) { return names(nmfkit::solvers_for(nmfkit::loss_from_string(l))); },
           "loss"_a, "The solvers that minimise a loss.");
+    m.def("solver_traits", [](const std::string& s, const std::string& l) {
+              const nmfkit::SolverTraits t =
+                  nmfkit::solver_traits(nmfkit::solver_from_string(s), nmfkit::loss_from_string(l));
+              return py::dict("supported"_a = t.supported, "is_default"_a = t.is_default,
+                              "monotone"_a = t.monotone, "entry_access"_a = t.entry_access,
+                              "missing"_a = t.missing, "distributed"_a = t.distributed);
+          }, "solver"_a, "loss"_a, "The registry's row for a (solver, loss) pair, as a dict of flags.");
     m.def("default_solver", [](const std::string& l) {
               return std::string(nmfkit::to_string(nmfkit::default_solver(nmfkit::loss_from_string(l))));
           }, "loss"_a, "The solver used when none is given.");

@@ -1,11 +1,16 @@
-// Enumerator name tables and the one solver/loss support table.
+// Enumerator name tables; the solver names and the solver/loss queries read the registry.
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <string>
 #include <utility>
 
+#include <stdexcept>
+
 #include <nmfkit/errors.hpp>
 #include <nmfkit/options.hpp>
+
+#include "engine/registry.hpp"
 
 namespace nmfkit {
 namespace {
@@ -13,9 +18,6 @@ namespace {
 template <class E, std::size_t N>
 using NameTable = std::array<std::pair<std::string_view, E>, N>;
 
-constexpr NameTable<Solver, 5> solver_names{{
-    {"mu", Solver::mu}, {"als", Solver::als}, {"hals", Solver::hals}, {"anls_bpp", Solver::anls_bpp},
-    {"cd", Solver::cd}}};
 constexpr NameTable<Loss, 4> loss_names{{
     {"frobenius", Loss::frobenius}, {"kullback_leibler", Loss::kullback_leibler},
     {"itakura_saito", Loss::itakura_saito}, {"beta", Loss::beta}}};
@@ -38,23 +40,6 @@ constexpr NameTable<Status, 4> status_names{{
     {"time_limit_reached", Status::time_limit_reached},
     {"stopped_by_callback", Status::stopped_by_callback}}};
 
-// The one solver x loss table: validation, the CLI help and the docs read it.
-struct Support {
-    Solver solver;
-    Loss loss;
-};
-constexpr std::array<Support, 9> support_table{{
-    {Solver::mu, Loss::frobenius},
-    {Solver::mu, Loss::kullback_leibler},
-    {Solver::mu, Loss::itakura_saito},
-    {Solver::mu, Loss::beta},
-    {Solver::als, Loss::frobenius},
-    {Solver::hals, Loss::frobenius},
-    {Solver::anls_bpp, Loss::frobenius},
-    {Solver::cd, Loss::frobenius},
-    {Solver::cd, Loss::kullback_leibler},
-}};
-
 template <class E, std::size_t N>
 std::string_view name_of(const NameTable<E, N>& table, E value) {
     for (const auto& [name, v] : table)
@@ -74,7 +59,11 @@ std::string joined(const NameTable<E, N>& table) {
 
 }  // namespace
 
-std::string_view to_string(Solver s) { return name_of(solver_names, s); }
+std::string_view to_string(Solver s) {
+    for (const auto& row : detail::solver_registry)
+        if (row.solver == s) return row.name;
+    return "unknown";
+}
 std::string_view to_string(Loss l) { return name_of(loss_names, l); }
 std::string_view to_string(Init i) { return name_of(init_names, i); }
 std::string_view to_string(Status s) { return name_of(status_names, s); }
@@ -89,15 +78,20 @@ Missing missing_from_string(std::string_view name) {
                        joined(missing_names));
 }
 
-bool supports_missing(Solver s, Loss l) {
-    return l == Loss::frobenius || (l == Loss::kullback_leibler && s == Solver::cd);
+bool supports_missing(Solver s, Loss l) { return solver_traits(s, l).missing; }
+
+SolverTraits solver_traits(Solver s, Loss l) {
+    const detail::SolverRow* row = detail::find_row(s, l);
+    return row != nullptr ? row->traits : SolverTraits{};
 }
 
 Solver solver_from_string(std::string_view name) {
-    for (const auto& [n, v] : solver_names)
-        if (n == name) return v;
-    throw InvalidInput("unknown solver \"" + std::string(name) + "\"; expected one of: " +
-                       joined(solver_names));
+    std::string names;
+    for (Solver s : all_solvers()) {
+        if (to_string(s) == name) return s;
+        names += (names.empty() ? "" : ", ") + std::string(to_string(s));
+    }
+    throw InvalidInput("unknown solver \"" + std::string(name) + "\"; expected one of: " + names);
 }
 
 Loss loss_from_string(std::string_view name) {
@@ -131,8 +125,12 @@ Normalize normalize_from_string(std::string_view name) {
 }
 
 const std::vector<Solver>& all_solvers() {
-    static const std::vector<Solver> all{Solver::mu, Solver::als, Solver::hals, Solver::anls_bpp,
-                                         Solver::cd};
+    static const std::vector<Solver> all = [] {
+        std::vector<Solver> out;
+        for (const auto& row : detail::solver_registry)
+            if (std::find(out.begin(), out.end(), row.solver) == out.end()) out.push_back(row.solver);
+        return out;
+    }();
     return all;
 }
 
@@ -142,11 +140,7 @@ const std::vector<Loss>& all_losses() {
     return all;
 }
 
-bool supports(Solver s, Loss l) {
-    for (const auto& row : support_table)
-        if (row.solver == s && row.loss == l) return true;
-    return false;
-}
+bool supports(Solver s, Loss l) { return detail::find_row(s, l) != nullptr; }
 
 std::vector<Solver> solvers_for(Loss l) {
     std::vector<Solver> out;
@@ -156,14 +150,20 @@ std::vector<Solver> solvers_for(Loss l) {
 }
 
 Solver default_solver(Loss l) {
-    switch (l) {
-        case Loss::frobenius: return Solver::hals;
-        case Loss::kullback_leibler: return Solver::cd;
-        case Loss::itakura_saito:
-        case Loss::beta: break;
-    }
-    return Solver::mu;
+    for (const auto& row : detail::solver_registry)
+        if (row.loss == l && row.traits.is_default) return row.solver;
+    throw std::logic_error("the solver registry has no default solver for a loss");
 }
+
+namespace detail {
+const SolverRow& registry_row(Solver s, Loss l) {
+    const SolverRow* row = find_row(s, l);
+    if (row == nullptr)
+        throw std::logic_error("solver " + std::string(to_string(s)) + " with loss " +
+                               std::string(to_string(l)) + " reached a fit without validation");
+    return *row;
+}
+}  // namespace detail
 
 Penalties from_sklearn(double alpha_W, double alpha_H, double l1_ratio, std::int64_t n_samples,
                        std::int64_t n_features) {

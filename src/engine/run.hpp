@@ -73,12 +73,9 @@ Init start_factors(const D& A, const Options& opt, const InitialFactors<T>* star
     return init;
 }
 
-/// True when the solver for opt reads A by rows and by columns (row_block/column_block):
-/// coordinate descent for KL and the β multiplicative updates.
-inline bool needs_entry_access(const Options& opt, Solver s) {
-    return (opt.loss == Loss::kullback_leibler && s == Solver::cd) || opt.loss == Loss::itakura_saito ||
-           opt.loss == Loss::beta;
-}
+/// True when the solver for opt reads A by rows and by columns (row_block/column_block): the
+/// registry's entry_access (coordinate descent for KL and the β multiplicative updates).
+inline bool needs_entry_access(const Options& opt, Solver s) { return solver_traits(s, opt.loss).entry_access; }
 
 /// Checks that depend on the adapter: row and column access for the solvers that need both.
 template <class D>
@@ -105,17 +102,20 @@ Result<T> run_one(const D& A, const Options& opt, const InitialFactors<T>* start
         scale_components(r, opt);
         return r;
     };
-    if (opt.loss == Loss::frobenius) {
-        FrobeniusStep<T, D> step(A, solver, opt);
-        return run(step);
-    }
-    if (opt.loss == Loss::kullback_leibler && solver == Solver::cd) {
-        KullbackLeiblerCdStep<T, D> step(A, opt);
-        return run(step);
-    }
-    if (opt.loss == Loss::kullback_leibler) {
-        KullbackLeiblerStep<T, D> step(A, opt);
-        return run(step);
+    switch (registry_row(solver, opt.loss).family) {
+        case Family::gram: {
+            FrobeniusStep<T, D> step(A, solver, opt);
+            return run(step);
+        }
+        case Family::kl_cd: {
+            KullbackLeiblerCdStep<T, D> step(A, opt);
+            return run(step);
+        }
+        case Family::kl_mu: {
+            KullbackLeiblerStep<T, D> step(A, opt);
+            return run(step);
+        }
+        case Family::beta_mu: break;
     }
     BetaStep<T, D> step(A, opt);
     return run(step);
@@ -135,7 +135,8 @@ Result<T> run_masked_one(const ObservedData<T>& A, const Options& opt, const Ini
         initial_factors(A, opt, init, start, W, Ht);
     }
     Result<T> r;
-    if (opt.loss == Loss::frobenius) {
+    // Validation let only pairs with traits.missing through: Frobenius rows and KL cd.
+    if (registry_row(resolved_solver(opt), opt.loss).family == Family::gram) {
         MaskedFrobeniusStep<T, ObservedData<T>> step(A, resolved_solver(opt), opt);
         r = alternate(A, step, std::move(W), std::move(Ht), opt, callbacks);
     } else {

@@ -10,12 +10,11 @@
 #include "linalg/gram.hpp"
 #include "linalg/reduce.hpp"
 #include "data/transposed.hpp"
+#include "engine/registry.hpp"
 #include "loss/beta.hpp"
 #include "loss/frobenius.hpp"
 #include "nnls/bpp.hpp"
-#include "updates/als.hpp"
 #include "updates/cd_kl.hpp"
-#include "updates/hals.hpp"
 #include "updates/masked.hpp"
 #include "updates/mu.hpp"
 
@@ -49,7 +48,8 @@ struct FixedColumns {
 };
 
 /// Frobenius solvers share one shape: update X given FtF (k x k) and AF (rows x k); penalties
-/// enter as FtF + l2·I and AF − l1 (mu: l1 in the denominator). Objective
+/// enter as FtF + l2·I and AF − l1 (mu: l1 in the denominator). The update is the registry row's
+/// (engine/registry.hpp) whole-factor update on a GramSubproblem (nnls/subproblem.hpp). Objective
 /// ½‖A − W Htᵀ‖²_F + penalties from the Grams (DESIGN.md, "one alternating loop").
 /// NOTE: at the end of start() and iterate(), AHt_ = A·Ht and AtW_ = Aᵀ·W hold at the current
 /// (W, Ht), so the projected gradient there costs no product with A; AHt_ is then the next W update's.
@@ -57,7 +57,8 @@ template <class T, class D>
 class FrobeniusStep {
 public:
     FrobeniusStep(const D& A, Solver solver, const Options& opt)
-        : A_(A), At_(A), solver_(solver), opt_(opt), fixed_(opt, opt.rank) {}
+        : A_(A), At_(A), row_(registry_row(solver, Loss::frobenius)), update_(gram_update<T>(row_)),
+          opt_(opt), fixed_(opt, opt.rank) {}
 
     double start(const Matrix<T>& W, const Matrix<T>& Ht) {
         reduced_gram(A_, Ht, HtH_);
@@ -117,11 +118,11 @@ private:
 
     // W's free columns X_f given the fixed ones X_c: the quadratic's gradient in X_f is
     // X_f G_ff + X_c G_cf − B_f, so X_f solves the same problem with G_ff and B_f − X_c G_cf (exact
-    // block elimination, valid for every solver). MU updates all entries from the same old values,
-    // so it updates everything and puts the fixed columns back.
+    // block elimination, valid for every solver). MU (a `multiplicative` row) updates all entries
+    // from the same old values, so it updates everything and puts the fixed columns back.
     void update_free_columns(Matrix<T>& W) {
         const Matrix<T> saved = W(Eigen::all, fixed_.fixed);
-        if (solver_ == Solver::mu) {
+        if (row_.multiplicative) {
             update(HtH_, AHt_, opt_.w, W, A_.rows(), A_.cols());
             W(Eigen::all, fixed_.fixed) = saved;
             return;
@@ -132,7 +133,7 @@ private:
         B.array() -= static_cast<T>(opt_.w.l1);
         B.noalias() -= saved * HtH_(fixed_.fixed, fixed_.free);
         Matrix<T> X = W(Eigen::all, fixed_.free);
-        solve(G, B, 0.0, X, A_.rows(), A_.cols());
+        solve(G, B, B, 0.0, X, A_.rows(), A_.cols());
         W(Eigen::all, fixed_.free) = X;
     }
 
@@ -146,34 +147,33 @@ private:
             G = &G_;
         }
         const Matrix<T>* B = &AF;
-        if (p.l1 > 0 && solver_ != Solver::mu) {
+        if (p.l1 > 0) {
             B_ = AF.array() - static_cast<T>(p.l1);
             B = &B_;
         }
-        solve(*G, *B, p.l1, X, rows_x, rows_f);
+        solve(*G, *B, AF, p.l1, X, rows_x, rows_f);
     }
 
-    // One solver call on the penalised G and B (MU: B = AF and l1 separate).
-    void solve(const Matrix<T>& G, const Matrix<T>& B, double l1, Matrix<T>& X, Eigen::Index rows_x,
-               Eigen::Index rows_f) {
-        switch (solver_) {
-            case Solver::mu: mu_update(G, B, l1, X); break;
-            case Solver::als: als_update(G, B, X); break;
-            case Solver::anls_bpp: bpp_nnls(G, B, X); break;
-            case Solver::hals:
-            case Solver::cd:
-                hals_update(G, B, X,
-                            hals_budget(A_.product_flops(X.cols()), rows_x, rows_f, X.cols(),
-                                        opt_.hals_alpha, opt_.hals_epsilon, opt_.hals_max_inner),
-                            [this](double x) { return all_sum(A_, x); },
-                            spread_over_processes<D>);
-                break;
-        }
+    // One solver call on the penalised G and B = AF − l1 (MU: AF and l1 separate).
+    void solve(const Matrix<T>& G, const Matrix<T>& B, const Matrix<T>& AF, double l1, Matrix<T>& X,
+               Eigen::Index rows_x, Eigen::Index rows_f) {
+        const GramSubproblem<T> problem{G,
+                                        B,
+                                        AF,
+                                        l1,
+                                        opt_,
+                                        A_.product_flops(X.cols()),
+                                        rows_x,
+                                        rows_f,
+                                        [this](double x) { return all_sum(A_, x); },
+                                        spread_over_processes<D>};
+        update_(problem, X);
     }
 
     const D& A_;
     Transposed<D> At_;
-    Solver solver_;
+    const SolverRow& row_;
+    GramUpdate<T> update_;
     const Options& opt_;
     FixedColumns fixed_;
     Matrix<T> HtH_, WtW_, AHt_, AtW_;  // k x k, k x k, m x k, n x k
@@ -243,14 +243,14 @@ private:
     FixedColumns fixed_;
 };
 
-/// Masked NMF, Frobenius: every solver's rule row by row with that row's Gram over its observed
-/// entries (updates/masked.hpp). A's stored entries are the observed ones (data/observed.hpp);
+/// Masked NMF, Frobenius: every solver's rule row by row (the registry row's `row` update) with
+/// that row's Gram over its observed entries (updates/masked.hpp). A's stored entries are the observed ones (data/observed.hpp);
 /// the H sweep returns the observed residual, so the objective costs no extra pass.
 template <class T, class D>
 class MaskedFrobeniusStep {
 public:
     MaskedFrobeniusStep(const D& A, Solver solver, const Options& opt)
-        : A_(A), At_(A), solver_(solver), opt_(opt),
+        : A_(A), At_(A), rule_(registry_row(solver, Loss::frobenius).row), opt_(opt),
           sweeps_(opt.hals_max_inner > 0 ? opt.hals_max_inner : 10),
           eps_(missing_entry_weight(opt.missing_weight, static_cast<double>(A.nonzeros()),
                                     static_cast<double>(A.rows()) * static_cast<double>(A.cols()))) {}
@@ -268,9 +268,9 @@ public:
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
         const double eps = eps_;
         if (eps > 0) FtF_ = Ht.template cast<double>().transpose() * Ht.template cast<double>();  // k x k
-        masked_frobenius_update(A_, Ht, W, opt_.w, solver_, sweeps_, FtF_, eps);
+        masked_frobenius_update(A_, Ht, W, opt_.w, rule_, sweeps_, FtF_, eps);
         if (eps > 0) FtF_ = W.template cast<double>().transpose() * W.template cast<double>();  // k x k
-        const double rss = masked_frobenius_update(At_, W, Ht, opt_.h, solver_, sweeps_, FtF_, eps);
+        const double rss = masked_frobenius_update(At_, W, Ht, opt_.h, rule_, sweeps_, FtF_, eps);
         return 0.5 * rss + penalty(W, Ht);
     }
 
@@ -281,7 +281,7 @@ public:
 private:
     const D& A_;
     Transposed<D> At_;
-    Solver solver_;
+    RowUpdate rule_;  // the solver's per-row update (registry)
     const Options& opt_;
     int sweeps_;  // hals / cd: coordinate sweeps per row and half-step
     double eps_;  // weight of each missing entry as a zero (missing_entry_weight)
@@ -297,7 +297,7 @@ template <class T, class D>
 class HeldOutFrobeniusStep {
 public:
     HeldOutFrobeniusStep(const D& A, Solver solver, const Options& opt)
-        : A_(A), At_(A), solver_(solver), opt_(opt),
+        : A_(A), At_(A), rule_(registry_row(solver, Loss::frobenius).row), opt_(opt),
           sweeps_(opt.hals_max_inner > 0 ? opt.hals_max_inner : 10),
           eps_(missing_entry_weight(opt.missing_weight, A.observed_count(),
                                     static_cast<double>(A.rows()) * static_cast<double>(A.cols()))) {}
@@ -316,11 +316,11 @@ public:
         const double eps = eps_;
         gram(Ht, HtH_);       // k x k
         A_.times(Ht, AHt_);   // m x k
-        held_out_frobenius_update(HtH_, AHt_, A_.held_out().by_row, Ht, W, opt_.w, solver_, sweeps_, eps);
+        held_out_frobenius_update(HtH_, AHt_, A_.held_out().by_row, Ht, W, opt_.w, rule_, sweeps_, eps);
         gram(W, WtW_);        // k x k
         At_.times(W, AtW_);   // n x k
         const double part =
-            held_out_frobenius_update(WtW_, AtW_, A_.held_out().by_col, W, Ht, opt_.h, solver_, sweeps_, eps);
+            held_out_frobenius_update(WtW_, AtW_, A_.held_out().by_col, W, Ht, opt_.h, rule_, sweeps_, eps);
         return 0.5 * std::max(0.0, A_.squared_norm() + part) + penalty(W, Ht);
     }
 
@@ -331,7 +331,7 @@ public:
 private:
     const D& A_;
     Transposed<D> At_;
-    Solver solver_;
+    RowUpdate rule_;  // the solver's per-row update (registry)
     const Options& opt_;
     int sweeps_;  // hals / cd: coordinate sweeps per row and half-step
     double eps_;  // weight of each held-out entry as a zero (missing_entry_weight)

@@ -53,6 +53,31 @@ void check_entries(const std::string& what, Eigen::Index m, Eigen::Index n, bool
     if (best_i >= 0) throw_defect(what, at(best_i, best_j), best_i, best_j);
 }
 
+// Which pairs fit with missing values, from the registry's traits: "every frobenius solver and
+// cd for kullback_leibler" (a loss whose every solver does is named as a whole).
+std::string missing_support() {
+    std::vector<std::string> parts;
+    for (Loss l : all_losses()) {
+        std::vector<std::string> names;
+        bool every = true;
+        for (Solver s : solvers_for(l)) {
+            if (supports_missing(s, l))
+                names.emplace_back(to_string(s));
+            else
+                every = false;
+        }
+        if (names.empty()) continue;
+        std::string list;
+        for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+        parts.push_back(every ? "every " + std::string(to_string(l)) + " solver"
+                              : list + " for " + std::string(to_string(l)));
+    }
+    std::string out;
+    for (std::size_t i = 0; i < parts.size(); ++i)
+        out += (i == 0 ? "" : i + 1 == parts.size() ? " and by " : ", by ") + parts[i];
+    return out;
+}
+
 }  // namespace
 
 void validate_options(const Options& opt) {
@@ -112,10 +137,9 @@ void validate_options(const Options& opt) {
         const std::string what =
             opt.missing != Missing::none ? "missing " + std::string(to_string(opt.missing)) : "a mask";
         if (supports(s, opt.loss) && !supports_missing(s, opt.loss))
-            throw InvalidInput("missing values (" + what +
-                               ") are supported by every frobenius solver and by cd for "
-                               "kullback_leibler, not by solver " + std::string(to_string(s)) +
-                               " with loss " + std::string(to_string(opt.loss)));
+            throw InvalidInput("missing values (" + what + ") are supported by " + missing_support() +
+                               ", not by solver " + std::string(to_string(s)) + " with loss " +
+                               std::string(to_string(opt.loss)));
         if (!opt.fixed_w_columns.empty())
             throw InvalidInput("fixed_w_columns cannot be combined with missing values yet");
     }

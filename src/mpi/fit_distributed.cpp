@@ -41,14 +41,26 @@ std::string unsupported(const Options& opt, std::int64_t m, std::int64_t n, cons
     }
     if (opt.mask || opt.missing != Missing::none)
         return "missing values and masks are not available in the distributed mode yet";
-    if (opt.loss != Loss::frobenius && opt.loss != Loss::kullback_leibler)
-        return "loss " + std::string(to_string(opt.loss)) +
-               " is not available in the distributed mode; use frobenius or kullback_leibler";
+    // Which pairs run here is the registry's `distributed` trait (engine/registry.hpp).
+    std::string losses;
+    for (Loss l : all_losses())
+        for (Solver t : solvers_for(l))
+            if (solver_traits(t, l).distributed) {
+                losses += (losses.empty() ? "" : " or ") + std::string(to_string(l));
+                break;
+            }
     const Solver s = resolved_solver(opt);
-    if (opt.loss == Loss::kullback_leibler && s != Solver::mu)
-        return "solver " + std::string(to_string(s)) +
-               " for kullback_leibler updates one entry at a time along whole rows of V, which the "
-               "process grid splits; use solver mu";
+    if (!solver_traits(s, opt.loss).distributed) {
+        std::string here;
+        for (Solver t : solvers_for(opt.loss))
+            if (solver_traits(t, opt.loss).distributed) here += (here.empty() ? "" : ", ") + std::string(to_string(t));
+        if (here.empty())
+            return "loss " + std::string(to_string(opt.loss)) +
+                   " is not available in the distributed mode; use " + losses;
+        return "solver " + std::string(to_string(s)) + " for " + std::string(to_string(opt.loss)) +
+               " updates one entry at a time along whole rows of V, which the process grid splits; use solver " +
+               here;
+    }
     try {
         detail::check_start(opt, start, m, n);  // the serial fit's checks of the start and its messages
     } catch (const InvalidInput& e) {
@@ -240,7 +252,13 @@ PhaseTimes model_words_per_iteration(const Layout& layout, int k, Loss loss) {
 }
 
 Options distributed_options(Options opt) {
-    if (!opt.solver && opt.loss == Loss::kullback_leibler) opt.solver = Solver::mu;
+    // The serial default when it runs distributed, else the first solver of the loss that does.
+    if (!opt.solver && !solver_traits(default_solver(opt.loss), opt.loss).distributed)
+        for (Solver s : solvers_for(opt.loss))
+            if (solver_traits(s, opt.loss).distributed) {
+                opt.solver = s;
+                break;
+            }
     return opt;
 }
 

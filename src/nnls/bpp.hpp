@@ -19,6 +19,7 @@
 
 #include "linalg/numeric.hpp"
 #include "linalg/parallel.hpp"
+#include "nnls/subproblem.hpp"
 
 namespace nmfkit::detail {
 
@@ -541,5 +542,20 @@ NnlsStats bpp_nnls(const Matrix<T>& G, const Matrix<T>& B, Matrix<T>& X) {
     }
     return stats;
 }
+
+/// ANLS by block principal pivoting as the registry calls it (engine/registry.hpp): the exact
+/// NNLS solution of the whole factor's problem, and of one row's (masked NMF).
+struct AnlsBpp {
+    template <class T>
+    static void update(const GramSubproblem<T>& p, Matrix<T>& X) {
+        bpp_nnls(p.G, p.B, X);
+    }
+    static void row(RowSubproblem& s) {
+        s.x1 = s.x.transpose();
+        s.b1 = (s.b.array() - s.l1).matrix().transpose();
+        bpp_nnls(s.Gp, s.b1, s.x1);
+        s.x = s.x1.transpose();
+    }
+};
 
 }  // namespace nmfkit::detail

@@ -8,6 +8,8 @@
 
 #include <nmfkit/result.hpp>
 
+#include "nnls/subproblem.hpp"
+
 namespace nmfkit::detail {
 
 /// X ← max(0, AF · (FtF + λI)⁻¹). FtF is k x k, AF is rows x k, X is rows x k.
@@ -40,5 +42,19 @@ void als_update(const Matrix<T>& FtF, const Matrix<T>& AF, Matrix<T>& X) {
     X.noalias() = llt.solve(AF.transpose()).transpose();
     X = X.cwiseMax(T(0));
 }
+
+/// ALS as the registry calls it (engine/registry.hpp): the whole factor by als_update(), one row
+/// of masked NMF by x ← max(0, (Gp + ridge)⁻¹ (b − l1)).
+struct Als {
+    template <class T>
+    static void update(const GramSubproblem<T>& p, Matrix<T>& X) {
+        als_update(p.G, p.B, X);
+    }
+    static void row(RowSubproblem& s) {
+        // The row's Gram may be singular (few observed entries): a tiny ridge.
+        s.Gp.diagonal().array() += 1e-12 * std::max(1.0, s.Gp.diagonal().maxCoeff());
+        s.x = s.Gp.ldlt().solve((s.b.array() - s.l1).matrix()).cwiseMax(0.0);
+    }
+};
 
 }  // namespace nmfkit::detail

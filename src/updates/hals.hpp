@@ -10,6 +10,7 @@
 
 #include "linalg/numeric.hpp"
 #include "linalg/parallel.hpp"
+#include "nnls/subproblem.hpp"
 
 namespace nmfkit::detail {
 
@@ -110,5 +111,25 @@ void hals_update(const Matrix<T>& FtF, const Matrix<T>& AF, Matrix<T>& X, const 
         }
     }
 }
+
+/// HALS (and cd for Frobenius) as the registry calls it (engine/registry.hpp): the whole factor
+/// by hals_update() within the Gillis-Glineur budget, one row of masked NMF by `sweeps` exact
+/// coordinate sweeps x_l ← max(0, x_l + (b_l − l1 − Gp(l, :) x) / Gp(l, l)).
+struct Hals {
+    template <class T>
+    static void update(const GramSubproblem<T>& p, Matrix<T>& X) {
+        hals_update(p.G, p.B, X,
+                    hals_budget(p.product_flops, p.rows_x, p.rows_f, X.cols(), p.opt.hals_alpha,
+                                p.opt.hals_epsilon, p.opt.hals_max_inner),
+                    p.sum, p.collective);
+    }
+    static void row(RowSubproblem& s) {
+        const Eigen::Index k = s.x.size();
+        for (int sweep = 0; sweep < s.sweeps; ++sweep)
+            for (Eigen::Index l = 0; l < k; ++l)
+                if (s.Gp(l, l) > 0)
+                    s.x(l) = std::max(0.0, s.x(l) + (s.b(l) - s.l1 - s.Gp.row(l).dot(s.x)) / s.Gp(l, l));
+    }
+};
 
 }  // namespace nmfkit::detail

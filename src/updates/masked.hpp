@@ -3,9 +3,9 @@
 // then has its own Gram G_i = Σ_{j observed in row i} F(j,:)ᵀ F(j,:) and cross product
 // b_i = Σ_j A_ij F(j,:), and each solver's rule is applied row by row with them (as in the
 // weighted / missing-data ALS of e.g. Kim & Park's and Gillis' surveys). Cost O(nnz · k²) for the
-// Grams, plus the per-row solve.
+// Grams, plus the per-row solve. This file is the shared per-row driver; each solver's row rule
+// lives in its own file (RowUpdate, nnls/subproblem.hpp).
 
-#include <Eigen/Cholesky>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -18,7 +18,7 @@
 #include "linalg/parallel.hpp"
 #include "data/held_out.hpp"
 #include "data/rows.hpp"
-#include "nnls/bpp.hpp"
+#include "nnls/subproblem.hpp"
 
 namespace nmfkit::detail {
 
@@ -35,54 +35,21 @@ inline double missing_entry_weight(double eps, double observed, double total) {
 /// Rows of X per task of masked_frobenius_update() and held_out_frobenius_update().
 constexpr Eigen::Index masked_rows_per_block = 32;
 
-/// Per-thread storage of the row solve (k x k Grams and k-vectors, in double).
-struct MaskedRowScratch {
-    Matrix<double> G, Gp, x1, b1;
-    Eigen::VectorXd b, x, f;
-    explicit MaskedRowScratch(Eigen::Index k) : G(k, k), Gp(k, k), x1(1, k), b1(1, k), b(k), x(k), f(k) {}
-};
-
-/// Updates row x (k) of X for min_{x ≥ 0} ½ xᵀ G x − bᵀ x + l1 Σx + ½ l2 ‖x‖², with the row's own
-/// Gram G and cross product b in `s` (s.x holds x on entry and the new x on return). `solver`: mu
-/// (x ← x ⊙ b ⊘ (G x + l2 x + l1)), hals / cd (`sweeps` exact coordinate sweeps), als
-/// (unconstrained solve, then max(0, ·)), anls_bpp (exact NNLS).
-inline void masked_row_solve(MaskedRowScratch& s, const Penalty& p, Solver solver, int sweeps) {
-    const Eigen::Index k = s.x.size();
+/// Solves row x (k) of X for min_{x ≥ 0} ½ xᵀ G x − bᵀ x + l1 Σx + ½ l2 ‖x‖², with the row's own
+/// Gram G and cross product b in `s` (s.x holds x on entry and the new x on return), by the
+/// solver's per-row rule (its `row`, e.g. Hals::row in updates/hals.hpp; the registry,
+/// engine/registry.hpp, names it): Gp = G + l2·I and l1 are set here for it.
+inline void masked_row_solve(RowSubproblem& s, const Penalty& p, RowUpdate rule, int sweeps) {
     s.Gp = s.G;
     s.Gp.diagonal().array() += p.l2;
-    switch (solver) {
-        case Solver::mu: {
-            const Eigen::VectorXd den = s.Gp * s.x;
-            for (Eigen::Index l = 0; l < k; ++l)
-                s.x(l) *= s.b(l) / std::max(den(l) + p.l1, std::numeric_limits<double>::min());
-            break;
-        }
-        case Solver::als: {
-            // The row's Gram may be singular (few observed entries): a tiny ridge.
-            s.Gp.diagonal().array() += 1e-12 * std::max(1.0, s.Gp.diagonal().maxCoeff());
-            s.x = s.Gp.ldlt().solve((s.b.array() - p.l1).matrix()).cwiseMax(0.0);
-            break;
-        }
-        case Solver::anls_bpp: {
-            s.x1 = s.x.transpose();
-            s.b1 = (s.b.array() - p.l1).matrix().transpose();
-            bpp_nnls(s.Gp, s.b1, s.x1);
-            s.x = s.x1.transpose();
-            break;
-        }
-        case Solver::hals:
-        case Solver::cd:
-            for (int sweep = 0; sweep < sweeps; ++sweep)
-                for (Eigen::Index l = 0; l < k; ++l)
-                    if (s.Gp(l, l) > 0)
-                        s.x(l) = std::max(0.0, s.x(l) + (s.b(l) - p.l1 - s.Gp.row(l).dot(s.x)) / s.Gp(l, l));
-            break;
-    }
+    s.l1 = p.l1;
+    s.sweeps = sweeps;
+    rule(s);
 }
 
 /// Stores s.x into row i of X (subnormals flushed) and returns the row's xᵀ G x − 2 bᵀ x at it.
 template <class T>
-double masked_row_store(MaskedRowScratch& s, Matrix<T>& X, Eigen::Index i) {
+double masked_row_store(RowSubproblem& s, Matrix<T>& X, Eigen::Index i) {
     for (Eigen::Index l = 0; l < X.cols(); ++l) X(i, l) = flush_subnormal(static_cast<T>(s.x(l)));
     s.x = X.row(i).template cast<double>().transpose();
     return s.x.dot(s.G * s.x) - 2 * s.b.dot(s.x);
@@ -90,7 +57,7 @@ double masked_row_store(MaskedRowScratch& s, Matrix<T>& X, Eigen::Index i) {
 
 /// Updates every row x of X (rows x k) for min_{x ≥ 0} ½ Σ_{j observed} (A_ij − x·F(j,:))² +
 /// l1 Σx + ½ l2 ‖x‖², with F (cols x k) fixed and A read by row_block() (its stored entries are
-/// the observed ones), by masked_row_solve() with G_i = Σ_{j observed} F(j,:)ᵀ F(j,:) and
+/// the observed ones), by masked_row_solve() (the solver's `rule`) with G_i = Σ_{j observed} F(j,:)ᵀ F(j,:) and
 /// b_i = Σ_j A_ij F(j,:). With eps > 0 (Options::missing_weight) the missing entries of a row
 /// enter as zeros with weight eps: G_i ← (1 − eps) G_i + eps FᵀF (FtF, k x k, the full Gram), i.e.
 /// G_i + eps Σ_{j missing} F(j,:)ᵀ F(j,:); rows without missing entries are untouched. Returns
@@ -98,7 +65,7 @@ double masked_row_store(MaskedRowScratch& s, Matrix<T>& X, Eigen::Index i) {
 /// double, in row order.
 template <class T, class D>
 double masked_frobenius_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty& p,
-                               Solver solver, int sweeps, const Matrix<double>& FtF, double eps) {
+                               RowUpdate rule, int sweeps, const Matrix<double>& FtF, double eps) {
     const Eigen::Index rows = X.rows(), k = X.cols(), cols = F.rows();
     const Eigen::Index blocks = (rows + masked_rows_per_block - 1) / masked_rows_per_block;
     std::vector<double> partial(static_cast<std::size_t>(blocks), 0.0);
@@ -108,7 +75,7 @@ double masked_frobenius_update(const D& A, const Matrix<T>& F, Matrix<T>& X, con
 #pragma omp parallel if (worth_parallel(work))
     {
         RowScratch<T> scratch;
-        MaskedRowScratch s(k);
+        RowSubproblem s(k);
 #pragma omp for schedule(dynamic, 1)
         for (Eigen::Index blk = 0; blk < blocks; ++blk) {
             const Eigen::Index r0 = blk * masked_rows_per_block;
@@ -129,7 +96,7 @@ double masked_frobenius_update(const D& A, const Matrix<T>& F, Matrix<T>& X, con
                 s.G.template triangularView<Eigen::StrictlyUpper>() = s.G.transpose();
                 if (eps > 0 && block.ptr[t + 1] - block.ptr[t] < cols) s.G = (1 - eps) * s.G + eps * FtF;
                 s.x = X.row(i).template cast<double>().transpose();
-                masked_row_solve(s, p, solver, sweeps);
+                masked_row_solve(s, p, rule, sweeps);
                 rss += std::max(0.0, vv + masked_row_store(s, X, i));
             }
             partial[static_cast<std::size_t>(blk)] = rss;
@@ -150,7 +117,7 @@ double masked_frobenius_update(const D& A, const Matrix<T>& F, Matrix<T>& X, con
 /// ‖A_obs‖² gives the observed residual (plus eps Σ_held out (x_i·F(j,:))²).
 template <class T>
 double held_out_frobenius_update(const Matrix<T>& FtF, const Matrix<T>& AF, const HeldOutSide& held,
-                                 const Matrix<T>& F, Matrix<T>& X, const Penalty& p, Solver solver,
+                                 const Matrix<T>& F, Matrix<T>& X, const Penalty& p, RowUpdate rule,
                                  int sweeps, double eps) {
     const Eigen::Index rows = X.rows(), k = X.cols();
     const Eigen::Index blocks = (rows + masked_rows_per_block - 1) / masked_rows_per_block;
@@ -158,7 +125,7 @@ double held_out_frobenius_update(const Matrix<T>& FtF, const Matrix<T>& AF, cons
     std::vector<double> partial(static_cast<std::size_t>(blocks), 0.0);
 #pragma omp parallel if (worth_parallel(rows * k * k))
     {
-        MaskedRowScratch s(k);
+        RowSubproblem s(k);
 #pragma omp for schedule(dynamic, 1)
         for (Eigen::Index blk = 0; blk < blocks; ++blk) {
             const Eigen::Index r0 = blk * masked_rows_per_block, r1 = std::min(rows, r0 + masked_rows_per_block);
@@ -179,7 +146,7 @@ double held_out_frobenius_update(const Matrix<T>& FtF, const Matrix<T>& AF, cons
                         s.b(l) = 0;
                     }
                 s.x = X.row(i).template cast<double>().transpose();
-                masked_row_solve(s, p, solver, sweeps);
+                masked_row_solve(s, p, rule, sweeps);
                 sum += masked_row_store(s, X, i);
             }
             partial[static_cast<std::size_t>(blk)] = sum;

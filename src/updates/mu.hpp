@@ -14,6 +14,7 @@
 #include "linalg/parallel.hpp"
 #include "linalg/reduce.hpp"
 #include "linalg/dense_kernels.hpp"
+#include "nnls/subproblem.hpp"
 
 namespace nmfkit::detail {
 
@@ -44,6 +45,20 @@ void mu_update(const Matrix<T>& FtF, const Matrix<T>& AF, double l1, Matrix<T>& 
             for (Eigen::Index i = i0; i < i1; ++i) x[i] = flush_subnormal(x[i] * (a[i] / std::max(d[i], tiny)));
         }
 }
+
+/// Frobenius MU as the registry calls it (engine/registry.hpp): the whole factor by mu_update(),
+/// one row of masked NMF by x ← x ⊙ b ⊘ max(Gp x + l1, tiny).
+struct MuFrobenius {
+    template <class T>
+    static void update(const GramSubproblem<T>& p, Matrix<T>& X) {
+        mu_update(p.G, p.AF, p.l1, X);
+    }
+    static void row(RowSubproblem& s) {
+        const Eigen::VectorXd den = s.Gp * s.x;
+        for (Eigen::Index l = 0; l < s.x.size(); ++l)
+            s.x(l) *= s.b(l) / std::max(den(l) + s.l1, std::numeric_limits<double>::min());
+    }
+};
 
 /// KL MU on a tall factor from its numerator: X ← X ⊙ numerator ⊘ (1 · 1ᵀF + l1 + l2 X), where
 /// numerator = (A ⊘ X Fᵀ) F (rows x k) was computed at the current X and F (cols x k), and A is

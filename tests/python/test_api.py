@@ -74,12 +74,14 @@ def test_nmf_passes_its_option_fields_to_the_library(V):
 
 
 def test_solver_loss_table():
-    assert nmfkit.solvers() == ["mu", "als", "hals", "anls_bpp", "cd"]
+    assert nmfkit.solvers() == ["mu", "als", "hals", "anls_bpp", "cd", "nenmf"]
     assert nmfkit.losses() == ["frobenius", "kullback_leibler", "itakura_saito", "beta"]
     assert nmfkit.solvers_for("kl") == ["mu", "cd"]
     assert nmfkit.default_solver("frobenius") == "hals"
     assert nmfkit.default_solver("kullback-leibler") == "cd"
     assert nmfkit.supports("cd", "kullback_leibler") and not nmfkit.supports("als", "kl")
+    assert nmfkit.solver_traits("cd", "kl")["is_default"] and not nmfkit.solver_traits("als", "fro")["monotone"]
+    assert not nmfkit.solver_traits("als", "kl")["supported"]
 
 
 def test_blas_is_the_openmp_build_even_after_numpy():
@@ -120,14 +122,14 @@ def test_same_seed_same_bits_and_threads(V):
     assert not np.array_equal(a[0], d[0])
 
 
-@pytest.mark.parametrize("loss, solver", [("frobenius", s) for s in ("mu", "als", "hals", "anls_bpp", "cd")]
-                         + [("kullback_leibler", "mu"), ("kullback_leibler", "cd"),
-                            ("itakura_saito", "mu"), (1.5, "mu")])
+# Every pair of the library's registry (loss beta as the number 1.5).
+@pytest.mark.parametrize("loss, solver", [(1.5 if l == "beta" else l, s)
+                                          for l in nmfkit.losses() for s in nmfkit.solvers_for(l)])
 def test_every_solver_loss_pair(V, loss, solver):
     W, H, info = nmfkit.fit(V, 4, loss=loss, solver=solver, seed=1, max_iter=30)
     assert np.all(W >= 0) and np.all(H >= 0) and np.isfinite(info.objective)
     assert info.solver == solver
-    if solver in ("mu", "hals", "anls_bpp", "cd"):  # monotone by theory (als is not)
+    if nmfkit.solver_traits(solver, "beta" if loss == 1.5 else loss)["monotone"]:  # by theory
         obj = info.history.objective
         assert np.all(np.diff(obj) <= 1e-9 * obj[0]), obj
 

@@ -55,7 +55,7 @@ def test_nan_is_bad_input_unless_missing_nan():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        (dict(solver="foo"), 'unknown solver "foo"; expected one of: mu, als, hals, anls_bpp, cd'),
+        (dict(solver="foo"), 'unknown solver "foo"; expected one of: ' + ", ".join(nmfkit.solvers())),
         (dict(loss="foo"), 'unknown loss "foo"; expected one of: frobenius, kullback_leibler, '
                            "itakura_saito, beta (aliases: fro, kl, is)"),
         (dict(solver="hals", loss="kl"), "solver hals does not support loss kullback_leibler; "
@@ -117,7 +117,7 @@ def test_sparse_structure_errors_come_from_the_library():
 @pytest.mark.parametrize(
     "params, message",
     [
-        (dict(solver="foo"), 'unknown solver "foo"; expected one of: mu, als, hals, anls_bpp, cd'),
+        (dict(solver="foo"), 'unknown solver "foo"; expected one of: ' + ", ".join(nmfkit.solvers())),
         (dict(beta_loss="foo"), 'unknown loss "foo"'),
         (dict(solver="hals", beta_loss="kullback-leibler"),
          "solver hals does not support loss kullback_leibler"),

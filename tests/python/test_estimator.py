@@ -153,6 +153,14 @@ def test_dataframe_feature_names():
         est.transform(V)
 
 
+@pytest.mark.parametrize("solver", nmfkit.solvers_for("frobenius"))
+def test_every_frobenius_solver_of_the_registry(V, solver):
+    est = NMF(3, solver=solver, max_iter=200, random_state=0).fit(V)
+    assert est.fit_info_.solver == solver
+    # Within 10% of the default solver's error from the same start.
+    assert est.reconstruction_err_ <= 1.1 * NMF(3, max_iter=200, random_state=0).fit(V).reconstruction_err_
+
+
 def test_parameter_mapping_reaches_the_library(V):
     est = NMF(3, solver="hals", beta_loss=2, tol=0, max_iter=7, n_jobs=1, random_state=0).fit(V)
     info = est.fit_info_
