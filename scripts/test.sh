@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Sets up, builds, and runs every test (ctest: library, CLI; then the Python module with pytest).
 # With --sanitize, builds into build-asan with AddressSanitizer + UndefinedBehaviorSanitizer and
-# runs the ctest tests there (not the Python ones: an ASan library inside Python needs LD_PRELOAD).
+# runs the ctest tests there but those labelled `slow` (they run in the plain build; see
+# docs/design.md, "Tests"), not the Python ones (an ASan library inside Python needs LD_PRELOAD).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bash "$root/scripts/setup.sh"
+start=$SECONDS
 if [ "${1:-}" = "--sanitize" ]; then
     build="$root/build-asan"
     # NOTE: without the MPI mode: Open MPI's own allocations that live until exit read as leaks to
@@ -18,14 +20,21 @@ else
     build="$root/build"
     bash "$root/scripts/build.sh" "$build" -DNMFKIT_BUILD_PYTHON=ON -DPython_EXECUTABLE=/usr/bin/python3
 fi
-ctest --test-dir "$build" --output-on-failure --parallel "$(nproc)"
+echo "test: build took $((SECONDS - start)) s"
+start=$SECONDS
+skip=()
+if [ "${1:-}" = "--sanitize" ]; then skip=(--label-exclude slow); fi
+ctest --test-dir "$build" --output-on-failure --parallel "$(nproc)" "${skip[@]}"
+echo "test: ctest took $((SECONDS - start)) s"
 if [ "${1:-}" != "--sanitize" ]; then
     # `pip install .` as a user would, offline, with Debian's pip/setuptools (no build isolation),
     # into a directory of the build tree: --target leaves the system's site-packages alone (and
     # so needs no --break-system-packages under PEP 668). setup.py reuses this CMake build.
+    start=$SECONDS
     site="$build/python-site"
     rm -rf "$site"
     NMFKIT_CMAKE_BUILD_DIR="$build" /usr/bin/python3 -m pip install --quiet --no-index --no-deps \
         --no-build-isolation --root-user-action=ignore --target "$site" "$root"
     (cd "$root" && PYTHONPATH="$site" /usr/bin/python3 -m pytest tests/python -q -p no:cacheprovider)
+    echo "test: pip install and pytest took $((SECONDS - start)) s"
 fi

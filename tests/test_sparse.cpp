@@ -2,6 +2,7 @@
 // dense evaluation, edge shapes, index types, CSR/CSC and the low-memory mode.
 
 #include "helpers.hpp"
+#include "pair_param.hpp"
 
 namespace nmfkit::test {
 namespace {
@@ -71,28 +72,34 @@ TEST(Sparse, EveryStorageGivesTheDenseResult) {
     }
 }
 
-TEST(Sparse, LargeEnoughForThreadsSameBitsAndThreadCountsAgree) {
+// One case per pair whose loss accepts zeros.
+class SparseThreads : public ::testing::TestWithParam<Pair> {};
+
+TEST_P(SparseThreads, LargeEnoughForThreadsSameBitsAndThreadCountsAgree) {
     const Mat<double> V = sparse_dense<double>(3000, 800, 0.05, 3);
     const auto csc = to_sparse<double>(V);
-    for (bool low_memory : {false, true})
-        for (auto [s, l] : pairs_accepting_zeros()) {
-            if (low_memory && reads_both_orientations(s, l)) continue;
-            SCOPED_TRACE(label(s, l) + (low_memory ? " low_memory" : ""));
-            Options o = options(s, l, 8, 8, 0, 5);
-            o.low_memory = low_memory;
-            o.hals_max_inner = 3;
-            o.threads = 2;
-            const Result<double> a = fit(SparseView<double>(csc), o);
-            const Result<double> b = fit(SparseView<double>(csc), o);
-            EXPECT_EQ(a.W, b.W);
-            EXPECT_EQ(a.H, b.H);
-            o.threads = 1;
-            const Result<double> c = fit(SparseView<double>(csc), o);
-            EXPECT_LE((a.W - c.W).norm(), 1e-10 * a.W.norm());
-            EXPECT_LE((a.H - c.H).norm(), 1e-10 * a.H.norm());
-            expect_same(a, fit(DenseView<double>(V), o), 1e-9);
-        }
+    const auto [s, l] = GetParam();
+    for (bool low_memory : {false, true}) {
+        if (low_memory && reads_both_orientations(s, l)) continue;
+        SCOPED_TRACE(low_memory ? "low_memory" : "default");
+        Options o = options(s, l, 8, 8, 0, 5);
+        o.low_memory = low_memory;
+        o.hals_max_inner = 3;
+        o.threads = 2;
+        const Result<double> a = fit(SparseView<double>(csc), o);
+        const Result<double> b = fit(SparseView<double>(csc), o);
+        EXPECT_EQ(a.W, b.W);
+        EXPECT_EQ(a.H, b.H);
+        o.threads = 1;
+        const Result<double> c = fit(SparseView<double>(csc), o);
+        EXPECT_LE((a.W - c.W).norm(), 1e-10 * a.W.norm());
+        EXPECT_LE((a.H - c.H).norm(), 1e-10 * a.H.norm());
+        expect_same(a, fit(DenseView<double>(V), o), 1e-9);
+    }
 }
+
+INSTANTIATE_TEST_SUITE_P(Pairs, SparseThreads,
+                         ::testing::ValuesIn(pair_params(pairs_accepting_zeros())), pair_name);
 
 TEST(Sparse, ObjectivesAtTheNonZerosEqualANaiveDenseEvaluation) {
     const Mat<double> V = sparse_dense<double>(40, 30, 0.2, 4);

@@ -1,6 +1,7 @@
 #pragma once
 // The part of fit() and transform() shared by every storage kind: the start, the choice of step,
-// and the loop. fit_dense.cpp and fit_sparse.cpp pick the adapter and instantiate.
+// and the loop. fit_dense.hpp and fit_sparse.hpp pick the adapter; fit_{dense,sparse}_{float,double}.cpp
+// instantiate.
 
 #include <nmfkit/fit.hpp>
 

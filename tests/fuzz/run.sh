@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer harness (tests/fuzz: csv, matrix_market, npy, npz) for SECONDS, seeded from
-# the files of tests/data (the bad-input corpus and the format fixtures), one after another.
+# the files of tests/data (the bad-input corpus and the format fixtures), as many at a time as there
+# are cores.
 #
 # Usage: bash tests/fuzz/run.sh [SECONDS [BUILD_DIR]]
-#   SECONDS    fuzzing time per harness (default 180; four harnesses, so about 4 x SECONDS in all).
+#   SECONDS    fuzzing time per harness (default 180; four harnesses, so about 4 x SECONDS / cores
+#              in all).
 #              0 runs every seed once and stops: a quick regression check of the corpus.
 #   BUILD_DIR  default build-fuzz (relative to the repository root). The harnesses are (re)built
 #              there first with clang++, ASan, UBSan and libFuzzer; configured if it is empty.
@@ -47,13 +49,15 @@ declare -A patterns=([csv]='*.csv *.tsv *.tab *.csv.gz *.tsv.gz'
                      [matrix_market]='*.mtx *.mm *.mtx.gz'
                      [npy]='*.npy *.npy.gz' [npz]='*.npz *.npz.gz')
 declare -A dicts=([csv]=csv.dict [matrix_market]=matrix_market.dict)
-status=0
-failed=0
+# The harnesses run side by side, as many at a time as there are cores (each is one process of
+# one thread), each for SECONDS of wall time; the report follows in reader order.
+parallel=$(nproc)
+running=0
 for reader in csv matrix_market npy npz; do
     seeds="$build/fuzz-seeds/$reader"
     corpus="$build/fuzz-corpus/$reader"
     crashes="$build/fuzz-crashes/$reader"
-    rm -rf "$seeds"
+    rm -rf "$seeds" "$build/fuzz-$reader.status"
     mkdir -p "$seeds" "$corpus" "$crashes"
     for p in ${patterns[$reader]}; do
         # NOTE: prefixed with the directory, so that files of the same name do not overwrite.
@@ -73,11 +77,25 @@ for reader in csv matrix_market npy npz; do
         args+=(-max_total_time="$seconds")
     fi
     echo "fuzz: $reader for ${seconds}s ($(ls "$seeds" | wc -l) seeds, $(ls "$corpus" | wc -l) saved)"
-    if ! "$build/tests/fuzz/nmfkit_fuzz_$reader" "${args[@]}" > "$build/fuzz-$reader.log" 2>&1; then
-        echo "fuzz: $reader FOUND A CRASH, see $build/fuzz-$reader.log and $crashes"
+    if [[ $running -ge $parallel ]]; then
+        wait -n || true
+        running=$((running - 1))
+    fi
+    ( rc=0
+      "$build/tests/fuzz/nmfkit_fuzz_$reader" "${args[@]}" > "$build/fuzz-$reader.log" 2>&1 || rc=$?
+      echo "$rc" > "$build/fuzz-$reader.status" ) &
+    running=$((running + 1))
+done
+wait
+status=0
+failed=0
+for reader in csv matrix_market npy npz; do
+    if [[ "$(cat "$build/fuzz-$reader.status" 2>/dev/null)" != 0 ]]; then
+        echo "fuzz: $reader FOUND A CRASH, see $build/fuzz-$reader.log and $build/fuzz-crashes/$reader"
         status=1
         failed=$((failed + 1))
     fi
+    echo "fuzz: $reader:"
     grep -E "^(stat::number_of_executed_units|stat::new_units_added|#[0-9]+ +DONE)" \
         "$build/fuzz-$reader.log" || true
 done

@@ -1,4 +1,7 @@
-// fit() and transform() for sparse input: validate, pick the adapter once, run.
+// fit() and transform() for sparse input: validate, pick the adapter once, run. Included by
+// fit_sparse_float.cpp and fit_sparse_double.cpp, which instantiate it for one scalar type each
+// (two translation units, so that a parallel build compiles them side by side).
+#pragma once
 
 #include "engine/run.hpp"
 #include "data/sparse.hpp"
@@ -126,16 +129,4 @@ Result<T> transform(const SparseView<T, I>& V, const Matrix<T>& H, const Options
     r.threads = threads.threads();
     return r;
 }
-
-#define NMFKIT_INSTANTIATE_SPARSE(T, I)                                                         \
-    template Result<T> fit(const SparseView<T, I>&, const Options&, const Callbacks&);          \
-    template Result<T> fit(const SparseView<T, I>&, const Options&, const InitialFactors<T>&,  \
-                           const Callbacks&);                                                   \
-    template Result<T> transform(const SparseView<T, I>&, const Matrix<T>&, const Options&);
-NMFKIT_INSTANTIATE_SPARSE(float, int)
-NMFKIT_INSTANTIATE_SPARSE(double, int)
-NMFKIT_INSTANTIATE_SPARSE(float, std::int64_t)
-NMFKIT_INSTANTIATE_SPARSE(double, std::int64_t)
-#undef NMFKIT_INSTANTIATE_SPARSE
-
 }  // namespace nmfkit

@@ -1,4 +1,7 @@
-// fit() and transform() for dense input: validate, pick the adapter once, run.
+// fit() and transform() for dense input: validate, pick the adapter once, run. Included by
+// fit_dense_float.cpp and fit_dense_double.cpp, which instantiate it for one scalar type each (two
+// translation units, so that a parallel build compiles them side by side).
+#pragma once
 
 #include "engine/run.hpp"
 #include "data/dense.hpp"
@@ -88,14 +91,4 @@ Result<T> transform(const DenseView<T>& V, const Matrix<T>& H, const Options& op
     r.threads = threads.threads();
     return r;
 }
-
-template Result<float> fit(const DenseView<float>&, const Options&, const Callbacks&);
-template Result<double> fit(const DenseView<double>&, const Options&, const Callbacks&);
-template Result<float> fit(const DenseView<float>&, const Options&, const InitialFactors<float>&,
-                           const Callbacks&);
-template Result<double> fit(const DenseView<double>&, const Options&,
-                            const InitialFactors<double>&, const Callbacks&);
-template Result<float> transform(const DenseView<float>&, const Matrix<float>&, const Options&);
-template Result<double> transform(const DenseView<double>&, const Matrix<double>&, const Options&);
-
 }  // namespace nmfkit
