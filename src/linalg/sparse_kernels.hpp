@@ -121,7 +121,7 @@ using Piece = typename PieceOf<T>::type;
 /// form leaves the partial sums to the simd reduction (a plain loop would be one serial chain of
 /// k dependent additions, 2x slower).
 template <int L, class T>
-inline T dot_lanes(const T* __restrict x, const T* __restrict y, Eigen::Index k) {
+[[gnu::always_inline]] inline T dot_lanes(const T* __restrict x, const T* __restrict y, Eigen::Index k) {
     if constexpr (L > 0) {
         constexpr int W = lane_step<T>;
         Piece<T> sum = {};

@@ -64,19 +64,23 @@ inline double kl_terms(const float* v, const float* wh, Eigen::Index n, float fl
 
 /// The KL policy of the sampled product: weight(v, wh) = v / max(wh, floor) (the entry of A ⊘ WH),
 /// term(v, wh) = v log(v / max(wh, floor)) − v (0 at v = 0), and the + wh of every entry, stored
-/// or not, added by the adapter from Σ_ij (W Htᵀ)_ij (adds_sum_of_product).
+/// or not, added by the adapter from Σ_ij (W Htᵀ)_ij (adds_sum_of_product). The members are
+/// always inlined: left to GCC, the extra call level kept the sampled kernels' dot products out of
+/// line for k > 64 (docs/benchmarks.md, "Loss as a policy").
 template <class T>
 struct KullbackLeibler {
     static constexpr bool adds_sum_of_product = true;
     T floor = kl_floor<T>();
 
-    T weight(T v, T wh) const { return v / std::max(wh, floor); }
-    void weights(const T* v, T* wh, Eigen::Index n) const {
+    [[gnu::always_inline]] T weight(T v, T wh) const { return v / std::max(wh, floor); }
+    [[gnu::always_inline]] void weights(const T* v, T* wh, Eigen::Index n) const {
         const T f = floor;
 #pragma omp simd
         for (Eigen::Index q = 0; q < n; ++q) wh[q] = v[q] / std::max(wh[q], f);
     }
-    double terms(const T* v, const T* wh, Eigen::Index n) const { return kl_terms(v, wh, n, floor); }
+    [[gnu::always_inline]] double terms(const T* v, const T* wh, Eigen::Index n) const {
+        return kl_terms(v, wh, n, floor);
+    }
 };
 
 static_assert(SampledLoss<KullbackLeibler<float>, float> && SampledLoss<KullbackLeibler<double>, double>);
