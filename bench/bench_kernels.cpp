@@ -12,6 +12,7 @@
 
 #include "linalg/dense_kernels.hpp"
 #include "linalg/sparse_kernels.hpp"
+#include "loss/kl.hpp"
 
 namespace {
 
@@ -113,8 +114,9 @@ void BM_scatter_csc(benchmark::State& state) {
     report<T>(state, f.matrix_bytes(), 2 * f.nnz() * static_cast<double>(k));
 }
 
-// The fused KL kernel for the H update: ratio at each stored entry, then multiply; with the
-// second argument 1, also the divergence from the same WH (the objective pass of an iteration).
+// The sampled gather with the KL policy for the H update: ratio at each stored entry, then
+// multiply; with the second argument 1, also the divergence from the same WH (the objective pass
+// of an iteration).
 template <class T>
 void BM_kl_gather_csc(benchmark::State& state) {
     const auto& f = fixture<T>();
@@ -124,7 +126,8 @@ void BM_kl_gather_csc(benchmark::State& state) {
     Matrix<T> out;
     for (auto _ : state) {
         benchmark::DoNotOptimize(
-            nmfkit::detail::kl_gather(f.csc, Htt, Wt, T(1e-30), out, state.range(1) != 0));
+            nmfkit::detail::sampled_gather(f.csc, Htt, Wt, nmfkit::detail::KullbackLeibler<T>{T(1e-30)},
+                                           out, state.range(1) != 0));
         benchmark::DoNotOptimize(out.data());
     }
     report<T>(state, f.matrix_bytes(), 4 * f.nnz() * static_cast<double>(k));

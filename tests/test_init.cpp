@@ -188,6 +188,7 @@ template <class T>
 class CountingProducts {
 public:
     using Scalar = T;
+    static constexpr bool distributed = false;
     explicit CountingProducts(const Mat<T>& A) : A_(A) {}
     Eigen::Index rows() const { return A_.rows(); }
     Eigen::Index cols() const { return A_.cols(); }

@@ -19,6 +19,7 @@
 #include "linalg/vector_log.hpp"
 #include "linalg/dense_kernels.hpp"
 #include "linalg/sparse_kernels.hpp"
+#include "loss/kl.hpp"
 #include "updates/hals.hpp"
 
 namespace {
@@ -131,10 +132,11 @@ TYPED_TEST(Kernels, KullbackLeiblerKernelsEqualNaiveRatiosAndDivergence) {
         for (bool divergence : {false, true}) {
             Matrix<T> out_h, out_w;
             // H's numerator by gathering over the columns (X = H), W's by scattering (X = W).
-            const double d_h = nmfkit::detail::kl_gather(A.csc(), Columns<T>(H), Columns<T>(W), floor,
-                                                         out_h, divergence);
-            const double d_w = nmfkit::detail::kl_scatter(A.csc(), Columns<T>(H), Columns<T>(W), floor,
-                                                          out_w, divergence);
+            const nmfkit::detail::KullbackLeibler<T> kl{floor};
+            const double d_h = nmfkit::detail::sampled_gather(A.csc(), Columns<T>(H), Columns<T>(W), kl,
+                                                              out_h, divergence);
+            const double d_w = nmfkit::detail::sampled_scatter(A.csc(), Columns<T>(H), Columns<T>(W), kl,
+                                                               out_w, divergence);
             EXPECT_LT(relative(out_h, RtW), tolerance<T>() * 10);
             EXPECT_LT(relative(out_w, RH), tolerance<T>() * 10);
             const double want = divergence ? terms : 0.0;

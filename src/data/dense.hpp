@@ -12,16 +12,9 @@
 #include "linalg/parallel.hpp"
 #include "linalg/dense_kernels.hpp"
 #include "data/rows.hpp"
-#include "linalg/kl_terms.hpp"
+#include "linalg/sampled_loss.hpp"
 
 namespace nmfkit::detail {
-
-/// The floor under WH in KL ratios and logs: WH entries below it count as the floor, so V ⊘ WH
-/// and log(V/WH) stay finite. NOTE: √(smallest normal) keeps V/floor far from overflow.
-template <class T>
-inline T kl_floor() {
-    return std::sqrt(std::numeric_limits<T>::min());
-}
 
 /// Column-major dense A (m x n) with leading dimension ld, not owned.
 template <class T>
@@ -30,6 +23,7 @@ public:
     using Scalar = T;
     using Map = Eigen::Map<const Matrix<T>, 0, Eigen::OuterStride<>>;
     using BlockIndex = Eigen::Index;  // index type of row_block() / column_block()
+    static constexpr bool distributed = false;  // axis 3: serial (linalg/reduce.hpp)
 
     DenseData(const T* data, Eigen::Index m, Eigen::Index n, Eigen::Index ld)
         : A_(data, m, n, Eigen::OuterStride<>(ld)) {
@@ -72,17 +66,19 @@ public:
             out.noalias() = A_.transpose() * F;
     }
 
-    /// out = (A ⊘ W Htᵀ) Ht (m x k) for W (m x k), Ht (n x k), by column blocks of A so that only
-    /// an m x b slice of W Htᵀ exists at a time. With `divergence`, returns D(A‖W Htᵀ) from the
-    /// same slices (else 0).
-    double kl_ratio_times(const Matrix<T>& W, const Matrix<T>& Ht, Matrix<T>& out,
-                          bool divergence) const {
+    /// The sampled product (docs/design.md, "The three axes"): out = R Ht (m x k) for W (m x k),
+    /// Ht (n x k), with R_ij = policy.weight(A_ij, (W Htᵀ)_ij) over all entries, by column blocks
+    /// of A so that only an m x b slice of W Htᵀ exists at a time. With `value`, returns
+    /// Σ_ij f(A_ij, (W Htᵀ)_ij) of the policy's loss f from the same slices (else 0).
+    template <SampledLoss<T> Policy>
+    double sampled_times(const Matrix<T>& W, const Matrix<T>& Ht, const Policy& policy,
+                         Matrix<T>& out, bool value) const {
         out.setZero(rows(), W.cols());
         Matrix<T> R;
         double d = 0;
         for (Eigen::Index j0 = 0; j0 < cols(); j0 += block_cols()) {
             const Eigen::Index b = std::min(block_cols(), cols() - j0);
-            d += ratio_block(W, Ht, j0, b, R, divergence);
+            d += weight_block(W, Ht, j0, b, policy, R, value);
             if constexpr (streaming_products) {
                 const Matrix<T> Hb = Ht.middleRows(j0, b);  // b x k
                 Matrix<T> RH;                               // m x k
@@ -95,16 +91,17 @@ public:
         return d;
     }
 
-    /// out = (A ⊘ W Htᵀ)ᵀ W (n x k) for W (m x k), Ht (n x k), by column blocks of A; with
-    /// `divergence`, returns D(A‖W Htᵀ) from the same slices.
-    double kl_ratio_transpose_times(const Matrix<T>& W, const Matrix<T>& Ht, Matrix<T>& out,
-                                    bool divergence) const {
+    /// out = Rᵀ W (n x k) with R as in sampled_times(), by column blocks of A; with `value`,
+    /// returns the loss from the same slices.
+    template <SampledLoss<T> Policy>
+    double sampled_transpose_times(const Matrix<T>& W, const Matrix<T>& Ht, const Policy& policy,
+                                   Matrix<T>& out, bool value) const {
         out.resize(cols(), W.cols());
         Matrix<T> R;
         double d = 0;
         for (Eigen::Index j0 = 0; j0 < cols(); j0 += block_cols()) {
             const Eigen::Index b = std::min(block_cols(), cols() - j0);
-            d += ratio_block(W, Ht, j0, b, R, divergence);
+            d += weight_block(W, Ht, j0, b, policy, R, value);
             if constexpr (streaming_products) {
                 Matrix<T> RtW;  // b x k
                 dense_transpose_times(R.data(), rows(), b, rows(), W, RtW);
@@ -206,26 +203,28 @@ private:
         }
     }
 
-    // R (m x b) = A(:, j0:j0+b) ⊘ max(W Ht(j0:j0+b, :)ᵀ, floor); with `divergence`, returns
-    // Σ over the slice of A log(A/WH) − A + WH in double (one partial per column, summed in order).
-    double ratio_block(const Matrix<T>& W, const Matrix<T>& Ht, Eigen::Index j0, Eigen::Index b,
-                       Matrix<T>& R, bool divergence) const {
+    // R (m x b) = policy.weight(A(:, j0:j0+b), W Ht(j0:j0+b, :)ᵀ); with `value`, returns
+    // Σ over the slice of policy.term(A, WH) (+ WH where the policy adds the sum of the product) in
+    // double, one partial per column, summed in order.
+    template <class Policy>
+    double weight_block(const Matrix<T>& W, const Matrix<T>& Ht, Eigen::Index j0, Eigen::Index b,
+                        const Policy& policy, Matrix<T>& R, bool value) const {
         slice_product(W, Ht, j0, b, R);
-        const T floor = kl_floor<T>();
-        std::vector<double> partial(static_cast<std::size_t>(divergence ? b : 0), 0.0);
+        std::vector<double> partial(static_cast<std::size_t>(value ? b : 0), 0.0);
 #pragma omp parallel for schedule(static) if (worth_parallel(rows() * b))
         for (Eigen::Index c = 0; c < b; ++c) {
             const T* a = A_.col(j0 + c).data();
             T* r = R.col(c).data();
             const Eigen::Index m = rows();
-            if (divergence) {  // Σ v log(v/wh) − v, then + Σ wh
-                double s = kl_terms(a, r, m, floor);
+            if (value) {  // Σ term(v, wh), then + Σ wh
+                double s = policy.terms(a, r, m);
+                if constexpr (Policy::adds_sum_of_product) {
 #pragma omp simd reduction(+ : s)
-                for (Eigen::Index i = 0; i < m; ++i) s += static_cast<double>(r[i]);
+                    for (Eigen::Index i = 0; i < m; ++i) s += static_cast<double>(r[i]);
+                }
                 partial[static_cast<std::size_t>(c)] = s;
             }
-#pragma omp simd
-            for (Eigen::Index i = 0; i < m; ++i) r[i] = a[i] / std::max(r[i], floor);
+            policy.weights(a, r, m);
         }
         double total = 0;
         for (double p : partial) total += p;

@@ -14,6 +14,8 @@
 
 #include <nmfkit/result.hpp>
 
+#include "data/concepts.hpp"
+
 namespace nmfkit::detail {
 
 /// Held-out positions along one side: row r (of A, or of Aᵀ) holds index[p] for p in
@@ -48,12 +50,14 @@ struct HeldOut {
 /// are zero (so products and totals are over the observed entries, and V's values at the held-out
 /// positions are never read). The residual leaves the held-out positions out entirely: they are
 /// neither fitted nor counted.
-template <class D>
+template <DataMatrix D>
 class HeldOutData {
 public:
     using Scalar = typename D::Scalar;
     using T = Scalar;
     using BlockIndex = typename D::BlockIndex;
+    static_assert(!D::distributed, "held-out entries are a serial fit's");
+    static constexpr bool distributed = false;  // axis 3: serial (linalg/reduce.hpp)
 
     HeldOutData(const D& A, const HeldOut& held) : A_(A), held_(held) {}
 

@@ -187,22 +187,6 @@ public:
         return total;
     }
 
-    /// Σ over observed entries of A log(A/WH) − A + WH (WH floored as in kl_floor), in double.
-    double kl_divergence(const Matrix<T>& W, const Matrix<T>& Ht) const {
-        RowScratch<T> scratch;
-        const double floor = kl_floor<T>();
-        double total = 0;
-        const auto block = this->row_block(0, this->rows(), scratch);
-        for (Eigen::Index i = 0; i < this->rows(); ++i)
-            for (auto p = block.ptr[i]; p < block.ptr[i + 1]; ++p) {
-                const double v = block.values[p];
-                const double wh = std::max(floor, W.row(i).template cast<double>().dot(
-                    Ht.row(static_cast<Eigen::Index>(block.index[p])).template cast<double>()));
-                total += (v > 0 ? v * std::log(v / wh) - v : 0.0) + wh;
-            }
-        return total;
-    }
-
     /// Mean of the observed entries (0 when none is observed).
     double observed_mean() const {
         return this->nonzeros() > 0 ? this->sum() / static_cast<double>(this->nonzeros()) : 0.0;

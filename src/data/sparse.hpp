@@ -21,6 +21,7 @@ class SparseData {
 public:
     using Scalar = T;
     using BlockIndex = I;  // index type of row_block() / column_block()
+    static constexpr bool distributed = false;  // axis 3: serial (linalg/reduce.hpp)
 
     /// A (m x n) from CSC arrays: col_ptr (n + 1), row_index and values (nnz). Validated before.
     /// Columns with repeated row indices are merged (summed) into an owned copy.
@@ -83,29 +84,33 @@ public:
         gather(csc_, Ft, out);
     }
 
-    /// out = (A ⊘ W Htᵀ) Ht (m x k), WH sampled at the stored entries only: O(nnz·k). With
-    /// `divergence`, returns D(A‖W Htᵀ) from the same pass (else 0).
-    double kl_ratio_times(const Matrix<T>& W, const Matrix<T>& Ht, Matrix<T>& out,
-                          bool divergence) const {
+    /// The sampled product: out = R Ht (m x k) with R_ij = policy.weight(A_ij, (W Htᵀ)_ij) at the
+    /// stored entries (0 elsewhere: weight(0, ·) = 0), WH sampled there only: O(nnz·k). With
+    /// `value`, returns Σ_ij f(A_ij, (W Htᵀ)_ij) from the same pass: the policy's terms at the
+    /// stored entries (term(0, ·) = 0), plus Σ_ij (W Htᵀ)_ij where the policy adds it (else 0).
+    template <SampledLoss<T> Policy>
+    double sampled_times(const Matrix<T>& W, const Matrix<T>& Ht, const Policy& policy,
+                         Matrix<T>& out, bool value) const {
         const Columns<T> Wt(W), Htt(Ht);  // k x m, k x n
         double sampled;
         if (has_rows()) {
-            sampled = kl_gather(csr_, Wt, Htt, kl_floor<T>(), out, divergence);
+            sampled = sampled_gather(csr_, Wt, Htt, policy, out, value);
         } else {
             Matrix<T> outT;  // k x m
-            sampled = kl_scatter(csc_, Htt, Wt, kl_floor<T>(), outT, divergence);
+            sampled = sampled_scatter(csc_, Htt, Wt, policy, outT, value);
             transpose_to(outT, out);
         }
-        return divergence ? sampled + total_of_product(W, Ht) : 0.0;
+        return value_of<Policy>(sampled, W, Ht, value);
     }
 
-    /// out = (A ⊘ W Htᵀ)ᵀ W (n x k), sampled at the stored entries; with `divergence`, returns
-    /// D(A‖W Htᵀ) from the same pass.
-    double kl_ratio_transpose_times(const Matrix<T>& W, const Matrix<T>& Ht, Matrix<T>& out,
-                                    bool divergence) const {
+    /// out = Rᵀ W (n x k), R sampled at the stored entries; with `value`, returns the loss as
+    /// sampled_times() does.
+    template <SampledLoss<T> Policy>
+    double sampled_transpose_times(const Matrix<T>& W, const Matrix<T>& Ht, const Policy& policy,
+                                   Matrix<T>& out, bool value) const {
         const Columns<T> Wt(W), Htt(Ht);  // k x m, k x n
-        const double sampled = kl_gather(csc_, Htt, Wt, kl_floor<T>(), out, divergence);
-        return divergence ? sampled + total_of_product(W, Ht) : 0.0;
+        const double sampled = sampled_gather(csc_, Htt, Wt, policy, out, value);
+        return value_of<Policy>(sampled, W, Ht, value);
     }
 
     /// ‖A − W Htᵀ‖² = ‖A‖² − 2 Σ_nnz a·wh + ⟨WᵀW, HtᵀHt⟩, all in double (Grams of double copies).
@@ -135,6 +140,16 @@ public:
 
 private:
     bool has_rows() const { return !row_ptr_.empty(); }
+
+    // The loss from the stored entries' terms: + Σ_ij (W Htᵀ)_ij where the policy adds it.
+    template <class Policy>
+    static double value_of(double sampled, const Matrix<T>& W, const Matrix<T>& Ht, bool value) {
+        if (!value) return 0.0;
+        if constexpr (Policy::adds_sum_of_product)
+            return sampled + total_of_product(W, Ht);
+        else
+            return sampled;
+    }
 
     // Σ_ij (W Htᵀ)_ij = Σ_l (Σ_i W_il)(Σ_j Ht_jl), in double.
     static double total_of_product(const Matrix<T>& W, const Matrix<T>& Ht) {

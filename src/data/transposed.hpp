@@ -6,12 +6,14 @@
 #include <nmfkit/result.hpp>
 
 #include "linalg/reduce.hpp"
+#include "linalg/sampled_loss.hpp"
+#include "data/concepts.hpp"
 #include "data/rows.hpp"
 
 namespace nmfkit::detail {
 
-/// Aᵀ of an adapter D: products swap, and KL's (W, Ht) roles swap.
-template <class D>
+/// Aᵀ of an adapter D: products swap, and the sampled products' (W, Ht) roles swap.
+template <DataMatrix D>
 class Transposed : public TransposedReductions<D> {
 public:
     using Scalar = typename D::Scalar;
@@ -25,13 +27,16 @@ public:
     double product_flops(Eigen::Index k) const { return a_.product_flops(k); }
     void times(const Matrix<Scalar>& F, Matrix<Scalar>& out) const { a_.transpose_times(F, out); }
     void transpose_times(const Matrix<Scalar>& F, Matrix<Scalar>& out) const { a_.times(F, out); }
-    double kl_ratio_times(const Matrix<Scalar>& W, const Matrix<Scalar>& Ht, Matrix<Scalar>& out,
-                          bool divergence) const {
-        return a_.kl_ratio_transpose_times(Ht, W, out, divergence);
+    /// The sampled products of Aᵀ = (W Htᵀ)ᵀ = Ht Wᵀ: D's with W and Ht swapped.
+    template <SampledLoss<Scalar> Policy>
+    double sampled_times(const Matrix<Scalar>& W, const Matrix<Scalar>& Ht, const Policy& policy,
+                         Matrix<Scalar>& out, bool value) const {
+        return a_.sampled_transpose_times(Ht, W, policy, out, value);
     }
-    double kl_ratio_transpose_times(const Matrix<Scalar>& W, const Matrix<Scalar>& Ht,
-                                    Matrix<Scalar>& out, bool divergence) const {
-        return a_.kl_ratio_times(Ht, W, out, divergence);
+    template <SampledLoss<Scalar> Policy>
+    double sampled_transpose_times(const Matrix<Scalar>& W, const Matrix<Scalar>& Ht,
+                                   const Policy& policy, Matrix<Scalar>& out, bool value) const {
+        return a_.sampled_times(Ht, W, policy, out, value);
     }
     double residual_squared_norm(const Matrix<Scalar>& W, const Matrix<Scalar>& Ht) const {
         return a_.residual_squared_norm(Ht, W);
@@ -45,12 +50,8 @@ public:
                                               RowScratch<Scalar>& scratch) const {
         return a_.row_block(c0, b, scratch);
     }
-    // Axis 3 (linalg/reduce.hpp): the sums of a distributed A (TransposedReductions), and its Gram.
-    void gram(const Matrix<Scalar>& F, Matrix<Scalar>& G) const
-        requires requires(const D& a) { a.gram(F, G); }
-    {
-        a_.gram(F, G);
-    }
+    // Axis 3 (linalg/reduce.hpp): `distributed`, the sums and the Gram of a distributed A come
+    // from TransposedReductions.
 
     /// Rows of Aᵀ are the columns of A; columns of Aᵀ are the rows of A.
     bool has_row_access() const { return a_.has_column_access(); }

@@ -13,6 +13,7 @@
 #include "engine/registry.hpp"
 #include "loss/beta.hpp"
 #include "loss/frobenius.hpp"
+#include "loss/kl.hpp"
 #include "nnls/bpp.hpp"
 #include "updates/cd_kl.hpp"
 #include "updates/masked.hpp"
@@ -189,7 +190,7 @@ public:
     KullbackLeiblerStep(const D& A, const Options& opt) : A_(A), At_(A), opt_(opt), fixed_(opt, opt.rank) {}
 
     double start(const Matrix<T>& W, const Matrix<T>& Ht) {
-        return A_.kl_ratio_times(W, Ht, numerator_W_, true) + penalty(W, Ht);
+        return A_.sampled_times(W, Ht, KullbackLeibler<T>(), numerator_W_, true) + penalty(W, Ht);
     }
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
@@ -197,7 +198,7 @@ public:
         mu_kl_apply(A_, numerator_W_, Ht, opt_.w, W);       // numerator from the previous pass
         W(Eigen::all, fixed_.fixed) = saved;
         mu_kl_update(At_, W, opt_.h, Ht);
-        return A_.kl_ratio_times(W, Ht, numerator_W_, true) + penalty(W, Ht);  // + next numerator
+        return A_.sampled_times(W, Ht, KullbackLeibler<T>(), numerator_W_, true) + penalty(W, Ht);  // + next numerator
     }
 
     double penalty(const Matrix<T>& W, const Matrix<T>& Ht) const {
@@ -223,7 +224,7 @@ public:
 
     double start(const Matrix<T>& W, const Matrix<T>& Ht) {
         Matrix<T> unused;
-        return A_.kl_ratio_times(W, Ht, unused, true) + penalty(W, Ht);
+        return A_.sampled_times(W, Ht, KullbackLeibler<T>(), unused, true) + penalty(W, Ht);
     }
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
@@ -345,7 +346,7 @@ class MaskedKullbackLeiblerStep {
 public:
     MaskedKullbackLeiblerStep(const D& A, const Options& opt) : A_(A), At_(A), opt_(opt) {}
 
-    double start(const Matrix<T>& W, const Matrix<T>& Ht) { return A_.kl_divergence(W, Ht) + penalty(W, Ht); }
+    double start(const Matrix<T>& W, const Matrix<T>& Ht) { return observed_kl_divergence(A_, W, Ht) + penalty(W, Ht); }
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
         cd_kl_update(A_, Ht, W, opt_.w, opt_.cd_newton_steps, false, {}, true);
@@ -415,7 +416,7 @@ public:
                 return objective(W, Ht);
             case Loss::kullback_leibler: {
                 Matrix<T> unused;
-                return A_.kl_ratio_times(W, Ht, unused, true) + penalty(W, Ht);
+                return A_.sampled_times(W, Ht, KullbackLeibler<T>(), unused, true) + penalty(W, Ht);
             }
             default:
                 return beta_products(A_, W, Ht, beta_, numerator_, denominator_, true) + penalty(W, Ht);

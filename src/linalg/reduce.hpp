@@ -1,11 +1,15 @@
 #pragma once
-// Axis 3, reduction: sums over the processes that share the factors (docs/design.md). A serial
-// adapter has none of the members below and every helper is the identity; the distributed adapter
-// (src/mpi/distributed.hpp) provides all_sum(double), all_sum(T*, count), all_max(double),
-// agree(int), gram(F, G) and the local extents of the factors, and the steps, the loop and the
-// NNDSVD start call these helpers so that they run unchanged on it.
+// Axis 3, reduction: sums over the processes that share the factors (docs/design.md). Every
+// adapter states whether its factors are spread over processes with a member
+// `static constexpr bool distributed`; a serial one (false) has none of the members below and every
+// helper is the identity; one that sets it (the distributed adapter, src/mpi/distributed.hpp) must
+// satisfy Reducer, checked at compile time, and the steps, the loop and the NNDSVD start call these
+// helpers so that they run unchanged on it. The opt-in is explicit so that a misspelt member is a
+// compile error, not a silently serial run.
 
+#include <concepts>
 #include <cstdint>
+#include <type_traits>
 
 #include <Eigen/Core>
 
@@ -13,10 +17,46 @@
 
 namespace nmfkit::detail {
 
+/// The members of axis 3: all_sum(double), all_sum(T*, count) (float and double), all_max(double),
+/// make_same(T*, count), agree(int), gram(F, G) (FᵀF summed over the processes), and the local
+/// extents of the factors with the global index of their first rows.
+template <class D>
+concept Reducer = requires(const D& a, double x, int code, double* xd, float* xf, Eigen::Index n,
+                           const Matrix<typename D::Scalar>& F, Matrix<typename D::Scalar>& G) {
+    { a.all_sum(x) } -> std::same_as<double>;
+    a.all_sum(xd, n);
+    a.all_sum(xf, n);
+    { a.all_max(x) } -> std::same_as<double>;
+    a.make_same(xd, n);
+    a.make_same(xf, n);
+    { a.agree(code) } -> std::same_as<int>;
+    a.gram(F, G);
+    { a.local_rows() } -> std::same_as<Eigen::Index>;
+    { a.local_cols() } -> std::same_as<Eigen::Index>;
+    { a.first_row() } -> std::same_as<std::uint64_t>;
+    { a.first_col() } -> std::same_as<std::uint64_t>;
+};
+
+/// D::distributed, read only after checking that it is a constant bool and that a D which sets it
+/// is a Reducer.
+template <class D>
+consteval bool distributed_flag() {
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(D::distributed)>, bool>,
+                  "an adapter states `static constexpr bool distributed` (linalg/reduce.hpp)");
+    if constexpr (D::distributed)
+        static_assert(Reducer<D>, "an adapter with distributed = true must have every member of "
+                                  "Reducer (linalg/reduce.hpp)");
+    return D::distributed;
+}
+
+/// True when A's factors are spread over processes (its adapter sums over them).
+template <class D>
+inline constexpr bool spread_over_processes = distributed_flag<D>();
+
 /// Σ over the processes of x, the same value on every process (serial: x).
 template <class D>
 double all_sum(const D& A, double x) {
-    if constexpr (requires { A.all_sum(x); })
+    if constexpr (spread_over_processes<D>)
         return A.all_sum(x);
     else
         return x;
@@ -25,14 +65,14 @@ double all_sum(const D& A, double x) {
 /// X ← Σ over the processes of X, element by element (serial: unchanged).
 template <class D, class M>
 void all_sum_in_place(const D& A, M& X) {
-    if constexpr (requires { A.all_sum(X.data(), X.size()); }) A.all_sum(X.data(), X.size());
+    if constexpr (spread_over_processes<D>) A.all_sum(X.data(), X.size());
 }
 
 /// The largest `code` over the processes, so that every process takes the same decision
 /// (serial: code).
 template <class D>
 int agree(const D& A, int code) {
-    if constexpr (requires { A.agree(code); })
+    if constexpr (spread_over_processes<D>)
         return A.agree(code);
     else
         return code;
@@ -42,48 +82,44 @@ int agree(const D& A, int code) {
 /// computed from summed values and must then agree on to the bit (branches depend on them).
 template <class D, class M>
 void make_same(const D& A, M& X) {
-    if constexpr (requires { A.make_same(X.data(), X.size()); }) A.make_same(X.data(), X.size());
+    if constexpr (spread_over_processes<D>) A.make_same(X.data(), X.size());
 }
 
 /// The largest x over the processes (serial: x).
 template <class D>
 double all_max(const D& A, double x) {
-    if constexpr (requires { A.all_max(x); })
+    if constexpr (spread_over_processes<D>)
         return A.all_max(x);
     else
         return x;
 }
 
-/// True when A's factors are spread over processes (its adapter sums over them).
-template <class D>
-constexpr bool spread_over_processes = requires(const D& a, double x) { a.all_sum(x); };
-
 /// Rows of A·F held here (of a W-like factor) and rows of an operand F of A·F held here (of an
 /// Ht-like factor), with the global index of the first of each (serial: all of them, from 0).
 template <class D>
 Eigen::Index local_rows(const D& A) {
-    if constexpr (requires { A.local_rows(); })
+    if constexpr (spread_over_processes<D>)
         return A.local_rows();
     else
         return A.rows();
 }
 template <class D>
 Eigen::Index local_cols(const D& A) {
-    if constexpr (requires { A.local_cols(); })
+    if constexpr (spread_over_processes<D>)
         return A.local_cols();
     else
         return A.cols();
 }
 template <class D>
 std::uint64_t first_row(const D& A) {
-    if constexpr (requires { A.first_row(); })
+    if constexpr (spread_over_processes<D>)
         return A.first_row();
     else
         return 0;
 }
 template <class D>
 std::uint64_t first_col(const D& A) {
-    if constexpr (requires { A.first_col(); })
+    if constexpr (spread_over_processes<D>)
         return A.first_col();
     else
         return 0;
@@ -92,46 +128,55 @@ std::uint64_t first_col(const D& A) {
 /// G = FᵀF (k x k) of a factor whose rows are spread over the processes: the local Gram, summed.
 template <class D, class T>
 void reduced_gram(const D& A, const Matrix<T>& F, Matrix<T>& G) {
-    if constexpr (requires { A.gram(F, G); })
+    if constexpr (spread_over_processes<D>)
         A.gram(F, G);
     else
         gram(F, G);
 }
 
-/// What a wrapper that presents Aᵀ of an adapter D shares with D: its sums over the processes
-/// (each member exists when D has it) and its local extents, swapped. Transposed
-/// (data/transposed.hpp) and the randomized SVD's TransposedProducts (init/svd.hpp) derive from it.
+/// What a wrapper that presents Aᵀ of an adapter D shares with D: whether it is distributed, its
+/// sums over the processes and its Gram (members only when D is distributed), and its local
+/// extents, swapped. Transposed (data/transposed.hpp) and the randomized SVD's TransposedProducts
+/// (init/svd.hpp) derive from it.
 template <class D>
 class TransposedReductions {
 public:
+    static constexpr bool distributed = spread_over_processes<D>;
     explicit TransposedReductions(const D& a) : a_(a) {}
 
     double all_sum(double x) const
-        requires requires(const D& a) { a.all_sum(x); }
+        requires distributed
     {
         return a_.all_sum(x);
     }
     template <class S>
     void all_sum(S* x, Eigen::Index count) const
-        requires requires(const D& a) { a.all_sum(x, count); }
+        requires distributed
     {
         a_.all_sum(x, count);
     }
     double all_max(double x) const
-        requires requires(const D& a) { a.all_max(x); }
+        requires distributed
     {
         return a_.all_max(x);
     }
     template <class S>
     void make_same(S* x, Eigen::Index count) const
-        requires requires(const D& a) { a.make_same(x, count); }
+        requires distributed
     {
         a_.make_same(x, count);
     }
     int agree(int code) const
-        requires requires(const D& a) { a.agree(code); }
+        requires distributed
     {
         return a_.agree(code);
+    }
+    /// G = FᵀF over the processes: Aᵀ's factors are A's, so D's Gram.
+    template <class S>
+    void gram(const Matrix<S>& F, Matrix<S>& G) const
+        requires distributed
+    {
+        a_.gram(F, G);
     }
     Eigen::Index local_rows() const { return detail::local_cols(a_); }
     Eigen::Index local_cols() const { return detail::local_rows(a_); }

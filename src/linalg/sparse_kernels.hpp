@@ -17,7 +17,7 @@
 
 #include "linalg/parallel.hpp"
 #include "linalg/dense_kernels.hpp"
-#include "linalg/kl_terms.hpp"
+#include "linalg/sampled_loss.hpp"
 
 namespace nmfkit::detail {
 
@@ -121,7 +121,7 @@ using Piece = typename PieceOf<T>::type;
 /// form leaves the partial sums to the simd reduction (a plain loop would be one serial chain of
 /// k dependent additions, 2x slower).
 template <int L, class T>
-inline T dot_lanes(const T* __restrict x, const T* __restrict y, Eigen::Index k) {
+[[gnu::always_inline]] inline T dot_lanes(const T* __restrict x, const T* __restrict y, Eigen::Index k) {
     if constexpr (L > 0) {
         constexpr int W = lane_step<T>;
         Piece<T> sum = {};
@@ -269,13 +269,14 @@ void scatter(const Compressed<T, I>& A, const Columns<T>& F, Matrix<T>& out) {
     });
 }
 
-/// The first phase of the fused KL kernels for one slice: r_q = ⟨x, G(:, inner[b + q])⟩ for the
-/// slice's entries q (x: the slice's own factor column as Lanes), then, with `divergence`, the
-/// slice's KL terms added to acc, then r_q = values[b + q] / max(r_q, floor). The dot products
-/// are independent of each other, so they overlap; the ratios and logarithms are vector loops.
-template <int L, class T, class I>
-const T* kl_slice_ratios(const Compressed<T, I>& A, Eigen::Index s, const Lanes<L, T>& x,
-                         const Columns<T>& G, T floor, bool divergence, double& acc) {
+/// The first phase of the two-pass sampled kernels for one slice: r_q = ⟨x, G(:, inner[b + q])⟩
+/// for the slice's entries q (x: the slice's own factor column as Lanes), then, with `value`, the
+/// slice's loss terms policy.terms(v, r) added to acc, then r_q = policy.weight(values[b + q], r_q).
+/// The dot products are independent of each other, so they overlap; the weights and the terms are
+/// the policy's vector loops.
+template <int L, class T, class I, SampledLoss<T> Policy>
+const T* slice_weights(const Compressed<T, I>& A, Eigen::Index s, const Lanes<L, T>& x,
+                       const Columns<T>& G, const Policy& policy, bool value, double& acc) {
     thread_local std::vector<T> r;
     const I b = A.outer[s], e = A.outer[s + 1];
     r.resize(static_cast<std::size_t>(e - b));
@@ -286,15 +287,14 @@ const T* kl_slice_ratios(const Compressed<T, I>& A, Eigen::Index s, const Lanes<
             dot_lanes<L>(x.data(), G.col(static_cast<Eigen::Index>(A.inner[p])), G.k());
     }
     const T* v = A.values + b;
-    T* ratio = r.data();
+    T* weight = r.data();
     const Eigen::Index n = static_cast<Eigen::Index>(e - b);
-    if (divergence) acc += kl_terms(v, ratio, n, floor);
-#pragma omp simd
-    for (Eigen::Index q = 0; q < n; ++q) ratio[q] = v[q] / std::max(ratio[q], floor);
-    return ratio;  // r_q for the entry p = b + q
+    if (value) acc += policy.terms(v, weight, n);
+    policy.weights(v, weight, n);
+    return weight;  // r_q for the entry p = b + q
 }
 
-/// The widest SIMD value the fused KL gather works in: 64 bytes with AVX-512, else 32 (a 64-byte
+/// The widest SIMD value the one-pass sampled gather works in: 64 bytes with AVX-512, else 32 (a 64-byte
 /// GCC vector without AVX-512 is emulated in pieces and its shuffles cost more than they save).
 #if defined(__AVX512F__)
 inline constexpr int wide_bytes = 64;
@@ -331,10 +331,11 @@ inline T sum_lanes(const Wide<T>& t) {
     return u[0];
 }
 
-/// Fused KL gather (sample, then multiply; the ratio matrix is never stored):
-/// out(s, :) = Σ_p values[p] / max(wh_p, floor) · F(:, inner[p])ᵀ, wh_p = ⟨X(:, s), F(:, inner[p])⟩.
+/// Sampled gather (sample, then multiply; the weight matrix is never stored):
+/// out(s, :) = Σ_p policy.weight(values[p], wh_p) · F(:, inner[p])ᵀ, wh_p = ⟨X(:, s), F(:, inner[p])⟩.
 /// X is k x outer_size (the factor being updated), F is k x inner_size, out is outer_size x k.
-/// With `divergence`, also returns Σ_p [v log(v/wh_p) − v] from the same wh_p (else 0).
+/// With `value`, also returns Σ_p policy.term(values[p], wh_p) from the same wh_p (else 0). For
+/// KL (loss/kl.hpp) the weight is v / max(wh, floor) and the term v log(v/wh) − v.
 /// float64, k ≤ max_lanes: one pass per entry. F's column is loaded once into N wide registers
 /// (N·lanes ≥ k; X's column is zero past k, and the lanes of out past k are dropped), its dot
 /// product with X(:, s) taken and summed across lanes, and the same registers multiplied into
@@ -345,15 +346,15 @@ inline T sum_lanes(const Wide<T>& t) {
 /// 1.2x faster on random factors but 1.2x slower in KL `mu` on the document-term benchmark, and
 /// faster there too with flush-to-zero: 17% of the dot products' terms underflow to subnormal
 /// numbers on the fitted factors (docs/benchmarks.md; not resolved).
-template <class T, class I>
-double kl_gather(const Compressed<T, I>& A, const Columns<T>& X, const Columns<T>& F, T floor,
-                 Matrix<T>& out, bool divergence) {
+template <class T, class I, SampledLoss<T> Policy>
+double sampled_gather(const Compressed<T, I>& A, const Columns<T>& X, const Columns<T>& F,
+                      const Policy& policy, Matrix<T>& out, bool value) {
     const Eigen::Index k = F.k();
     auto two_pass = [&] {
         return gather_with(A, F, out, [&](auto lanes, Eigen::Index s, double& acc) {
             constexpr int L = decltype(lanes)::value;
-            const T* ratio = kl_slice_ratios(A, s, Lanes<L, T>(X.col(s), X.k()), F, floor, divergence, acc);
-            return [ratio, b = A.outer[s]](I p, const T*) { return ratio[p - b]; };
+            const T* weight = slice_weights(A, s, Lanes<L, T>(X.col(s), X.k()), F, policy, value, acc);
+            return [weight, b = A.outer[s]](I p, const T*) { return weight[p - b]; };
         });
     };
     if constexpr (std::is_same_v<T, float>) {
@@ -363,17 +364,18 @@ double kl_gather(const Compressed<T, I>& A, const Columns<T>& X, const Columns<T
         if (k > max_lanes) return two_pass();
         out.resize(A.outer_size, k);
         std::vector<double> acc(static_cast<std::size_t>(A.outer_size), 0.0);
-        // Divergence and N are compile-time: no test per entry, and the partial sums in registers.
-        auto run = [&]<bool Divergence, int N>() {
+        // Value and N are compile-time: no test per entry, and the partial sums in registers.
+        auto run = [&]<bool Value, int N>() {
 #pragma omp parallel if (worth_parallel(A.nonzeros() * k))
             {
-                std::vector<T> wh;  // wh_p of the slice, for the divergence
+                const Policy loss = policy;  // a local copy: the stores below cannot alias it
+                std::vector<T> wh;  // wh_p of the slice, for the value
 #pragma omp for schedule(dynamic, 256)
                 for (Eigen::Index s = 0; s < A.outer_size; ++s) {
                     Wide<T> x[N] = {}, y[N] = {};
                     std::memcpy(x, X.col(s), static_cast<std::size_t>(k) * sizeof(T));
                     const I b = A.outer[s], e = A.outer[s + 1];
-                    if constexpr (Divergence) wh.resize(static_cast<std::size_t>(e - b));
+                    if constexpr (Value) wh.resize(static_cast<std::size_t>(e - b));
                     for (I p = b; p < e; ++p) {
                         if (p + prefetch_distance < e)
                             __builtin_prefetch(F.col(static_cast<Eigen::Index>(A.inner[p + prefetch_distance])));
@@ -383,12 +385,12 @@ double kl_gather(const Compressed<T, I>& A, const Columns<T>& X, const Columns<T
                         Wide<T> t = x[0] * g[0];
                         for (int c = 1; c < N; ++c) t += x[c] * g[c];
                         const T r = sum_lanes<T>(t);
-                        if constexpr (Divergence) wh[static_cast<std::size_t>(p - b)] = r;
-                        const T v = A.values[p] / std::max(r, floor);
+                        if constexpr (Value) wh[static_cast<std::size_t>(p - b)] = r;
+                        const T v = loss.weight(A.values[p], r);
                         for (int c = 0; c < N; ++c) y[c] += v * g[c];
                     }
-                    if constexpr (Divergence)
-                        acc[static_cast<std::size_t>(s)] = kl_terms(A.values + b, wh.data(), e - b, floor);
+                    if constexpr (Value)
+                        acc[static_cast<std::size_t>(s)] = loss.terms(A.values + b, wh.data(), e - b);
                     T sums[max_lanes];  // N·W ≤ max_lanes, a multiple of W
                     std::memcpy(sums, y, sizeof y);
                     for (Eigen::Index l = 0; l < k; ++l) out(s, l) = sums[l];
@@ -397,7 +399,7 @@ double kl_gather(const Compressed<T, I>& A, const Columns<T>& X, const Columns<T
         };
         with_count<max_lanes / W>(static_cast<int>((k + W - 1) / W), [&](auto pieces) {
             constexpr int N = decltype(pieces)::value;
-            if (divergence)
+            if (value)
                 run.template operator()<true, N>();
             else
                 run.template operator()<false, N>();
@@ -408,17 +410,17 @@ double kl_gather(const Compressed<T, I>& A, const Columns<T>& X, const Columns<T
     }
 }
 
-/// Fused KL scatter: out(:, inner[p]) += values[p] / max(wh_p, floor) · F(:, s), with
+/// Sampled scatter: out(:, inner[p]) += policy.weight(values[p], wh_p) · F(:, s), with
 /// wh_p = ⟨F(:, s), X(:, inner[p])⟩: the update of the factor indexed by the inner dimension,
 /// from the same storage. F is k x outer_size, X (being updated) is k x inner_size, out is
-/// k x inner_size. With `divergence`, also returns Σ_p [v log(v/wh_p) − v].
-template <class T, class I>
-double kl_scatter(const Compressed<T, I>& A, const Columns<T>& F, const Columns<T>& X, T floor,
-                  Matrix<T>& out, bool divergence) {
+/// k x inner_size. With `value`, also returns Σ_p policy.term(values[p], wh_p).
+template <class T, class I, SampledLoss<T> Policy>
+double sampled_scatter(const Compressed<T, I>& A, const Columns<T>& F, const Columns<T>& X,
+                       const Policy& policy, Matrix<T>& out, bool value) {
     return scatter_with(A, F, out, [&](auto lanes, Eigen::Index s, double& acc) {
         constexpr int L = decltype(lanes)::value;
-        const T* ratio = kl_slice_ratios(A, s, Lanes<L, T>(F.col(s), F.k()), X, floor, divergence, acc);
-        return [ratio, b = A.outer[s]](I p) { return ratio[p - b]; };
+        const T* weight = slice_weights(A, s, Lanes<L, T>(F.col(s), F.k()), X, policy, value, acc);
+        return [weight, b = A.outer[s]](I p) { return weight[p - b]; };
     });
 }
 

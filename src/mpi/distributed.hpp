@@ -8,7 +8,7 @@
 //          reduce-scatter over the grid column → this rank's rows of Aᵀ·W;
 // Gram matrices are local SYRKs summed by an all-reduce; scalars (objective parts, HALS's inner
 // stop) are summed in rank order after an all-gather, so every rank holds the same bits and takes
-// the same decisions. KL's sampled products need WH only inside A_ij, which W_Ri and Ht_Cj give.
+// the same decisions. The sampled products need WH only inside A_ij, which W_Ri and Ht_Cj give.
 
 #include <mpi.h>
 
@@ -19,9 +19,15 @@
 
 #include <nmfkit/errors.hpp>
 
-#include "linalg/gram.hpp"
 #include <nmfkit/mpi/fit.hpp>
 #include <nmfkit/mpi/grid.hpp>
+
+#include "linalg/gram.hpp"
+#include "data/concepts.hpp"
+#include "data/dense.hpp"
+#include "data/sparse.hpp"
+#include "data/transposed.hpp"
+#include "loss/kl.hpp"
 
 namespace nmfkit::mpi {
 
@@ -47,6 +53,9 @@ public:
     using Scalar = typename Local::Scalar;
     using BlockIndex = typename Local::BlockIndex;
     using T = Scalar;
+    /// Axis 3: the factors are spread over the ranks; the members below make it a Reducer
+    /// (linalg/reduce.hpp), which the reduction helpers check at compile time.
+    static constexpr bool distributed = true;
 
     /// `block` is A_ij of `layout` on this rank of `grid`; `times` collects the phase costs.
     /// Collective (sums ‖A‖², ΣA and the product cost over the ranks).
@@ -81,27 +90,30 @@ public:
         timed(times_.local_product, [&] { block_.transpose_times(W_block_, partial_); });
         reduce_scatter(partial_, grid_.col(), h_pieces_, out);
     }
-    /// out = own rows of (A ⊘ W Htᵀ) Ht; with `divergence`, returns D(A‖W Htᵀ) over all of A.
-    double kl_ratio_times(const Matrix<T>& W, const Matrix<T>& Ht, Matrix<T>& out,
-                          bool divergence) const {
+    /// The sampled product (docs/design.md): out = own rows of R Ht, R_ij = policy.weight(A_ij,
+    /// (W Htᵀ)_ij); with `value`, returns the policy's loss over all of A (each block's, summed).
+    template <class Policy>
+    double sampled_times(const Matrix<T>& W, const Matrix<T>& Ht, const Policy& policy, Matrix<T>& out,
+                         bool value) const {
         gather(W, grid_.row(), w_pieces_, W_block_);
         gather(Ht, grid_.col(), h_pieces_, Ht_block_);
         double d = 0;
         timed(times_.local_product,
-              [&] { d = block_.kl_ratio_times(W_block_, Ht_block_, partial_, divergence); });
+              [&] { d = block_.sampled_times(W_block_, Ht_block_, policy, partial_, value); });
         reduce_scatter(partial_, grid_.row(), w_pieces_, out);
-        return divergence ? all_sum(d) : 0.0;
+        return value ? all_sum(d) : 0.0;
     }
-    /// out = own rows of (A ⊘ W Htᵀ)ᵀ W; with `divergence`, returns D(A‖W Htᵀ).
-    double kl_ratio_transpose_times(const Matrix<T>& W, const Matrix<T>& Ht, Matrix<T>& out,
-                                    bool divergence) const {
+    /// out = own rows of Rᵀ W; with `value`, returns the loss over all of A.
+    template <class Policy>
+    double sampled_transpose_times(const Matrix<T>& W, const Matrix<T>& Ht, const Policy& policy,
+                                   Matrix<T>& out, bool value) const {
         gather(W, grid_.row(), w_pieces_, W_block_);
         gather(Ht, grid_.col(), h_pieces_, Ht_block_);
         double d = 0;
         timed(times_.local_product,
-              [&] { d = block_.kl_ratio_transpose_times(W_block_, Ht_block_, partial_, divergence); });
+              [&] { d = block_.sampled_transpose_times(W_block_, Ht_block_, policy, partial_, value); });
         reduce_scatter(partial_, grid_.col(), h_pieces_, out);
-        return divergence ? all_sum(d) : 0.0;
+        return value ? all_sum(d) : 0.0;
     }
     /// ‖A − W Htᵀ‖²_F: each block's, summed.
     double residual_squared_norm(const Matrix<T>& W, const Matrix<T>& Ht) const {
@@ -224,5 +236,11 @@ private:
     mutable Matrix<T> W_block_, Ht_block_, partial_;  // m_i x k, n_j x k, m_i or n_j x k
     mutable Matrix<T> send_, packed_;                 // transposed (k x rows) send/receive buffers
 };
+
+// The distributed adapter over the blocks fit_distributed.cpp reads: a DataMatrix whose
+// `distributed` makes it a Reducer (checked by the concept), with the sampled product.
+static_assert(detail::SampledData<DistributedData<detail::DenseData<double>>, detail::KullbackLeibler<double>>);
+static_assert(detail::SampledData<DistributedData<detail::SparseData<float, int>>, detail::KullbackLeibler<float>>);
+static_assert(detail::Reducer<detail::Transposed<DistributedData<detail::DenseData<float>>>>);
 
 }  // namespace nmfkit::mpi

@@ -14,6 +14,7 @@
 #include "linalg/parallel.hpp"
 #include "data/dense.hpp"
 #include "data/rows.hpp"
+#include "loss/kl.hpp"
 
 namespace nmfkit::detail {
 

@@ -15,6 +15,7 @@
 #include "linalg/reduce.hpp"
 #include "linalg/dense_kernels.hpp"
 #include "nnls/subproblem.hpp"
+#include "loss/kl.hpp"
 
 namespace nmfkit::detail {
 
@@ -111,7 +112,7 @@ void mu_beta_apply(const Matrix<T>& numerator, const Matrix<T>& denominator, dou
 template <class T, class D>
 void mu_kl_update(const D& A, const Matrix<T>& F, const Penalty& penalty, Matrix<T>& X) {
     Matrix<T> numerator;  // rows x k
-    A.kl_ratio_times(X, F, numerator, false);
+    A.sampled_times(X, F, KullbackLeibler<T>(), numerator, false);
     mu_kl_apply(A, numerator, F, penalty, X);
 }
 

@@ -34,7 +34,7 @@ namespace nmfkit::mpi {
 
 /// Seconds and words per phase on this rank, accumulated over a fit (docs/design.md, "MPI").
 struct PhaseTimes {
-    double local_product = 0;   ///< A_ij·F and A_ijᵀ·F, KL's sampled products, the residual
+    double local_product = 0;   ///< A_ij·F and A_ijᵀ·F, the sampled products, the residual
     double gram = 0;            ///< local SYRKs
     double all_gather = 0;      ///< factor rows to the grid row / column
     double reduce_scatter = 0;  ///< partial products back to their owners

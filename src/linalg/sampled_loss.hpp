@@ -1,0 +1,29 @@
+#pragma once
+// What the sampled product (docs/design.md, "The three axes") asks of a loss: the loss policies of
+// src/loss/ (loss/kl.hpp) satisfy SampledLoss, and the adapters' sampled_times() and the sparse
+// kernels' sampled_gather() / sampled_scatter() are templates over such a policy, so a loss whose
+// update needs R·F with R_ij = weight(A_ij, (W Htᵀ)_ij) reaches every adapter without touching it.
+
+#include <concepts>
+#include <type_traits>
+
+#include <Eigen/Core>
+
+namespace nmfkit::detail {
+
+/// A loss f(v, y) between an entry v of A and y = (W Htᵀ)_ij, split as f(v, y) = term(v, y) + c·y
+/// with term(0, y) = 0 and weight(0, y) = 0, so that the entries an adapter does not store (the
+/// zeros of a sparse A) contribute nothing to R and only c·y to the value; c is 1 when
+/// adds_sum_of_product, else 0 (the adapter adds c · Σ_ij (W Htᵀ)_ij over all m·n entries).
+///   weight(v, y):        R_ij for one entry (in T);
+///   weights(v, y, n):    y[q] ← weight(v[q], y[q]) for n entries, in place (a vector loop);
+///   terms(v, y, n):      Σ_q term(v[q], y[q]) over n entries, in double.
+template <class P, class T>
+concept SampledLoss = requires(const P& p, T v, T y, const T* vs, T* ys, const T* cys, Eigen::Index n) {
+    { p.weight(v, y) } -> std::same_as<T>;
+    { p.weights(vs, ys, n) } -> std::same_as<void>;
+    { p.terms(vs, cys, n) } -> std::same_as<double>;
+    { std::bool_constant<P::adds_sum_of_product>{} };
+};
+
+}  // namespace nmfkit::detail
