@@ -175,7 +175,9 @@ int fit_and_write(const FitArgs& args, const Input& in, const Options& opt, Timi
         return progress.on_iteration(s);
     };
     const auto t0 = std::chrono::steady_clock::now();
-    const auto [r, interrupted] = [&] {
+    // A pair, not a structured binding: the writers' lambdas below capture r and interrupted,
+    // which clang before 16 (clang-tidy 14) refuses for structured bindings.
+    const auto outcome = [&] {
         const InterruptGuard guard;
         Result<T> result = located(in, false, [&] {
             return with_view<T>(in, false, [&](const auto& V) {
@@ -184,6 +186,8 @@ int fit_and_write(const FitArgs& args, const Input& in, const Options& opt, Timi
         });
         return std::pair{std::move(result), InterruptGuard::requested()};
     }();
+    const Result<T>& r = outcome.first;
+    const bool interrupted = outcome.second;
     t.fit = seconds_since(t0);
     progress.finish(r.history);
     if (r.underobserved_rows > 0 || r.underobserved_cols > 0)

@@ -326,8 +326,9 @@ Input read_input(const std::string& path, const ReadArgs& args) {
     if (!args.col_labels_file.empty())
         file_cols = labels_from("--col-labels", args.col_labels_file, args.labels_field,
                                 in.file_cols, "column");
-    in.row_labels = args.transpose ? std::move(file_cols) : std::move(file_rows);
-    in.col_labels = args.transpose ? std::move(file_rows) : std::move(file_cols);
+    if (args.transpose) std::swap(file_rows, file_cols);
+    in.row_labels = std::move(file_rows);
+    in.col_labels = std::move(file_cols);
 
     // Precision: as asked, else the file's own for float32 NumPy data, else float64.
     if (!args.dtype.empty())

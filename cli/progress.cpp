@@ -37,6 +37,7 @@ std::string duration(double seconds) {
     const long long s = std::llround(seconds);
     if (s < 3600)
         return std::to_string(s / 60) + "m" + format("%02.0f", double(s % 60)) + "s";
+    // NOLINTNEXTLINE(bugprone-integer-division): whole minutes are meant
     return std::to_string(s / 3600) + "h" + format("%02.0f", double((s % 3600) / 60)) + "m";
 }
 

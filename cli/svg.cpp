@@ -138,7 +138,7 @@ std::string metric_panels(const std::vector<int>& ks, const std::vector<Series>&
     const double k_hi = ks.empty() ? 1 : *std::max_element(ks.begin(), ks.end());
     for (std::size_t s = 0; s < series.size(); ++s) {
         const double x0 = static_cast<double>(s % columns) * pw;
-        const double y0 = top + static_cast<double>(s / columns) * ph;
+        const double y0 = top + static_cast<double>(s / columns) * ph;  // NOLINT(bugprone-integer-division): the panel row
         const double ax = x0 + left, ay = y0 + upper, aw = pw - left - right, ah = ph - upper - lower;
         doc.text(x0 + pw / 2, y0 + 16, series[s].name, 13, "middle", 0, "bold");
         double lo = std::numeric_limits<double>::infinity(), hi = -lo;

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string_view>
 #include <system_error>
+#include <utility>
 
 #include <nmfkit/io/csv.hpp>
 
@@ -279,7 +280,7 @@ LoadedMatrix parse_delimited(std::string_view bytes, const std::string& name, ch
                                        " (line " + std::to_string(line) + " has " +
                                        std::to_string(cols) + " fields" +
                                        (*row_names ? ", the first a row name)" : ")"));
-                out.col_labels = std::move(header_labels);
+                out.col_labels = std::exchange(header_labels, {});  // the header is read once
             }
         }
         const std::size_t first = *row_names ? 1 : 0;

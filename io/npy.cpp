@@ -199,7 +199,7 @@ double NpyArray::as_double(std::uint64_t k) const {
         case 'i': {
             std::int64_t v = 0;
             switch (itemsize) {
-                case 1: { std::int8_t x; std::memcpy(&x, p, 1); v = x; break; }
+                case 1: { std::int8_t x; std::memcpy(&x, p, 1); v = x; break; }  // NOLINT(bugprone-signed-char-misuse): int8 is signed
                 case 2: { std::int16_t x; std::memcpy(&x, p, 2); v = x; break; }
                 case 4: { std::int32_t x; std::memcpy(&x, p, 4); v = x; break; }
                 default: std::memcpy(&v, p, 8);

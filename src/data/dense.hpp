@@ -191,8 +191,8 @@ private:
 
     // P (m x b) = W Ht(j0:j0+b, :)ᵀ. With the streaming kernels where built: their threads are
     // an OpenMP team under the wait policy, while OpenBLAS synchronizes its GEMM threads by
-    // spinning with sched_yield, which on a busy machine made 2-thread KL MU fits of a 1797 x 64
-    // matrix 11x slower than 1-thread ones (docs/benchmarks.md, "A busy machine"). Else BLAS.
+    // spinning with sched_yield, which on a busy machine made 2-thread KL MU fits much slower
+    // than 1-thread ones (docs/benchmarks.md, "A busy machine"). Else BLAS.
     void slice_product(const Matrix<T>& W, const Matrix<T>& Ht, Eigen::Index j0, Eigen::Index b,
                        Matrix<T>& P) const {
         if constexpr (streaming_products) {

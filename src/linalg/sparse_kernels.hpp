@@ -33,14 +33,14 @@ struct Compressed {
     Eigen::Index nonzeros() const { return static_cast<Eigen::Index>(outer[outer_size]); }
 };
 
-/// How many entries ahead the gathers prefetch the factor's column (measured: 15% faster at
-/// k = 20 on a 1% dense 20000 x 10000 matrix whose factor does not fit in L2).
+/// How many entries ahead the gathers prefetch the factor's column: it pays when the factor does
+/// not fit in L2 (docs/benchmarks-history.md, "Measurements behind constants").
 constexpr int prefetch_distance = 8;
 
 /// The register-blocked kernels keep a slice's k sums in L lanes, L = k rounded up to a multiple
 /// of 32 bytes (4 doubles, 8 floats), for k up to max_lanes; a larger k takes the generic loops
 /// (L = 0), which keep the sums in memory. With L fixed at compile time the sums stay in SIMD
-/// registers: 2.4x fewer cycles per entry at k = 20 (docs/benchmarks.md, kernels).
+/// registers (docs/benchmarks.md, "Kernels").
 constexpr int max_lanes = 64;
 template <class T>
 constexpr int lane_step = static_cast<int>(32 / sizeof(T));
@@ -58,9 +58,8 @@ void with_lanes(Eigen::Index k, F&& f) {
 }
 
 /// dst = srcᵀ: src is rows x cols and dst cols x rows, both column-major and contiguous. In
-/// 64 x 64 tiles, so that each tile reads and writes whole cache lines: Eigen's plain
-/// `B = A.transpose()` of a 20000 x 20 factor reads 20 strided streams and took 10-13 ms here,
-/// the tiled copy 0.14 ms.
+/// 64 x 64 tiles, so that each tile reads and writes whole cache lines (Eigen's plain
+/// `B = A.transpose()` of a tall factor reads k strided streams).
 template <class T>
 void transpose_into(const T* __restrict src, Eigen::Index rows, Eigen::Index cols, T* __restrict dst) {
     constexpr Eigen::Index tile = 64;
@@ -116,10 +115,9 @@ template <class T>
 using Piece = typename PieceOf<T>::type;
 
 /// ⟨x, y⟩ over L lanes (L > 0; x zero past k) or over k (L = 0). The blocked form sums 32-byte
-/// pieces vertically into one register and halves it at the end: measured 1.3-1.7x faster per
-/// entry than a simd reduction, which the compiler spills to the stack for doubles. The generic
-/// form leaves the partial sums to the simd reduction (a plain loop would be one serial chain of
-/// k dependent additions, 2x slower).
+/// pieces vertically into one register and halves it at the end, where a simd reduction is
+/// spilled to the stack for doubles. The generic form leaves the partial sums to the simd
+/// reduction (a plain loop would be one serial chain of k dependent additions).
 template <int L, class T>
 [[gnu::always_inline]] inline T dot_lanes(const T* __restrict x, const T* __restrict y, Eigen::Index k) {
     if constexpr (L > 0) {
@@ -167,8 +165,8 @@ private:
 /// The gather shape: out(s, :) = Σ_p c_s(p, f_p) · f_pᵀ with f_p = F.col(inner[p]), for every
 /// slice s, where c_s = c(lanes, s, acc_s) is made once per slice (it may read the whole slice
 /// first). F is k x inner_size; out is outer_size x k, the layout of the tall factors, written
-/// directly (a k x outer_size result and a transpose cost 0.15 ms more per product at
-/// 20000 x 20). c may add to acc_s, a double per slice; the return value is Σ_s acc_s.
+/// directly (saving a transpose of a k x outer_size result). c may add to acc_s, a double per
+/// slice; the return value is Σ_s acc_s.
 /// Each slice is one thread's, summed in storage order, and the acc_s are summed in slice order,
 /// so nothing depends on the thread count.
 template <class T, class I, class Coefficient>
@@ -339,13 +337,10 @@ inline T sum_lanes(const Wide<T>& t) {
 /// float64, k ≤ max_lanes: one pass per entry. F's column is loaded once into N wide registers
 /// (N·lanes ≥ k; X's column is zero past k, and the lanes of out past k are dropped), its dot
 /// product with X(:, s) taken and summed across lanes, and the same registers multiplied into
-/// the sums. Measured 1.3-1.5x the two-pass form (all the slice's dot products, then a gather)
-/// at k = 10, 20, 50 (kernel benchmark) and 1.2-1.3x on a KL `mu` iteration: the factor's column
-/// is read once instead of twice, and an entry costs fewer instructions, so more entries' loads
-/// are in flight. float32 and larger k take the two-pass form: in float32 the one-pass kernel was
-/// 1.2x faster on random factors but 1.2x slower in KL `mu` on the document-term benchmark, and
-/// faster there too with flush-to-zero: 17% of the dot products' terms underflow to subnormal
-/// numbers on the fitted factors (docs/benchmarks.md; not resolved).
+/// the sums, so the factor's column is read once instead of twice (the two-pass form: all the
+/// slice's dot products, then a gather) and more entries' loads are in flight. float32 and larger
+/// k take the two-pass form: in float32 the one-pass kernel lost on fitted factors, many of whose
+/// dot-product terms underflow to subnormal numbers (docs/benchmarks-history.md, "Measurements behind constants"; not resolved).
 template <class T, class I, SampledLoss<T> Policy>
 double sampled_gather(const Compressed<T, I>& A, const Columns<T>& X, const Columns<T>& F,
                       const Policy& policy, Matrix<T>& out, bool value) {

@@ -25,8 +25,8 @@ inline T kl_floor() {
     return std::sqrt(std::numeric_limits<T>::min());
 }
 
-/// log for the KL terms: vector_log where the build has AVX2 (8x glibc's log per entry when
-/// vectorized), glibc's otherwise (faster than vector_log in scalar SSE2 code).
+/// log for the KL terms: vector_log where the build has AVX2 (it vectorizes), glibc's otherwise
+/// (faster than vector_log in scalar SSE2 code).
 inline double kl_log(double x) {
 #ifdef __AVX2__
     return vector_log(x);
@@ -47,7 +47,7 @@ inline double kl_terms(const double* v, const double* wh, Eigen::Index n, double
 }
 
 /// The same for float entries: converted to double 256 at a time first, so that the loop above
-/// stays one vector width (mixed float/double in it was not vectorized: 25% of a float32 KL run).
+/// stays one vector width (mixed float/double in it was not vectorized).
 inline double kl_terms(const float* v, const float* wh, Eigen::Index n, float floor) {
     constexpr Eigen::Index chunk = 256;
     double vd[chunk], whd[chunk], sum = 0;

@@ -81,7 +81,7 @@ void hals_update(const Matrix<T>& FtF, const Matrix<T>& AF, Matrix<T>& X, const 
                     // One vector loop in T (the squared change of the column's segment summed in
                     // T, then added to c in double): summed entry by entry in double, the loop was
                     // a chain of dependent additions, and in float32 a scalar loop with a branch
-                    // per entry (3.4x the float64 sweep).
+                    // per entry.
                     T change_j = 0;
 #pragma omp simd reduction(+ : change_j)
                     for (Eigen::Index i = 0; i < r; ++i) {

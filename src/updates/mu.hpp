@@ -32,8 +32,8 @@ void mu_update(const Matrix<T>& FtF, const Matrix<T>& AF, double l1, Matrix<T>& 
     if (l1 > 0) XFtF.array() += static_cast<T>(l1);
     const T tiny = std::numeric_limits<T>::min();
     const Eigen::Index rows = X.rows(), k = X.cols();
-    // Down the columns (contiguous, so the loop vectorizes: 3.6x the row-by-row order at
-    // 20000 x 20), in blocks of rows for the threads.
+    // Down the columns (contiguous, so the loop vectorizes, unlike the row-by-row order), in
+    // blocks of rows for the threads.
     constexpr Eigen::Index block = 4096;
 #pragma omp parallel for collapse(2) schedule(static) if (worth_parallel(rows * k))
     for (Eigen::Index j = 0; j < k; ++j)
