@@ -35,17 +35,19 @@ struct Args {
 
 Args parse(int argc, char** argv) {
     Args a;
-    nmfkit::bench::parse_flags(argc, argv, {
-        {"--data", [&](const char* v) { a.data = v; }},
-        {"--seconds", [&](const char* v) { a.seconds = std::atof(v); }},
-        {"--rank", [&](const char* v) { a.rank = std::atoi(v); }},
-        {"--threads", [&](const char* v) { a.threads = std::atoi(v); }},
-        {"--scalar", [&](const char* v) { a.scalar = v; }},
-        {"--csv", [&](const char* v) { a.csv = v; }},
-        {"--loss", [&](const char* v) { a.loss = v; }},
-        {"--cd-newton-steps", [&](const char* v) { a.cd_newton_steps = std::atoi(v); }},
-        {"--seed", [&](const char* v) { a.seed = std::strtoull(v, nullptr, 10); }},
-    });
+    nmfkit::bench::parse_flags(
+        argc, argv,
+        {
+            {"--data", [&](const char* v) { a.data = v; }},
+            {"--seconds", [&](const char* v) { a.seconds = std::atof(v); }},
+            {"--rank", [&](const char* v) { a.rank = std::atoi(v); }},
+            {"--threads", [&](const char* v) { a.threads = std::atoi(v); }},
+            {"--scalar", [&](const char* v) { a.scalar = v; }},
+            {"--csv", [&](const char* v) { a.csv = v; }},
+            {"--loss", [&](const char* v) { a.loss = v; }},
+            {"--cd-newton-steps", [&](const char* v) { a.cd_newton_steps = std::atoi(v); }},
+            {"--seed", [&](const char* v) { a.seed = std::strtoull(v, nullptr, 10); }},
+        });
     return a;
 }
 
@@ -94,13 +96,16 @@ void curves(const Args& a, const char* data, const View& V, nmfkit::Loss loss, s
             best = std::min(best, st.objective);
             if (csv)
                 *csv << data << ',' << nmfkit::to_string(loss) << ',' << nmfkit::to_string(s) << ','
-                     << scalar << ',' << st.iteration << ',' << st.seconds << ',' << st.objective << '\n';
+                     << scalar << ',' << st.iteration << ',' << st.seconds << ',' << st.objective
+                     << '\n';
         }
         runs.push_back({s, r.history});
     }
-    std::printf("\n%s, %s, %s, k = %d, %d threads, %.0f s per solver, cd_newton_steps %d; best objective %.8g\n\n",
-                data, std::string(nmfkit::to_string(loss)).c_str(), scalar, a.rank, threads, a.seconds,
-                a.cd_newton_steps, best);
+    std::printf(
+        "\n%s, %s, %s, k = %d, %d threads, %.0f s per solver, cd_newton_steps %d; best objective "
+        "%.8g\n\n",
+        data, std::string(nmfkit::to_string(loss)).c_str(), scalar, a.rank, threads, a.seconds,
+        a.cd_newton_steps, best);
     std::vector<double> checkpoints;
     for (double t : {0.1, 0.3, 1.0, 3.0, 10.0, 30.0})
         if (t <= a.seconds) checkpoints.push_back(t);
@@ -134,18 +139,18 @@ std::vector<nmfkit::Loss> losses(const Args& a) {
 template <class T>
 void run(const Args& a, std::ofstream* csv) {
     if (a.data == "dense" || a.data == "both") {
-        const Eigen::Matrix<T, -1, -1> V = nmfkit::bench::planted(5000, 2000, a.rank, a.seed).cast<T>();
+        const Eigen::Matrix<T, -1, -1> V =
+            nmfkit::bench::planted(5000, 2000, a.rank, a.seed).cast<T>();
         std::printf("\ndense planted V: 5000 x 2000 (V = W0 H0 + 1%% noise, rank %d)\n", a.rank);
-        for (nmfkit::Loss l : losses(a))
-            curves<T>(a, "dense", nmfkit::DenseView<T>(V), l, csv);
+        for (nmfkit::Loss l : losses(a)) curves<T>(a, "dense", nmfkit::DenseView<T>(V), l, csv);
     }
     if (a.data == "sparse" || a.data == "both") {
         Eigen::SparseMatrix<T> V =
             nmfkit::bench::document_term(20000, 10000, 0.01, a.rank, a.seed).cast<T>();
         V.makeCompressed();
-        std::printf("\nsparse document-term V: 20000 x 10000, %ld non-zeros\n", static_cast<long>(V.nonZeros()));
-        for (nmfkit::Loss l : losses(a))
-            curves<T>(a, "sparse", nmfkit::SparseView<T>(V), l, csv);
+        std::printf("\nsparse document-term V: 20000 x 10000, %ld non-zeros\n",
+                    static_cast<long>(V.nonZeros()));
+        for (nmfkit::Loss l : losses(a)) curves<T>(a, "sparse", nmfkit::SparseView<T>(V), l, csv);
     }
 }
 

@@ -43,20 +43,25 @@ struct Fixture {
         // CSR by counting sort.
         row_ptr.assign(kRows + 1, 0);
         for (int i : row_index) ++row_ptr[static_cast<std::size_t>(i) + 1];
-        for (std::size_t i = 0; i < static_cast<std::size_t>(kRows); ++i) row_ptr[i + 1] += row_ptr[i];
+        for (std::size_t i = 0; i < static_cast<std::size_t>(kRows); ++i)
+            row_ptr[i + 1] += row_ptr[i];
         std::vector<int> next(row_ptr.begin(), row_ptr.end() - 1);
         col_index.resize(values.size());
         row_values.resize(values.size());
         for (Eigen::Index j = 0; j < kCols; ++j)
-            for (int p = col_ptr[static_cast<std::size_t>(j)]; p < col_ptr[static_cast<std::size_t>(j) + 1]; ++p) {
-                const int q = next[static_cast<std::size_t>(row_index[static_cast<std::size_t>(p)])]++;
+            for (int p = col_ptr[static_cast<std::size_t>(j)];
+                 p < col_ptr[static_cast<std::size_t>(j) + 1]; ++p) {
+                const int q =
+                    next[static_cast<std::size_t>(row_index[static_cast<std::size_t>(p)])]++;
                 col_index[static_cast<std::size_t>(q)] = static_cast<int>(j);
                 row_values[static_cast<std::size_t>(q)] = values[static_cast<std::size_t>(p)];
             }
         csc = {kCols, kRows, col_ptr.data(), row_index.data(), values.data()};
         csr = {kRows, kCols, row_ptr.data(), col_index.data(), row_values.data()};
     }
-    double matrix_bytes() const { return static_cast<double>(values.size()) * (sizeof(T) + sizeof(int)); }
+    double matrix_bytes() const {
+        return static_cast<double>(values.size()) * (sizeof(T) + sizeof(int));
+    }
     double nnz() const { return static_cast<double>(values.size()); }
 };
 
@@ -68,8 +73,10 @@ const Fixture<T>& fixture() {
 
 template <class T>
 void report(benchmark::State& state, double bytes, double flops) {
-    state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
-    state.counters["GB/s"] = benchmark::Counter(bytes / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["GFLOP/s"] =
+        benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["GB/s"] =
+        benchmark::Counter(bytes / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 // Aᵀ F over CSC: out (k x n) gathers F's rows (k x m).
@@ -125,9 +132,9 @@ void BM_kl_gather_csc(benchmark::State& state) {
     const nmfkit::detail::Columns<T> Htt(Matrix<T>(Matrix<T>::Random(kCols, k).cwiseAbs()));
     Matrix<T> out;
     for (auto _ : state) {
-        benchmark::DoNotOptimize(
-            nmfkit::detail::sampled_gather(f.csc, Htt, Wt, nmfkit::detail::KullbackLeibler<T>{T(1e-30)},
-                                           out, state.range(1) != 0));
+        benchmark::DoNotOptimize(nmfkit::detail::sampled_gather(
+            f.csc, Htt, Wt, nmfkit::detail::KullbackLeibler<T>{T(1e-30)}, out,
+            state.range(1) != 0));
         benchmark::DoNotOptimize(out.data());
     }
     report<T>(state, f.matrix_bytes(), 4 * f.nnz() * static_cast<double>(k));
@@ -188,13 +195,29 @@ BENCHMARK_TEMPLATE(BM_gather_csc, double)->Arg(10)->Arg(20)->Arg(50)->UseRealTim
 BENCHMARK_TEMPLATE(BM_gather_csr, double)->Arg(10)->Arg(20)->Arg(50)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_scatter_csc, double)->Arg(20)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_kl_gather_csc, double)
-    ->Args({10, 0})->Args({20, 0})->Args({50, 0})->Args({20, 1})->UseRealTime();
+    ->Args({10, 0})
+    ->Args({20, 0})
+    ->Args({50, 0})
+    ->Args({20, 1})
+    ->UseRealTime();
 BENCHMARK_TEMPLATE(BM_gather_csc, float)->Arg(20)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_kl_gather_csc, float)->Args({20, 0})->UseRealTime();
 BENCHMARK_TEMPLATE(BM_dense_times, double)
-    ->Args({10, 0})->Args({10, 1})->Args({20, 0})->Args({20, 1})->Args({50, 0})->Args({50, 1})->UseRealTime();
+    ->Args({10, 0})
+    ->Args({10, 1})
+    ->Args({20, 0})
+    ->Args({20, 1})
+    ->Args({50, 0})
+    ->Args({50, 1})
+    ->UseRealTime();
 BENCHMARK_TEMPLATE(BM_dense_transpose_times, double)
-    ->Args({10, 0})->Args({10, 1})->Args({20, 0})->Args({20, 1})->Args({50, 0})->Args({50, 1})->UseRealTime();
+    ->Args({10, 0})
+    ->Args({10, 1})
+    ->Args({20, 0})
+    ->Args({20, 1})
+    ->Args({50, 0})
+    ->Args({50, 1})
+    ->UseRealTime();
 BENCHMARK_TEMPLATE(BM_dense_times, float)->Args({20, 0})->Args({20, 1})->UseRealTime();
 BENCHMARK_TEMPLATE(BM_dense_transpose_times, float)->Args({20, 0})->Args({20, 1})->UseRealTime();
 

@@ -82,18 +82,20 @@ int main() {
             o.seed = 1;
             const auto t0 = std::chrono::steady_clock::now();
             const Result<double> res = fit(SparseView<double>(V), o);
-            const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            const double seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             double s2 = 0, worst = 0;
             for (const auto& [i, j, v] : test) {
                 const double p = res.W.row(i).dot(res.H.col(j));
                 s2 += (v - p) * (v - p);
                 worst = std::max(worst, p);
             }
-            std::printf("k = %2d, missing_weight %-4g: held-out RMSE %.4f, largest prediction %.3g, "
-                        "rows / columns with < k observed %lld / %lld, %.2f s\n",
-                        k, weight, std::sqrt(s2 / static_cast<double>(test.size())), worst,
-                        static_cast<long long>(res.underobserved_rows),
-                        static_cast<long long>(res.underobserved_cols), seconds);
+            std::printf(
+                "k = %2d, missing_weight %-4g: held-out RMSE %.4f, largest prediction %.3g, "
+                "rows / columns with < k observed %lld / %lld, %.2f s\n",
+                k, weight, std::sqrt(s2 / static_cast<double>(test.size())), worst,
+                static_cast<long long>(res.underobserved_rows),
+                static_cast<long long>(res.underobserved_cols), seconds);
         }
     return 0;
 }

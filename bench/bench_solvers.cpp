@@ -33,15 +33,17 @@ struct Args {
 
 Args parse(int argc, char** argv) {
     Args a;
-    nmfkit::bench::parse_flags(argc, argv, {
-        {"--rows", [&](const char* v) { a.rows = std::atol(v); }},
-        {"--cols", [&](const char* v) { a.cols = std::atol(v); }},
-        {"--rank", [&](const char* v) { a.rank = std::atoi(v); }},
-        {"--iters", [&](const char* v) { a.iters = std::atoi(v); }},
-        {"--threads", [&](const char* v) { a.threads = std::atoi(v); }},
-        {"--scalar", [&](const char* v) { a.scalar = v; }},
-        {"--seed", [&](const char* v) { a.seed = std::strtoull(v, nullptr, 10); }},
-    });
+    nmfkit::bench::parse_flags(
+        argc, argv,
+        {
+            {"--rows", [&](const char* v) { a.rows = std::atol(v); }},
+            {"--cols", [&](const char* v) { a.cols = std::atol(v); }},
+            {"--rank", [&](const char* v) { a.rank = std::atoi(v); }},
+            {"--iters", [&](const char* v) { a.iters = std::atoi(v); }},
+            {"--threads", [&](const char* v) { a.threads = std::atoi(v); }},
+            {"--scalar", [&](const char* v) { a.scalar = v; }},
+            {"--seed", [&](const char* v) { a.seed = std::strtoull(v, nullptr, 10); }},
+        });
     return a;
 }
 
@@ -55,7 +57,8 @@ double gemm_seconds(const Eigen::Matrix<T, -1, -1>& A, int k, int threads) {
     for (int rep = 0; rep < 5; ++rep) {
         const auto t0 = std::chrono::steady_clock::now();
         out.noalias() = A * F;
-        best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        best = std::min(
+            best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
     return best;
 }
@@ -87,9 +90,9 @@ std::string run(const Args& a, const Eigen::MatrixXd& Vd) {
             const double bound = (l == nmfkit::Loss::frobenius ? 2 : 4) * t_product;
             std::printf("| %s | %s | %s | %d | %d | %.4f | %.2f | %.2f | %.6f | %.6g |\n",
                         std::string(nmfkit::to_string(s)).c_str(),
-                        std::string(nmfkit::to_string(l)).c_str(), scalar, r.threads,
-                        r.iterations, per_iter, per_iter / bound, per_iter / probe_bound,
-                        r.relative_error, r.objective);
+                        std::string(nmfkit::to_string(l)).c_str(), scalar, r.threads, r.iterations,
+                        per_iter, per_iter / bound, per_iter / probe_bound, r.relative_error,
+                        r.objective);
             std::fflush(stdout);
         }
     char line[256];
@@ -108,8 +111,9 @@ int main(int argc, char** argv) {
     std::printf("planted dense V: %ld x %ld, k = %d, %d iterations (tol = 0), seed %llu\n\n",
                 static_cast<long>(a.rows), static_cast<long>(a.cols), a.rank, a.iters,
                 static_cast<unsigned long long>(a.seed));
-    std::printf("| solver | loss | scalar | threads | iterations | s/iter | x OpenBLAS products | "
-                "x machine bound | relative error | objective |\n");
+    std::printf(
+        "| solver | loss | scalar | threads | iterations | s/iter | x OpenBLAS products | "
+        "x machine bound | relative error | objective |\n");
     std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
     const Eigen::MatrixXd V = nmfkit::bench::planted(a.rows, a.cols, a.rank, a.seed);
     std::string probes;

@@ -148,8 +148,11 @@ double factor_read_seconds(const I* outer, const I* inner, Eigen::Index slices, 
         const auto t0 = std::chrono::steady_clock::now();
         double s = 0;
         [&]<int... J>(std::integer_sequence<int, J...>) {
-            ((pieces == J + 1 ? (s = read_all(std::integral_constant<int, J + 1>{}), true) : false) || ...);
-        }(std::make_integer_sequence<int, 16>{});
+            ((pieces == J + 1 ? (s = read_all(std::integral_constant<int, J + 1>{}), true)
+                              : false) ||
+             ...);
+        }
+        (std::make_integer_sequence<int, 16>{});
         best = std::min(best, seconds_since(t0));
         sink += s;
     }

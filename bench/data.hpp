@@ -33,8 +33,8 @@ inline Eigen::MatrixXd planted(Eigen::Index rows, Eigen::Index cols, int k, std:
 // Documents (columns) of a planted topic model: word probabilities W0 (m x k, sparse topics) and
 // topic weights H0 (k x n); each column gets about density·m stored entries, Poisson counts with
 // mean ∝ (W0 H0)_ij at positions drawn from the same distribution.
-inline Eigen::SparseMatrix<double> document_term(Eigen::Index rows, Eigen::Index cols, double density,
-                                                 int k, std::uint64_t seed) {
+inline Eigen::SparseMatrix<double> document_term(Eigen::Index rows, Eigen::Index cols,
+                                                 double density, int k, std::uint64_t seed) {
     std::mt19937_64 gen(seed);
     std::uniform_real_distribution<double> u(0, 1);
     std::vector<std::vector<double>> topic_cdf(static_cast<std::size_t>(k));
@@ -55,7 +55,8 @@ inline Eigen::SparseMatrix<double> document_term(Eigen::Index rows, Eigen::Index
         for (int w = 0; w < per_doc; ++w) {
             const auto& cdf = topic_cdf[static_cast<std::size_t>(u(gen) < 0.7 ? topic_a : topic_b)];
             const auto i = std::lower_bound(cdf.begin(), cdf.end(), u(gen)) - cdf.begin();
-            t.emplace_back(static_cast<int>(std::min<Eigen::Index>(i, rows - 1)), static_cast<int>(j), 1.0);
+            t.emplace_back(static_cast<int>(std::min<Eigen::Index>(i, rows - 1)),
+                           static_cast<int>(j), 1.0);
         }
     }
     Eigen::SparseMatrix<double> V(rows, cols);
@@ -84,9 +85,11 @@ inline Eigen::MatrixXd leukemia_standin(Eigen::Index genes, std::uint64_t seed, 
     std::uniform_real_distribution<double> u(0, 1);
     std::normal_distribution<double> z(0, 1);
     std::vector<int> group(n);
-    for (Eigen::Index j = 0; j < n; ++j) group[static_cast<std::size_t>(j)] = j < all_b ? 0 : j < all_b + all_t ? 1 : 2;
+    for (Eigen::Index j = 0; j < n; ++j)
+        group[static_cast<std::size_t>(j)] = j < all_b ? 0 : j < all_b + all_t ? 1 : 2;
     if (classes != nullptr) *classes = group;
-    Eigen::MatrixXd activity(std::max(programs, 1), n);  // the class-free programs' activity per sample
+    Eigen::MatrixXd activity(std::max(programs, 1),
+                             n);  // the class-free programs' activity per sample
     for (Eigen::Index j = 0; j < n; ++j)
         for (Eigen::Index p = 0; p < programs; ++p) activity(p, j) = u(gen);
     Eigen::VectorXd scale(n);
@@ -96,13 +99,17 @@ inline Eigen::MatrixXd leukemia_standin(Eigen::Index genes, std::uint64_t seed, 
         const double base = 6 + 1.2 * z(gen), kind = u(gen), fold = 0.8 + 0.8 * u(gen);
         const bool up = u(gen) < 0.5;
         const double program_fold = 0.5 + 0.5 * u(gen);
-        const auto program = static_cast<Eigen::Index>((kind - 0.11) / program_share);  // for kind ≥ 0.11
+        const auto program =
+            static_cast<Eigen::Index>((kind - 0.11) / program_share);  // for kind ≥ 0.11
         for (Eigen::Index j = 0; j < n; ++j) {
             const int g = group[static_cast<std::size_t>(j)];
             double log_v = base + scale(j) + 0.3 * z(gen);
-            if (kind < 0.08) log_v += (up == (g == 2)) ? fold : 0.0;                   // ALL vs AML
-            else if (kind < 0.11) log_v += g != 2 && (up == (g == 1)) ? fold : 0.0;   // T vs B
-            else if (program < programs) log_v += program_fold * activity(program, j);
+            if (kind < 0.08)
+                log_v += (up == (g == 2)) ? fold : 0.0;  // ALL vs AML
+            else if (kind < 0.11)
+                log_v += g != 2 && (up == (g == 1)) ? fold : 0.0;  // T vs B
+            else if (program < programs)
+                log_v += program_fold * activity(program, j);
             V(i, j) = std::clamp(std::exp(log_v), 20.0, 16000.0);
         }
     }

@@ -30,7 +30,7 @@ struct FitArgs {
     std::shared_ptr<OptionFlags> options = std::make_shared<OptionFlags>();
     std::string init_w;
     std::string init_h;
-    std::optional<double> alpha_w, alpha_h;       // scikit-learn's convention
+    std::optional<double> alpha_w, alpha_h;  // scikit-learn's convention
     double l1_ratio = 0;
     std::string scales_out;
     std::string mask;  // --mask: a matrix file whose non-zero entries are missing
@@ -72,11 +72,12 @@ Options options_of(const FitArgs& a) {
         throw UsageError("--init custom needs --init-w W_FILE and --init-h H_FILE");
     }
     const Penalty none{};
-    const bool absolute = opt.w.l1 != none.l1 || opt.w.l2 != none.l2 || opt.h.l1 != none.l1 ||
-                          opt.h.l2 != none.l2;
+    const bool absolute =
+        opt.w.l1 != none.l1 || opt.w.l2 != none.l2 || opt.h.l1 != none.l1 || opt.h.l2 != none.l2;
     if (absolute && (a.alpha_w || a.alpha_h))
-        throw UsageError("--l1-w/--l2-w/--l1-h/--l2-h and --alpha-w/--alpha-h are two ways to give "
-                         "the penalties; use one");
+        throw UsageError(
+            "--l1-w/--l2-w/--l1-h/--l2-h and --alpha-w/--alpha-h are two ways to give "
+            "the penalties; use one");
     if (!a.scales_out.empty() && !opt.diagonal)
         throw UsageError("--scales writes d of V ≈ W diag(d) H; it needs --diagonal");
     check_options(opt);
@@ -92,12 +93,8 @@ struct Timings {
 
 /// The run as JSON: input, options, outcome, timings and the per-iteration history.
 template <class T>
-std::string json_report(const FitArgs& args,
-                        const Input& in,
-                        const Options& opt,
-                        const Result<T>& r,
-                        bool interrupted,
-                        const Timings& t) {
+std::string json_report(const FitArgs& args, const Input& in, const Options& opt,
+                        const Result<T>& r, bool interrupted, const Timings& t) {
     nlohmann::ordered_json history;
     const bool gradient = opt.stop == StopRule::projected_gradient;
     for (const char* key : {"iteration", "objective", "relative_change", "seconds"})
@@ -166,8 +163,7 @@ InitialFactors<T> read_start(const FitArgs& args) {
 template <class T>
 int fit_and_write(const FitArgs& args, const Input& in, const Options& opt, Timings& t) {
     std::optional<InitialFactors<T>> start;
-    if (opt.init == Init::custom)
-        start = read_start<T>(args);
+    if (opt.init == Init::custom) start = read_start<T>(args);
 
     Progress progress(args.progress, opt.max_iter, opt.time_limit);
     Callbacks callbacks;
@@ -191,11 +187,13 @@ int fit_and_write(const FitArgs& args, const Input& in, const Options& opt, Timi
     t.fit = seconds_since(t0);
     progress.finish(r.history);
     if (r.underobserved_rows > 0 || r.underobserved_cols > 0)
-        std::cerr << "nmfkit fit: warning: " << plural(r.underobserved_rows, "row") << " and "
-                  << plural(r.underobserved_cols, "column") << " of V have fewer than k = " << opt.rank
-                  << " observed entries, so their factors are not determined by the data alone; they rest on "
-                  << "--missing-weight " << format("%g", opt.missing_weight)
-                  << " (missing entries pulled towards 0): raise it, add --l2-w/--l2-h, or lower -k\n";
+        std::cerr
+            << "nmfkit fit: warning: " << plural(r.underobserved_rows, "row") << " and "
+            << plural(r.underobserved_cols, "column") << " of V have fewer than k = " << opt.rank
+            << " observed entries, so their factors are not determined by the data alone; they "
+               "rest on "
+            << "--missing-weight " << format("%g", opt.missing_weight)
+            << " (missing entries pulled towards 0): raise it, add --l2-w/--l2-h, or lower -k\n";
 
     // Labels: W's rows are V's rows, H's columns are V's columns, the components are c1..ck.
     // A CSV/TSV factor carries labels when V has any (a matrix without labels gives plain numbers).
@@ -209,17 +207,23 @@ int fit_and_write(const FitArgs& args, const Input& in, const Options& opt, Timi
     OutputSet out;
     const auto t1 = std::chrono::steady_clock::now();
     if (!args.w_out.empty())
-        out.stage("-W", [&] { return stage_factor(args.w_out, W, in.row_labels, components, args.write); });
+        out.stage("-W", [&] {
+            return stage_factor(args.w_out, W, in.row_labels, components, args.write);
+        });
     if (!args.h_out.empty())
-        out.stage("-H", [&] { return stage_factor(args.h_out, H, components, in.col_labels, args.write); });
+        out.stage("-H", [&] {
+            return stage_factor(args.h_out, H, components, in.col_labels, args.write);
+        });
     if (!args.scales_out.empty())
         out.stage("--scales", [&] {
-            return stage_factor(args.scales_out, r.d.template cast<double>(), components, {"d"}, args.write);
+            return stage_factor(args.scales_out, r.d.template cast<double>(), components, {"d"},
+                                args.write);
         });
     t.write = seconds_since(t1);
     if (!args.report_out.empty())
         out.stage("--report", [&] {
-            return one(io::stage_bytes(args.report_out, json_report(args, in, opt, r, interrupted, t)));
+            return one(
+                io::stage_bytes(args.report_out, json_report(args, in, opt, r, interrupted, t)));
         });
     if (!args.assignments_out.empty())
         out.stage("--assignments", [&] {
@@ -316,14 +320,12 @@ int run_fit(const FitArgs& args) {
     const Input in = read_input(args.input, args.read);
     t.read = seconds_since(t0);
     check_rank_memory(in, opt.rank);
-    if (opt.low_memory && in.is_sparse())
-        warn_low_memory(in, opt);
+    if (opt.low_memory && in.is_sparse()) warn_low_memory(in, opt);
     const Penalties p = penalties_of(args, opt, in.rows(), in.cols());
     opt.w = p.w;
     opt.h = p.h;
     if (!args.mask.empty()) opt.mask = read_mask(args.mask, args.read, in);
-    if (args.write.sidecar_labels)
-        check_label_lines(in);
+    if (args.write.sidecar_labels) check_label_lines(in);
     return in.float32 ? fit_and_write<float>(args, in, opt, t)
                       : fit_and_write<double>(args, in, opt, t);
 }
@@ -342,27 +344,43 @@ Command add_fit_command(CLI::App& app) {
     o.add(*cmd, {{"rank"}});
     o.option("rank")->required()->default_str("");
     const std::string group = "Solver";
-    o.add(*cmd, {{"loss", "objective: " + loss_names() + " (aliases fro, kl, is)"}, {"beta"},
-                 {"solver", "update rule: " + solver_names() + " (default: the one marked * below)"},
-                 {"init"}},
+    o.add(*cmd,
+          {{"loss", "objective: " + loss_names() + " (aliases fro, kl, is)"},
+           {"beta"},
+           {"solver", "update rule: " + solver_names() + " (default: the one marked * below)"},
+           {"init"}},
           group);
     cmd->add_option("--init-w", a.init_w, "starting W (m x k) file; implies --init custom")
         ->group(group);
     cmd->add_option("--init-h", a.init_h, "starting H (k x n) file; implies --init custom")
         ->group(group);
-    o.add(*cmd, {{"max_iter"}, {"tol"}, {"stop"}, {"time_limit"}, {"seed"}, {"threads"}, {"low_memory"},
-                 {"hals_max_inner"}, {"hals_alpha"}, {"hals_epsilon"}, {"restarts"}, {"missing"},
-                 {"missing_weight"}},
+    o.add(*cmd,
+          {{"max_iter"},
+           {"tol"},
+           {"stop"},
+           {"time_limit"},
+           {"seed"},
+           {"threads"},
+           {"low_memory"},
+           {"hals_max_inner"},
+           {"hals_alpha"},
+           {"hals_epsilon"},
+           {"restarts"},
+           {"missing"},
+           {"missing_weight"}},
           group);
-    cmd->add_option("--mask", a.mask,
-                    "matrix file of V's shape (read as INPUT is, --transpose included) whose non-zero "
-                    "entries are missing; adds to --missing")
+    cmd->add_option(
+           "--mask", a.mask,
+           "matrix file of V's shape (read as INPUT is, --transpose included) whose non-zero "
+           "entries are missing; adds to --missing")
         ->group(group);
     o.add(*cmd, {{"fixed_W_columns"}, {"cd_newton_steps"}}, group);
-    const std::string penalty_group = "Penalties (objective: loss + l1 sum(X) + l2/2 ||X||^2 per factor)";
+    const std::string penalty_group =
+        "Penalties (objective: loss + l1 sum(X) + l2/2 ||X||^2 per factor)";
     o.add(*cmd, {{"l1_W"}, {"l2_W"}, {"l1_H"}, {"l2_H"}}, penalty_group);
-    cmd->add_option("--alpha-w", a.alpha_w,
-                    "scikit-learn's alpha_W: l1_w = alpha_w l1_ratio n, l2_w = alpha_w (1 - l1_ratio) n")
+    cmd->add_option(
+           "--alpha-w", a.alpha_w,
+           "scikit-learn's alpha_W: l1_w = alpha_w l1_ratio n, l2_w = alpha_w (1 - l1_ratio) n")
         ->group(penalty_group);
     cmd->add_option("--alpha-h", a.alpha_h,
                     "scikit-learn's alpha_H (default: = alpha_w): scaled by m instead of n")
@@ -388,9 +406,8 @@ Command add_fit_command(CLI::App& app) {
     cmd->add_flag("--print", a.print, "also print V, W, H, WH and the relative error (small V)")
         ->group("Output");
     add_progress_options(*cmd, a.progress);
-    name_file_options(*cmd,
-                      {"INPUT", "--init-w", "--init-h", "--mask", "-W", "-H", "--scales", "--report", "--assignments",
-                       "--log-json"});
+    name_file_options(*cmd, {"INPUT", "--init-w", "--init-h", "--mask", "-W", "-H", "--scales",
+                             "--report", "--assignments", "--log-json"});
     cmd->footer(support_table() + R"(
 Examples:
   nmfkit fit counts.mtx -k 20 -W W.csv -H H.csv --report run.json

@@ -68,16 +68,18 @@ int transform_and_write(const TransformArgs& args, const Input& in, const Option
         components = component_names(k);
     OutputSet out;
     out.stage("-o", [&] {
-        return basis ? stage_factor(args.output, solved.transpose(), components, in.col_labels, args.write)
+        return basis ? stage_factor(args.output, solved.transpose(), components, in.col_labels,
+                                    args.write)
                      : stage_factor(args.output, solved, in.row_labels, components, args.write);
     });
     out.commit();
 
     std::cout << "transform: " << shape(in.rows(), in.cols()) << ", k = " << k << ", "
               << (basis ? "fixed W, solved H" : "fixed H, solved W") << ", solver "
-              << to_string(r.solver) << ", loss " << to_string(r.loss) << ", " << plural(r.iterations, "iteration") << ", "
-              << to_string(r.status) << ", relative error " << format("%.6g", r.relative_error)
-              << ", " << format("%.3g", r.seconds) << " s\n";
+              << to_string(r.solver) << ", loss " << to_string(r.loss) << ", "
+              << plural(r.iterations, "iteration") << ", " << to_string(r.status)
+              << ", relative error " << format("%.6g", r.relative_error) << ", "
+              << format("%.3g", r.seconds) << " s\n";
     return exit_ok;
 }
 
@@ -113,8 +115,7 @@ int run_top(const TopArgs& args) {
     if (labels.empty())
         for (Eigen::Index i = 1; i <= F.rows(); ++i) labels.push_back("row " + std::to_string(i));
     std::vector<std::string> components = in.col_labels;
-    if (components.empty())
-        components = component_names(F.cols());
+    if (components.empty()) components = component_names(F.cols());
 
     // cells[c][r]: the r-th highest-weighted label of component c, with its weight (> 0 only).
     std::vector<std::vector<std::pair<std::string, std::string>>> cells;
@@ -147,8 +148,7 @@ int run_top(const TopArgs& args) {
     for (const auto& row : cells)
         for (std::size_t r = 0; r < row.size(); ++r) {
             const std::size_t w = row[r].first.size() + row[r].second.size() + 3;
-            if (width.size() <= r)
-                width.push_back(0);
+            if (width.size() <= r) width.push_back(0);
             width[r] = std::max(width[r], w);
         }
     std::cout << "component" << std::string(name_width - 9 + 2, ' ') << "top " << args.n
@@ -158,8 +158,7 @@ int run_top(const TopArgs& args) {
         for (std::size_t r = 0; r < cells[c].size(); ++r) {
             const std::string cell = cells[c][r].first + " (" + cells[c][r].second + ")";
             text += cell;
-            if (r + 1 < cells[c].size())
-                text += std::string(width[r] - cell.size() + 2, ' ');
+            if (r + 1 < cells[c].size()) text += std::string(width[r] - cell.size() + 2, ' ');
         }
         std::cout << text << '\n';
     }
@@ -172,8 +171,7 @@ int run_info() {
     const BuildInfo b = build_info();
     std::string blas = b.blas;  // "OpenBLAS " + a configuration that may repeat the name
     const std::string twice = "OpenBLAS OpenBLAS ";
-    if (blas.rfind(twice, 0) == 0)
-        blas.erase(0, twice.size() / 2);
+    if (blas.rfind(twice, 0) == 0) blas.erase(0, twice.size() / 2);
     std::vector<std::string> read_formats;
     for (io::Format f : {io::Format::csv, io::Format::tsv, io::Format::matrix_market,
                          io::Format::npy, io::Format::npz})
@@ -208,12 +206,13 @@ Command add_transform_command(CLI::App& app) {
     components->excludes(basis);
     basis->excludes(components);
     cmd->add_option("-o,--output", a.output, "write the solved W (m x k) or H (k x n)")->required();
-    a.options->add(*cmd, {{"loss", "objective: " + loss_names() + " (aliases fro, kl, is)"},
-                          {"beta", "beta of --loss beta"},
-                          {"max_iter", "maximum number of iterations (frobenius is solved exactly in one)"},
-                          {"tol", "stop when the relative decrease of the objective <= tol"},
-                          {"threads"},
-                          {"seed", "seed of the random start of the solved factor"}});
+    a.options->add(
+        *cmd, {{"loss", "objective: " + loss_names() + " (aliases fro, kl, is)"},
+               {"beta", "beta of --loss beta"},
+               {"max_iter", "maximum number of iterations (frobenius is solved exactly in one)"},
+               {"tol", "stop when the relative decrease of the objective <= tol"},
+               {"threads"},
+               {"seed", "seed of the random start of the solved factor"}});
     add_read_options(*cmd, a.read);
     add_write_options(*cmd, a.write);
     name_file_options(*cmd, {"INPUT", "--components", "--basis", "--output"});

@@ -54,7 +54,8 @@ std::vector<int> parse_ranks(const std::string& text) {
         int value = 0;
         const char* last = part.data() + part.size();
         const auto [ptr, ec] = std::from_chars(part.data(), last, value);
-        if (part.empty() || ec != std::errc() || ptr != last) throw fail("holds \"" + std::string(part) + "\", not an integer");
+        if (part.empty() || ec != std::errc() || ptr != last)
+            throw fail("holds \"" + std::string(part) + "\", not an integer");
         if (value < 1) throw fail("holds " + std::to_string(value) + "; every k must be >= 1");
         return value;
     };
@@ -62,7 +63,8 @@ std::vector<int> parse_ranks(const std::string& text) {
     if (text.find(':') != std::string::npos) {
         std::vector<std::string_view> parts;
         std::string_view rest = text;
-        for (std::size_t c; (c = rest.find(':')) != std::string_view::npos; rest.remove_prefix(c + 1))
+        for (std::size_t c; (c = rest.find(':')) != std::string_view::npos;
+             rest.remove_prefix(c + 1))
             parts.push_back(rest.substr(0, c));
         parts.push_back(rest);
         if (parts.size() > 3) throw fail("has more than two ':'");
@@ -77,7 +79,8 @@ std::vector<int> parse_ranks(const std::string& text) {
         for (long long k = lo; k <= hi; k += step) out.push_back(static_cast<int>(k));
     } else {
         std::string_view rest = text;
-        for (std::size_t c; (c = rest.find(',')) != std::string_view::npos; rest.remove_prefix(c + 1))
+        for (std::size_t c; (c = rest.find(',')) != std::string_view::npos;
+             rest.remove_prefix(c + 1))
             out.push_back(integer(rest.substr(0, c)));
         out.push_back(integer(rest));
         if (static_cast<long long>(out.size()) > max_survey_ranks)
@@ -101,18 +104,20 @@ SurveyOptions survey_options_of(const RankArgs& a) {
         return 0;
     });
     if (a.plot_rank != 0 && std::find(s.ranks.begin(), s.ranks.end(), a.plot_rank) == s.ranks.end())
-        throw UsageError("--plot-k " + std::to_string(a.plot_rank) + " is not one of the surveyed k (-k " +
-                         a.ranks + ")");
+        throw UsageError("--plot-k " + std::to_string(a.plot_rank) +
+                         " is not one of the surveyed k (-k " + a.ranks + ")");
     if (a.top < 0) throw UsageError("--top must be >= 0, got " + std::to_string(a.top));
     return s;
 }
 
 /// Class index (0, 1, ... by first appearance) of each sample, from a labels file of n lines.
-std::vector<int> read_classes(const std::string& path, Eigen::Index n, std::vector<std::string>& names) {
+std::vector<int> read_classes(const std::string& path, Eigen::Index n,
+                              std::vector<std::string>& names) {
     const std::vector<std::string> labels = io::read_labels(path);
     if (static_cast<Eigen::Index>(labels.size()) != n)
-        throw InvalidInput("--classes " + path + ": " + plural(static_cast<long long>(labels.size()), "label") +
-                           " for " + plural(n, "sample") + " (columns of V; --transpose swaps)");
+        throw InvalidInput("--classes " + path + ": " +
+                           plural(static_cast<long long>(labels.size()), "label") + " for " +
+                           plural(n, "sample") + " (columns of V; --transpose swaps)");
     std::map<std::string, int> index;
     std::vector<int> out;
     for (const std::string& l : labels) {
@@ -123,11 +128,15 @@ std::vector<int> read_classes(const std::string& path, Eigen::Index n, std::vect
     return out;
 }
 
-nlohmann::json number_or_null(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(); }
+nlohmann::json number_or_null(double x) {
+    return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json();
+}
 
 std::string csv_number(double x) { return std::isfinite(x) ? shortest(x) : ""; }
 
-std::string cell(double x, const char* fmt = "%.4g") { return std::isfinite(x) ? format(fmt, x) : "-"; }
+std::string cell(double x, const char* fmt = "%.4g") {
+    return std::isfinite(x) ? format(fmt, x) : "-";
+}
 
 std::string path_in(const std::string& dir, const std::string& name) {
     return (std::filesystem::path(dir) / name).string();
@@ -145,10 +154,12 @@ std::string explain_rule(const Survey& s) {
                                   ", cophenetic_drop gives " + vote_of(s.cophenetic_rank);
     if (s.rule == "cv_one_se")
         return "cv_one_se: the smallest k within one standard error of the lowest held-out error, "
-               "at k = " + std::to_string(s.cv_minimum_rank) + "; " + consensus;
+               "at k = " +
+               std::to_string(s.cv_minimum_rank) + "; " + consensus;
     if (s.rule == "dispersion_maximum")
         return "dispersion_maximum: the largest k of the highest dispersion, no cross-validation; "
-               "cophenetic_drop gives " + vote_of(s.cophenetic_rank);
+               "cophenetic_drop gives " +
+               vote_of(s.cophenetic_rank);
     return "none: no cross-validation and no consensus measures";
 }
 
@@ -156,15 +167,17 @@ template <class T>
 int survey_and_write(const RankArgs& args, const Input& in, const SurveyOptions& so) {
     std::vector<std::string> class_names;
     std::vector<int> classes;
-    if (!args.classes_file.empty()) classes = read_classes(args.classes_file, in.cols(), class_names);
+    if (!args.classes_file.empty())
+        classes = read_classes(args.classes_file, in.cols(), class_names);
 
     const Survey s = located(in, false, [&] {
         return with_view<T>(in, false, [&](const auto& V) { return survey(V, so); });
     });
     // With no suggestion (no cross-validation, no consensus) the plots show the smallest k.
     const int plot_k = args.plot_rank != 0 ? args.plot_rank
-                       : s.suggested_rank != 0 ? s.suggested_rank
-                                               : *std::min_element(so.ranks.begin(), so.ranks.end());
+                       : s.suggested_rank != 0
+                           ? s.suggested_rank
+                           : *std::min_element(so.ranks.begin(), so.ranks.end());
     const RankStats* chosen = nullptr;
     for (const RankStats& st : s.ranks)
         if (st.rank == plot_k) chosen = &st;
@@ -232,7 +245,8 @@ int survey_and_write(const RankArgs& args, const Input& in, const SurveyOptions&
     const auto n = static_cast<Eigen::Index>(order.size());
     std::vector<std::string> ordered_samples;
     for (int j : order) ordered_samples.push_back(samples[static_cast<std::size_t>(j)]);
-    const Eigen::Index most = 200;  // heatmap cells per side; beyond, consecutive samples are averaged
+    const Eigen::Index most =
+        200;  // heatmap cells per side; beyond, consecutive samples are averaged
     std::vector<std::pair<Eigen::Index, Eigen::Index>> bins_r, bins_c;
     const auto bin_labels = [&](const std::vector<std::pair<Eigen::Index, Eigen::Index>>& bins) {
         std::vector<std::string> out;
@@ -243,13 +257,16 @@ int survey_and_write(const RankArgs& args, const Input& in, const SurveyOptions&
         return out;
     };
 
-    write("metrics.svg", svg::metric_panels(ks, series, s.suggested_rank,
-                                            "nmfkit rank: " + in.path + " (suggested k = " +
-                                                std::to_string(s.suggested_rank) + ", " + s.rule + ")"));
+    write("metrics.svg",
+          svg::metric_panels(ks, series, s.suggested_rank,
+                             "nmfkit rank: " + in.path + " (suggested k = " +
+                                 std::to_string(s.suggested_rank) + ", " + s.rule + ")"));
     if (consensus) {
         Eigen::MatrixXd Co(n, n);
         for (Eigen::Index a = 0; a < n; ++a)
-            for (Eigen::Index b = 0; b < n; ++b) Co(a, b) = C(order[static_cast<std::size_t>(a)], order[static_cast<std::size_t>(b)]);
+            for (Eigen::Index b = 0; b < n; ++b)
+                Co(a, b) =
+                    C(order[static_cast<std::size_t>(a)], order[static_cast<std::size_t>(b)]);
         const Eigen::MatrixXd shown = svg::bin_average(Co, most, most, bins_r, bins_c);
         const std::vector<std::string> labels = bin_labels(bins_r);
         write("consensus_" + k_tag + ".svg",
@@ -284,20 +301,23 @@ int survey_and_write(const RankArgs& args, const Input& in, const SurveyOptions&
     write("features_" + k_tag + ".tsv", tsv);
 
     // The table: CSV, JSON, stdout.
-    std::string csv = "k,best_objective,mean_objective,relative_error,mean_relative_error,"
-                      "explained_variance,cv_error,cv_error_sd,cophenetic,dispersion,silhouette,"
-                      "sparseness_w,sparseness_h";
+    std::string csv =
+        "k,best_objective,mean_objective,relative_error,mean_relative_error,"
+        "explained_variance,cv_error,cv_error_sd,cophenetic,dispersion,silhouette,"
+        "sparseness_w,sparseness_h";
     if (!classes.empty()) csv += ",purity,entropy";
     csv += ",seconds\n";
     nlohmann::ordered_json rows = nlohmann::json::array();
     for (std::size_t a = 0; a < s.ranks.size(); ++a) {
         const RankStats& st = s.ranks[a];
         csv += std::to_string(st.rank);
-        for (double x : {st.best_objective, st.mean_objective, st.relative_error, st.mean_relative_error,
-                         st.explained_variance, st.cv_error, st.cv_error_sd, st.cophenetic, st.dispersion,
-                         st.silhouette, st.sparseness_w, st.sparseness_h})
+        for (double x :
+             {st.best_objective, st.mean_objective, st.relative_error, st.mean_relative_error,
+              st.explained_variance, st.cv_error, st.cv_error_sd, st.cophenetic, st.dispersion,
+              st.silhouette, st.sparseness_w, st.sparseness_h})
             csv += "," + csv_number(x);
-        if (!classes.empty()) csv += "," + csv_number(scores.purity[a]) + "," + csv_number(scores.entropy[a]);
+        if (!classes.empty())
+            csv += "," + csv_number(scores.purity[a]) + "," + csv_number(scores.entropy[a]);
         csv += "," + csv_number(st.seconds) + "\n";
         nlohmann::ordered_json r;
         r["k"] = st.rank;
@@ -348,7 +368,9 @@ int survey_and_write(const RankArgs& args, const Input& in, const SurveyOptions&
     j["cv_fraction"] = so.cv_fraction;
     j["threads"] = s.threads;
     j["seconds"] = s.seconds;
-    const auto vote = [](int k) { return k == 0 ? nlohmann::json() : nlohmann::json(k); };  // 0: no vote
+    const auto vote = [](int k) {
+        return k == 0 ? nlohmann::json() : nlohmann::json(k);
+    };  // 0: no vote
     j["suggested_rank"] = vote(s.suggested_rank);
     j["rule"] = s.rule;
     j["cv_rank"] = vote(s.cv_rank);
@@ -370,13 +392,17 @@ int survey_and_write(const RankArgs& args, const Input& in, const SurveyOptions&
     write("survey.json", j.dump(2) + "\n");
     out.commit();
 
-    std::cout << "rank survey: " << in.rows() << " x " << in.cols() << ", k = " << ks.front() << ".."
-              << ks.back() << ", " << plural(so.restarts, "restart") << ", "
-              << (so.cv_splits > 0 ? plural(so.cv_splits, "CV split") + " (" + format("%g", 100 * so.cv_fraction) + "% held out)"
+    std::cout << "rank survey: " << in.rows() << " x " << in.cols() << ", k = " << ks.front()
+              << ".." << ks.back() << ", " << plural(so.restarts, "restart") << ", "
+              << (so.cv_splits > 0 ? plural(so.cv_splits, "CV split") + " (" +
+                                         format("%g", 100 * so.cv_fraction) + "% held out)"
                                    : std::string("no cross-validation"))
-              << ", loss " << to_string(so.fit.loss) << ", solver " << to_string(resolved_solver(so.fit)) << ", "
-              << format("%.3g", s.seconds) << " s, " << plural(s.threads, "thread") << "\n\n";
-    std::string header = "   k  rel.error  expl.var   cv_error  cophenetic  dispersion  silhouette  sparse_W  sparse_H";
+              << ", loss " << to_string(so.fit.loss) << ", solver "
+              << to_string(resolved_solver(so.fit)) << ", " << format("%.3g", s.seconds) << " s, "
+              << plural(s.threads, "thread") << "\n\n";
+    std::string header =
+        "   k  rel.error  expl.var   cv_error  cophenetic  dispersion  silhouette  sparse_W  "
+        "sparse_H";
     if (!classes.empty()) header += "  purity  entropy";
     std::cout << header << "\n";
     for (std::size_t a = 0; a < s.ranks.size(); ++a) {
@@ -384,12 +410,13 @@ int survey_and_write(const RankArgs& args, const Input& in, const SurveyOptions&
         char line[256];
         std::snprintf(line, sizeof line, "%4d  %9s  %8s  %9s  %10s  %10s  %10s  %8s  %8s", st.rank,
                       cell(st.relative_error).c_str(), cell(st.explained_variance).c_str(),
-                      cell(st.cv_error).c_str(), cell(st.cophenetic).c_str(), cell(st.dispersion).c_str(),
-                      cell(st.silhouette).c_str(), cell(st.sparseness_w, "%.3f").c_str(),
-                      cell(st.sparseness_h, "%.3f").c_str());
+                      cell(st.cv_error).c_str(), cell(st.cophenetic).c_str(),
+                      cell(st.dispersion).c_str(), cell(st.silhouette).c_str(),
+                      cell(st.sparseness_w, "%.3f").c_str(), cell(st.sparseness_h, "%.3f").c_str());
         std::cout << line;
         if (!classes.empty())
-            std::cout << format("  %6.3f", scores.purity[a]) << format("  %7.3f", scores.entropy[a]);
+            std::cout << format("  %6.3f", scores.purity[a])
+                      << format("  %7.3f", scores.entropy[a]);
         std::cout << (st.rank == s.suggested_rank ? "  <-" : "") << "\n";
     }
     std::cout << "\nsuggested k = " << s.suggested_rank << " (" << explain_rule(s) << ")\n";
@@ -397,7 +424,8 @@ int survey_and_write(const RankArgs& args, const Input& in, const SurveyOptions&
         // Each component's features (argmax of their row of W) by decreasing feature score.
         std::vector<std::vector<int>> owned(static_cast<std::size_t>(plot_k));
         for (std::size_t i = 0; i < owner.size(); ++i)
-            if (owner[i] >= 0) owned[static_cast<std::size_t>(owner[i])].push_back(static_cast<int>(i));
+            if (owner[i] >= 0)
+                owned[static_cast<std::size_t>(owner[i])].push_back(static_cast<int>(i));
         std::cout << "\nfeatures of each component at k = " << plot_k
                   << " by feature score (* = specific by Kim & Park 2007's rule):\n";
         for (std::size_t q = 0; q < owned.size(); ++q) {
@@ -406,11 +434,14 @@ int survey_and_write(const RankArgs& args, const Input& in, const SurveyOptions&
                 return fscore[static_cast<std::size_t>(a)] > fscore[static_cast<std::size_t>(b)];
             });
             std::vector<std::string> names;
-            for (std::size_t p = 0; p < list.size() && p < static_cast<std::size_t>(args.top); ++p) {
+            for (std::size_t p = 0; p < list.size() && p < static_cast<std::size_t>(args.top);
+                 ++p) {
                 const auto i = static_cast<std::size_t>(list[p]);
-                names.push_back(features[i] + (is_specific[i] ? "*" : "") + " (" + format("%.2f", fscore[i]) + ")");
+                names.push_back(features[i] + (is_specific[i] ? "*" : "") + " (" +
+                                format("%.2f", fscore[i]) + ")");
             }
-            std::cout << "  c" << q + 1 << ": " << (names.empty() ? std::string("(none)") : join(names, ", "))
+            std::cout << "  c" << q + 1 << ": "
+                      << (names.empty() ? std::string("(none)") : join(names, ", "))
                       << (list.size() > names.size() ? ", ..." : "") << "\n";
         }
     }
@@ -443,8 +474,7 @@ void check_rank_outputs(const RankArgs& args) {
                                        {"--row-labels", args.read.row_labels_file},
                                        {"--col-labels", args.read.col_labels_file},
                                        {"--classes", args.classes_file}}) {
-        if (path.empty())
-            continue;
+        if (path.empty()) continue;
         const std::filesystem::path p(path);
         const std::string dir = p.has_parent_path() ? p.parent_path().string() : ".";
         if (is_rank_output(p.filename().string()) && io::same_file(dir, args.out_dir))
@@ -459,8 +489,9 @@ int run_rank(const RankArgs& args) {
     std::error_code ec;
     std::filesystem::create_directories(args.out_dir, ec);
     if (ec || !std::filesystem::is_directory(args.out_dir))
-        throw io::IoError("-o " + args.out_dir + ": cannot create the output directory" +
-                          (ec ? " (" + ec.message() + ")" : std::string(" (a file of that name exists)")));
+        throw io::IoError(
+            "-o " + args.out_dir + ": cannot create the output directory" +
+            (ec ? " (" + ec.message() + ")" : std::string(" (a file of that name exists)")));
     check_rank_outputs(args);
     const Input in = read_input(args.input, args.read);
     // k >= min(m, n) fits V exactly; a larger k only costs memory and time.
@@ -468,9 +499,10 @@ int run_rank(const RankArgs& args) {
     if (so.ranks.back() > k_cap)
         throw UsageError("-k " + args.ranks + ": k = " + std::to_string(so.ranks.back()) +
                          " is more than min(m, n) = " + std::to_string(k_cap) + " of the " +
-                         std::to_string(in.rows()) + " x " + std::to_string(in.cols()) + " matrix " +
-                         in.path + "; survey k <= " + std::to_string(k_cap));
-    return in.float32 ? survey_and_write<float>(args, in, so) : survey_and_write<double>(args, in, so);
+                         std::to_string(in.rows()) + " x " + std::to_string(in.cols()) +
+                         " matrix " + in.path + "; survey k <= " + std::to_string(k_cap));
+    return in.float32 ? survey_and_write<float>(args, in, so)
+                      : survey_and_write<double>(args, in, so);
 }
 
 }  // namespace
@@ -479,13 +511,13 @@ std::string assignments_text(const Eigen::MatrixXd& W, const Eigen::MatrixXd& H,
                              const std::vector<std::string>& row_labels,
                              const std::vector<std::string>& col_labels) {
     std::string out = "axis\tindex\tlabel\tcomponent\tshare\n";
-    const auto line = [&](const char* axis, Eigen::Index index, const std::vector<std::string>& labels,
-                          int component, double share) {
+    const auto line = [&](const char* axis, Eigen::Index index,
+                          const std::vector<std::string>& labels, int component, double share) {
         out += std::string(axis) + "\t" + std::to_string(index + 1) + "\t" +
                (labels.empty() ? std::to_string(index + 1)
-                               : io::quote_field(labels[static_cast<std::size_t>(index)], '\t')) + "\t" +
-               (component < 0 ? std::string("none") : "c" + std::to_string(component + 1)) + "\t" +
-               (component < 0 ? std::string("0") : shortest(share)) + "\n";
+                               : io::quote_field(labels[static_cast<std::size_t>(index)], '\t')) +
+               "\t" + (component < 0 ? std::string("none") : "c" + std::to_string(component + 1)) +
+               "\t" + (component < 0 ? std::string("0") : shortest(share)) + "\n";
     };
     const std::vector<int> sample = column_components(H), feature = row_components(W);
     for (Eigen::Index j = 0; j < H.cols(); ++j) {
@@ -507,7 +539,8 @@ Command add_rank_command(CLI::App& app) {
     cmd->add_option("INPUT", a.input,
                     "matrix file: .csv .tsv .mtx .mtx.gz .npy .npz (samples are its columns)")
         ->required();
-    cmd->add_option("-k,--ranks", a.ranks, "the k to survey: LO:HI (e.g. 2:12), LO:HI:STEP, or a list 2,3,5")
+    cmd->add_option("-k,--ranks", a.ranks,
+                    "the k to survey: LO:HI (e.g. 2:12), LO:HI:STEP, or a list 2,3,5")
         ->type_name("RANGE")
         ->required();
     cmd->add_option("-o,--out-dir", a.out_dir,
@@ -519,17 +552,20 @@ Command add_rank_command(CLI::App& app) {
     cmd->add_option("--restarts", a.restarts, "seeded fits per k (seeds seed, seed+1, ...)")
         ->capture_default_str()
         ->group(group);
-    cmd->add_option("--cv-splits", a.cv_splits,
-                    "cross-validation splits per k: entries held out, fitted without them (0 = none)")
+    cmd->add_option(
+           "--cv-splits", a.cv_splits,
+           "cross-validation splits per k: entries held out, fitted without them (0 = none)")
         ->capture_default_str()
         ->group(group);
-    cmd->add_option("--cv-fraction", a.cv_fraction, "fraction of the entries held out per split, in (0, 0.5]")
+    cmd->add_option("--cv-fraction", a.cv_fraction,
+                    "fraction of the entries held out per split, in (0, 0.5]")
         ->capture_default_str()
         ->group(group);
     cmd->add_option("--classes", a.classes_file,
                     "known class of each sample (column), one a line: purity and entropy per k")
         ->group(group);
-    cmd->add_option("--plot-k", a.plot_rank, "k of the consensus and H heatmaps (default: the suggested k)")
+    cmd->add_option("--plot-k", a.plot_rank,
+                    "k of the consensus and H heatmaps (default: the suggested k)")
         ->group(group);
     cmd->add_option("--top", a.top, "most specific features printed per component")
         ->capture_default_str()

@@ -71,10 +71,8 @@ CLI::Validator at_least(double least) {
             double value = 0;
             const char* last = text.data() + text.size();
             const auto [ptr, ec] = std::from_chars(text.data(), last, value);
-            if (ec != std::errc() || ptr != last)
-                return "\"" + text + "\" is not a number";
-            if (!(value >= least))
-                return text + " is less than " + bound;
+            if (ec != std::errc() || ptr != last) return "\"" + text + "\" is not a number";
+            if (!(value >= least)) return text + " is less than " + bound;
             return {};
         },
         ">= " + bound);
@@ -102,8 +100,7 @@ std::uint64_t parse_bytes(const std::string& option, const std::string& text) {
     std::string suffix(ptr, last);
     for (char& c : suffix) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     int shift = -1;
-    if (suffix.empty() || suffix == "B")
-        shift = 0;
+    if (suffix.empty() || suffix == "B") shift = 0;
     for (const auto& [letter, bits] : {std::pair{'K', 10}, {'M', 20}, {'G', 30}, {'T', 40}})
         if (suffix == std::string(1, letter) || suffix == std::string(1, letter) + "B" ||
             suffix == std::string(1, letter) + "IB")
@@ -179,10 +176,8 @@ void add_read_options(CLI::App& cmd, ReadArgs& args, ReadFeatures features) {
 }
 
 std::int64_t Input::nnz() const {
-    if (file.is_sparse)
-        return file.sparse.nonZeros();
-    if (float32)
-        return (dense32.array() != 0.0f).count();
+    if (file.is_sparse) return file.sparse.nonZeros();
+    if (float32) return (dense32.array() != 0.0f).count();
     return (file.dense.array() != 0.0).count();
 }
 
@@ -190,8 +185,7 @@ Eigen::MatrixXd Input::dense_copy() const {
     Eigen::MatrixXd D = file.is_sparse ? Eigen::MatrixXd(file.sparse)
                         : float32      ? Eigen::MatrixXd(dense32.cast<double>())
                                        : file.dense;
-    if (transpose)
-        D.transposeInPlace();
+    if (transpose) D.transposeInPlace();
     return D;
 }
 
@@ -210,26 +204,21 @@ namespace {
 bool read_index(std::string_view text, std::size_t& pos, std::size_t& value) {
     const char* first = text.data() + pos;
     const auto [ptr, ec] = std::from_chars(first, text.data() + text.size(), value);
-    if (ec != std::errc() || ptr == first)
-        return false;
+    if (ec != std::errc() || ptr == first) return false;
     pos += static_cast<std::size_t>(ptr - first);
     return true;
 }
 
 /// True when @p text continues with @p expected at @p pos; moves @p pos past it.
 bool read_literal(std::string_view text, std::size_t& pos, std::string_view expected) {
-    if (text.substr(pos, expected.size()) != expected)
-        return false;
+    if (text.substr(pos, expected.size()) != expected) return false;
     pos += expected.size();
     return true;
 }
 
 /// Labels from a file given by option @p option; checks their number.
-std::vector<std::string> labels_from(const std::string& option,
-                                     const std::string& file,
-                                     int field,
-                                     Eigen::Index expected,
-                                     const std::string& what) {
+std::vector<std::string> labels_from(const std::string& option, const std::string& file, int field,
+                                     Eigen::Index expected, const std::string& what) {
     std::vector<std::string> labels = io::read_labels(file, field);
     if (static_cast<Eigen::Index>(labels.size()) != expected)
         throw InvalidInput(option + " " + file + ": " +
@@ -277,10 +266,8 @@ bool relocate(const std::string& message, const Input& in, bool flip, std::strin
         return false;
     auto i = static_cast<Eigen::Index>(row);
     auto j = static_cast<Eigen::Index>(column);
-    if (flip)
-        std::swap(i, j);
-    if (i >= in.rows() || j >= in.cols())
-        return false;
+    if (flip) std::swap(i, j);
+    if (i >= in.rows() || j >= in.cols()) return false;
     out = in.position(i, j) + ": " + std::string(text.substr(0, start)) +
           std::string(text.substr(pos));
     return true;
@@ -303,8 +290,7 @@ Input read_input(const std::string& path, const ReadArgs& args) {
                          "\" is not one character (or \"tab\")");
     ro.header = args.header;
     ro.row_names = args.row_names;
-    if (!args.max_memory.empty())
-        ro.max_memory = parse_bytes("--max-memory", args.max_memory);
+    if (!args.max_memory.empty()) ro.max_memory = parse_bytes("--max-memory", args.max_memory);
 
     Input in;
     in.path = path;
@@ -367,14 +353,14 @@ void check_rank_memory(const Input& in, int k) {
     // the factors are checked against what the machine has.
     const double limit = static_cast<double>(io::default_max_memory());
     if (bytes > limit)
-        throw UsageError("-k " + std::to_string(k) + ": the factors of a " +
-                         std::to_string(in.rows()) + " x " + std::to_string(in.cols()) +
-                         " matrix at this rank need at least " + gib(bytes) +
-                         ", more than 3/4 of the available memory (" + gib(limit) + ")" +
-                         (K > std::min(m, n) ? "; k <= min(m, n) = " +
-                                                   std::to_string(std::min(in.rows(), in.cols())) +
-                                                   " is the usual range"
-                                             : std::string()));
+        throw UsageError(
+            "-k " + std::to_string(k) + ": the factors of a " + std::to_string(in.rows()) + " x " +
+            std::to_string(in.cols()) + " matrix at this rank need at least " + gib(bytes) +
+            ", more than 3/4 of the available memory (" + gib(limit) + ")" +
+            (K > std::min(m, n)
+                 ? "; k <= min(m, n) = " + std::to_string(std::min(in.rows(), in.cols())) +
+                       " is the usual range"
+                 : std::string()));
 }
 
 void check_label_lines(const Input& in) {
@@ -386,13 +372,10 @@ void check_label_lines(const Input& in) {
                                    " holds a line break; --write-labels writes one label a line");
 }
 
-io::LoadedMatrix read_factor(const std::string& path) {
-    return io::read_matrix(path);
-}
+io::LoadedMatrix read_factor(const std::string& path) { return io::read_matrix(path); }
 
 Eigen::MatrixXd dense_of(const io::LoadedMatrix& m) {
-    if (m.is_sparse)
-        return Eigen::MatrixXd(m.sparse);
+    if (m.is_sparse) return Eigen::MatrixXd(m.sparse);
     return m.dense;
 }
 
@@ -411,8 +394,7 @@ void add_write_options(CLI::App& cmd, WriteArgs& args) {
         ->group("Output");
 }
 
-std::vector<io::StagedFile> stage_factor(const std::string& path,
-                                         const Eigen::MatrixXd& M,
+std::vector<io::StagedFile> stage_factor(const std::string& path, const Eigen::MatrixXd& M,
                                          const std::vector<std::string>& row_labels,
                                          const std::vector<std::string>& col_labels,
                                          const WriteArgs& args) {
@@ -425,8 +407,7 @@ std::vector<io::StagedFile> stage_factor(const std::string& path,
     }
     std::vector<io::StagedFile> files;
     files.push_back(io::stage_matrix(path, M, wo));
-    if (text || !args.sidecar_labels)
-        return files;
+    if (text || !args.sidecar_labels) return files;
     if (!row_labels.empty())
         files.push_back(io::stage_labels(sidecar_name(path, "rows"), row_labels));
     if (!col_labels.empty())

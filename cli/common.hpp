@@ -35,7 +35,7 @@ enum ExitStatus : int {
 
 /// A bad option value or a bad combination of options (exit 2).
 class UsageError : public std::runtime_error {
-  public:
+public:
     explicit UsageError(const std::string& what) : std::runtime_error(what) {}
 };
 
@@ -196,8 +196,7 @@ auto located(const Input& in, bool flip, F&& f) {
         return f();
     } catch (const InvalidInput& e) {
         std::string moved;
-        if (relocate(e.what(), in, flip, moved))
-            throw InvalidInput(moved);
+        if (relocate(e.what(), in, flip, moved)) throw InvalidInput(moved);
         throw;
     }
 }
@@ -217,8 +216,7 @@ void add_write_options(CLI::App& cmd, WriteArgs& args);
 /// OutputSet). CSV/TSV carry the labels (an empty list = none on that side); for .npy and .mtx,
 /// with sidecar, the labels go to STEM.rows.txt and STEM.cols.txt next to it (each only when
 /// there are labels on that side).
-std::vector<io::StagedFile> stage_factor(const std::string& path,
-                                         const Eigen::MatrixXd& M,
+std::vector<io::StagedFile> stage_factor(const std::string& path, const Eigen::MatrixXd& M,
                                          const std::vector<std::string>& row_labels,
                                          const std::vector<std::string>& col_labels,
                                          const WriteArgs& args);

@@ -47,11 +47,9 @@ Exit status: 0 success, 2 usage error, 65 bad data, 74 I/O error, 130 interrupte
     }
     int status = exit_ok;
     for (const Command& c : commands)
-        if (c.app->parsed())
-            status = c.run();
+        if (c.app->parsed()) status = c.run();
     std::cout.flush();
-    if (!std::cout)
-        throw nmfkit::io::IoError("cannot write to standard output");
+    if (!std::cout) throw nmfkit::io::IoError("cannot write to standard output");
     return status;
 }
 

@@ -61,10 +61,11 @@ double seconds_since(Clock::time_point t0) {
 }
 
 /// The fields of Options nmfkit-mpi takes (flags from nmfkit/option_fields.hpp).
-const std::vector<std::string> option_names{"rank", "loss", "solver", "init", "max_iter", "tol", "time_limit",
-                                            "seed", "threads", "restarts", "l1_W", "l2_W", "l1_H", "l2_H",
-                                            "hals_max_inner", "stop", "normalize", "sort_components",
-                                            "low_memory"};
+const std::vector<std::string> option_names{
+    "rank",       "loss", "solver",         "init",     "max_iter",  "tol",
+    "time_limit", "seed", "threads",        "restarts", "l1_W",      "l2_W",
+    "l1_H",       "l2_H", "hals_max_inner", "stop",     "normalize", "sort_components",
+    "low_memory"};
 
 Options base_options() {
     Options o;
@@ -134,8 +135,10 @@ struct PhaseStats {
 };
 
 std::vector<double> as_vector(const mpi::PhaseTimes& t) {
-    return {t.local_product, t.gram,       t.all_gather, t.reduce_scatter, t.all_reduce,
-            t.words_all_gather, t.words_reduce_scatter, t.words_all_reduce};
+    return {t.local_product,        t.gram,
+            t.all_gather,           t.reduce_scatter,
+            t.all_reduce,           t.words_all_gather,
+            t.words_reduce_scatter, t.words_all_reduce};
 }
 
 // The phases, the words and, last, `rest`: this rank's time outside the five phases (updates,
@@ -151,19 +154,21 @@ PhaseStats phase_stats(const mpi::Grid& grid, const mpi::PhaseTimes& t, double r
     return s;
 }
 
-const char* const phase_names[] = {"local_product", "gram", "all_gather", "reduce_scatter", "all_reduce"};
+const char* const phase_names[] = {"local_product", "gram", "all_gather", "reduce_scatter",
+                                   "all_reduce"};
 const char* const word_names[] = {"all_gather", "reduce_scatter", "all_reduce"};
 
 template <class T>
 nlohmann::ordered_json report(const Args& a, const mpi::Grid& grid, const mpi::LocalBlock& in,
-                              std::int64_t nnz, const Options& opt, const mpi::DistributedFit<T>& fit,
-                              const PhaseStats& total, const PhaseStats& per_it, double read_max,
-                              double write_seconds, bool interrupted) {
+                              std::int64_t nnz, const Options& opt,
+                              const mpi::DistributedFit<T>& fit, const PhaseStats& total,
+                              const PhaseStats& per_it, double read_max, double write_seconds,
+                              bool interrupted) {
     const Result<T>& r = fit.result;
     nlohmann::ordered_json j;
     j["interrupted"] = interrupted;
-    j["input"] = {{"path", a.input}, {"rows", in.m}, {"cols", in.n}, {"sparse", in.is_sparse},
-                  {"stored", nnz}, {"dtype", a.dtype}};
+    j["input"] = {{"path", a.input},        {"rows", in.m},  {"cols", in.n},
+                  {"sparse", in.is_sparse}, {"stored", nnz}, {"dtype", a.dtype}};
     j["grid"] = {{"processes", grid.size()}, {"pr", grid.pr()}, {"pc", grid.pc()}};
     nlohmann::ordered_json options;
     write_option_fields(options, opt, option_names);  // the table's fields, then what was resolved
@@ -172,14 +177,18 @@ nlohmann::ordered_json report(const Args& a, const mpi::Grid& grid, const mpi::L
     options.erase("threads");
     options["threads_per_process"] = r.threads;
     j["options"] = std::move(options);
-    j["result"] = {{"status", to_string(r.status)}, {"iterations", r.iterations},
-                   {"objective", r.objective}, {"relative_error", r.relative_error},
+    j["result"] = {{"status", to_string(r.status)},
+                   {"iterations", r.iterations},
+                   {"objective", r.objective},
+                   {"relative_error", r.relative_error},
                    {"initial_objective", r.initial_objective}};
     nlohmann::ordered_json phases;
     for (std::size_t q = 0; q < 5; ++q)
-        phases[phase_names[q]] = {{"max_seconds", total.max[q]}, {"mean_seconds", total.mean[q]},
+        phases[phase_names[q]] = {{"max_seconds", total.max[q]},
+                                  {"mean_seconds", total.mean[q]},
                                   {"max_seconds_per_iteration", per_it.max[q]}};
-    phases["update_and_rest"] = {{"max_seconds", total.max[8]}, {"mean_seconds", total.mean[8]},
+    phases["update_and_rest"] = {{"max_seconds", total.max[8]},
+                                 {"mean_seconds", total.mean[8]},
                                  {"max_seconds_per_iteration", per_it.max[8]}};
     phases["read"] = {{"max_seconds", read_max}};
     phases["gather_factors"] = {{"seconds", fit.seconds_gather}};
@@ -192,14 +201,16 @@ nlohmann::ordered_json report(const Args& a, const mpi::Grid& grid, const mpi::L
     for (std::size_t q = 0; q < 3; ++q)
         words[word_names[q]] = {{"measured", per_it.sum[5 + q]}, {"model", modelled[5 + q]}};
     j["words_per_iteration_all_ranks"] = words;
-    j["seconds"] = {{"fit", r.seconds}, {"per_iteration", r.iterations > 0 ? r.seconds / r.iterations : 0.0},
-                    {"start", fit.seconds_init}, {"total", fit.seconds_total}};
+    j["seconds"] = {{"fit", r.seconds},
+                    {"per_iteration", r.iterations > 0 ? r.seconds / r.iterations : 0.0},
+                    {"start", fit.seconds_init},
+                    {"total", fit.seconds_total}};
     return j;
 }
 
 template <class T>
-int fit_and_write(const Args& a, const Options& opt, const mpi::Grid& grid, const mpi::LocalBlock& in,
-                  double read_seconds) {
+int fit_and_write(const Args& a, const Options& opt, const mpi::Grid& grid,
+                  const mpi::LocalBlock& in, double read_seconds) {
     std::int64_t local_nnz = in.is_sparse ? in.sparse.nonZeros() : in.dense.size(), nnz = 0;
     MPI_Allreduce(&local_nnz, &nnz, 1, MPI_INT64_T, MPI_SUM, grid.world());
     mpi::DistributedFit<T> fit;
@@ -232,9 +243,11 @@ int fit_and_write(const Args& a, const Options& opt, const mpi::Grid& grid, cons
         return t.local_product + t.gram + t.all_gather + t.reduce_scatter + t.all_reduce;
     };
     const double rest = fit.seconds_total - fit.seconds_gather - phases_sum(fit.times);
-    const double iteration = fit.result.iterations > 0 ? fit.result.seconds / fit.result.iterations : 0.0;
+    const double iteration =
+        fit.result.iterations > 0 ? fit.result.seconds / fit.result.iterations : 0.0;
     const PhaseStats total = phase_stats(grid, fit.times, rest),
-                     per_it = phase_stats(grid, fit.per_iteration, iteration - phases_sum(fit.per_iteration));
+                     per_it = phase_stats(grid, fit.per_iteration,
+                                          iteration - phases_sum(fit.per_iteration));
     double read_max = 0;
     MPI_Reduce(&read_seconds, &read_max, 1, MPI_DOUBLE, MPI_MAX, 0, grid.world());
     double write_seconds = 0;
@@ -246,17 +259,22 @@ int fit_and_write(const Args& a, const Options& opt, const mpi::Grid& grid, cons
         // Staged, then renamed as a set (outputs.hpp).
         OutputSet out;
         if (!a.w_out.empty())
-            out.stage("-W", [&] { return stage_factor(a.w_out, r.W.template cast<double>(), {}, {}, WriteArgs{}); });
+            out.stage("-W", [&] {
+                return stage_factor(a.w_out, r.W.template cast<double>(), {}, {}, WriteArgs{});
+            });
         if (!a.h_out.empty())
-            out.stage("-H", [&] { return stage_factor(a.h_out, r.H.template cast<double>(), {}, {}, WriteArgs{}); });
+            out.stage("-H", [&] {
+                return stage_factor(a.h_out, r.H.template cast<double>(), {}, {}, WriteArgs{});
+            });
         write_seconds = seconds_since(t0);
         if (!a.report_out.empty())
             out.stage("--report", [&] {
                 std::vector<io::StagedFile> files;
-                files.push_back(io::stage_bytes(
-                    a.report_out,
-                    report(a, grid, in, nnz, opt, fit, total, per_it, read_max, write_seconds,
-                           interrupted).dump(2) + "\n"));
+                files.push_back(
+                    io::stage_bytes(a.report_out, report(a, grid, in, nnz, opt, fit, total, per_it,
+                                                         read_max, write_seconds, interrupted)
+                                                          .dump(2) +
+                                                      "\n"));
                 return files;
             });
         out.commit();
@@ -267,9 +285,11 @@ int fit_and_write(const Args& a, const Options& opt, const mpi::Grid& grid, cons
                     static_cast<long long>(in.m), static_cast<long long>(in.n), opt.rank,
                     std::string(to_string(resolved_solver(opt))).c_str(),
                     std::string(to_string(opt.loss)).c_str(), grid.size(), grid.pr(), grid.pc());
-        std::printf("%s after %s: relative error %.6g, objective %.10g, %.3f s (%.4f s per iteration)\n",
-                    std::string(to_string(r.status)).c_str(), plural(r.iterations, "iteration").c_str(),
-                    r.relative_error, r.objective, r.seconds, r.iterations > 0 ? r.seconds / r.iterations : 0.0);
+        std::printf(
+            "%s after %s: relative error %.6g, objective %.10g, %.3f s (%.4f s per iteration)\n",
+            std::string(to_string(r.status)).c_str(), plural(r.iterations, "iteration").c_str(),
+            r.relative_error, r.objective, r.seconds,
+            r.iterations > 0 ? r.seconds / r.iterations : 0.0);
         std::printf("phases, start included (max over ranks, s): read %.3f", read_max);
         for (std::size_t q = 0; q < 5; ++q) std::printf(", %s %.3f", phase_names[q], total.max[q]);
         std::printf(", update and rest %.3f\n", total.max[8]);
@@ -319,8 +339,10 @@ std::string distributed_solvers() {
     for (Loss l : all_losses()) {
         std::string names;
         for (Solver s : solvers_for(l))
-            if (solver_traits(s, l).distributed) names += (names.empty() ? "" : ", ") + std::string(to_string(s));
-        if (!names.empty()) out += (out.empty() ? "" : "; ") + std::string(to_string(l)) + ": " + names;
+            if (solver_traits(s, l).distributed)
+                names += (names.empty() ? "" : ", ") + std::string(to_string(s));
+        if (!names.empty())
+            out += (out.empty() ? "" : "; ") + std::string(to_string(l)) + ": " + names;
     }
     return out;
 }
@@ -336,7 +358,8 @@ int run(int argc, char** argv, MPI_Comm world) {
   mpirun -np 4 nmfkit-mpi fit counts.mtx -k 20 --grid 2x2 -W W.csv -H H.csv --report run.json
 Exit status: 0 success, 2 usage error, 65 bad data, 74 I/O error, 1 other (every rank alike).)");
     Args a;
-    CLI::App* fit = app.add_subcommand("fit", "factorize INPUT (Matrix Market or .npy) over all processes");
+    CLI::App* fit =
+        app.add_subcommand("fit", "factorize INPUT (Matrix Market or .npy) over all processes");
     fit->add_option("INPUT", a.input, "matrix file: .mtx (sparse or dense) or .npy")->required();
     OptionFlags& o = a.options;
     o.add(*fit, {{"rank", "number of components"}});
@@ -344,14 +367,18 @@ Exit status: 0 success, 2 usage error, 65 bad data, 74 I/O error, 1 other (every
     fit->add_option("--grid", a.grid, "process grid PRxPC (default: m/PR ≈ n/PC)");
     o.add(*fit, {{"loss", "frobenius or kullback_leibler"},
                  {"solver", distributed_solvers()},
-                 {"init", "random, nndsvd, nndsvda, nndsvdar (default as nmfkit fit: nndsvda for one run)"},
+                 {"init",
+                  "random, nndsvd, nndsvda, nndsvdar (default as nmfkit fit: nndsvda for one run)"},
                  {"max_iter", "iterations at most"},
                  {"tol"},
                  {"time_limit"},
                  {"seed"},
                  {"threads", "OpenMP threads per process"},
                  {"restarts", "runs from seeds seed, seed+1, ...; the best is kept"},
-                 {"l1_W"}, {"l2_W"}, {"l1_H"}, {"l2_H"},
+                 {"l1_W"},
+                 {"l2_W"},
+                 {"l1_H"},
+                 {"l2_H"},
                  {"hals_max_inner"},
                  {"stop"},
                  {"normalize"},
@@ -360,7 +387,8 @@ Exit status: 0 success, 2 usage error, 65 bad data, 74 I/O error, 1 other (every
     fit->add_option("--dtype", a.dtype, "float32 or float64 (default)");
     fit->add_option("-W,--w-out", a.w_out, "write W (m x k) here (rank 0)");
     fit->add_option("-H,--h-out", a.h_out, "write H (k x n) here (rank 0)");
-    fit->add_option("--report", a.report_out, "write a JSON report with per-phase times here (rank 0)");
+    fit->add_option("--report", a.report_out,
+                    "write a JSON report with per-phase times here (rank 0)");
     fit->add_flag("-q,--quiet", a.quiet, "print nothing on success");
     try {
         app.parse(argc, argv);

@@ -43,7 +43,8 @@ void OptionFlags::add(CLI::App& cmd, const std::vector<Pick>& picks, const std::
                 o = cmd.add_option(flag, b.columns, help)->delimiter(',');
                 break;
             case OptionKind::mask:
-                throw std::logic_error("Options::mask has no generic flag; the command reads its file");
+                throw std::logic_error(
+                    "Options::mask has no generic flag; the command reads its file");
         }
         if (!group.empty()) o->group(group);
         b.option = o;
@@ -62,16 +63,23 @@ Options OptionFlags::apply() const {
         const OptionField& f = *b.field;
         switch (f.kind) {
             case OptionKind::integer:
-                if (b.integer < std::numeric_limits<int>::min() || b.integer > std::numeric_limits<int>::max())
+                if (b.integer < std::numeric_limits<int>::min() ||
+                    b.integer > std::numeric_limits<int>::max())
                     throw UsageError(b.option->get_name() + " " + std::to_string(b.integer) +
-                                     " is out of range (" + std::to_string(std::numeric_limits<int>::min()) +
-                                     " to " + std::to_string(std::numeric_limits<int>::max()) + ")");
+                                     " is out of range (" +
+                                     std::to_string(std::numeric_limits<int>::min()) + " to " +
+                                     std::to_string(std::numeric_limits<int>::max()) + ")");
                 f.set(o, b.integer);
                 break;
             case OptionKind::real: f.set(o, b.real); break;
             case OptionKind::flag: f.set(o, b.flag); break;
             case OptionKind::seed: f.set(o, parse_seed(b.text)); break;
-            case OptionKind::name: usage_checked([&] { f.set(o, b.text); return 0; }); break;
+            case OptionKind::name:
+                usage_checked([&] {
+                    f.set(o, b.text);
+                    return 0;
+                });
+                break;
             case OptionKind::columns: f.set(o, b.columns); break;
             case OptionKind::mask: break;
         }
@@ -79,21 +87,27 @@ Options OptionFlags::apply() const {
     return o;
 }
 
-void write_option_fields(nlohmann::ordered_json& j, const Options& opt, const std::vector<std::string>& names) {
+void write_option_fields(nlohmann::ordered_json& j, const Options& opt,
+                         const std::vector<std::string>& names) {
     for (const OptionField& f : option_fields()) {
-        if (!names.empty() && std::find(names.begin(), names.end(), f.name) == names.end()) continue;
+        if (!names.empty() && std::find(names.begin(), names.end(), f.name) == names.end())
+            continue;
         nlohmann::ordered_json value = std::visit(
             [&](const auto& x) -> nlohmann::ordered_json {
                 using X = std::decay_t<decltype(x)>;
-                if constexpr (std::is_same_v<X, std::shared_ptr<const Mask>>) return nullptr;
+                if constexpr (std::is_same_v<X, std::shared_ptr<const Mask>>)
+                    return nullptr;
                 else if constexpr (std::is_same_v<X, std::string>) {
                     if (f.optional && x.empty()) return nullptr;
                     return x;
-                } else return x;
+                } else
+                    return x;
             },
             f.get(opt));
-        if (f.group.empty()) j[f.json_key()] = std::move(value);
-        else j[std::string(f.group)][f.json_key()] = std::move(value);
+        if (f.group.empty())
+            j[f.json_key()] = std::move(value);
+        else
+            j[std::string(f.group)][f.json_key()] = std::move(value);
     }
 }
 

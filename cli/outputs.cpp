@@ -16,13 +16,11 @@
 namespace nmfkit::cli {
 
 void Files::reads(const std::string& option, const std::string& path) {
-    if (!path.empty())
-        entries_.push_back({option, path, Entry::input});
+    if (!path.empty()) entries_.push_back({option, path, Entry::input});
 }
 
 void Files::writes_matrix(const std::string& option, const std::string& path, bool sidecars) {
-    if (path.empty())
-        return;
+    if (path.empty()) return;
     entries_.push_back({option, path, Entry::matrix});
     // Only .npy/.mtx outputs get label files; CSV/TSV hold their labels.
     const std::optional<io::Format> f = io::format_for(path);
@@ -33,13 +31,11 @@ void Files::writes_matrix(const std::string& option, const std::string& path, bo
 }
 
 void Files::writes(const std::string& option, const std::string& path) {
-    if (!path.empty())
-        entries_.push_back({option, path, Entry::any});
+    if (!path.empty()) entries_.push_back({option, path, Entry::any});
 }
 
 void Files::appends(const std::string& option, const std::string& path) {
-    if (!path.empty())
-        entries_.push_back({option, path, Entry::append});
+    if (!path.empty()) entries_.push_back({option, path, Entry::append});
 }
 
 namespace {
@@ -53,8 +49,7 @@ std::string named(const std::string& option, const std::string& path) {
 void Files::check() const {
     // Names that can never be written, whatever the data: exit 2 before anything is read.
     for (const Entry& e : entries_) {
-        if (e.kind == Entry::input)
-            continue;
+        if (e.kind == Entry::input) continue;
         const std::string kind = io::non_regular_kind(e.path);
         // An output replaces its target by a rename, which must never happen to a device or a
         // FIFO; a log is appended to, so a FIFO or a terminal is fine there.
@@ -75,8 +70,7 @@ void Files::check() const {
             const Entry& y = entries_[b];
             if (x.kind == Entry::input && y.kind == Entry::input)
                 continue;  // reading one file twice is fine
-            if (!io::same_file(x.path, y.path))
-                continue;
+            if (!io::same_file(x.path, y.path)) continue;
             const Entry& out = x.kind == Entry::input ? y : x;
             const Entry& other = x.kind == Entry::input ? x : y;
             if (other.kind == Entry::input)
@@ -88,8 +82,7 @@ void Files::check() const {
         }
     // Directories that cannot be written: exit 74, still before any work.
     for (const Entry& e : entries_) {
-        if (e.kind == Entry::input)
-            continue;
+        if (e.kind == Entry::input) continue;
         if (e.kind == Entry::append && std::filesystem::exists(e.path)) {
             if (::access(e.path.c_str(), W_OK) != 0)
                 throw io::IoError("cannot write \"" + e.path + "\": " +
@@ -103,9 +96,9 @@ void Files::check() const {
 std::string sidecar_name(const std::string& path, const char* side) {
     const std::size_t slash = path.find_last_of('/');
     const std::size_t dot = path.find_last_of('.');
-    const std::string stem =
-        dot == std::string::npos || (slash != std::string::npos && dot < slash) ? path
-                                                                                : path.substr(0, dot);
+    const std::string stem = dot == std::string::npos || (slash != std::string::npos && dot < slash)
+                                 ? path
+                                 : path.substr(0, dot);
     return stem + "." + side + ".txt";
 }
 
@@ -143,10 +136,8 @@ void OutputSet::commit() {
     }
     staged_.clear();
     message += "; no output was replaced (they are written as a set)";
-    if (!kept.empty())
-        message += "; this run's other outputs were kept as: " + join(kept, ", ");
-    if (io_failure)
-        throw io::IoError(message);
+    if (!kept.empty()) message += "; this run's other outputs were kept as: " + join(kept, ", ");
+    if (io_failure) throw io::IoError(message);
     throw InvalidInput(message);
 }
 

@@ -20,7 +20,7 @@ namespace nmfkit::cli {
 
 /// The files of one command, for the checks made before any work.
 class Files {
-  public:
+public:
     /// A file the command reads (@p option names it in messages, e.g. "INPUT", "--mask").
     /// Empty paths are skipped.
     void reads(const std::string& option, const std::string& path);
@@ -36,7 +36,7 @@ class Files {
     /// 2); io::IoError when an output's directory cannot be written (exit 74)
     void check() const;
 
-  private:
+private:
     struct Entry {
         std::string option;
         std::string path;
@@ -50,16 +50,17 @@ std::string sidecar_name(const std::string& path, const char* side);
 
 /// The outputs of one command, written as a set (see the top of this file).
 class OutputSet {
-  public:
+public:
     /// Stages the files that @p write returns (each is written in full and flushed, nothing is
     /// replaced yet). A failure is recorded against @p option and the next outputs still staged.
-    void stage(const std::string& option, const std::function<std::vector<io::StagedFile>()>& write);
+    void stage(const std::string& option,
+               const std::function<std::vector<io::StagedFile>()>& write);
     /// Renames every staged file over its target when all were staged; otherwise replaces none,
     /// keeps the staged ones aside (NAME.new.EXT) and throws one error that names what failed and
     /// where the rest went (io::IoError when a failure was one, else InvalidInput).
     void commit();
 
-  private:
+private:
     struct Failure {
         std::string option;
         std::string message;

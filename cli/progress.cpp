@@ -30,13 +30,10 @@ extern "C" void on_sigint(int) {
 
 /// "4.2 s", "3m07s", "2h05m".
 std::string duration(double seconds) {
-    if (!std::isfinite(seconds) || seconds < 0)
-        return "?";
-    if (seconds < 60)
-        return format("%.1f s", seconds);
+    if (!std::isfinite(seconds) || seconds < 0) return "?";
+    if (seconds < 60) return format("%.1f s", seconds);
     const long long s = std::llround(seconds);
-    if (s < 3600)
-        return std::to_string(s / 60) + "m" + format("%02.0f", double(s % 60)) + "s";
+    if (s < 3600) return std::to_string(s / 60) + "m" + format("%02.0f", double(s % 60)) + "s";
     // NOLINTNEXTLINE(bugprone-integer-division): whole minutes are meant
     return std::to_string(s / 3600) + "h" + format("%02.0f", double((s % 3600) / 60)) + "m";
 }
@@ -68,8 +65,7 @@ Progress::Progress(const ProgressArgs& args, int max_iter, double time_limit)
 std::string Progress::line(const IterationStats& s) const {
     // Remaining time: at the rate so far to max_iter, capped by the time limit.
     double eta = s.seconds / std::max(s.iteration, 1) * (max_iter_ - s.iteration);
-    if (time_limit_ > 0)
-        eta = std::min(eta, std::max(time_limit_ - s.seconds, 0.0));
+    if (time_limit_ > 0) eta = std::min(eta, std::max(time_limit_ - s.seconds, 0.0));
     return std::to_string(s.iteration) + "/" + std::to_string(max_iter_) + "  objective " +
            format("%.6e", s.objective) + "  change " + format("%.2e", s.relative_change) +
            "  elapsed " + duration(s.seconds) + "  ETA " + duration(eta);
@@ -82,19 +78,16 @@ void Progress::draw_bar(const IterationStats& s) {
     std::string bar = "\r" + format("%3.0f%%", 100 * done) + " [" + std::string(filled, '#') +
                       std::string(cells - filled, '.') + "] " + line(s);
     const std::size_t width = bar.size();
-    if (width < bar_width_)
-        bar += std::string(bar_width_ - width, ' ');  // erase the old tail
+    if (width < bar_width_) bar += std::string(bar_width_ - width, ' ');  // erase the old tail
     bar_width_ = width;
     std::cerr << bar << std::flush;
 }
 
 void Progress::log(const IterationStats& s) {
-    if (log_path_.empty() || log_failed_)
-        return;
+    if (log_path_.empty() || log_failed_) return;
     // Opened at the first iteration, for appending: a run that fails before it leaves the file as
     // it was, and nothing that was there is ever truncated or removed.
-    if (!log_.is_open())
-        log_.open(log_path_, std::ios::out | std::ios::app);
+    if (!log_.is_open()) log_.open(log_path_, std::ios::out | std::ios::app);
     if (!log_) {
         log_failed_ = true;
         return;
@@ -134,13 +127,10 @@ void Progress::finish(const std::vector<IterationStats>& history) {
             shown_last_ = false;
         }
     if (last_.iteration > 0 && !shown_last_) {
-        if (mode_ == Mode::bar)
-            draw_bar(last_);
-        if (mode_ == Mode::lines)
-            std::cerr << "iteration " << line(last_) << '\n';
+        if (mode_ == Mode::bar) draw_bar(last_);
+        if (mode_ == Mode::lines) std::cerr << "iteration " << line(last_) << '\n';
     }
-    if (mode_ == Mode::bar && bar_width_ > 0)
-        std::cerr << '\n';
+    if (mode_ == Mode::bar && bar_width_ > 0) std::cerr << '\n';
     if (InterruptGuard::requested() && mode_ != Mode::quiet)
         std::cerr << "nmfkit: interrupted; writing the result so far\n";
     if (log_.is_open()) {
@@ -152,7 +142,8 @@ void Progress::finish(const std::vector<IterationStats>& history) {
 void Progress::check_log() const {
     // After the outputs were written: a failing log must not cost the result.
     if (log_failed_)
-        throw io::IoError("cannot write \"" + log_path_ + "\" (--log-json); the other outputs "
+        throw io::IoError("cannot write \"" + log_path_ +
+                          "\" (--log-json); the other outputs "
                           "were written");
 }
 
@@ -161,12 +152,8 @@ InterruptGuard::InterruptGuard() {
     std::signal(SIGINT, on_sigint);
 }
 
-InterruptGuard::~InterruptGuard() {
-    std::signal(SIGINT, SIG_DFL);
-}
+InterruptGuard::~InterruptGuard() { std::signal(SIGINT, SIG_DFL); }
 
-bool InterruptGuard::requested() {
-    return interrupt_flag.load();
-}
+bool InterruptGuard::requested() { return interrupt_flag.load(); }
 
 }  // namespace nmfkit::cli

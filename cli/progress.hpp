@@ -25,7 +25,7 @@ void add_progress_options(CLI::App& cmd, ProgressArgs& args);
 /// on_iteration is the fit's callback; finish() ends the display and closes the log. The log
 /// (--log-json) is appended to, opened at the first iteration; it is never truncated or removed.
 class Progress {
-  public:
+public:
     Progress(const ProgressArgs& args, int max_iter, double time_limit);
     Progress(const Progress&) = delete;
     Progress& operator=(const Progress&) = delete;
@@ -39,7 +39,7 @@ class Progress {
     /// Throws io::IoError when a write to the --log-json file failed (called after the outputs).
     void check_log() const;
 
-  private:
+private:
     std::string line(const IterationStats& s) const;
     void draw_bar(const IterationStats& s);
     void log(const IterationStats& s);
@@ -60,7 +60,7 @@ class Progress {
 
 /// While alive, SIGINT sets a flag (and restores the default handler, so a second Ctrl-C kills).
 class InterruptGuard {
-  public:
+public:
     InterruptGuard();
     ~InterruptGuard();
     InterruptGuard(const InterruptGuard&) = delete;

@@ -100,27 +100,33 @@ void Document::circle(double cx, double cy, double r, const std::string& fill,
 
 void Document::text(double x, double y, const std::string& content, double size,
                     const std::string& anchor, double rotate, const std::string& weight) {
-    body_ += "<text x=\"" + num(x) + "\" y=\"" + num(y) + "\" font-size=\"" + num(size) +
-             "\" text-anchor=\"" + anchor + "\"" +
-             (weight == "normal" ? "" : " font-weight=\"" + weight + "\"") +
-             (rotate == 0 ? "" : " transform=\"rotate(" + num(rotate) + " " + num(x) + " " + num(y) + ")\"") +
-             ">" + escape(content) + "</text>\n";
+    body_ +=
+        "<text x=\"" + num(x) + "\" y=\"" + num(y) + "\" font-size=\"" + num(size) +
+        "\" text-anchor=\"" + anchor + "\"" +
+        (weight == "normal" ? "" : " font-weight=\"" + weight + "\"") +
+        (rotate == 0 ? ""
+                     : " transform=\"rotate(" + num(rotate) + " " + num(x) + " " + num(y) + ")\"") +
+        ">" + escape(content) + "</text>\n";
 }
 
 std::string Document::str() const {
     return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-           "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"" + num(width_) +
-           "\" height=\"" + num(height_) + "\" viewBox=\"0 0 " + num(width_) + " " + num(height_) +
+           "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"" +
+           num(width_) + "\" height=\"" + num(height_) + "\" viewBox=\"0 0 " + num(width_) + " " +
+           num(height_) +
            "\" font-family=\"Helvetica, Arial, sans-serif\">\n"
-           "<rect x=\"0\" y=\"0\" width=\"" + num(width_) + "\" height=\"" + num(height_) +
-           "\" fill=\"white\"/>\n" + body_ + "</svg>\n";
+           "<rect x=\"0\" y=\"0\" width=\"" +
+           num(width_) + "\" height=\"" + num(height_) + "\" fill=\"white\"/>\n" + body_ +
+           "</svg>\n";
 }
 
 std::string blues(double t) {
     if (!std::isfinite(t)) return "#bbbbbb";
     t = std::clamp(t, 0.0, 1.0);
     // White (247, 251, 255) to dark blue (8, 48, 107), ColorBrewer's Blues ends.
-    const auto mix = [t](double a, double b) { return static_cast<int>(std::lround(a + (b - a) * t)); };
+    const auto mix = [t](double a, double b) {
+        return static_cast<int>(std::lround(a + (b - a) * t));
+    };
     char buffer[8];
     std::snprintf(buffer, sizeof buffer, "#%02x%02x%02x", mix(247, 8), mix(251, 48), mix(255, 107));
     return buffer;
@@ -138,8 +144,10 @@ std::string metric_panels(const std::vector<int>& ks, const std::vector<Series>&
     const double k_hi = ks.empty() ? 1 : *std::max_element(ks.begin(), ks.end());
     for (std::size_t s = 0; s < series.size(); ++s) {
         const double x0 = static_cast<double>(s % columns) * pw;
-        const double y0 = top + static_cast<double>(s / columns) * ph;  // NOLINT(bugprone-integer-division): the panel row
-        const double ax = x0 + left, ay = y0 + upper, aw = pw - left - right, ah = ph - upper - lower;
+        // NOLINTNEXTLINE(bugprone-integer-division): the panel's row
+        const double y0 = top + static_cast<double>(s / columns) * ph;
+        const double ax = x0 + left, ay = y0 + upper, aw = pw - left - right,
+                     ah = ph - upper - lower;
         doc.text(x0 + pw / 2, y0 + 16, series[s].name, 13, "middle", 0, "bold");
         double lo = std::numeric_limits<double>::infinity(), hi = -lo;
         for (double v : series[s].values)
@@ -159,7 +167,9 @@ std::string metric_panels(const std::vector<int>& ks, const std::vector<Series>&
         const double pad = 0.08 * (hi - lo);
         lo -= pad;
         hi += pad;
-        const auto X = [&](double k) { return k_hi > k_lo ? ax + (k - k_lo) / (k_hi - k_lo) * aw : ax + aw / 2; };
+        const auto X = [&](double k) {
+            return k_hi > k_lo ? ax + (k - k_lo) / (k_hi - k_lo) * aw : ax + aw / 2;
+        };
         const auto Y = [&](double v) { return ay + ah - (v - lo) / (hi - lo) * ah; };
         for (int t = 0; t <= 4; ++t) {  // y ticks
             const double v = lo + (hi - lo) * t / 4;
@@ -168,10 +178,12 @@ std::string metric_panels(const std::vector<int>& ks, const std::vector<Series>&
         }
         for (int k : ks) doc.text(X(k), ay + ah + 14, std::to_string(k), 10, "middle");
         doc.text(ax + aw / 2, ay + ah + 30, "k", 11, "middle");
-        if (suggested_k > 0) doc.line(X(suggested_k), ay, X(suggested_k), ay + ah, "#d62728", 1, "4,3");
+        if (suggested_k > 0)
+            doc.line(X(suggested_k), ay, X(suggested_k), ay + ah, "#d62728", 1, "4,3");
         std::vector<std::pair<double, double>> points;
         for (std::size_t a = 0; a < ks.size() && a < series[s].values.size(); ++a)
-            if (std::isfinite(series[s].values[a])) points.emplace_back(X(ks[a]), Y(series[s].values[a]));
+            if (std::isfinite(series[s].values[a]))
+                points.emplace_back(X(ks[a]), Y(series[s].values[a]));
         doc.polyline(points, "#1f77b4");
         for (std::size_t a = 0; a < ks.size() && a < series[s].values.size(); ++a)
             if (std::isfinite(series[s].values[a]))
@@ -192,8 +204,14 @@ std::string heatmap(const Eigen::MatrixXd& M, const std::vector<std::string>& ro
     for (const auto& l : row_labels) longest_r = std::max(longest_r, l.size());
     for (const auto& l : col_labels) longest_c = std::max(longest_c, l.size());
     const double font = std::clamp(cell * 0.8, 7.0, 11.0);
-    const double left = 10 + (show_r ? 6.5 * font / 11 * static_cast<double>(std::min<std::size_t>(longest_r, 24)) + 8 : 0);
-    const double top = 40 + (show_c ? 6.5 * font / 11 * static_cast<double>(std::min<std::size_t>(longest_c, 24)) + 8 : 0);
+    const double left =
+        10 + (show_r
+                  ? 6.5 * font / 11 * static_cast<double>(std::min<std::size_t>(longest_r, 24)) + 8
+                  : 0);
+    const double top =
+        40 + (show_c
+                  ? 6.5 * font / 11 * static_cast<double>(std::min<std::size_t>(longest_c, 24)) + 8
+                  : 0);
     // Wide enough for the title too (about 0.55 em per character at 15 px, bold).
     const double title_width = 20 + 8.5 * static_cast<double>(title.size());
     const double width = std::max({left + cols * cell + 90, 320.0, title_width});
@@ -203,8 +221,8 @@ std::string heatmap(const Eigen::MatrixXd& M, const std::vector<std::string>& ro
     const double span = hi > lo ? hi - lo : 1;
     for (Eigen::Index i = 0; i < M.rows(); ++i)
         for (Eigen::Index j = 0; j < M.cols(); ++j)
-            doc.rect(left + static_cast<double>(j) * cell, top + static_cast<double>(i) * cell, cell, cell,
-                     blues((M(i, j) - lo) / span), "cell", tick(M(i, j)));
+            doc.rect(left + static_cast<double>(j) * cell, top + static_cast<double>(i) * cell,
+                     cell, cell, blues((M(i, j) - lo) / span), "cell", tick(M(i, j)));
     if (show_r)
         for (Eigen::Index i = 0; i < M.rows(); ++i)
             doc.text(left - 4, top + (static_cast<double>(i) + 0.5) * cell + font / 3,
@@ -212,7 +230,8 @@ std::string heatmap(const Eigen::MatrixXd& M, const std::vector<std::string>& ro
     if (show_c)
         for (Eigen::Index j = 0; j < M.cols(); ++j) {
             const double x = left + (static_cast<double>(j) + 0.5) * cell + font / 3, y = top - 4;
-            doc.text(x, y, col_labels[static_cast<std::size_t>(j)].substr(0, 24), font, "start", -90);
+            doc.text(x, y, col_labels[static_cast<std::size_t>(j)].substr(0, 24), font, "start",
+                     -90);
         }
     // Colour bar: 10 steps from lo to hi.
     const double bx = left + cols * cell + 20, bh = std::min(rows * cell, 200.0);
@@ -234,7 +253,8 @@ Eigen::MatrixXd bin_average(const Eigen::MatrixXd& M, Eigen::Index max_rows, Eig
     };
     bins_r = bins(M.rows(), max_rows);
     bins_c = bins(M.cols(), max_cols);
-    Eigen::MatrixXd out(static_cast<Eigen::Index>(bins_r.size()), static_cast<Eigen::Index>(bins_c.size()));
+    Eigen::MatrixXd out(static_cast<Eigen::Index>(bins_r.size()),
+                        static_cast<Eigen::Index>(bins_c.size()));
     for (std::size_t a = 0; a < bins_r.size(); ++a)
         for (std::size_t b = 0; b < bins_c.size(); ++b) {
             const auto [r0, r1] = bins_r[a];

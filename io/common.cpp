@@ -20,9 +20,7 @@ namespace nmfkit::io::detail {
 
 namespace fs = std::filesystem;
 
-std::string errno_text(int err) {
-    return std::error_code(err, std::generic_category()).message();
-}
+std::string errno_text(int err) { return std::error_code(err, std::generic_category()).message(); }
 
 std::string shown(std::string_view field) {
     constexpr std::size_t max_shown = 40;
@@ -38,8 +36,7 @@ std::string shown(std::string_view field) {
             out += static_cast<char>(c);
         }
     }
-    if (field.size() > max_shown)
-        out += "...";
+    if (field.size() > max_shown) out += "...";
     out += '"';
     return out;
 }
@@ -54,17 +51,14 @@ std::string at_byte(const std::string& name, std::uint64_t offset) {
 
 FileBytes::FileBytes(const std::string& path, std::uint64_t limit) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        throw IoError("cannot open \"" + path + "\": " + errno_text(errno));
+    if (fd < 0) throw IoError("cannot open \"" + path + "\": " + errno_text(errno));
     struct Closer {
         int fd;
         ~Closer() { ::close(fd); }
     } closer{fd};
     struct stat st {};
-    if (::fstat(fd, &st) != 0)
-        throw IoError("cannot read \"" + path + "\": " + errno_text(errno));
-    if (S_ISDIR(st.st_mode))
-        throw IoError("cannot open \"" + path + "\": " + errno_text(EISDIR));
+    if (::fstat(fd, &st) != 0) throw IoError("cannot read \"" + path + "\": " + errno_text(errno));
+    if (S_ISDIR(st.st_mode)) throw IoError("cannot open \"" + path + "\": " + errno_text(EISDIR));
     if (S_ISREG(st.st_mode) && st.st_size > 0) {
         // NOTE: mapped, not copied: the parsers read the page cache directly.
         const auto size = static_cast<std::size_t>(st.st_size);
@@ -80,24 +74,22 @@ FileBytes::FileBytes(const std::string& path, std::uint64_t limit) {
     char buffer[1 << 16];
     for (;;) {
         const ::ssize_t n = ::read(fd, buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            throw IoError("cannot read \"" + path + "\": " + errno_text(errno));
-        if (n == 0)
-            break;
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw IoError("cannot read \"" + path + "\": " + errno_text(errno));
+        if (n == 0) break;
         // NOTE: /dev/zero or an endless pipe would otherwise fill the memory.
         check_memory(static_cast<std::uint64_t>(owned_.size()) + static_cast<std::uint64_t>(n),
-                     limit, path + ": the data read so far (not a regular file, so its size is "
-                                   "not known in advance)");
+                     limit,
+                     path +
+                         ": the data read so far (not a regular file, so its size is "
+                         "not known in advance)");
         owned_.append(buffer, static_cast<std::size_t>(n));
     }
     view_ = owned_;
 }
 
 FileBytes::~FileBytes() {
-    if (map_ != nullptr)
-        ::munmap(map_, map_size_);
+    if (map_ != nullptr) ::munmap(map_, map_size_);
 }
 
 void FileBytes::replace(std::string&& bytes) {
@@ -121,14 +113,12 @@ struct Inflater {
     z_stream z{};
     bool open = false;
     ~Inflater() {
-        if (open)
-            inflateEnd(&z);
+        if (open) inflateEnd(&z);
     }
 };
 
 std::string zlib_reason(const z_stream& z, int rc) {
-    if (z.msg != nullptr)
-        return z.msg;
+    if (z.msg != nullptr) return z.msg;
     return rc == Z_MEM_ERROR ? "out of memory" : "error " + std::to_string(rc);
 }
 
@@ -138,8 +128,7 @@ std::string gunzip(std::string_view bytes, const std::string& name, std::uint64_
     if (!is_gzip(bytes))
         throw InvalidInput(name + ": not a gzip file (it does not start with the bytes 1f 8b)");
     Inflater inf;
-    if (inflateInit2(&inf.z, 15 + 16) != Z_OK)
-        throw std::bad_alloc();
+    if (inflateInit2(&inf.z, 15 + 16) != Z_OK) throw std::bad_alloc();
     inf.open = true;
     std::string out;
     out.resize(std::min<std::uint64_t>(std::max<std::size_t>(bytes.size() * 4, 1 << 16), limit));
@@ -165,8 +154,7 @@ std::string gunzip(std::string_view bytes, const std::string& name, std::uint64_
             // Another gzip member may follow (as `cat a.gz b.gz` makes); trailing zeros are
             // padding.
             const std::string_view rest = bytes.substr(consumed);
-            if (rest.find_first_not_of('\0') == std::string_view::npos)
-                break;
+            if (rest.find_first_not_of('\0') == std::string_view::npos) break;
             if (!is_gzip(rest))
                 throw InvalidInput(at_byte(name, consumed) +
                                    "unexpected data after the end of the gzip stream");
@@ -186,8 +174,7 @@ std::string gunzip(std::string_view bytes, const std::string& name, std::uint64_
 
 void inflate_raw(std::string_view bytes, std::string& out, const std::string& what) {
     Inflater inf;
-    if (inflateInit2(&inf.z, -15) != Z_OK)
-        throw std::bad_alloc();
+    if (inflateInit2(&inf.z, -15) != Z_OK) throw std::bad_alloc();
     inf.open = true;
     std::size_t produced = 0;
     std::size_t consumed = 0;
@@ -214,8 +201,7 @@ void inflate_raw(std::string_view bytes, std::string& out, const std::string& wh
         if (rc == Z_STREAM_END) {
             if (produced != out.size())
                 throw InvalidInput(what + ": compressed data holds " + std::to_string(produced) +
-                                   " bytes, the zip directory says " +
-                                   std::to_string(out.size()));
+                                   " bytes, the zip directory says " + std::to_string(out.size()));
             return;
         }
         if (rc == Z_BUF_ERROR || (rc == Z_OK && in_chunk == 0))
@@ -228,8 +214,7 @@ void inflate_raw(std::string_view bytes, std::string& out, const std::string& wh
 
 std::uint64_t mul_sat(std::uint64_t a, std::uint64_t b) {
     std::uint64_t r = 0;
-    if (__builtin_mul_overflow(a, b, &r))
-        return std::numeric_limits<std::uint64_t>::max();
+    if (__builtin_mul_overflow(a, b, &r)) return std::numeric_limits<std::uint64_t>::max();
     return r;
 }
 
@@ -250,12 +235,11 @@ std::string human_bytes(std::uint64_t bytes) {
 }
 
 void check_memory(std::uint64_t bytes, std::uint64_t limit, const std::string& prefix) {
-    if (bytes <= limit)
-        return;
-    const std::string size = bytes == std::numeric_limits<std::uint64_t>::max()
-                                 ? "more than 2^64 bytes"
-                                 : "about " + std::to_string(bytes) + " bytes (" +
-                                       human_bytes(bytes) + ")";
+    if (bytes <= limit) return;
+    const std::string size =
+        bytes == std::numeric_limits<std::uint64_t>::max()
+            ? "more than 2^64 bytes"
+            : "about " + std::to_string(bytes) + " bytes (" + human_bytes(bytes) + ")";
     throw InvalidInput(prefix + " needs " + size + ", more than the memory limit of " +
                        std::to_string(limit) + " bytes (" + human_bytes(limit) +
                        "); raise max_memory (--max-memory) to allow it");
@@ -277,28 +261,22 @@ TempFile::TempFile(const fs::path& target, const std::string& shown) : shown_(sh
     for (int attempt = 0; attempt < 100; ++attempt) {
         path_ = dir / (stem + std::to_string(counter.fetch_add(1)));
         fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd_ >= 0)
-            return;
-        if (errno != EEXIST)
-            fail(errno);
+        if (fd_ >= 0) return;
+        if (errno != EEXIST) fail(errno);
     }
     fail(EEXIST);
 }
 
 TempFile::~TempFile() {
-    if (fd_ >= 0)
-        ::close(fd_);
-    if (!committed_ && !path_.empty())
-        ::unlink(path_.c_str());
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_ && !path_.empty()) ::unlink(path_.c_str());
 }
 
 void TempFile::write(std::string_view bytes) {
     while (!bytes.empty()) {
         const ::ssize_t n = ::write(fd_, bytes.data(), bytes.size());
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            fail(errno);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) fail(errno);
         bytes.remove_prefix(static_cast<std::size_t>(n));
     }
 }
@@ -309,14 +287,11 @@ void TempFile::commit(const fs::path& target) {
 }
 
 void TempFile::finish() {
-    if (fd_ < 0)
-        return;
-    if (::fsync(fd_) != 0)
-        fail(errno);
+    if (fd_ < 0) return;
+    if (::fsync(fd_) != 0) fail(errno);
     const int fd = fd_;
     fd_ = -1;
-    if (::close(fd) != 0)
-        fail(errno);
+    if (::close(fd) != 0) fail(errno);
 }
 
 bool TempFile::rename_to(const fs::path& target, bool no_replace) {
@@ -325,8 +300,7 @@ bool TempFile::rename_to(const fs::path& target, bool no_replace) {
     // could appear and be replaced.
     const unsigned flags = no_replace ? RENAME_NOREPLACE : 0u;
     if (::renameat2(AT_FDCWD, path_.c_str(), AT_FDCWD, target.c_str(), flags) != 0) {
-        if (no_replace && errno == EEXIST)
-            return false;
+        if (no_replace && errno == EEXIST) return false;
         fail(errno);
     }
     committed_ = true;
@@ -339,8 +313,7 @@ void TempFile::fail(int err) const {
 
 fs::path output_path(const std::string& path) {
     const fs::path target(path);
-    if (!target.has_filename())
-        throw IoError("cannot write \"" + path + "\": not a file name");
+    if (!target.has_filename()) throw IoError("cannot write \"" + path + "\": not a file name");
     return target;
 }
 

@@ -27,8 +27,7 @@ constexpr std::string_view blanks = " \t\r";
 /// NOTE: always inlined: called for every field and line, and a call costs more than the trim.
 [[gnu::always_inline]] inline std::string_view trim(std::string_view s) {
     const auto first = s.find_first_not_of(blanks);
-    if (first == std::string_view::npos)
-        return {};
+    if (first == std::string_view::npos) return {};
     const auto last = s.find_last_not_of(blanks);
     return s.substr(first, last - first + 1);
 }
@@ -42,8 +41,7 @@ std::errc to_number(std::string_view field, double& value) {
         digits.remove_prefix(1);
     const char* last = digits.data() + digits.size();
     const auto [ptr, ec] = std::from_chars(digits.data(), last, value);
-    if (ec == std::errc() && ptr != last)
-        return std::errc::invalid_argument;
+    if (ec == std::errc() && ptr != last) return std::errc::invalid_argument;
     return ec;
 }
 
@@ -56,8 +54,7 @@ bool is_number(std::string_view field) {
 [[noreturn, gnu::cold, gnu::noinline]] void bad_field(std::string_view field, std::errc ec,
                                                       const std::string& name, std::int64_t line,
                                                       std::size_t column) {
-    if (field.empty())
-        throw InvalidInput(position(name, line, column) + "empty field");
+    if (field.empty()) throw InvalidInput(position(name, line, column) + "empty field");
     if (ec == std::errc::result_out_of_range)
         throw InvalidInput(position(name, line, column) + detail::shown(field) +
                            " is out of the range of a double");
@@ -85,8 +82,7 @@ bool split(std::string_view line, char delimiter, std::vector<std::string_view>&
         const std::string_view field = trim(line.substr(0, end));
         quoted = quoted || (!field.empty() && field.front() == '"');
         out.push_back(field);
-        if (end == std::string_view::npos)
-            break;
+        if (end == std::string_view::npos) break;
         line.remove_prefix(end + 1);
     }
     return quoted;
@@ -117,8 +113,7 @@ std::size_t split_quoted(std::string_view bytes, std::size_t pos, char delimiter
     rec.line.clear();
     const std::size_t n = bytes.size();
     for (std::size_t column = 1;; ++column) {
-        while (pos < n && is_blank(bytes[pos], delimiter))
-            ++pos;
+        while (pos < n && is_blank(bytes[pos], delimiter)) ++pos;
         const std::int64_t starts_on = line;
         std::string field;
         if (pos < n && bytes[pos] == '"') {
@@ -129,8 +124,8 @@ std::size_t split_quoted(std::string_view bytes, std::size_t pos, char delimiter
                     throw InvalidInput(position(name, starts_on, column) +
                                        "the double quote that opens this field is never closed "
                                        "(the file ends inside the quoted field)");
-                const auto close = static_cast<std::size_t>(static_cast<const char*>(q) -
-                                                            bytes.data());
+                const auto close =
+                    static_cast<std::size_t>(static_cast<const char*>(q) - bytes.data());
                 const std::string_view chunk = bytes.substr(pos, close - pos);
                 line += std::count(chunk.begin(), chunk.end(), '\n');
                 field.append(chunk);
@@ -142,8 +137,7 @@ std::size_t split_quoted(std::string_view bytes, std::size_t pos, char delimiter
                 }
                 break;
             }
-            while (pos < n && is_blank(bytes[pos], delimiter))
-                ++pos;
+            while (pos < n && is_blank(bytes[pos], delimiter)) ++pos;
             if (pos < n && bytes[pos] != delimiter && bytes[pos] != '\n')
                 throw InvalidInput(position(name, line, column) + "unexpected " +
                                    shown(bytes.substr(pos, 1)) +
@@ -151,8 +145,7 @@ std::size_t split_quoted(std::string_view bytes, std::size_t pos, char delimiter
                                    "quote inside one is written twice: \"\")");
         } else {
             std::size_t end = pos;
-            while (end < n && bytes[end] != delimiter && bytes[end] != '\n')
-                ++end;
+            while (end < n && bytes[end] != delimiter && bytes[end] != '\n') ++end;
             field = trim(bytes.substr(pos, end - pos));
             pos = end;
         }
@@ -162,8 +155,7 @@ std::size_t split_quoted(std::string_view bytes, std::size_t pos, char delimiter
             ++pos;
             continue;
         }
-        if (pos < n)
-            ++pos;  // the line break that ends the record
+        if (pos < n) ++pos;  // the line break that ends the record
         break;
     }
     // NOTE: views made after the vector stops growing (a short string moves with it).
@@ -187,12 +179,10 @@ std::string quote_field(std::string_view text, char delimiter) {
         (text.find_first_of("\"\n\r") != std::string_view::npos ||
          text.find(delimiter) != std::string_view::npos || text.front() == '#' ||
          text.front() == ' ' || text.front() == '\t' || text.back() == ' ' || text.back() == '\t');
-    if (!quote)
-        return std::string(text);
+    if (!quote) return std::string(text);
     std::string out = "\"";
     for (char c : text) {
-        if (c == '"')
-            out += '"';
+        if (c == '"') out += '"';
         out += c;
     }
     out += '"';
@@ -205,8 +195,8 @@ LoadedMatrix parse_delimited(std::string_view bytes, const std::string& name, ch
                              std::optional<bool> header, std::optional<bool> row_names,
                              std::uint64_t limit) {
     // Memory: the text, then the values twice (as read, then as the matrix), 8 bytes each.
-    check_memory(bytes.size(), limit, name + ": the text (" + std::to_string(bytes.size()) +
-                                          " bytes)");
+    check_memory(bytes.size(), limit,
+                 name + ": the text (" + std::to_string(bytes.size()) + " bytes)");
     LoadedMatrix out;
     out.source_dtype = "text";
     std::vector<double> values;  // row-major
@@ -222,17 +212,15 @@ LoadedMatrix parse_delimited(std::string_view bytes, const std::string& name, ch
     for (std::int64_t line = 1; pos < bytes.size(); line = last + 1) {
         last = line;
         const void* nl = std::memchr(bytes.data() + pos, '\n', bytes.size() - pos);
-        const std::size_t len = nl != nullptr
-                                    ? static_cast<std::size_t>(static_cast<const char*>(nl) -
-                                                               (bytes.data() + pos))
-                                    : bytes.size() - pos;
+        const std::size_t len =
+            nl != nullptr
+                ? static_cast<std::size_t>(static_cast<const char*>(nl) - (bytes.data() + pos))
+                : bytes.size() - pos;
         std::string_view rest = bytes.substr(pos, len);
         pos += len + 1;
-        if (line == 1 && rest.starts_with("\xEF\xBB\xBF"))
-            rest.remove_prefix(3);  // UTF-8 BOM
+        if (line == 1 && rest.starts_with("\xEF\xBB\xBF")) rest.remove_prefix(3);  // UTF-8 BOM
         const std::string_view content = trim(rest);
-        if (content.empty() || content.front() == '#')
-            continue;
+        if (content.empty() || content.front() == '#') continue;
         // NOTE: only a record with a field that starts with a double quote takes the slower,
         // quote-aware path; plain lines are split at the delimiter found by find().
         const bool quoted = split(rest, delimiter, fields);
@@ -247,8 +235,7 @@ LoadedMatrix parse_delimited(std::string_view bytes, const std::string& name, ch
             } else {
                 // Auto-detect: no field is a number and one is not empty (the first field is
                 // left out when it may be the corner above a row-name column).
-                const std::size_t from =
-                    row_names.value_or(true) && fields.size() > 1 ? 1 : 0;
+                const std::size_t from = row_names.value_or(true) && fields.size() > 1 ? 1 : 0;
                 bool any_text = false;
                 bool any_number = false;
                 for (std::size_t k = from; k < fields.size(); ++k) {
@@ -285,14 +272,13 @@ LoadedMatrix parse_delimited(std::string_view bytes, const std::string& name, ch
         }
         const std::size_t first = *row_names ? 1 : 0;
         if (values.size() + fields.size() > values.capacity())  // before the vector grows
-            check_memory(bytes.size() + 16 * static_cast<std::uint64_t>(values.size() +
-                                                                         fields.size()),
-                         limit, values_text(name, line, bytes.size(), values.size() + fields.size()));
+            check_memory(
+                bytes.size() + 16 * static_cast<std::uint64_t>(values.size() + fields.size()),
+                limit, values_text(name, line, bytes.size(), values.size() + fields.size()));
         for (std::size_t k = first; k < fields.size(); ++k)
-            values.push_back(parse_field(fields[k], name, quoted ? quoted_fields.line[k] : line,
-                                         k + 1));
-        if (*row_names)
-            out.row_labels.emplace_back(fields[0]);
+            values.push_back(
+                parse_field(fields[k], name, quoted ? quoted_fields.line[k] : line, k + 1));
+        if (*row_names) out.row_labels.emplace_back(fields[0]);
         if (fields.size() != cols)
             throw InvalidInput(name + ":" + std::to_string(line) + ": has " +
                                std::to_string(fields.size()) + " fields, expected " +
@@ -300,8 +286,7 @@ LoadedMatrix parse_delimited(std::string_view bytes, const std::string& name, ch
                                std::to_string(out.line_of_row.front()) + ")");
         out.line_of_row.push_back(line);
     }
-    if (out.line_of_row.empty())
-        throw InvalidInput(name + ": no data rows");
+    if (out.line_of_row.empty()) throw InvalidInput(name + ": no data rows");
     check_memory(bytes.size() + 16 * static_cast<std::uint64_t>(values.size()), limit,
                  values_text(name, out.line_of_row.back(), bytes.size(), values.size()));
     const auto m = static_cast<Eigen::Index>(out.line_of_row.size());
@@ -326,8 +311,7 @@ void write_delimited(TempFile& tmp, const Eigen::Ref<const Eigen::MatrixXd>& M, 
     buffer.reserve(flush_at + 64);
     if (!col_labels.empty()) {
         for (std::size_t j = 0; j < col_labels.size(); ++j) {
-            if (j > 0 || !row_labels.empty())
-                buffer += delimiter;
+            if (j > 0 || !row_labels.empty()) buffer += delimiter;
             buffer += quote_field(col_labels[j], delimiter);
         }
         buffer += '\n';
@@ -339,11 +323,9 @@ void write_delimited(TempFile& tmp, const Eigen::Ref<const Eigen::MatrixXd>& M, 
             buffer += delimiter;
         }
         for (Eigen::Index j = 0; j < M.cols(); ++j) {
-            if (j > 0)
-                buffer += delimiter;
+            if (j > 0) buffer += delimiter;
             const auto [end, ec] = std::to_chars(number, number + sizeof number, M(i, j));
-            if (ec != std::errc())
-                tmp.fail(static_cast<int>(ec));
+            if (ec != std::errc()) tmp.fail(static_cast<int>(ec));
             buffer.append(number, end);
         }
         buffer += '\n';
@@ -367,8 +349,7 @@ char delimiter_for(const std::string& path) {
 CsvMatrix parse_csv(std::istream& in, const std::string& name, char delimiter) {
     std::ostringstream text;
     text << in.rdbuf();
-    if (in.bad())
-        throw IoError(name + ": read error");
+    if (in.bad()) throw IoError(name + ": read error");
     LoadedMatrix m =
         detail::parse_delimited(text.str(), name, delimiter, false, false, default_max_memory());
     return CsvMatrix{std::move(m.dense), std::move(m.line_of_row)};
@@ -377,9 +358,8 @@ CsvMatrix parse_csv(std::istream& in, const std::string& name, char delimiter) {
 CsvMatrix read_csv(const std::string& path, char delimiter) {
     const std::uint64_t limit = default_max_memory();
     const detail::FileBytes file(path, limit);
-    LoadedMatrix m =
-        detail::parse_delimited(file.view(), path, delimiter != 0 ? delimiter : delimiter_for(path),
-                                false, false, limit);
+    LoadedMatrix m = detail::parse_delimited(
+        file.view(), path, delimiter != 0 ? delimiter : delimiter_for(path), false, false, limit);
     return CsvMatrix{std::move(m.dense), std::move(m.line_of_row)};
 }
 

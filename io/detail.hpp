@@ -27,7 +27,7 @@ std::string at_byte(const std::string& name, std::uint64_t offset);
 /// The whole content of a file: memory-mapped for a regular file, read into memory otherwise (a
 /// pipe, /dev/stdin, a character device), or the decompressed bytes when replace() is given them.
 class FileBytes {
-  public:
+public:
     /// @throws IoError "cannot open "PATH": REASON" / "cannot read "PATH": REASON".
     /// @throws InvalidInput when a file that is not mapped (its size unknown in advance: a pipe,
     ///         a device) holds more than @p limit bytes; reading stops there.
@@ -40,7 +40,7 @@ class FileBytes {
     /// Drop the file's bytes and hold @p bytes instead (e.g. after gunzip).
     void replace(std::string&& bytes);
 
-  private:
+private:
     void* map_ = nullptr;
     std::size_t map_size_ = 0;
     std::string owned_;
@@ -80,7 +80,7 @@ std::uint64_t memory_limit(const ReadOptions& opt);
 /// A new, empty file in the directory of a target that is removed again unless commit() renames
 /// it over the target. Every failure throws IoError "cannot write "SHOWN": REASON".
 class TempFile {
-  public:
+public:
     TempFile(const std::filesystem::path& target, const std::string& shown);
     TempFile(const TempFile&) = delete;
     TempFile& operator=(const TempFile&) = delete;
@@ -96,7 +96,7 @@ class TempFile {
     bool rename_to(const std::filesystem::path& target, bool no_replace = false);
     [[noreturn]] void fail(int err) const;
 
-  private:
+private:
     std::string shown_;
     std::filesystem::path path_;
     int fd_ = -1;
@@ -122,7 +122,11 @@ struct Triplets {
         advise_huge_pages(col.data(), n * sizeof(int));
         advise_huge_pages(value.data(), n * sizeof(double));
     }
-    void push(int i, int j, double v) { row.push_back(i); col.push_back(j); value.push_back(v); }
+    void push(int i, int j, double v) {
+        row.push_back(i);
+        col.push_back(j);
+        value.push_back(v);
+    }
 };
 
 /// Compressed CSC from @p t (consumed): a counting sort by column, then rows sorted (stably)
@@ -138,9 +142,9 @@ struct NpyArray {
     std::size_t itemsize = 0;          ///< bytes per element
     std::vector<std::uint64_t> shape;  ///< any number of dimensions
     bool fortran_order = false;
-    std::string_view data;             ///< exactly product(shape) * itemsize bytes
-    std::uint64_t data_offset = 0;     ///< byte offset of data in the parsed bytes
-    std::uint64_t size() const;        ///< product(shape)
+    std::string_view data;          ///< exactly product(shape) * itemsize bytes
+    std::uint64_t data_offset = 0;  ///< byte offset of data in the parsed bytes
+    std::uint64_t size() const;     ///< product(shape)
     /// "float64", "int32", ... for numeric kinds.
     std::string dtype_name() const;
     /// Element @p k in storage order as a double / an int64 (numeric kinds only; uint64 values

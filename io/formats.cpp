@@ -23,8 +23,7 @@ std::string extension(const std::string& path, bool& gz) {
     fs::path p(path);
     std::string ext = lower(p.extension().string());
     gz = ext == ".gz";
-    if (gz)
-        ext = lower(p.stem().extension().string());
+    if (gz) ext = lower(p.stem().extension().string());
     return ext;
 }
 
@@ -33,10 +32,8 @@ std::string extension(const std::string& path, bool& gz) {
 namespace detail {
 
 std::optional<Format> sniff(std::string_view bytes) {
-    if (bytes.starts_with("\x93NUMPY"))
-        return Format::npy;
-    if (bytes.starts_with("PK\x03\x04") || bytes.starts_with("PK\x05\x06"))
-        return Format::npz;
+    if (bytes.starts_with("\x93NUMPY")) return Format::npy;
+    if (bytes.starts_with("PK\x03\x04") || bytes.starts_with("PK\x05\x06")) return Format::npz;
     if (bytes.size() >= 14 && lower(std::string(bytes.substr(0, 14))) == "%%matrixmarket")
         return Format::matrix_market;
     return std::nullopt;
@@ -68,26 +65,19 @@ std::string_view to_string(Format f) {
 
 std::optional<Format> parse_format(std::string_view name) {
     for (Format f : {Format::csv, Format::tsv, Format::matrix_market, Format::npy, Format::npz})
-        if (name == to_string(f))
-            return f;
-    if (name == "mtx" || name == "mm")
-        return Format::matrix_market;
+        if (name == to_string(f)) return f;
+    if (name == "mtx" || name == "mm") return Format::matrix_market;
     return std::nullopt;
 }
 
 std::optional<Format> format_for(const std::string& path) {
     bool gz = false;
     const std::string ext = extension(path, gz);
-    if (ext == ".csv")
-        return Format::csv;
-    if (ext == ".tsv" || ext == ".tab")
-        return Format::tsv;
-    if (ext == ".mtx" || ext == ".mm")
-        return Format::matrix_market;
-    if (ext == ".npy")
-        return Format::npy;
-    if (ext == ".npz")
-        return Format::npz;
+    if (ext == ".csv") return Format::csv;
+    if (ext == ".tsv" || ext == ".tab") return Format::tsv;
+    if (ext == ".mtx" || ext == ".mm") return Format::matrix_market;
+    if (ext == ".npy") return Format::npy;
+    if (ext == ".npz") return Format::npz;
     return std::nullopt;
 }
 
@@ -138,17 +128,14 @@ LoadedMatrix read_matrix(const std::string& path, const ReadOptions& opt) {
     bool gz = false;
     const std::string ext = extension(path, gz);
     detail::FileBytes file(path, limit);
-    if (gz || detail::is_gzip(file.view()))
-        file.replace(detail::gunzip(file.view(), path, limit));
+    if (gz || detail::is_gzip(file.view())) file.replace(detail::gunzip(file.view(), path, limit));
     const std::string_view bytes = file.view();
-    if (opt.format.has_value())
-        return parse_plain(bytes, path, *opt.format, opt, limit);
+    if (opt.format.has_value()) return parse_plain(bytes, path, *opt.format, opt, limit);
 
     const std::optional<Format> by_extension = format_for(path);
     const std::optional<Format> by_content = detail::sniff(bytes);
     if (!by_extension.has_value()) {
-        if (by_content.has_value())
-            return parse_plain(bytes, path, *by_content, opt, limit);
+        if (by_content.has_value()) return parse_plain(bytes, path, *by_content, opt, limit);
         throw InvalidInput(path + ": cannot tell the format from the extension " +
                            detail::shown(ext) +
                            " (expected .csv, .tsv, .tab, .mtx, .mm, .npy or .npz, optionally "
@@ -166,8 +153,7 @@ std::vector<std::string> read_labels(const std::string& path, int field) {
     detail::FileBytes file(path, limit);
     bool gz = false;
     extension(path, gz);
-    if (gz || detail::is_gzip(file.view()))
-        file.replace(detail::gunzip(file.view(), path, limit));
+    if (gz || detail::is_gzip(file.view())) file.replace(detail::gunzip(file.view(), path, limit));
     const std::string_view bytes = file.view();
     if (field < 1)
         throw InvalidInput(path + ": label field " + std::to_string(field) +
@@ -178,10 +164,8 @@ std::vector<std::string> read_labels(const std::string& path, int field) {
         const std::size_t nl = rest.find('\n');
         std::string_view text = rest.substr(0, nl);
         rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
-        if (line == 1 && text.starts_with("\xEF\xBB\xBF"))
-            text.remove_prefix(3);
-        if (!text.empty() && text.back() == '\r')
-            text.remove_suffix(1);
+        if (line == 1 && text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+        if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
         std::string_view label = text;
         if (text.find('\t') != std::string_view::npos || field > 1) {
             std::size_t count = 0;
@@ -194,18 +178,18 @@ std::vector<std::string> read_labels(const std::string& path, int field) {
                     found = scan.substr(0, tab);
                     have = true;
                 }
-                if (tab == std::string_view::npos)
-                    break;
+                if (tab == std::string_view::npos) break;
                 scan.remove_prefix(tab + 1);
             }
             if (!have)
                 throw InvalidInput(path + ":" + std::to_string(line) + ": has " +
-                                   std::to_string(count) + " tab-separated fields, expected at "
-                                   "least " + std::to_string(field));
+                                   std::to_string(count) +
+                                   " tab-separated fields, expected at "
+                                   "least " +
+                                   std::to_string(field));
             label = found;
         }
-        if (label.empty())
-            throw InvalidInput(path + ":" + std::to_string(line) + ": empty label");
+        if (label.empty()) throw InvalidInput(path + ":" + std::to_string(line) + ": empty label");
         out.emplace_back(label);
     }
     return out;

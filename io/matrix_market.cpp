@@ -21,8 +21,7 @@ std::vector<std::string_view> split(std::string_view s) {
         while (i < s.size() && is_blank(s[i])) ++i;
         const std::size_t start = i;
         while (i < s.size() && !is_blank(s[i])) ++i;
-        if (i > start)
-            out.push_back(s.substr(start, i - start));
+        if (i > start) out.push_back(s.substr(start, i - start));
     }
     return out;
 }
@@ -38,8 +37,9 @@ MatrixMarketHeader parse_matrix_market_header(std::string_view bytes, const std:
     Lines lines{bytes};
     std::string_view line;
     if (!lines.next(line))
-        throw InvalidInput(name + ": empty file, expected a Matrix Market header "
-                                  "\"%%MatrixMarket matrix coordinate real general\"");
+        throw InvalidInput(name +
+                           ": empty file, expected a Matrix Market header "
+                           "\"%%MatrixMarket matrix coordinate real general\"");
     const auto banner = split(line);
     if (banner.empty() || lower(banner[0]) != "%%matrixmarket")
         throw InvalidInput(name + ":1: not a Matrix Market header: " + shown(line) +
@@ -66,8 +66,9 @@ MatrixMarketHeader parse_matrix_market_header(std::string_view bytes, const std:
     else if (field_text == "pattern")
         h.field = Field::pattern;
     else if (field_text == "complex")
-        throw InvalidInput(name + ":1: complex matrices are not supported "
-                                  "(NMF needs real, non-negative data)");
+        throw InvalidInput(name +
+                           ":1: complex matrices are not supported "
+                           "(NMF needs real, non-negative data)");
     else
         throw InvalidInput(name + ":1: field " + shown(banner[3]) +
                            " is not supported, expected real, integer or pattern");
@@ -77,12 +78,14 @@ MatrixMarketHeader parse_matrix_market_header(std::string_view bytes, const std:
     else if (symmetry_text == "symmetric")
         h.symmetric = true;
     else if (symmetry_text == "skew-symmetric")
-        throw InvalidInput(name + ":1: skew-symmetric matrices are not supported: each "
-                                  "off-diagonal entry a(i,j) stands for a(j,i) = -a(i,j), so "
-                                  "one of them is negative (NMF needs non-negative data)");
+        throw InvalidInput(name +
+                           ":1: skew-symmetric matrices are not supported: each "
+                           "off-diagonal entry a(i,j) stands for a(j,i) = -a(i,j), so "
+                           "one of them is negative (NMF needs non-negative data)");
     else if (symmetry_text == "hermitian")
-        throw InvalidInput(name + ":1: hermitian matrices are not supported "
-                                  "(they need a complex field)");
+        throw InvalidInput(name +
+                           ":1: hermitian matrices are not supported "
+                           "(they need a complex field)");
     else
         throw InvalidInput(name + ":1: symmetry " + shown(banner[4]) +
                            " is not supported, expected general or symmetric");
@@ -156,16 +159,15 @@ LoadedMatrix parse_matrix_market(std::string_view bytes, const std::string& name
 
     if (!h.coordinate) {
         const std::uint64_t values = h.entries;
-        check_memory(mul_sat(mul_sat(m, n), sizeof(double)), limit,
-                     where + "a " + std::to_string(m) + " x " + std::to_string(n) +
-                         " array matrix");
+        check_memory(
+            mul_sat(mul_sat(m, n), sizeof(double)), limit,
+            where + "a " + std::to_string(m) + " x " + std::to_string(n) + " array matrix");
         // NOTE: each value takes at least two bytes ("0\n"); a header that declares more values
         // than that is caught at the end of the file without allocating for it first.
         std::vector<double> data;
         data.reserve(std::min<std::uint64_t>(values, rest.size() / 2 + 1));
         while (lines.next(line)) {
-            if (blank_or_comment(line))
-                continue;
+            if (blank_or_comment(line)) continue;
             if (data.size() == values)
                 throw InvalidInput(name + ":" + std::to_string(lines.line) +
                                    ": more values than the " + std::to_string(values) +
@@ -177,9 +179,8 @@ LoadedMatrix parse_matrix_market(std::string_view bytes, const std::string& name
         }
         if (data.size() != values)
             throw InvalidInput(name + ":" + std::to_string(lines.line) + ": the size line (line " +
-                               std::to_string(size_line) + ") declares " +
-                               std::to_string(values) + " values, the file ends after " +
-                               std::to_string(data.size()));
+                               std::to_string(size_line) + ") declares " + std::to_string(values) +
+                               " values, the file ends after " + std::to_string(data.size()));
         const auto rows = static_cast<Eigen::Index>(m);
         const auto cols = static_cast<Eigen::Index>(n);
         out.dense.resize(rows, cols);
@@ -200,9 +201,8 @@ LoadedMatrix parse_matrix_market(std::string_view bytes, const std::string& name
     constexpr std::uint64_t max_index = static_cast<std::uint64_t>(INT_MAX);
     const std::uint64_t stored = symmetric ? mul_sat(declared, 2) : declared;
     if (stored > max_index)
-        throw InvalidInput(where + std::to_string(declared) +
-                           " entries are too many: at most " + std::to_string(max_index) +
-                           " stored entries are supported");
+        throw InvalidInput(where + std::to_string(declared) + " entries are too many: at most " +
+                           std::to_string(max_index) + " stored entries are supported");
     // Peak memory: the triplets and one sorted copy (16 bytes an entry each), the CSC arrays.
     check_memory(mul_sat(stored, 32) + 8 * (m + n + 2), limit,
                  where + "a " + std::to_string(m) + " x " + std::to_string(n) +
@@ -211,17 +211,14 @@ LoadedMatrix parse_matrix_market(std::string_view bytes, const std::string& name
     const std::size_t fields = pattern ? 2 : 3;
     // NOTE: an entry line takes at least 4 bytes ("1 1\n"): reserve no more than the file holds.
     Triplets t;
-    t.reserve(std::min<std::uint64_t>(stored, (rest.size() / 4 + 1) *
-                                                  (symmetric ? 2 : 1)));
+    t.reserve(std::min<std::uint64_t>(stored, (rest.size() / 4 + 1) * (symmetric ? 2 : 1)));
     std::uint64_t count = 0;
     while (lines.next(line)) {
-        if (blank_or_comment(line))
-            continue;
+        if (blank_or_comment(line)) continue;
         if (count == declared)
             throw InvalidInput(name + ":" + std::to_string(lines.line) +
                                ": more entries than the " + std::to_string(declared) +
-                               " the size line (line " + std::to_string(size_line) +
-                               ") declares");
+                               " the size line (line " + std::to_string(size_line) + ") declares");
         int i = 0;
         int j = 0;
         double v = 1.0;
@@ -235,8 +232,7 @@ LoadedMatrix parse_matrix_market(std::string_view bytes, const std::string& name
             parse.end();
         }
         t.push(i, j, v);
-        if (symmetric && i != j)
-            t.push(j, i, v);
+        if (symmetric && i != j) t.push(j, i, v);
         ++count;
     }
     if (count != declared)
@@ -244,8 +240,7 @@ LoadedMatrix parse_matrix_market(std::string_view bytes, const std::string& name
                            std::to_string(size_line) + ") declares " + std::to_string(declared) +
                            " entries, the file ends after " + std::to_string(count));
     out.is_sparse = true;
-    build_csc(static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(n), std::move(t),
-              out.sparse);
+    build_csc(static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(n), std::move(t), out.sparse);
     return out;
 }
 
@@ -257,8 +252,7 @@ void write_matrix_market(TempFile& out, const Eigen::Ref<const Eigen::MatrixXd>&
     char number[64];
     auto put_number = [&](double v) {
         const auto [end, ec] = std::to_chars(number, number + sizeof number, v);
-        if (ec != std::errc())
-            out.fail(static_cast<int>(ec));
+        if (ec != std::errc()) out.fail(static_cast<int>(ec));
         buffer.append(number, end);
     };
     auto put_index = [&](std::int64_t v) {
@@ -298,8 +292,7 @@ void write_matrix_market(TempFile& out, const Eigen::Ref<const Eigen::MatrixXd>&
         for (Eigen::Index j = 0; j < M.cols(); ++j)
             for (Eigen::Index i = 0; i < M.rows(); ++i) {
                 // NOTE: -0.0 is written so that the round trip keeps its sign bit.
-                if (M(i, j) == 0.0 && !std::signbit(M(i, j)))
-                    continue;
+                if (M(i, j) == 0.0 && !std::signbit(M(i, j))) continue;
                 put_index(i + 1);
                 buffer += ' ';
                 put_index(j + 1);

@@ -23,16 +23,14 @@ struct Lines {
     std::int64_t line = 0;
 
     bool next(std::string_view& out) {
-        if (pos >= text.size())
-            return false;
+        if (pos >= text.size()) return false;
         const char* start = text.data() + pos;
         const void* nl = std::memchr(start, '\n', text.size() - pos);
-        const std::size_t len =
-            nl != nullptr ? static_cast<std::size_t>(static_cast<const char*>(nl) - start)
-                          : text.size() - pos;
+        const std::size_t len = nl != nullptr
+                                    ? static_cast<std::size_t>(static_cast<const char*>(nl) - start)
+                                    : text.size() - pos;
         out = std::string_view(start, len);
-        if (!out.empty() && out.back() == '\r')
-            out.remove_suffix(1);
+        if (!out.empty() && out.back() == '\r') out.remove_suffix(1);
         pos += len + 1;
         ++line;
         return true;
@@ -49,22 +47,18 @@ std::string lower(std::string_view s);
 
 inline bool blank_or_comment(std::string_view line) {
     for (char c : line) {
-        if (c == '%')
-            return true;
-        if (!is_blank(c))
-            return false;
+        if (c == '%') return true;
+        if (!is_blank(c)) return false;
     }
     return true;
 }
 
 /// A decimal integer without sign, or false.
 inline bool parse_count(std::string_view token, std::uint64_t& value) {
-    if (token.empty() || token.size() > 19)
-        return false;
+    if (token.empty() || token.size() > 19) return false;
     std::uint64_t v = 0;
     for (char c : token) {
-        if (c < '0' || c > '9')
-            return false;
+        if (c < '0' || c > '9') return false;
         v = v * 10 + static_cast<std::uint64_t>(c - '0');
     }
     value = v;
@@ -76,7 +70,7 @@ struct MatrixMarketHeader {
     bool coordinate = true;
     Field field = Field::real;
     bool symmetric = false;
-    std::string dtype;            ///< "real" (also for "double"), "integer" or "pattern"
+    std::string dtype;  ///< "real" (also for "double"), "integer" or "pattern"
     std::uint64_t m = 0, n = 0;
     /// The entries (coordinate) or values (array: m * n, or m (m + 1) / 2 when symmetric, with
     /// saturation) that the data section must hold.
@@ -94,7 +88,7 @@ MatrixMarketHeader parse_matrix_market_header(std::string_view bytes, const std:
 
 /// Parses a line of a coordinate or array section field by field.
 class EntryParser {
-  public:
+public:
     EntryParser(const std::string& name, Field field) : name_(name), field_(field) {}
 
     /// Fields expected on a line: 2 or 3 for coordinate (pattern or not), 1 for array.
@@ -151,14 +145,13 @@ class EntryParser {
     /// Checks that nothing follows the last field.
     void end() {
         skip_blanks();
-        if (pos_ < line_.size())
-            too_many();
+        if (pos_ < line_.size()) too_many();
     }
 
     /// "FILE:LINE: column C: " of the last field read.
     std::string where() const { return position(name_, number_, column_); }
 
-  private:
+private:
     void skip_blanks() {
         while (pos_ < line_.size() && is_blank(line_[pos_])) ++pos_;
     }
@@ -183,8 +176,7 @@ class EntryParser {
     }
 
     std::string expected_fields() const {
-        if (fields_ == 1)
-            return "one value per line";
+        if (fields_ == 1) return "one value per line";
         return fields_ == 2 ? "ROW COLUMN" : "ROW COLUMN VALUE";
     }
 
@@ -200,8 +192,8 @@ class EntryParser {
 /// The fast path of a coordinate line "ROW COLUMN [VALUE]": unsigned indices in range and a
 /// value std::from_chars reads, separated by blanks. False for anything else (the caller then
 /// parses the line again with EntryParser, which accepts or explains it).
-inline bool fast_entry(std::string_view line, std::uint64_t m, std::uint64_t n, Field field,
-                       int& i, int& j, double& v) {
+inline bool fast_entry(std::string_view line, std::uint64_t m, std::uint64_t n, Field field, int& i,
+                       int& j, double& v) {
     const char* p = line.data();
     const char* const e = p + line.size();
     auto skip = [&] {
@@ -214,31 +206,25 @@ inline bool fast_entry(std::string_view line, std::uint64_t m, std::uint64_t n, 
             x = x * 10 + static_cast<std::uint64_t>(*p - '0');
             ++p;
         }
-        if (p == start || p - start > 18 || x < 1 || x > bound)
-            return false;
+        if (p == start || p - start > 18 || x < 1 || x > bound) return false;
         out = static_cast<int>(x - 1);
         return true;
     };
     skip();
-    if (!index(m, i) || p == e || !is_blank(*p))
-        return false;
+    if (!index(m, i) || p == e || !is_blank(*p)) return false;
     skip();
-    if (!index(n, j))
-        return false;
+    if (!index(n, j)) return false;
     if (field != Field::pattern) {
-        if (p == e || !is_blank(*p))
-            return false;
+        if (p == e || !is_blank(*p)) return false;
         skip();
         if (field == Field::real) {
             const auto [ptr, ec] = std::from_chars(p, e, v);
-            if (ec != std::errc() || ptr == p)
-                return false;
+            if (ec != std::errc() || ptr == p) return false;
             p = ptr;
         } else {
             std::int64_t x = 0;
             const auto [ptr, ec] = std::from_chars(p, e, x);
-            if (ec != std::errc() || ptr == p)
-                return false;
+            if (ec != std::errc() || ptr == p) return false;
             v = static_cast<double>(x);
             p = ptr;
         }

@@ -17,14 +17,14 @@ constexpr std::string_view npy_magic = "\x93NUMPY";
 /// A Python literal from the header dict: a string, a bool, a tuple of integers, or other.
 struct Literal {
     enum Kind { string, boolean, tuple, list, other } kind = other;
-    std::string text;                   // string
-    bool flag = false;                  // boolean
-    std::vector<std::uint64_t> ints;    // tuple
+    std::string text;                 // string
+    bool flag = false;                // boolean
+    std::vector<std::uint64_t> ints;  // tuple
 };
 
 /// Parses the header `{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }`.
 class HeaderParser {
-  public:
+public:
     HeaderParser(std::string_view text, const std::string& name, std::uint64_t base)
         : s_(text), name_(name), base_(base) {}
 
@@ -38,8 +38,7 @@ class HeaderParser {
                 break;
             }
             Literal key = literal();
-            if (key.kind != Literal::string)
-                fail("expected a quoted key in the header dictionary");
+            if (key.kind != Literal::string) fail("expected a quoted key in the header dictionary");
             expect(':');
             out.emplace_back(key.text, literal());
             skip();
@@ -57,7 +56,7 @@ class HeaderParser {
         throw InvalidInput(at_byte(name_, base_ + i_) + what);
     }
 
-  private:
+private:
     void skip() {
         while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\t')) ++i_;
     }
@@ -77,8 +76,7 @@ class HeaderParser {
         if (c == '\'' || c == '"') {
             ++i_;
             const std::size_t end = s_.find(c, i_);
-            if (end == std::string_view::npos)
-                fail("unterminated string in the header");
+            if (end == std::string_view::npos) fail("unterminated string in the header");
             v.kind = Literal::string;
             v.text = std::string(s_.substr(i_, end - i_));
             i_ = end + 1;
@@ -106,11 +104,9 @@ class HeaderParser {
                     x = x * 10 + static_cast<std::uint64_t>(s_[i_++] - '0');
                     ++digits;
                 }
-                if (digits == 0)
-                    fail("expected a non-negative integer in the shape");
+                if (digits == 0) fail("expected a non-negative integer in the shape");
                 // Python 2 era files may write 3L.
-                if (peek() == 'L')
-                    ++i_;
+                if (peek() == 'L') ++i_;
                 v.ints.push_back(x);
                 skip();
                 if (peek() == ',') {
@@ -125,8 +121,7 @@ class HeaderParser {
             v.kind = Literal::list;
             int depth = 0;
             do {
-                if (i_ >= s_.size())
-                    fail("unterminated list in the header");
+                if (i_ >= s_.size()) fail("unterminated list in the header");
                 if (s_[i_] == '[')
                     ++depth;
                 else if (s_[i_] == ']')
@@ -158,12 +153,10 @@ std::uint64_t read_le(std::string_view bytes, std::size_t at, std::size_t width)
 std::string shape_text(const std::vector<std::uint64_t>& shape) {
     std::string out = "(";
     for (std::size_t k = 0; k < shape.size(); ++k) {
-        if (k > 0)
-            out += ", ";
+        if (k > 0) out += ", ";
         out += std::to_string(shape[k]);
     }
-    if (shape.size() == 1)
-        out += ",";
+    if (shape.size() == 1) out += ",";
     return out + ")";
 }
 
@@ -199,9 +192,25 @@ double NpyArray::as_double(std::uint64_t k) const {
         case 'i': {
             std::int64_t v = 0;
             switch (itemsize) {
-                case 1: { std::int8_t x; std::memcpy(&x, p, 1); v = x; break; }  // NOLINT(bugprone-signed-char-misuse): int8 is signed
-                case 2: { std::int16_t x; std::memcpy(&x, p, 2); v = x; break; }
-                case 4: { std::int32_t x; std::memcpy(&x, p, 4); v = x; break; }
+                case 1: {
+                    std::int8_t x;
+                    std::memcpy(&x, p, 1);
+                    // NOLINTNEXTLINE(bugprone-signed-char-misuse): int8 is signed
+                    v = x;
+                    break;
+                }
+                case 2: {
+                    std::int16_t x;
+                    std::memcpy(&x, p, 2);
+                    v = x;
+                    break;
+                }
+                case 4: {
+                    std::int32_t x;
+                    std::memcpy(&x, p, 4);
+                    v = x;
+                    break;
+                }
                 default: std::memcpy(&v, p, 8);
             }
             return static_cast<double>(v);
@@ -220,10 +229,26 @@ std::int64_t NpyArray::as_int(std::uint64_t k) const {
     const char* p = data.data() + k * itemsize;
     if (kind == 'i') {
         switch (itemsize) {
-            case 1: { std::int8_t x; std::memcpy(&x, p, 1); return x; }
-            case 2: { std::int16_t x; std::memcpy(&x, p, 2); return x; }
-            case 4: { std::int32_t x; std::memcpy(&x, p, 4); return x; }
-            default: { std::int64_t x; std::memcpy(&x, p, 8); return x; }
+            case 1: {
+                std::int8_t x;
+                std::memcpy(&x, p, 1);
+                return x;
+            }
+            case 2: {
+                std::int16_t x;
+                std::memcpy(&x, p, 2);
+                return x;
+            }
+            case 4: {
+                std::int32_t x;
+                std::memcpy(&x, p, 4);
+                return x;
+            }
+            default: {
+                std::int64_t x;
+                std::memcpy(&x, p, 8);
+                return x;
+            }
         }
     }
     if (kind == 'u' || kind == 'b') {
@@ -252,8 +277,8 @@ NpyArray parse_npy_array(std::string_view bytes, const std::string& name, std::u
     else if (major == 2 || major == 3)
         len_width = 4;
     else
-        throw InvalidInput(at_byte(name, 6) + ".npy format version " + std::to_string(major) +
-                           "." + std::to_string(minor) + " is not supported (1.0, 2.0 and 3.0 are)");
+        throw InvalidInput(at_byte(name, 6) + ".npy format version " + std::to_string(major) + "." +
+                           std::to_string(minor) + " is not supported (1.0, 2.0 and 3.0 are)");
     const std::size_t start = 8 + len_width;
     if (bytes.size() < start)
         throw InvalidInput(name + ": the .npy header is truncated: the file has " +
@@ -285,10 +310,10 @@ NpyArray parse_npy_array(std::string_view bytes, const std::string& name, std::u
                                                             : "shape") +
                            "'");
     if (descr->kind == Literal::list)
-        throw InvalidInput(where + "structured dtypes are not supported (expected a numeric "
-                                   "dtype such as '<f8')");
-    if (descr->kind != Literal::string)
-        throw InvalidInput(where + "'descr' is not a string");
+        throw InvalidInput(where +
+                           "structured dtypes are not supported (expected a numeric "
+                           "dtype such as '<f8')");
+    if (descr->kind != Literal::string) throw InvalidInput(where + "'descr' is not a string");
     if (fortran->kind != Literal::boolean)
         throw InvalidInput(where + "'fortran_order' is not True or False");
     if (shape->kind != Literal::tuple)
@@ -301,28 +326,29 @@ NpyArray parse_npy_array(std::string_view bytes, const std::string& name, std::u
     const std::string& d = a.descr;
     const std::string dtype = "dtype " + shown(d);
     if (d.size() < 2 || (d[0] != '<' && d[0] != '>' && d[0] != '|' && d[0] != '='))
-        throw InvalidInput(where + dtype + " is not supported (expected a numeric dtype such as "
-                                           "'<f8', '<f4', '<i8' or '|u1')");
+        throw InvalidInput(where + dtype +
+                           " is not supported (expected a numeric dtype such as "
+                           "'<f8', '<f4', '<i8' or '|u1')");
     a.kind = d[1];
     std::uint64_t size = 0;
     const std::string_view digits = std::string_view(d).substr(2);
     bool numeric_size = !digits.empty() && digits.size() <= 6;
     for (char c : digits) numeric_size = numeric_size && c >= '0' && c <= '9';
-    if (numeric_size)
-        size = std::stoull(std::string(digits));
+    if (numeric_size) size = std::stoull(std::string(digits));
     a.itemsize = static_cast<std::size_t>(size);
     switch (a.kind) {
         case 'O':
-            throw InvalidInput(where + dtype + ": object arrays are not supported (save a "
-                                               "numeric array, e.g. a.astype(float))");
+            throw InvalidInput(where + dtype +
+                               ": object arrays are not supported (save a "
+                               "numeric array, e.g. a.astype(float))");
         case 'c':
-            throw InvalidInput(where + dtype + ": complex arrays are not supported (NMF needs "
-                                               "real, non-negative data)");
+            throw InvalidInput(where + dtype +
+                               ": complex arrays are not supported (NMF needs "
+                               "real, non-negative data)");
         case 'V':
             throw InvalidInput(where + dtype + ": structured (void) dtypes are not supported");
         case 'M':
-        case 'm':
-            throw InvalidInput(where + dtype + ": dates and times are not supported");
+        case 'm': throw InvalidInput(where + dtype + ": dates and times are not supported");
         default: break;
     }
     const bool valid =
@@ -331,13 +357,14 @@ NpyArray parse_npy_array(std::string_view bytes, const std::string& name, std::u
          ((a.kind == 'i' || a.kind == 'u') && (size == 1 || size == 2 || size == 4 || size == 8)) ||
          (a.kind == 'b' && size == 1) || ((a.kind == 'S' || a.kind == 'U') && size > 0));
     if (!valid)
-        throw InvalidInput(where + dtype + " is not supported (expected float32/64, "
-                                           "(u)int8/16/32/64 or bool, e.g. '<f8')");
-    if (a.kind == 'U')
-        a.itemsize *= 4;
+        throw InvalidInput(where + dtype +
+                           " is not supported (expected float32/64, "
+                           "(u)int8/16/32/64 or bool, e.g. '<f8')");
+    if (a.kind == 'U') a.itemsize *= 4;
     if (d[0] == '>' && a.itemsize > 1 && a.kind != 'S')
-        throw InvalidInput(where + dtype + " is big-endian, which is not supported (convert "
-                                           "with a.astype(a.dtype.newbyteorder('<')))");
+        throw InvalidInput(where + dtype +
+                           " is big-endian, which is not supported (convert "
+                           "with a.astype(a.dtype.newbyteorder('<')))");
     const std::uint64_t count = a.size();
     check_memory(mul_sat(count, sizeof(double)), limit,
                  where + "an array of shape " + shape_text(a.shape));
@@ -346,15 +373,14 @@ NpyArray parse_npy_array(std::string_view bytes, const std::string& name, std::u
     const std::uint64_t actual = bytes.size() - a.data_offset;
     if (actual < expected)
         throw InvalidInput(at_byte(name, a.data_offset) + "the data holds " +
-                           std::to_string(actual) + " bytes, expected " +
-                           std::to_string(expected) + " (shape " + shape_text(a.shape) + ", " +
-                           dtype + "): the file is truncated");
+                           std::to_string(actual) + " bytes, expected " + std::to_string(expected) +
+                           " (shape " + shape_text(a.shape) + ", " + dtype +
+                           "): the file is truncated");
     if (actual > expected)
         throw InvalidInput(at_byte(name, a.data_offset) + "the data holds " +
-                           std::to_string(actual) + " bytes, expected " +
-                           std::to_string(expected) + " (shape " + shape_text(a.shape) + ", " +
-                           dtype + "): " + std::to_string(actual - expected) +
-                           " unexpected bytes after the data");
+                           std::to_string(actual) + " bytes, expected " + std::to_string(expected) +
+                           " (shape " + shape_text(a.shape) + ", " + dtype + "): " +
+                           std::to_string(actual - expected) + " unexpected bytes after the data");
     a.data = bytes.substr(a.data_offset, expected);
     return a;
 }
@@ -369,10 +395,9 @@ LoadedMatrix parse_npy(std::string_view bytes, const std::string& name, std::uin
         std::string hint;
         if (a.shape.size() == 1)
             hint = " (for a column save a.reshape(-1, 1), for a row a.reshape(1, -1))";
-        throw InvalidInput(where + "shape " + shape_text(a.shape) + " has " +
-                           std::to_string(a.shape.size()) +
-                           (a.shape.size() == 1 ? " dimension" : " dimensions") +
-                           ", expected a 2-D array" + hint);
+        throw InvalidInput(
+            where + "shape " + shape_text(a.shape) + " has " + std::to_string(a.shape.size()) +
+            (a.shape.size() == 1 ? " dimension" : " dimensions") + ", expected a 2-D array" + hint);
     }
     constexpr std::uint64_t max_dimension = std::uint64_t{1} << 62;
     if (a.shape[0] > max_dimension || a.shape[1] > max_dimension)

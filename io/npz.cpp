@@ -13,7 +13,7 @@ namespace {
 
 /// Bounds-checked little-endian reads from the zip bytes.
 class ZipBytes {
-  public:
+public:
     ZipBytes(std::string_view bytes, const std::string& name) : b_(bytes), name_(name) {}
 
     std::uint64_t le(std::uint64_t at, std::size_t width, const char* what) const {
@@ -39,7 +39,7 @@ class ZipBytes {
     std::size_t size() const { return b_.size(); }
     std::string_view all() const { return b_; }
 
-  private:
+private:
     std::string_view b_;
     const std::string& name_;
 };
@@ -64,8 +64,9 @@ std::map<std::string, ZipEntry> read_directory(const ZipBytes& z, const std::str
         }
     }
     if (eocd == std::string_view::npos)
-        throw InvalidInput(name + ": not a zip (.npz) file: no end of central directory record "
-                                  "(truncated file?)");
+        throw InvalidInput(name +
+                           ": not a zip (.npz) file: no end of central directory record "
+                           "(truncated file?)");
     std::uint64_t entries = z.u16(eocd + 10, "end record");
     std::uint64_t dir_size = z.u32(eocd + 12, "end record");
     std::uint64_t dir_offset = z.u32(eocd + 16, "end record");
@@ -123,25 +124,23 @@ std::map<std::string, ZipEntry> read_directory(const ZipBytes& z, const std::str
 
 /// The uncompressed bytes of entry @p entry (owned by @p storage when inflated).
 std::string_view entry_bytes(const ZipBytes& z, const std::string& name,
-                             const std::map<std::string, ZipEntry>& dir,
-                             const std::string& entry, std::string& storage,
-                             std::uint64_t limit) {
+                             const std::map<std::string, ZipEntry>& dir, const std::string& entry,
+                             std::string& storage, std::uint64_t limit) {
     const auto it = dir.find(entry);
     if (it == dir.end()) {
         std::string names;
         for (const auto& [n, e] : dir) names += (names.empty() ? "" : ", ") + n;
-        throw InvalidInput(name + ": no " + entry + " in the archive (it holds: " +
-                           (names.empty() ? "nothing" : names) +
+        throw InvalidInput(name + ": no " + entry +
+                           " in the archive (it holds: " + (names.empty() ? "nothing" : names) +
                            "); expected a scipy.sparse matrix saved by scipy.sparse.save_npz");
     }
     const ZipEntry& e = it->second;
     const std::string what = name + ": " + entry;
-    if ((e.flags & 1) != 0)
-        throw InvalidInput(what + ": encrypted zip entries are not supported");
+    if ((e.flags & 1) != 0) throw InvalidInput(what + ": encrypted zip entries are not supported");
     if (z.slice(e.local, 4, "local header") != "PK\x03\x04")
         throw InvalidInput(at_byte(name, e.local) + "bad zip local header for " + entry);
-    const std::uint64_t data = e.local + 30 + z.u16(e.local + 26, "local header") +
-                               z.u16(e.local + 28, "local header");
+    const std::uint64_t data =
+        e.local + 30 + z.u16(e.local + 26, "local header") + z.u16(e.local + 28, "local header");
     const std::string_view raw = z.slice(data, e.compressed, "entry data");
     std::string_view bytes;
     if (e.method == 0) {
@@ -163,8 +162,7 @@ std::string_view entry_bytes(const ZipBytes& z, const std::string& name,
     for (std::size_t k = 0; k < bytes.size(); k += UINT_MAX)
         crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data() + k),
                     static_cast<uInt>(std::min<std::size_t>(bytes.size() - k, UINT_MAX)));
-    if (crc != e.crc)
-        throw InvalidInput(what + ": CRC-32 mismatch (the file is corrupt)");
+    if (crc != e.crc) throw InvalidInput(what + ": CRC-32 mismatch (the file is corrupt)");
     return bytes;
 }
 
@@ -194,13 +192,13 @@ LoadedMatrix parse_npz(std::string_view bytes, const std::string& name, std::uin
     std::string format_keep;
     const NpyArray fmt = array("format.npy", format_keep);
     if ((fmt.kind != 'S' && fmt.kind != 'U') || fmt.size() != 1)
-        throw InvalidInput(name + ": format.npy: expected one string ('csr', 'csc' or 'coo'), "
-                                  "found dtype " + shown(fmt.descr) + " shape " +
-                           shape_text(fmt.shape));
+        throw InvalidInput(name +
+                           ": format.npy: expected one string ('csr', 'csc' or 'coo'), "
+                           "found dtype " +
+                           shown(fmt.descr) + " shape " + shape_text(fmt.shape));
     std::string format;
     for (std::size_t k = 0; k < fmt.itemsize; k += (fmt.kind == 'U' ? 4 : 1))
-        if (fmt.data[k] != '\0')
-            format += fmt.data[k];
+        if (fmt.data[k] != '\0') format += fmt.data[k];
     if (format != "csr" && format != "csc" && format != "coo")
         throw InvalidInput(name + ": format.npy: sparse format " + shown(format) +
                            " is not supported (csr, csc and coo are; convert with m.tocsr())");
@@ -235,11 +233,11 @@ LoadedMatrix parse_npz(std::string_view bytes, const std::string& name, std::uin
                            std::int64_t bound, const char* dim) {
         const std::int64_t v = a.as_int(k);
         if (v < 0 || v >= bound)
-            throw InvalidInput(what + ": entry " + std::to_string(k) + " is " +
-                               (v < 0 && a.kind == 'u' ? std::string("above 2^63")
-                                                       : std::to_string(v)) +
-                               ", out of range 0.." + std::to_string(bound - 1) +
-                               " (the matrix has " + std::to_string(bound) + " " + dim + ")");
+            throw InvalidInput(
+                what + ": entry " + std::to_string(k) + " is " +
+                (v < 0 && a.kind == 'u' ? std::string("above 2^63") : std::to_string(v)) +
+                ", out of range 0.." + std::to_string(bound - 1) + " (the matrix has " +
+                std::to_string(bound) + " " + dim + ")");
         return static_cast<int>(v);
     };
     if (format == "coo") {
@@ -268,8 +266,8 @@ LoadedMatrix parse_npz(std::string_view bytes, const std::string& name, std::uin
         if (indptr.size() != static_cast<std::uint64_t>(outer) + 1)
             throw InvalidInput(ip + ": holds " + std::to_string(indptr.size()) +
                                " values, expected " + std::to_string(outer + 1) + " (" +
-                               (csr ? "rows" : "columns") + " + 1 for shape (" +
-                               std::to_string(m) + ", " + std::to_string(n) + "))");
+                               (csr ? "rows" : "columns") + " + 1 for shape (" + std::to_string(m) +
+                               ", " + std::to_string(n) + "))");
         if (indices.size() != nnz)
             throw InvalidInput(name + ": indices.npy and data.npy hold " +
                                std::to_string(indices.size()) + " and " + std::to_string(nnz) +
@@ -279,22 +277,19 @@ LoadedMatrix parse_npz(std::string_view bytes, const std::string& name, std::uin
                                ", expected 0");
         const std::int64_t last = indptr.as_int(static_cast<std::uint64_t>(outer));
         if (last != static_cast<std::int64_t>(nnz))
-            throw InvalidInput(ip + ": the last entry is " + std::to_string(last) +
-                               ", expected " + std::to_string(nnz) +
-                               " (the number of values in data.npy)");
+            throw InvalidInput(ip + ": the last entry is " + std::to_string(last) + ", expected " +
+                               std::to_string(nnz) + " (the number of values in data.npy)");
         const std::string ix = name + ": indices.npy";
         const char* dim = csr ? "columns" : "rows";
         std::int64_t begin = 0;
         for (std::int64_t o = 0; o < outer; ++o) {
             const std::int64_t end = indptr.as_int(static_cast<std::uint64_t>(o) + 1);
             if (end < begin || end > static_cast<std::int64_t>(nnz))
-                throw InvalidInput(ip + ": entry " + std::to_string(o + 1) + " is " +
-                                   std::to_string(end) + ", " +
-                                   (end < begin ? "less than entry " + std::to_string(o) + " (" +
-                                                      std::to_string(begin) +
-                                                      "): indptr must not decrease"
-                                                : "more than the " + std::to_string(nnz) +
-                                                      " values of data.npy"));
+                throw InvalidInput(
+                    ip + ": entry " + std::to_string(o + 1) + " is " + std::to_string(end) + ", " +
+                    (end < begin ? "less than entry " + std::to_string(o) + " (" +
+                                       std::to_string(begin) + "): indptr must not decrease"
+                                 : "more than the " + std::to_string(nnz) + " values of data.npy"));
             for (std::int64_t k = begin; k < end; ++k) {
                 const auto uk = static_cast<std::uint64_t>(k);
                 const int other = check_index(indices, ix, uk, inner, dim);

@@ -29,16 +29,11 @@ Writer writer_for(const std::string& path, std::string& ext, bool& gz) {
     const fs::path p(path);
     ext = lower(p.extension().string());
     gz = ext == ".gz";
-    if (gz)
-        ext = lower(p.stem().extension().string());
-    if (gz)
-        return Writer::none;
-    if (ext == ".npy")
-        return Writer::npy;
-    if (ext == ".csv" || ext == ".tsv" || ext == ".tab")
-        return Writer::delimited;
-    if (ext == ".mtx" || ext == ".mm")
-        return Writer::matrix_market;
+    if (gz) ext = lower(p.stem().extension().string());
+    if (gz) return Writer::none;
+    if (ext == ".npy") return Writer::npy;
+    if (ext == ".csv" || ext == ".tsv" || ext == ".tab") return Writer::delimited;
+    if (ext == ".mtx" || ext == ".mm") return Writer::matrix_market;
     return Writer::none;
 }
 
@@ -55,9 +50,7 @@ StagedFile::StagedFile(StagedFile&&) noexcept = default;
 StagedFile& StagedFile::operator=(StagedFile&&) noexcept = default;
 StagedFile::~StagedFile() = default;  // TempFile removes an uncommitted file
 
-void StagedFile::commit() {
-    impl_->file.rename_to(fs::path(target_));
-}
+void StagedFile::commit() { impl_->file.rename_to(fs::path(target_)); }
 
 std::string StagedFile::keep_aside() {
     const fs::path target(target_);
@@ -66,9 +59,9 @@ std::string StagedFile::keep_aside() {
     const std::string stem = target.stem().string();
     for (int n = 1; n < 1000; ++n) {
         const std::string name = stem + ".new" + (n == 1 ? std::string() : std::to_string(n)) + ext;
-        const fs::path aside = target.has_parent_path() ? target.parent_path() / name : fs::path(name);
-        if (impl_->file.rename_to(aside, /*no_replace=*/true))
-            return aside.string();
+        const fs::path aside =
+            target.has_parent_path() ? target.parent_path() / name : fs::path(name);
+        if (impl_->file.rename_to(aside, /*no_replace=*/true)) return aside.string();
     }
     impl_->file.fail(EEXIST);
 }
@@ -76,10 +69,8 @@ std::string StagedFile::keep_aside() {
 std::string matrix_name_problem(const std::string& path) {
     std::string ext;
     bool gz = false;
-    if (writer_for(path, ext, gz) != Writer::none)
-        return {};
-    if (gz)
-        return "writing compressed (.gz) files is not supported";
+    if (writer_for(path, ext, gz) != Writer::none) return {};
+    if (gz) return "writing compressed (.gz) files is not supported";
     return "unknown extension " + detail::shown(ext) + " (expected .npy, .csv, .tsv, .tab or .mtx)";
 }
 
@@ -99,8 +90,7 @@ StagedFile stage_matrix(const std::string& path, const Eigen::Ref<const Eigen::M
     const Writer writer = writer_for(path, ext, gz);
     if (writer == Writer::none)
         throw InvalidInput("cannot write \"" + path + "\": " + matrix_name_problem(path));
-    if (writer == Writer::npy)
-        return stage_bytes(path, detail::npy_bytes(M));
+    if (writer == Writer::npy) return stage_bytes(path, detail::npy_bytes(M));
     auto impl = std::make_unique<StagedFile::Impl>(target, path);
     if (writer == Writer::delimited)
         detail::write_delimited(impl->file, M, ext == ".csv" ? ',' : '\t', path, opt.row_labels,
@@ -134,8 +124,7 @@ void write_labels(const std::string& path, const std::vector<std::string>& label
 
 std::string non_regular_kind(const std::string& path) {
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode))
-        return {};
+    if (::stat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode)) return {};
     if (S_ISDIR(st.st_mode)) return "a directory";
     if (S_ISCHR(st.st_mode)) return "a character device";
     if (S_ISBLK(st.st_mode)) return "a block device";
@@ -145,18 +134,16 @@ std::string non_regular_kind(const std::string& path) {
 }
 
 bool same_file(const std::string& a, const std::string& b) {
-    struct stat sa {}, sb {};
+    struct stat sa {
+    }, sb{};
     const bool ea = ::stat(a.c_str(), &sa) == 0;
     const bool eb = ::stat(b.c_str(), &sb) == 0;
-    if (ea && eb)
-        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-    if (ea != eb)
-        return false;  // one exists, the other does not
+    if (ea && eb) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    if (ea != eb) return false;  // one exists, the other does not
     std::error_code ca, cb;
     const fs::path pa = fs::weakly_canonical(fs::absolute(a, ca), ca);
     const fs::path pb = fs::weakly_canonical(fs::absolute(b, cb), cb);
-    if (ca || cb)
-        return fs::absolute(a).lexically_normal() == fs::absolute(b).lexically_normal();
+    if (ca || cb) return fs::absolute(a).lexically_normal() == fs::absolute(b).lexically_normal();
     return pa == pb;
 }
 

@@ -78,41 +78,36 @@ class MappedFile {
 public:
     explicit MappedFile(const std::string& path) {
         const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            fail("open", path, errno);
+        if (fd < 0) fail("open", path, errno);
         struct Closer {
             int fd;
             ~Closer() { ::close(fd); }
         } closer{fd};
         struct stat st {};
-        if (::fstat(fd, &st) != 0)
-            fail("read", path, errno);
-        if (S_ISDIR(st.st_mode))
-            fail("open", path, EISDIR);
+        if (::fstat(fd, &st) != 0) fail("read", path, errno);
+        if (S_ISDIR(st.st_mode)) fail("open", path, EISDIR);
         if (!S_ISREG(st.st_mode))
-            throw IoError("cannot read \"" + path + "\": not a regular file (each process reads "
-                                                    "its own part of the input, at its place)");
-        if (st.st_size == 0)
-            return;
+            throw IoError("cannot read \"" + path +
+                          "\": not a regular file (each process reads "
+                          "its own part of the input, at its place)");
+        if (st.st_size == 0) return;
         const auto size = static_cast<std::size_t>(st.st_size);
         void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (p == MAP_FAILED)
-            fail("read", path, errno);
+        if (p == MAP_FAILED) fail("read", path, errno);
         map_ = p;
         view_ = std::string_view(static_cast<const char*>(p), size);
     }
     MappedFile(const MappedFile&) = delete;
     MappedFile& operator=(const MappedFile&) = delete;
     ~MappedFile() {
-        if (map_ != nullptr)
-            ::munmap(map_, view_.size());
+        if (map_ != nullptr) ::munmap(map_, view_.size());
     }
     std::string_view view() const { return view_; }
 
 private:
     [[noreturn]] static void fail(const char* what, const std::string& path, int err) {
-        throw IoError(std::string("cannot ") + what + " \"" + path + "\": " +
-                      io_detail::errno_text(err));
+        throw IoError(std::string("cannot ") + what + " \"" + path +
+                      "\": " + io_detail::errno_text(err));
     }
     void* map_ = nullptr;
     std::string_view view_;
@@ -155,10 +150,8 @@ std::string number_text(double v) {
 
 /// "negative entry -2.5", "NaN entry", "infinite entry inf"; "" for a finite value >= 0.
 std::string defect(double v) {
-    if (std::isnan(v))
-        return "NaN entry";
-    if (std::isinf(v))
-        return "infinite entry " + number_text(v);
+    if (std::isnan(v)) return "NaN entry";
+    if (std::isinf(v)) return "infinite entry " + number_text(v);
     return v < 0 ? "negative entry " + number_text(v) : "";
 }
 
@@ -178,8 +171,7 @@ using MtxHeader = io_detail::MatrixMarketHeader;
 double checked_value(EntryParser& parse) {
     const double v = parse.value();
     const std::string bad = defect(v);
-    if (!bad.empty())
-        throw InvalidInput(parse.where() + bad + nmf_needs);
+    if (!bad.empty()) throw InvalidInput(parse.where() + bad + nmf_needs);
     return v;
 }
 
@@ -197,11 +189,9 @@ struct LineRange {
 
 /// The offset just after the first '\n' at or after @p pos; the end of @p bytes if none.
 std::uint64_t next_line_start(std::string_view bytes, std::uint64_t pos) {
-    if (pos >= bytes.size())
-        return bytes.size();
+    if (pos >= bytes.size()) return bytes.size();
     const void* nl = std::memchr(bytes.data() + pos, '\n', bytes.size() - pos);
-    if (nl == nullptr)
-        return bytes.size();
+    if (nl == nullptr) return bytes.size();
     return static_cast<std::uint64_t>(static_cast<const char*>(nl) - bytes.data()) + 1;
 }
 
@@ -268,8 +258,7 @@ Parsed parse_lines(const LineRange& range, const MtxHeader& h, const std::string
     p.failure = attempt(name, [&] {
         std::string_view line;
         while (lines.next(line)) {
-            if (blank_or_comment(line))
-                continue;
+            if (blank_or_comment(line)) continue;
             ++p.data_lines;
             parse.set_line(line, lines.line, fields);
             on_entry(parse);
@@ -289,15 +278,15 @@ Parsed parse_coordinate(const LineRange& range, const MtxHeader& h, const Layout
         const std::int64_t j = parse.index(h.n, "column");
         const double v = pattern ? 1.0 : checked_value(parse);
         route(L, i, j, v, out);
-        if (h.symmetric && i != j)
-            route(L, j, i, v, out);
+        if (h.symmetric && i != j) route(L, j, i, v, out);
     });
 }
 
 /// Parses this rank's array lines (one value each) into @p values, in file order.
 Parsed parse_array(const LineRange& range, const MtxHeader& h, const std::string& name,
                    std::vector<double>& values) {
-    return parse_lines(range, h, name, 1, [&](EntryParser& parse) { values.push_back(checked_value(parse)); });
+    return parse_lines(range, h, name, 1,
+                       [&](EntryParser& parse) { values.push_back(checked_value(parse)); });
 }
 
 /// The number of the line of data line @p k (0-based, blank and comment lines skipped).
@@ -305,8 +294,7 @@ std::int64_t line_of_data_line(const LineRange& range, std::uint64_t k) {
     Lines lines{range.text, 0, range.first_line - 1};
     std::string_view line;
     while (lines.next(line))
-        if (!blank_or_comment(line) && k-- == 0)
-            break;
+        if (!blank_or_comment(line) && k-- == 0) break;
     return lines.line;
 }
 
@@ -319,8 +307,7 @@ std::uint64_t check_count(MPI_Comm comm, std::string_view bytes, const LineRange
     MPI_Comm_rank(comm, &rank);
     std::uint64_t before = 0;
     MPI_Exscan(&p.data_lines, &before, 1, MPI_UINT64_T, MPI_SUM, comm);
-    if (rank == 0)
-        before = 0;
+    if (rank == 0) before = 0;
     const std::string what = h.coordinate ? "entries" : "values";
     const std::string size_line = "the size line (line " + std::to_string(h.size_line) + ")";
     Failure first = p.failure;
@@ -328,8 +315,8 @@ std::uint64_t check_count(MPI_Comm comm, std::string_view bytes, const LineRange
     // declared count is reported even when its line is malformed.
     if (before <= h.entries && h.entries < before + p.data_lines)
         first = {name + ":" + std::to_string(line_of_data_line(range, h.entries - before)) +
-                     ": more " + what + " than the " + std::to_string(h.entries) + " " +
-                     size_line + " declares",
+                     ": more " + what + " than the " + std::to_string(h.entries) + " " + size_line +
+                     " declares",
                  65};
     raise_any(comm, first);
     std::uint64_t totals[2] = {p.data_lines, static_cast<std::uint64_t>(range.newlines)};
@@ -360,29 +347,30 @@ std::vector<T> exchange(MPI_Comm comm, std::vector<std::vector<T>>&& out, const 
     MPI_Alltoall(send_counts.data(), 1, MPI_INT64_T, recv_counts.data(), 1, MPI_INT64_T, comm);
     std::vector<int> sc(P), sd(P), rc(P), rd(P);
     std::vector<T> send, received;
-    raise_any(comm, attempt(name, [&] {
-        std::int64_t sent = 0, got = 0;
-        for (std::size_t r = 0; r < P; ++r) {
-            if (sent + send_counts[r] > INT_MAX || got + recv_counts[r] > INT_MAX)
-                throw std::length_error(
-                    "a process would exchange more than " + std::to_string(INT_MAX) +
-                    " entries at once, more than MPI's int counts allow; use more processes");
-            sd[r] = static_cast<int>(sent);
-            sc[r] = static_cast<int>(send_counts[r]);
-            rd[r] = static_cast<int>(got);
-            rc[r] = static_cast<int>(recv_counts[r]);
-            sent += send_counts[r];
-            got += recv_counts[r];
-        }
-        send.reserve(static_cast<std::size_t>(sent));
-        for (auto& o : out) {
-            send.insert(send.end(), o.begin(), o.end());
-            std::vector<T>().swap(o);
-        }
-        received.resize(static_cast<std::size_t>(got));
-        const std::int64_t to_self = send_counts[static_cast<std::size_t>(rank)];
-        bytes_sent = static_cast<std::uint64_t>(sent - to_self) * sizeof(T);
-    }));
+    raise_any(
+        comm, attempt(name, [&] {
+            std::int64_t sent = 0, got = 0;
+            for (std::size_t r = 0; r < P; ++r) {
+                if (sent + send_counts[r] > INT_MAX || got + recv_counts[r] > INT_MAX)
+                    throw std::length_error(
+                        "a process would exchange more than " + std::to_string(INT_MAX) +
+                        " entries at once, more than MPI's int counts allow; use more processes");
+                sd[r] = static_cast<int>(sent);
+                sc[r] = static_cast<int>(send_counts[r]);
+                rd[r] = static_cast<int>(got);
+                rc[r] = static_cast<int>(recv_counts[r]);
+                sent += send_counts[r];
+                got += recv_counts[r];
+            }
+            send.reserve(static_cast<std::size_t>(sent));
+            for (auto& o : out) {
+                send.insert(send.end(), o.begin(), o.end());
+                std::vector<T>().swap(o);
+            }
+            received.resize(static_cast<std::size_t>(got));
+            const std::int64_t to_self = send_counts[static_cast<std::size_t>(rank)];
+            bytes_sent = static_cast<std::uint64_t>(sent - to_self) * sizeof(T);
+        }));
     MPI_Datatype type = MPI_DATATYPE_NULL;
     MPI_Type_contiguous(static_cast<int>(sizeof(T)), MPI_BYTE, &type);
     MPI_Type_commit(&type);
@@ -435,8 +423,7 @@ struct ArrayWalk {
     bool symmetric;
 
     ArrayWalk(std::int64_t rows, bool lower, std::uint64_t k) : m(rows), symmetric(lower) {
-        if (m == 0)
-            return;
+        if (m == 0) return;
         if (!symmetric) {
             i = static_cast<std::int64_t>(k % static_cast<std::uint64_t>(m));
             j = static_cast<std::int64_t>(k / static_cast<std::uint64_t>(m));
@@ -468,8 +455,7 @@ std::vector<std::vector<Placed>> route_array(const std::vector<double>& values, 
     ArrayWalk at(L.m, h.symmetric, first);
     for (double v : values) {
         place(at.i, at.j, v);
-        if (h.symmetric && at.i != at.j)
-            place(at.j, at.i, v);
+        if (h.symmetric && at.i != at.j) place(at.j, at.i, v);
         at.next();
     }
     return out;
@@ -485,11 +471,11 @@ void read_array(const LineRange& range, const MtxHeader& h, const Grid& grid,
     const BlockRange b = my_block(L, grid);
     std::vector<std::vector<Placed>> outgoing;
     raise_any(grid.world(), attempt(name, [&] {
-        check_block_memory(b, name);
-        outgoing = route_array(values, first, h, L);
-        std::vector<double>().swap(values);
-        out.dense = Eigen::MatrixXd::Zero(b.rows.size, b.cols.size);
-    }));
+                  check_block_memory(b, name);
+                  outgoing = route_array(values, first, h, L);
+                  std::vector<double>().swap(values);
+                  out.dense = Eigen::MatrixXd::Zero(b.rows.size, b.cols.size);
+              }));
     const std::vector<Placed> mine =
         exchange(grid.world(), std::move(outgoing), name, out.bytes_exchanged);
     double* dense = out.dense.data();
@@ -602,9 +588,9 @@ LocalBlock read_block(const std::string& path, const Grid& grid) {
     std::unique_ptr<MappedFile> file;
     Header h;
     raise_any(grid.world(), attempt(path, [&] {
-        file = std::make_unique<MappedFile>(path);
-        h = parse_header(path, file->view());
-    }));
+                  file = std::make_unique<MappedFile>(path);
+                  h = parse_header(path, file->view());
+              }));
     const FileShape shape = shape_of(h);
     LocalBlock out;
     out.m = shape.m;

@@ -102,8 +102,8 @@ inline Options options(Solver s, Loss l, int k, int max_iter, double tol, std::u
 /// ‖V − WH‖_F / ‖V‖_F computed naively in double.
 template <class T>
 double naive_relative_error(const Mat<T>& V, const Mat<T>& W, const Mat<T>& H) {
-    const Eigen::MatrixXd R = V.template cast<double>() -
-                              W.template cast<double>() * H.template cast<double>();
+    const Eigen::MatrixXd R =
+        V.template cast<double>() - W.template cast<double>() * H.template cast<double>();
     return R.norm() / V.template cast<double>().norm();
 }
 

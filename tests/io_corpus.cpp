@@ -26,10 +26,8 @@ namespace {
 std::string library_check(const nmfkit::io::LoadedMatrix& m) {
     auto bad = [](double v, Eigen::Index i, Eigen::Index j) -> std::string {
         const std::string at = " at row " + std::to_string(i) + ", column " + std::to_string(j);
-        if (std::isnan(v))
-            return "NaN entry" + at;
-        if (std::isinf(v))
-            return "infinite entry" + at;
+        if (std::isnan(v)) return "NaN entry" + at;
+        if (std::isinf(v)) return "infinite entry" + at;
         if (v < 0) {
             char text[64];
             const auto r = std::to_chars(text, text + sizeof text, v);
@@ -40,13 +38,11 @@ std::string library_check(const nmfkit::io::LoadedMatrix& m) {
     if (m.is_sparse) {
         for (Eigen::Index j = 0; j < m.sparse.outerSize(); ++j)
             for (decltype(m.sparse)::InnerIterator it(m.sparse, j); it; ++it)
-                if (auto s = bad(it.value(), it.row(), it.col()); !s.empty())
-                    return s;
+                if (auto s = bad(it.value(), it.row(), it.col()); !s.empty()) return s;
     } else if (m.dense.size() > 0) {  // NOTE: a 10^13 x 0 matrix must not loop over its rows
         for (Eigen::Index i = 0; i < m.dense.rows(); ++i)
             for (Eigen::Index j = 0; j < m.dense.cols(); ++j)
-                if (auto s = bad(m.dense(i, j), i, j); !s.empty())
-                    return s;
+                if (auto s = bad(m.dense(i, j), i, j); !s.empty()) return s;
     }
     return "";
 }
@@ -69,8 +65,7 @@ int main(int argc, char** argv) {
     int failures = 0;
     std::string line;
     for (int number = 1; std::getline(in, line); ++number) {
-        if (line.empty() || line[0] == '#')
-            continue;
+        if (line.empty() || line[0] == '#') continue;
         const auto t1 = line.find('\t');
         const auto t2 = line.find('\t', t1 == std::string::npos ? t1 : t1 + 1);
         if (t1 == std::string::npos || t2 == std::string::npos) {
@@ -80,10 +75,11 @@ int main(int argc, char** argv) {
         const std::string file = line.substr(0, t1);
         const int expected_code = std::stoi(line.substr(t1 + 1, t2 - t1 - 1));
         const auto t3 = line.find('\t', t2 + 1);
-        const std::string expected = line.substr(t2 + 1, t3 == std::string::npos ? t3 : t3 - t2 - 1);
+        const std::string expected =
+            line.substr(t2 + 1, t3 == std::string::npos ? t3 : t3 - t2 - 1);
         nmfkit::io::ReadOptions opt;
-        opt.max_memory = t3 == std::string::npos ? std::uint64_t{1} << 30
-                                                 : std::stoull(line.substr(t3 + 1));
+        opt.max_memory =
+            t3 == std::string::npos ? std::uint64_t{1} << 30 : std::stoull(line.substr(t3 + 1));
         const std::string path = dir + file;
         int code = 0;
         std::string message;

@@ -22,7 +22,8 @@ inline void PrintTo(const Pair& p, std::ostream* os) { *os << label(p.solver, p.
 
 /// The case's name in gtest (and ctest): solver_loss, e.g. hals_frobenius.
 inline std::string pair_name(const ::testing::TestParamInfo<Pair>& info) {
-    return std::string(to_string(info.param.solver)) + "_" + std::string(to_string(info.param.loss));
+    return std::string(to_string(info.param.solver)) + "_" +
+           std::string(to_string(info.param.loss));
 }
 
 /// The pairs of `pairs` (supported_pairs(), pairs_accepting_zeros()) whose solver is not `excluded`.

@@ -22,8 +22,8 @@ TEST(Names, SupportTableAndDefaults) {
     EXPECT_TRUE(supports(Solver::mu, Loss::kullback_leibler));
     EXPECT_FALSE(supports(Solver::hals, Loss::kullback_leibler));
     EXPECT_EQ(solvers_for(Loss::frobenius),
-              (std::vector<Solver>{Solver::mu, Solver::als, Solver::hals, Solver::anls_bpp, Solver::cd,
-                                   Solver::nenmf}));
+              (std::vector<Solver>{Solver::mu, Solver::als, Solver::hals, Solver::anls_bpp,
+                                   Solver::cd, Solver::nenmf}));
     EXPECT_EQ(solvers_for(Loss::kullback_leibler), (std::vector<Solver>{Solver::mu, Solver::cd}));
     EXPECT_EQ(solvers_for(Loss::itakura_saito), (std::vector<Solver>{Solver::mu}));
     EXPECT_EQ(solvers_for(Loss::beta), (std::vector<Solver>{Solver::mu}));
@@ -36,8 +36,8 @@ TEST(Names, SupportTableAndDefaults) {
 }
 
 const Eigen::MatrixXd& planted() {
-    static const Eigen::MatrixXd V = uniform<double>(50, 3, 1) * uniform<double>(3, 30, 2) +
-                                     uniform<double>(50, 30, 3, 0, 0.1);
+    static const Eigen::MatrixXd V =
+        uniform<double>(50, 3, 1) * uniform<double>(3, 30, 2) + uniform<double>(50, 30, 3, 0, 0.1);
     return V;
 }
 
@@ -111,14 +111,16 @@ TEST(Stopping, TimeLimit) {
 TEST(Init, RandomStartIsScaledToTheData) {
     // E[WH] = mean(V) for the random start: check on a constant matrix.
     const Eigen::MatrixXd V = Eigen::MatrixXd::Constant(400, 300, 4.0);
-    const Result<double> r = fit(DenseView<double>(V), options(Solver::mu, Loss::frobenius, 5, 0, 0, 3));
+    const Result<double> r =
+        fit(DenseView<double>(V), options(Solver::mu, Loss::frobenius, 5, 0, 0, 3));
     const double mean_WH = (r.W * r.H).mean();
     EXPECT_NEAR(mean_WH, 4.0, 0.4);
     EXPECT_GT(r.W.minCoeff(), 0.0);  // open interval: MU can move every entry
 }
 
 TEST(Init, CustomStartIsUsedAsGiven) {
-    const Eigen::MatrixXd W0 = uniform<double>(50, 3, 8, 0.1, 1), H0 = uniform<double>(3, 30, 9, 0.1, 1);
+    const Eigen::MatrixXd W0 = uniform<double>(50, 3, 8, 0.1, 1),
+                          H0 = uniform<double>(3, 30, 9, 0.1, 1);
     Options o = options(Solver::hals, Loss::frobenius, 3, 0, 0, 0);
     o.init = Init::custom;
     const Result<double> r = fit(DenseView<double>(planted()), o, InitialFactors<double>{W0, H0});
@@ -176,8 +178,8 @@ TEST_P(Reproducibility, SameSeedSameBitsAndThreadCountsAgree) {
     EXPECT_GT((fit(DenseView<double>(V), o).W - c.W).norm(), 1e-3 * c.W.norm());
 }
 
-INSTANTIATE_TEST_SUITE_P(Pairs, Reproducibility, ::testing::ValuesIn(pair_params(supported_pairs())),
-                         pair_name);
+INSTANTIATE_TEST_SUITE_P(Pairs, Reproducibility,
+                         ::testing::ValuesIn(pair_params(supported_pairs())), pair_name);
 
 TEST(Threads, OptionIsPerCallAndLeavesNoGlobalState) {
     const int before = omp_get_max_threads();

@@ -21,7 +21,8 @@ using namespace nmfkit::detail;
 
 template <class D>
 constexpr bool entrywise_kl_adapter =
-    DataMatrix<D> && EntrywiseData<D> && SampledData<D, KullbackLeibler<typename D::Scalar>> && !D::distributed;
+    DataMatrix<D>&& EntrywiseData<D>&& SampledData<D, KullbackLeibler<typename D::Scalar>> &&
+    !D::distributed;
 
 static_assert(entrywise_kl_adapter<DenseData<float>>);
 static_assert(entrywise_kl_adapter<DenseData<double>>);
@@ -33,10 +34,12 @@ static_assert(entrywise_kl_adapter<Transposed<SparseData<double, int>>>);
 static_assert(entrywise_kl_adapter<Transposed<ObservedData<float>>>);
 static_assert(entrywise_kl_adapter<Transposed<Transposed<DenseData<double>>>>);
 // Held-out entries: products and the residual only (its steps are Frobenius).
-static_assert(DataMatrix<HeldOutData<DenseData<double>>> && DataMatrix<HeldOutData<SparseData<float, int>>>);
+static_assert(DataMatrix<HeldOutData<DenseData<double>>> &&
+              DataMatrix<HeldOutData<SparseData<float, int>>>);
 static_assert(DataMatrix<Transposed<HeldOutData<DenseData<double>>>>);
 static_assert(!EntrywiseData<HeldOutData<DenseData<double>>>);
-static_assert(!spread_over_processes<DenseData<double>> && !spread_over_processes<Transposed<SparseData<double, int>>>);
+static_assert(!spread_over_processes<DenseData<double>> &&
+              !spread_over_processes<Transposed<SparseData<double, int>>>);
 
 // A stand-in for DistributedData (src/mpi/distributed.hpp, checked there with MPI): a distributed
 // DataMatrix is a Reducer, and Transposed passes both on.

@@ -30,7 +30,7 @@ using nmfkit::io::write_csv;
 
 /// CSV tests in a fresh directory each (TempDirTest).
 class CsvTest : public nmfkit::test::TempDirTest {
-  protected:
+protected:
     /// The message of the InvalidInput that reading @p name (with @p text) throws.
     std::string read_error(const std::string& name, const std::string& text) const {
         const std::string p = write_text(name, text);

@@ -43,7 +43,7 @@ using nmfkit::io::WriteOptions;
 const std::string fixtures = std::string(NMFKIT_TEST_DATA_DIR) + "/formats/";
 
 class FormatsTest : public nmfkit::test::TempDirTest {
-  protected:
+protected:
     /// The message of the InvalidInput that reading @p name (holding @p text) throws.
     std::string read_error(const std::string& name, const std::string& text,
                            const ReadOptions& opt = {}) const {
@@ -60,10 +60,10 @@ class FormatsTest : public nmfkit::test::TempDirTest {
 /// The matrix of make_fixtures.py (5 x 4).
 Eigen::MatrixXd fixture_matrix() {
     Eigen::MatrixXd A(5, 4);
-    A << 0.0, 1.5, 0.1, 2.0,          //
-        3.25, 0.0, 0.0, 1e-300,       //
-        0.0, 0.0, 7.0, 0.0,           //
-        4.0, 1.0 / 3.0, 0.0, 5.5,     //
+    A << 0.0, 1.5, 0.1, 2.0,       //
+        3.25, 0.0, 0.0, 1e-300,    //
+        0.0, 0.0, 7.0, 0.0,        //
+        4.0, 1.0 / 3.0, 0.0, 5.5,  //
         0.0, std::ldexp(1.0, 40), 9.0, 0.0;
     return A;
 }
@@ -98,8 +98,7 @@ TEST_F(FormatsTest, NpyRoundTripIsExact) {
     // The header is padded so that the data starts at a multiple of 64, as numpy writes it.
     const std::string bytes = read_text(path("M.npy"));
     EXPECT_EQ(bytes.size(), 128 + 37 * 11 * 8);
-    EXPECT_EQ(bytes.substr(10, 60),
-              "{'descr': '<f8', 'fortran_order': True, 'shape': (37, 11), }");
+    EXPECT_EQ(bytes.substr(10, 60), "{'descr': '<f8', 'fortran_order': True, 'shape': (37, 11), }");
 }
 
 TEST_F(FormatsTest, MatrixMarketRoundTripIsExactForArrayAndCoordinate) {
@@ -160,8 +159,14 @@ TEST_F(FormatsTest, QuoteFieldQuotesOnlyWhatTheReaderWouldChange) {
 TEST_F(FormatsTest, LabelsWithDelimitersQuotesAndLineBreaksRoundTrip) {
     const Eigen::MatrixXd M = random_doubles(9, 4, 5);
     WriteOptions opt;
-    opt.row_labels = {"American President, The (1995)", "say \"hi\"", "\"", "tab\there",
-                      "two\nlines", "cr\r\nlf", "#not a comment", "  spaced  ",
+    opt.row_labels = {"American President, The (1995)",
+                      "say \"hi\"",
+                      "\"",
+                      "tab\there",
+                      "two\nlines",
+                      "cr\r\nlf",
+                      "#not a comment",
+                      "  spaced  ",
                       "Am\xc3\xa9lie (2001) \xe2\x80\x94 \xe6\x97\xa5\xe6\x9c\xac"};
     opt.col_labels = {"a,b", "\"q\"", "#c", "d\n\ne"};
     for (const char* name : {"l.csv", "l.tsv"}) {
@@ -185,15 +190,17 @@ TEST_F(FormatsTest, LabelsWithDelimitersQuotesAndLineBreaksRoundTrip) {
 TEST_F(FormatsTest, QuotedFieldsReadAsRfc4180) {
     // Quoted labels hold the delimiter, "" escapes, blank and '#' lines; the lines after a
     // record that spans lines keep their numbers.
-    const LoadedMatrix r = read_matrix(
-        write_text("q.csv", "\"\",\"c,1\",c2\n\"say \"\"hi\"\"\",1,2\n\"a\n\n# b\",3,4\r\n"
-                            "  \"x\"  , 5 ,\"6\"\nplain\"quote,7,8\n"));
+    const LoadedMatrix r =
+        read_matrix(write_text("q.csv",
+                               "\"\",\"c,1\",c2\n\"say \"\"hi\"\"\",1,2\n\"a\n\n# b\",3,4\r\n"
+                               "  \"x\"  , 5 ,\"6\"\nplain\"quote,7,8\n"));
     EXPECT_EQ(r.col_labels, (std::vector<std::string>{"c,1", "c2"}));
     EXPECT_EQ(r.row_labels,
               (std::vector<std::string>{"say \"hi\"", "a\n\n# b", "x", "plain\"quote"}));
     EXPECT_EQ(r.dense, (Eigen::MatrixXd(4, 2) << 1, 2, 3, 4, 5, 6, 7, 8).finished());
     EXPECT_EQ(r.line_of_row, (std::vector<std::int64_t>{2, 3, 6, 7}));
-    EXPECT_EQ(read_error("q.csv", "\"a\nb\",1,2\nc,3,4\nd,4,x\n"), "q.csv:4: column 3: \"x\" is not a number");
+    EXPECT_EQ(read_error("q.csv", "\"a\nb\",1,2\nc,3,4\nd,4,x\n"),
+              "q.csv:4: column 3: \"x\" is not a number");
     EXPECT_EQ(read_error("q.csv", "\"a\nb\",1,2\nc,3\n"),
               "q.csv:3: has 2 fields, expected 3 (as on line 1)");
     EXPECT_EQ(read_error("q.csv", "r,1,2\n\"a\nb\",1\n"),
@@ -349,8 +356,9 @@ TEST_F(FormatsTest, MatrixMarketErrorsNameLineColumnAndValue) {
               "a.mtx:3: has 2 fields, expected 3 (ROW COLUMN VALUE)");
     EXPECT_EQ(read_error("a.mtx", h + "2 2 1\n1 1 1 1\n"),
               "a.mtx:3: has 4 fields, expected 3 (ROW COLUMN VALUE)");
-    EXPECT_EQ(read_error("a.mtx", "%%MatrixMarket matrix coordinate integer general\n1 1 1\n"
-                                  "1 1 2.5\n"),
+    EXPECT_EQ(read_error("a.mtx",
+                         "%%MatrixMarket matrix coordinate integer general\n1 1 1\n"
+                         "1 1 2.5\n"),
               "a.mtx:3: column 3: \"2.5\" is not an integer (the header says integer)");
     EXPECT_EQ(read_error("a.mtx", "%%MatrixMarket matrix coordinate real skew-symmetric\n"),
               "a.mtx:1: skew-symmetric matrices are not supported: each off-diagonal entry "
@@ -366,20 +374,25 @@ TEST_F(FormatsTest, MatrixMarketErrorsNameLineColumnAndValue) {
 TEST_F(FormatsTest, AbsurdDimensionsAreRejectedBeforeAllocating) {
     ReadOptions gib;
     gib.max_memory = 1 << 30;
-    EXPECT_EQ(read_error("big.mtx", "%%MatrixMarket matrix array real general\n"
-                                    "1000000000000 1000000000000\n1\n", gib),
+    EXPECT_EQ(read_error("big.mtx",
+                         "%%MatrixMarket matrix array real general\n"
+                         "1000000000000 1000000000000\n1\n",
+                         gib),
               "big.mtx:2: a 1000000000000 x 1000000000000 array matrix needs more than 2^64 "
               "bytes, more than the memory limit of 1073741824 bytes (1.0 GiB); raise "
               "max_memory (--max-memory) to allow it");
     ReadOptions opt;
     opt.max_memory = 1 << 20;
-    EXPECT_EQ(read_error("big.mtx", "%%MatrixMarket matrix coordinate real general\n"
-                                    "1000 1000 100000\n1 1 1\n", opt),
+    EXPECT_EQ(read_error("big.mtx",
+                         "%%MatrixMarket matrix coordinate real general\n"
+                         "1000 1000 100000\n1 1 1\n",
+                         opt),
               "big.mtx:2: a 1000 x 1000 coordinate matrix with 100000 entries needs about "
               "3216016 bytes (3.1 MiB), more than the memory limit of 1048576 bytes (1.0 MiB); "
               "raise max_memory (--max-memory) to allow it");
-    EXPECT_EQ(read_error("big.mtx", "%%MatrixMarket matrix coordinate real general\n"
-                                    "3000000000 2 1\n1 1 1\n"),
+    EXPECT_EQ(read_error("big.mtx",
+                         "%%MatrixMarket matrix coordinate real general\n"
+                         "3000000000 2 1\n1 1 1\n"),
               "big.mtx:2: a 3000000000 x 2 sparse matrix is too large: at most 2147483647 "
               "rows and columns are supported");
 }
@@ -408,9 +421,10 @@ TEST_F(FormatsTest, CsvTextAndValuesAreBoundedByTheMemoryLimit) {
     EXPECT_NE(early.find("more than the memory limit of 100000 bytes"), std::string::npos) << early;
     // Text larger than the limit is rejected before it is parsed.
     opt.max_memory = 19999;
-    EXPECT_EQ(read_error("v.csv", text, opt),
-              "v.csv: the text (20000 bytes) needs about 20000 bytes (19.5 KiB), more than the "
-              "memory limit of 19999 bytes (19.5 KiB); raise max_memory (--max-memory) to allow it");
+    EXPECT_EQ(
+        read_error("v.csv", text, opt),
+        "v.csv: the text (20000 bytes) needs about 20000 bytes (19.5 KiB), more than the "
+        "memory limit of 19999 bytes (19.5 KiB); raise max_memory (--max-memory) to allow it");
 }
 
 TEST_F(FormatsTest, GzipBombStopsAtTheMemoryLimit) {
@@ -464,10 +478,8 @@ TEST_F(FormatsTest, PipesAndDevicesStopAtTheMemoryLimit) {
             std::string block;
             for (int k = 0; k < 1024; ++k) block += row;
             for (std::size_t r = 0; r < rows && fd >= 0; r += 1024)
-                if (::write(fd, block.data(), std::min(rows - r, std::size_t{1024}) * 4) < 0)
-                    break;
-            if (fd >= 0)
-                ::close(fd);
+                if (::write(fd, block.data(), std::min(rows - r, std::size_t{1024}) * 4) < 0) break;
+            if (fd >= 0) ::close(fd);
         });
         ReadOptions csv;
         csv.max_memory = 1 << 20;
@@ -483,8 +495,9 @@ TEST_F(FormatsTest, PipesAndDevicesStopAtTheMemoryLimit) {
             EXPECT_EQ(message, "no exception");
         else
             EXPECT_EQ(message.substr(0, message.find(" needs about ")),
-                      fifo + ": the data read so far (not a regular file, so its size is not "
-                             "known in advance)")
+                      fifo +
+                          ": the data read so far (not a regular file, so its size is not "
+                          "known in advance)")
                 << message;
         std::filesystem::remove(fifo);
     }
@@ -506,27 +519,33 @@ std::string npy(const std::string& header, std::size_t data_bytes) {
 
 TEST_F(FormatsTest, NpyErrorsNameDtypeShapeAndSizes) {
     EXPECT_EQ(read_error("a.npy", npy("{'descr': '>f8', 'fortran_order': False, "
-                                      "'shape': (2, 2), }", 32)),
+                                      "'shape': (2, 2), }",
+                                      32)),
               "a.npy: byte 10: dtype \">f8\" is big-endian, which is not supported (convert "
               "with a.astype(a.dtype.newbyteorder('<')))");
     EXPECT_EQ(read_error("a.npy", npy("{'descr': '|O', 'fortran_order': False, "
-                                      "'shape': (2, 2), }", 32)),
+                                      "'shape': (2, 2), }",
+                                      32)),
               "a.npy: byte 10: dtype \"|O\": object arrays are not supported (save a numeric "
               "array, e.g. a.astype(float))");
     EXPECT_EQ(read_error("a.npy", npy("{'descr': '<f8', 'fortran_order': False, "
-                                      "'shape': (5,), }", 40)),
+                                      "'shape': (5,), }",
+                                      40)),
               "a.npy: shape (5,) has 1 dimension, expected a 2-D array (for a column save "
               "a.reshape(-1, 1), for a row a.reshape(1, -1))");
     EXPECT_EQ(read_error("a.npy", npy("{'descr': '<f8', 'fortran_order': False, "
-                                      "'shape': (2, 3), }", 40)),
+                                      "'shape': (2, 3), }",
+                                      40)),
               "a.npy: byte 128: the data holds 40 bytes, expected 48 (shape (2, 3), dtype "
               "\"<f8\"): the file is truncated");
     EXPECT_EQ(read_error("a.npy", npy("{'descr': [('a', '<f8')], 'fortran_order': False, "
-                                      "'shape': (2,), }", 16)),
+                                      "'shape': (2,), }",
+                                      16)),
               "a.npy: byte 10: structured dtypes are not supported (expected a numeric dtype "
               "such as '<f8')");
     EXPECT_EQ(read_error("a.npy", npy("{'descr': '<c16', 'fortran_order': False, "
-                                      "'shape': (1, 1), }", 16)),
+                                      "'shape': (1, 1), }",
+                                      16)),
               "a.npy: byte 10: dtype \"<c16\": complex arrays are not supported (NMF needs "
               "real, non-negative data)");
 }

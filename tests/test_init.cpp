@@ -21,8 +21,8 @@ namespace nmfkit::test {
 namespace {
 
 using detail::DenseData;
-using detail::NndsvdFill;
 using detail::nndsvd_start;
+using detail::NndsvdFill;
 using detail::randomized_svd;
 using detail::SparseData;
 using detail::Transposed;

@@ -121,22 +121,23 @@ TYPED_TEST(Kernels, KullbackLeiblerKernelsEqualNaiveRatiosAndDivergence) {
         Matrix<double> R = Matrix<double>::Zero(A.m, A.n);
         double terms = 0;
         for (Eigen::Index j = 0; j < A.n; ++j)
-            for (int p = A.ptr[static_cast<std::size_t>(j)]; p < A.ptr[static_cast<std::size_t>(j) + 1]; ++p) {
+            for (int p = A.ptr[static_cast<std::size_t>(j)];
+                 p < A.ptr[static_cast<std::size_t>(j) + 1]; ++p) {
                 const Eigen::Index i = A.index[static_cast<std::size_t>(p)];
                 const double v = A.values[static_cast<std::size_t>(p)];
                 R(i, j) = v / WH(i, j);
                 if (v > 0) terms += v * std::log(v / WH(i, j)) - v;
             }
-        const Matrix<double> RtW = R.transpose() * W.template cast<double>();               // n x k
-        const Matrix<double> RH = (R * H.template cast<double>()).transpose();               // k x m
+        const Matrix<double> RtW = R.transpose() * W.template cast<double>();   // n x k
+        const Matrix<double> RH = (R * H.template cast<double>()).transpose();  // k x m
         for (bool divergence : {false, true}) {
             Matrix<T> out_h, out_w;
             // H's numerator by gathering over the columns (X = H), W's by scattering (X = W).
             const nmfkit::detail::KullbackLeibler<T> kl{floor};
-            const double d_h = nmfkit::detail::sampled_gather(A.csc(), Columns<T>(H), Columns<T>(W), kl,
-                                                              out_h, divergence);
-            const double d_w = nmfkit::detail::sampled_scatter(A.csc(), Columns<T>(H), Columns<T>(W), kl,
-                                                               out_w, divergence);
+            const double d_h = nmfkit::detail::sampled_gather(A.csc(), Columns<T>(H), Columns<T>(W),
+                                                              kl, out_h, divergence);
+            const double d_w = nmfkit::detail::sampled_scatter(
+                A.csc(), Columns<T>(H), Columns<T>(W), kl, out_w, divergence);
             EXPECT_LT(relative(out_h, RtW), tolerance<T>() * 10);
             EXPECT_LT(relative(out_w, RH), tolerance<T>() * 10);
             const double want = divergence ? terms : 0.0;
@@ -158,8 +159,8 @@ TYPED_TEST(Kernels, DenseStreamingProductsEqualNaiveLoops) {
     struct Shape {
         Eigen::Index m, n, k;
     };
-    const std::vector<Shape> shapes = {{1, 1, 1},    {7, 5, 3},    {31, 6, 4},  {32, 7, 5},
-                                       {33, 13, 6},  {64, 1, 7},   {65, 2, 12}, {100, 513, 13},
+    const std::vector<Shape> shapes = {{1, 1, 1},     {7, 5, 3},    {31, 6, 4},  {32, 7, 5},
+                                       {33, 13, 6},   {64, 1, 7},   {65, 2, 12}, {100, 513, 13},
                                        {257, 40, 20}, {700, 9, 50}, {3, 600, 24}};
     std::mt19937 gen(9);
     std::uniform_real_distribution<double> u(0, 1);
@@ -167,7 +168,8 @@ TYPED_TEST(Kernels, DenseStreamingProductsEqualNaiveLoops) {
         SCOPED_TRACE("m = " + std::to_string(s.m) + ", n = " + std::to_string(s.n) +
                      ", k = " + std::to_string(s.k));
         const Eigen::Index ld = s.m + 3;
-        std::vector<T> storage(static_cast<std::size_t>(ld * s.n), T(-7));  // padding must not be read
+        std::vector<T> storage(static_cast<std::size_t>(ld * s.n),
+                               T(-7));  // padding must not be read
         Matrix<double> A(s.m, s.n);
         for (Eigen::Index j = 0; j < s.n; ++j)
             for (Eigen::Index i = 0; i < s.m; ++i) {
@@ -244,7 +246,6 @@ TEST(VectorLog, WithinFourUlpOfGlibcOverTheWholeRange) {
     EXPECT_NEAR(nmfkit::detail::vector_log(std::numeric_limits<double>::max()),
                 std::log(std::numeric_limits<double>::max()), 1e-12);
 }
-
 
 /// HALS sweeps as written in the paper (Cichocki & Phan 2009), serially over all rows:
 /// X(:, j) ← max(0, X(:, j) + (AF(:, j) − X FtF(:, j)) / FtF(j, j)), repeated while the sweep's

@@ -49,7 +49,8 @@ Options masked_options(Solver s, Loss l, const Case& c, int iterations) {
 }
 
 const InitialFactors<double>& start() {
-    static const InitialFactors<double> f{uniform<double>(50, 3, 11, 0.1, 1), uniform<double>(3, 36, 12, 0.1, 1)};
+    static const InitialFactors<double> f{uniform<double>(50, 3, 11, 0.1, 1),
+                                          uniform<double>(3, 36, 12, 0.1, 1)};
     return f;
 }
 
@@ -70,7 +71,9 @@ TEST(Mask, BuildersAgree) {
         EXPECT_TRUE(m->contains(3, 2));
         EXPECT_FALSE(m->contains(1, 1));  // a stored zero is not masked
     }
-    EXPECT_EQ(message_of([] { Mask::from_positions(4, 3, {{0, 0}, {4, 1}}); }),
+    EXPECT_EQ(message_of([] {
+                  Mask::from_positions(4, 3, {{0, 0}, {4, 1}});
+              }),
               "mask position 2 (row 5, column 2) is outside the 4 x 3 matrix");
 }
 
@@ -91,7 +94,8 @@ TEST(Mask, FrobeniusMatchesNanMissingForEverySolver) {
         const Result<double> nan = fit(DenseView<double>(X), o, start());
         const double tol = s == Solver::als ? 1e-6 : 1e-9;
         EXPECT_LT((dense.W * dense.H - nan.W * nan.H).norm(), tol * (nan.W * nan.H).norm());
-        EXPECT_LT((sparse.W * sparse.H - dense.W * dense.H).norm(), 1e-10 * (dense.W * dense.H).norm());
+        EXPECT_LT((sparse.W * sparse.H - dense.W * dense.H).norm(),
+                  1e-10 * (dense.W * dense.H).norm());
         EXPECT_NEAR(dense.objective, nan.objective, tol * nan.objective);
         EXPECT_NEAR(dense.relative_error, nan.relative_error, tol);
         EXPECT_NEAR(sparse.relative_error, nan.relative_error, tol);
@@ -149,9 +153,9 @@ TEST(Mask, ValuesBehindTheMaskAreNeverRead) {
     }
     const S Vs = c.V.sparseView(), Cs = changed.sparseView();
     for (auto [s, l] : std::vector<std::pair<Solver, Loss>>{{Solver::hals, Loss::frobenius},
-                                                          {Solver::mu, Loss::frobenius},
-                                                          {Solver::anls_bpp, Loss::frobenius},
-                                                          {Solver::cd, Loss::kullback_leibler}}) {
+                                                            {Solver::mu, Loss::frobenius},
+                                                            {Solver::anls_bpp, Loss::frobenius},
+                                                            {Solver::cd, Loss::kullback_leibler}}) {
         SCOPED_TRACE(label(s, l));
         Options o = options(s, l, 3, 15, 0, 5);
         o.init = Init::random;
@@ -262,7 +266,8 @@ TEST(Mask, BadMasksAndCombinationsAreExplained) {
     X(i, j) = -1;
     o = options(Solver::hals, Loss::frobenius, 2, 5, 0, 0);
     o.mask = c.mask;
-    EXPECT_NE(message_of([&] { fit(DenseView<double>(X), o); }).find("negative"), std::string::npos);
+    EXPECT_NE(message_of([&] { fit(DenseView<double>(X), o); }).find("negative"),
+              std::string::npos);
 }
 
 }  // namespace

@@ -65,8 +65,8 @@ TEST(Memory, TenMillionNonZerosNeverFormAnMByNArray) {
         // The default mode adds one transposed copy of the storage; both stay far below dense.
         const double used = peak_rss_bytes() - baseline;
         const double bound = (low_memory ? 1.1 : 2.1) * storage + 8 * factors;
-        EXPECT_LT(used, bound) << (low_memory ? "low_memory" : "default") << ": peak "
-                               << used / 1e6 << " MB, storage " << storage / 1e6 << " MB, factors "
+        EXPECT_LT(used, bound) << (low_memory ? "low_memory" : "default") << ": peak " << used / 1e6
+                               << " MB, storage " << storage / 1e6 << " MB, factors "
                                << factors / 1e6 << " MB";
         EXPECT_LT(used, dense / 50);
         std::printf("%s: peak %.0f MB over baseline; storage %.0f MB, (m+n)k factors %.0f MB\n",

@@ -70,15 +70,16 @@ TEST(Missing, DenseNanAndSparseStoredEntriesGiveTheSameBits) {
     std::vector<Eigen::Triplet<double>> t, t_nan;
     for (Eigen::Index j = 0; j < 40; ++j)
         for (Eigen::Index i = 0; i < 60; ++i) {
-            if (!m.hidden(i, j)) t.emplace_back(static_cast<int>(i), static_cast<int>(j), m.V(i, j));
+            if (!m.hidden(i, j))
+                t.emplace_back(static_cast<int>(i), static_cast<int>(j), m.V(i, j));
             t_nan.emplace_back(static_cast<int>(i), static_cast<int>(j), X(i, j));
         }
     Eigen::SparseMatrix<double> S(60, 40), S_nan(60, 40);
     S.setFromTriplets(t.begin(), t.end());
     S_nan.setFromTriplets(t_nan.begin(), t_nan.end());
     for (auto [s, l] : std::vector<std::pair<Solver, Loss>>{{Solver::hals, Loss::frobenius},
-                                                          {Solver::anls_bpp, Loss::frobenius},
-                                                          {Solver::cd, Loss::kullback_leibler}}) {
+                                                            {Solver::anls_bpp, Loss::frobenius},
+                                                            {Solver::cd, Loss::kullback_leibler}}) {
         SCOPED_TRACE(label(s, l));
         Options o = options(s, l, 3, 30, 0, 4);
         o.missing = Missing::nan;
@@ -107,7 +108,8 @@ TEST(Missing, ObjectiveIsOverTheObservedEntriesAndNeverIncreases) {
     for (Eigen::Index j = 0; j < 40; ++j)
         for (Eigen::Index i = 0; i < 60; ++i)
             if (!m.hidden(i, j)) noisy(i, j) += 0.05 * ((i * 7 + j * 3) % 5);
-    const InitialFactors<double> start{uniform<double>(60, 3, 6, 0.1, 1), uniform<double>(3, 40, 7, 0.1, 1)};
+    const InitialFactors<double> start{uniform<double>(60, 3, 6, 0.1, 1),
+                                       uniform<double>(3, 40, 7, 0.1, 1)};
     const M WH = start.W * start.H;
     double fro = 0, kl = 0, observed_norm = 0;
     for (Eigen::Index j = 0; j < 40; ++j)
@@ -128,7 +130,8 @@ TEST(Missing, ObjectiveIsOverTheObservedEntriesAndNeverIncreases) {
         o.w = {0.01, 0.02};
         const Result<double> r = fit(DenseView<double>(noisy), o, start);
         const double penalty = 0.01 * start.W.sum() + 0.01 * start.W.squaredNorm();
-        EXPECT_NEAR(r.initial_objective, (l == Loss::frobenius ? fro : kl) + penalty, 1e-10 * r.initial_objective);
+        EXPECT_NEAR(r.initial_objective, (l == Loss::frobenius ? fro : kl) + penalty,
+                    1e-10 * r.initial_objective);
         if (monotone(s, l)) {
             double prev = r.initial_objective;
             for (const IterationStats& st : r.history) {
@@ -141,7 +144,8 @@ TEST(Missing, ObjectiveIsOverTheObservedEntriesAndNeverIncreases) {
         double res = 0;
         for (Eigen::Index j = 0; j < 40; ++j)
             for (Eigen::Index i = 0; i < 60; ++i)
-                if (!m.hidden(i, j)) res += (noisy(i, j) - fitted(i, j)) * (noisy(i, j) - fitted(i, j));
+                if (!m.hidden(i, j))
+                    res += (noisy(i, j) - fitted(i, j)) * (noisy(i, j) - fitted(i, j));
         EXPECT_NEAR(r.relative_error, std::sqrt(res / observed_norm), 1e-10);
     }
 }
@@ -166,9 +170,9 @@ TEST(Missing, UnsupportedCombinationsAreExplained) {
 // i shows 1 to 20 entries (so many rows and columns have fewer than k = 10), and 2 more entries
 // per row held out to predict.
 struct Ratings {
-    M V;                                         // 300 x 200, every entry (the truth)
-    Eigen::SparseMatrix<double> observed;        // the shown entries
-    std::vector<std::pair<int, int>> held_out;   // (row, col), never shown
+    M V;                                        // 300 x 200, every entry (the truth)
+    Eigen::SparseMatrix<double> observed;       // the shown entries
+    std::vector<std::pair<int, int>> held_out;  // (row, col), never shown
     double max_observed = 0;
 };
 
@@ -181,7 +185,8 @@ Ratings ratings(unsigned seed) {
     // Ratings: the planted value plus N(0, 0.5²) noise, rounded and clipped to 1..5.
     std::normal_distribution<double> noise(0, 0.5);
     for (Eigen::Index j = 0; j < n; ++j)
-        for (Eigen::Index i = 0; i < m; ++i) r.V(i, j) = std::clamp(std::round(r.V(i, j) + noise(gen)), 1.0, 5.0);
+        for (Eigen::Index i = 0; i < m; ++i)
+            r.V(i, j) = std::clamp(std::round(r.V(i, j) + noise(gen)), 1.0, 5.0);
     std::vector<Eigen::Triplet<double>> t;
     std::vector<int> cols(n);
     for (int i = 0; i < m; ++i) {
@@ -189,10 +194,12 @@ Ratings ratings(unsigned seed) {
         std::shuffle(cols.begin(), cols.end(), gen);
         const int shown = 1 + static_cast<int>(gen() % 20);
         for (int q = 0; q < shown; ++q) {
-            t.emplace_back(i, cols[static_cast<std::size_t>(q)], r.V(i, cols[static_cast<std::size_t>(q)]));
+            t.emplace_back(i, cols[static_cast<std::size_t>(q)],
+                           r.V(i, cols[static_cast<std::size_t>(q)]));
             r.max_observed = std::max(r.max_observed, r.V(i, cols[static_cast<std::size_t>(q)]));
         }
-        for (int q = shown; q < shown + 2; ++q) r.held_out.emplace_back(i, cols[static_cast<std::size_t>(q)]);
+        for (int q = shown; q < shown + 2; ++q)
+            r.held_out.emplace_back(i, cols[static_cast<std::size_t>(q)]);
     }
     r.observed.resize(m, n);
     r.observed.setFromTriplets(t.begin(), t.end());
@@ -208,8 +215,10 @@ TEST(Missing, FewObservationsPerRowStayBoundedAndAreCounted) {
     const int k = 10;
     Eigen::Index rows_few = 0, cols_few = 0;
     const Eigen::SparseMatrix<double, Eigen::RowMajor> by_row = r.observed;
-    for (Eigen::Index i = 0; i < by_row.outerSize(); ++i) rows_few += by_row.outerIndexPtr()[i + 1] - by_row.outerIndexPtr()[i] < k;
-    for (Eigen::Index j = 0; j < r.observed.outerSize(); ++j) cols_few += r.observed.outerIndexPtr()[j + 1] - r.observed.outerIndexPtr()[j] < k;
+    for (Eigen::Index i = 0; i < by_row.outerSize(); ++i)
+        rows_few += by_row.outerIndexPtr()[i + 1] - by_row.outerIndexPtr()[i] < k;
+    for (Eigen::Index j = 0; j < r.observed.outerSize(); ++j)
+        cols_few += r.observed.outerIndexPtr()[j + 1] - r.observed.outerIndexPtr()[j] < k;
     ASSERT_GT(rows_few, 50);
     ASSERT_GT(cols_few, 0);
     for (Solver s : {Solver::hals, Solver::anls_bpp, Solver::mu, Solver::als}) {
@@ -226,7 +235,8 @@ TEST(Missing, FewObservationsPerRowStayBoundedAndAreCounted) {
         EXPECT_NEAR(res.objective, res.history.back().objective, 1e-8 * res.objective);
         if (s == Solver::als) continue;  // ALS's max(0, ·) step is not monotone, masked or not
         for (std::size_t t = 1; t < res.history.size(); ++t) {
-            EXPECT_LE(res.history[t].objective, res.history[t - 1].objective * (1 + 1e-12)) << "iteration " << t;
+            EXPECT_LE(res.history[t].objective, res.history[t - 1].objective * (1 + 1e-12))
+                << "iteration " << t;
         }
     }
 }
@@ -265,12 +275,12 @@ TEST(Missing, MissingWeightOnlyActsOnRowsWithMissingEntries) {
 // ran to 10–100 (predictions near 30) at k ≥ 4 before the missing weight.
 TEST(Missing, SurveyCrossValidationErrorsAreOfTheOrderOfTheData) {
     // (document, word, count), 1-based, as in examples/docs.mtx; V is words x documents.
-    const int entries[34][3] = {{1, 1, 3}, {2, 1, 1}, {1, 2, 2}, {2, 2, 1}, {3, 2, 2}, {10, 2, 1},
-                                {1, 3, 2}, {2, 3, 3}, {3, 3, 1}, {1, 4, 1}, {3, 4, 3}, {4, 5, 1},
-                                {5, 5, 2}, {6, 5, 2}, {10, 5, 1}, {4, 6, 2}, {5, 6, 1}, {6, 6, 2},
-                                {4, 7, 3}, {5, 7, 2}, {10, 7, 1}, {5, 8, 3}, {6, 8, 1}, {7, 9, 1},
-                                {8, 9, 2}, {9, 9, 1}, {10, 9, 1}, {8, 10, 3}, {9, 10, 1}, {7, 11, 2},
-                                {8, 11, 1}, {9, 11, 1}, {7, 12, 2}, {9, 12, 3}};
+    const int entries[34][3] = {
+        {1, 1, 3},  {2, 1, 1},  {1, 2, 2},  {2, 2, 1},  {3, 2, 2},  {10, 2, 1}, {1, 3, 2},
+        {2, 3, 3},  {3, 3, 1},  {1, 4, 1},  {3, 4, 3},  {4, 5, 1},  {5, 5, 2},  {6, 5, 2},
+        {10, 5, 1}, {4, 6, 2},  {5, 6, 1},  {6, 6, 2},  {4, 7, 3},  {5, 7, 2},  {10, 7, 1},
+        {5, 8, 3},  {6, 8, 1},  {7, 9, 1},  {8, 9, 2},  {9, 9, 1},  {10, 9, 1}, {8, 10, 3},
+        {9, 10, 1}, {7, 11, 2}, {8, 11, 1}, {9, 11, 1}, {7, 12, 2}, {9, 12, 3}};
     M V = M::Zero(12, 10);
     for (const auto& e : entries) V(e[1] - 1, e[0] - 1) = e[2];
     SurveyOptions so;

@@ -37,11 +37,13 @@ using nmfkit::test::world_size;
 /// (the same on every rank: fixed seeds).
 Matrix<double> planted(Eigen::Index m, Eigen::Index n, double zero_fraction) {
     using namespace nmfkit::test;
-    Matrix<double> V = sparse_factor<double>(m, 5, 11, 0.3) * sparse_factor<double>(n, 5, 12, 0.3).transpose();
+    Matrix<double> V =
+        sparse_factor<double>(m, 5, 11, 0.3) * sparse_factor<double>(n, 5, 12, 0.3).transpose();
     const Matrix<double> noise = uniform<double>(m, n, 13, 0, 0.1);
     const Matrix<double> drop = uniform<double>(m, n, 14);
     for (Eigen::Index j = 0; j < n; ++j)
-        for (Eigen::Index i = 0; i < m; ++i) V(i, j) = drop(i, j) < zero_fraction ? 0.0 : V(i, j) + noise(i, j);
+        for (Eigen::Index i = 0; i < m; ++i)
+            V(i, j) = drop(i, j) < zero_fraction ? 0.0 : V(i, j) + noise(i, j);
     return V;
 }
 
@@ -87,7 +89,8 @@ Sparse block_of(const Matrix<double>& V, const Layout& layout, int i, int j) {
 /// Runs every case on every grid with blocks of type Block and compares with the serial fit of the
 /// same storage kind on rank 0.
 template <class Block>
-void expect_distributed_equals_serial(Eigen::Index m, Eigen::Index n, double zero_fraction, int k = 4) {
+void expect_distributed_equals_serial(Eigen::Index m, Eigen::Index n, double zero_fraction,
+                                      int k = 4) {
     const Matrix<double> V = planted(m, n, zero_fraction);
     Sparse Vs = V.sparseView();
     Vs.makeCompressed();
@@ -99,8 +102,9 @@ void expect_distributed_equals_serial(Eigen::Index m, Eigen::Index n, double zer
             const Options o = fit_options(c, k);
             const auto d = nmfkit::mpi::fit_block<double>(grid, m, n, block, o);
             if (world_rank() != 0) continue;
-            const auto s = std::is_same_v<Block, Sparse> ? nmfkit::fit(nmfkit::SparseView<double>(Vs), o)
-                                                         : nmfkit::fit(nmfkit::DenseView<double>(V), o);
+            const auto s = std::is_same_v<Block, Sparse>
+                               ? nmfkit::fit(nmfkit::SparseView<double>(Vs), o)
+                               : nmfkit::fit(nmfkit::DenseView<double>(V), o);
             const std::string where = nmfkit::test::label(c.solver, c.loss) + " on grid " +
                                       std::to_string(pr) + "x" + std::to_string(pc);
             EXPECT_EQ(d.result.iterations, s.iterations) << where;
@@ -111,18 +115,25 @@ void expect_distributed_equals_serial(Eigen::Index m, Eigen::Index n, double zer
             ASSERT_EQ(d.result.history.size(), s.history.size()) << where;
             for (std::size_t t = 0; t < s.history.size(); ++t)
                 EXPECT_NEAR(d.result.history[t].objective, s.history[t].objective,
-                            1e-9 * s.history[t].objective) << where << ", iteration " << t + 1;
+                            1e-9 * s.history[t].objective)
+                    << where << ", iteration " << t + 1;
         }
     }
 }
 
-TEST(Distributed, DenseEqualsSerialOnEveryGrid) { expect_distributed_equals_serial<Matrix<double>>(37, 23, 0.0); }
+TEST(Distributed, DenseEqualsSerialOnEveryGrid) {
+    expect_distributed_equals_serial<Matrix<double>>(37, 23, 0.0);
+}
 
-TEST(Distributed, SparseEqualsSerialOnEveryGrid) { expect_distributed_equals_serial<Sparse>(41, 29, 0.7); }
+TEST(Distributed, SparseEqualsSerialOnEveryGrid) {
+    expect_distributed_equals_serial<Sparse>(41, 29, 0.7);
+}
 
 // Fewer rows than ranks: some ranks own no rows of W (or of Ht) and still take part (k ≤ m so
 // that ALS's least-squares problems stay well posed).
-TEST(Distributed, EmptyPiecesEqualSerial) { expect_distributed_equals_serial<Matrix<double>>(3, 17, 0.2, 2); }
+TEST(Distributed, EmptyPiecesEqualSerial) {
+    expect_distributed_equals_serial<Matrix<double>>(3, 17, 0.2, 2);
+}
 
 TEST(Distributed, StartEqualsSerialStart) {
     // With no iteration the gathered factors are the start: the serial random start, bit for bit
@@ -135,8 +146,8 @@ TEST(Distributed, StartEqualsSerialStart) {
         o.max_iter = 0;
         o.normalize = nmfkit::Normalize::none;
         o.sort_components = false;
-        const auto d = nmfkit::mpi::fit_block<double>(grid, m, n,
-                                                      block_of<Matrix<double>>(V, grid.layout(m, n), grid.i(), grid.j()), o);
+        const auto d = nmfkit::mpi::fit_block<double>(
+            grid, m, n, block_of<Matrix<double>>(V, grid.layout(m, n), grid.i(), grid.j()), o);
         if (world_rank() != 0) continue;
         const auto s = nmfkit::fit(nmfkit::DenseView<double>(V), o);
         EXPECT_LE(relative_difference(d.result.W, s.W), 1e-15);
@@ -151,7 +162,8 @@ TEST(Distributed, NndsvdEqualsSerial) {
         const Matrix<double> V = planted(m, n, 0.3);
         for (auto [pr, pc] : grids()) {
             const Grid grid(MPI_COMM_WORLD, pr, pc);
-            const Matrix<double> block = block_of<Matrix<double>>(V, grid.layout(m, n), grid.i(), grid.j());
+            const Matrix<double> block =
+                block_of<Matrix<double>>(V, grid.layout(m, n), grid.i(), grid.j());
             for (Init init : {Init::nndsvd, Init::nndsvda, Init::nndsvdar}) {
                 for (int iterations : {0, 20}) {
                     Options o = fit_options({Solver::hals, Loss::frobenius});
@@ -160,10 +172,10 @@ TEST(Distributed, NndsvdEqualsSerial) {
                     const auto d = nmfkit::mpi::fit_block<double>(grid, m, n, block, o);
                     if (world_rank() != 0) continue;
                     const auto s = nmfkit::fit(nmfkit::DenseView<double>(V), o);
-                    const std::string where = std::string(nmfkit::to_string(init)) + ", " +
-                                              std::to_string(iterations) + " iterations, " +
-                                              std::to_string(m) + " x " + std::to_string(n) + " on grid " +
-                                              std::to_string(pr) + "x" + std::to_string(pc);
+                    const std::string where =
+                        std::string(nmfkit::to_string(init)) + ", " + std::to_string(iterations) +
+                        " iterations, " + std::to_string(m) + " x " + std::to_string(n) +
+                        " on grid " + std::to_string(pr) + "x" + std::to_string(pc);
                     EXPECT_LE(relative_difference(d.result.W, s.W), 1e-10) << where;
                     EXPECT_LE(relative_difference(d.result.H, s.H), 1e-10) << where;
                 }
@@ -179,13 +191,15 @@ TEST(Distributed, RestartsKeepTheSerialBest) {
     Options o = fit_options({Solver::hals, Loss::frobenius});
     o.restarts = 3;
     o.init.reset();
-    const auto d = nmfkit::mpi::fit_block<double>(grid, m, n, block_of<Matrix<double>>(V, grid.layout(m, n), 0, grid.j()), o);
+    const auto d = nmfkit::mpi::fit_block<double>(
+        grid, m, n, block_of<Matrix<double>>(V, grid.layout(m, n), 0, grid.j()), o);
     if (world_rank() != 0) return;
     const auto s = nmfkit::fit(nmfkit::DenseView<double>(V), o);
     EXPECT_EQ(d.result.best_restart, s.best_restart);
     ASSERT_EQ(d.result.restart_objectives.size(), 3u);
     for (std::size_t r = 0; r < 3; ++r)
-        EXPECT_NEAR(d.result.restart_objectives[r], s.restart_objectives[r], 1e-10 * s.restart_objectives[r]);
+        EXPECT_NEAR(d.result.restart_objectives[r], s.restart_objectives[r],
+                    1e-10 * s.restart_objectives[r]);
     EXPECT_LE(relative_difference(d.result.W, s.W), 1e-10);
 }
 
@@ -199,7 +213,8 @@ TEST(Distributed, FloatFollowsDouble) {
     const auto d = nmfkit::mpi::fit_block<double>(grid, m, n, block, o);
     const auto f = nmfkit::mpi::fit_block<float>(grid, m, n, Matrix<float>(block.cast<float>()), o);
     if (world_rank() != 0) return;
-    EXPECT_NEAR(f.result.relative_error, d.result.relative_error, 1e-4 * d.result.relative_error + 1e-6);
+    EXPECT_NEAR(f.result.relative_error, d.result.relative_error,
+                1e-4 * d.result.relative_error + 1e-6);
     EXPECT_LE(relative_difference(f.result.W.cast<double>(), d.result.W), 1e-3);
 }
 
@@ -209,7 +224,8 @@ TEST(Distributed, PhaseTimesAndWordsAreCounted) {
     const Grid grid(MPI_COMM_WORLD, 1, world_size());
     const Layout layout = grid.layout(m, n);
     const Options o = fit_options({Solver::hals, Loss::frobenius});
-    const auto d = nmfkit::mpi::fit_block<double>(grid, m, n, block_of<Matrix<double>>(V, layout, 0, grid.j()), o);
+    const auto d = nmfkit::mpi::fit_block<double>(
+        grid, m, n, block_of<Matrix<double>>(V, layout, 0, grid.j()), o);
     EXPECT_GT(d.times.local_product, 0);
     EXPECT_GT(d.times.gram, 0);
     // Per iteration each rank all-reduces two k x k Grams; a 1 x P grid gathers W's rows of the
@@ -224,12 +240,14 @@ TEST(Distributed, PhaseTimesAndWordsAreCounted) {
 // The automatic grid moves the fewest words of the model among all pr x pc = P.
 TEST(Distributed, ChosenGridMovesFewestWords) {
     for (int P : {1, 2, 4, 6, 12, 64})
-        for (auto [m, n] : {std::pair<std::int64_t, std::int64_t>{20000, 10000}, {100, 100000}, {5000, 5000}}) {
+        for (auto [m, n] :
+             {std::pair<std::int64_t, std::int64_t>{20000, 10000}, {100, 100000}, {5000, 5000}}) {
             int pr = 0, pc = 0;
             nmfkit::mpi::choose_grid(P, m, n, pr, pc);
             ASSERT_EQ(pr * pc, P);
             auto words = [&](int r, int c) {
-                const auto w = nmfkit::mpi::model_words_per_iteration(Layout{m, n, r, c}, 10, Loss::frobenius);
+                const auto w =
+                    nmfkit::mpi::model_words_per_iteration(Layout{m, n, r, c}, 10, Loss::frobenius);
                 return w.words_all_gather + w.words_reduce_scatter;
             };
             for (int r = 1; r <= P; ++r) {
@@ -247,7 +265,8 @@ TEST(Distributed, BadOptionsAndBadDataFailOnEveryRank) {
     Matrix<double> V = planted(m, n, 0.0);
     const Grid grid(MPI_COMM_WORLD, world_size(), 1);
     const Layout layout = grid.layout(m, n);
-    auto status_of = [&](const Matrix<double>& block, const Options& o) -> std::pair<int, std::string> {
+    auto status_of = [&](const Matrix<double>& block,
+                         const Options& o) -> std::pair<int, std::string> {
         try {
             nmfkit::mpi::fit_block<double>(grid, m, n, block, o);
         } catch (const nmfkit::mpi::CollectiveError& e) {
@@ -266,9 +285,12 @@ TEST(Distributed, BadOptionsAndBadDataFailOnEveryRank) {
     EXPECT_NE(m2.find("init nndsvda needs k ≤ min(m, n) = 10"), std::string::npos) << m2;
     // A negative entry in the last rank's block: every rank fails with its global position.
     V(m - 1, 3) = -2;
-    auto [s3, m3] = status_of(block_of<Matrix<double>>(V, layout, grid.i(), 0), fit_options({Solver::hals, Loss::frobenius}));
+    auto [s3, m3] = status_of(block_of<Matrix<double>>(V, layout, grid.i(), 0),
+                              fit_options({Solver::hals, Loss::frobenius}));
     EXPECT_EQ(s3, 65);
-    EXPECT_NE(m3.find("negative entry -2 in V at row " + std::to_string(m - 1) + ", column 3"), std::string::npos) << m3;
+    EXPECT_NE(m3.find("negative entry -2 in V at row " + std::to_string(m - 1) + ", column 3"),
+              std::string::npos)
+        << m3;
 }
 
 }  // namespace

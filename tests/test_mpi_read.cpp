@@ -46,8 +46,8 @@ std::string grid_name(int pr, int pc) { return std::to_string(pr) + "x" + std::t
 /// .npy bytes of @p M stored as @p descr ("<f8", "<f4", "<i4", "<i8", "<u2", "|u1", "|b1") in
 /// C or Fortran order (version 1.0, header padded to 64 bytes as numpy writes it).
 std::string npy_bytes(const Eigen::MatrixXd& M, const std::string& descr, bool fortran) {
-    std::string header = "{'descr': '" + descr + "', 'fortran_order': " +
-                         (fortran ? "True" : "False") + ", 'shape': (" +
+    std::string header = "{'descr': '" + descr +
+                         "', 'fortran_order': " + (fortran ? "True" : "False") + ", 'shape': (" +
                          std::to_string(M.rows()) + ", " + std::to_string(M.cols()) + "), }";
     header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
     header += '\n';
@@ -62,13 +62,20 @@ std::string npy_bytes(const Eigen::MatrixXd& M, const std::string& descr, bool f
     for (Eigen::Index a = 0; a < outer; ++a)
         for (Eigen::Index b = 0; b < inner; ++b) {
             const double v = fortran ? M(b, a) : M(a, b);
-            if (descr == "<f8") put(v);
-            else if (descr == "<f4") put(static_cast<float>(v));
-            else if (descr == "<i4") put(static_cast<std::int32_t>(v));
-            else if (descr == "<i8") put(static_cast<std::int64_t>(v));
-            else if (descr == "<u2") put(static_cast<std::uint16_t>(v));
-            else if (descr == "|u1") put(static_cast<std::uint8_t>(v));
-            else put(static_cast<std::uint8_t>(v != 0));
+            if (descr == "<f8")
+                put(v);
+            else if (descr == "<f4")
+                put(static_cast<float>(v));
+            else if (descr == "<i4")
+                put(static_cast<std::int32_t>(v));
+            else if (descr == "<i8")
+                put(static_cast<std::int64_t>(v));
+            else if (descr == "<u2")
+                put(static_cast<std::uint16_t>(v));
+            else if (descr == "|u1")
+                put(static_cast<std::uint8_t>(v));
+            else
+                put(static_cast<std::uint8_t>(v != 0));
         }
     return out;
 }
@@ -125,8 +132,7 @@ protected:
 
     void TearDown() override {
         MPI_Barrier(MPI_COMM_WORLD);
-        if (world_rank() == 0)
-            fs::remove_all(dir_);
+        if (world_rank() == 0) fs::remove_all(dir_);
     }
 
     std::string path(const std::string& name) const { return (dir_ / name).string(); }
@@ -134,8 +140,7 @@ protected:
     /// Rank 0 writes @p bytes to @p name; every rank returns its path once it is written.
     std::string write(const std::string& name, const std::string& bytes) const {
         const std::string p = path(name);
-        if (world_rank() == 0)
-            std::ofstream(p, std::ios::binary) << bytes;
+        if (world_rank() == 0) std::ofstream(p, std::ios::binary) << bytes;
         MPI_Barrier(MPI_COMM_WORLD);
         return p;
     }
@@ -161,8 +166,8 @@ void expect_block_of(const nmfkit::io::LoadedMatrix& full, const LocalBlock& A, 
         ASSERT_EQ(A.dense.rows(), R.size);
         ASSERT_EQ(A.dense.cols(), C.size);
         const Eigen::MatrixXd expected = full.dense.block(R.begin, C.begin, R.size, C.size);
-        EXPECT_TRUE(same_bytes(A.dense.data(), expected.data(),
-                               static_cast<std::size_t>(expected.size())));
+        EXPECT_TRUE(
+            same_bytes(A.dense.data(), expected.data(), static_cast<std::size_t>(expected.size())));
         return;
     }
     SparseMatrix expected = full.sparse.block(R.begin, C.begin, R.size, C.size);
@@ -275,10 +280,10 @@ TEST_F(MpiRead, CoordinateOneRowOneColumnAndEmpty) {
     expect_blocks_match(write("column.mtx",
                               "%%MatrixMarket matrix coordinate real general\n"
                               "9 1 3\n9 1 1\n2 1 2\n5 1 3\n"));
-    expect_blocks_match(write("empty.mtx",
-                              "%%MatrixMarket matrix coordinate real general\n3 2 0\n"));
-    expect_blocks_match(write("no_data.mtx",
-                              "%%MatrixMarket matrix coordinate real general\n3 2 0"));
+    expect_blocks_match(
+        write("empty.mtx", "%%MatrixMarket matrix coordinate real general\n3 2 0\n"));
+    expect_blocks_match(
+        write("no_data.mtx", "%%MatrixMarket matrix coordinate real general\n3 2 0"));
 }
 
 TEST_F(MpiRead, CoordinateLargeFile) {
@@ -317,21 +322,20 @@ TEST_F(MpiRead, NpyEveryDtypeInBothOrders) {
         expect_blocks_match(write("f8" + order + ".npy", npy_bytes(X, "<f8", fortran)));
         expect_blocks_match(write("f4" + order + ".npy", npy_bytes(X, "<f4", fortran)));
         for (const char* descr : {"<i4", "<i8", "<u2", "|u1", "|b1"})
-            expect_blocks_match(write(std::string(descr + 1) + order + ".npy",
-                                      npy_bytes(M, descr, fortran)));
-        expect_blocks_match(write("row" + order + ".npy",
-                                  npy_bytes(X.row(0), "<f8", fortran)));
-        expect_blocks_match(write("col" + order + ".npy",
-                                  npy_bytes(X.col(0), "<f4", fortran)));
-        expect_blocks_match(write("large" + order + ".npy",
-                                  npy_bytes(Eigen::MatrixXd::Random(90, 70).cwiseAbs(), "<f8",
-                                            fortran)));
+            expect_blocks_match(
+                write(std::string(descr + 1) + order + ".npy", npy_bytes(M, descr, fortran)));
+        expect_blocks_match(write("row" + order + ".npy", npy_bytes(X.row(0), "<f8", fortran)));
+        expect_blocks_match(write("col" + order + ".npy", npy_bytes(X.col(0), "<f4", fortran)));
+        expect_blocks_match(
+            write("large" + order + ".npy",
+                  npy_bytes(Eigen::MatrixXd::Random(90, 70).cwiseAbs(), "<f8", fortran)));
     }
 }
 
 TEST_F(MpiRead, ReadShape) {
-    const auto c = read_shape(write("c.mtx", "%%MatrixMarket matrix coordinate pattern "
-                                             "general\n% x\n4 3 1\n1 1\n"));
+    const auto c = read_shape(write("c.mtx",
+                                    "%%MatrixMarket matrix coordinate pattern "
+                                    "general\n% x\n4 3 1\n1 1\n"));
     EXPECT_EQ(c.m, 4);
     EXPECT_EQ(c.n, 3);
     EXPECT_TRUE(c.is_sparse);
@@ -406,14 +410,16 @@ TEST_F(MpiRead, MissingFileIsAnIoErrorOnEveryRank) {
 // Only the last rank is given a file it cannot open (the others read a good one): every rank
 // stops with that rank's message instead of waiting for it in the exchange.
 TEST_F(MpiRead, OneRankWithoutItsFileStopsEveryRank) {
-    const std::string good = write("good.mtx", numbered_coordinate(400, 400, [](int) { return std::string(); }));
+    const std::string good =
+        write("good.mtx", numbered_coordinate(400, 400, [](int) { return std::string(); }));
     const std::string missing = path("missing-on-one-rank.mtx");
     const std::string mine = world_rank() == world_size() - 1 ? missing : good;
     for (const auto& [pr, pc] : grids()) {
         SCOPED_TRACE("grid " + grid_name(pr, pc));
         const auto e = block_error(mine, pr, pc);
         ASSERT_TRUE(e.has_value()) << "no error on rank " << world_rank();
-        EXPECT_EQ(std::string(e->what()), "cannot open \"" + missing + "\": No such file or directory");
+        EXPECT_EQ(std::string(e->what()),
+                  "cannot open \"" + missing + "\": No such file or directory");
         EXPECT_EQ(e->exit_status(), 74);
     }
 }
@@ -445,10 +451,10 @@ TEST_F(MpiRead, EntryCountsAreCheckedOverTheWholeFile) {
               path("more.mtx") + ":303: more entries than the 300 the size line (line 2) declares");
     // Fewer: named at the last line of the file.
     expect_serial_error(write("fewer.mtx", numbered_coordinate(400, 500, none)));
-    expect_serial_error(write("array_more.mtx",
-                              "%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n4\n5\n"));
-    expect_serial_error(write("array_fewer.mtx",
-                              "%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n%\n"));
+    expect_serial_error(
+        write("array_more.mtx", "%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n4\n5\n"));
+    expect_serial_error(
+        write("array_fewer.mtx", "%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n%\n"));
     expect_serial_error(write("array_bad.mtx",
                               "%%MatrixMarket matrix array real general\n3 3\n1\n2\n3\n4\n5 5\n"
                               "6\n7\n8\n9\n"));
@@ -456,10 +462,12 @@ TEST_F(MpiRead, EntryCountsAreCheckedOverTheWholeFile) {
 
 TEST_F(MpiRead, HeaderErrorsAreTheSerialReaders) {
     expect_serial_error(write("banner.mtx", "%%MatrixMarket matrix coordinate real\n2 2 0\n"));
-    expect_serial_error(write("skew.mtx", "%%MatrixMarket matrix coordinate real skew-symmetric\n"
-                                          "2 2 0\n"));
-    expect_serial_error(write("square.mtx", "%%MatrixMarket matrix coordinate real symmetric\n"
-                                            "2 3 0\n"));
+    expect_serial_error(write("skew.mtx",
+                              "%%MatrixMarket matrix coordinate real skew-symmetric\n"
+                              "2 2 0\n"));
+    expect_serial_error(write("square.mtx",
+                              "%%MatrixMarket matrix coordinate real symmetric\n"
+                              "2 3 0\n"));
     expect_serial_error(
         write("size.mtx", "%%MatrixMarket matrix coordinate real general\n2 x 0\n"));
     expect_serial_error(write("nosize.mtx", "%%MatrixMarket matrix coordinate real general\n%\n"));
@@ -480,11 +488,13 @@ TEST_F(MpiRead, NegativeAndNonFiniteValuesAreRejectedWithTheirPosition) {
                                 }));
     expect_error(p, p + ":324: column 3: negative entry -3 (NMF needs finite, non-negative data)",
                  65);
-    const std::string a = write("nan.mtx", "%%MatrixMarket matrix array real general\n2 2\n"
-                                           "1\n2\n3\nnan\n");
+    const std::string a = write("nan.mtx",
+                                "%%MatrixMarket matrix array real general\n2 2\n"
+                                "1\n2\n3\nnan\n");
     expect_error(a, a + ":6: column 1: NaN entry (NMF needs finite, non-negative data)", 65);
-    const std::string s = write("inf.mtx", "%%MatrixMarket matrix coordinate real symmetric\n"
-                                           "3 3 2\n1 1 1\n3 2 inf\n");
+    const std::string s = write("inf.mtx",
+                                "%%MatrixMarket matrix coordinate real symmetric\n"
+                                "3 3 2\n1 1 1\n3 2 inf\n");
     expect_error(s, s + ":4: column 3: infinite entry inf (NMF needs finite, non-negative data)",
                  65);
     Eigen::MatrixXd X = Eigen::MatrixXd::Ones(6, 5);
@@ -493,9 +503,10 @@ TEST_F(MpiRead, NegativeAndNonFiniteValuesAreRejectedWithTheirPosition) {
         const std::string bytes = npy_bytes(X, "<f8", fortran);
         const std::size_t header = bytes.size() - 30 * 8, k = fortran ? 4 + 3 * 6 : 4 * 5 + 3;
         const std::string n = write(fortran ? "f.npy" : "c.npy", bytes);
-        expect_error(n, n + ": byte " + std::to_string(header + 8 * k) +
-                            ": row 5, column 4: negative entry -2.5 (NMF needs finite, "
-                            "non-negative data)",
+        expect_error(n,
+                     n + ": byte " + std::to_string(header + 8 * k) +
+                         ": row 5, column 4: negative entry -2.5 (NMF needs finite, "
+                         "non-negative data)",
                      65);
     }
 }
@@ -511,8 +522,10 @@ TEST_F(MpiRead, FormatsThatCannotBeSplitAreRefused) {
     const std::string gz = write("v.mtx.gz", "\x1f\x8b\x08");
     expect_error(gz, gz + ": gzip-compressed files" + tail + "; decompress it first", 65);
     const std::string unknown = write("v.dat", "1 2\n");
-    expect_error(unknown, unknown + ": cannot tell the format from the extension \".dat\" "
-                                    "(expected .mtx, .mm or .npy)",
+    expect_error(unknown,
+                 unknown +
+                     ": cannot tell the format from the extension \".dat\" "
+                     "(expected .mtx, .mm or .npy)",
                  65);
 }
 

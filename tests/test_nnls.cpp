@@ -155,8 +155,8 @@ TYPED_TEST(Bpp, MatchesBruteForce) {
         for (unsigned trial = 0; trial < 40; ++trial) {
             SCOPED_TRACE("k = " + std::to_string(k) + ", trial " + std::to_string(trial));
             const std::uint64_t seed = 1000 * static_cast<std::uint64_t>(k) + trial;
-            const Problem<T> p = make_problem<T>(normal(2 * k + 3, k, seed),
-                                                 normal(25, 2 * k + 3, seed + 500000));
+            const Problem<T> p =
+                make_problem<T>(normal(2 * k + 3, k, seed), normal(25, 2 * k + 3, seed + 500000));
             const Eigen::MatrixXd g = p.G.template cast<double>();
             for (int warm = 0; warm < 2; ++warm) {
                 Mat<T> X = warm ? random_pattern<T>(25, k, static_cast<unsigned>(seed))
@@ -167,8 +167,7 @@ TYPED_TEST(Bpp, MatchesBruteForce) {
                     const Eigen::VectorXd want =
                         brute_force(g, p.B.row(i).transpose().template cast<double>());
                     const Eigen::VectorXd got = X.row(i).transpose().template cast<double>();
-                    ASSERT_LE((got - want).cwiseAbs().maxCoeff(),
-                              tol * want.cwiseAbs().maxCoeff())
+                    ASSERT_LE((got - want).cwiseAbs().maxCoeff(), tol * want.cwiseAbs().maxCoeff())
                         << "row " << i << ", warm " << warm << "\ngot  " << got.transpose()
                         << "\nwant " << want.transpose();
                 }
@@ -328,8 +327,8 @@ TYPED_TEST(Bpp, WarmStartAgreesWithColdStartInFewerSteps) {
     EXPECT_TRUE(again == cold);
 
     // A nearby problem: the data perturbed by 5%.
-    const Problem<T> q = make_problem<T>(
-        F, (A.array() * (1 + 0.05 * normal(rows, 3 * k, 43).array())).matrix());
+    const Problem<T> q =
+        make_problem<T>(F, (A.array() * (1 + 0.05 * normal(rows, 3 * k, 43).array())).matrix());
     Mat<T> q_cold = Mat<T>::Zero(rows, k), q_warm = cold;
     const NnlsStats q_cold_stats = bpp_nnls(q.G, q.B, q_cold);
     const NnlsStats q_warm_stats = bpp_nnls(q.G, q.B, q_warm);
@@ -383,7 +382,7 @@ TYPED_TEST(Bpp, ResultDoesNotDependOnThreadCount) {
     for (int kind = 0; kind < 6; ++kind) {
         const int warm = kind % 2;
         SCOPED_TRACE("kind " + std::to_string(kind / 2) + (warm ? ", warm" : ", cold"));
-        const Eigen::MatrixXd F = kind / 2 == 0 ? uniform<double>(2 * k, k, 61)
+        const Eigen::MatrixXd F = kind / 2 == 0   ? uniform<double>(2 * k, k, 61)
                                   : kind / 2 == 1 ? conditioned(2 * k, k, 3, 61)
                                                   : normal(k / 2, k, 61);
         const Problem<T> p = make_problem<T>(F, normal(rows, F.rows(), 62));
@@ -483,7 +482,8 @@ TEST(BppSteps, CapIsLinearInK) {
 // NeNMF's subproblem solver (src/updates/nenmf.hpp) against the exact NNLS solution.
 
 // f(X) = ½ tr(X G Xᵀ) − tr(Bᵀ X), naively.
-double subproblem_objective(const Eigen::MatrixXd& G, const Eigen::MatrixXd& B, const Eigen::MatrixXd& X) {
+double subproblem_objective(const Eigen::MatrixXd& G, const Eigen::MatrixXd& B,
+                            const Eigen::MatrixXd& X) {
     double f = 0;
     for (Eigen::Index i = 0; i < X.rows(); ++i)
         for (Eigen::Index a = 0; a < X.cols(); ++a) {
@@ -498,7 +498,8 @@ TEST(Nenmf, LipschitzBoundIsAnUpperBoundAndTight) {
     for (std::uint64_t seed : {1u, 2u, 3u}) {
         const Eigen::MatrixXd F = uniform<double>(30, 6, static_cast<unsigned>(seed));
         const Eigen::MatrixXd G = F.transpose() * F;  // ≥ 0 entrywise
-        const double lambda = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(G).eigenvalues().maxCoeff();
+        const double lambda =
+            Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(G).eigenvalues().maxCoeff();
         const double L = detail::lipschitz_bound(G);
         EXPECT_GE(L, lambda * (1 - 1e-14));
         EXPECT_LE(L, lambda * (1 + 1e-6));
@@ -507,7 +508,8 @@ TEST(Nenmf, LipschitzBoundIsAnUpperBoundAndTight) {
     Eigen::MatrixXd G = normal(8, 4, 5).transpose() * normal(8, 4, 5);
     G.row(2).setZero();
     G.col(2).setZero();
-    const double lambda = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(G).eigenvalues().maxCoeff();
+    const double lambda =
+        Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(G).eigenvalues().maxCoeff();
     EXPECT_GE(detail::lipschitz_bound(G), lambda * (1 - 1e-14));
     EXPECT_EQ(detail::lipschitz_bound(Eigen::MatrixXd::Zero(3, 3)), 0.0);
 }

@@ -31,8 +31,9 @@ TEST(Penalties, ScikitLearnMappingGivesScikitLearnsObjective) {
     EXPECT_NEAR(p.h.l1, 0.24, 1e-15);
     EXPECT_NEAR(p.w.l2, 0.21, 1e-15);
     EXPECT_NEAR(p.h.l2, 0.56, 1e-15);
-    const std::vector<std::pair<Loss, double>> expected{
-        {Loss::frobenius, 9.74685}, {Loss::kullback_leibler, 8.85494742388582}, {Loss::beta, 9.50873882424331}};
+    const std::vector<std::pair<Loss, double>> expected{{Loss::frobenius, 9.74685},
+                                                        {Loss::kullback_leibler, 8.85494742388582},
+                                                        {Loss::beta, 9.50873882424331}};
     for (auto [loss, value] : expected) {
         SCOPED_TRACE(std::string(to_string(loss)));
         Options o = options(default_solver(loss), loss, 2, 0, 0, 0);
@@ -44,7 +45,8 @@ TEST(Penalties, ScikitLearnMappingGivesScikitLearnsObjective) {
         EXPECT_NEAR(r.initial_objective, value, 1e-12 * value);
         EXPECT_NEAR(r.objective, value, 1e-12 * value);
     }
-    EXPECT_EQ(message_of([] { from_sklearn(0.1, 0.1, 1.5, 4, 3); }), "l1_ratio must be in [0, 1], got 1.500000");
+    EXPECT_EQ(message_of([] { from_sklearn(0.1, 0.1, 1.5, 4, 3); }),
+              "l1_ratio must be in [0, 1], got 1.500000");
 }
 
 TEST(Penalties, LargerL1GivesMoreExactZeros) {
@@ -111,10 +113,11 @@ TEST(Penalties, ObjectiveWithPenaltiesNeverIncreasesAndIsReportedExactly) {
                         : beta == 1 ? v * std::log(v / p) - v + p
                         : beta == 0 ? v / p - std::log(v / p) - 1
                                     : (std::pow(v, beta) + (beta - 1) * std::pow(p, beta) -
-                                       beta * v * std::pow(p, beta - 1)) / (beta * (beta - 1));
+                                       beta * v * std::pow(p, beta - 1)) /
+                                          (beta * (beta - 1));
             }
-        const double penalties = 0.3 * r.W.sum() + 0.25 * r.W.squaredNorm() + 0.1 * r.H.sum() +
-                                 1.0 * r.H.squaredNorm();
+        const double penalties =
+            0.3 * r.W.sum() + 0.25 * r.W.squaredNorm() + 0.1 * r.H.sum() + 1.0 * r.H.squaredNorm();
         EXPECT_NEAR(r.objective, loss + penalties, 1e-9 * (loss + penalties));
     }
 }
@@ -138,8 +141,10 @@ TEST(Beta, ObjectiveNeverIncreasesForEveryBeta) {
 
 TEST(Beta, AtOneAndTwoTheUpdatesAreTheKlAndFrobeniusMultiplicativeUpdates) {
     const M V = positive_planted(7);
-    const InitialFactors<double> start{uniform<double>(40, 4, 1, 0.1, 1), uniform<double>(4, 30, 2, 0.1, 1)};
-    for (auto [beta, loss] : {std::pair{1.0, Loss::kullback_leibler}, std::pair{2.0, Loss::frobenius}}) {
+    const InitialFactors<double> start{uniform<double>(40, 4, 1, 0.1, 1),
+                                       uniform<double>(4, 30, 2, 0.1, 1)};
+    for (auto [beta, loss] :
+         {std::pair{1.0, Loss::kullback_leibler}, std::pair{2.0, Loss::frobenius}}) {
         SCOPED_TRACE("beta " + std::to_string(beta));
         Options o = options(Solver::mu, Loss::beta, 4, 25, 0, 0);
         o.init = Init::custom;
@@ -168,20 +173,24 @@ TEST(Beta, ItakuraSaitoRejectsZerosWithThePosition) {
               "takes log V)");
     o.loss = Loss::beta;
     o.beta = -0.5;
-    EXPECT_NE(message_of([&] { fit(DenseView<double>(V), o); }).find("(beta = -0.5) needs every entry"),
-              std::string::npos);
+    EXPECT_NE(
+        message_of([&] { fit(DenseView<double>(V), o); }).find("(beta = -0.5) needs every entry"),
+        std::string::npos);
     o.beta = 0.5;  // β > 0 accepts zeros
     EXPECT_EQ(message_of([&] { fit(DenseView<double>(V), o); }), "(no exception)");
 }
 
 TEST(Stopping, ProjectedGradientRuleStopsAtTheRequestedRatio) {
     const M V = positive_planted(9);
-    const InitialFactors<double> start{uniform<double>(40, 3, 1, 0.1, 1), uniform<double>(3, 30, 2, 0.1, 1)};
+    const InitialFactors<double> start{uniform<double>(40, 3, 1, 0.1, 1),
+                                       uniform<double>(3, 30, 2, 0.1, 1)};
     // ‖∇ᴾf(W, H)‖_F written naively: ∇_W = W H Hᵀ − V Hᵀ + l1 + l2 W, kept where W > 0, its
     // negative part where W = 0; the same for H.
     auto naive_norm = [&](const M& W, const M& H, const Penalty& pw, const Penalty& ph) {
-        const M gW = (W * H * H.transpose() - V * H.transpose()).array() + pw.l1 + pw.l2 * W.array();
-        const M gH = (W.transpose() * W * H - W.transpose() * V).array() + ph.l1 + ph.l2 * H.array();
+        const M gW =
+            (W * H * H.transpose() - V * H.transpose()).array() + pw.l1 + pw.l2 * W.array();
+        const M gH =
+            (W.transpose() * W * H - W.transpose() * V).array() + ph.l1 + ph.l2 * H.array();
         double s = 0;
         for (Eigen::Index i = 0; i < gW.size(); ++i) {
             const double g = W.data()[i] > 0 ? gW.data()[i] : std::min(gW.data()[i], 0.0);
@@ -203,7 +212,8 @@ TEST(Stopping, ProjectedGradientRuleStopsAtTheRequestedRatio) {
         o.w = {0.01, 0.02};
         const Result<double> r = fit(DenseView<double>(V), o, start);
         ASSERT_EQ(r.status, Status::converged);
-        const double ratio = naive_norm(r.W, r.H, o.w, o.h) / naive_norm(start.W, start.H, o.w, o.h);
+        const double ratio =
+            naive_norm(r.W, r.H, o.w, o.h) / naive_norm(start.W, start.H, o.w, o.h);
         EXPECT_NEAR(r.history.back().projected_gradient, ratio, 1e-6 * ratio + 1e-12);
         EXPECT_LE(r.history.back().projected_gradient, 3e-3);
         if (r.history.size() > 1) {
@@ -259,7 +269,8 @@ class Recovery : public ::testing::TestWithParam<Pair> {};
 TEST_P(Recovery, EverySolverRecoversAPlantedFactorization) {
     // Exact planted model V = W0 H0 with separable sparse factors (unique up to scale and
     // permutation); for Itakura-Saito, positive factors so V > 0.
-    const M W0 = sparse_factor<double>(120, 4, 31, 0.5), H0 = sparse_factor<double>(90, 4, 32, 0.5).transpose();
+    const M W0 = sparse_factor<double>(120, 4, 31, 0.5),
+            H0 = sparse_factor<double>(90, 4, 32, 0.5).transpose();
     const M Wp = uniform<double>(120, 4, 33, 0.1, 1), Hp = uniform<double>(4, 90, 34, 0.1, 1);
     const auto [s, l] = GetParam();
     const bool positive = l == Loss::itakura_saito;
@@ -273,16 +284,18 @@ TEST_P(Recovery, EverySolverRecoversAPlantedFactorization) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Pairs, Recovery,
-                         ::testing::ValuesIn(pair_params(supported_pairs(), Solver::als)), pair_name);
+                         ::testing::ValuesIn(pair_params(supported_pairs(), Solver::als)),
+                         pair_name);
 
 TEST(LowMemory, SolversThatReadBothOrientationsExplainTheConflict) {
     const M V = positive_planted(11);
     Eigen::SparseMatrix<double> S = V.sparseView();
     Options o = options(Solver::cd, Loss::kullback_leibler, 3, 5, 0, 0);
     o.low_memory = true;
-    EXPECT_EQ(message_of([&] { fit(SparseView<double>(S), o); }),
-              "low_memory keeps one copy of sparse V, but solver cd with loss kullback_leibler reads V "
-              "by rows and by columns; turn low_memory off or use solver mu");
+    EXPECT_EQ(
+        message_of([&] { fit(SparseView<double>(S), o); }),
+        "low_memory keeps one copy of sparse V, but solver cd with loss kullback_leibler reads V "
+        "by rows and by columns; turn low_memory off or use solver mu");
     o.solver = Solver::mu;
     EXPECT_EQ(message_of([&] { fit(SparseView<double>(S), o); }), "(no exception)");
 }

@@ -15,24 +15,30 @@ namespace {
 
 using nmfkit::OptionField;
 using nmfkit::OptionKind;
-using nmfkit::OptionValue;
 using nmfkit::Options;
+using nmfkit::OptionValue;
 
-bool same(const nmfkit::Penalty& a, const nmfkit::Penalty& b) { return a.l1 == b.l1 && a.l2 == b.l2; }
+bool same(const nmfkit::Penalty& a, const nmfkit::Penalty& b) {
+    return a.l1 == b.l1 && a.l2 == b.l2;
+}
 template <class X>
-bool same(const X& a, const X& b) { return a == b; }
+bool same(const X& a, const X& b) {
+    return a == b;
+}
 
 // The members of Options, by structured binding: this fails to compile when a member is added or
 // removed. Then add the new member here AND to the table (src/engine/option_fields.cpp); the test
 // below fails while the table does not set it.
 constexpr std::size_t options_members = 26;
 auto members(const Options& o) {
-    const auto& [rank, solver, loss, beta, w, h, init, max_iter, tol, stop, time_limit, seed, threads,
-                 low_memory, hals_max_inner, hals_alpha, hals_epsilon, cd_newton_steps, normalize, diagonal,
-                 sort_components, restarts, fixed_w_columns, missing, mask, missing_weight] = o;
-    return std::tie(rank, solver, loss, beta, w, h, init, max_iter, tol, stop, time_limit, seed, threads,
-                    low_memory, hals_max_inner, hals_alpha, hals_epsilon, cd_newton_steps, normalize,
-                    diagonal, sort_components, restarts, fixed_w_columns, missing, mask, missing_weight);
+    const auto& [rank, solver, loss, beta, w, h, init, max_iter, tol, stop, time_limit, seed,
+                 threads, low_memory, hals_max_inner, hals_alpha, hals_epsilon, cd_newton_steps,
+                 normalize, diagonal, sort_components, restarts, fixed_w_columns, missing, mask,
+                 missing_weight] = o;
+    return std::tie(rank, solver, loss, beta, w, h, init, max_iter, tol, stop, time_limit, seed,
+                    threads, low_memory, hals_max_inner, hals_alpha, hals_epsilon, cd_newton_steps,
+                    normalize, diagonal, sort_components, restarts, fixed_w_columns, missing, mask,
+                    missing_weight);
 }
 
 // Which members of a differ from b's, as a bit set by position.
@@ -40,9 +46,13 @@ std::set<std::size_t> changed(const Options& a, const Options& b) {
     std::set<std::size_t> out;
     const auto ma = members(a), mb = members(b);
     std::size_t i = 0;
-    std::apply([&](const auto&... x) {
-        std::apply([&](const auto&... y) { ((same(x, y) ? void() : void(out.insert(i)), ++i), ...); }, mb);
-    }, ma);
+    std::apply(
+        [&](const auto&... x) {
+            std::apply(
+                [&](const auto&... y) { ((same(x, y) ? void() : void(out.insert(i)), ++i), ...); },
+                mb);
+        },
+        ma);
     return out;
 }
 
@@ -60,7 +70,8 @@ OptionValue other_value(const OptionField& f) {
             break;
         case OptionKind::columns: return std::vector<int>{1, 2};
         case OptionKind::mask:
-            return std::make_shared<const nmfkit::Mask>(nmfkit::Mask::from_positions(2, 2, {{0, 1}}));
+            return std::make_shared<const nmfkit::Mask>(
+                nmfkit::Mask::from_positions(2, 2, {{0, 1}}));
     }
     ADD_FAILURE() << f.name << ": no value other than the default";
     return now;
@@ -88,14 +99,16 @@ TEST(OptionFields, EveryMemberOfOptionsIsSetByExactlyItsOwnFields) {
     // Every member is reached by some field (the penalties w and h by two fields each).
     EXPECT_EQ(covered.size(), options_members);
     for (std::size_t i = 0; i < options_members; ++i)
-        EXPECT_TRUE(covered.count(i)) << "member " << i << " of Options (in declaration order) is in no table field";
+        EXPECT_TRUE(covered.count(i))
+            << "member " << i << " of Options (in declaration order) is in no table field";
 }
 
 TEST(OptionFields, NamesFlagsAndKeysFollowOneRule) {
     for (const OptionField& f : nmfkit::option_fields()) {
         // The CLI flag is the name with '-' for '_', lower-cased (an alias or short form may join it).
         std::string flag = "--" + f.json_key();
-        for (char& c : flag) if (c == '_') c = '-';
+        for (char& c : flag)
+            if (c == '_') c = '-';
         EXPECT_NE(std::string(f.flag).find(flag), std::string::npos) << f.name << ": " << f.flag;
         EXPECT_FALSE(f.help.empty()) << f.name;
         EXPECT_EQ(f.kind == OptionKind::name, !f.choices.empty()) << f.name;

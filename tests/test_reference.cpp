@@ -37,10 +37,12 @@ Eigen::VectorXd naive_solve(M S, Eigen::VectorXd b) {
 
 // Lee & Seung, Frobenius: W ← W ⊙ (V Hᵀ) ⊘ (W H Hᵀ), then H ← H ⊙ (Wᵀ V) ⊘ (Wᵀ W H).
 void reference_mu(const M& V, M& W, M& H) {
-    const M num_W = naive_product(V, H.transpose()), den_W = naive_product(W, naive_product(H, H.transpose()));
+    const M num_W = naive_product(V, H.transpose()),
+            den_W = naive_product(W, naive_product(H, H.transpose()));
     for (Eigen::Index i = 0; i < W.rows(); ++i)
         for (Eigen::Index a = 0; a < W.cols(); ++a) W(i, a) *= num_W(i, a) / den_W(i, a);
-    const M num_H = naive_product(W.transpose(), V), den_H = naive_product(naive_product(W.transpose(), W), H);
+    const M num_H = naive_product(W.transpose(), V),
+            den_H = naive_product(naive_product(W.transpose(), W), H);
     for (Eigen::Index a = 0; a < H.rows(); ++a)
         for (Eigen::Index j = 0; j < H.cols(); ++j) H(a, j) *= num_H(a, j) / den_H(a, j);
 }
@@ -235,7 +237,8 @@ void reference_nenmf_half(const M& G, const M& B, M& X, int inner) {
         const M YG = naive_product(Y, G);
         M next = Y;
         for (Eigen::Index i = 0; i < Y.rows(); ++i)
-            for (Eigen::Index a = 0; a < k; ++a) next(i, a) = std::max(0.0, Y(i, a) - (YG(i, a) - B(i, a)) / L);
+            for (Eigen::Index a = 0; a < k; ++a)
+                next(i, a) = std::max(0.0, Y(i, a) - (YG(i, a) - B(i, a)) / L);
         double err_next = 0;
         const double fn = f(next, err_next);
         if (!(fn <= fx + std::max(err, err_next))) {
@@ -257,9 +260,11 @@ void reference_nenmf_half(const M& G, const M& B, M& X, int inner) {
 }
 
 void reference_nenmf(const M& V, M& W, M& H, int inner) {
-    reference_nenmf_half(naive_product(H, H.transpose()), naive_product(V, H.transpose()), W, inner);
+    reference_nenmf_half(naive_product(H, H.transpose()), naive_product(V, H.transpose()), W,
+                         inner);
     M Ht = H.transpose();
-    reference_nenmf_half(naive_product(W.transpose(), W), naive_product(V.transpose(), W), Ht, inner);
+    reference_nenmf_half(naive_product(W.transpose(), W), naive_product(V.transpose(), W), Ht,
+                         inner);
     H = Ht.transpose();
 }
 
@@ -277,7 +282,8 @@ void reference_mu_beta(const M& V, M& W, M& H, double beta) {
         }
     const M num_W = naive_product(P, H.transpose()), den_W = naive_product(Q, H.transpose());
     for (Eigen::Index i = 0; i < W.rows(); ++i)
-        for (Eigen::Index a = 0; a < W.cols(); ++a) W(i, a) *= std::pow(num_W(i, a) / den_W(i, a), gamma);
+        for (Eigen::Index a = 0; a < W.cols(); ++a)
+            W(i, a) *= std::pow(num_W(i, a) / den_W(i, a), gamma);
     WH = naive_product(W, H);
     for (Eigen::Index j = 0; j < V.cols(); ++j)
         for (Eigen::Index i = 0; i < V.rows(); ++i) {
@@ -286,7 +292,8 @@ void reference_mu_beta(const M& V, M& W, M& H, double beta) {
         }
     const M num_H = naive_product(W.transpose(), P), den_H = naive_product(W.transpose(), Q);
     for (Eigen::Index a = 0; a < H.rows(); ++a)
-        for (Eigen::Index j = 0; j < H.cols(); ++j) H(a, j) *= std::pow(num_H(a, j) / den_H(a, j), gamma);
+        for (Eigen::Index j = 0; j < H.cols(); ++j)
+            H(a, j) *= std::pow(num_H(a, j) / den_H(a, j), gamma);
 }
 
 // d_β(v | p) summed naively: β = 0 Itakura-Saito, 1 KL, 2 half squared error, else the general
@@ -304,7 +311,8 @@ double naive_beta_divergence(const M& V, const M& WH, double beta) {
                 total += v / p - std::log(v / p) - 1;
             else
                 total += (std::pow(v, beta) + (beta - 1) * std::pow(p, beta) -
-                          beta * v * std::pow(p, beta - 1)) / (beta * (beta - 1));
+                          beta * v * std::pow(p, beta - 1)) /
+                         (beta * (beta - 1));
         }
     return total;
 }
@@ -355,16 +363,22 @@ TEST_P(Reference, LibraryMatchesTheNaiveFormula) {
 }
 
 // One case per registry row; a new solver/loss pair must get a naive reference above.
-const std::vector<Case> reference_cases{
-    {Solver::mu, Loss::frobenius},    {Solver::mu, Loss::kullback_leibler}, {Solver::als, Loss::frobenius},
-    {Solver::hals, Loss::frobenius},  {Solver::anls_bpp, Loss::frobenius},  {Solver::cd, Loss::frobenius},
-    {Solver::cd, Loss::kullback_leibler}, {Solver::mu, Loss::itakura_saito}, {Solver::mu, Loss::beta},
-    {Solver::nenmf, Loss::frobenius}};
+const std::vector<Case> reference_cases{{Solver::mu, Loss::frobenius},
+                                        {Solver::mu, Loss::kullback_leibler},
+                                        {Solver::als, Loss::frobenius},
+                                        {Solver::hals, Loss::frobenius},
+                                        {Solver::anls_bpp, Loss::frobenius},
+                                        {Solver::cd, Loss::frobenius},
+                                        {Solver::cd, Loss::kullback_leibler},
+                                        {Solver::mu, Loss::itakura_saito},
+                                        {Solver::mu, Loss::beta},
+                                        {Solver::nenmf, Loss::frobenius}};
 
 TEST(Reference, EveryTableEntryHasAReference) {
     for (auto [s, l] : supported_pairs()) {
-        const bool listed = std::any_of(reference_cases.begin(), reference_cases.end(),
-                                        [&](const Case& c) { return c.solver == s && c.loss == l; });
+        const bool listed =
+            std::any_of(reference_cases.begin(), reference_cases.end(),
+                        [&](const Case& c) { return c.solver == s && c.loss == l; });
         EXPECT_TRUE(listed) << label(s, l) << " has no naive reference";
     }
     EXPECT_EQ(reference_cases.size(), supported_pairs().size());

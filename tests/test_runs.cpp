@@ -16,7 +16,7 @@ M noisy(unsigned seed, Eigen::Index m = 60, Eigen::Index n = 40, int k = 4) {
 TEST(Restarts, KeepTheBestRunAndEachRunIsReproducibleAlone) {
     const M V = noisy(1);
     for (auto [s, l] : std::vector<std::pair<Solver, Loss>>{{Solver::hals, Loss::frobenius},
-                                                          {Solver::cd, Loss::kullback_leibler}}) {
+                                                            {Solver::cd, Loss::kullback_leibler}}) {
         SCOPED_TRACE(label(s, l));
         for (int threads : {1, 2}) {  // 2 threads: small fits run in parallel, one thread each
             Options o = options(s, l, 4, 30, 0, 10);
@@ -24,7 +24,8 @@ TEST(Restarts, KeepTheBestRunAndEachRunIsReproducibleAlone) {
             o.threads = threads;
             const Result<double> best = fit(DenseView<double>(V), o);
             ASSERT_EQ(best.restart_objectives.size(), 5u);
-            const double lowest = *std::min_element(best.restart_objectives.begin(), best.restart_objectives.end());
+            const double lowest =
+                *std::min_element(best.restart_objectives.begin(), best.restart_objectives.end());
             EXPECT_EQ(best.objective, lowest);
             EXPECT_EQ(best.restart_objectives[static_cast<std::size_t>(best.best_restart)], lowest);
             // Each run alone, one thread (as the parallel runs use): the same bits.
@@ -35,9 +36,11 @@ TEST(Restarts, KeepTheBestRunAndEachRunIsReproducibleAlone) {
                 one.seed = o.seed + static_cast<std::uint64_t>(r);
                 const Result<double> alone = fit(DenseView<double>(V), one);
                 if (threads == 2)
-                    EXPECT_EQ(alone.objective, best.restart_objectives[static_cast<std::size_t>(r)]) << "run " << r;
+                    EXPECT_EQ(alone.objective, best.restart_objectives[static_cast<std::size_t>(r)])
+                        << "run " << r;
                 else
-                    EXPECT_NEAR(alone.objective, best.restart_objectives[static_cast<std::size_t>(r)],
+                    EXPECT_NEAR(alone.objective,
+                                best.restart_objectives[static_cast<std::size_t>(r)],
                                 1e-12 * alone.objective);
                 if (r == best.best_restart) {
                     EXPECT_LE((alone.W - best.W).norm(), 1e-12 * best.W.norm());
@@ -88,10 +91,12 @@ TEST(Init, DefaultIsNndsvdaWhenTheRankAllowsItAndRandomOtherwise) {
             EXPECT_LT(d.initial_objective, fit(DenseView<double>(V), o).initial_objective);
             o.init = init;
         }
-        EXPECT_NEAR(fit(SparseView<double>(S), o).initial_objective, d.initial_objective, 1e-10 * d.initial_objective);
+        EXPECT_NEAR(fit(SparseView<double>(S), o).initial_objective, d.initial_objective,
+                    1e-10 * d.initial_objective);
         o.rank = 25;
         EXPECT_EQ(message_of([&] { fit(DenseView<double>(V), o); }),
-                  "init " + std::string(to_string(init)) + " needs k ≤ min(m, n) = 20, got k = 25; use init random");
+                  "init " + std::string(to_string(init)) +
+                      " needs k ≤ min(m, n) = 20, got k = 25; use init random");
         o.rank = 3;
     }
 }
@@ -110,7 +115,8 @@ TEST(Restarts, NeedARandomStart) {
 
 TEST(FixedColumns, StayExactlyAsGivenForEverySolver) {
     const M V = noisy(3);
-    const InitialFactors<double> start{uniform<double>(60, 4, 5, 0.1, 1), uniform<double>(4, 40, 6, 0.1, 1)};
+    const InitialFactors<double> start{uniform<double>(60, 4, 5, 0.1, 1),
+                                       uniform<double>(4, 40, 6, 0.1, 1)};
     for (auto [s, l] : supported_pairs()) {
         SCOPED_TRACE(label(s, l));
         Options o = options(s, l, 4, 40, 0, 0);
@@ -133,7 +139,8 @@ TEST(FixedColumns, StayExactlyAsGivenForEverySolver) {
 
 TEST(FixedColumns, KnownSignaturesAreUsedAndTheRestLearned) {
     // V = W0 H0 exactly; fixing two true columns of W0, the others are learned back.
-    const M W0 = sparse_factor<double>(80, 4, 7, 0.5), H0 = sparse_factor<double>(50, 4, 8, 0.5).transpose();
+    const M W0 = sparse_factor<double>(80, 4, 7, 0.5),
+            H0 = sparse_factor<double>(50, 4, 8, 0.5).transpose();
     const M V = W0 * H0;
     M W = uniform<double>(80, 4, 9, 0.1, 1);
     W.col(0) = W0.col(0);
@@ -141,7 +148,8 @@ TEST(FixedColumns, KnownSignaturesAreUsedAndTheRestLearned) {
     Options o = options(Solver::anls_bpp, Loss::frobenius, 4, 2000, 1e-14, 0);
     o.init = Init::custom;
     o.fixed_w_columns = {0, 2};
-    const Result<double> r = fit(DenseView<double>(V), o, InitialFactors<double>{W, uniform<double>(4, 50, 10, 0.1, 1)});
+    const Result<double> r =
+        fit(DenseView<double>(V), o, InitialFactors<double>{W, uniform<double>(4, 50, 10, 0.1, 1)});
     EXPECT_LT(r.relative_error, 1e-6);
     EXPECT_GT(matched_min_cosine(r.W, W0), 0.999);
 }
@@ -164,8 +172,8 @@ TEST(Transform, ReproducesTheFittedW) {
     // tracker has several reports); here it does, to the fit's tolerance.
     const M V = noisy(5, 80, 50, 5);
     for (auto [s, l] : std::vector<std::pair<Solver, Loss>>{{Solver::anls_bpp, Loss::frobenius},
-                                                          {Solver::hals, Loss::frobenius},
-                                                          {Solver::cd, Loss::kullback_leibler}}) {
+                                                            {Solver::hals, Loss::frobenius},
+                                                            {Solver::cd, Loss::kullback_leibler}}) {
         SCOPED_TRACE(label(s, l));
         // The fitted W solves its subproblem for the H of the previous iteration, so the two
         // agree as far as the last iterations still moved H: here ‖∇ᴾf‖ falls to about 1e-5 of
@@ -186,11 +194,15 @@ TEST(Transform, ReproducesTheFittedW) {
         Options zero = o;
         zero.init = Init::custom;
         zero.max_iter = 0;
-        EXPECT_LE(projected.objective, fit(DenseView<double>(V), zero, at_fit).objective * (1 + 1e-12));
+        EXPECT_LE(projected.objective,
+                  fit(DenseView<double>(V), zero, at_fit).objective * (1 + 1e-12));
         if (l == Loss::frobenius) {
             // KKT of the penalised NNLS: min(W, ∇W) = 0, ∇W = W (HHᵀ + l2 I) − V Hᵀ + l1.
             const M& H = fitted.H;
-            const M grad = (projected.W * (H * H.transpose() + 0.1 * M::Identity(5, 5)) - V * H.transpose()).array() + 0.01;
+            const M grad =
+                (projected.W * (H * H.transpose() + 0.1 * M::Identity(5, 5)) - V * H.transpose())
+                    .array() +
+                0.01;
             EXPECT_LT(projected.W.cwiseMin(grad).norm(), 1e-8 * grad.norm());
             EXPECT_GE(grad.minCoeff(), -1e-8 * grad.norm());
         }

@@ -24,7 +24,8 @@ Mat<T> data(Loss l) {
     Mat<T> V = uniform<T>(12, 10, 7, 0.1, 3.5);
     V(0, 0) = T(3.75);
     if (l != Loss::itakura_saito)
-        for (Eigen::Index j = 0; j < V.cols(); j += 3) V(static_cast<Eigen::Index>((j * 5) % 12), j) = 0;
+        for (Eigen::Index j = 0; j < V.cols(); j += 3)
+            V(static_cast<Eigen::Index>((j * 5) % 12), j) = 0;
     return times_power(V, -2);
 }
 
@@ -55,8 +56,9 @@ void expect_equivariant(const Result<T>& r, const Result<T>& rc, int j, double b
     EXPECT_EQ(rc.iterations, r.iterations);
     EXPECT_EQ(rc.status, r.status);
     EXPECT_EQ(rc.relative_error, r.relative_error);
-    EXPECT_TRUE(rc.W == times_power(r.W, j / 2)) << "max |W(cV) - c^½ W(V)| / c^½ = "
-                                                 << (times_power(rc.W, -j / 2) - r.W).cwiseAbs().maxCoeff();
+    EXPECT_TRUE(rc.W == times_power(r.W, j / 2))
+        << "max |W(cV) - c^½ W(V)| / c^½ = "
+        << (times_power(rc.W, -j / 2) - r.W).cwiseAbs().maxCoeff();
     EXPECT_TRUE(rc.H == times_power(r.H, j / 2));
     expect_objective(rc.objective, r.objective, beta * j);
     ASSERT_EQ(rc.history.size(), r.history.size());
@@ -70,7 +72,8 @@ void check_every_pair(std::initializer_list<int> exponents) {
     for (auto [s, l] : supported_pairs())
         for (bool sparse : {false, true})
             for (int j : exponents) {
-                SCOPED_TRACE(label(s, l) + (sparse ? " sparse" : " dense") + " j = " + std::to_string(j));
+                SCOPED_TRACE(label(s, l) + (sparse ? " sparse" : " dense") +
+                             " j = " + std::to_string(j));
                 Options o = options(s, l, 3, 6, 0, 3);
                 o.threads = 1;
                 const Mat<T> V = data<T>(l);
@@ -112,7 +115,8 @@ TEST(ExtremeScales, PenaltiesTransformAsDerived) {
 // A custom start and fixed columns of W are scaled with V: the fixed column comes back exactly.
 TEST(ExtremeScales, CustomStartAndFixedColumns) {
     const Mat<double> V = data<double>(Loss::frobenius);
-    InitialFactors<double> start{uniform<double>(12, 3, 11, 0.1, 1), uniform<double>(3, 10, 12, 0.1, 1)};
+    InitialFactors<double> start{uniform<double>(12, 3, 11, 0.1, 1),
+                                 uniform<double>(3, 10, 12, 0.1, 1)};
     Options o = options(Solver::hals, Loss::frobenius, 3, 10, 0, 1);
     o.init = Init::custom;
     o.fixed_w_columns = {1};
@@ -130,7 +134,8 @@ TEST(ExtremeScales, TransformScalesW) {
     for (Loss l : {Loss::frobenius, Loss::kullback_leibler})
         for (bool sparse : {false, true})
             for (int j : {501, -501}) {
-                SCOPED_TRACE(std::string(to_string(l)) + (sparse ? " sparse" : " dense") + std::to_string(j));
+                SCOPED_TRACE(std::string(to_string(l)) + (sparse ? " sparse" : " dense") +
+                             std::to_string(j));
                 const Mat<double> V = data<double>(l), H = uniform<double>(3, 10, 9, 0.1, 1);
                 Options o;
                 o.loss = l;
@@ -153,19 +158,21 @@ TEST(ExtremeScales, TransformScalesW) {
 TEST(ExtremeScales, MissingAndMaskedFits) {
     Mat<double> V = data<double>(Loss::kullback_leibler);
     V(3, 4) = V(7, 1) = std::numeric_limits<double>::quiet_NaN();
-    const auto mask = std::make_shared<Mask>(Mask::from_positions(12, 10, {{2, 2}, {5, 9}, {11, 0}}));
+    const auto mask =
+        std::make_shared<Mask>(Mask::from_positions(12, 10, {{2, 2}, {5, 9}, {11, 0}}));
     const int j = 800;
     for (Solver s : {Solver::hals, Solver::mu}) {
         SCOPED_TRACE(std::string(to_string(s)));
         Options o = options(s, Loss::frobenius, 3, 6, 0, 2);
         o.missing = Missing::nan;
-        expect_equivariant(fit(DenseView<double>(V), o), fit(DenseView<double>(times_power(V, j)), o), j, 2);
+        expect_equivariant(fit(DenseView<double>(V), o),
+                           fit(DenseView<double>(times_power(V, j)), o), j, 2);
         Options om = options(s, Loss::frobenius, 3, 6, 0, 2);
         om.mask = mask;
         Mat<double> full = V;
         full(3, 4) = full(7, 1) = 0.5;  // max stays 0.9375: V is what 2^j V is scaled to
-        expect_equivariant(fit(DenseView<double>(full), om), fit(DenseView<double>(times_power(full, j)), om), j,
-                           2);
+        expect_equivariant(fit(DenseView<double>(full), om),
+                           fit(DenseView<double>(times_power(full, j)), om), j, 2);
         expect_equivariant(fit_as(full, true, om), fit_as(times_power(full, j), true, om), j, 2);
     }
 }
@@ -185,8 +192,8 @@ TEST(ExtremeScales, SparseNearTheTopOfTheRange) {
         EXPECT_GT(r.relative_error, 0.05);  // a rank-3 fit of noise is far from exact
         EXPECT_LT(r.relative_error, 0.6);
         const Mat<double> Vs = times_power(V, -1000);
-        EXPECT_NEAR(r.relative_error, naive_relative_error(Vs, times_power(r.W, -500), times_power(r.H, -500)),
-                    1e-7);
+        EXPECT_NEAR(r.relative_error,
+                    naive_relative_error(Vs, times_power(r.W, -500), times_power(r.H, -500)), 1e-7);
     }
 }
 
@@ -209,7 +216,8 @@ TEST(ExtremeScales, AlsOnLargeInput) {
     Mat<double> V = data<double>(Loss::frobenius);
     V *= 1e300;
     for (bool sparse : {false, true}) {
-        const Result<double> r = fit_as(V, sparse, options(Solver::als, Loss::frobenius, 3, 50, 1e-6, 1));
+        const Result<double> r =
+            fit_as(V, sparse, options(Solver::als, Loss::frobenius, 3, 50, 1e-6, 1));
         EXPECT_TRUE(all_finite_nonnegative(r.W) && all_finite_nonnegative(r.H));
         EXPECT_LT(r.relative_error, 0.6);
     }
@@ -241,16 +249,19 @@ TEST(ExtremeScales, AllMissingIsAnError) {
     for (Loss l : {Loss::frobenius, Loss::kullback_leibler})
         for (bool sparse : {false, true}) {
             SCOPED_TRACE(std::string(to_string(l)) + (sparse ? " sparse" : " dense"));
-            Options om = options(l == Loss::frobenius ? Solver::hals : Solver::cd, l, 2, 10, 1e-4, 1);
+            Options om =
+                options(l == Loss::frobenius ? Solver::hals : Solver::cd, l, 2, 10, 1e-4, 1);
             om.mask = mask;
             EXPECT_EQ(message_of([&] { fit_as(V, sparse, om); }),
-                      "every entry of V (4 x 3) is missing: each is in the mask, so there is nothing to fit");
+                      "every entry of V (4 x 3) is missing: each is in the mask, so there is "
+                      "nothing to fit");
         }
     const Sparse<double> empty(4, 3);
     Options oz = options(Solver::cd, Loss::kullback_leibler, 2, 10, 1e-4, 1);
     oz.missing = Missing::zeros;
     EXPECT_EQ(message_of([&] { fit(SparseView<double, int>(empty), oz); }),
-              "every entry of V (4 x 3) is missing: each is zero (not stored) or NaN, so there is nothing "
+              "every entry of V (4 x 3) is missing: each is zero (not stored) or NaN, so there is "
+              "nothing "
               "to fit");
 }
 

@@ -66,8 +66,11 @@ double naive_pearson_upper(const M& X, const M& Y) {
 /// A small hand-made consensus matrix (6 samples, 5 runs: two clear groups with a wavering
 /// sample 2), built from run labels so that it is a genuine consensus.
 std::vector<std::vector<int>> hand_made_runs() {
-    return {{0, 0, 0, 1, 1, 1}, {0, 0, 1, 1, 1, 1}, {1, 1, 1, 0, 0, 0},
-            {0, 0, 0, 1, 1, 0}, {2, 2, 1, 0, 0, 0}};
+    return {{0, 0, 0, 1, 1, 1},
+            {0, 0, 1, 1, 1, 1},
+            {1, 1, 1, 0, 0, 0},
+            {0, 0, 0, 1, 1, 0},
+            {2, 2, 1, 0, 0, 0}};
 }
 
 TEST(Consensus, MatrixCountsSharedClustersPerRun) {
@@ -113,8 +116,8 @@ TEST(Consensus, TreeMatchesNaiveUpgmaOnRandomDistances) {
 
 TEST(Consensus, PerfectConsensusGivesOneEverywhere) {
     // Three blocks, every run agreeing up to the names of the clusters.
-    const std::vector<std::vector<int>> runs{{0, 0, 1, 1, 1, 2, 2}, {2, 2, 0, 0, 0, 1, 1},
-                                             {1, 1, 2, 2, 2, 0, 0}};
+    const std::vector<std::vector<int>> runs{
+        {0, 0, 1, 1, 1, 2, 2}, {2, 2, 0, 0, 0, 1, 1}, {1, 1, 2, 2, 2, 0, 0}};
     const M C = consensus_matrix(runs);
     EXPECT_TRUE(((C.array() == 0) || (C.array() == 1)).all());
     EXPECT_DOUBLE_EQ(dispersion(C), 1.0);
@@ -132,7 +135,8 @@ TEST(Consensus, PerfectConsensusGivesOneEverywhere) {
     std::vector<int> block_of_position;
     for (int item : tree.order) block_of_position.push_back(groups[static_cast<std::size_t>(item)]);
     int changes = 0;
-    for (std::size_t p = 1; p < block_of_position.size(); ++p) changes += block_of_position[p] != block_of_position[p - 1];
+    for (std::size_t p = 1; p < block_of_position.size(); ++p)
+        changes += block_of_position[p] != block_of_position[p - 1];
     EXPECT_EQ(changes, 2);
 }
 
@@ -143,7 +147,9 @@ TEST(Consensus, SilhouetteMatchesNaiveDefinition) {
     double total = 0;
     for (int i = 0; i < 6; ++i) {
         double a = 0, b = 0;
-        for (int j = 0; j < 6; ++j) (groups[static_cast<std::size_t>(j)] == groups[static_cast<std::size_t>(i)] ? a : b) += D(i, j);
+        for (int j = 0; j < 6; ++j)
+            (groups[static_cast<std::size_t>(j)] == groups[static_cast<std::size_t>(i)] ? a : b) +=
+                D(i, j);
         a /= 2;
         b /= 3;
         total += (b - a) / std::max(a, b);
@@ -153,9 +159,13 @@ TEST(Consensus, SilhouetteMatchesNaiveDefinition) {
 
 TEST(Consensus, BadInputIsNamed) {
     EXPECT_EQ(message_of([] { consensus_matrix({}); }), "consensus_matrix: no clusterings given");
-    EXPECT_EQ(message_of([] { consensus_matrix({{0, 1}, {0}}); }),
+    EXPECT_EQ(message_of([] {
+                  consensus_matrix({{0, 1}, {0}});
+              }),
               "consensus_matrix: clustering 1 labels 1 samples, clustering 0 labels 2");
-    EXPECT_EQ(message_of([] { purity({0, 1}, {0}); }),
+    EXPECT_EQ(message_of([] {
+                  purity({0, 1}, {0});
+              }),
               "purity: 2 cluster labels but 1 class labels; they must match");
 }
 
@@ -244,20 +254,24 @@ TEST(Survey, PlantedRankIsFoundByCrossValidationAndConsensus) {
         double noise;  // uniform [0, noise) on entries of about 1
     };
     for (const Case c : {Case{40, 30, 3, 1.0}, Case{60, 48, 4, 1.0}}) {
-        SCOPED_TRACE("m " + std::to_string(c.m) + " n " + std::to_string(c.n) + " k0 " + std::to_string(c.k0));
+        SCOPED_TRACE("m " + std::to_string(c.m) + " n " + std::to_string(c.n) + " k0 " +
+                     std::to_string(c.k0));
         const M V = planted(c.m, c.n, c.k0, static_cast<unsigned>(c.m), c.noise);
         std::vector<int> ranks;
         for (int k = 2; k <= c.k0 + 2; ++k) ranks.push_back(k);
         const Survey s = survey(DenseView<double>(V), small_survey(ranks, 8, 3));
         ASSERT_EQ(s.ranks.size(), ranks.size());
-        const auto at = [&](int k) -> const RankStats& { return s.ranks[static_cast<std::size_t>(k - 2)]; };
+        const auto at = [&](int k) -> const RankStats& {
+            return s.ranks[static_cast<std::size_t>(k - 2)];
+        };
         for (int k : ranks) {
             const RankStats& st = at(k);
             EXPECT_EQ(st.rank, k);
             EXPECT_EQ(st.labels.size(), 8u);
             EXPECT_EQ(st.W.cols(), k);
             EXPECT_LE(st.best_objective, st.mean_objective);
-            EXPECT_NEAR(st.best_objective, *std::min_element(st.objectives.begin(), st.objectives.end()), 0);
+            EXPECT_NEAR(st.best_objective,
+                        *std::min_element(st.objectives.begin(), st.objectives.end()), 0);
             EXPECT_NEAR(st.explained_variance, 1 - st.relative_error * st.relative_error, 1e-12);
         }
         // Cross-validation: the held-out error is lowest at the true k.
@@ -276,7 +290,8 @@ TEST(Survey, PlantedRankIsFoundByCrossValidationAndConsensus) {
             }
             if (k > c.k0) {
                 EXPECT_LT(at(k).cophenetic, at(c.k0).cophenetic) << "k " << k;
-                EXPECT_LT(at(k).dispersion, at(c.k0).dispersion - dispersion_tolerance) << "k " << k;
+                EXPECT_LT(at(k).dispersion, at(c.k0).dispersion - dispersion_tolerance)
+                    << "k " << k;
             }
         }
         EXPECT_GT(at(c.k0).dispersion, 0.95);
@@ -322,7 +337,8 @@ TEST(Survey, SparseEqualsDenseAndCopheneticRuleWithoutCv) {
     const Survey sp = survey(SparseView<double>(S), s);
     for (std::size_t r = 0; r < d.ranks.size(); ++r) {
         EXPECT_EQ(d.ranks[r].labels, sp.ranks[r].labels);
-        EXPECT_NEAR(d.ranks[r].best_objective, sp.ranks[r].best_objective, 1e-8 * d.ranks[r].best_objective);
+        EXPECT_NEAR(d.ranks[r].best_objective, sp.ranks[r].best_objective,
+                    1e-8 * d.ranks[r].best_objective);
         EXPECT_TRUE(std::isnan(d.ranks[r].cv_error));
     }
     EXPECT_EQ(d.rule, "dispersion_maximum");
@@ -332,8 +348,9 @@ TEST(Survey, SparseEqualsDenseAndCopheneticRuleWithoutCv) {
 }
 
 /// A survey of the given per-k measures only (NaN: not measured), for suggest_rank().
-Survey measured(const std::vector<int>& ks, const std::vector<double>& cv, const std::vector<double>& cv_se,
-                const std::vector<double>& dispersion, const std::vector<double>& cophenetic) {
+Survey measured(const std::vector<int>& ks, const std::vector<double>& cv,
+                const std::vector<double>& cv_se, const std::vector<double>& dispersion,
+                const std::vector<double>& cophenetic) {
     Survey s;
     for (std::size_t a = 0; a < ks.size(); ++a) {
         RankStats st;
@@ -391,8 +408,8 @@ TEST(SuggestRank, CombinationCrossValidationThenDispersionThenNone) {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     const std::vector<double> none(4, nan);
     // Both measured and disagreeing: cross-validation's one-SE k wins; the dispersion vote is kept.
-    Survey s = measured({2, 3, 4, 5}, {10, 8.0, 7.9, 7.8}, {0.5, 0.5, 0.5, 0.25}, {1, 0.9, 0.9995, 0.8},
-                        {1.0, 0.99, 0.95, 0.9});
+    Survey s = measured({2, 3, 4, 5}, {10, 8.0, 7.9, 7.8}, {0.5, 0.5, 0.5, 0.25},
+                        {1, 0.9, 0.9995, 0.8}, {1.0, 0.99, 0.95, 0.9});
     EXPECT_EQ(s.suggested_rank, 3);
     EXPECT_EQ(s.rule, "cv_one_se");
     EXPECT_EQ(s.dispersion_rank, 4);  // the largest k within 0.001 of the highest dispersion
@@ -448,9 +465,11 @@ TEST(Survey, BadOptionsAreNamed) {
     const M V = planted(10, 8, 2, 1);
     const DenseView<double> view(V);
     SurveyOptions s = small_survey({}, 2, 0);
-    EXPECT_EQ(message_of([&] { survey(view, s); }), "survey: no ranks given (SurveyOptions::ranks is empty)");
+    EXPECT_EQ(message_of([&] { survey(view, s); }),
+              "survey: no ranks given (SurveyOptions::ranks is empty)");
     s.ranks = {2, 0};
-    EXPECT_EQ(message_of([&] { survey(view, s); }), "survey: rank 0 (entry 2 of ranks) must be ≥ 1");
+    EXPECT_EQ(message_of([&] { survey(view, s); }),
+              "survey: rank 0 (entry 2 of ranks) must be ≥ 1");
     s.ranks = {2, 3, 2};
     EXPECT_EQ(message_of([&] { survey(view, s); }), "survey: rank 2 is listed twice");
     s.ranks = {2};
@@ -459,11 +478,13 @@ TEST(Survey, BadOptionsAreNamed) {
     s.restarts = 2;
     s.cv_splits = 1;
     s.cv_fraction = 0.7;
-    EXPECT_EQ(message_of([&] { survey(view, s); }), "survey: cv_fraction must be in (0, 0.5], got 0.700000");
+    EXPECT_EQ(message_of([&] { survey(view, s); }),
+              "survey: cv_fraction must be in (0, 0.5], got 0.700000");
     s.cv_fraction = 0.1;
     s.fit.loss = Loss::itakura_saito;
     EXPECT_EQ(message_of([&] { survey(view, s); }),
-              "survey: cross-validation needs fits with missing entries, which solver mu does not support "
+              "survey: cross-validation needs fits with missing entries, which solver mu does not "
+              "support "
               "for loss itakura_saito; choose another solver or set cv_splits to 0");
 }
 

@@ -111,21 +111,21 @@ TYPED_TEST(Solvers, ExactFrobeniusSolversSatisfyKktConditionsAtConvergence) {
     const Mat<T> H0 = sparse_factor<T>(40, 4, 12, 0.5).transpose();
     const Mat<T> V = W0 * H0 + uniform<T>(60, 40, 13, 0, 0.2);
     for (Solver s : {Solver::hals, Solver::anls_bpp, Solver::cd}) {
-    SCOPED_TRACE(std::string(to_string(s)));
-    const Result<T> r = fit(DenseView<T>(V), options(s, Loss::frobenius, 4, 3000, 0, 9));
-    const Eigen::MatrixXd Vd = V.template cast<double>(), W = r.W.template cast<double>(),
-                          H = r.H.template cast<double>();
-    const Eigen::MatrixXd grad_W = W * (H * H.transpose()) - Vd * H.transpose();  // m x k
-    const Eigen::MatrixXd grad_H = (W.transpose() * W) * H - W.transpose() * Vd;  // k x n
-    ASSERT_GT((W.array() == 0).count(), 0);
-    ASSERT_GT((H.array() == 0).count(), 0);
-    // Stationarity: min(X, ∇_X f) = 0 entrywise, to the precision of the scalar type.
-    const double tol = std::is_same_v<T, double> ? 1e-8 : 1e-2;
-    EXPECT_LT(W.cwiseMin(grad_W).norm(), tol * grad_W.norm());
-    EXPECT_LT(H.cwiseMin(grad_H).norm(), tol * grad_H.norm());
-    // And the gradient is non-negative where the factor is zero (dual feasibility).
-    EXPECT_GE(grad_W.minCoeff(), -tol * grad_W.norm());
-    EXPECT_GE(grad_H.minCoeff(), -tol * grad_H.norm());
+        SCOPED_TRACE(std::string(to_string(s)));
+        const Result<T> r = fit(DenseView<T>(V), options(s, Loss::frobenius, 4, 3000, 0, 9));
+        const Eigen::MatrixXd Vd = V.template cast<double>(), W = r.W.template cast<double>(),
+                              H = r.H.template cast<double>();
+        const Eigen::MatrixXd grad_W = W * (H * H.transpose()) - Vd * H.transpose();  // m x k
+        const Eigen::MatrixXd grad_H = (W.transpose() * W) * H - W.transpose() * Vd;  // k x n
+        ASSERT_GT((W.array() == 0).count(), 0);
+        ASSERT_GT((H.array() == 0).count(), 0);
+        // Stationarity: min(X, ∇_X f) = 0 entrywise, to the precision of the scalar type.
+        const double tol = std::is_same_v<T, double> ? 1e-8 : 1e-2;
+        EXPECT_LT(W.cwiseMin(grad_W).norm(), tol * grad_W.norm());
+        EXPECT_LT(H.cwiseMin(grad_H).norm(), tol * grad_H.norm());
+        // And the gradient is non-negative where the factor is zero (dual feasibility).
+        EXPECT_GE(grad_W.minCoeff(), -tol * grad_W.norm());
+        EXPECT_GE(grad_H.minCoeff(), -tol * grad_H.norm());
     }
 }
 

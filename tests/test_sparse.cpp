@@ -114,7 +114,8 @@ TEST(Sparse, ObjectivesAtTheNonZerosEqualANaiveDenseEvaluation) {
             frobenius += 0.5 * (v - p) * (v - p);
             kl += (v > 0 ? v * std::log(v / p) : 0.0) - v + p;
             beta_div += (std::pow(v, beta) + (beta - 1) * std::pow(p, beta) -
-                         beta * v * std::pow(p, beta - 1)) / (beta * (beta - 1));
+                         beta * v * std::pow(p, beta - 1)) /
+                        (beta * (beta - 1));
         }
     for (Loss l : all_losses()) {
         if (l == Loss::itakura_saito) continue;  // V has zeros
@@ -122,7 +123,7 @@ TEST(Sparse, ObjectivesAtTheNonZerosEqualANaiveDenseEvaluation) {
         Options o = custom(default_solver(l), l, 3, 0);
         o.beta = beta;
         const Result<double> r = fit(SparseView<double>(csc), o, start);
-        const double expected = l == Loss::frobenius ? frobenius
+        const double expected = l == Loss::frobenius          ? frobenius
                                 : l == Loss::kullback_leibler ? kl
                                                               : beta_div;
         EXPECT_NEAR(r.initial_objective, expected, 1e-12 * expected);
@@ -195,23 +196,34 @@ TEST(Sparse, BadArraysAreRejectedWithThePosition) {
     const std::vector<double> values{1, -2, 3};
     const std::vector<int> inner{0, 1, 3};
     std::vector<int> outer{0, 1, 3};
-    EXPECT_EQ(message_of([&] { fit(SparseView<double>(3, 2, outer.data(), inner.data(), values.data()), o); }),
+    EXPECT_EQ(message_of([&] {
+                  fit(SparseView<double>(3, 2, outer.data(), inner.data(), values.data()), o);
+              }),
               "sparse V: entry 2 (column 1) has row index 3, outside 0..2");
     const std::vector<int> good_inner{0, 1, 2};
-    EXPECT_EQ(message_of([&] { fit(SparseView<double>(3, 2, outer.data(), good_inner.data(), values.data()), o); }),
+    EXPECT_EQ(message_of([&] {
+                  fit(SparseView<double>(3, 2, outer.data(), good_inner.data(), values.data()), o);
+              }),
               "negative entry -2 in V at row 1, column 1 (0-based)");
     EXPECT_EQ(message_of([&] {
                   fit(SparseView<double>(2, 3, outer.data(), good_inner.data(), values.data(),
-                                         SparseLayout::csr), o);
+                                         SparseLayout::csr),
+                      o);
               }),
               "negative entry -2 in V at row 1, column 1 (0-based)");
     outer = {0, 3, 2};
-    EXPECT_EQ(message_of([&] { fit(SparseView<double>(3, 2, outer.data(), good_inner.data(), values.data()), o); }),
+    EXPECT_EQ(message_of([&] {
+                  fit(SparseView<double>(3, 2, outer.data(), good_inner.data(), values.data()), o);
+              }),
               "sparse V: indptr decreases at position 2 (2 after 3)");
     outer = {1, 2, 3};
-    EXPECT_EQ(message_of([&] { fit(SparseView<double>(3, 2, outer.data(), good_inner.data(), values.data()), o); }),
+    EXPECT_EQ(message_of([&] {
+                  fit(SparseView<double>(3, 2, outer.data(), good_inner.data(), values.data()), o);
+              }),
               "sparse V: indptr[0] is 1, expected 0");
-    EXPECT_EQ(message_of([&] { fit(SparseView<double>(0, 2, outer.data(), good_inner.data(), values.data()), o); }),
+    EXPECT_EQ(message_of([&] {
+                  fit(SparseView<double>(0, 2, outer.data(), good_inner.data(), values.data()), o);
+              }),
               "V is empty (0 x 2); it needs at least one row and one column");
 }
 
@@ -262,8 +274,8 @@ TEST(Transform, RunsTheMethodOfItsLossAndSolvesFrobeniusInOneIteration) {
     EXPECT_LT(r.W.cwiseMin(grad).norm(), 1e-8 * grad.norm());
     EXPECT_GE(grad.minCoeff(), -1e-8 * grad.norm());
     const auto csc = to_sparse<double>(V);
-    for (const auto& [loss, solver] : {std::pair{Loss::kullback_leibler, Solver::cd},
-                                       std::pair{Loss::beta, Solver::mu}}) {
+    for (const auto& [loss, solver] :
+         {std::pair{Loss::kullback_leibler, Solver::cd}, std::pair{Loss::beta, Solver::mu}}) {
         o.loss = loss;
         o.solver = Solver::mu == solver ? Solver::cd : Solver::mu;  // not the one that runs
         o.max_iter = 3;
@@ -292,7 +304,9 @@ TEST(Transform, KullbackLeiblerDecreasesAndMatchesAcrossStorage) {
 
 TEST(Transform, BadComponentsAreRejected) {
     const Mat<double> V = uniform<double>(5, 4, 18);
-    EXPECT_EQ(message_of([&] { transform(DenseView<double>(V), Mat<double>(Mat<double>::Ones(2, 3)), Options{}); }),
+    EXPECT_EQ(message_of([&] {
+                  transform(DenseView<double>(V), Mat<double>(Mat<double>::Ones(2, 3)), Options{});
+              }),
               "components H have 3 columns but V has 4; they must match");
     Mat<double> H = Mat<double>::Ones(2, 4);
     H(1, 2) = -1;

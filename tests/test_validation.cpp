@@ -54,18 +54,21 @@ TEST(Validation, BadOptionValues) {
     const Eigen::MatrixXd V = Eigen::MatrixXd::Ones(3, 3);
     Options o = rank2();
     o.max_iter = -1;
-    EXPECT_EQ(message_of([&] { fit(DenseView<double>(V), o); }), "max_iter must be at least 0, got -1");
+    EXPECT_EQ(message_of([&] { fit(DenseView<double>(V), o); }),
+              "max_iter must be at least 0, got -1");
     o = rank2();
     o.tol = std::numeric_limits<double>::quiet_NaN();
-    EXPECT_EQ(message_of([&] { fit(DenseView<double>(V), o); }).rfind("tol must be a finite number", 0),
-              0u);
+    EXPECT_EQ(
+        message_of([&] { fit(DenseView<double>(V), o); }).rfind("tol must be a finite number", 0),
+        0u);
     o = rank2();
     o.threads = -1;
     EXPECT_EQ(message_of([&] { fit(DenseView<double>(V), o); }),
               "threads must be ≥ 0 (0 = all cores), got -1");
     o = rank2();
     o.time_limit = -1;
-    EXPECT_NE(message_of([&] { fit(DenseView<double>(V), o); }).find("time_limit"), std::string::npos);
+    EXPECT_NE(message_of([&] { fit(DenseView<double>(V), o); }).find("time_limit"),
+              std::string::npos);
 }
 
 TEST(Validation, UnsupportedSolverLossPairListsTheSupportedSolvers) {
@@ -73,11 +76,13 @@ TEST(Validation, UnsupportedSolverLossPairListsTheSupportedSolvers) {
     Options o = rank2();
     o.solver = Solver::hals;
     o.loss = Loss::kullback_leibler;
-    EXPECT_EQ(message_of([&] { fit(DenseView<double>(V), o); }),
-              "solver hals does not support loss kullback_leibler; solvers for kullback_leibler: mu, cd");
+    EXPECT_EQ(
+        message_of([&] { fit(DenseView<double>(V), o); }),
+        "solver hals does not support loss kullback_leibler; solvers for kullback_leibler: mu, cd");
     o.solver = Solver::als;
-    EXPECT_EQ(message_of([&] { fit(DenseView<double>(V), o); }),
-              "solver als does not support loss kullback_leibler; solvers for kullback_leibler: mu, cd");
+    EXPECT_EQ(
+        message_of([&] { fit(DenseView<double>(V), o); }),
+        "solver als does not support loss kullback_leibler; solvers for kullback_leibler: mu, cd");
 }
 
 TEST(Validation, CustomFactorsOfTheWrongShapeOrSign) {
@@ -110,15 +115,17 @@ TEST(Validation, OptionsAloneAreCheckedBeforeAnyData) {
     o = rank2();
     o.solver = Solver::als;
     o.loss = Loss::kullback_leibler;
-    EXPECT_EQ(message_of([&] { validate(o); }),
-              "solver als does not support loss kullback_leibler; solvers for kullback_leibler: mu, cd");
+    EXPECT_EQ(
+        message_of([&] { validate(o); }),
+        "solver als does not support loss kullback_leibler; solvers for kullback_leibler: mu, cd");
 }
 
 TEST(Validation, UnknownNamesListTheAcceptedOnes) {
     EXPECT_EQ(message_of([] { solver_from_string("newton"); }),
               "unknown solver \"newton\"; expected one of: mu, als, hals, anls_bpp, cd, nenmf");
     EXPECT_EQ(message_of([] { loss_from_string("l1"); }),
-              "unknown loss \"l1\"; expected one of: frobenius, kullback_leibler, itakura_saito, beta (aliases: fro, kl, is)");
+              "unknown loss \"l1\"; expected one of: frobenius, kullback_leibler, itakura_saito, "
+              "beta (aliases: fro, kl, is)");
     EXPECT_EQ(message_of([] { init_from_string("svd"); }),
               "unknown init \"svd\"; expected one of: random, nndsvd, nndsvda, nndsvdar, custom");
 }

@@ -12,7 +12,8 @@
 
 int main(int argc, char** argv) {
     int threads = 2;
-    nmfkit::bench::parse_flags(argc, argv, {{"--threads", [&](const char* v) { threads = std::atoi(v); }}});
+    nmfkit::bench::parse_flags(argc, argv,
+                               {{"--threads", [&](const char* v) { threads = std::atoi(v); }}});
     const auto d = nmfkit::bench::probe<double>(threads);
     const auto f = nmfkit::bench::probe<float>(threads);
     std::printf(

@@ -61,13 +61,20 @@ int main(int argc, char** argv) {
     Args a;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string k = argv[i], v = argv[i + 1];
-        if (k == "--rows") a.rows = std::stoll(v);
-        else if (k == "--cols") a.cols = std::stoll(v);
-        else if (k == "--nnz") a.nnz = std::stoll(v);
-        else if (k == "--repeat") a.repeat = std::stoi(v);
-        else if (k == "--scipy-repeat") a.scipy_repeat = std::stoi(v);
-        else if (k == "--file") a.file = v;
-        else if (k == "--python") a.python = v;
+        if (k == "--rows")
+            a.rows = std::stoll(v);
+        else if (k == "--cols")
+            a.cols = std::stoll(v);
+        else if (k == "--nnz")
+            a.nnz = std::stoll(v);
+        else if (k == "--repeat")
+            a.repeat = std::stoi(v);
+        else if (k == "--scipy-repeat")
+            a.scipy_repeat = std::stoi(v);
+        else if (k == "--file")
+            a.file = v;
+        else if (k == "--python")
+            a.python = v;
         else {
             std::cerr << "unknown option " << k << "\n";
             return 2;
@@ -90,8 +97,8 @@ int main(int argc, char** argv) {
     }
     double sum = 0;
     for (Eigen::Index k = 0; k < m.sparse.nonZeros(); ++k) sum += m.sparse.valuePtr()[k];
-    std::printf("nmfkit read_matrix: %.3f s, %.1f MB/s (nnz after summing duplicates %lld)\n",
-                best, mb / best, static_cast<long long>(m.sparse.nonZeros()));
+    std::printf("nmfkit read_matrix: %.3f s, %.1f MB/s (nnz after summing duplicates %lld)\n", best,
+                mb / best, static_cast<long long>(m.sparse.nonZeros()));
 
     const std::string command = a.python + " " + NMFKIT_COMPARE_MMREAD + " " + a.file + " " +
                                 std::to_string(a.scipy_repeat);
@@ -99,19 +106,18 @@ int main(int argc, char** argv) {
     double scipy_s = 0, scipy_sum = 0;
     long long scipy_nnz = 0;
     char version[64] = "";
-    if (p == nullptr || std::fscanf(p, "%lf %lld %lf %63s", &scipy_s, &scipy_nnz, &scipy_sum,
-                                    version) != 4) {
+    if (p == nullptr ||
+        std::fscanf(p, "%lf %lld %lf %63s", &scipy_s, &scipy_nnz, &scipy_sum, version) != 4) {
         std::cerr << "could not run: " << command << "\n";
-        if (p != nullptr)
-            ::pclose(p);
+        if (p != nullptr) ::pclose(p);
         return 1;
     }
     ::pclose(p);
     std::printf("scipy %s io.mmread: %.3f s, %.1f MB/s (nnz %lld)\n", version, scipy_s,
                 mb / scipy_s, scipy_nnz);
     std::printf("ratio: nmfkit is %.1fx faster\n", scipy_s / best);
-    const bool same = scipy_nnz == m.sparse.nonZeros() &&
-                      std::abs(scipy_sum - sum) <= 1e-9 * std::abs(sum);
+    const bool same =
+        scipy_nnz == m.sparse.nonZeros() && std::abs(scipy_sum - sum) <= 1e-9 * std::abs(sum);
     std::printf("same matrix (nnz, sum): %s\n", same ? "yes" : "NO");
     return same ? 0 : 1;
 }

@@ -28,8 +28,8 @@ namespace nmfkit {
 /// the missing rows of column j are row_index[col_ptr[j] .. col_ptr[j + 1]), sorted and distinct.
 /// A mask adds to Options::missing: an entry is observed when neither rule marks it missing.
 struct Mask {
-    std::int64_t rows = 0;                ///< m
-    std::int64_t cols = 0;                ///< n
+    std::int64_t rows = 0;                 ///< m
+    std::int64_t cols = 0;                 ///< n
     std::vector<std::int64_t> col_ptr{0};  ///< size cols + 1
     std::vector<std::int64_t> row_index;   ///< missing rows, column by column, increasing
 
@@ -56,8 +56,9 @@ struct Mask {
                                    ") is outside the " + std::to_string(m) + " x " +
                                    std::to_string(n) + " matrix");
         }
-        std::sort(positions.begin(), positions.end(),
-                  [](const auto& a, const auto& b) { return a.second != b.second ? a.second < b.second : a.first < b.first; });
+        std::sort(positions.begin(), positions.end(), [](const auto& a, const auto& b) {
+            return a.second != b.second ? a.second < b.second : a.first < b.first;
+        });
         positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
         Mask mask;
         mask.rows = m;
@@ -68,7 +69,8 @@ struct Mask {
             ++mask.col_ptr[static_cast<std::size_t>(j) + 1];
             mask.row_index.push_back(i);
         }
-        for (std::size_t j = 1; j < mask.col_ptr.size(); ++j) mask.col_ptr[j] += mask.col_ptr[j - 1];
+        for (std::size_t j = 1; j < mask.col_ptr.size(); ++j)
+            mask.col_ptr[j] += mask.col_ptr[j - 1];
         return mask;
     }
 

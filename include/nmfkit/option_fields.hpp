@@ -30,16 +30,17 @@ enum class OptionKind {
 /// A field's value as the bindings pass it: the alternative is the one of the field's kind
 /// (integer: long long, real: double, flag: bool, seed: std::uint64_t, name: std::string,
 /// columns: std::vector<int>, mask: the pointer).
-using OptionValue = std::variant<long long, double, bool, std::uint64_t, std::string, std::vector<int>,
-                                 std::shared_ptr<const Mask>>;
+using OptionValue = std::variant<long long, double, bool, std::uint64_t, std::string,
+                                 std::vector<int>, std::shared_ptr<const Mask>>;
 
 /// One field of Options.
 struct OptionField {
     std::string_view name;  ///< Python keyword ("max_iter", "l1_W"); lower-cased, the report's key
     std::string_view flag;  ///< CLI flag(s) in CLI11's syntax ("--max-iter", "-k,--rank")
     OptionKind kind;
-    bool optional;          ///< name: the value may be unset ("" / None = the resolved default)
-    std::string_view group; ///< report JSON: the object it is nested in ("penalties"), "" = top level
+    bool optional;  ///< name: the value may be unset ("" / None = the resolved default)
+    std::string_view
+        group;  ///< report JSON: the object it is nested in ("penalties"), "" = top level
     std::string_view help;  ///< one line for `--help` and docs
     std::function<OptionValue(const Options&)> get;
     /// Sets the field. @throws InvalidInput for an unknown name or an integer outside int's range;

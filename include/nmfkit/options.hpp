@@ -17,12 +17,12 @@ struct Mask;  // mask.hpp
 /// The update rule. Each enumerator's text is the name used by the CLI and Python. What each
 /// minimises and how is one row per (solver, loss) of the registry (src/engine/registry.hpp).
 enum class Solver {
-    mu,    ///< Lee & Seung multiplicative updates (every loss; the only one for IS and β)
-    als,   ///< alternating least squares, negative entries set to zero (Frobenius)
-    hals,  ///< hierarchical ALS / coordinate descent, Gillis-Glineur accelerated (Frobenius)
+    mu,        ///< Lee & Seung multiplicative updates (every loss; the only one for IS and β)
+    als,       ///< alternating least squares, negative entries set to zero (Frobenius)
+    hals,      ///< hierarchical ALS / coordinate descent, Gillis-Glineur accelerated (Frobenius)
     anls_bpp,  ///< exact alternating NNLS by block principal pivoting, Kim & Park 2011 (Frobenius)
-    cd,    ///< coordinate descent: HALS for Frobenius, Newton steps for KL (Hsieh & Dhillon 2011)
-    nenmf, ///< Nesterov's optimal gradient method per NNLS subproblem, Guan et al. 2012 (Frobenius)
+    cd,     ///< coordinate descent: HALS for Frobenius, Newton steps for KL (Hsieh & Dhillon 2011)
+    nenmf,  ///< Nesterov's optimal gradient method per NNLS subproblem, Guan et al. 2012 (Frobenius)
 };
 
 /// The objective minimised.
@@ -35,8 +35,8 @@ enum class Loss {
 
 /// Which entries of V are missing (left out of the objective and every update).
 enum class Missing {
-    none,   ///< every entry is observed; NaN is an error
-    nan,    ///< dense V: NaN entries are missing (the others, zeros included, are observed)
+    none,  ///< every entry is observed; NaN is an error
+    nan,   ///< dense V: NaN entries are missing (the others, zeros included, are observed)
     zeros,  ///< only stored (sparse) or non-zero (dense) entries are observed: the recommender setting
 };
 
@@ -55,8 +55,8 @@ enum class Normalize {
 
 /// How W and H start.
 enum class Init {
-    random,    ///< seeded uniform entries in (0, 2√(mean(V)/k)), keyed by (seed, row)
-    nndsvd,    ///< NNDSVD (Boutsidis & Gallopoulos 2008) from a randomized truncated SVD; k ≤ min(m, n)
+    random,  ///< seeded uniform entries in (0, 2√(mean(V)/k)), keyed by (seed, row)
+    nndsvd,  ///< NNDSVD (Boutsidis & Gallopoulos 2008) from a randomized truncated SVD; k ≤ min(m, n)
     nndsvda,   ///< NNDSVD with its zeros replaced by mean(V)
     nndsvdar,  ///< NNDSVD with its zeros replaced by small seeded random values
     custom,    ///< the caller's W and H (see InitialFactors)
@@ -140,31 +140,37 @@ Penalties from_sklearn(double alpha_W, double alpha_H, double l1_ratio, std::int
 
 /// Options of a fit. Every field has a documented default.
 struct Options {
-    int rank = 0;                   ///< k, the number of components; must be ≥ 1
-    std::optional<Solver> solver;   ///< update rule; unset = default_solver(loss)
-    Loss loss = Loss::frobenius;    ///< objective
-    double beta = 1.5;              ///< β of Loss::beta (any finite real; 0 = IS, 1 = KL, 2 = Frobenius)
-    Penalty w;                      ///< penalty on W: l1 · ΣW + ½ l2 · ‖W‖² (absolute weights)
-    Penalty h;                      ///< penalty on H: l1 · ΣH + ½ l2 · ‖H‖² (absolute weights)
-    std::optional<Init> init;       ///< start; unset = resolved_init(); custom needs InitialFactors
-    int max_iter = 200;             ///< at most this many iterations (0 = return the start)
-    double tol = 1e-4;              ///< tolerance of the stopping rule `stop` (0 = never converge)
+    int rank = 0;                  ///< k, the number of components; must be ≥ 1
+    std::optional<Solver> solver;  ///< update rule; unset = default_solver(loss)
+    Loss loss = Loss::frobenius;   ///< objective
+    double beta = 1.5;  ///< β of Loss::beta (any finite real; 0 = IS, 1 = KL, 2 = Frobenius)
+    Penalty w;          ///< penalty on W: l1 · ΣW + ½ l2 · ‖W‖² (absolute weights)
+    Penalty h;          ///< penalty on H: l1 · ΣH + ½ l2 · ‖H‖² (absolute weights)
+    std::optional<Init> init;  ///< start; unset = resolved_init(); custom needs InitialFactors
+    int max_iter = 200;        ///< at most this many iterations (0 = return the start)
+    double tol = 1e-4;         ///< tolerance of the stopping rule `stop` (0 = never converge)
     StopRule stop = StopRule::relative_objective;  ///< what tol measures (docs/algorithms.md)
-    double time_limit = 0;          ///< wall-time limit in seconds, checked per iteration (0 = none)
-    std::uint64_t seed = 0;         ///< seed of the random initialization
-    int threads = 0;                ///< threads for this call (0 = all cores); no global state changes
-    bool low_memory = false;        ///< sparse V: keep only the caller's CSC/CSR (no transposed copy)
-    int hals_max_inner = 0;         ///< HALS: cap on inner sweeps per half-step (0 = Gillis-Glineur rule)
-    double hals_alpha = 0.5;        ///< HALS: inner budget 1 + alpha·(cost of cross product / sweep)
-    double hals_epsilon = 0.1;      ///< HALS: stop inner sweeps when a change ≤ epsilon · first change
-    int cd_newton_steps = 1;        ///< cd (KL): Newton steps per coordinate at most, ≥ 1 (1: the cheapest iteration; no count won everywhere in docs/benchmarks.md)
-    Normalize normalize = Normalize::none;  ///< after the fit: scale W's columns, move the scale to H
-    bool diagonal = false;          ///< with normalize: also scale H's rows, return the scales in Result::d
-    bool sort_components = false;   ///< after the fit: order components by contribution, largest first
-    int restarts = 1;               ///< fits from seeds seed, seed + 1, ...; the best objective is kept; > 1 needs init random or nndsvdar
-    std::vector<int> fixed_w_columns;  ///< columns of W kept at their starting values (init custom; not with missing values)
-    Missing missing = Missing::none;   ///< entries left out of the fit: none, NaN, or unstored/zero
-    std::shared_ptr<const Mask> mask;  ///< more missing entries, given apart from V (mask.hpp); null = none
+    double time_limit = 0;    ///< wall-time limit in seconds, checked per iteration (0 = none)
+    std::uint64_t seed = 0;   ///< seed of the random initialization
+    int threads = 0;          ///< threads for this call (0 = all cores); no global state changes
+    bool low_memory = false;  ///< sparse V: keep only the caller's CSC/CSR (no transposed copy)
+    int hals_max_inner = 0;   ///< HALS: cap on inner sweeps per half-step (0 = Gillis-Glineur rule)
+    double hals_alpha = 0.5;  ///< HALS: inner budget 1 + alpha·(cost of cross product / sweep)
+    double hals_epsilon = 0.1;  ///< HALS: stop inner sweeps when a change ≤ epsilon · first change
+    int cd_newton_steps =
+        1;  ///< cd (KL): Newton steps per coordinate at most, ≥ 1 (1: the cheapest iteration; no count won everywhere in docs/benchmarks.md)
+    Normalize normalize =
+        Normalize::none;    ///< after the fit: scale W's columns, move the scale to H
+    bool diagonal = false;  ///< with normalize: also scale H's rows, return the scales in Result::d
+    bool sort_components =
+        false;  ///< after the fit: order components by contribution, largest first
+    int restarts =
+        1;  ///< fits from seeds seed, seed + 1, ...; the best objective is kept; > 1 needs init random or nndsvdar
+    std::vector<int>
+        fixed_w_columns;  ///< columns of W kept at their starting values (init custom; not with missing values)
+    Missing missing = Missing::none;  ///< entries left out of the fit: none, NaN, or unstored/zero
+    std::shared_ptr<const Mask>
+        mask;  ///< more missing entries, given apart from V (mask.hpp); null = none
     /// Frobenius with missing entries: each missing entry enters the objective as a zero with weight
     /// ε·min(1, |observed|/|missing|), ε = missing_weight in [0, 1), so that together they weigh at
     /// most ε times the observed entries. It bounds predictions where rows or columns have few
@@ -174,7 +180,9 @@ struct Options {
 };
 
 /// The solver that Options resolves to.
-inline Solver resolved_solver(const Options& o) { return o.solver ? *o.solver : default_solver(o.loss); }
+inline Solver resolved_solver(const Options& o) {
+    return o.solver ? *o.solver : default_solver(o.loss);
+}
 
 /// The start that Options resolves to for V (m x n): the given init, else (as scikit-learn) nndsvda
 /// when k ≤ min(m, n) and a single run, random otherwise (restarts need different starts).

@@ -44,11 +44,11 @@ Eigen::MatrixXd consensus_matrix(const std::vector<std::vector<int>>& labels);
 /// An agglomerative clustering tree of n items: n − 1 merges, in order of height.
 /// Items are 0..n−1; the cluster made by merge t is n + t (SciPy's convention).
 struct Linkage {
-    std::vector<int> left;        ///< n − 1: first cluster merged
-    std::vector<int> right;       ///< n − 1: second cluster merged
-    std::vector<double> height;   ///< n − 1: distance between them, non-decreasing
-    std::vector<int> size;        ///< n − 1: items in the merged cluster
-    std::vector<int> order;       ///< n: the items in the order of the dendrogram's leaves
+    std::vector<int> left;       ///< n − 1: first cluster merged
+    std::vector<int> right;      ///< n − 1: second cluster merged
+    std::vector<double> height;  ///< n − 1: distance between them, non-decreasing
+    std::vector<int> size;       ///< n − 1: items in the merged cluster
+    std::vector<int> order;      ///< n: the items in the order of the dendrogram's leaves
 
     /// Cluster label (0..clusters−1, numbered by first appearance in `order`) of each item when
     /// the tree is cut into @p clusters groups (the last clusters − 1 merges undone).
@@ -113,51 +113,54 @@ double entropy(const std::vector<int>& clusters, const std::vector<int>& classes
 
 /// Options of a rank survey. Defaults as documented per field.
 struct SurveyOptions {
-    std::vector<int> ranks;   ///< the k values to fit, each ≥ 1 (e.g. 2..12)
-    int restarts = 20;        ///< R seeded fits per k (seeds fit.seed, fit.seed + 1, ...); ≥ 1
-    Options fit;              ///< the fit of each run; rank, seed, init and restarts are set per run
-    int cv_splits = 5;        ///< cross-validation splits per k (0 = no cross-validation); 5 for a usable standard error
-    double cv_fraction = 0.1; ///< fraction of V's m·n entries held out per split, in (0, 0.5]
+    std::vector<int> ranks;  ///< the k values to fit, each ≥ 1 (e.g. 2..12)
+    int restarts = 20;       ///< R seeded fits per k (seeds fit.seed, fit.seed + 1, ...); ≥ 1
+    Options fit;             ///< the fit of each run; rank, seed, init and restarts are set per run
+    int cv_splits =
+        5;  ///< cross-validation splits per k (0 = no cross-validation); 5 for a usable standard error
+    double cv_fraction = 0.1;  ///< fraction of V's m·n entries held out per split, in (0, 0.5]
     int consensus_max_samples = 5000;  ///< consensus measures need n² memory: NaN when n is larger
 };
 
 /// What the survey measured at one k.
 struct RankStats {
-    int rank = 0;                        ///< k
-    double best_objective = 0;           ///< lowest final objective over the R runs
-    double mean_objective = 0;           ///< mean final objective over the R runs
-    double relative_error = 0;           ///< ‖V − WH‖_F / ‖V‖_F of the best run
-    double mean_relative_error = 0;      ///< mean over the R runs
-    double explained_variance = 0;       ///< 1 − RSS / Σ v² of the best run
-    double cv_error = 0;                 ///< mean held-out loss per held-out entry over the splits; NaN without CV
-    double cv_error_sd = 0;              ///< its standard deviation over the splits; NaN without CV
-    double cv_error_se = 0;              ///< its standard error, cv_error_sd / √S (0 for S = 1); NaN without CV
-    std::vector<double> cv_errors;       ///< S: the held-out error of each split (empty without CV)
-    double cophenetic = 0;               ///< cophenetic correlation of the consensus matrix
-    double dispersion = 0;               ///< dispersion of the consensus matrix
-    double silhouette = 0;               ///< average silhouette of the consensus clustering (k groups)
-    double sparseness_w = 0;             ///< mean Hoyer sparseness of W's columns (best run)
-    double sparseness_h = 0;             ///< mean Hoyer sparseness of H's rows (best run)
-    int best_run = 0;                    ///< index of the best run: its seed is fit.seed + best_run
-    std::vector<double> objectives;      ///< R: final objective of every run
+    int rank = 0;                    ///< k
+    double best_objective = 0;       ///< lowest final objective over the R runs
+    double mean_objective = 0;       ///< mean final objective over the R runs
+    double relative_error = 0;       ///< ‖V − WH‖_F / ‖V‖_F of the best run
+    double mean_relative_error = 0;  ///< mean over the R runs
+    double explained_variance = 0;   ///< 1 − RSS / Σ v² of the best run
+    double cv_error = 0;  ///< mean held-out loss per held-out entry over the splits; NaN without CV
+    double cv_error_sd = 0;  ///< its standard deviation over the splits; NaN without CV
+    double cv_error_se = 0;  ///< its standard error, cv_error_sd / √S (0 for S = 1); NaN without CV
+    std::vector<double> cv_errors;   ///< S: the held-out error of each split (empty without CV)
+    double cophenetic = 0;           ///< cophenetic correlation of the consensus matrix
+    double dispersion = 0;           ///< dispersion of the consensus matrix
+    double silhouette = 0;           ///< average silhouette of the consensus clustering (k groups)
+    double sparseness_w = 0;         ///< mean Hoyer sparseness of W's columns (best run)
+    double sparseness_h = 0;         ///< mean Hoyer sparseness of H's rows (best run)
+    int best_run = 0;                ///< index of the best run: its seed is fit.seed + best_run
+    std::vector<double> objectives;  ///< R: final objective of every run
     std::vector<std::vector<int>> labels;  ///< R x n: each run's column_components(H)
-    Eigen::MatrixXd W;                   ///< m x k of the best run
-    Eigen::MatrixXd H;                   ///< k x n of the best run
-    double seconds = 0;                  ///< wall time of this k's runs and splits (summed over threads)
+    Eigen::MatrixXd W;                     ///< m x k of the best run
+    Eigen::MatrixXd H;                     ///< k x n of the best run
+    double seconds = 0;  ///< wall time of this k's runs and splits (summed over threads)
 };
 
 /// The result of a survey: one RankStats per k, in the order of SurveyOptions::ranks, and the
 /// suggested k with the rule that chose it. Each rule's vote is kept; 0 means "no vote".
 struct Survey {
-    std::vector<RankStats> ranks;     ///< per k
-    int suggested_rank = 0;           ///< the suggested k; 0 when no rule votes (rule "none")
-    std::string rule;                 ///< "cv_one_se", "dispersion_maximum" or "none" (suggest_rank())
-    int cv_rank = 0;                  ///< the one-standard-error k of the cross-validation error; 0 without CV
-    int cv_minimum_rank = 0;          ///< k of the lowest mean cross-validation error; 0 without CV
-    int dispersion_rank = 0;          ///< the largest k of (nearly) the highest dispersion; 0 without consensus
-    int cophenetic_rank = 0;          ///< the last k before the cophenetic coefficient drops; 0 when it never does
-    double seconds = 0;               ///< wall time of the whole survey
-    int threads = 1;                  ///< threads used
+    std::vector<RankStats> ranks;  ///< per k
+    int suggested_rank = 0;        ///< the suggested k; 0 when no rule votes (rule "none")
+    std::string rule;              ///< "cv_one_se", "dispersion_maximum" or "none" (suggest_rank())
+    int cv_rank = 0;  ///< the one-standard-error k of the cross-validation error; 0 without CV
+    int cv_minimum_rank = 0;  ///< k of the lowest mean cross-validation error; 0 without CV
+    int dispersion_rank =
+        0;  ///< the largest k of (nearly) the highest dispersion; 0 without consensus
+    int cophenetic_rank =
+        0;  ///< the last k before the cophenetic coefficient drops; 0 when it never does
+    double seconds = 0;  ///< wall time of the whole survey
+    int threads = 1;     ///< threads used
 };
 
 /// The drop in the cophenetic coefficient from one k to the next that cophenetic_drop counts.

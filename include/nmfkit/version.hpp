@@ -13,16 +13,16 @@ inline constexpr std::string_view version = "0.1.0";
 
 /// How this copy of the library was built and what it runs on (for `nmfkit info`).
 struct BuildInfo {
-    std::string version;                ///< nmfkit version
-    std::string build_type;             ///< CMake build type, e.g. "Release"
-    std::string compiler;               ///< compiler and version
-    std::string blas;                   ///< BLAS library and its configuration string
-    std::string blas_core;              ///< the CPU kernel set BLAS selected (e.g. "Haswell")
-    bool blas_follows_openmp = false;   ///< BLAS is the OpenMP build (per-call thread counts)
-    int max_threads = 1;                ///< threads a fit with threads = 0 uses
-    std::vector<std::string> scalars;   ///< supported scalar types
-    std::vector<std::string> storage;   ///< supported storage kinds
-    bool sanitizers = false;            ///< built with AddressSanitizer/UBSan
+    std::string version;               ///< nmfkit version
+    std::string build_type;            ///< CMake build type, e.g. "Release"
+    std::string compiler;              ///< compiler and version
+    std::string blas;                  ///< BLAS library and its configuration string
+    std::string blas_core;             ///< the CPU kernel set BLAS selected (e.g. "Haswell")
+    bool blas_follows_openmp = false;  ///< BLAS is the OpenMP build (per-call thread counts)
+    int max_threads = 1;               ///< threads a fit with threads = 0 uses
+    std::vector<std::string> scalars;  ///< supported scalar types
+    std::vector<std::string> storage;  ///< supported storage kinds
+    bool sanitizers = false;           ///< built with AddressSanitizer/UBSan
 };
 
 /// Describes the build and the machine's BLAS and threads.

@@ -19,11 +19,11 @@ enum class Layout {
 /// A row-major view is factorized as the column-major Vᵀ with the roles of W and H swapped.
 template <class T>
 struct DenseView {
-    const T* data = nullptr;          ///< first entry
-    Eigen::Index rows = 0;            ///< m
-    Eigen::Index cols = 0;            ///< n
+    const T* data = nullptr;  ///< first entry
+    Eigen::Index rows = 0;    ///< m
+    Eigen::Index cols = 0;    ///< n
     Layout layout = Layout::col_major;
-    Eigen::Index ld = 0;              ///< leading dimension (stride between columns, or rows); 0 = packed
+    Eigen::Index ld = 0;  ///< leading dimension (stride between columns, or rows); 0 = packed
 
     DenseView() = default;
     DenseView(const T* d, Eigen::Index m, Eigen::Index n, Layout lay = Layout::col_major,
@@ -54,11 +54,11 @@ enum class SparseLayout {
 /// Indices within an outer slice need not be sorted; duplicates are summed.
 template <class T, class I = int>
 struct SparseView {
-    Eigen::Index rows = 0;                ///< m
-    Eigen::Index cols = 0;                ///< n
-    const I* outer = nullptr;             ///< offsets, size (cols or rows) + 1; outer[0] = 0
-    const I* inner = nullptr;             ///< row (CSC) or column (CSR) index of each entry
-    const T* values = nullptr;            ///< value of each entry, size outer[last]
+    Eigen::Index rows = 0;      ///< m
+    Eigen::Index cols = 0;      ///< n
+    const I* outer = nullptr;   ///< offsets, size (cols or rows) + 1; outer[0] = 0
+    const I* inner = nullptr;   ///< row (CSC) or column (CSR) index of each entry
+    const T* values = nullptr;  ///< value of each entry, size outer[last]
     SparseLayout layout = SparseLayout::csc;
 
     SparseView() = default;
@@ -67,12 +67,20 @@ struct SparseView {
         : rows(m), cols(n), outer(outer_), inner(inner_), values(values_), layout(lay) {}
     /// View of a compressed column-major Eigen sparse matrix (call makeCompressed() first).
     SparseView(const Eigen::SparseMatrix<T, Eigen::ColMajor, I>& V)
-        : rows(V.rows()), cols(V.cols()), outer(V.outerIndexPtr()), inner(V.innerIndexPtr()),
-          values(V.valuePtr()), layout(SparseLayout::csc) {}
+        : rows(V.rows()),
+          cols(V.cols()),
+          outer(V.outerIndexPtr()),
+          inner(V.innerIndexPtr()),
+          values(V.valuePtr()),
+          layout(SparseLayout::csc) {}
     /// View of a compressed row-major Eigen sparse matrix (call makeCompressed() first).
     SparseView(const Eigen::SparseMatrix<T, Eigen::RowMajor, I>& V)
-        : rows(V.rows()), cols(V.cols()), outer(V.outerIndexPtr()), inner(V.innerIndexPtr()),
-          values(V.valuePtr()), layout(SparseLayout::csr) {}
+        : rows(V.rows()),
+          cols(V.cols()),
+          outer(V.outerIndexPtr()),
+          inner(V.innerIndexPtr()),
+          values(V.valuePtr()),
+          layout(SparseLayout::csr) {}
 
     /// Number of outer slices: cols for CSC, rows for CSR.
     Eigen::Index outer_size() const { return layout == SparseLayout::csc ? cols : rows; }

@@ -74,7 +74,8 @@ std::uint64_t cast_seed(const py::handle& value) {
                              std::string(py::str(py::type::of(value).attr("__name__"))));
     const py::int_ v = cast_option<py::int_>(key, value, "int");
     if (v < py::int_(0) || v >= py::int_(1).attr("__lshift__")(64))
-        throw py::value_error("seed must be in [0, 2**64), got " + std::string(py::str(py::object(v))));
+        throw py::value_error("seed must be in [0, 2**64), got " +
+                              std::string(py::str(py::object(v))));
     return v.cast<std::uint64_t>();
 }
 
@@ -86,8 +87,10 @@ std::shared_ptr<const nmfkit::Mask> mask_from_positions(const py::handle& value)
     if (t.size() != 4) throw py::type_error("option mask: expected a tuple (m, n, rows, cols)");
     const auto rows = Index::ensure(t[2]), cols = Index::ensure(t[3]);
     if (!rows || !cols || rows.ndim() != 1 || cols.ndim() != 1 || rows.size() != cols.size())
-        throw py::value_error("option mask: rows and cols must be 1-D integer arrays of one length");
-    std::vector<std::pair<std::int64_t, std::int64_t>> positions(static_cast<std::size_t>(rows.size()));
+        throw py::value_error(
+            "option mask: rows and cols must be 1-D integer arrays of one length");
+    std::vector<std::pair<std::int64_t, std::int64_t>> positions(
+        static_cast<std::size_t>(rows.size()));
     for (py::ssize_t p = 0; p < rows.size(); ++p)
         positions[static_cast<std::size_t>(p)] = {rows.at(p), cols.at(p)};
     return std::make_shared<const nmfkit::Mask>(nmfkit::Mask::from_positions(
@@ -95,7 +98,8 @@ std::shared_ptr<const nmfkit::Mask> mask_from_positions(const py::handle& value)
 }
 
 // A Python value as the table field's value; type errors name the option.
-nmfkit::OptionValue value_of(const nmfkit::OptionField& f, const std::string& key, const py::handle& value) {
+nmfkit::OptionValue value_of(const nmfkit::OptionField& f, const std::string& key,
+                             const py::handle& value) {
     switch (f.kind) {
         case nmfkit::OptionKind::integer: return static_cast<long long>(cast_int(key, value));
         case nmfkit::OptionKind::real: return cast_option<double>(key, value, "float");
@@ -145,7 +149,8 @@ py::dict options_to_dict(const nmfkit::Options& o) {
             [&](const auto& x) {
                 using X = std::decay_t<decltype(x)>;
                 if constexpr (std::is_same_v<X, std::string>) {
-                    d[key.c_str()] = f.optional && x.empty() ? py::object(py::none()) : py::object(py::str(x));
+                    d[key.c_str()] =
+                        f.optional && x.empty() ? py::object(py::none()) : py::object(py::str(x));
                 } else if constexpr (!std::is_same_v<X, std::shared_ptr<const nmfkit::Mask>>) {
                     d[key.c_str()] = x;
                 }
@@ -178,8 +183,8 @@ std::optional<DenseLayout> dense_layout(const py::array& a) {
     if (reinterpret_cast<std::uintptr_t>(a.data()) % static_cast<std::uintptr_t>(isz) != 0)
         return std::nullopt;  // unaligned (a view into a byte buffer)
     const py::ssize_t m = a.shape(0), n = a.shape(1), s0 = a.strides(0), s1 = a.strides(1);
-    auto lead = [&](py::ssize_t stride, py::ssize_t min_ld, py::ssize_t other_len)
-        -> std::optional<Eigen::Index> {
+    auto lead = [&](py::ssize_t stride, py::ssize_t min_ld,
+                    py::ssize_t other_len) -> std::optional<Eigen::Index> {
         if (other_len <= 1) return static_cast<Eigen::Index>(std::max<py::ssize_t>(min_ld, 1));
         if (stride <= 0 || stride % isz != 0 || stride / isz < min_ld) return std::nullopt;
         return static_cast<Eigen::Index>(stride / isz);
@@ -204,9 +209,9 @@ nmfkit::DenseView<T> dense_view(const py::array& a) {
 py::object dense_view_info(const py::array& a) {
     const auto lay = dense_layout(a);
     if (!lay) return py::none();
-    return py::dict("layout"_a = lay->layout == nmfkit::Layout::col_major ? "col_major" : "row_major",
-                    "ld"_a = lay->ld,
-                    "data"_a = reinterpret_cast<std::uintptr_t>(a.data()));
+    return py::dict(
+        "layout"_a = lay->layout == nmfkit::Layout::col_major ? "col_major" : "row_major",
+        "ld"_a = lay->ld, "data"_a = reinterpret_cast<std::uintptr_t>(a.data()));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -225,7 +230,8 @@ nmfkit::SparseLayout sparse_layout(const std::string& name) {
 }
 
 void check_vector(const py::array& a, const char* what) {
-    if (a.ndim() != 1 || (a.shape(0) > 1 && a.strides(0) != static_cast<py::ssize_t>(a.itemsize())) ||
+    if (a.ndim() != 1 ||
+        (a.shape(0) > 1 && a.strides(0) != static_cast<py::ssize_t>(a.itemsize())) ||
         reinterpret_cast<std::uintptr_t>(a.data()) % static_cast<std::uintptr_t>(a.itemsize()) != 0)
         throw py::value_error(std::string("sparse V: ") + what +
                               " must be a contiguous, aligned 1-D array");
@@ -234,8 +240,12 @@ void check_vector(const py::array& a, const char* what) {
 SparseArrays sparse_arrays(py::tuple shape, py::array indptr, py::array indices, py::array data,
                            const std::string& layout) {
     if (shape.size() != 2) throw py::value_error("sparse V: shape must have two entries");
-    SparseArrays s{shape[0].cast<py::ssize_t>(), shape[1].cast<py::ssize_t>(), std::move(indptr),
-                   std::move(indices), std::move(data), sparse_layout(layout)};
+    SparseArrays s{shape[0].cast<py::ssize_t>(),
+                   shape[1].cast<py::ssize_t>(),
+                   std::move(indptr),
+                   std::move(indices),
+                   std::move(data),
+                   sparse_layout(layout)};
     check_vector(s.indptr, "indptr");
     check_vector(s.indices, "indices");
     check_vector(s.data, "data");
@@ -254,12 +264,13 @@ SparseArrays sparse_arrays(py::tuple shape, py::array indptr, py::array indices,
                               " entries, expected " + std::to_string(outer + 1));
     // The library checks that indptr starts at 0 and never decreases; the arrays must hold
     // indptr[outer] entries for it to read them.
-    const long long nnz = i32 ? static_cast<const std::int32_t*>(s.indptr.data())[outer]
-                              : static_cast<long long>(static_cast<const std::int64_t*>(s.indptr.data())[outer]);
+    const long long nnz =
+        i32 ? static_cast<const std::int32_t*>(s.indptr.data())[outer]
+            : static_cast<long long>(static_cast<const std::int64_t*>(s.indptr.data())[outer]);
     if (nnz < 0 || s.indices.shape(0) < nnz || s.data.shape(0) < nnz)
-        throw py::value_error("sparse V: indptr[-1] = " + std::to_string(nnz) + " but indices has " +
-                              std::to_string(s.indices.shape(0)) + " and data " +
-                              std::to_string(s.data.shape(0)) + " entries");
+        throw py::value_error("sparse V: indptr[-1] = " + std::to_string(nnz) +
+                              " but indices has " + std::to_string(s.indices.shape(0)) +
+                              " and data " + std::to_string(s.data.shape(0)) + " entries");
     return s;
 }
 
@@ -275,7 +286,8 @@ template <class F>
 auto with_sparse_view(const SparseArrays& s, F&& f) {
     const bool i32 = py::isinstance<py::array_t<std::int32_t>>(s.indptr);
     if (is_double(s.data))
-        return i32 ? f(sparse_view<double, std::int32_t>(s)) : f(sparse_view<double, std::int64_t>(s));
+        return i32 ? f(sparse_view<double, std::int32_t>(s))
+                   : f(sparse_view<double, std::int64_t>(s));
     return i32 ? f(sparse_view<float, std::int32_t>(s)) : f(sparse_view<float, std::int64_t>(s));
 }
 
@@ -286,7 +298,8 @@ template <class T>
 py::array_t<T> to_numpy(nmfkit::Matrix<T>&& M) {
     auto* owned = new nmfkit::Matrix<T>(std::move(M));
     py::capsule free_when_done(owned, [](void* p) { delete static_cast<nmfkit::Matrix<T>*>(p); });
-    const auto rows = static_cast<py::ssize_t>(owned->rows()), cols = static_cast<py::ssize_t>(owned->cols());
+    const auto rows = static_cast<py::ssize_t>(owned->rows()),
+               cols = static_cast<py::ssize_t>(owned->cols());
     const auto isz = static_cast<py::ssize_t>(sizeof(T));
     return py::array_t<T>({rows, cols}, {isz, isz * std::max<py::ssize_t>(rows, 1)}, owned->data(),
                           free_when_done);
@@ -299,7 +312,8 @@ py::dict result_to_dict(nmfkit::Result<T>&& r) {
     d["H"] = to_numpy<T>(std::move(r.H));
     if (r.d.size() > 0) {
         py::array_t<T> scales(r.d.size());
-        std::memcpy(scales.mutable_data(), r.d.data(), sizeof(T) * static_cast<std::size_t>(r.d.size()));
+        std::memcpy(scales.mutable_data(), r.d.data(),
+                    sizeof(T) * static_cast<std::size_t>(r.d.size()));
         d["d"] = scales;
     } else {
         d["d"] = py::none();
@@ -327,9 +341,9 @@ py::dict result_to_dict(nmfkit::Result<T>&& r) {
         gradient.mutable_at(i) = s.projected_gradient;
         seconds.mutable_at(i) = s.seconds;
     }
-    d["history"] = py::dict("iteration"_a = iteration, "objective"_a = objective,
-                            "relative_change"_a = change, "projected_gradient"_a = gradient,
-                            "seconds"_a = seconds);
+    d["history"] =
+        py::dict("iteration"_a = iteration, "objective"_a = objective, "relative_change"_a = change,
+                 "projected_gradient"_a = gradient, "seconds"_a = seconds);
     return d;
 }
 
@@ -435,7 +449,8 @@ py::dict run_transform(const View& view, const py::object& H, const nmfkit::Opti
     using Array = py::array_t<T, py::array::f_style | py::array::forcecast>;
     const auto h = Array::ensure(H);
     if (!h || h.ndim() != 2) throw py::value_error("components H must be a 2-D array");
-    const nmfkit::Matrix<T> Hm = Eigen::Map<const nmfkit::Matrix<T>>(h.data(), h.shape(0), h.shape(1));
+    const nmfkit::Matrix<T> Hm =
+        Eigen::Map<const nmfkit::Matrix<T>>(h.data(), h.shape(0), h.shape(1));
     std::optional<nmfkit::Result<T>> r;
     {
         py::gil_scoped_release release;
@@ -523,7 +538,8 @@ PYBIND11_MODULE(_core, m) {
                       "(f_prev - f) / f_prev; 0 when f_prev = 0")
         .def_readonly("projected_gradient", &nmfkit::IterationStats::projected_gradient,
                       "||grad^P f|| / ||grad^P f(W0, H0)||; -1 unless stop='projected_gradient'")
-        .def_readonly("seconds", &nmfkit::IterationStats::seconds, "wall time since the fit started")
+        .def_readonly("seconds", &nmfkit::IterationStats::seconds,
+                      "wall time since the fit started")
         .def("__repr__", [](const nmfkit::IterationStats& s) {
             return "IterationStats(iteration=" + std::to_string(s.iteration) +
                    ", objective=" + std::string(py::str(py::float_(s.objective))) +
@@ -548,44 +564,79 @@ PYBIND11_MODULE(_core, m) {
     m.def("sparse_view_info", &sparse_view_info, "shape"_a, "indptr"_a, "indices"_a, "data"_a,
           "layout"_a, "The addresses fit_sparse would read (checks the buffers as it does).");
 
-    m.def("default_options", [] { return options_to_dict(nmfkit::Options{}); },
-          "The library's defaults for every option.");
+    m.def(
+        "default_options", [] { return options_to_dict(nmfkit::Options{}); },
+        "The library's defaults for every option.");
     m.def("option_names", &option_names, "The keys an options dict may hold.");
-    m.def("validate", [](const py::dict& d) { nmfkit::validate(options_from_dict(d)); }, "options"_a,
-          "Check options alone (raises ValueError with the library's message).");
-    m.def("solvers", [] { return names(nmfkit::all_solvers()); }, "All solver names.");
-    m.def("losses", [] { return names(nmfkit::all_losses()); }, "All loss names.");
-    m.def("parse_solver", [](const std::string& s) { return std::string(nmfkit::to_string(nmfkit::solver_from_string(s))); },
-          "s"_a, "Canonical solver name (raises ValueError for an unknown one).");
-    m.def("parse_loss", [](const std::string& s) { return std::string(nmfkit::to_string(nmfkit::loss_from_string(s))); },
-          "s"_a, "Canonical loss name; accepts the aliases fro, kl, is, kullback-leibler, ...");
-    m.def("supports", [](const std::string& s, const std::string& l) {
-              return nmfkit::supports(nmfkit::solver_from_string(s), nmfkit::loss_from_string(l));
-          }, "solver"_a, "loss"_a, "True when the solver minimises the loss (the library's table).");
-    m.def("solvers_for", [](const std::string& l) { return names(nmfkit::solvers_for(nmfkit::loss_from_string(l))); },
-          "loss"_a, "The solvers that minimise a loss.");
-    m.def("solver_traits", [](const std::string& s, const std::string& l) {
-              const nmfkit::SolverTraits t =
-                  nmfkit::solver_traits(nmfkit::solver_from_string(s), nmfkit::loss_from_string(l));
-              return py::dict("supported"_a = t.supported, "is_default"_a = t.is_default,
-                              "monotone"_a = t.monotone, "entry_access"_a = t.entry_access,
-                              "missing"_a = t.missing, "distributed"_a = t.distributed);
-          }, "solver"_a, "loss"_a, "The registry's row for a (solver, loss) pair, as a dict of flags.");
-    m.def("default_solver", [](const std::string& l) {
-              return std::string(nmfkit::to_string(nmfkit::default_solver(nmfkit::loss_from_string(l))));
-          }, "loss"_a, "The solver used when none is given.");
-    m.def("from_sklearn", [](double alpha_W, double alpha_H, double l1_ratio, std::int64_t n_samples,
-                             std::int64_t n_features) {
-              const nmfkit::Penalties p = nmfkit::from_sklearn(alpha_W, alpha_H, l1_ratio, n_samples, n_features);
-              return py::dict("l1_W"_a = p.w.l1, "l2_W"_a = p.w.l2, "l1_H"_a = p.h.l1, "l2_H"_a = p.h.l2);
-          }, "alpha_W"_a, "alpha_H"_a, "l1_ratio"_a, "n_samples"_a, "n_features"_a,
-          "scikit-learn's size-scaled regularisation as absolute penalties {l1_W, l2_W, l1_H, l2_H}.");
-    m.def("build_info", [] {
-        const nmfkit::BuildInfo b = nmfkit::build_info();
-        return py::dict("version"_a = b.version, "build_type"_a = b.build_type,
-                        "compiler"_a = b.compiler, "blas"_a = b.blas, "blas_core"_a = b.blas_core,
-                        "blas_follows_openmp"_a = b.blas_follows_openmp,
-                        "max_threads"_a = b.max_threads, "scalars"_a = b.scalars,
-                        "storage"_a = b.storage, "sanitizers"_a = b.sanitizers);
-    }, "How the library was built, its BLAS and threads.");
+    m.def(
+        "validate", [](const py::dict& d) { nmfkit::validate(options_from_dict(d)); }, "options"_a,
+        "Check options alone (raises ValueError with the library's message).");
+    m.def(
+        "solvers", [] { return names(nmfkit::all_solvers()); }, "All solver names.");
+    m.def(
+        "losses", [] { return names(nmfkit::all_losses()); }, "All loss names.");
+    m.def(
+        "parse_solver",
+        [](const std::string& s) {
+            return std::string(nmfkit::to_string(nmfkit::solver_from_string(s)));
+        },
+        "s"_a, "Canonical solver name (raises ValueError for an unknown one).");
+    m.def(
+        "parse_loss",
+        [](const std::string& s) {
+            return std::string(nmfkit::to_string(nmfkit::loss_from_string(s)));
+        },
+        "s"_a, "Canonical loss name; accepts the aliases fro, kl, is, kullback-leibler, ...");
+    m.def(
+        "supports",
+        [](const std::string& s, const std::string& l) {
+            return nmfkit::supports(nmfkit::solver_from_string(s), nmfkit::loss_from_string(l));
+        },
+        "solver"_a, "loss"_a, "True when the solver minimises the loss (the library's table).");
+    m.def(
+        "solvers_for",
+        [](const std::string& l) {
+            return names(nmfkit::solvers_for(nmfkit::loss_from_string(l)));
+        },
+        "loss"_a, "The solvers that minimise a loss.");
+    m.def(
+        "solver_traits",
+        [](const std::string& s, const std::string& l) {
+            const nmfkit::SolverTraits t =
+                nmfkit::solver_traits(nmfkit::solver_from_string(s), nmfkit::loss_from_string(l));
+            return py::dict("supported"_a = t.supported, "is_default"_a = t.is_default,
+                            "monotone"_a = t.monotone, "entry_access"_a = t.entry_access,
+                            "missing"_a = t.missing, "distributed"_a = t.distributed);
+        },
+        "solver"_a, "loss"_a, "The registry's row for a (solver, loss) pair, as a dict of flags.");
+    m.def(
+        "default_solver",
+        [](const std::string& l) {
+            return std::string(
+                nmfkit::to_string(nmfkit::default_solver(nmfkit::loss_from_string(l))));
+        },
+        "loss"_a, "The solver used when none is given.");
+    m.def(
+        "from_sklearn",
+        [](double alpha_W, double alpha_H, double l1_ratio, std::int64_t n_samples,
+           std::int64_t n_features) {
+            const nmfkit::Penalties p =
+                nmfkit::from_sklearn(alpha_W, alpha_H, l1_ratio, n_samples, n_features);
+            return py::dict("l1_W"_a = p.w.l1, "l2_W"_a = p.w.l2, "l1_H"_a = p.h.l1,
+                            "l2_H"_a = p.h.l2);
+        },
+        "alpha_W"_a, "alpha_H"_a, "l1_ratio"_a, "n_samples"_a, "n_features"_a,
+        "scikit-learn's size-scaled regularisation as absolute penalties {l1_W, l2_W, l1_H, "
+        "l2_H}.");
+    m.def(
+        "build_info",
+        [] {
+            const nmfkit::BuildInfo b = nmfkit::build_info();
+            return py::dict(
+                "version"_a = b.version, "build_type"_a = b.build_type, "compiler"_a = b.compiler,
+                "blas"_a = b.blas, "blas_core"_a = b.blas_core,
+                "blas_follows_openmp"_a = b.blas_follows_openmp, "max_threads"_a = b.max_threads,
+                "scalars"_a = b.scalars, "storage"_a = b.storage, "sanitizers"_a = b.sanitizers);
+        },
+        "How the library was built, its BLAS and threads.");
 }

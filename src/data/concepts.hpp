@@ -23,42 +23,46 @@ namespace nmfkit::detail {
 /// (‖A − W Htᵀ‖²), and `static constexpr bool distributed` (axis 3), with Reducer's members when
 /// it is true.
 template <class D>
-concept DataMatrix =
-    requires(const D& a, const Matrix<typename D::Scalar>& F, Matrix<typename D::Scalar>& out, Eigen::Index k) {
-        { std::bool_constant<D::distributed>{} };
-        { a.rows() } -> std::same_as<Eigen::Index>;
-        { a.cols() } -> std::same_as<Eigen::Index>;
-        { a.squared_norm() } -> std::same_as<double>;
-        { a.sum() } -> std::same_as<double>;
-        { a.product_flops(k) } -> std::same_as<double>;
-        a.times(F, out);
-        a.transpose_times(F, out);
-        { a.residual_squared_norm(F, F) } -> std::same_as<double>;
-    } && (!D::distributed || Reducer<D>);
+concept DataMatrix = requires(const D& a, const Matrix<typename D::Scalar>& F,
+                              Matrix<typename D::Scalar>& out, Eigen::Index k) {
+    {std::bool_constant<D::distributed>{}};
+    { a.rows() } -> std::same_as<Eigen::Index>;
+    { a.cols() } -> std::same_as<Eigen::Index>;
+    { a.squared_norm() } -> std::same_as<double>;
+    { a.sum() } -> std::same_as<double>;
+    { a.product_flops(k) } -> std::same_as<double>;
+    a.times(F, out);
+    a.transpose_times(F, out);
+    { a.residual_squared_norm(F, F) } -> std::same_as<double>;
+}
+&&(!D::distributed || Reducer<D>);
 
 /// A DataMatrix with the sampled product of the loss policy P: sampled_times(W, Ht, p, out, value)
 /// → out = R Ht, sampled_transpose_times → out = Rᵀ W, R_ij = p.weight(A_ij, (W Htᵀ)_ij) over the
 /// entries the adapter stores; both return the loss Σ_ij f(A_ij, (W Htᵀ)_ij) when `value`, else 0.
 template <class D, class P>
-concept SampledData =
-    DataMatrix<D> && SampledLoss<P, typename D::Scalar> &&
-    requires(const D& a, const Matrix<typename D::Scalar>& W, const P& p, Matrix<typename D::Scalar>& out,
-             bool value) {
-        { a.sampled_times(W, W, p, out, value) } -> std::same_as<double>;
-        { a.sampled_transpose_times(W, W, p, out, value) } -> std::same_as<double>;
-    };
+concept SampledData = DataMatrix<D> && SampledLoss<P, typename D::Scalar> &&
+    requires(const D& a, const Matrix<typename D::Scalar>& W, const P& p,
+             Matrix<typename D::Scalar>& out, bool value) {
+    { a.sampled_times(W, W, p, out, value) } -> std::same_as<double>;
+    { a.sampled_transpose_times(W, W, p, out, value) } -> std::same_as<double>;
+};
 
 /// A DataMatrix whose stored entries are read as RowBlocks: row_block(r0, b, scratch) (rows of A),
 /// column_block(c0, b, scratch) (rows of Aᵀ), and whether each is available for this A
 /// (has_row_access(), has_column_access(): a sparse A without its row copy has no rows).
 template <class D>
-concept EntrywiseData =
-    DataMatrix<D> && requires(const D& a, Eigen::Index r, RowScratch<typename D::Scalar>& scratch) {
-        typename D::BlockIndex;
-        { a.row_block(r, r, scratch) } -> std::same_as<RowBlock<typename D::Scalar, typename D::BlockIndex>>;
-        { a.column_block(r, r, scratch) } -> std::same_as<RowBlock<typename D::Scalar, typename D::BlockIndex>>;
-        { a.has_row_access() } -> std::same_as<bool>;
-        { a.has_column_access() } -> std::same_as<bool>;
-    };
+concept EntrywiseData = DataMatrix<D> &&
+    requires(const D& a, Eigen::Index r, RowScratch<typename D::Scalar>& scratch) {
+    typename D::BlockIndex;
+    {
+        a.row_block(r, r, scratch)
+        } -> std::same_as<RowBlock<typename D::Scalar, typename D::BlockIndex>>;
+    {
+        a.column_block(r, r, scratch)
+        } -> std::same_as<RowBlock<typename D::Scalar, typename D::BlockIndex>>;
+    { a.has_row_access() } -> std::same_as<bool>;
+    { a.has_column_access() } -> std::same_as<bool>;
+};
 
 }  // namespace nmfkit::detail

@@ -22,7 +22,7 @@ class DenseData {
 public:
     using Scalar = T;
     using Map = Eigen::Map<const Matrix<T>, 0, Eigen::OuterStride<>>;
-    using BlockIndex = Eigen::Index;  // index type of row_block() / column_block()
+    using BlockIndex = Eigen::Index;            // index type of row_block() / column_block()
     static constexpr bool distributed = false;  // axis 3: serial (linalg/reduce.hpp)
 
     DenseData(const T* data, Eigen::Index m, Eigen::Index n, Eigen::Index ld)
@@ -47,7 +47,8 @@ public:
     }
     /// Flops of one times() or transpose_times() with k columns (for HALS's inner budget).
     double product_flops(Eigen::Index k) const {
-        return 2.0 * static_cast<double>(rows()) * static_cast<double>(cols()) * static_cast<double>(k);
+        return 2.0 * static_cast<double>(rows()) * static_cast<double>(cols()) *
+               static_cast<double>(k);
     }
 
     /// out = A F: out is m x k, F is n x k. Streaming kernels where built (linalg/dense_kernels.hpp),
@@ -125,7 +126,8 @@ public:
             for (Eigen::Index c = 0; c < b; ++c) {
                 double s = 0;
                 for (Eigen::Index i = 0; i < rows(); ++i) {
-                    const double d = static_cast<double>(A_(i, j0 + c)) - static_cast<double>(P(i, c));
+                    const double d =
+                        static_cast<double>(A_(i, j0 + c)) - static_cast<double>(P(i, c));
                     s += d * d;
                 }
                 partial[static_cast<std::size_t>(j0 + c)] = s;
@@ -138,13 +140,15 @@ public:
 
     /// The non-zero entries of rows [r0, r0 + b), gathered into `scratch` (two passes over the
     /// m-strided rows, column segment by column segment).
-    RowBlock<T, Eigen::Index> row_block(Eigen::Index r0, Eigen::Index b, RowScratch<T>& scratch) const {
+    RowBlock<T, Eigen::Index> row_block(Eigen::Index r0, Eigen::Index b,
+                                        RowScratch<T>& scratch) const {
         scratch.ptr.assign(static_cast<std::size_t>(b) + 1, 0);
         for (Eigen::Index j = 0; j < cols(); ++j)
             for (Eigen::Index t = 0; t < b; ++t)
                 if (A_(r0 + t, j) != T(0)) ++scratch.ptr[static_cast<std::size_t>(t) + 1];
         for (Eigen::Index t = 0; t < b; ++t)
-            scratch.ptr[static_cast<std::size_t>(t) + 1] += scratch.ptr[static_cast<std::size_t>(t)];
+            scratch.ptr[static_cast<std::size_t>(t) + 1] +=
+                scratch.ptr[static_cast<std::size_t>(t)];
         const auto nnz = static_cast<std::size_t>(scratch.ptr.back());
         scratch.index.resize(nnz);
         scratch.values.resize(nnz);
@@ -185,8 +189,9 @@ public:
 private:
     // Columns per block: about 2^20 entries of WH at a time.
     Eigen::Index block_cols() const {
-        return std::max<Eigen::Index>(1, std::min<Eigen::Index>(cols(), (Eigen::Index{1} << 20) /
-                                                                            std::max<Eigen::Index>(1, rows())));
+        return std::max<Eigen::Index>(
+            1, std::min<Eigen::Index>(cols(),
+                                      (Eigen::Index{1} << 20) / std::max<Eigen::Index>(1, rows())));
     }
 
     // P (m x b) = W Ht(j0:j0+b, :)ᵀ. With the streaming kernels where built: their threads are

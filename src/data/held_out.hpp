@@ -26,8 +26,8 @@ struct HeldOutSide {
 
 /// A mask's positions by rows and by columns.
 struct HeldOut {
-    HeldOutSide by_row;  ///< rows of A (m + 1 offsets), column indices
-    HeldOutSide by_col;  ///< columns of A (n + 1 offsets), row indices
+    HeldOutSide by_row;      ///< rows of A (m + 1 offsets), column indices
+    HeldOutSide by_col;      ///< columns of A (n + 1 offsets), row indices
     std::int64_t count = 0;  ///< number of held-out positions
 
     /// The positions of `mask` (m x n).
@@ -41,8 +41,10 @@ struct HeldOut {
         by_row.index.resize(mask.row_index.size());
         std::vector<std::int64_t> next(by_row.ptr.begin(), by_row.ptr.end() - 1);
         for (std::int64_t j = 0; j < mask.cols; ++j)
-            for (auto p = mask.col_ptr[static_cast<std::size_t>(j)]; p < mask.col_ptr[static_cast<std::size_t>(j) + 1]; ++p)
-                by_row.index[static_cast<std::size_t>(next[static_cast<std::size_t>(mask.row_index[static_cast<std::size_t>(p)])]++)] = j;
+            for (auto p = mask.col_ptr[static_cast<std::size_t>(j)];
+                 p < mask.col_ptr[static_cast<std::size_t>(j) + 1]; ++p)
+                by_row.index[static_cast<std::size_t>(next[static_cast<std::size_t>(
+                    mask.row_index[static_cast<std::size_t>(p)])]++)] = j;
     }
 };
 
@@ -68,7 +70,8 @@ public:
     double sum() const { return A_.sum(); }
     /// Number of observed entries, m·n − |mask|.
     double observed_count() const {
-        return static_cast<double>(rows()) * static_cast<double>(cols()) - static_cast<double>(held_.count);
+        return static_cast<double>(rows()) * static_cast<double>(cols()) -
+               static_cast<double>(held_.count);
     }
     double product_flops(Eigen::Index k) const { return A_.product_flops(k); }
     const HeldOut& held_out() const { return held_; }
@@ -81,16 +84,20 @@ public:
     /// Σ over observed entries of (A − W Htᵀ)² = ‖A_obs − W Htᵀ‖² − Σ over held-out positions of
     /// (W Htᵀ)², in double.
     double residual_squared_norm(const Matrix<T>& W, const Matrix<T>& Ht) const {
-        return std::max(0.0, A_.residual_squared_norm(W, Ht) - held_out_product_squared_norm(W, Ht));
+        return std::max(0.0,
+                        A_.residual_squared_norm(W, Ht) - held_out_product_squared_norm(W, Ht));
     }
 
     /// Σ over held-out positions of (W Htᵀ)², in double.
     double held_out_product_squared_norm(const Matrix<T>& W, const Matrix<T>& Ht) const {
         double held = 0;
         for (Eigen::Index j = 0; j < cols(); ++j)
-            for (auto p = held_.by_col.ptr[static_cast<std::size_t>(j)]; p < held_.by_col.ptr[static_cast<std::size_t>(j) + 1]; ++p) {
-                const auto i = static_cast<Eigen::Index>(held_.by_col.index[static_cast<std::size_t>(p)]);
-                const double wh = W.row(i).template cast<double>().dot(Ht.row(j).template cast<double>());
+            for (auto p = held_.by_col.ptr[static_cast<std::size_t>(j)];
+                 p < held_.by_col.ptr[static_cast<std::size_t>(j) + 1]; ++p) {
+                const auto i =
+                    static_cast<Eigen::Index>(held_.by_col.index[static_cast<std::size_t>(p)]);
+                const double wh =
+                    W.row(i).template cast<double>().dot(Ht.row(j).template cast<double>());
                 held += wh * wh;
             }
         return held;
@@ -100,7 +107,8 @@ public:
     /// more than (other extent − k) held-out positions.
     static std::int64_t fewer_than(const HeldOutSide& side, Eigen::Index other, Eigen::Index k) {
         std::int64_t count = 0;
-        for (std::size_t r = 0; r + 1 < side.ptr.size(); ++r) count += other - (side.ptr[r + 1] - side.ptr[r]) < k;
+        for (std::size_t r = 0; r + 1 < side.ptr.size(); ++r)
+            count += other - (side.ptr[r + 1] - side.ptr[r]) < k;
         return count;
     }
 

@@ -60,7 +60,8 @@ ObservedArrays<T> observed_entries(const DenseView<T>& V, Missing missing, const
         for (Eigen::Index i = 0; i < V.rows; ++i) {
             if (masked.masked(i)) continue;
             const T v = V.data[row_major ? i * ld + j : i + j * ld];
-            if ((missing == Missing::nan && std::isnan(v)) || (missing == Missing::zeros && v == T(0)))
+            if ((missing == Missing::nan && std::isnan(v)) ||
+                (missing == Missing::zeros && v == T(0)))
                 continue;
             o.row_index.push_back(i);
             o.values.push_back(v);
@@ -108,13 +109,15 @@ ObservedArrays<T> observed_entries(const SparseView<T, I>& V, bool all_observed,
         for (I p = V.outer[s]; p < V.outer[s + 1]; ++p) {
             const Eigen::Index i = csc ? static_cast<Eigen::Index>(V.inner[p]) : s;
             const Eigen::Index j = csc ? s : static_cast<Eigen::Index>(V.inner[p]);
-            entries[static_cast<std::size_t>(next[static_cast<std::size_t>(j)]++)] = {i, V.values[p]};
+            entries[static_cast<std::size_t>(next[static_cast<std::size_t>(j)]++)] = {i,
+                                                                                      V.values[p]};
         }
     o.col_ptr.assign(1, 0);
     for (Eigen::Index j = 0; j < V.cols; ++j) {
         auto first = entries.begin() + ptr[static_cast<std::size_t>(j)];
         auto last = entries.begin() + ptr[static_cast<std::size_t>(j) + 1];
-        std::stable_sort(first, last, [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::stable_sort(first, last,
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
         MaskColumnCursor masked(mask, j);
         auto emit = [&](std::int64_t i, T v) {
             if (masked.masked(i)) return;
@@ -155,8 +158,10 @@ public:
     /// Σ over the missing entries of (W Htᵀ)² = ‖W Htᵀ‖²_F − Σ over observed entries of (W Htᵀ)²,
     /// in double (the missing_weight term of the masked Frobenius objective).
     double missing_product_squared_norm(const Matrix<T>& W, const Matrix<T>& Ht) const {
-        const Eigen::MatrixXd WtW = W.template cast<double>().transpose() * W.template cast<double>();
-        const Eigen::MatrixXd HtH = Ht.template cast<double>().transpose() * Ht.template cast<double>();
+        const Eigen::MatrixXd WtW =
+            W.template cast<double>().transpose() * W.template cast<double>();
+        const Eigen::MatrixXd HtH =
+            Ht.template cast<double>().transpose() * Ht.template cast<double>();
         RowScratch<T> scratch;
         double observed = 0;
         const auto block = this->row_block(0, this->rows(), scratch);
@@ -177,9 +182,10 @@ public:
         for (Eigen::Index i = 0; i < this->rows(); ++i) {
             double s = 0;
             for (auto p = block.ptr[i]; p < block.ptr[i + 1]; ++p) {
-                const double d = static_cast<double>(block.values[p]) -
-                                 W.row(i).template cast<double>().dot(
-                                     Ht.row(static_cast<Eigen::Index>(block.index[p])).template cast<double>());
+                const double d =
+                    static_cast<double>(block.values[p]) -
+                    W.row(i).template cast<double>().dot(
+                        Ht.row(static_cast<Eigen::Index>(block.index[p])).template cast<double>());
                 s += d * d;
             }
             total += s;

@@ -20,7 +20,7 @@ template <class T, class I>
 class SparseData {
 public:
     using Scalar = T;
-    using BlockIndex = I;  // index type of row_block() / column_block()
+    using BlockIndex = I;                       // index type of row_block() / column_block()
     static constexpr bool distributed = false;  // axis 3: serial (linalg/reduce.hpp)
 
     /// A (m x n) from CSC arrays: col_ptr (n + 1), row_index and values (nnz). Validated before.
@@ -153,7 +153,8 @@ private:
 
     // Σ_ij (W Htᵀ)_ij = Σ_l (Σ_i W_il)(Σ_j Ht_jl), in double.
     static double total_of_product(const Matrix<T>& W, const Matrix<T>& Ht) {
-        return W.template cast<double>().colwise().sum().dot(Ht.template cast<double>().colwise().sum());
+        return W.template cast<double>().colwise().sum().dot(
+            Ht.template cast<double>().colwise().sum());
     }
 
     bool has_duplicates() const {
@@ -199,7 +200,8 @@ private:
         row_ptr_.assign(static_cast<std::size_t>(m_) + 1, 0);
         col_index_.resize(nnz);
         row_values_.resize(nnz);
-        for (std::size_t p = 0; p < nnz; ++p) ++row_ptr_[static_cast<std::size_t>(csc_.inner[p]) + 1];
+        for (std::size_t p = 0; p < nnz; ++p)
+            ++row_ptr_[static_cast<std::size_t>(csc_.inner[p]) + 1];
         std::partial_sum(row_ptr_.begin(), row_ptr_.end(), row_ptr_.begin());
         std::vector<I> next(row_ptr_.begin(), row_ptr_.end() - 1);
         for (Eigen::Index j = 0; j < n_; ++j)
@@ -212,8 +214,8 @@ private:
     }
 
     Eigen::Index m_, n_;
-    Compressed<T, I> csc_;                 // columns of A (the caller's arrays or merged_*)
-    Compressed<T, I> csr_;                 // rows of A (row_ptr_ ...), when built
+    Compressed<T, I> csc_;  // columns of A (the caller's arrays or merged_*)
+    Compressed<T, I> csr_;  // rows of A (row_ptr_ ...), when built
     std::vector<I> merged_ptr_, merged_index_;
     std::vector<T> merged_values_;
     std::vector<I> row_ptr_, col_index_;

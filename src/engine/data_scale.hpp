@@ -68,8 +68,8 @@ template <class T>
 double max_entry(const DenseView<T>& V) {
     const bool row_major = V.layout == Layout::row_major;
     const Eigen::Index inner = row_major ? V.cols : V.rows, outer = row_major ? V.rows : V.cols;
-    const Eigen::Map<const Matrix<T>, 0, Eigen::OuterStride<>> A(V.data, inner, outer,
-                                                                 Eigen::OuterStride<>(V.leading_dimension()));
+    const Eigen::Map<const Matrix<T>, 0, Eigen::OuterStride<>> A(
+        V.data, inner, outer, Eigen::OuterStride<>(V.leading_dimension()));
     return static_cast<double>(A.maxCoeff());
 }
 
@@ -148,9 +148,10 @@ void check_finite_factors(const Result<T>& r, const char* when) {
         for (Eigen::Index j = 0; j < X.cols(); ++j)
             for (Eigen::Index i = 0; i < X.rows(); ++i)
                 if (!std::isfinite(X(i, j)))
-                    throw InvalidInput(std::string("the fit produced a non-finite factor: ") + name + "(" +
-                                       std::to_string(i) + ", " + std::to_string(j) + ") is " +
-                                       (std::isnan(X(i, j)) ? "NaN" : "infinite") + " " + when +
+                    throw InvalidInput(std::string("the fit produced a non-finite factor: ") +
+                                       name + "(" + std::to_string(i) + ", " + std::to_string(j) +
+                                       ") is " + (std::isnan(X(i, j)) ? "NaN" : "infinite") + " " +
+                                       when +
                                        "; the result is not usable (scale V or use float64)");
     };
     check(r.W, "W");

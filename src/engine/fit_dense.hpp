@@ -35,31 +35,37 @@ Result<T> fit_dense(const DenseView<T>& V, const Options& opt, const InitialFact
     Result<T> r;
     if (opt.mask && opt.missing == Missing::none && opt.loss == Loss::frobenius) {
         // NOTE: a copy of V with zeros at the mask (m x n), so V's values there are never read.
-        detail::require_observed(static_cast<std::size_t>(V.rows * V.cols - opt.mask->size()), V.rows,
-                                 V.cols, opt);
+        detail::require_observed(static_cast<std::size_t>(V.rows * V.cols - opt.mask->size()),
+                                 V.rows, V.cols, opt);
         Matrix<T> copy = detail::zero_masked_copy(V, *opt.mask);
         const auto count = static_cast<std::size_t>(copy.size());
         const int e = detail::scale_exponent<T>(detail::max_entry(copy.data(), count));
         detail::scale_values(copy.data(), count, e);
         const detail::DenseData<T> A(copy.data(), copy.rows(), copy.cols(), copy.rows());
-        r = detail::fit_scaled<T>(e, opt, start, callbacks, [&](const Options& o, auto s, const Callbacks& cb) {
-            return detail::run_held_out<T>(A, *opt.mask, o, s, cb);
-        });
+        r = detail::fit_scaled<T>(e, opt, start, callbacks,
+                                  [&](const Options& o, auto s, const Callbacks& cb) {
+                                      return detail::run_held_out<T>(A, *opt.mask, o, s, cb);
+                                  });
     } else if (opt.missing != Missing::none || opt.mask) {
-        detail::ObservedArrays<T> observed = detail::observed_entries(V, opt.missing, opt.mask.get());
+        detail::ObservedArrays<T> observed =
+            detail::observed_entries(V, opt.missing, opt.mask.get());
         detail::require_observed(observed.values.size(), V.rows, V.cols, opt);
-        const int e = detail::scale_exponent<T>(detail::max_entry(observed.values.data(), observed.values.size()));
+        const int e = detail::scale_exponent<T>(
+            detail::max_entry(observed.values.data(), observed.values.size()));
         detail::scale_values(observed.values.data(), observed.values.size(), e);
-        r = detail::fit_scaled<T>(e, opt, start, callbacks, [&](const Options& o, auto s, const Callbacks& cb) {
-            return detail::run_masked<T>(observed, o, s, cb);
-        });
+        r = detail::fit_scaled<T>(e, opt, start, callbacks,
+                                  [&](const Options& o, auto s, const Callbacks& cb) {
+                                      return detail::run_masked<T>(observed, o, s, cb);
+                                  });
     } else {
         Matrix<T> copy;  // V' when e ≠ 0 (the caller's V is const)
         const int e = detail::scale_exponent<T>(detail::max_entry(V));
         const DenseView<T> scaled = detail::scaled_view(V, e, copy);
-        r = detail::fit_scaled<T>(e, opt, start, callbacks, [&](const Options& o, auto s, const Callbacks& cb) {
-            return with_adapter(scaled, [&](const auto& A) { return detail::run_fit<T>(A, o, s, cb); });
-        });
+        r = detail::fit_scaled<T>(
+            e, opt, start, callbacks, [&](const Options& o, auto s, const Callbacks& cb) {
+                return with_adapter(scaled,
+                                    [&](const auto& A) { return detail::run_fit<T>(A, o, s, cb); });
+            });
     }
     r.threads = threads.threads();
     return r;
@@ -87,7 +93,8 @@ Result<T> transform(const DenseView<T>& V, const Matrix<T>& H, const Options& op
     Matrix<T> copy;  // V' = 2^-e V when e ≠ 0
     const int e = detail::scale_exponent<T>(detail::max_entry(V));
     const DenseView<T> scaled = detail::scaled_view(V, e, copy);
-    Result<T> r = with_adapter(scaled, [&](const auto& A) { return detail::run_transform_scaled<T>(A, e, H, o); });
+    Result<T> r = with_adapter(
+        scaled, [&](const auto& A) { return detail::run_transform_scaled<T>(A, e, H, o); });
     r.threads = threads.threads();
     return r;
 }

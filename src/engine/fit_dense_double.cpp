@@ -6,7 +6,7 @@ namespace nmfkit {
 
 template Result<double> fit(const DenseView<double>&, const Options&, const Callbacks&);
 template Result<double> fit(const DenseView<double>&, const Options&, const InitialFactors<double>&,
-                        const Callbacks&);
+                            const Callbacks&);
 template Result<double> transform(const DenseView<double>&, const Matrix<double>&, const Options&);
 
 }  // namespace nmfkit

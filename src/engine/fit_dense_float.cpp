@@ -6,7 +6,7 @@ namespace nmfkit {
 
 template Result<float> fit(const DenseView<float>&, const Options&, const Callbacks&);
 template Result<float> fit(const DenseView<float>&, const Options&, const InitialFactors<float>&,
-                        const Callbacks&);
+                           const Callbacks&);
 template Result<float> transform(const DenseView<float>&, const Matrix<float>&, const Options&);
 
 }  // namespace nmfkit

@@ -30,10 +30,12 @@ double scaled_values(const SparseView<T, I>& V, std::vector<T>& values) {
     const auto nnz = static_cast<std::size_t>(V.nonzeros());
     // The max of the entries as the adapter sees them: repeated positions in a slice summed, in
     // stored order and in T, as SparseData merges them (so V and its merged form scale alike).
-    std::vector<T> sum(static_cast<std::size_t>(V.layout == SparseLayout::csc ? V.rows : V.cols), T(0));
+    std::vector<T> sum(static_cast<std::size_t>(V.layout == SparseLayout::csc ? V.rows : V.cols),
+                       T(0));
     T max = 0;
     for (Eigen::Index s = 0; s < V.outer_size(); ++s) {
-        for (I p = V.outer[s]; p < V.outer[s + 1]; ++p) sum[static_cast<std::size_t>(V.inner[p])] += V.values[p];
+        for (I p = V.outer[s]; p < V.outer[s + 1]; ++p)
+            sum[static_cast<std::size_t>(V.inner[p])] += V.values[p];
         for (I p = V.outer[s]; p < V.outer[s + 1]; ++p) {
             T& x = sum[static_cast<std::size_t>(V.inner[p])];
             max = std::max(max, x);
@@ -49,12 +51,13 @@ double scaled_values(const SparseView<T, I>& V, std::vector<T>& values) {
 }
 
 template <class T, class I>
-Result<T> fit_sparse(const SparseView<T, I>& V, const Options& opt,
-                     const InitialFactors<T>* start, const Callbacks& callbacks) {
+Result<T> fit_sparse(const SparseView<T, I>& V, const Options& opt, const InitialFactors<T>* start,
+                     const Callbacks& callbacks) {
     detail::validate_options(opt);
     if (opt.missing == Missing::nan)
-        throw InvalidInput("missing nan needs dense V; for sparse V use missing zeros (entries not "
-                           "stored are missing, and so are stored NaN)");
+        throw InvalidInput(
+            "missing nan needs dense V; for sparse V use missing zeros (entries not "
+            "stored are missing, and so are stored NaN)");
     detail::validate_mask(opt, V.rows, V.cols);
     detail::validate_sparse(V, opt.missing == Missing::zeros, opt.mask.get());
     detail::validate_positive(V, opt);
@@ -64,37 +67,42 @@ Result<T> fit_sparse(const SparseView<T, I>& V, const Options& opt,
     Result<T> r;
     if (opt.mask && opt.missing == Missing::none && opt.loss == Loss::frobenius) {
         // NOTE: a CSC copy of the stored entries less the masked ones (V's values there unread).
-        detail::require_observed(static_cast<std::size_t>(V.rows * V.cols - opt.mask->size()), V.rows,
-                                 V.cols, opt);
+        detail::require_observed(static_cast<std::size_t>(V.rows * V.cols - opt.mask->size()),
+                                 V.rows, V.cols, opt);
         detail::ObservedArrays<T> kept = detail::observed_entries(V, false, opt.mask.get());
-        const int e = detail::scale_exponent<T>(detail::max_entry(kept.values.data(), kept.values.size()));
+        const int e =
+            detail::scale_exponent<T>(detail::max_entry(kept.values.data(), kept.values.size()));
         detail::scale_values(kept.values.data(), kept.values.size(), e);
         const detail::SparseData<T, std::int64_t> A(kept.rows, kept.cols, kept.col_ptr.data(),
                                                     kept.row_index.data(), kept.values.data(),
                                                     !opt.low_memory);
-        r = detail::fit_scaled<T>(e, opt, start, callbacks, [&](const Options& o, auto s, const Callbacks& cb) {
-            return detail::run_held_out<T>(A, *opt.mask, o, s, cb);
-        });
+        r = detail::fit_scaled<T>(e, opt, start, callbacks,
+                                  [&](const Options& o, auto s, const Callbacks& cb) {
+                                      return detail::run_held_out<T>(A, *opt.mask, o, s, cb);
+                                  });
     } else if (opt.missing == Missing::zeros || opt.mask) {
         // NOTE: KL with a mask on fully observed sparse V lists every observed entry (m·n − |mask|).
         detail::ObservedArrays<T> observed =
             detail::observed_entries(V, opt.missing == Missing::none, opt.mask.get());
         detail::require_observed(observed.values.size(), V.rows, V.cols, opt);
-        const int e = detail::scale_exponent<T>(detail::max_entry(observed.values.data(), observed.values.size()));
+        const int e = detail::scale_exponent<T>(
+            detail::max_entry(observed.values.data(), observed.values.size()));
         detail::scale_values(observed.values.data(), observed.values.size(), e);
-        r = detail::fit_scaled<T>(e, opt, start, callbacks, [&](const Options& o, auto s, const Callbacks& cb) {
-            return detail::run_masked<T>(observed, o, s, cb);
-        });
+        r = detail::fit_scaled<T>(e, opt, start, callbacks,
+                                  [&](const Options& o, auto s, const Callbacks& cb) {
+                                      return detail::run_masked<T>(observed, o, s, cb);
+                                  });
     } else {
         std::vector<T> values;  // V's values · 2^-e when e ≠ 0; the indices are the caller's
         const int e = detail::scale_exponent<T>(scaled_values(V, values));
-        const SparseView<T, I> scaled = e == 0 ? V : SparseView<T, I>(V.rows, V.cols, V.outer, V.inner,
-                                                                      values.data(), V.layout);
-        r = detail::fit_scaled<T>(e, opt, start, callbacks, [&](const Options& o, auto s, const Callbacks& cb) {
-            return with_adapter(scaled, o.low_memory, [&](const auto& A) {
-                return detail::run_fit<T>(A, o, s, cb);
+        const SparseView<T, I> scaled =
+            e == 0 ? V
+                   : SparseView<T, I>(V.rows, V.cols, V.outer, V.inner, values.data(), V.layout);
+        r = detail::fit_scaled<T>(
+            e, opt, start, callbacks, [&](const Options& o, auto s, const Callbacks& cb) {
+                return with_adapter(scaled, o.low_memory,
+                                    [&](const auto& A) { return detail::run_fit<T>(A, o, s, cb); });
             });
-        });
     }
     r.threads = threads.threads();
     return r;

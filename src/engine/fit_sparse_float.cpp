@@ -5,10 +5,10 @@
 
 namespace nmfkit {
 
-#define NMFKIT_INSTANTIATE_SPARSE(T, I)                                                         \
-    template Result<T> fit(const SparseView<T, I>&, const Options&, const Callbacks&);          \
-    template Result<T> fit(const SparseView<T, I>&, const Options&, const InitialFactors<T>&,  \
-                           const Callbacks&);                                                   \
+#define NMFKIT_INSTANTIATE_SPARSE(T, I)                                                       \
+    template Result<T> fit(const SparseView<T, I>&, const Options&, const Callbacks&);        \
+    template Result<T> fit(const SparseView<T, I>&, const Options&, const InitialFactors<T>&, \
+                           const Callbacks&);                                                 \
     template Result<T> transform(const SparseView<T, I>&, const Matrix<T>&, const Options&);
 NMFKIT_INSTANTIATE_SPARSE(float, int)
 NMFKIT_INSTANTIATE_SPARSE(float, std::int64_t)

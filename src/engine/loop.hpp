@@ -9,7 +9,6 @@
 
 #include "linalg/reduce.hpp"
 
-
 namespace nmfkit::detail {
 
 /// Runs step.iterate() on (W, Ht) until the stopping rule fires (relative_objective:
@@ -30,8 +29,7 @@ Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Opt
     r.initial_objective = f_prev;
     double f = f_prev;
     // The projected-gradient rule needs a step that evaluates ∇ᴾf (validation allows it only then).
-    constexpr bool has_gradient =
-        requires(const Step& st) { st.projected_gradient_norm(W, Ht); };
+    constexpr bool has_gradient = requires(const Step& st) { st.projected_gradient_norm(W, Ht); };
     const bool by_gradient = opt.stop == StopRule::projected_gradient;
     double gradient0 = 0;
     if constexpr (has_gradient)
@@ -58,10 +56,10 @@ Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Opt
         // Every process of a distributed fit stops at the same iteration for the same reason:
         // the objective is the same on all, the callback and the clock are not (linalg/reduce.hpp).
         enum : int { go_on, by_time, by_callback, by_convergence };
-        const int stop = agree(A, converged                                              ? by_convergence
-                                  : !keep_going                                          ? by_callback
+        const int stop = agree(A, converged     ? by_convergence
+                                  : !keep_going ? by_callback
                                   : opt.time_limit > 0 && s.seconds >= opt.time_limit ? by_time
-                                                                                         : go_on);
+                                                                                      : go_on);
         if (stop != go_on) {
             r.status = stop == by_convergence ? Status::converged
                        : stop == by_callback  ? Status::stopped_by_callback

@@ -18,27 +18,32 @@ namespace {
 template <class E, std::size_t N>
 using NameTable = std::array<std::pair<std::string_view, E>, N>;
 
-constexpr NameTable<Loss, 4> loss_names{{
-    {"frobenius", Loss::frobenius}, {"kullback_leibler", Loss::kullback_leibler},
-    {"itakura_saito", Loss::itakura_saito}, {"beta", Loss::beta}}};
-constexpr NameTable<Loss, 7> loss_aliases{{
-    {"fro", Loss::frobenius}, {"euclidean", Loss::frobenius}, {"kl", Loss::kullback_leibler},
-    {"kullback-leibler", Loss::kullback_leibler}, {"kullback_leibler", Loss::kullback_leibler},
-    {"is", Loss::itakura_saito}, {"itakura-saito", Loss::itakura_saito}}};
-constexpr NameTable<StopRule, 2> stop_names{{
-    {"relative_objective", StopRule::relative_objective},
-    {"projected_gradient", StopRule::projected_gradient}}};
-constexpr NameTable<Missing, 3> missing_names{{
-    {"none", Missing::none}, {"nan", Missing::nan}, {"zeros", Missing::zeros}}};
-constexpr NameTable<Normalize, 3> normalize_names{{
-    {"none", Normalize::none}, {"l1", Normalize::l1}, {"l2", Normalize::l2}}};
-constexpr NameTable<Init, 5> init_names{{{"random", Init::random}, {"nndsvd", Init::nndsvd},
-                                          {"nndsvda", Init::nndsvda}, {"nndsvdar", Init::nndsvdar},
-                                          {"custom", Init::custom}}};
-constexpr NameTable<Status, 4> status_names{{
-    {"converged", Status::converged}, {"max_iter_reached", Status::max_iter_reached},
-    {"time_limit_reached", Status::time_limit_reached},
-    {"stopped_by_callback", Status::stopped_by_callback}}};
+constexpr NameTable<Loss, 4> loss_names{{{"frobenius", Loss::frobenius},
+                                         {"kullback_leibler", Loss::kullback_leibler},
+                                         {"itakura_saito", Loss::itakura_saito},
+                                         {"beta", Loss::beta}}};
+constexpr NameTable<Loss, 7> loss_aliases{{{"fro", Loss::frobenius},
+                                           {"euclidean", Loss::frobenius},
+                                           {"kl", Loss::kullback_leibler},
+                                           {"kullback-leibler", Loss::kullback_leibler},
+                                           {"kullback_leibler", Loss::kullback_leibler},
+                                           {"is", Loss::itakura_saito},
+                                           {"itakura-saito", Loss::itakura_saito}}};
+constexpr NameTable<StopRule, 2> stop_names{{{"relative_objective", StopRule::relative_objective},
+                                             {"projected_gradient", StopRule::projected_gradient}}};
+constexpr NameTable<Missing, 3> missing_names{
+    {{"none", Missing::none}, {"nan", Missing::nan}, {"zeros", Missing::zeros}}};
+constexpr NameTable<Normalize, 3> normalize_names{
+    {{"none", Normalize::none}, {"l1", Normalize::l1}, {"l2", Normalize::l2}}};
+constexpr NameTable<Init, 5> init_names{{{"random", Init::random},
+                                         {"nndsvd", Init::nndsvd},
+                                         {"nndsvda", Init::nndsvda},
+                                         {"nndsvdar", Init::nndsvdar},
+                                         {"custom", Init::custom}}};
+constexpr NameTable<Status, 4> status_names{{{"converged", Status::converged},
+                                             {"max_iter_reached", Status::max_iter_reached},
+                                             {"time_limit_reached", Status::time_limit_reached},
+                                             {"stopped_by_callback", Status::stopped_by_callback}}};
 
 template <class E, std::size_t N>
 std::string_view name_of(const NameTable<E, N>& table, E value) {
@@ -74,8 +79,8 @@ std::string_view to_string(Missing m) { return name_of(missing_names, m); }
 Missing missing_from_string(std::string_view name) {
     for (const auto& [n, v] : missing_names)
         if (n == name) return v;
-    throw InvalidInput("unknown missing-value mode \"" + std::string(name) + "\"; expected one of: " +
-                       joined(missing_names));
+    throw InvalidInput("unknown missing-value mode \"" + std::string(name) +
+                       "\"; expected one of: " + joined(missing_names));
 }
 
 bool supports_missing(Solver s, Loss l) { return solver_traits(s, l).missing; }
@@ -99,44 +104,45 @@ Loss loss_from_string(std::string_view name) {
         if (n == name) return v;
     for (const auto& [n, v] : loss_aliases)
         if (n == name) return v;
-    throw InvalidInput("unknown loss \"" + std::string(name) + "\"; expected one of: " +
-                       joined(loss_names) + " (aliases: fro, kl, is)");
+    throw InvalidInput("unknown loss \"" + std::string(name) +
+                       "\"; expected one of: " + joined(loss_names) + " (aliases: fro, kl, is)");
 }
 
 Init init_from_string(std::string_view name) {
     for (const auto& [n, v] : init_names)
         if (n == name) return v;
-    throw InvalidInput("unknown init \"" + std::string(name) + "\"; expected one of: " +
-                       joined(init_names));
+    throw InvalidInput("unknown init \"" + std::string(name) +
+                       "\"; expected one of: " + joined(init_names));
 }
 
 StopRule stop_rule_from_string(std::string_view name) {
     for (const auto& [n, v] : stop_names)
         if (n == name) return v;
-    throw InvalidInput("unknown stopping rule \"" + std::string(name) + "\"; expected one of: " +
-                       joined(stop_names));
+    throw InvalidInput("unknown stopping rule \"" + std::string(name) +
+                       "\"; expected one of: " + joined(stop_names));
 }
 
 Normalize normalize_from_string(std::string_view name) {
     for (const auto& [n, v] : normalize_names)
         if (n == name) return v;
-    throw InvalidInput("unknown normalisation \"" + std::string(name) + "\"; expected one of: " +
-                       joined(normalize_names));
+    throw InvalidInput("unknown normalisation \"" + std::string(name) +
+                       "\"; expected one of: " + joined(normalize_names));
 }
 
 const std::vector<Solver>& all_solvers() {
     static const std::vector<Solver> all = [] {
         std::vector<Solver> out;
         for (const auto& row : detail::solver_registry)
-            if (std::find(out.begin(), out.end(), row.solver) == out.end()) out.push_back(row.solver);
+            if (std::find(out.begin(), out.end(), row.solver) == out.end())
+                out.push_back(row.solver);
         return out;
     }();
     return all;
 }
 
 const std::vector<Loss>& all_losses() {
-    static const std::vector<Loss> all{Loss::frobenius, Loss::kullback_leibler,
-                                       Loss::itakura_saito, Loss::beta};
+    static const std::vector<Loss> all{Loss::frobenius, Loss::kullback_leibler, Loss::itakura_saito,
+                                       Loss::beta};
     return all;
 }
 

@@ -26,7 +26,7 @@ namespace nmfkit::detail {
 
 /// Which step class runs a pair (engine/steps.hpp).
 enum class Family {
-    gram,     ///< Frobenius from Grams: FrobeniusStep (masked: MaskedFrobeniusStep, HeldOutFrobeniusStep)
+    gram,  ///< Frobenius from Grams: FrobeniusStep (masked: MaskedFrobeniusStep, HeldOutFrobeniusStep)
     kl_mu,    ///< KL multiplicative updates: KullbackLeiblerStep
     kl_cd,    ///< KL coordinate descent: KullbackLeiblerCdStep (masked: MaskedKullbackLeiblerStep)
     beta_mu,  ///< β multiplicative updates (Itakura-Saito, β): BetaStep
@@ -38,20 +38,28 @@ struct SolverRow {
     std::string_view name;  ///< the solver's name (the same in all its rows)
     Loss loss;
     Family family;
-    SolverTraits traits;    ///< traits.supported is true
+    SolverTraits traits;  ///< traits.supported is true
     /// Updates every entry from the same old values and needs a non-negative numerator (MU):
     /// fixed columns of W are put back after a full update instead of eliminated from B.
     bool multiplicative = false;
-    GramUpdate<float> update_float = nullptr;    ///< Family::gram: the whole-factor update
+    GramUpdate<float> update_float = nullptr;  ///< Family::gram: the whole-factor update
     GramUpdate<double> update_double = nullptr;
-    RowUpdate row = nullptr;                     ///< Family::gram: the per-row (masked) update
+    RowUpdate row = nullptr;  ///< Family::gram: the per-row (masked) update
 };
 
 /// A Frobenius row for the solver type S (S::update<T>, S::row).
 template <class S>
-constexpr SolverRow gram_row(Solver s, std::string_view name, SolverTraits t, bool multiplicative = false) {
-    return {s, name, Loss::frobenius, Family::gram, t, multiplicative, &S::template update<float>,
-            &S::template update<double>, &S::row};
+constexpr SolverRow gram_row(Solver s, std::string_view name, SolverTraits t,
+                             bool multiplicative = false) {
+    return {s,
+            name,
+            Loss::frobenius,
+            Family::gram,
+            t,
+            multiplicative,
+            &S::template update<float>,
+            &S::template update<double>,
+            &S::row};
 }
 
 /// A row of another family (its step class does the work).
@@ -64,14 +72,18 @@ constexpr SolverRow other_row(Solver s, std::string_view name, Loss l, Family f,
 /// follow it). monotone: true where theory guarantees it (tests check it on every such row).
 inline constexpr std::array<SolverRow, 10> solver_registry{{
     gram_row<MuFrobenius>(Solver::mu, "mu", {true, false, true, false, true, true}, true),
-    other_row(Solver::mu, "mu", Loss::kullback_leibler, Family::kl_mu, {true, false, true, false, false, true}),
-    other_row(Solver::mu, "mu", Loss::itakura_saito, Family::beta_mu, {true, true, true, true, false, false}),
-    other_row(Solver::mu, "mu", Loss::beta, Family::beta_mu, {true, true, true, true, false, false}),
+    other_row(Solver::mu, "mu", Loss::kullback_leibler, Family::kl_mu,
+              {true, false, true, false, false, true}),
+    other_row(Solver::mu, "mu", Loss::itakura_saito, Family::beta_mu,
+              {true, true, true, true, false, false}),
+    other_row(Solver::mu, "mu", Loss::beta, Family::beta_mu,
+              {true, true, true, true, false, false}),
     gram_row<Als>(Solver::als, "als", {true, false, false, false, true, true}),
     gram_row<Hals>(Solver::hals, "hals", {true, true, true, false, true, true}),
     gram_row<AnlsBpp>(Solver::anls_bpp, "anls_bpp", {true, false, true, false, true, true}),
     gram_row<Hals>(Solver::cd, "cd", {true, false, true, false, true, true}),
-    other_row(Solver::cd, "cd", Loss::kullback_leibler, Family::kl_cd, {true, true, true, true, true, false}),
+    other_row(Solver::cd, "cd", Loss::kullback_leibler, Family::kl_cd,
+              {true, true, true, true, true, false}),
     gram_row<Nenmf>(Solver::nenmf, "nenmf", {true, false, true, false, true, true}),
 }};
 

@@ -27,8 +27,8 @@ namespace nmfkit::detail {
 /// The random start, scaled so that E[(WH)_ij] = mean(V) (docs/algorithms.md).
 /// Masked fits pass the mean of the observed entries.
 template <class T>
-void random_start(Eigen::Index m, Eigen::Index n, int k, std::uint64_t seed, double mean, Matrix<T>& W,
-                  Matrix<T>& Ht) {
+void random_start(Eigen::Index m, Eigen::Index n, int k, std::uint64_t seed, double mean,
+                  Matrix<T>& W, Matrix<T>& Ht) {
     const double scale = 2.0 * std::sqrt(mean / k);
     W.resize(m, k);
     Ht.resize(n, k);
@@ -56,7 +56,8 @@ void initial_factors(const D& A, const Options& opt, Init init, const InitialFac
     switch (init) {
         case Init::custom:
             W = start->W.middleRows(static_cast<Eigen::Index>(first_row(A)), local_rows(A));
-            Ht = start->H.transpose().middleRows(static_cast<Eigen::Index>(first_col(A)), local_cols(A));
+            Ht = start->H.transpose().middleRows(static_cast<Eigen::Index>(first_col(A)),
+                                                 local_cols(A));
             return;
         case Init::random: random_start(A, opt.rank, opt.seed, W, Ht); return;
         case Init::nndsvd: nndsvd_start(A, opt.rank, NndsvdFill::zeros, opt.seed, W, Ht); return;
@@ -76,7 +77,9 @@ Init start_factors(const D& A, const Options& opt, const InitialFactors<T>* star
 
 /// True when the solver for opt reads A by rows and by columns (row_block/column_block): the
 /// registry's entry_access (coordinate descent for KL and the β multiplicative updates).
-inline bool needs_entry_access(const Options& opt, Solver s) { return solver_traits(s, opt.loss).entry_access; }
+inline bool needs_entry_access(const Options& opt, Solver s) {
+    return solver_traits(s, opt.loss).entry_access;
+}
 
 /// Checks that depend on the adapter: row and column access for the solvers that need both.
 template <class D>
@@ -125,8 +128,8 @@ Result<T> run_one(const D& A, const Options& opt, const InitialFactors<T>* start
 /// One masked fit (Options::missing): A's stored entries are the observed ones; the random start
 /// is scaled by the mean of the observed entries.
 template <class T>
-Result<T> run_masked_one(const ObservedData<T>& A, const Options& opt, const InitialFactors<T>* start,
-                     const Callbacks& callbacks) {
+Result<T> run_masked_one(const ObservedData<T>& A, const Options& opt,
+                         const InitialFactors<T>* start, const Callbacks& callbacks) {
     // NNDSVD of the observed entries with the missing ones as zeros; random scaled by their mean.
     const Init init = resolved_init(opt, A.rows(), A.cols());
     Matrix<T> W, Ht;  // m x k, n x k
@@ -155,12 +158,13 @@ Result<T> run_masked_one(const ObservedData<T>& A, const Options& opt, const Ini
 /// A is HeldOutData; NNDSVD sees the held-out entries as zeros; random is scaled by the mean of
 /// the observed entries.
 template <class T, class D>
-Result<T> run_held_out_one(const HeldOutData<D>& A, const Options& opt, const InitialFactors<T>* start,
-                           const Callbacks& callbacks) {
+Result<T> run_held_out_one(const HeldOutData<D>& A, const Options& opt,
+                           const InitialFactors<T>* start, const Callbacks& callbacks) {
     const Init init = resolved_init(opt, A.rows(), A.cols());
     Matrix<T> W, Ht;  // m x k, n x k
     if (init == Init::random) {
-        const double mean = A.observed_count() > 0 ? std::max(0.0, A.sum()) / A.observed_count() : 0.0;
+        const double mean =
+            A.observed_count() > 0 ? std::max(0.0, A.sum()) / A.observed_count() : 0.0;
         random_start(A.rows(), A.cols(), opt.rank, opt.seed, mean, W, Ht);
     } else {
         initial_factors(A, opt, init, start, W, Ht);
@@ -297,7 +301,8 @@ Result<T> run_held_out(const D& base, const Mask& mask, const Options& opt,
 
 /// Throws InvalidInput when a fit with missing values has no observed entry left (`observed`
 /// of m x n): such a fit has nothing to fit, and would otherwise report error 0, "converged".
-inline void require_observed(std::size_t observed, Eigen::Index m, Eigen::Index n, const Options& opt) {
+inline void require_observed(std::size_t observed, Eigen::Index m, Eigen::Index n,
+                             const Options& opt) {
     if (observed > 0) return;
     std::string why;
     if (opt.missing == Missing::nan) why = "NaN";
@@ -310,8 +315,8 @@ inline void require_observed(std::size_t observed, Eigen::Index m, Eigen::Index 
 /// The fit of V = 2^e V' (engine/data_scale.hpp) by `one_fit(options, start, callbacks)` on V':
 /// the balanced split of the scale between W and H.
 template <class T, class Run>
-Result<T> fit_scaled(int e, const Options& opt, const InitialFactors<T>* start, const Callbacks& callbacks,
-                     Run one_fit) {
+Result<T> fit_scaled(int e, const Options& opt, const InitialFactors<T>* start,
+                     const Callbacks& callbacks, Run one_fit) {
     return run_scaled(DataScale::balanced(e), opt, start, callbacks, one_fit);
 }
 
@@ -346,8 +351,8 @@ Options transform_options(const Options& opt, const Matrix<T>& H, Eigen::Index n
     if (H.rows() < 1)
         throw InvalidInput("components H must have at least one row (component), got 0");
     if (H.cols() != n)
-        throw InvalidInput("components H have " + std::to_string(H.cols()) +
-                           " columns but V has " + std::to_string(n) + "; they must match");
+        throw InvalidInput("components H have " + std::to_string(H.cols()) + " columns but V has " +
+                           std::to_string(n) + "; they must match");
     // The solver that ProjectionStep runs for the loss, so that Result::solver names it.
     o.solver = o.loss == Loss::frobenius          ? Solver::anls_bpp
                : o.loss == Loss::kullback_leibler ? Solver::cd
@@ -370,15 +375,15 @@ void check_start(const Options& opt, const InitialFactors<T>* start, Eigen::Inde
     if (opt.init == Init::custom && start == nullptr)
         throw InvalidInput("init custom needs starting factors: call fit(V, options, {W, H})");
     if (opt.init != Init::custom && start != nullptr)
-        throw InvalidInput("starting factors were given but init is not custom; set init to custom");
+        throw InvalidInput(
+            "starting factors were given but init is not custom; set init to custom");
     const Init init = resolved_init(opt, m, n);
     if ((init == Init::nndsvd || init == Init::nndsvda || init == Init::nndsvdar) &&
         opt.rank > std::min(m, n))
-        throw InvalidInput("init " + std::string(to_string(init)) + " needs k ≤ min(m, n) = " +
-                           std::to_string(std::min(m, n)) + ", got k = " + std::to_string(opt.rank) +
-                           "; use init random");
+        throw InvalidInput("init " + std::string(to_string(init)) +
+                           " needs k ≤ min(m, n) = " + std::to_string(std::min(m, n)) +
+                           ", got k = " + std::to_string(opt.rank) + "; use init random");
     if (start != nullptr) validate_factors(*start, m, n, opt.rank);
-
 }
 
 }  // namespace nmfkit::detail

@@ -42,9 +42,9 @@ void scale_components(Result<T>& r, const Options& opt) {
     if (!opt.sort_components) return;
     std::vector<double> weight(static_cast<std::size_t>(k));
     for (Eigen::Index l = 0; l < k; ++l)
-        weight[static_cast<std::size_t>(l)] =
-            r.W.col(l).template cast<double>().norm() * r.H.row(l).template cast<double>().norm() *
-            (r.d.size() > 0 ? static_cast<double>(r.d(l)) : 1.0);
+        weight[static_cast<std::size_t>(l)] = r.W.col(l).template cast<double>().norm() *
+                                              r.H.row(l).template cast<double>().norm() *
+                                              (r.d.size() > 0 ? static_cast<double>(r.d(l)) : 1.0);
     std::vector<Eigen::Index> order(static_cast<std::size_t>(k));
     std::iota(order.begin(), order.end(), Eigen::Index{0});
     std::stable_sort(order.begin(), order.end(), [&](Eigen::Index a, Eigen::Index b) {

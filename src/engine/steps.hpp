@@ -32,7 +32,8 @@ double penalty_value(const Matrix<T>& X, const Penalty& p) {
 /// Σ_ij (W Htᵀ)_ij = Σ_l (Σ_i W_il)(Σ_j Ht_jl), in double.
 template <class T>
 double total_of_product(const Matrix<T>& W, const Matrix<T>& Ht) {
-    return W.template cast<double>().colwise().sum().dot(Ht.template cast<double>().colwise().sum());
+    return W.template cast<double>().colwise().sum().dot(
+        Ht.template cast<double>().colwise().sum());
 }
 
 /// Columns of W held at their starting values (Options::fixed_w_columns): their indices and the
@@ -43,7 +44,8 @@ struct FixedColumns {
 
     FixedColumns(const Options& opt, Eigen::Index k) : flag(static_cast<std::size_t>(k), 0) {
         for (int c : opt.fixed_w_columns) flag[static_cast<std::size_t>(c)] = 1;
-        for (Eigen::Index c = 0; c < k; ++c) (flag[static_cast<std::size_t>(c)] ? fixed : free).push_back(c);
+        for (Eigen::Index c = 0; c < k; ++c)
+            (flag[static_cast<std::size_t>(c)] ? fixed : free).push_back(c);
     }
     bool any() const { return !fixed.empty(); }
 };
@@ -58,8 +60,12 @@ template <class T, class D>
 class FrobeniusStep {
 public:
     FrobeniusStep(const D& A, Solver solver, const Options& opt)
-        : A_(A), At_(A), row_(registry_row(solver, Loss::frobenius)), update_(gram_update<T>(row_)),
-          opt_(opt), fixed_(opt, opt.rank) {}
+        : A_(A),
+          At_(A),
+          row_(registry_row(solver, Loss::frobenius)),
+          update_(gram_update<T>(row_)),
+          opt_(opt),
+          fixed_(opt, opt.rank) {}
 
     double start(const Matrix<T>& W, const Matrix<T>& Ht) {
         reduced_gram(A_, Ht, HtH_);
@@ -74,11 +80,11 @@ public:
             update_free_columns(W);
         else
             update(HtH_, AHt_, opt_.w, W, A_.rows(), A_.cols());
-        reduced_gram(A_, W, WtW_);                // k x k
-        At_.times(W, AtW_);                       // n x k
+        reduced_gram(A_, W, WtW_);  // k x k
+        At_.times(W, AtW_);         // n x k
         update(WtW_, AtW_, opt_.h, Ht, A_.cols(), A_.rows());
-        reduced_gram(A_, Ht, HtH_);               // k x k
-        A_.times(Ht, AHt_);                       // m x k, for the next W update
+        reduced_gram(A_, Ht, HtH_);  // k x k
+        A_.times(Ht, AHt_);          // m x k, for the next W update
         return objective(W, Ht);
     }
 
@@ -90,8 +96,9 @@ public:
     /// Ht; the projection keeps a component where X > 0 and its negative part where X = 0
     /// (Lin, Neural Computation 19(10), 2007, eq. (6.1)).
     double projected_gradient_norm(const Matrix<T>& W, const Matrix<T>& Ht) const {
-        return std::sqrt(all_sum(A_, projected_gradient_squared(W, HtH_, AHt_, opt_.w, fixed_.flag) +
-                                         projected_gradient_squared(Ht, WtW_, AtW_, opt_.h, {})));
+        return std::sqrt(
+            all_sum(A_, projected_gradient_squared(W, HtH_, AHt_, opt_.w, fixed_.flag) +
+                            projected_gradient_squared(Ht, WtW_, AtW_, opt_.h, {})));
     }
 
 private:
@@ -187,7 +194,8 @@ private:
 template <class T, class D>
 class KullbackLeiblerStep {
 public:
-    KullbackLeiblerStep(const D& A, const Options& opt) : A_(A), At_(A), opt_(opt), fixed_(opt, opt.rank) {}
+    KullbackLeiblerStep(const D& A, const Options& opt)
+        : A_(A), At_(A), opt_(opt), fixed_(opt, opt.rank) {}
 
     double start(const Matrix<T>& W, const Matrix<T>& Ht) {
         return A_.sampled_times(W, Ht, KullbackLeibler<T>(), numerator_W_, true) + penalty(W, Ht);
@@ -195,10 +203,11 @@ public:
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
         const Matrix<T> saved = W(Eigen::all, fixed_.fixed);  // MU is simultaneous: put them back
-        mu_kl_apply(A_, numerator_W_, Ht, opt_.w, W);       // numerator from the previous pass
+        mu_kl_apply(A_, numerator_W_, Ht, opt_.w, W);         // numerator from the previous pass
         W(Eigen::all, fixed_.fixed) = saved;
         mu_kl_update(At_, W, opt_.h, Ht);
-        return A_.sampled_times(W, Ht, KullbackLeibler<T>(), numerator_W_, true) + penalty(W, Ht);  // + next numerator
+        return A_.sampled_times(W, Ht, KullbackLeibler<T>(), numerator_W_, true) +
+               penalty(W, Ht);  // + next numerator
     }
 
     double penalty(const Matrix<T>& W, const Matrix<T>& Ht) const {
@@ -251,10 +260,14 @@ template <class T, class D>
 class MaskedFrobeniusStep {
 public:
     MaskedFrobeniusStep(const D& A, Solver solver, const Options& opt)
-        : A_(A), At_(A), rule_(registry_row(solver, Loss::frobenius).row), opt_(opt),
+        : A_(A),
+          At_(A),
+          rule_(registry_row(solver, Loss::frobenius).row),
+          opt_(opt),
           sweeps_(opt.hals_max_inner > 0 ? opt.hals_max_inner : 10),
-          eps_(missing_entry_weight(opt.missing_weight, static_cast<double>(A.nonzeros()),
-                                    static_cast<double>(A.rows()) * static_cast<double>(A.cols()))) {}
+          eps_(missing_entry_weight(
+              opt.missing_weight, static_cast<double>(A.nonzeros()),
+              static_cast<double>(A.rows()) * static_cast<double>(A.cols()))) {}
 
     /// ½ Σ_observed (A − WH)² + ½ ε Σ_missing (WH)² + penalties, ε = missing_entry_weight().
     double start(const Matrix<T>& W, const Matrix<T>& Ht) {
@@ -268,9 +281,11 @@ public:
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
         const double eps = eps_;
-        if (eps > 0) FtF_ = Ht.template cast<double>().transpose() * Ht.template cast<double>();  // k x k
+        if (eps > 0)
+            FtF_ = Ht.template cast<double>().transpose() * Ht.template cast<double>();  // k x k
         masked_frobenius_update(A_, Ht, W, opt_.w, rule_, sweeps_, FtF_, eps);
-        if (eps > 0) FtF_ = W.template cast<double>().transpose() * W.template cast<double>();  // k x k
+        if (eps > 0)
+            FtF_ = W.template cast<double>().transpose() * W.template cast<double>();  // k x k
         const double rss = masked_frobenius_update(At_, W, Ht, opt_.h, rule_, sweeps_, FtF_, eps);
         return 0.5 * rss + penalty(W, Ht);
     }
@@ -284,8 +299,8 @@ private:
     Transposed<D> At_;
     RowUpdate rule_;  // the solver's per-row update (registry)
     const Options& opt_;
-    int sweeps_;  // hals / cd: coordinate sweeps per row and half-step
-    double eps_;  // weight of each missing entry as a zero (missing_entry_weight)
+    int sweeps_;          // hals / cd: coordinate sweeps per row and half-step
+    double eps_;          // weight of each missing entry as a zero (missing_entry_weight)
     Matrix<double> FtF_;  // k x k: the full Gram of the fixed factor (eps_ > 0)
 };
 
@@ -298,10 +313,14 @@ template <class T, class D>
 class HeldOutFrobeniusStep {
 public:
     HeldOutFrobeniusStep(const D& A, Solver solver, const Options& opt)
-        : A_(A), At_(A), rule_(registry_row(solver, Loss::frobenius).row), opt_(opt),
+        : A_(A),
+          At_(A),
+          rule_(registry_row(solver, Loss::frobenius).row),
+          opt_(opt),
           sweeps_(opt.hals_max_inner > 0 ? opt.hals_max_inner : 10),
-          eps_(missing_entry_weight(opt.missing_weight, A.observed_count(),
-                                    static_cast<double>(A.rows()) * static_cast<double>(A.cols()))) {}
+          eps_(missing_entry_weight(
+              opt.missing_weight, A.observed_count(),
+              static_cast<double>(A.rows()) * static_cast<double>(A.cols()))) {}
 
     /// ½ Σ_observed (A − WH)² + ½ ε Σ_held out (WH)² + penalties, ε = missing_entry_weight().
     double start(const Matrix<T>& W, const Matrix<T>& Ht) {
@@ -315,13 +334,14 @@ public:
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
         const double eps = eps_;
-        gram(Ht, HtH_);       // k x k
-        A_.times(Ht, AHt_);   // m x k
-        held_out_frobenius_update(HtH_, AHt_, A_.held_out().by_row, Ht, W, opt_.w, rule_, sweeps_, eps);
-        gram(W, WtW_);        // k x k
-        At_.times(W, AtW_);   // n x k
-        const double part =
-            held_out_frobenius_update(WtW_, AtW_, A_.held_out().by_col, W, Ht, opt_.h, rule_, sweeps_, eps);
+        gram(Ht, HtH_);      // k x k
+        A_.times(Ht, AHt_);  // m x k
+        held_out_frobenius_update(HtH_, AHt_, A_.held_out().by_row, Ht, W, opt_.w, rule_, sweeps_,
+                                  eps);
+        gram(W, WtW_);       // k x k
+        At_.times(W, AtW_);  // n x k
+        const double part = held_out_frobenius_update(WtW_, AtW_, A_.held_out().by_col, W, Ht,
+                                                      opt_.h, rule_, sweeps_, eps);
         return 0.5 * std::max(0.0, A_.squared_norm() + part) + penalty(W, Ht);
     }
 
@@ -346,11 +366,14 @@ class MaskedKullbackLeiblerStep {
 public:
     MaskedKullbackLeiblerStep(const D& A, const Options& opt) : A_(A), At_(A), opt_(opt) {}
 
-    double start(const Matrix<T>& W, const Matrix<T>& Ht) { return observed_kl_divergence(A_, W, Ht) + penalty(W, Ht); }
+    double start(const Matrix<T>& W, const Matrix<T>& Ht) {
+        return observed_kl_divergence(A_, W, Ht) + penalty(W, Ht);
+    }
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
         cd_kl_update(A_, Ht, W, opt_.w, opt_.cd_newton_steps, false, {}, true);
-        return cd_kl_update(At_, W, Ht, opt_.h, opt_.cd_newton_steps, true, {}, true) + penalty(W, Ht);
+        return cd_kl_update(At_, W, Ht, opt_.h, opt_.cd_newton_steps, true, {}, true) +
+               penalty(W, Ht);
     }
 
     double penalty(const Matrix<T>& W, const Matrix<T>& Ht) const {
@@ -419,21 +442,21 @@ public:
                 return A_.sampled_times(W, Ht, KullbackLeibler<T>(), unused, true) + penalty(W, Ht);
             }
             default:
-                return beta_products(A_, W, Ht, beta_, numerator_, denominator_, true) + penalty(W, Ht);
+                return beta_products(A_, W, Ht, beta_, numerator_, denominator_, true) +
+                       penalty(W, Ht);
         }
     }
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
         switch (opt_.loss) {
-            case Loss::frobenius:
-                bpp_nnls(HtH_, AHt_, W);
-                return objective(W, Ht);
+            case Loss::frobenius: bpp_nnls(HtH_, AHt_, W); return objective(W, Ht);
             case Loss::kullback_leibler:
                 return cd_kl_update(A_, Ht, W, opt_.w, opt_.cd_newton_steps, true) +
                        total_of_product(W, Ht) + penalty(W, Ht);
             default:
                 mu_beta_apply(numerator_, denominator_, beta_, opt_.w, W);
-                return beta_products(A_, W, Ht, beta_, numerator_, denominator_, true) + penalty(W, Ht);
+                return beta_products(A_, W, Ht, beta_, numerator_, denominator_, true) +
+                       penalty(W, Ht);
         }
     }
 
@@ -450,8 +473,8 @@ private:
     const D& A_;
     const Options& opt_;
     double beta_;
-    Matrix<T> HtH_, AHt_, WtW_;              // k x k, m x k, k x k
-    Matrix<T> numerator_, denominator_;      // β: m x k at the current W
+    Matrix<T> HtH_, AHt_, WtW_;          // k x k, m x k, k x k
+    Matrix<T> numerator_, denominator_;  // β: m x k at the current W
 };
 
 }  // namespace nmfkit::detail

@@ -34,8 +34,7 @@ template <class T>
 // Finds the first bad entry in reading order of a strided matrix; (-1, -1) if none.
 // `at(i, j)` returns the entry.
 template <class T, class At>
-void check_entries(const std::string& what, Eigen::Index m, Eigen::Index n, bool row_major,
-                   At at) {
+void check_entries(const std::string& what, Eigen::Index m, Eigen::Index n, bool row_major, At at) {
     if (row_major) {
         for (Eigen::Index i = 0; i < m; ++i)
             for (Eigen::Index j = 0; j < n; ++j)
@@ -100,7 +99,8 @@ void validate_options(const Options& opt) {
     if (!(opt.hals_epsilon >= 0) || !std::isfinite(opt.hals_epsilon))
         throw InvalidInput("hals_epsilon must be a finite number ≥ 0");
     if (!(opt.missing_weight >= 0 && opt.missing_weight < 1))
-        throw InvalidInput("missing_weight must be in [0, 1), got " + std::to_string(opt.missing_weight));
+        throw InvalidInput("missing_weight must be in [0, 1), got " +
+                           std::to_string(opt.missing_weight));
     if (opt.loss == Loss::beta && !std::isfinite(opt.beta))
         throw InvalidInput("beta must be a finite number, got " + std::to_string(opt.beta));
     auto check_penalty = [](const Penalty& p, const char* factor) {
@@ -115,42 +115,50 @@ void validate_options(const Options& opt) {
         throw InvalidInput("cd_newton_steps must be at least 1, got " +
                            std::to_string(opt.cd_newton_steps));
     if (opt.stop == StopRule::projected_gradient && opt.loss != Loss::frobenius)
-        throw InvalidInput("stopping rule projected_gradient is defined for the frobenius loss; "
-                           "use relative_objective with loss " + std::string(to_string(opt.loss)));
+        throw InvalidInput(
+            "stopping rule projected_gradient is defined for the frobenius loss; "
+            "use relative_objective with loss " +
+            std::string(to_string(opt.loss)));
     if (opt.restarts < 1)
         throw InvalidInput("restarts must be at least 1, got " + std::to_string(opt.restarts));
-    if (opt.restarts > 1 && (opt.init == Init::custom || opt.init == Init::nndsvd || opt.init == Init::nndsvda))
+    if (opt.restarts > 1 &&
+        (opt.init == Init::custom || opt.init == Init::nndsvd || opt.init == Init::nndsvda))
         throw InvalidInput("restarts > 1 need a random start (random or nndsvdar); with init " +
                            std::string(to_string(*opt.init)) + " every run would be the same");
     {
         std::vector<char> seen(static_cast<std::size_t>(std::max(opt.rank, 0)), 0);
         for (int c : opt.fixed_w_columns) {
             if (c < 0 || c >= opt.rank)
-                throw InvalidInput("fixed_w_columns: column " + std::to_string(c) + " is outside 0.." +
-                                   std::to_string(opt.rank - 1));
+                throw InvalidInput("fixed_w_columns: column " + std::to_string(c) +
+                                   " is outside 0.." + std::to_string(opt.rank - 1));
             if (seen[static_cast<std::size_t>(c)]++)
-                throw InvalidInput("fixed_w_columns: column " + std::to_string(c) + " is listed twice");
+                throw InvalidInput("fixed_w_columns: column " + std::to_string(c) +
+                                   " is listed twice");
         }
     }
     if (opt.missing != Missing::none || opt.mask) {
         const Solver s = resolved_solver(opt);
-        const std::string what =
-            opt.missing != Missing::none ? "missing " + std::string(to_string(opt.missing)) : "a mask";
+        const std::string what = opt.missing != Missing::none
+                                     ? "missing " + std::string(to_string(opt.missing))
+                                     : "a mask";
         if (supports(s, opt.loss) && !supports_missing(s, opt.loss))
-            throw InvalidInput("missing values (" + what + ") are supported by " + missing_support() +
-                               ", not by solver " + std::string(to_string(s)) + " with loss " +
-                               std::string(to_string(opt.loss)));
+            throw InvalidInput("missing values (" + what + ") are supported by " +
+                               missing_support() + ", not by solver " + std::string(to_string(s)) +
+                               " with loss " + std::string(to_string(opt.loss)));
         if (!opt.fixed_w_columns.empty())
             throw InvalidInput("fixed_w_columns cannot be combined with missing values yet");
     }
     if (!opt.fixed_w_columns.empty() && opt.init != Init::custom)
-        throw InvalidInput("fixed_w_columns keep columns of the starting W; give it with init custom");
+        throw InvalidInput(
+            "fixed_w_columns keep columns of the starting W; give it with init custom");
     if (opt.diagonal && opt.normalize == Normalize::none)
-        throw InvalidInput("diagonal needs a normalisation (normalize l1 or l2) to define the scales");
+        throw InvalidInput(
+            "diagonal needs a normalisation (normalize l1 or l2) to define the scales");
     const Solver s = resolved_solver(opt);
     if (!supports(s, opt.loss)) {
         std::string list;
-        for (Solver t : solvers_for(opt.loss)) list += (list.empty() ? "" : ", ") + std::string(to_string(t));
+        for (Solver t : solvers_for(opt.loss))
+            list += (list.empty() ? "" : ", ") + std::string(to_string(t));
         throw InvalidInput("solver " + std::string(to_string(s)) + " does not support loss " +
                            std::string(to_string(opt.loss)) + "; solvers for " +
                            std::string(to_string(opt.loss)) + ": " + list);
@@ -161,21 +169,27 @@ void validate_mask(const Options& opt, Eigen::Index m, Eigen::Index n) {
     if (!opt.mask) return;
     const Mask& mask = *opt.mask;
     if (mask.rows != m || mask.cols != n)
-        throw InvalidInput("the mask is " + std::to_string(mask.rows) + " x " + std::to_string(mask.cols) +
-                           " but V is " + std::to_string(m) + " x " + std::to_string(n) + "; they must match");
+        throw InvalidInput("the mask is " + std::to_string(mask.rows) + " x " +
+                           std::to_string(mask.cols) + " but V is " + std::to_string(m) + " x " +
+                           std::to_string(n) + "; they must match");
     if (mask.col_ptr.size() != static_cast<std::size_t>(n) + 1 || mask.col_ptr[0] != 0 ||
         mask.col_ptr.back() != mask.size())
-        throw InvalidInput("the mask's column offsets must number n + 1 = " + std::to_string(n + 1) +
-                           ", start at 0 and end at its " + std::to_string(mask.size()) + " positions");
+        throw InvalidInput(
+            "the mask's column offsets must number n + 1 = " + std::to_string(n + 1) +
+            ", start at 0 and end at its " + std::to_string(mask.size()) + " positions");
     for (Eigen::Index j = 0; j < n; ++j) {
-        const auto first = mask.col_ptr[static_cast<std::size_t>(j)], last = mask.col_ptr[static_cast<std::size_t>(j) + 1];
+        const auto first = mask.col_ptr[static_cast<std::size_t>(j)],
+                   last = mask.col_ptr[static_cast<std::size_t>(j) + 1];
         if (last < first)
-            throw InvalidInput("the mask's column offsets decrease at column " + std::to_string(j + 1));
+            throw InvalidInput("the mask's column offsets decrease at column " +
+                               std::to_string(j + 1));
         for (auto p = first; p < last; ++p) {
             const auto i = mask.row_index[static_cast<std::size_t>(p)];
-            if (i < 0 || i >= m || (p > first && i <= mask.row_index[static_cast<std::size_t>(p) - 1]))
+            if (i < 0 || i >= m ||
+                (p > first && i <= mask.row_index[static_cast<std::size_t>(p) - 1]))
                 throw InvalidInput("the mask's column " + std::to_string(j + 1) + " lists row " +
-                                   std::to_string(i + 1) + " out of range or out of increasing order");
+                                   std::to_string(i + 1) +
+                                   " out of range or out of increasing order");
         }
     }
 }
@@ -200,11 +214,13 @@ void validate_matrix(const DenseView<T>& V, bool allow_nan, const Mask* mask) {
         return allow_nan && std::isnan(v) ? T(0) : v;
     };
     if (row_major)
-        check_entries<T>("V", V.rows, V.cols, true,
-                         [d, ld, entry](Eigen::Index i, Eigen::Index j) { return entry(d[i * ld + j], i, j); });
+        check_entries<T>("V", V.rows, V.cols, true, [d, ld, entry](Eigen::Index i, Eigen::Index j) {
+            return entry(d[i * ld + j], i, j);
+        });
     else
-        check_entries<T>("V", V.rows, V.cols, false,
-                         [d, ld, entry](Eigen::Index i, Eigen::Index j) { return entry(d[i + j * ld], i, j); });
+        check_entries<T>(
+            "V", V.rows, V.cols, false,
+            [d, ld, entry](Eigen::Index i, Eigen::Index j) { return entry(d[i + j * ld], i, j); });
 }
 
 template <class T, class I>
@@ -234,11 +250,12 @@ void validate_sparse(const SparseView<T, I>& V, bool allow_nan, const Mask* mask
         for (I p = V.outer[s]; p < V.outer[s + 1]; ++p) {
             const auto idx = static_cast<Eigen::Index>(V.inner[p]);
             if (idx < 0 || idx >= inner_size)
-                throw InvalidInput("sparse V: entry " + std::to_string(p) + " (" + outer_name + " " +
-                                   std::to_string(s) + ") has " + inner_name + " index " +
+                throw InvalidInput("sparse V: entry " + std::to_string(p) + " (" + outer_name +
+                                   " " + std::to_string(s) + ") has " + inner_name + " index " +
                                    std::to_string(idx) + ", outside 0.." +
                                    std::to_string(inner_size - 1));
-            if (classify(V.values[p]) == Defect::none || (allow_nan && std::isnan(V.values[p]))) continue;
+            if (classify(V.values[p]) == Defect::none || (allow_nan && std::isnan(V.values[p])))
+                continue;
             const Eigen::Index i = csc ? idx : s, j = csc ? s : idx;
             if (mask != nullptr && mask->contains(i, j)) continue;
             if (bad_row < 0 || i < bad_row || (i == bad_row && j < bad_col)) {

@@ -62,15 +62,17 @@ void nndsvd_start(const D& A, int k, NndsvdFill fill, std::uint64_t seed, Matrix
                   Matrix<T>& Ht) {
     const Eigen::Index m = A.rows(), n = A.cols();
     if (k < 1 || k > std::min(m, n))
-        throw InvalidInput("NNDSVD initialization needs 1 ≤ k ≤ min(m, n) = " +
-                           std::to_string(std::min(m, n)) + ", got k = " + std::to_string(k) +
-                           "; use init random for a larger rank");
+        throw InvalidInput(
+            "NNDSVD initialization needs 1 ≤ k ≤ min(m, n) = " + std::to_string(std::min(m, n)) +
+            ", got k = " + std::to_string(k) + "; use init random for a larger rank");
     const TruncatedSvd svd = randomized_svd(A, k, svd_oversampling, svd_power_iterations, seed);
     // Distributed: this process's rows of W and Ht; norms and maxima over all processes.
     Matrix<double> Wd = Matrix<double>::Zero(local_rows(A), k);  // m x k
     Matrix<double> Hd = Matrix<double>::Zero(local_cols(A), k);  // n x k
     auto norm = [&](const Eigen::VectorXd& x) { return std::sqrt(all_sum(A, x.squaredNorm())); };
-    auto largest = [&](const Eigen::VectorXd& x) { return all_max(A, x.size() > 0 ? x.maxCoeff() : 0.0); };
+    auto largest = [&](const Eigen::VectorXd& x) {
+        return all_max(A, x.size() > 0 ? x.maxCoeff() : 0.0);
+    };
     const double eps = std::numeric_limits<T>::epsilon();
     const double cutoff = std::sqrt(eps) * svd.s(0);
     for (Eigen::Index j = 0; j < k; ++j) {
@@ -115,7 +117,8 @@ void nndsvd_start(const D& A, int k, NndsvdFill fill, std::uint64_t seed, Matrix
                     X(i, l) = static_cast<T>(mean);
                     continue;
                 }
-                const auto row = row0 + static_cast<std::uint64_t>(i), col = static_cast<std::uint64_t>(l);
+                const auto row = row0 + static_cast<std::uint64_t>(i),
+                           col = static_cast<std::uint64_t>(l);
                 X(i, l) = static_cast<T>(mean / 100 * uniform_open01(seed, stream, row, col));
             }
     };

@@ -25,12 +25,14 @@ double uniform_open01(std::uint64_t seed, Stream stream, std::uint64_t row, std:
 }
 
 template <class T>
-void random_factor(Matrix<T>& X, std::uint64_t seed, Stream stream, double scale, std::uint64_t row0) {
+void random_factor(Matrix<T>& X, std::uint64_t seed, Stream stream, double scale,
+                   std::uint64_t row0) {
     const Eigen::Index rows = X.rows(), k = X.cols();
 #pragma omp parallel for schedule(static) if (worth_parallel(rows * k * 16))
     for (Eigen::Index i = 0; i < rows; ++i)
         for (Eigen::Index l = 0; l < k; ++l)
-            X(i, l) = static_cast<T>(scale * uniform_open01(seed, stream, row0 + static_cast<std::uint64_t>(i),
+            X(i, l) = static_cast<T>(scale * uniform_open01(seed, stream,
+                                                            row0 + static_cast<std::uint64_t>(i),
                                                             static_cast<std::uint64_t>(l)));
 }
 

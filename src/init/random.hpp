@@ -19,6 +19,7 @@ double uniform_open01(std::uint64_t seed, Stream stream, std::uint64_t row, std:
 /// global row, which is a row of V for W and a column of V for Ht (a process that owns rows
 /// row0, row0 + 1, ... of a factor draws exactly the serial run's values for them).
 template <class T>
-void random_factor(Matrix<T>& X, std::uint64_t seed, Stream stream, double scale, std::uint64_t row0 = 0);
+void random_factor(Matrix<T>& X, std::uint64_t seed, Stream stream, double scale,
+                   std::uint64_t row0 = 0);
 
 }  // namespace nmfkit::detail

@@ -121,12 +121,14 @@ inline void small_svd(Matrix<double> R, Matrix<double>& Ur, Eigen::VectorXd& s,
 /// Rows are keyed by their global index row0 + i (a process holding rows row0, ... of Ω draws the
 /// serial values).
 template <class T>
-Matrix<T> gaussian_sketch(Eigen::Index rows, Eigen::Index l, std::uint64_t seed, std::uint64_t row0 = 0) {
+Matrix<T> gaussian_sketch(Eigen::Index rows, Eigen::Index l, std::uint64_t seed,
+                          std::uint64_t row0 = 0) {
     Matrix<T> omega(rows, l);
 #pragma omp parallel for schedule(static) if (worth_parallel(rows * l * 32))
     for (Eigen::Index i = 0; i < rows; ++i)
         for (Eigen::Index c = 0; c < l; c += 2) {
-            const auto row = row0 + static_cast<std::uint64_t>(i), col = static_cast<std::uint64_t>(c);
+            const auto row = row0 + static_cast<std::uint64_t>(i),
+                       col = static_cast<std::uint64_t>(c);
             const double u1 = uniform_open01(seed, Stream::sketch, row, col);
             const double u2 = uniform_open01(seed, Stream::sketch, row, col + 1);
             const double r = std::sqrt(-2.0 * std::log(u1)), theta = 2.0 * std::numbers::pi * u2;
@@ -146,6 +148,7 @@ public:
     Eigen::Index cols() const { return a_.rows(); }
     void times(const Matrix<Scalar>& F, Matrix<Scalar>& out) const { a_.transpose_times(F, out); }
     void transpose_times(const Matrix<Scalar>& F, Matrix<Scalar>& out) const { a_.times(F, out); }
+
 private:
     using TransposedReductions<D>::a_;
 };
@@ -176,7 +179,10 @@ void orthonormalize_over(const D& A, Matrix<double>& Q, Matrix<double>* R = null
             // An empty local block (more ranks than rows) has nothing to solve, and BLAS refuses
             // the call (trsm's LDB = 0 is illegal).
             if (Q.rows() > 0)
-                Q = Rp.transpose().template triangularView<Eigen::Lower>().solve(Q.transpose()).transpose();
+                Q = Rp.transpose()
+                        .template triangularView<Eigen::Lower>()
+                        .solve(Q.transpose())
+                        .transpose();
             total = Rp * total;
         }
         if (R != nullptr) *R = total;

@@ -50,7 +50,8 @@ template <int Max, class F>
 void with_count(int c, F&& f) {
     [&]<int... J>(std::integer_sequence<int, J...>) {
         ((c == J + 1 ? (f(std::integral_constant<int, J + 1>{}), true) : false) || ...);
-    }(std::make_integer_sequence<int, Max>{});
+    }
+    (std::make_integer_sequence<int, Max>{});
 }
 
 /// Columns of A per block in dense_times: a panel of rows x this many columns stays in L2
@@ -65,7 +66,8 @@ inline void times_tile(const T* A, Eigen::Index ld, Eigen::Index i, Eigen::Index
     constexpr int W = simd_lanes<T>;
     Simd<T> acc[R][C];
     for (int r = 0; r < R; ++r)
-        for (int c = 0; c < C; ++c) std::memcpy(&acc[r][c], out + c * ldo + i + r * W, sizeof(Simd<T>));
+        for (int c = 0; c < C; ++c)
+            std::memcpy(&acc[r][c], out + c * ldo + i + r * W, sizeof(Simd<T>));
     for (Eigen::Index j = j0; j < j1; ++j) {
         const T* a = A + j * ld + i;
         Simd<T> x[R];
@@ -76,7 +78,8 @@ inline void times_tile(const T* A, Eigen::Index ld, Eigen::Index i, Eigen::Index
         }
     }
     for (int r = 0; r < R; ++r)
-        for (int c = 0; c < C; ++c) std::memcpy(out + c * ldo + i + r * W, &acc[r][c], sizeof(Simd<T>));
+        for (int c = 0; c < C; ++c)
+            std::memcpy(out + c * ldo + i + r * W, &acc[r][c], sizeof(Simd<T>));
 }
 
 /// out = A F (m x k) for A (m x n, leading dimension ld) and F (n x k). Rows in whole panels of
@@ -94,11 +97,11 @@ void dense_times(const T* A, Eigen::Index m, Eigen::Index n, Eigen::Index ld, co
 #pragma omp for schedule(static)
         for (Eigen::Index q = 0; q < panels; ++q)
             for (Eigen::Index c0 = 0; c0 < k; c0 += times_cols)
-                with_count<times_cols>(static_cast<int>(std::min<Eigen::Index>(times_cols, k - c0)), [&](auto cols) {
-                    times_tile<times_rows, decltype(cols)::value>(A, ld, q * panel, j0, j1,
-                                                                 F.data() + c0 * n, n,
-                                                                 out.data() + c0 * m, m);
-                });
+                with_count<times_cols>(
+                    static_cast<int>(std::min<Eigen::Index>(times_cols, k - c0)), [&](auto cols) {
+                        times_tile<times_rows, decltype(cols)::value>(
+                            A, ld, q * panel, j0, j1, F.data() + c0 * n, n, out.data() + c0 * m, m);
+                    });
     }
     for (Eigen::Index c = 0; c < k; ++c)
         for (Eigen::Index j = 0; j < n; ++j)
@@ -152,8 +155,8 @@ void dense_transpose_times(const T* A, Eigen::Index m, Eigen::Index n, Eigen::In
     out.setZero(n, k);
     if (k == 0) return;
     constexpr Eigen::Index W = simd_lanes<T>;
-    const Eigen::Index block =
-        std::max<Eigen::Index>(8 * W, (Eigen::Index{256 * 1024} / (static_cast<Eigen::Index>(sizeof(T)) * k)) / W * W);
+    const Eigen::Index block = std::max<Eigen::Index>(
+        8 * W, (Eigen::Index{256 * 1024} / (static_cast<Eigen::Index>(sizeof(T)) * k)) / W * W);
     const Eigen::Index groups = (n + tt_columns - 1) / tt_columns;
 #pragma omp parallel if (worth_parallel(m * n * k))
     {
@@ -173,9 +176,11 @@ void dense_transpose_times(const T* A, Eigen::Index m, Eigen::Index n, Eigen::In
                 for (Eigen::Index c0 = 0; c0 < k; c0 += tt_cols) {
                     T* sc[tt_columns];
                     for (int u = 0; u < tt_columns; ++u) sc[u] = s[u] + c0;
-                    with_count<tt_cols>(static_cast<int>(std::min<Eigen::Index>(tt_cols, k - c0)), [&](auto cols) {
-                        transpose_times_tile<tt_columns, decltype(cols)::value>(a, F.data() + c0 * m, m, i0, i1, sc);
-                    });
+                    with_count<tt_cols>(static_cast<int>(std::min<Eigen::Index>(tt_cols, k - c0)),
+                                        [&](auto cols) {
+                                            transpose_times_tile<tt_columns, decltype(cols)::value>(
+                                                a, F.data() + c0 * m, m, i0, i1, sc);
+                                        });
                 }
                 for (int u = 0; u < tt_columns && g * tt_columns + u < n; ++u)
                     for (Eigen::Index c = 0; c < k; ++c) out(g * tt_columns + u, c) += s[u][c];

@@ -44,8 +44,9 @@ consteval bool distributed_flag() {
     static_assert(std::is_same_v<std::remove_cv_t<decltype(D::distributed)>, bool>,
                   "an adapter states `static constexpr bool distributed` (linalg/reduce.hpp)");
     if constexpr (D::distributed)
-        static_assert(Reducer<D>, "an adapter with distributed = true must have every member of "
-                                  "Reducer (linalg/reduce.hpp)");
+        static_assert(Reducer<D>,
+                      "an adapter with distributed = true must have every member of "
+                      "Reducer (linalg/reduce.hpp)");
     return D::distributed;
 }
 
@@ -144,38 +145,20 @@ public:
     static constexpr bool distributed = spread_over_processes<D>;
     explicit TransposedReductions(const D& a) : a_(a) {}
 
-    double all_sum(double x) const
-        requires distributed
-    {
-        return a_.all_sum(x);
-    }
+    double all_sum(double x) const requires distributed { return a_.all_sum(x); }
     template <class S>
-    void all_sum(S* x, Eigen::Index count) const
-        requires distributed
-    {
+    void all_sum(S* x, Eigen::Index count) const requires distributed {
         a_.all_sum(x, count);
     }
-    double all_max(double x) const
-        requires distributed
-    {
-        return a_.all_max(x);
-    }
+    double all_max(double x) const requires distributed { return a_.all_max(x); }
     template <class S>
-    void make_same(S* x, Eigen::Index count) const
-        requires distributed
-    {
+    void make_same(S* x, Eigen::Index count) const requires distributed {
         a_.make_same(x, count);
     }
-    int agree(int code) const
-        requires distributed
-    {
-        return a_.agree(code);
-    }
+    int agree(int code) const requires distributed { return a_.agree(code); }
     /// G = FᵀF over the processes: Aᵀ's factors are A's, so D's Gram.
     template <class S>
-    void gram(const Matrix<S>& F, Matrix<S>& G) const
-        requires distributed
-    {
+    void gram(const Matrix<S>& F, Matrix<S>& G) const requires distributed {
         a_.gram(F, G);
     }
     Eigen::Index local_rows() const { return detail::local_cols(a_); }

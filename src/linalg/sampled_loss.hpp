@@ -19,11 +19,12 @@ namespace nmfkit::detail {
 ///   weights(v, y, n):    y[q] ← weight(v[q], y[q]) for n entries, in place (a vector loop);
 ///   terms(v, y, n):      Σ_q term(v[q], y[q]) over n entries, in double.
 template <class P, class T>
-concept SampledLoss = requires(const P& p, T v, T y, const T* vs, T* ys, const T* cys, Eigen::Index n) {
+concept SampledLoss = requires(const P& p, T v, T y, const T* vs, T* ys, const T* cys,
+                               Eigen::Index n) {
     { p.weight(v, y) } -> std::same_as<T>;
     { p.weights(vs, ys, n) } -> std::same_as<void>;
     { p.terms(vs, cys, n) } -> std::same_as<double>;
-    { std::bool_constant<P::adds_sum_of_product>{} };
+    {std::bool_constant<P::adds_sum_of_product>{}};
 };
 
 }  // namespace nmfkit::detail

@@ -49,19 +49,22 @@ constexpr int lane_step = static_cast<int>(32 / sizeof(T));
 template <class T, class F>
 void with_lanes(Eigen::Index k, F&& f) {
     [&]<int... J>(std::integer_sequence<int, J...>) {
-        const bool blocked = ((k <= (J + 1) * lane_step<T>
-                                   ? (f(std::integral_constant<int, (J + 1) * lane_step<T>>{}), true)
-                                   : false) ||
-                              ...);
+        const bool blocked =
+            ((k <= (J + 1) * lane_step<T>
+                  ? (f(std::integral_constant<int, (J + 1) * lane_step<T>>{}), true)
+                  : false) ||
+             ...);
         if (!blocked) f(std::integral_constant<int, 0>{});
-    }(std::make_integer_sequence<int, max_lanes / lane_step<T>>{});
+    }
+    (std::make_integer_sequence<int, max_lanes / lane_step<T>>{});
 }
 
 /// dst = srcᵀ: src is rows x cols and dst cols x rows, both column-major and contiguous. In
 /// 64 x 64 tiles, so that each tile reads and writes whole cache lines (Eigen's plain
 /// `B = A.transpose()` of a tall factor reads k strided streams).
 template <class T>
-void transpose_into(const T* __restrict src, Eigen::Index rows, Eigen::Index cols, T* __restrict dst) {
+void transpose_into(const T* __restrict src, Eigen::Index rows, Eigen::Index cols,
+                    T* __restrict dst) {
     constexpr Eigen::Index tile = 64;
 #pragma omp parallel for collapse(2) schedule(static) if (worth_parallel(rows * cols * 2))
     for (Eigen::Index j0 = 0; j0 < cols; j0 += tile)
@@ -86,8 +89,7 @@ void transpose_to(const Matrix<T>& src, Matrix<T>& out) {
 template <class T>
 class Columns {
 public:
-    explicit Columns(const Matrix<T>& F)
-        : k_(F.cols()), n_(F.rows()), data_(F.size() + max_lanes) {
+    explicit Columns(const Matrix<T>& F) : k_(F.cols()), n_(F.rows()), data_(F.size() + max_lanes) {
         transpose_into(F.data(), n_, k_, data_.data());
         data_.tail(max_lanes).setZero();
     }
@@ -119,7 +121,8 @@ using Piece = typename PieceOf<T>::type;
 /// spilled to the stack for doubles. The generic form leaves the partial sums to the simd
 /// reduction (a plain loop would be one serial chain of k dependent additions).
 template <int L, class T>
-[[gnu::always_inline]] inline T dot_lanes(const T* __restrict x, const T* __restrict y, Eigen::Index k) {
+[[gnu::always_inline]] inline T dot_lanes(const T* __restrict x, const T* __restrict y,
+                                          Eigen::Index k) {
     if constexpr (L > 0) {
         constexpr int W = lane_step<T>;
         Piece<T> sum = {};
@@ -189,7 +192,8 @@ double gather_with(const Compressed<T, I>& A, const Columns<T>& F, Matrix<T>& ou
                 const I end = A.outer[s + 1];
                 for (I p = A.outer[s]; p < end; ++p) {
                     if (p + prefetch_distance < end)
-                        __builtin_prefetch(F.col(static_cast<Eigen::Index>(A.inner[p + prefetch_distance])));
+                        __builtin_prefetch(
+                            F.col(static_cast<Eigen::Index>(A.inner[p + prefetch_distance])));
                     const T* __restrict f = F.col(static_cast<Eigen::Index>(A.inner[p]));
                     const T v = c_s(p, f);
                     const Eigen::Index n = L > 0 ? L : k;
@@ -262,9 +266,8 @@ void gather(const Compressed<T, I>& A, const Columns<T>& F, Matrix<T>& out) {
 /// out(:, inner[p]) += values[p] · F(:, s): A·F from CSC in the low-memory mode.
 template <class T, class I>
 void scatter(const Compressed<T, I>& A, const Columns<T>& F, Matrix<T>& out) {
-    scatter_with(A, F, out, [&A](auto, Eigen::Index, double&) {
-        return [&A](I p) { return A.values[p]; };
-    });
+    scatter_with(A, F, out,
+                 [&A](auto, Eigen::Index, double&) { return [&A](I p) { return A.values[p]; }; });
 }
 
 /// The first phase of the two-pass sampled kernels for one slice: r_q = ⟨x, G(:, inner[b + q])⟩
@@ -316,7 +319,8 @@ inline void fold_lanes(Wide<T>& t) {
     if constexpr (H >= 1) {
         [&]<int... Q>(std::integer_sequence<int, Q...>) {
             t += __builtin_shufflevector(t, t, ((Q + H) % wide_lanes<T>)...);
-        }(std::make_integer_sequence<int, wide_lanes<T>>{});
+        }
+        (std::make_integer_sequence<int, wide_lanes<T>>{});
         fold_lanes<T, H / 2>(t);
     }
 }
@@ -348,7 +352,8 @@ double sampled_gather(const Compressed<T, I>& A, const Columns<T>& X, const Colu
     auto two_pass = [&] {
         return gather_with(A, F, out, [&](auto lanes, Eigen::Index s, double& acc) {
             constexpr int L = decltype(lanes)::value;
-            const T* weight = slice_weights(A, s, Lanes<L, T>(X.col(s), X.k()), F, policy, value, acc);
+            const T* weight =
+                slice_weights(A, s, Lanes<L, T>(X.col(s), X.k()), F, policy, value, acc);
             return [weight, b = A.outer[s]](I p, const T*) { return weight[p - b]; };
         });
     };
@@ -364,7 +369,7 @@ double sampled_gather(const Compressed<T, I>& A, const Columns<T>& X, const Colu
 #pragma omp parallel if (worth_parallel(A.nonzeros() * k))
             {
                 const Policy loss = policy;  // a local copy: the stores below cannot alias it
-                std::vector<T> wh;  // wh_p of the slice, for the value
+                std::vector<T> wh;           // wh_p of the slice, for the value
 #pragma omp for schedule(dynamic, 256)
                 for (Eigen::Index s = 0; s < A.outer_size; ++s) {
                     Wide<T> x[N] = {}, y[N] = {};
@@ -373,9 +378,11 @@ double sampled_gather(const Compressed<T, I>& A, const Columns<T>& X, const Colu
                     if constexpr (Value) wh.resize(static_cast<std::size_t>(e - b));
                     for (I p = b; p < e; ++p) {
                         if (p + prefetch_distance < e)
-                            __builtin_prefetch(F.col(static_cast<Eigen::Index>(A.inner[p + prefetch_distance])));
+                            __builtin_prefetch(
+                                F.col(static_cast<Eigen::Index>(A.inner[p + prefetch_distance])));
                         const T* f = F.col(static_cast<Eigen::Index>(A.inner[p]));
-                        Wide<T> g[N];  // one copy per register: a single memcpy of N·64 bytes became a call
+                        Wide<T> g
+                            [N];  // one copy per register: a single memcpy of N·64 bytes became a call
                         for (int c = 0; c < N; ++c) std::memcpy(&g[c], f + c * W, sizeof(Wide<T>));
                         Wide<T> t = x[0] * g[0];
                         for (int c = 1; c < N; ++c) t += x[c] * g[c];
@@ -385,7 +392,8 @@ double sampled_gather(const Compressed<T, I>& A, const Columns<T>& X, const Colu
                         for (int c = 0; c < N; ++c) y[c] += v * g[c];
                     }
                     if constexpr (Value)
-                        acc[static_cast<std::size_t>(s)] = loss.terms(A.values + b, wh.data(), e - b);
+                        acc[static_cast<std::size_t>(s)] =
+                            loss.terms(A.values + b, wh.data(), e - b);
                     T sums[max_lanes];  // N·W ≤ max_lanes, a multiple of W
                     std::memcpy(sums, y, sizeof y);
                     for (Eigen::Index l = 0; l < k; ++l) out(s, l) = sums[l];
@@ -433,7 +441,8 @@ double sampled_cross(const Compressed<T, I>& A, const Columns<T>& X, const Colum
             double cs = 0;
             for (I p = A.outer[s]; p < A.outer[s + 1]; ++p)
                 cs += static_cast<double>(A.values[p]) *
-                      static_cast<double>(dot_lanes<L>(x.data(), F.col(static_cast<Eigen::Index>(A.inner[p])), k));
+                      static_cast<double>(
+                          dot_lanes<L>(x.data(), F.col(static_cast<Eigen::Index>(A.inner[p])), k));
             c[static_cast<std::size_t>(s)] = cs;
         }
     });

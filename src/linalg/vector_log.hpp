@@ -26,14 +26,22 @@ inline double vector_log(double x) {
     const std::uint64_t d = std::bit_cast<std::uint64_t>(y) - offset;
     const double m = std::bit_cast<double>((d & mantissa) + sqrt_half_bits);
     // The exponent field as a double without an integer conversion: 2^52 + field, minus 2^52.
-    const double field = std::bit_cast<double>((d >> 52) | 0x4330000000000000ULL) - 4503599627370496.0;
+    const double field =
+        std::bit_cast<double>((d >> 52) | 0x4330000000000000ULL) - 4503599627370496.0;
     const double e = field - (subnormal ? 1022.0 + 54.0 : 1022.0);
     const double f = m - 1.0;  // exact (Sterbenz)
     const double s = f / (2.0 + f);
     const double z = s * s;
     const double series =
-        1.0 + z * (1.0 / 3 + z * (1.0 / 5 + z * (1.0 / 7 + z * (1.0 / 9 + z * (1.0 / 11 + z * (1.0 / 13 +
-        z * (1.0 / 15 + z * (1.0 / 17 + z * (1.0 / 19 + z * (1.0 / 21))))))))));
+        1.0 +
+        z * (1.0 / 3 +
+             z * (1.0 / 5 +
+                  z * (1.0 / 7 +
+                       z * (1.0 / 9 +
+                            z * (1.0 / 11 +
+                                 z * (1.0 / 13 +
+                                      z * (1.0 / 15 +
+                                           z * (1.0 / 17 + z * (1.0 / 19 + z * (1.0 / 21))))))))));
     const double r = e * ln2 + 2.0 * s * series;
     if (x == std::numeric_limits<double>::infinity()) return x;
     return x > 0 ? r : -std::numeric_limits<double>::infinity();

@@ -38,7 +38,8 @@ inline double beta_divergence_entry(double x, double y, double beta) {
 
 /// Rows of X per task of beta_products(): about 2^17 entries of X Fᵀ per block.
 inline Eigen::Index beta_rows_per_block(Eigen::Index cols) {
-    return std::clamp<Eigen::Index>((Eigen::Index{1} << 17) / std::max<Eigen::Index>(cols, 1), 1, 256);
+    return std::clamp<Eigen::Index>((Eigen::Index{1} << 17) / std::max<Eigen::Index>(cols, 1), 1,
+                                    256);
 }
 
 /// For a tall factor X (rows x k), F (cols x k) and A (rows x cols, read by row_block()), with
@@ -77,7 +78,8 @@ double beta_products(const D& A, const Matrix<T>& X, const Matrix<T>& F, double 
                     // A zero of A costs d_β(0 | y) = y^β/β (β > 0) at the unfloored y, so WH = 0
                     // there costs nothing.
                     if (divergence)
-                        d += beta_divergence_entry(x, x > 0 ? y : std::max<double>(Y(t, j), 0.0), beta);
+                        d += beta_divergence_entry(x, x > 0 ? y : std::max<double>(Y(t, j), 0.0),
+                                                   beta);
                     double r1, r2;  // x y^(β−2), y^(β−1)
                     if (beta == 1) {
                         r1 = x / y;

@@ -83,7 +83,8 @@ struct KullbackLeibler {
     }
 };
 
-static_assert(SampledLoss<KullbackLeibler<float>, float> && SampledLoss<KullbackLeibler<double>, double>);
+static_assert(SampledLoss<KullbackLeibler<float>, float> &&
+              SampledLoss<KullbackLeibler<double>, double>);
 
 /// Σ over the stored (observed) entries of A of v log(v/wh) − v + wh with wh = max((W Htᵀ)_ij,
 /// kl_floor), in double, row by row in order: masked KL's objective, the unstored entries being
@@ -97,8 +98,10 @@ double observed_kl_divergence(const D& A, const Matrix<T>& W, const Matrix<T>& H
     for (Eigen::Index i = 0; i < A.rows(); ++i)
         for (auto p = block.ptr[i]; p < block.ptr[i + 1]; ++p) {
             const double v = block.values[p];
-            const double wh = std::max(floor, W.row(i).template cast<double>().dot(
-                Ht.row(static_cast<Eigen::Index>(block.index[p])).template cast<double>()));
+            const double wh = std::max(
+                floor,
+                W.row(i).template cast<double>().dot(
+                    Ht.row(static_cast<Eigen::Index>(block.index[p])).template cast<double>()));
             total += (v > 0 ? v * std::log(v / wh) - v : 0.0) + wh;
         }
     return total;

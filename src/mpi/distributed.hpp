@@ -73,7 +73,9 @@ public:
     Eigen::Index cols() const { return layout_.n; }
     double squared_norm() const { return squared_norm_; }
     double sum() const { return sum_; }
-    double product_flops(Eigen::Index k) const { return flops_per_column_ * static_cast<double>(k); }
+    double product_flops(Eigen::Index k) const {
+        return flops_per_column_ * static_cast<double>(k);
+    }
     /// This rank's rows of W and of Ht (global row numbers).
     Range w_rows() const { return w_pieces_[static_cast<std::size_t>(grid_.j())]; }
     Range h_rows() const { return h_pieces_[static_cast<std::size_t>(grid_.i())]; }
@@ -93,8 +95,8 @@ public:
     /// The sampled product (docs/design.md): out = own rows of R Ht, R_ij = policy.weight(A_ij,
     /// (W Htᵀ)_ij); with `value`, returns the policy's loss over all of A (each block's, summed).
     template <class Policy>
-    double sampled_times(const Matrix<T>& W, const Matrix<T>& Ht, const Policy& policy, Matrix<T>& out,
-                         bool value) const {
+    double sampled_times(const Matrix<T>& W, const Matrix<T>& Ht, const Policy& policy,
+                         Matrix<T>& out, bool value) const {
         gather(W, grid_.row(), w_pieces_, W_block_);
         gather(Ht, grid_.col(), h_pieces_, Ht_block_);
         double d = 0;
@@ -110,8 +112,9 @@ public:
         gather(W, grid_.row(), w_pieces_, W_block_);
         gather(Ht, grid_.col(), h_pieces_, Ht_block_);
         double d = 0;
-        timed(times_.local_product,
-              [&] { d = block_.sampled_transpose_times(W_block_, Ht_block_, policy, partial_, value); });
+        timed(times_.local_product, [&] {
+            d = block_.sampled_transpose_times(W_block_, Ht_block_, policy, partial_, value);
+        });
         reduce_scatter(partial_, grid_.col(), h_pieces_, out);
         return value ? all_sum(d) : 0.0;
     }
@@ -155,7 +158,8 @@ public:
     }
     template <class S>
     void make_same(S* x, Eigen::Index count) const {
-        MPI_Bcast(x, mpi_count(static_cast<double>(count), "a broadcast"), mpi_type<S>(), 0, grid_.world());
+        MPI_Bcast(x, mpi_count(static_cast<double>(count), "a broadcast"), mpi_type<S>(), 0,
+                  grid_.world());
     }
     /// Rows of W (and of A·F) and of Ht (an operand of A·F) held here, and their global first rows.
     Eigen::Index local_rows() const { return w_rows().size; }
@@ -187,7 +191,8 @@ private:
 
     // out (Σ pieces x k) ← the rows of F (own piece x k) of every rank of `comm`, in piece order
     // (a rank's place in comm is its piece's index). Rows travel packed: k x rows, column-major.
-    void gather(const Matrix<T>& F, MPI_Comm comm, const std::vector<Range>& pieces, Matrix<T>& out) const {
+    void gather(const Matrix<T>& F, MPI_Comm comm, const std::vector<Range>& pieces,
+                Matrix<T>& out) const {
         const auto t0 = Clock::now();
         const Eigen::Index k = F.cols();
         std::vector<int> counts, displs;
@@ -198,7 +203,8 @@ private:
             total += static_cast<double>(p.size * k);
         }
         send_ = F.transpose();  // k x own
-        packed_.resize(k, static_cast<Eigen::Index>(total / std::max<double>(1, static_cast<double>(k))));
+        packed_.resize(
+            k, static_cast<Eigen::Index>(total / std::max<double>(1, static_cast<double>(k))));
         MPI_Allgatherv(send_.data(), static_cast<int>(send_.size()), mpi_type<T>(), packed_.data(),
                        counts.data(), displs.data(), mpi_type<T>(), comm);
         out = packed_.transpose();
@@ -219,7 +225,8 @@ private:
             counts.push_back(mpi_count(static_cast<double>(p.size * k), "a reduce-scatter piece"));
         send_ = partial.transpose();  // k x Σ pieces
         packed_.resize(k, pieces[static_cast<std::size_t>(me)].size);
-        MPI_Reduce_scatter(send_.data(), packed_.data(), counts.data(), mpi_type<T>(), MPI_SUM, comm);
+        MPI_Reduce_scatter(send_.data(), packed_.data(), counts.data(), mpi_type<T>(), MPI_SUM,
+                           comm);
         out = packed_.transpose();
         times_.reduce_scatter += seconds_since(t0);
         times_.words_reduce_scatter += static_cast<double>(partial.size() - out.size());
@@ -239,8 +246,10 @@ private:
 
 // The distributed adapter over the blocks fit_distributed.cpp reads: a DataMatrix whose
 // `distributed` makes it a Reducer (checked by the concept), with the sampled product.
-static_assert(detail::SampledData<DistributedData<detail::DenseData<double>>, detail::KullbackLeibler<double>>);
-static_assert(detail::SampledData<DistributedData<detail::SparseData<float, int>>, detail::KullbackLeibler<float>>);
+static_assert(detail::SampledData<DistributedData<detail::DenseData<double>>,
+                                  detail::KullbackLeibler<double>>);
+static_assert(detail::SampledData<DistributedData<detail::SparseData<float, int>>,
+                                  detail::KullbackLeibler<float>>);
 static_assert(detail::Reducer<detail::Transposed<DistributedData<detail::DenseData<float>>>>);
 
 }  // namespace nmfkit::mpi

@@ -33,7 +33,8 @@ double seconds_since(Clock::time_point t0) {
 
 // The options the distributed mode cannot run, as a message ("" when it can).
 template <class T>
-std::string unsupported(const Options& opt, std::int64_t m, std::int64_t n, const InitialFactors<T>* start) {
+std::string unsupported(const Options& opt, std::int64_t m, std::int64_t n,
+                        const InitialFactors<T>* start) {
     try {
         detail::validate_options(opt);
     } catch (const InvalidInput& e) {
@@ -53,16 +54,19 @@ std::string unsupported(const Options& opt, std::int64_t m, std::int64_t n, cons
     if (!solver_traits(s, opt.loss).distributed) {
         std::string here;
         for (Solver t : solvers_for(opt.loss))
-            if (solver_traits(t, opt.loss).distributed) here += (here.empty() ? "" : ", ") + std::string(to_string(t));
+            if (solver_traits(t, opt.loss).distributed)
+                here += (here.empty() ? "" : ", ") + std::string(to_string(t));
         if (here.empty())
             return "loss " + std::string(to_string(opt.loss)) +
                    " is not available in the distributed mode; use " + losses;
         return "solver " + std::string(to_string(s)) + " for " + std::string(to_string(opt.loss)) +
-               " updates one entry at a time along whole rows of V, which the process grid splits; use solver " +
+               " updates one entry at a time along whole rows of V, which the process grid splits; "
+               "use solver " +
                here;
     }
     try {
-        detail::check_start(opt, start, m, n);  // the serial fit's checks of the start and its messages
+        detail::check_start(opt, start, m,
+                            n);  // the serial fit's checks of the start and its messages
     } catch (const InvalidInput& e) {
         return e.what();
     }
@@ -88,7 +92,8 @@ std::string check_block(const Matrix<T>& block, Range rows, Range cols) {
                std::to_string(cols.size);
     for (Eigen::Index c = 0; c < block.cols(); ++c)
         for (Eigen::Index r = 0; r < block.rows(); ++r)
-            if (auto e = bad_entry(block(r, c), rows.begin + r, cols.begin + c); !e.empty()) return e;
+            if (auto e = bad_entry(block(r, c), rows.begin + r, cols.begin + c); !e.empty())
+                return e;
     return "";
 }
 
@@ -101,7 +106,8 @@ std::string check_block(const Eigen::SparseMatrix<T, Eigen::ColMajor, int>& bloc
                std::to_string(cols.size);
     if (!block.isCompressed()) return "the sparse block must be compressed (makeCompressed())";
     for (Eigen::Index c = 0; c < block.outerSize(); ++c)
-        for (typename Eigen::SparseMatrix<T, Eigen::ColMajor, int>::InnerIterator it(block, c); it; ++it)
+        for (typename Eigen::SparseMatrix<T, Eigen::ColMajor, int>::InnerIterator it(block, c); it;
+             ++it)
             if (auto e = bad_entry(it.value(), rows.begin + it.row(), cols.begin + c); !e.empty())
                 return e;
     return "";
@@ -120,17 +126,20 @@ Matrix<T> gather_rows(const Grid& grid, const Matrix<T>& own, const std::vector<
     const Matrix<T> send = own.transpose();  // k x own
     Matrix<T> packed;                        // k x rows on rank 0
     if (grid.rank() == 0) packed.resize(k, rows);
-    MPI_Gatherv(send.data(), static_cast<int>(send.size()), mpi_type<T>(), packed.data(), counts.data(),
-                displs.data(), mpi_type<T>(), 0, grid.world());
+    MPI_Gatherv(send.data(), static_cast<int>(send.size()), mpi_type<T>(), packed.data(),
+                counts.data(), displs.data(), mpi_type<T>(), 0, grid.world());
     return grid.rank() == 0 ? Matrix<T>(packed.transpose()) : Matrix<T>();
 }
 
 // (b − a) / count, phase by phase.
 PhaseTimes difference(const PhaseTimes& b, const PhaseTimes& a, int count) {
     const double c = count;
-    return {(b.local_product - a.local_product) / c, (b.gram - a.gram) / c,
-            (b.all_gather - a.all_gather) / c,       (b.reduce_scatter - a.reduce_scatter) / c,
-            (b.all_reduce - a.all_reduce) / c,       (b.words_all_gather - a.words_all_gather) / c,
+    return {(b.local_product - a.local_product) / c,
+            (b.gram - a.gram) / c,
+            (b.all_gather - a.all_gather) / c,
+            (b.reduce_scatter - a.reduce_scatter) / c,
+            (b.all_reduce - a.all_reduce) / c,
+            (b.words_all_gather - a.words_all_gather) / c,
             (b.words_reduce_scatter - a.words_reduce_scatter) / c,
             (b.words_all_reduce - a.words_all_reduce) / c};
 }
@@ -158,8 +167,9 @@ Result<T> run_one(const D& A, const Options& opt, const InitialFactors<T>* start
 }
 
 template <class T, class Local>
-DistributedFit<T> run(const Grid& grid, const Layout& layout, const Local& local, const Options& opt,
-                      const InitialFactors<T>* start, const Callbacks& callbacks) {
+DistributedFit<T> run(const Grid& grid, const Layout& layout, const Local& local,
+                      const Options& opt, const InitialFactors<T>* start,
+                      const Callbacks& callbacks) {
     const auto start_time = Clock::now();
     DistributedFit<T> out;
     const DistributedData<Local> A(grid, layout, local, out.times);
@@ -167,7 +177,8 @@ DistributedFit<T> run(const Grid& grid, const Layout& layout, const Local& local
     // run's phase counters at its first and last iteration give one iteration's cost.
     std::vector<PhaseTimes> per_iteration(static_cast<std::size_t>(std::max(1, opt.restarts)));
     Result<T> best = detail::run_restarts(
-        A, opt, start, callbacks, [&](const Options& o, const InitialFactors<T>* s, const Callbacks& cb) {
+        A, opt, start, callbacks,
+        [&](const Options& o, const InitialFactors<T>* s, const Callbacks& cb) {
             PhaseTimes first, last;
             Callbacks counted;
             counted.on_iteration = [&](const IterationStats& st) {
@@ -202,8 +213,8 @@ DistributedFit<T> run(const Grid& grid, const Layout& layout, const Local& local
 
 template <class T, class Block, class MakeLocal>
 DistributedFit<T> fit_any(const Grid& grid, std::int64_t m, std::int64_t n, const Block& block,
-                          const Options& given, const InitialFactors<T>* start, const Callbacks& callbacks,
-                          MakeLocal make_local) {
+                          const Options& given, const InitialFactors<T>* start,
+                          const Callbacks& callbacks, MakeLocal make_local) {
     const Options opt = distributed_options(given);
     const Layout layout = grid.layout(m, n);
     std::string error = unsupported(opt, m, n, start);
@@ -213,11 +224,12 @@ DistributedFit<T> fit_any(const Grid& grid, std::int64_t m, std::int64_t n, cons
     // The fit of V' = 2^-e V (e from the global max|V|, engine/data_scale.hpp), as the serial fit().
     return make_local([&](const auto& local, int e) {
         DistributedFit<T> out;
-        Result<T> r = detail::run_scaled<T>(detail::DataScale::balanced(e), opt, start, callbacks,
-                                            [&](const Options& o, const InitialFactors<T>* s, const Callbacks& cb) {
-                                                out = run<T>(grid, layout, local, o, s, cb);
-                                                return std::move(out.result);
-                                            });
+        Result<T> r = detail::run_scaled<T>(
+            detail::DataScale::balanced(e), opt, start, callbacks,
+            [&](const Options& o, const InitialFactors<T>* s, const Callbacks& cb) {
+                out = run<T>(grid, layout, local, o, s, cb);
+                return std::move(out.result);
+            });
         out.result = std::move(r);
         return out;
     });
@@ -263,10 +275,12 @@ Options distributed_options(Options opt) {
 }
 
 template <class T>
-DistributedFit<T> fit_block(const Grid& grid, std::int64_t m, std::int64_t n, const Matrix<T>& block,
-                            const Options& opt, const InitialFactors<T>* start, const Callbacks& callbacks) {
+DistributedFit<T> fit_block(const Grid& grid, std::int64_t m, std::int64_t n,
+                            const Matrix<T>& block, const Options& opt,
+                            const InitialFactors<T>* start, const Callbacks& callbacks) {
     return fit_any<T>(grid, m, n, block, opt, start, callbacks, [&](auto run_on) {
-        const int e = global_scale_exponent(grid, block.data(), static_cast<std::size_t>(block.size()));
+        const int e =
+            global_scale_exponent(grid, block.data(), static_cast<std::size_t>(block.size()));
         Matrix<T> scaled;  // the block · 2^-e when e ≠ 0
         if (e != 0) {
             scaled = block;
@@ -280,8 +294,9 @@ DistributedFit<T> fit_block(const Grid& grid, std::int64_t m, std::int64_t n, co
 
 template <class T>
 DistributedFit<T> fit_block(const Grid& grid, std::int64_t m, std::int64_t n,
-                            const Eigen::SparseMatrix<T, Eigen::ColMajor, int>& block, const Options& opt,
-                            const InitialFactors<T>* start, const Callbacks& callbacks) {
+                            const Eigen::SparseMatrix<T, Eigen::ColMajor, int>& block,
+                            const Options& opt, const InitialFactors<T>* start,
+                            const Callbacks& callbacks) {
     return fit_any<T>(grid, m, n, block, opt, start, callbacks, [&](auto run_on) {
         const auto nnz = static_cast<std::size_t>(block.nonZeros());
         const int e = global_scale_exponent(grid, block.valuePtr(), nnz);
@@ -290,22 +305,26 @@ DistributedFit<T> fit_block(const Grid& grid, std::int64_t m, std::int64_t n,
             values.assign(block.valuePtr(), block.valuePtr() + nnz);
             detail::scale_values(values.data(), nnz, e);
         }
-        const detail::SparseData<T, int> local(block.rows(), block.cols(), block.outerIndexPtr(),
-                                               block.innerIndexPtr(), e != 0 ? values.data() : block.valuePtr(),
-                                               !opt.low_memory);
+        const detail::SparseData<T, int> local(
+            block.rows(), block.cols(), block.outerIndexPtr(), block.innerIndexPtr(),
+            e != 0 ? values.data() : block.valuePtr(), !opt.low_memory);
         return run_on(local, e);
     });
 }
 
-template DistributedFit<float> fit_block(const Grid&, std::int64_t, std::int64_t, const Matrix<float>&,
-                                         const Options&, const InitialFactors<float>*, const Callbacks&);
-template DistributedFit<double> fit_block(const Grid&, std::int64_t, std::int64_t, const Matrix<double>&,
-                                          const Options&, const InitialFactors<double>*, const Callbacks&);
+template DistributedFit<float> fit_block(const Grid&, std::int64_t, std::int64_t,
+                                         const Matrix<float>&, const Options&,
+                                         const InitialFactors<float>*, const Callbacks&);
+template DistributedFit<double> fit_block(const Grid&, std::int64_t, std::int64_t,
+                                          const Matrix<double>&, const Options&,
+                                          const InitialFactors<double>*, const Callbacks&);
 template DistributedFit<float> fit_block(const Grid&, std::int64_t, std::int64_t,
                                          const Eigen::SparseMatrix<float, Eigen::ColMajor, int>&,
-                                         const Options&, const InitialFactors<float>*, const Callbacks&);
+                                         const Options&, const InitialFactors<float>*,
+                                         const Callbacks&);
 template DistributedFit<double> fit_block(const Grid&, std::int64_t, std::int64_t,
                                           const Eigen::SparseMatrix<double, Eigen::ColMajor, int>&,
-                                          const Options&, const InitialFactors<double>*, const Callbacks&);
+                                          const Options&, const InitialFactors<double>*,
+                                          const Callbacks&);
 
 }  // namespace nmfkit::mpi

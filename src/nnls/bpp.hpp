@@ -158,21 +158,21 @@ private:
 
 /// What every row shares: G in double, the scaling, the tolerances.
 struct BppShared {
-    Matrix<double> g;        ///< G in double (k x k)
-    std::vector<double> d;   ///< 1/√G_jj; 0 for a variable with G_jj ≤ 0, which stays 0
-    double eps = 0;          ///< ε of the input type (truncation of the factorizations)
-    double y_tol = 0;        ///< pivoting: relative tolerance of the sign test on the gradient
-    double lh_tol = 0;       ///< Lawson-Hanson: the same, at the precision of the input type
+    Matrix<double> g;       ///< G in double (k x k)
+    std::vector<double> d;  ///< 1/√G_jj; 0 for a variable with G_jj ≤ 0, which stays 0
+    double eps = 0;         ///< ε of the input type (truncation of the factorizations)
+    double y_tol = 0;       ///< pivoting: relative tolerance of the sign test on the gradient
+    double lh_tol = 0;      ///< Lawson-Hanson: the same, at the precision of the input type
 };
 
 /// Per-thread scratch of bpp_nnls.
 struct BppScratch {
-    BppFactor factor;       ///< the group's passive set
-    BppFactor lh_factor;    ///< Lawson-Hanson's (a stalled row must not overwrite the group's)
+    BppFactor factor;     ///< the group's passive set
+    BppFactor lh_factor;  ///< Lawson-Hanson's (a stalled row must not overwrite the group's)
     std::vector<Eigen::Index> passive, infeasible;
-    Eigen::Matrix<double, Eigen::Dynamic, 1> b, x, z;   ///< the row's b, x, a trial x (k each)
-    std::vector<double> rhs;                            ///< the solve in pivot order
-    std::vector<char> skip;                             ///< Lawson-Hanson: variables not to add
+    Eigen::Matrix<double, Eigen::Dynamic, 1> b, x, z;  ///< the row's b, x, a trial x (k each)
+    std::vector<double> rhs;                           ///< the solve in pivot order
+    std::vector<char> skip;                            ///< Lawson-Hanson: variables not to add
 };
 
 /// out = the basic solution of G_FF out_F = b_F (b = w.b) for the set `factor` holds (0
@@ -482,8 +482,8 @@ NnlsStats bpp_nnls(const Matrix<T>& G, const Matrix<T>& B, Matrix<T>& X) {
                     const double x_scale = bpp_passive_solve(sh, w.factor, w, w.x);
                     double b_max = 0;
                     for (Eigen::Index j = 0; j < k; ++j)
-                        b_max = std::max(b_max,
-                                         std::abs(w.b(j)) * sh.d[static_cast<std::size_t>(j)]);
+                        b_max =
+                            std::max(b_max, std::abs(w.b(j)) * sh.d[static_cast<std::size_t>(j)]);
                     const double threshold = sh.y_tol * (x_scale + b_max);
                     // V: passive variables with x_j < 0 and active ones with y_j < 0, where
                     // y_𝒢 = G_𝒢F x_F − b_𝒢.

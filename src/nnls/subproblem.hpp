@@ -41,8 +41,8 @@ using GramUpdate = void (*)(const GramSubproblem<T>&, Matrix<T>&);
 struct RowSubproblem {
     Matrix<double> G, Gp, x1, b1, work;
     Eigen::VectorXd b, x, f;
-    double l1 = 0;   ///< L1 weight (not in b)
-    int sweeps = 10; ///< inner iterations of the iterative solvers (hals_max_inner, else 10)
+    double l1 = 0;    ///< L1 weight (not in b)
+    int sweeps = 10;  ///< inner iterations of the iterative solvers (hals_max_inner, else 10)
     explicit RowSubproblem(Eigen::Index k)
         : G(k, k), Gp(k, k), x1(1, k), b1(1, k), work(k, 8), b(k), x(k), f(k) {}
 };

@@ -21,7 +21,8 @@ public:
     /// The cluster id that contains @p x (an item or a cluster id).
     int find(int x) {
         int root = x;
-        while (parent_[static_cast<std::size_t>(root)] >= 0) root = parent_[static_cast<std::size_t>(root)];
+        while (parent_[static_cast<std::size_t>(root)] >= 0)
+            root = parent_[static_cast<std::size_t>(root)];
         while (parent_[static_cast<std::size_t>(x)] >= 0) {
             const int next = parent_[static_cast<std::size_t>(x)];
             parent_[static_cast<std::size_t>(x)] = root;
@@ -82,7 +83,8 @@ inline Linkage average_linkage_in_place(Eigen::MatrixXd& D) {
         chain.pop_back();
         const int keep = std::min(a, b), drop = std::max(a, b);
         merges.push_back({keep, drop, best});
-        const double sa = size[static_cast<std::size_t>(keep)], sb = size[static_cast<std::size_t>(drop)];
+        const double sa = size[static_cast<std::size_t>(keep)],
+                     sb = size[static_cast<std::size_t>(drop)];
         for (int x = 0; x < n; ++x)
             if (active[static_cast<std::size_t>(x)] && x != keep && x != drop) {
                 const double d = (sa * D(keep, x) + sb * D(drop, x)) / (sa + sb);
@@ -93,7 +95,8 @@ inline Linkage average_linkage_in_place(Eigen::MatrixXd& D) {
         size[static_cast<std::size_t>(keep)] += size[static_cast<std::size_t>(drop)];
         --left;
     }
-    std::stable_sort(merges.begin(), merges.end(), [](const Merge& x, const Merge& y) { return x.h < y.h; });
+    std::stable_sort(merges.begin(), merges.end(),
+                     [](const Merge& x, const Merge& y) { return x.h < y.h; });
     UnionFind uf(n);
     std::vector<int> cluster_size(static_cast<std::size_t>(2 * n), 1);
     for (int t = 0; t < n - 1; ++t) {
@@ -103,7 +106,8 @@ inline Linkage average_linkage_in_place(Eigen::MatrixXd& D) {
         out.left.push_back(x);
         out.right.push_back(y);
         out.height.push_back(m.h);
-        cluster_size[static_cast<std::size_t>(n + t)] = cluster_size[static_cast<std::size_t>(x)] + cluster_size[static_cast<std::size_t>(y)];
+        cluster_size[static_cast<std::size_t>(n + t)] =
+            cluster_size[static_cast<std::size_t>(x)] + cluster_size[static_cast<std::size_t>(y)];
         out.size.push_back(cluster_size[static_cast<std::size_t>(n + t)]);
         uf.join(x, y, n + t);
     }

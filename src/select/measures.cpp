@@ -65,14 +65,16 @@ Eigen::MatrixXd contingency(const std::vector<int>& clusters, const std::vector<
 std::vector<int> column_components(const Eigen::MatrixXd& H) {
     std::vector<int> out(static_cast<std::size_t>(H.cols()));
     for (Eigen::Index j = 0; j < H.cols(); ++j)
-        out[static_cast<std::size_t>(j)] = argmax_component(H.rows(), [&](Eigen::Index q) { return H(q, j); });
+        out[static_cast<std::size_t>(j)] =
+            argmax_component(H.rows(), [&](Eigen::Index q) { return H(q, j); });
     return out;
 }
 
 std::vector<int> row_components(const Eigen::MatrixXd& W) {
     std::vector<int> out(static_cast<std::size_t>(W.rows()));
     for (Eigen::Index i = 0; i < W.rows(); ++i)
-        out[static_cast<std::size_t>(i)] = argmax_component(W.cols(), [&](Eigen::Index q) { return W(i, q); });
+        out[static_cast<std::size_t>(i)] =
+            argmax_component(W.cols(), [&](Eigen::Index q) { return W(i, q); });
     return out;
 }
 
@@ -103,8 +105,10 @@ std::vector<int> Linkage::cut(int clusters) const {
     if (n == 0) return {};
     clusters = std::clamp(clusters, 1, n);
     detail::UnionFind uf(n);
-    for (int t = 0; t < n - clusters; ++t) uf.join(left[static_cast<std::size_t>(t)], right[static_cast<std::size_t>(t)], n + t);
-    std::vector<int> label(static_cast<std::size_t>(n), -1), root_label(static_cast<std::size_t>(2 * n), -1);
+    for (int t = 0; t < n - clusters; ++t)
+        uf.join(left[static_cast<std::size_t>(t)], right[static_cast<std::size_t>(t)], n + t);
+    std::vector<int> label(static_cast<std::size_t>(n), -1),
+        root_label(static_cast<std::size_t>(2 * n), -1);
     int next = 0;
     for (int item : order) {
         int& rl = root_label[static_cast<std::size_t>(uf.find(item))];
@@ -135,7 +139,8 @@ Linkage average_linkage(const Eigen::MatrixXd& D) {
 double cophenetic_correlation(const Eigen::MatrixXd& C) {
     if (C.rows() != C.cols())
         throw InvalidInput("cophenetic_correlation: the consensus matrix is " +
-                           std::to_string(C.rows()) + " x " + std::to_string(C.cols()) + ", not square");
+                           std::to_string(C.rows()) + " x " + std::to_string(C.cols()) +
+                           ", not square");
     if (C.rows() < 2) return std::numeric_limits<double>::quiet_NaN();
     Eigen::MatrixXd D = (1.0 - C.array()).matrix();
     const Eigen::MatrixXd distances = D;
@@ -168,7 +173,8 @@ double average_silhouette(const Eigen::MatrixXd& D, const std::vector<int>& clus
     std::vector<double> sum(static_cast<std::size_t>(c));
     for (Eigen::Index i = 0; i < n; ++i) {
         std::fill(sum.begin(), sum.end(), 0.0);
-        for (Eigen::Index j = 0; j < n; ++j) sum[static_cast<std::size_t>(clusters[static_cast<std::size_t>(j)])] += D(i, j);
+        for (Eigen::Index j = 0; j < n; ++j)
+            sum[static_cast<std::size_t>(clusters[static_cast<std::size_t>(j)])] += D(i, j);
         const auto own = static_cast<std::size_t>(clusters[static_cast<std::size_t>(i)]);
         if (count[own] <= 1) continue;  // s(i) = 0 in a singleton cluster
         const double a = sum[own] / (count[own] - 1);
@@ -229,8 +235,7 @@ std::vector<std::vector<int>> specific_features(const Eigen::MatrixXd& W) {
     std::vector<double> deviation(score.size());
     for (std::size_t i = 0; i < score.size(); ++i) deviation[i] = std::abs(score[i] - med);
     const double mad = median_of(deviation);
-    const double w_median =
-        median_of(std::vector<double>(W.data(), W.data() + W.size()));
+    const double w_median = median_of(std::vector<double>(W.data(), W.data() + W.size()));
     const std::vector<int> owner = row_components(W);
     for (Eigen::Index i = 0; i < W.rows(); ++i) {
         const auto s = static_cast<std::size_t>(i);

@@ -57,9 +57,13 @@ struct DenseEntries {
     void visit(const Mask& mask, F f) const {
         const Eigen::Index ld = V.leading_dimension();
         for (Eigen::Index j = 0; j < mask.cols; ++j)
-            for (auto p = mask.col_ptr[static_cast<std::size_t>(j)]; p < mask.col_ptr[static_cast<std::size_t>(j) + 1]; ++p) {
-                const auto i = static_cast<Eigen::Index>(mask.row_index[static_cast<std::size_t>(p)]);
-                f(i, j, static_cast<double>(V.data[V.layout == Layout::row_major ? i * ld + j : i + j * ld]));
+            for (auto p = mask.col_ptr[static_cast<std::size_t>(j)];
+                 p < mask.col_ptr[static_cast<std::size_t>(j) + 1]; ++p) {
+                const auto i =
+                    static_cast<Eigen::Index>(mask.row_index[static_cast<std::size_t>(p)]);
+                f(i, j,
+                  static_cast<double>(
+                      V.data[V.layout == Layout::row_major ? i * ld + j : i + j * ld]));
             }
     }
     std::int64_t nonzeros() const { return static_cast<std::int64_t>(V.rows) * V.cols; }
@@ -75,7 +79,8 @@ struct SparseEntries {
         for (Eigen::Index s = 0; s < V.outer_size(); ++s)
             for (I p = V.outer[s]; p < V.outer[s + 1]; ++p) {
                 const auto inner = static_cast<Eigen::Index>(V.inner[p]);
-                t.emplace_back(by_col ? inner : s, by_col ? s : inner, static_cast<double>(V.values[p]));
+                t.emplace_back(by_col ? inner : s, by_col ? s : inner,
+                               static_cast<double>(V.values[p]));
             }
         csc.setFromTriplets(t.begin(), t.end());
     }
@@ -83,12 +88,16 @@ struct SparseEntries {
     void visit(const Mask& mask, F f) const {
         Eigen::VectorXd column = Eigen::VectorXd::Zero(csc.rows());
         for (Eigen::Index j = 0; j < mask.cols; ++j) {
-            for (Eigen::SparseMatrix<double>::InnerIterator it(csc, j); it; ++it) column(it.row()) = it.value();
-            for (auto p = mask.col_ptr[static_cast<std::size_t>(j)]; p < mask.col_ptr[static_cast<std::size_t>(j) + 1]; ++p) {
-                const auto i = static_cast<Eigen::Index>(mask.row_index[static_cast<std::size_t>(p)]);
+            for (Eigen::SparseMatrix<double>::InnerIterator it(csc, j); it; ++it)
+                column(it.row()) = it.value();
+            for (auto p = mask.col_ptr[static_cast<std::size_t>(j)];
+                 p < mask.col_ptr[static_cast<std::size_t>(j) + 1]; ++p) {
+                const auto i =
+                    static_cast<Eigen::Index>(mask.row_index[static_cast<std::size_t>(p)]);
                 f(i, j, column(i));
             }
-            for (Eigen::SparseMatrix<double>::InnerIterator it(csc, j); it; ++it) column(it.row()) = 0;
+            for (Eigen::SparseMatrix<double>::InnerIterator it(csc, j); it; ++it)
+                column(it.row()) = 0;
         }
     }
     std::int64_t nonzeros() const { return csc.nonZeros(); }
@@ -98,14 +107,15 @@ struct SparseEntries {
 struct RunOutcome {
     double objective = 0;
     double relative_error = 0;
-    double heldout = nan;   // CV fits: mean held-out loss per held-out entry
+    double heldout = nan;  // CV fits: mean held-out loss per held-out entry
     double seconds = 0;
     std::vector<int> labels;
-    Eigen::MatrixXd W, H;   // m x k, k x n (plain fits)
+    Eigen::MatrixXd W, H;  // m x k, k x n (plain fits)
 };
 
 void check_survey_options(const SurveyOptions& so) {
-    if (so.ranks.empty()) throw InvalidInput("survey: no ranks given (SurveyOptions::ranks is empty)");
+    if (so.ranks.empty())
+        throw InvalidInput("survey: no ranks given (SurveyOptions::ranks is empty)");
     for (std::size_t a = 0; a < so.ranks.size(); ++a) {
         if (so.ranks[a] < 1)
             throw InvalidInput("survey: rank " + std::to_string(so.ranks[a]) + " (entry " +
@@ -118,7 +128,8 @@ void check_survey_options(const SurveyOptions& so) {
     if (so.cv_splits < 0)
         throw InvalidInput("survey: cv_splits must be ≥ 0, got " + std::to_string(so.cv_splits));
     if (so.cv_splits > 0 && !(so.cv_fraction > 0 && so.cv_fraction <= 0.5))
-        throw InvalidInput("survey: cv_fraction must be in (0, 0.5], got " + std::to_string(so.cv_fraction));
+        throw InvalidInput("survey: cv_fraction must be in (0, 0.5], got " +
+                           std::to_string(so.cv_fraction));
     if (so.fit.init && *so.fit.init != Init::random)
         throw InvalidInput("survey: the restarts start from seeded random factors; init " +
                            std::string(to_string(*so.fit.init)) + " is not supported");
@@ -126,12 +137,13 @@ void check_survey_options(const SurveyOptions& so) {
         throw InvalidInput("survey: set SurveyOptions::restarts, not fit.restarts (got " +
                            std::to_string(so.fit.restarts) + ")");
     if (so.fit.mask)
-        throw InvalidInput("survey: fit.mask is set; the survey makes its own masks for cross-validation");
+        throw InvalidInput(
+            "survey: fit.mask is set; the survey makes its own masks for cross-validation");
     if (so.cv_splits > 0 && !supports_missing(resolved_solver(so.fit), so.fit.loss))
-        throw InvalidInput("survey: cross-validation needs fits with missing entries, which solver " +
-                           std::string(to_string(resolved_solver(so.fit))) + " does not support for loss " +
-                           std::string(to_string(so.fit.loss)) +
-                           "; choose another solver or set cv_splits to 0");
+        throw InvalidInput(
+            "survey: cross-validation needs fits with missing entries, which solver " +
+            std::string(to_string(resolved_solver(so.fit))) + " does not support for loss " +
+            std::string(to_string(so.fit.loss)) + "; choose another solver or set cv_splits to 0");
     Options probe = so.fit;
     for (int k : so.ranks) {
         probe.rank = k;
@@ -152,7 +164,8 @@ Survey run_survey(const View& V, const SurveyOptions& so, const Entries& entries
     const Eigen::Index m = V.rows, n = V.cols;
     check_survey_options(so);
     if (m < 1 || n < 1)
-        throw InvalidInput("survey: V is empty (" + std::to_string(m) + " x " + std::to_string(n) + ")");
+        throw InvalidInput("survey: V is empty (" + std::to_string(m) + " x " + std::to_string(n) +
+                           ")");
     const int R = so.restarts, S = so.cv_splits;
     const auto K = static_cast<int>(so.ranks.size());
     const double beta = resolved_beta(so.fit);
@@ -283,7 +296,8 @@ Survey run_survey(const View& V, const SurveyOptions& so, const Entries& entries
         survey.ranks.push_back(std::move(st));
     }
     suggest_rank(survey);
-    survey.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+    survey.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
     return survey;
 }
 
@@ -293,7 +307,8 @@ void validate(const SurveyOptions& opt) { check_survey_options(opt); }
 
 std::vector<std::pair<std::int64_t, std::int64_t>> holdout_positions(std::int64_t m, std::int64_t n,
                                                                      double fraction,
-                                                                     std::uint64_t seed, int split) {
+                                                                     std::uint64_t seed,
+                                                                     int split) {
     std::vector<std::pair<std::int64_t, std::int64_t>> positions;
     if (m < 1 || n < 1 || !(fraction > 0)) return positions;
     std::mt19937_64 gen(splitmix64(seed ^ splitmix64(static_cast<std::uint64_t>(split) + 1)));
@@ -323,7 +338,8 @@ std::vector<std::pair<std::int64_t, std::int64_t>> holdout_positions(std::int64_
 void suggest_rank(Survey& survey) {
     std::vector<const RankStats*> by_k;
     for (const RankStats& st : survey.ranks) by_k.push_back(&st);
-    std::sort(by_k.begin(), by_k.end(), [](const RankStats* a, const RankStats* b) { return a->rank < b->rank; });
+    std::sort(by_k.begin(), by_k.end(),
+              [](const RankStats* a, const RankStats* b) { return a->rank < b->rank; });
 
     // Cross-validation: the lowest mean held-out error, then the smallest k within one standard
     // error of it (ESL 7.10). The splits are the same entries for every k, so the errors differ
@@ -331,7 +347,8 @@ void suggest_rank(Survey& survey) {
     survey.cv_rank = survey.cv_minimum_rank = 0;
     const RankStats* lowest = nullptr;
     for (const RankStats* st : by_k)
-        if (std::isfinite(st->cv_error) && (lowest == nullptr || st->cv_error < lowest->cv_error)) lowest = st;
+        if (std::isfinite(st->cv_error) && (lowest == nullptr || st->cv_error < lowest->cv_error))
+            lowest = st;
     if (lowest != nullptr) {
         survey.cv_minimum_rank = lowest->rank;
         const double se = std::isfinite(lowest->cv_error_se) ? lowest->cv_error_se : 0.0;

@@ -56,7 +56,8 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
 #pragma omp parallel if (worth_parallel(work))
     {
         RowScratch<T> scratch;
-        std::vector<double> u, trial, fr;  // per stored entry of the row: u_j, u_j + δF(j, r), F(j, r)
+        std::vector<double> u, trial,
+            fr;  // per stored entry of the row: u_j, u_j + δF(j, r), F(j, r)
 #pragma omp for schedule(dynamic, 1)
         for (Eigen::Index b = 0; b < blocks; ++b) {
             const Eigen::Index r0 = b * cd_rows_per_block;
@@ -89,7 +90,8 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                     // Data parts of g and h at the entries' values v (u or trial). A simd
                     // reduction: as one chain of dependent additions the loop ran at the adder's
                     // latency.
-                    auto derivatives = [&](const std::vector<double>& v, double& g_data, double& h_data) {
+                    auto derivatives = [&](const std::vector<double>& v, double& g_data,
+                                           double& h_data) {
                         double g_sum = 0, h_sum = 0;
                         const double* vp = v.data();
                         const double* fp = fr.data();
@@ -114,10 +116,15 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                         delta = static_cast<double>(flush_subnormal(static_cast<T>(s + delta))) - s;
                         double g_trial = 0, h_trial = 0;
                         for (int halving = 0; delta != 0; ++halving) {
-                            for (Eigen::Index p = 0; p < nnz; ++p) trial[p] = std::max(0.0, u[p] + delta * fr[p]);
+                            for (Eigen::Index p = 0; p < nnz; ++p)
+                                trial[p] = std::max(0.0, u[p] + delta * fr[p]);
                             derivatives(trial, g_trial, h_trial);
-                            if (delta > 0 || g * delta + 0.5 * (penalty.l2 + h_trial) * delta * delta <= 0) break;
-                            delta = halving < 30 ? static_cast<double>(static_cast<T>(s + 0.5 * delta)) - s : 0.0;
+                            if (delta > 0 ||
+                                g * delta + 0.5 * (penalty.l2 + h_trial) * delta * delta <= 0)
+                                break;
+                            delta = halving < 30
+                                        ? static_cast<double>(static_cast<T>(s + 0.5 * delta)) - s
+                                        : 0.0;
                         }
                         if (delta == 0) break;
                         u.swap(trial);
@@ -130,7 +137,8 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                 }
                 if (objective)
                     for (Eigen::Index p = 0; p < nnz; ++p) {
-                        if (a[p] > 0) block_sum += a[p] * std::log(a[p] / std::max(u[p], floor)) - a[p];
+                        if (a[p] > 0)
+                            block_sum += a[p] * std::log(a[p] / std::max(u[p], floor)) - a[p];
                         if (observed_only) block_sum += u[p];
                     }
             }

@@ -16,8 +16,8 @@ namespace nmfkit::detail {
 
 /// How many inner sweeps one HALS half-step may make.
 struct HalsBudget {
-    int max_inner = 1;      ///< sweeps at most
-    double epsilon = 0.1;   ///< stop when ‖X_l − X_{l+1}‖_F ≤ epsilon · ‖X_0 − X_1‖_F
+    int max_inner = 1;     ///< sweeps at most
+    double epsilon = 0.1;  ///< stop when ‖X_l − X_{l+1}‖_F ≤ epsilon · ‖X_0 − X_1‖_F
 };
 
 /// The Gillis-Glineur budget: 1 + ⌊alpha · ρ⌋ sweeps, ρ = (flops of A·F + flops of FᵀF) /
@@ -50,8 +50,9 @@ inline HalsBudget hals_budget(double product_flops, Eigen::Index rows_x, Eigen::
 /// alternate between two buffers, so a thread still reading sweep s's never races with sweep
 /// s + 1's writes (sweep s + 2 starts only after every thread passed sweep s + 1's barrier).
 template <class T, class Sum = double (*)(double)>
-void hals_update(const Matrix<T>& FtF, const Matrix<T>& AF, Matrix<T>& X, const HalsBudget& budget,
-                 Sum sum = [](double x) { return x; }, bool collective = false) {
+void hals_update(
+    const Matrix<T>& FtF, const Matrix<T>& AF, Matrix<T>& X, const HalsBudget& budget,
+    Sum sum = [](double x) { return x; }, bool collective = false) {
     const Eigen::Index rows = X.rows(), k = X.cols();
     constexpr Eigen::Index block = 256;
     const Eigen::Index blocks = (rows + block - 1) / block;
@@ -85,7 +86,8 @@ void hals_update(const Matrix<T>& FtF, const Matrix<T>& AF, Matrix<T>& X, const 
                     T change_j = 0;
 #pragma omp simd reduction(+ : change_j)
                     for (Eigen::Index i = 0; i < r; ++i) {
-                        const T updated = flush_subnormal(x[i] + u[i] / g);  // max(0, ·), no subnormals
+                        const T updated =
+                            flush_subnormal(x[i] + u[i] / g);  // max(0, ·), no subnormals
                         const T d = updated - x[i];
                         change_j += d * d;
                         x[i] = updated;
@@ -104,9 +106,9 @@ void hals_update(const Matrix<T>& FtF, const Matrix<T>& AF, Matrix<T>& X, const 
             } else {
                 total = sum(total);
             }
-            if (inner == 0)
-                first_change = total;
-            if (total == 0 || (inner > 0 && total <= budget.epsilon * budget.epsilon * first_change))
+            if (inner == 0) first_change = total;
+            if (total == 0 ||
+                (inner > 0 && total <= budget.epsilon * budget.epsilon * first_change))
                 break;  // the same decision in every thread: same sums in the same order
         }
     }
@@ -128,7 +130,8 @@ struct Hals {
         for (int sweep = 0; sweep < s.sweeps; ++sweep)
             for (Eigen::Index l = 0; l < k; ++l)
                 if (s.Gp(l, l) > 0)
-                    s.x(l) = std::max(0.0, s.x(l) + (s.b(l) - s.l1 - s.Gp.row(l).dot(s.x)) / s.Gp(l, l));
+                    s.x(l) =
+                        std::max(0.0, s.x(l) + (s.b(l) - s.l1 - s.Gp.row(l).dot(s.x)) / s.Gp(l, l));
     }
 };
 

@@ -88,13 +88,16 @@ double masked_frobenius_update(const D& A, const Matrix<T>& F, Matrix<T>& X, con
                 double vv = 0;
                 for (auto q = block.ptr[t]; q < block.ptr[t + 1]; ++q) {
                     const double v = block.values[q];
-                    s.f = F.row(static_cast<Eigen::Index>(block.index[q])).template cast<double>().transpose();
+                    s.f = F.row(static_cast<Eigen::Index>(block.index[q]))
+                              .template cast<double>()
+                              .transpose();
                     s.G.selfadjointView<Eigen::Lower>().rankUpdate(s.f);
                     s.b += v * s.f;
                     vv += v * v;
                 }
                 s.G.template triangularView<Eigen::StrictlyUpper>() = s.G.transpose();
-                if (eps > 0 && block.ptr[t + 1] - block.ptr[t] < cols) s.G = (1 - eps) * s.G + eps * FtF;
+                if (eps > 0 && block.ptr[t + 1] - block.ptr[t] < cols)
+                    s.G = (1 - eps) * s.G + eps * FtF;
                 s.x = X.row(i).template cast<double>().transpose();
                 masked_row_solve(s, p, rule, sweeps);
                 rss += std::max(0.0, vv + masked_row_store(s, X, i));
@@ -128,12 +131,16 @@ double held_out_frobenius_update(const Matrix<T>& FtF, const Matrix<T>& AF, cons
         RowSubproblem s(k);
 #pragma omp for schedule(dynamic, 1)
         for (Eigen::Index blk = 0; blk < blocks; ++blk) {
-            const Eigen::Index r0 = blk * masked_rows_per_block, r1 = std::min(rows, r0 + masked_rows_per_block);
+            const Eigen::Index r0 = blk * masked_rows_per_block,
+                               r1 = std::min(rows, r0 + masked_rows_per_block);
             double sum = 0;
             for (Eigen::Index i = r0; i < r1; ++i) {
                 s.G = FtF_d;
-                for (auto q = held.ptr[static_cast<std::size_t>(i)]; q < held.ptr[static_cast<std::size_t>(i) + 1]; ++q) {
-                    s.f = F.row(static_cast<Eigen::Index>(held.index[static_cast<std::size_t>(q)])).template cast<double>().transpose();
+                for (auto q = held.ptr[static_cast<std::size_t>(i)];
+                     q < held.ptr[static_cast<std::size_t>(i) + 1]; ++q) {
+                    s.f = F.row(static_cast<Eigen::Index>(held.index[static_cast<std::size_t>(q)]))
+                              .template cast<double>()
+                              .transpose();
                     s.G.noalias() -= (1 - eps) * (s.f * s.f.transpose());
                 }
                 s.b = AF.row(i).template cast<double>().transpose();

@@ -43,7 +43,8 @@ void mu_update(const Matrix<T>& FtF, const Matrix<T>& AF, double l1, Matrix<T>& 
             const T* d = XFtF.col(j).data();
             const Eigen::Index i1 = std::min(rows, i0 + block);
 #pragma omp simd
-            for (Eigen::Index i = i0; i < i1; ++i) x[i] = flush_subnormal(x[i] * (a[i] / std::max(d[i], tiny)));
+            for (Eigen::Index i = i0; i < i1; ++i)
+                x[i] = flush_subnormal(x[i] * (a[i] / std::max(d[i], tiny)));
         }
 }
 
@@ -100,9 +101,10 @@ void mu_beta_apply(const Matrix<T>& numerator, const Matrix<T>& denominator, dou
     for (Eigen::Index i = 0; i < rows; ++i)
         for (Eigen::Index j = 0; j < k; ++j) {
             const double x = X(i, j);
-            const double ratio = numerator(i, j) /
-                                 std::max(denominator(i, j) + penalty.l1 + penalty.l2 * x, tiny);
-            X(i, j) = flush_subnormal(static_cast<T>(x * (gamma == 1 ? ratio : std::pow(ratio, gamma))));
+            const double ratio =
+                numerator(i, j) / std::max(denominator(i, j) + penalty.l1 + penalty.l2 * x, tiny);
+            X(i, j) =
+                flush_subnormal(static_cast<T>(x * (gamma == 1 ? ratio : std::pow(ratio, gamma))));
         }
 }
 

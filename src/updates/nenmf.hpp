@@ -66,7 +66,8 @@ void nenmf_update(const Matrix<T>& G, const Matrix<T>& B, Matrix<T>& X, int max_
     // f(X), ‖∇ᴾf(X)‖² and the rounding error of f (XG is formed in T: about ε_T Σ|terms|) from X
     // and XG; sums over the processes.
     const double eps = 16 * static_cast<double>(std::numeric_limits<T>::epsilon());
-    auto measure = [&](const Matrix<T>& Xc, const Matrix<T>& XGc, double& f, double& pg, double& err) {
+    auto measure = [&](const Matrix<T>& Xc, const Matrix<T>& XGc, double& f, double& pg,
+                       double& err) {
         double fs = 0, ps = 0, as = 0;
         for (Eigen::Index j = 0; j < k; ++j)
             for (Eigen::Index i = 0; i < rows; ++i) {
@@ -100,7 +101,8 @@ void nenmf_update(const Matrix<T>& G, const Matrix<T>& B, Matrix<T>& X, int max_
     bool rejected = false;
     for (int it = 0; it < max_inner; ++it) {
         Xnew = (Y - step * (YG - B)).cwiseMax(T(0));
-        for (Eigen::Index q = 0; q < Xnew.size(); ++q) Xnew.data()[q] = flush_subnormal(Xnew.data()[q]);
+        for (Eigen::Index q = 0; q < Xnew.size(); ++q)
+            Xnew.data()[q] = flush_subnormal(Xnew.data()[q]);
         times_G(Xnew, XGnew);
         double f_new = 0, pg = 0, err_new = 0;
         measure(Xnew, XGnew, f_new, pg, err_new);
@@ -139,8 +141,9 @@ void nenmf_update(const Matrix<T>& G, const Matrix<T>& B, Matrix<T>& X, int max_
 struct Nenmf {
     template <class T>
     static void update(const GramSubproblem<T>& p, Matrix<T>& X) {
-        const HalsBudget budget = hals_budget(p.product_flops, p.rows_x, p.rows_f, X.cols(), p.opt.hals_alpha,
-                                              p.opt.hals_epsilon, p.opt.hals_max_inner);
+        const HalsBudget budget =
+            hals_budget(p.product_flops, p.rows_x, p.rows_f, X.cols(), p.opt.hals_alpha,
+                        p.opt.hals_epsilon, p.opt.hals_max_inner);
         nenmf_update(p.G, p.B, X, budget.max_inner, budget.epsilon, p.sum);
     }
     static void row(RowSubproblem& s) {

@@ -21,7 +21,9 @@ struct Adapter {
     template <class S>
     void make_same(S*, Eigen::Index) const {}
     int agree(int code) const { return code; }
-    void gram(const nmfkit::Matrix<double>& F, nmfkit::Matrix<double>& G) const { G = F.transpose() * F; }
+    void gram(const nmfkit::Matrix<double>& F, nmfkit::Matrix<double>& G) const {
+        G = F.transpose() * F;
+    }
     Eigen::Index local_rows() const { return 1; }
     Eigen::Index local_cols() const { return 1; }
     std::uint64_t first_row() const { return 0; }

@@ -28,8 +28,7 @@ inline void check(std::string_view bytes, io::Format format) {
                         std::abort();  // rows sorted and unique within a column
                 }
         } else {
-            if (m.dense.rows() < 0 || m.dense.cols() < 0)
-                std::abort();
+            if (m.dense.rows() < 0 || m.dense.cols() < 0) std::abort();
             if (!m.row_labels.empty() &&
                 static_cast<Eigen::Index>(m.row_labels.size()) != m.dense.rows())
                 std::abort();

@@ -34,12 +34,12 @@ namespace nmfkit::mpi {
 
 /// Seconds and words per phase on this rank, accumulated over a fit (docs/design.md, "MPI").
 struct PhaseTimes {
-    double local_product = 0;   ///< A_ij·F and A_ijᵀ·F, the sampled products, the residual
-    double gram = 0;            ///< local SYRKs
-    double all_gather = 0;      ///< factor rows to the grid row / column
-    double reduce_scatter = 0;  ///< partial products back to their owners
-    double all_reduce = 0;      ///< Gram matrices and scalars
-    double words_all_gather = 0;      ///< words received by all-gathers
+    double local_product = 0;     ///< A_ij·F and A_ijᵀ·F, the sampled products, the residual
+    double gram = 0;              ///< local SYRKs
+    double all_gather = 0;        ///< factor rows to the grid row / column
+    double reduce_scatter = 0;    ///< partial products back to their owners
+    double all_reduce = 0;        ///< Gram matrices and scalars
+    double words_all_gather = 0;  ///< words received by all-gathers
     double words_reduce_scatter = 0;  ///< words sent by reduce-scatters (all but this rank's piece)
     double words_all_reduce = 0;      ///< words of the all-reduced matrices and scalars
 };
@@ -50,7 +50,7 @@ struct PhaseTimes {
 template <class T>
 struct DistributedFit {
     Result<T> result;
-    PhaseTimes times;           ///< this rank's phase costs, summed over iterations and restarts
+    PhaseTimes times;  ///< this rank's phase costs, summed over iterations and restarts
     /// this rank's phase costs of one iteration: the change between the kept run's first and last
     /// iteration divided by their distance (all zero when it ran fewer than two iterations)
     PhaseTimes per_iteration;
@@ -78,13 +78,15 @@ PhaseTimes model_words_per_iteration(const Layout& layout, int k, Loss loss);
 /// are checked on every rank and a failure throws the same CollectiveError on all of them.
 /// T is float or double (instantiated in the library).
 template <class T>
-DistributedFit<T> fit_block(const Grid& grid, std::int64_t m, std::int64_t n, const Matrix<T>& block,
-                            const Options& opt, const InitialFactors<T>* start = nullptr,
+DistributedFit<T> fit_block(const Grid& grid, std::int64_t m, std::int64_t n,
+                            const Matrix<T>& block, const Options& opt,
+                            const InitialFactors<T>* start = nullptr,
                             const Callbacks& callbacks = {});
 template <class T>
 DistributedFit<T> fit_block(const Grid& grid, std::int64_t m, std::int64_t n,
-                            const Eigen::SparseMatrix<T, Eigen::ColMajor, int>& block, const Options& opt,
-                            const InitialFactors<T>* start = nullptr, const Callbacks& callbacks = {});
+                            const Eigen::SparseMatrix<T, Eigen::ColMajor, int>& block,
+                            const Options& opt, const InitialFactors<T>* start = nullptr,
+                            const Callbacks& callbacks = {});
 
 /// The options a distributed fit runs with: as given and, for kullback_leibler, solver mu when it
 /// is unset (the serial default cd is not row-local).

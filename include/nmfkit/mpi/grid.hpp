@@ -64,8 +64,8 @@ struct Layout {
 
     int ranks() const { return pr * pc; }
     int rank_of(int i, int j) const { return i * pc + j; }
-    Range rows(int i) const { return split(m, pr, i); }     ///< R_i
-    Range cols(int j) const { return split(n, pc, j); }     ///< C_j
+    Range rows(int i) const { return split(m, pr, i); }  ///< R_i
+    Range cols(int j) const { return split(n, pc, j); }  ///< C_j
     /// W's rows owned by rank (i, j): the j-th of pc pieces of R_i (global row numbers).
     Range w_rows(int i, int j) const {
         const Range r = rows(i), piece = split(r.size, pc, j);

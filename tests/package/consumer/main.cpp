@@ -28,8 +28,9 @@ void check_result(const nmfkit::Result<double>& r, const Dense& V, int k, const 
     check(r.H.rows() == k && r.H.cols() == V.cols(), name + ": H is k x n");
     check(r.W.minCoeff() >= 0 && r.H.minCoeff() >= 0, name + ": W and H are non-negative");
     const double error = (V - r.W * r.H).norm() / V.norm();
-    check(std::abs(error - r.relative_error) <= 1e-8, name + ": reported relative error " +
-          std::to_string(r.relative_error) + " is ||V - WH|| / ||V|| = " + std::to_string(error));
+    check(std::abs(error - r.relative_error) <= 1e-8,
+          name + ": reported relative error " + std::to_string(r.relative_error) +
+              " is ||V - WH|| / ||V|| = " + std::to_string(error));
 }
 
 }  // namespace
@@ -94,6 +95,7 @@ int main(int argc, char** argv) {
         check(t.relative_error < 1, "sparse fit of docs.mtx: relative error below 1");
     }
 
-    if (failures == 0) std::printf("consumer: nmfkit %s: all checks passed\n", nmfkit::version.data());
+    if (failures == 0)
+        std::printf("consumer: nmfkit %s: all checks passed\n", nmfkit::version.data());
     return failures == 0 ? 0 : 1;
 }

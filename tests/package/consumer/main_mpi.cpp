@@ -63,8 +63,10 @@ int main(int argc, char** argv) {
             if (fit.result.W.size() == serial.W.size() && fit.result.H.size() == serial.H.size()) {
                 const double dW = (fit.result.W - serial.W).norm() / serial.W.norm();
                 const double dH = (fit.result.H - serial.H).norm() / serial.H.norm();
-                check(dW < 1e-8 && dH < 1e-8, "distributed W, H equal the serial fit's (relative "
-                      "differences " + std::to_string(dW) + ", " + std::to_string(dH) + ")");
+                check(dW < 1e-8 && dH < 1e-8,
+                      "distributed W, H equal the serial fit's (relative "
+                      "differences " +
+                          std::to_string(dW) + ", " + std::to_string(dH) + ")");
             }
             check(fit.result.iterations == serial.iterations,
                   "as many iterations as the serial fit");

@@ -66,9 +66,9 @@ struct LoadedMatrix {
     /// The element type of the file: "float64", "float32", "int64", "uint8", "bool", ... for
     /// .npy/.npz; "real", "integer", "pattern" for Matrix Market; "text" for CSV/TSV.
     std::string source_dtype;
-    std::vector<std::string> row_labels;     ///< size m, or empty when the file has none
-    std::vector<std::string> col_labels;     ///< size n, or empty when the file has none
-    std::vector<std::int64_t> line_of_row;   ///< CSV/TSV only: 1-based file line of each row
+    std::vector<std::string> row_labels;    ///< size m, or empty when the file has none
+    std::vector<std::string> col_labels;    ///< size n, or empty when the file has none
+    std::vector<std::int64_t> line_of_row;  ///< CSV/TSV only: 1-based file line of each row
 
     LoadedMatrix() = default;
     LoadedMatrix(const LoadedMatrix&) = default;

@@ -27,7 +27,7 @@ namespace nmfkit::io {
 /// flushed to disk, and not yet renamed. Move-only; the destructor removes it unless it was
 /// committed or kept aside.
 class StagedFile {
-  public:
+public:
     StagedFile(StagedFile&&) noexcept;
     StagedFile& operator=(StagedFile&&) noexcept;
     ~StagedFile();
@@ -43,7 +43,7 @@ class StagedFile {
     /// @throws IoError
     std::string keep_aside();
 
-  private:
+private:
     struct Impl;
     StagedFile(std::string target, std::unique_ptr<Impl> impl);
     std::string target_;
