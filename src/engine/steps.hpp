@@ -25,7 +25,8 @@ namespace nmfkit::detail {
 template <class T>
 double penalty_value(const Matrix<T>& X, const Penalty& p) {
     if (p.l1 == 0 && p.l2 == 0) return 0;
-    const auto Xd = X.template cast<double>();
+    // A reference: for T = double, cast<double>() is X itself (no copy); else an expression.
+    const auto& Xd = X.template cast<double>();
     return p.l1 * Xd.sum() + 0.5 * p.l2 * Xd.squaredNorm();
 }
 

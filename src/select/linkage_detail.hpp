@@ -106,9 +106,10 @@ inline Linkage average_linkage_in_place(Eigen::MatrixXd& D) {
         out.left.push_back(x);
         out.right.push_back(y);
         out.height.push_back(m.h);
-        cluster_size[static_cast<std::size_t>(n + t)] =
+        const auto merged_id = static_cast<std::size_t>(n) + static_cast<std::size_t>(t);
+        cluster_size[merged_id] =
             cluster_size[static_cast<std::size_t>(x)] + cluster_size[static_cast<std::size_t>(y)];
-        out.size.push_back(cluster_size[static_cast<std::size_t>(n + t)]);
+        out.size.push_back(cluster_size[merged_id]);
         uf.join(x, y, n + t);
     }
     // Leaves of the dendrogram from the root, left subtree first (iterative depth-first walk).
@@ -138,7 +139,7 @@ void for_each_cophenetic_pair(const Linkage& tree, F f) {
         auto& b = members[static_cast<std::size_t>(tree.right[static_cast<std::size_t>(t)])];
         for (int i : a)
             for (int j : b) f(i, j, tree.height[static_cast<std::size_t>(t)]);
-        auto& merged = members[static_cast<std::size_t>(n + t)];
+        auto& merged = members[static_cast<std::size_t>(n) + static_cast<std::size_t>(t)];
         merged = std::move(a);
         merged.insert(merged.end(), b.begin(), b.end());
         std::vector<int>().swap(b);

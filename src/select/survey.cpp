@@ -242,7 +242,7 @@ Survey run_survey(const View& V, const SurveyOptions& so, const Entries& entries
     for (int a = 0; a < K; ++a) {
         RankStats st;
         st.rank = so.ranks[static_cast<std::size_t>(a)];
-        const auto first = static_cast<std::size_t>(a * per_rank);
+        const auto first = static_cast<std::size_t>(a) * static_cast<std::size_t>(per_rank);
         int best = 0;
         double sum_obj = 0, sum_err = 0;
         for (int r = 0; r < R; ++r) {

@@ -124,7 +124,8 @@ double held_out_frobenius_update(const Matrix<T>& FtF, const Matrix<T>& AF, cons
                                  int sweeps, double eps) {
     const Eigen::Index rows = X.rows(), k = X.cols();
     const Eigen::Index blocks = (rows + masked_rows_per_block - 1) / masked_rows_per_block;
-    const Matrix<double> FtF_d = FtF.template cast<double>();
+    // A reference: for T = double, FtF itself; for float, a converted temporary kept alive.
+    const Matrix<double>& FtF_d = FtF.template cast<double>();
     std::vector<double> partial(static_cast<std::size_t>(blocks), 0.0);
 #pragma omp parallel if (worth_parallel(rows * k * k))
     {
