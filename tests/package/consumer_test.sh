@@ -45,9 +45,11 @@ if [ "$mode" = mpi ]; then
     args+=(-DCONSUMER_MPI=ON)
     target=consumer_mpi
 fi
-cmake "${args[@]}" >/dev/null
+# Quiet on success; on failure the tool's own output says why.
+log="$work/$target-$mode.log"
+cmake "${args[@]}" >"$log" 2>&1 || { cat "$log"; exit 1; }
 step "building $target"
-cmake --build "$consumer" --target "$target" >/dev/null
+cmake --build "$consumer" --target "$target" >"$log" 2>&1 || { cat "$log"; exit 1; }
 
 case "$mode" in
     static)
