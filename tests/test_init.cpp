@@ -6,7 +6,6 @@
 #include <omp.h>
 
 #include <Eigen/QR>
-#include <Eigen/SVD>
 #include <Eigen/SparseCore>
 #include <cstring>
 
@@ -16,6 +15,7 @@
 #include "helpers.hpp"
 #include "init/nndsvd.hpp"
 #include "init/svd.hpp"
+#include "reference_lapack.hpp"
 
 namespace nmfkit::test {
 namespace {
@@ -142,16 +142,16 @@ bool same_bits(const Mat<T>& X, const Mat<T>& Y) {
 /// ‖(I − X Xᵀ) Y‖₂.
 double subspace_distance(const Eigen::MatrixXd& X, const Eigen::MatrixXd& Y) {
     const Eigen::MatrixXd R = Y - X * (X.transpose() * Y);
-    return Eigen::JacobiSVD<Eigen::MatrixXd>(R).singularValues()(0);
+    return singular_values(R)(0);
 }
 
 /// Table 1 of Boutsidis & Gallopoulos (Pattern Recognition 41(4), 2008) written out from a full
 /// SVD, followed by nmfkit's relative truncation (entries ≤ 1e-6 of their column's largest are 0)
 /// and its rule for negligible components (σⱼ ≤ cutoff · σ₁ gives zero columns).
 Start<double> naive_nndsvd(const Eigen::MatrixXd& A, int k, double cutoff) {
-    const Eigen::JacobiSVD<Eigen::MatrixXd> svd(A, Eigen::ComputeThinU | Eigen::ComputeThinV);
-    const Eigen::VectorXd S = svd.singularValues();
-    const Eigen::MatrixXd U = svd.matrixU(), V = svd.matrixV();
+    const ReferenceSvd svd = reference_svd(A);
+    const Eigen::VectorXd& S = svd.s;
+    const Eigen::MatrixXd &U = svd.U, &V = svd.V;
     Start<double> out{Eigen::MatrixXd::Zero(A.rows(), k), Eigen::MatrixXd::Zero(A.cols(), k)};
     for (int j = 0; j < k; ++j) {
         if (S(j) <= cutoff * S(0)) continue;
@@ -217,18 +217,18 @@ TYPED_TEST(Init, RandomizedSvdMatchesFullSvdOnDecayingSpectrum) {
         SCOPED_TRACE(std::to_string(m) + " x " + std::to_string(n));
         const Mat<T> A = halving_spectrum(m, n, 11).template cast<T>();
         const Eigen::MatrixXd Ad = A.template cast<double>();
-        const Eigen::BDCSVD<Eigen::MatrixXd> ref(Ad, Eigen::ComputeThinU | Eigen::ComputeThinV);
+        const ReferenceSvd ref = reference_svd(Ad);
         const int k = 15;
         const TruncatedSvd svd = randomized_svd(dense(A), k, 10, 4, 5);
         ASSERT_EQ(svd.s.size(), k);
         ASSERT_EQ(svd.U.rows(), m);
         ASSERT_EQ(svd.V.rows(), n);
-        const double s1 = ref.singularValues()(0);
+        const double s1 = ref.s(0);
         // Float products carry an error ~ ε‖A‖: singular values to 2ε·σ₁ absolute (measured
         // 0.2ε·σ₁).
         const double abs_tol = std::is_same_v<T, double> ? 0.0 : 2 * eps<T>() * s1;
         for (int j = 0; j < k; ++j) {
-            const double want = ref.singularValues()(j);
+            const double want = ref.s(j);
             EXPECT_NEAR(svd.s(j), want, 1e-8 * want + abs_tol) << "j = " << j;
             if (j > 0) {
                 EXPECT_LE(svd.s(j), svd.s(j - 1));
@@ -239,18 +239,18 @@ TYPED_TEST(Init, RandomizedSvdMatchesFullSvdOnDecayingSpectrum) {
         if (std::is_same_v<T, double>) {
             // Singular vectors span the leading subspaces, and each matches its reference up to
             // sign (the gaps are σⱼ/2).
-            EXPECT_LE(subspace_distance(svd.U, ref.matrixU().leftCols(k)), 1e-8);
-            EXPECT_LE(subspace_distance(svd.V, ref.matrixV().leftCols(k)), 1e-8);
+            EXPECT_LE(subspace_distance(svd.U, ref.U.leftCols(k)), 1e-8);
+            EXPECT_LE(subspace_distance(svd.V, ref.V.leftCols(k)), 1e-8);
             for (int j = 0; j < k; ++j) {
-                EXPECT_NEAR(std::abs(svd.U.col(j).dot(ref.matrixU().col(j))), 1.0, 1e-8) << j;
-                EXPECT_NEAR(std::abs(svd.V.col(j).dot(ref.matrixV().col(j))), 1.0, 1e-8) << j;
+                EXPECT_NEAR(std::abs(svd.U.col(j).dot(ref.U.col(j))), 1.0, 1e-8) << j;
+                EXPECT_NEAR(std::abs(svd.V.col(j).dot(ref.V.col(j))), 1.0, 1e-8) << j;
             }
             // Eckart-Young: the rank-k truncation is optimal, ‖A − U S Vᵀ‖₂ = σ_{k+1}.
             const Eigen::MatrixXd E = Ad - svd.U * svd.s.asDiagonal() * svd.V.transpose();
-            const double err = Eigen::JacobiSVD<Eigen::MatrixXd>(E).singularValues()(0);
-            EXPECT_NEAR(err, ref.singularValues()(k), 1e-8 * ref.singularValues()(k));
+            const double err = singular_values(E)(0);
+            EXPECT_NEAR(err, ref.s(k), 1e-8 * ref.s(k));
         } else {
-            EXPECT_LE(subspace_distance(svd.U, ref.matrixU().leftCols(k / 2)), 1e-3);
+            EXPECT_LE(subspace_distance(svd.U, ref.U.leftCols(k / 2)), 1e-3);
         }
     }
 }
@@ -261,20 +261,19 @@ TYPED_TEST(Init, RandomizedSvdOnSparseMatchesFullSvd) {
     const Mat<T> A = graded_sparse<T>(250, 80, 0.3, 21);
     const Sparse<T> S = to_sparse(A);
     ASSERT_LT(S.nonZeros(), A.size() / 2);
-    const Eigen::BDCSVD<Eigen::MatrixXd> ref(A.template cast<double>(),
-                                             Eigen::ComputeThinU | Eigen::ComputeThinV);
+    const ReferenceSvd ref = reference_svd(A.template cast<double>());
     const int k = 10;
     const TruncatedSvd svd = randomized_svd(sparse(S), k, 10, 4, 6);
-    const double s1 = ref.singularValues()(0);
-    ASSERT_LT(ref.singularValues()(k - 1), 1e-2 * s1);  // the spectrum does decay
+    const double s1 = ref.s(0);
+    ASSERT_LT(ref.s(k - 1), 1e-2 * s1);  // the spectrum does decay
     const double abs_tol = std::is_same_v<T, double> ? 0.0 : 2 * eps<T>() * s1;
     for (int j = 0; j < k; ++j) {
-        const double want = ref.singularValues()(j);
+        const double want = ref.s(j);
         EXPECT_NEAR(svd.s(j), want, 1e-8 * want + abs_tol) << "j = " << j;
     }
     if (std::is_same_v<T, double>) {
-        EXPECT_LE(subspace_distance(svd.U, ref.matrixU().leftCols(k)), 1e-8);
-        EXPECT_LE(subspace_distance(svd.V, ref.matrixV().leftCols(k)), 1e-8);
+        EXPECT_LE(subspace_distance(svd.U, ref.U.leftCols(k)), 1e-8);
+        EXPECT_LE(subspace_distance(svd.V, ref.V.leftCols(k)), 1e-8);
     }
     // Dense storage of the same matrix gives the same triplets to rounding.
     const TruncatedSvd from_dense = randomized_svd(dense(A), k, 10, 4, 6);
@@ -296,7 +295,7 @@ TEST(Init, RandomizedSvdCostsTwoProductsPerPowerIterationPlusTwo) {
     const CountingProducts<double> tall(A);
     const TruncatedSvd svd = randomized_svd(tall, 38, 10, 0, 1);
     EXPECT_EQ(tall.columns, 40);
-    const Eigen::VectorXd want = Eigen::JacobiSVD<Eigen::MatrixXd>(A).singularValues().head(38);
+    const Eigen::VectorXd want = singular_values(A).head(38);
     EXPECT_LE((svd.s - want).norm(), 1e-12 * want.norm());
     const Mat<double> At = A.transpose();
     const CountingProducts<double> wide(At);
