@@ -12,8 +12,9 @@ packages=(
     # the Python module (python/, tests/python, docs/python.md): build, offline pip install, tests
     python3-dev pybind11-dev python3-pip python3-setuptools python3-wheel
     python3-sklearn python3-pytest python3-pandas
-    # fuzz harnesses (tests/fuzz): clang with libFuzzer and its sanitizer runtimes
-    clang libclang-rt-14-dev
+    # fuzz harnesses (tests/fuzz) and the sanitizer stage (scripts/test.sh --sanitize): clang with
+    # libFuzzer, its sanitizer runtimes and its OpenMP
+    clang libclang-rt-14-dev libomp-dev
     # style and static checks (.clang-format, .clang-tidy; scripts/check_format.sh, check_tidy.sh)
     clang-format clang-tidy
     # the distributed mode (src/mpi, nmfkit-mpi, ctest label mpi): Open MPI

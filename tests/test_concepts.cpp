@@ -91,7 +91,7 @@ struct Unstated {  // no `distributed`: not an adapter, though every other membe
 };
 static_assert(!DataMatrix<Unstated>);
 struct NoTerms {  // a policy without its value
-    static constexpr bool adds_sum_of_product = false;
+    [[maybe_unused]] static constexpr bool adds_sum_of_product = false;
     double weight(double v, double) const { return v; }
     void weights(const double*, double*, Eigen::Index) const {}
 };

@@ -375,10 +375,11 @@ const std::vector<Case> reference_cases{{Solver::mu, Loss::frobenius},
                                         {Solver::nenmf, Loss::frobenius}};
 
 TEST(Reference, EveryTableEntryHasAReference) {
-    for (auto [s, l] : supported_pairs()) {
-        const bool listed =
-            std::any_of(reference_cases.begin(), reference_cases.end(),
-                        [&](const Case& c) { return c.solver == s && c.loss == l; });
+    for (const auto& pair : supported_pairs()) {
+        const auto [s, l] = pair;
+        const bool listed = std::any_of(
+            reference_cases.begin(), reference_cases.end(),
+            [&](const Case& c) { return c.solver == pair.first && c.loss == pair.second; });
         EXPECT_TRUE(listed) << label(s, l) << " has no naive reference";
     }
     EXPECT_EQ(reference_cases.size(), supported_pairs().size());

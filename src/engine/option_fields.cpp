@@ -45,6 +45,7 @@ OptionField plain(std::string_view name, std::string_view flag, std::string_view
             return v;
     };
     f.set = [at, name](Options& o, const OptionValue& v) {
+        (void)name;  // used by the int instantiation only
         if constexpr (std::is_same_v<F, int>) {
             const long long x = std::get<long long>(v);
             if (x < std::numeric_limits<int>::min() || x > std::numeric_limits<int>::max())

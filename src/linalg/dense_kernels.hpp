@@ -49,7 +49,7 @@ inline constexpr int simd_lanes = static_cast<int>(simd_bytes / sizeof(T));
 template <int Max, class F>
 void with_count(int c, F&& f) {
     [&]<int... J>(std::integer_sequence<int, J...>) {
-        ((c == J + 1 ? (f(std::integral_constant<int, J + 1>{}), true) : false) || ...);
+        (void)((c == J + 1 ? (f(std::integral_constant<int, J + 1>{}), true) : false) || ...);
     }
     (std::make_integer_sequence<int, Max>{});
 }
