@@ -27,12 +27,17 @@ public:
 
     DenseData(const T* data, Eigen::Index m, Eigen::Index n, Eigen::Index ld)
         : A_(data, m, n, Eigen::OuterStride<>(ld)) {
-        // ‖A‖² in double, one partial sum per column, summed in order (thread-count independent).
+        // ‖A‖² in double, one partial sum per column, summed in order (thread-count independent),
+        // and the count of non-zero entries.
         std::vector<double> partial(static_cast<std::size_t>(n), 0.0);
+        std::vector<Eigen::Index> count(partial.size(), 0);
 #pragma omp parallel for schedule(static) if (worth_parallel(m * n))
-        for (Eigen::Index j = 0; j < n; ++j)
+        for (Eigen::Index j = 0; j < n; ++j) {
             partial[static_cast<std::size_t>(j)] = A_.col(j).template cast<double>().squaredNorm();
+            count[static_cast<std::size_t>(j)] = (A_.col(j).array() != T(0)).count();
+        }
         for (double p : partial) squared_norm_ += p;
+        for (Eigen::Index c : count) nonzero_count_ += c;
     }
 
     Eigen::Index rows() const { return A_.rows(); }
@@ -45,7 +50,10 @@ public:
         for (Eigen::Index j = 0; j < A_.cols(); ++j) s += A_.col(j).template cast<double>().sum();
         return s;
     }
-    /// Flops of one times() or transpose_times() with k columns (for HALS's inner budget).
+    /// Entries A(i, j) ≠ 0: what HALS's inner budget counts (nnls/subproblem.hpp), the same for
+    /// every storage of A.
+    Eigen::Index nonzero_count() const { return nonzero_count_; }
+    /// Flops of one times() or transpose_times() with k columns, as stored (thread scheduling).
     double product_flops(Eigen::Index k) const {
         return 2.0 * static_cast<double>(rows()) * static_cast<double>(cols()) *
                static_cast<double>(k);
@@ -238,6 +246,7 @@ private:
 
     Map A_;
     double squared_norm_ = 0;
+    Eigen::Index nonzero_count_ = 0;  // entries ≠ 0
 };
 
 }  // namespace nmfkit::detail

@@ -32,21 +32,27 @@ public:
         if (has_duplicates()) merge_duplicates();
         if (build_rows) build_csr();
         // ‖A‖² and Σ A in double, one partial per column summed in order.
+        // Stored zeros are not counted in nonzero_count().
         std::vector<double> sq(static_cast<std::size_t>(n)), sum(sq.size());
+        std::vector<Eigen::Index> count(sq.size());
 #pragma omp parallel for schedule(static) if (worth_parallel(csc_.nonzeros()))
         for (Eigen::Index j = 0; j < n; ++j) {
             double a = 0, b = 0;
+            Eigen::Index c = 0;
             for (I p = csc_.outer[j]; p < csc_.outer[j + 1]; ++p) {
                 const double v = csc_.values[p];
                 a += v * v;
                 b += v;
+                c += v != 0 ? 1 : 0;
             }
             sq[static_cast<std::size_t>(j)] = a;
             sum[static_cast<std::size_t>(j)] = b;
+            count[static_cast<std::size_t>(j)] = c;
         }
         for (std::size_t j = 0; j < sq.size(); ++j) {
             squared_norm_ += sq[j];
             sum_ += sum[j];
+            nonzero_count_ += count[j];
         }
     }
 
@@ -55,7 +61,10 @@ public:
     Eigen::Index nonzeros() const { return csc_.nonzeros(); }
     double squared_norm() const { return squared_norm_; }
     double sum() const { return sum_; }
-    /// Flops of one product with k columns: 2·nnz·k.
+    /// Entries A(i, j) ≠ 0 (stored zeros left out): what HALS's inner budget counts
+    /// (nnls/subproblem.hpp), the same for every storage of A.
+    Eigen::Index nonzero_count() const { return nonzero_count_; }
+    /// Flops of one product with k columns as stored (thread scheduling): 2·nnz·k.
     double product_flops(Eigen::Index k) const {
         return 2.0 * static_cast<double>(nonzeros()) * static_cast<double>(k);
     }
@@ -221,6 +230,7 @@ private:
     std::vector<I> row_ptr_, col_index_;
     std::vector<T> row_values_;
     double squared_norm_ = 0, sum_ = 0;
+    Eigen::Index nonzero_count_ = 0;  // stored entries ≠ 0
 };
 
 }  // namespace nmfkit::detail

@@ -166,16 +166,17 @@ private:
     // One solver call on the penalised G and B = AF − l1 (MU: AF and l1 separate).
     void solve(const Matrix<T>& G, const Matrix<T>& B, const Matrix<T>& AF, double l1, Matrix<T>& X,
                Eigen::Index rows_x, Eigen::Index rows_f) {
-        const GramSubproblem<T> problem{G,
-                                        B,
-                                        AF,
-                                        l1,
-                                        opt_,
-                                        A_.product_flops(X.cols()),
-                                        rows_x,
-                                        rows_f,
-                                        [this](double x) { return all_sum(A_, x); },
-                                        spread_over_processes<D>};
+        const GramSubproblem<T> problem{
+            G,
+            B,
+            AF,
+            l1,
+            opt_,
+            2.0 * static_cast<double>(A_.nonzero_count()) * static_cast<double>(X.cols()),
+            rows_x,
+            rows_f,
+            [this](double x) { return all_sum(A_, x); },
+            spread_over_processes<D>};
         update_(problem, X);
     }
 
