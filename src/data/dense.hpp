@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include <nmfkit/result.hpp>
@@ -123,13 +124,21 @@ public:
     }
 
     /// ‖A − W Htᵀ‖²_F evaluated entry by entry in double, by column blocks (O(mnk), exact to
-    /// rounding, unlike the Gram formula whose cancellation limits it near an exact fit).
+    /// rounding, unlike the Gram formula whose cancellation limits it near an exact fit). For
+    /// T = float the slices of WH are products in double too: a float WH would leave an error of
+    /// about 2ε‖A‖‖A − WH‖, large against ‖A − WH‖² near a close fit.
     double residual_squared_norm(const Matrix<T>& W, const Matrix<T>& Ht) const {
         std::vector<double> partial(static_cast<std::size_t>(cols()), 0.0);
-        Matrix<T> P;
+        using P_t = std::conditional_t<std::is_same_v<T, double>, Matrix<T>, Matrix<double>>;
+        P_t P;   // m x b slice of WH
+        P_t Wd;  // W in double (T = float only)
+        if constexpr (!std::is_same_v<T, double>) Wd = W.template cast<double>();
         for (Eigen::Index j0 = 0; j0 < cols(); j0 += block_cols()) {
             const Eigen::Index b = std::min(block_cols(), cols() - j0);
-            slice_product(W, Ht, j0, b, P);  // m x b slice of WH
+            if constexpr (std::is_same_v<T, double>)
+                slice_product(W, Ht, j0, b, P);
+            else
+                P.noalias() = Wd * Ht.middleRows(j0, b).transpose().template cast<double>();
 #pragma omp parallel for schedule(static) if (worth_parallel(rows() * b))
             for (Eigen::Index c = 0; c < b; ++c) {
                 double s = 0;

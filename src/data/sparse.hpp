@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -122,9 +123,27 @@ public:
         return value_of<Policy>(sampled, W, Ht, value);
     }
 
-    /// ‖A − W Htᵀ‖² = ‖A‖² − 2 Σ_nnz a·wh + ⟨WᵀW, HtᵀHt⟩, all in double (Grams of double copies).
+    /// ‖A − W Htᵀ‖² = ‖A‖² − 2 Σ_nnz a·wh + ⟨WᵀW, HtᵀHt⟩, all in double (Grams of double copies;
+    /// for T = float the products wh too, so that the float objective's anchor
+    /// (engine/steps.hpp, FrobeniusStep) does not carry float rounding of order ε‖A‖²).
     double residual_squared_norm(const Matrix<T>& W, const Matrix<T>& Ht) const {
-        const double cross = sampled_cross(csc_, Columns<T>(Ht), Columns<T>(W));
+        double cross = 0;
+        if constexpr (std::is_same_v<T, double>) {
+            cross = sampled_cross(csc_, Columns<T>(Ht), Columns<T>(W));
+        } else {
+            const Matrix<double> Wt = W.transpose().template cast<double>();    // k x m
+            const Matrix<double> Htt = Ht.transpose().template cast<double>();  // k x n
+            std::vector<double> c(static_cast<std::size_t>(n_));
+#pragma omp parallel for schedule(dynamic, 256) if (worth_parallel(csc_.nonzeros() * W.cols()))
+            for (Eigen::Index j = 0; j < n_; ++j) {
+                double cs = 0;
+                for (I p = csc_.outer[j]; p < csc_.outer[j + 1]; ++p)
+                    cs += static_cast<double>(csc_.values[p]) *
+                          Htt.col(j).dot(Wt.col(static_cast<Eigen::Index>(csc_.inner[p])));
+                c[static_cast<std::size_t>(j)] = cs;
+            }
+            for (double v : c) cross += v;
+        }
         Matrix<double> WtW, HtH;
         gram(Matrix<double>(W.template cast<double>()), WtW);
         gram(Matrix<double>(Ht.template cast<double>()), HtH);
