@@ -107,6 +107,8 @@ nmfkit_cmd_test(fit_transpose_sparse SCENARIO transpose_sparse STDOUT "same W an
 nmfkit_cmd_test(fit_transpose_dense_float32 SCENARIO transpose_dense_float32 STDOUT "same W and H")
 nmfkit_cmd_test(fit_transpose_sparse_float32 SCENARIO transpose_sparse_float32
     STDOUT "same W and H")
+# One matrix stored sparse (.mtx) and dense (.npy) gives the same factors with default options.
+nmfkit_cmd_test(fit_storage_mtx_npy SCENARIO storage_mtx_npy STDOUT "same W and H from .mtx and .npy")
 # Labels from the CSV header and row names: W's rows, H's columns, components c1..ck.
 nmfkit_cmd_test(fit_csv_labels COMMAND fit labeled.csv -k 2 -q -W W.csv -H H.csv
     SHAPES "W.csv=6x2|H.csv=2x4" FILE W.csv FILE_REGEX "^,c1,c2\nd1,${num},${num}\nd2,.*\nd6,[^\n]*\n$")

@@ -44,6 +44,18 @@ transpose_dense|transpose_sparse|transpose_dense_float32|transpose_sparse_float3
     "$shape" H1.npy H2.npy $tol || fail "H differs"
     echo "$scenario: same W and H"
     ;;
+storage_mtx_npy)
+    # One matrix (35 % zeros) as sparse .mtx and as dense .npy: the same factors with default
+    # options (HALS's inner budget counts the non-zeros whatever the storage), float64 and float32.
+    for dtype in float64 float32; do
+        case $dtype in float32) tol=1e-4 ;; *) tol=1e-9 ;; esac
+        "$nmfkit" fit storage.mtx -k 3 --seed 2 --tol 0 --max-iter 200 -q --dtype $dtype -W W1.npy -H H1.npy
+        "$nmfkit" fit storage.npy -k 3 --seed 2 --tol 0 --max-iter 200 -q --dtype $dtype -W W2.npy -H H2.npy
+        "$shape" W1.npy W2.npy $tol || fail "$dtype: W differs"
+        "$shape" H1.npy H2.npy $tol || fail "$dtype: H differs"
+    done
+    echo "storage_mtx_npy: same W and H from .mtx and .npy"
+    ;;
 log_json)
     # One JSON line per iteration, also when the fit converges.
     "$nmfkit" fit good.csv -k 2 --seed 1 -q --log-json it.jsonl --report run.json

@@ -51,6 +51,7 @@ struct Reducing {
     Eigen::Index cols() const { return 3; }
     double squared_norm() const { return 0; }
     double sum() const { return 0; }
+    Eigen::Index nonzero_count() const { return 0; }
     double product_flops(Eigen::Index) const { return 0; }
     void times(const Matrix<double>&, Matrix<double>&) const {}
     void transpose_times(const Matrix<double>&, Matrix<double>&) const {}
@@ -84,6 +85,7 @@ struct Unstated {  // no `distributed`: not an adapter, though every other membe
     Eigen::Index cols() const { return 3; }
     double squared_norm() const { return 0; }
     double sum() const { return 0; }
+    Eigen::Index nonzero_count() const { return 0; }
     double product_flops(Eigen::Index) const { return 0; }
     void times(const Matrix<double>&, Matrix<double>&) const {}
     void transpose_times(const Matrix<double>&, Matrix<double>&) const {}

@@ -332,7 +332,6 @@ TEST(Survey, SparseEqualsDenseAndCopheneticRuleWithoutCv) {
     const M V = planted(30, 24, 3, 9);
     const Eigen::SparseMatrix<double> S = V.sparseView();
     SurveyOptions s = small_survey({2, 3, 4}, 4, 0);
-    s.fit.hals_max_inner = 1;  // the same inner sweeps for both storages (docs/design.md)
     const Survey d = survey(DenseView<double>(V), s);
     const Survey sp = survey(SparseView<double>(S), s);
     for (std::size_t r = 0; r < d.ranks.size(); ++r) {

@@ -329,9 +329,9 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         y : Ignored
             Not used, present for API consistency by convention.
         W : array-like of shape (n_samples, n_components), optional
-            Starting W for ``init='custom'``.
+            Starting W for ``init='custom'``, of X's dtype (else TypeError, as scikit-learn).
         H : array-like of shape (n_components, n_features), optional
-            Starting H for ``init='custom'``.
+            Starting H for ``init='custom'``, of X's dtype (else TypeError, as scikit-learn).
 
         Returns
         -------
@@ -347,6 +347,11 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         if self.init == "custom":
             if W is None or H is None:
                 raise ValueError("init='custom' needs W and H: fit_transform(X, W=W, H=H)")
+            # As scikit-learn: starting factors of another dtype than X are an error, not a cast.
+            W_dtype, H_dtype = np.asarray(W).dtype, np.asarray(H).dtype
+            if W_dtype != X.dtype or H_dtype != X.dtype:
+                raise TypeError(f"H and W should have the same dtype as X ({X.dtype}). Got "
+                                f"H.dtype = {H_dtype} and W.dtype = {W_dtype}.")
         elif W is not None or H is not None:
             raise ValueError(f"W and H are starting factors for init='custom', but init={self.init!r}")
         loss, beta = self._loss()

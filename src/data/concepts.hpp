@@ -18,8 +18,9 @@
 
 namespace nmfkit::detail {
 
-/// A (m x n) as the loop sees it: rows(), cols(), ‖A‖² and ΣA in double, product_flops(k) (the
-/// flops of one product with k columns), times (A·F), transpose_times (Aᵀ·F), residual_squared_norm
+/// A (m x n) as the loop sees it: rows(), cols(), ‖A‖² and ΣA in double, nonzero_count() (the
+/// entries ≠ 0, whatever the storage), product_flops(k) (the flops of one product with k columns
+/// as stored), times (A·F), transpose_times (Aᵀ·F), residual_squared_norm
 /// (‖A − W Htᵀ‖²), and `static constexpr bool distributed` (axis 3), with Reducer's members when
 /// it is true.
 template <class D>
@@ -30,6 +31,7 @@ concept DataMatrix = requires(const D& a, const Matrix<typename D::Scalar>& F,
     { a.cols() } -> std::same_as<Eigen::Index>;
     { a.squared_norm() } -> std::same_as<double>;
     { a.sum() } -> std::same_as<double>;
+    { a.nonzero_count() } -> std::same_as<Eigen::Index>;
     { a.product_flops(k) } -> std::same_as<double>;
     a.times(F, out);
     a.transpose_times(F, out);

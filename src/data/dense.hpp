@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include <nmfkit/result.hpp>
@@ -27,12 +28,17 @@ public:
 
     DenseData(const T* data, Eigen::Index m, Eigen::Index n, Eigen::Index ld)
         : A_(data, m, n, Eigen::OuterStride<>(ld)) {
-        // ‖A‖² in double, one partial sum per column, summed in order (thread-count independent).
+        // ‖A‖² in double, one partial sum per column, summed in order (thread-count independent),
+        // and the count of non-zero entries.
         std::vector<double> partial(static_cast<std::size_t>(n), 0.0);
+        std::vector<Eigen::Index> count(partial.size(), 0);
 #pragma omp parallel for schedule(static) if (worth_parallel(m * n))
-        for (Eigen::Index j = 0; j < n; ++j)
+        for (Eigen::Index j = 0; j < n; ++j) {
             partial[static_cast<std::size_t>(j)] = A_.col(j).template cast<double>().squaredNorm();
+            count[static_cast<std::size_t>(j)] = (A_.col(j).array() != T(0)).count();
+        }
         for (double p : partial) squared_norm_ += p;
+        for (Eigen::Index c : count) nonzero_count_ += c;
     }
 
     Eigen::Index rows() const { return A_.rows(); }
@@ -45,7 +51,10 @@ public:
         for (Eigen::Index j = 0; j < A_.cols(); ++j) s += A_.col(j).template cast<double>().sum();
         return s;
     }
-    /// Flops of one times() or transpose_times() with k columns (for HALS's inner budget).
+    /// Entries A(i, j) ≠ 0: what HALS's inner budget counts (nnls/subproblem.hpp), the same for
+    /// every storage of A.
+    Eigen::Index nonzero_count() const { return nonzero_count_; }
+    /// Flops of one times() or transpose_times() with k columns, as stored (thread scheduling).
     double product_flops(Eigen::Index k) const {
         return 2.0 * static_cast<double>(rows()) * static_cast<double>(cols()) *
                static_cast<double>(k);
@@ -115,13 +124,21 @@ public:
     }
 
     /// ‖A − W Htᵀ‖²_F evaluated entry by entry in double, by column blocks (O(mnk), exact to
-    /// rounding, unlike the Gram formula whose cancellation limits it near an exact fit).
+    /// rounding, unlike the Gram formula whose cancellation limits it near an exact fit). For
+    /// T = float the slices of WH are products in double too: a float WH would leave an error of
+    /// about 2ε‖A‖‖A − WH‖, large against ‖A − WH‖² near a close fit.
     double residual_squared_norm(const Matrix<T>& W, const Matrix<T>& Ht) const {
         std::vector<double> partial(static_cast<std::size_t>(cols()), 0.0);
-        Matrix<T> P;
+        using P_t = std::conditional_t<std::is_same_v<T, double>, Matrix<T>, Matrix<double>>;
+        P_t P;   // m x b slice of WH
+        P_t Wd;  // W in double (T = float only)
+        if constexpr (!std::is_same_v<T, double>) Wd = W.template cast<double>();
         for (Eigen::Index j0 = 0; j0 < cols(); j0 += block_cols()) {
             const Eigen::Index b = std::min(block_cols(), cols() - j0);
-            slice_product(W, Ht, j0, b, P);  // m x b slice of WH
+            if constexpr (std::is_same_v<T, double>)
+                slice_product(W, Ht, j0, b, P);
+            else
+                P.noalias() = Wd * Ht.middleRows(j0, b).transpose().template cast<double>();
 #pragma omp parallel for schedule(static) if (worth_parallel(rows() * b))
             for (Eigen::Index c = 0; c < b; ++c) {
                 double s = 0;
@@ -238,6 +255,7 @@ private:
 
     Map A_;
     double squared_norm_ = 0;
+    Eigen::Index nonzero_count_ = 0;  // entries ≠ 0
 };
 
 }  // namespace nmfkit::detail

@@ -73,6 +73,8 @@ public:
         return static_cast<double>(rows()) * static_cast<double>(cols()) -
                static_cast<double>(held_.count);
     }
+    /// A's non-zero entries, held-out ones included (HALS's inner budget, as for A unmasked).
+    Eigen::Index nonzero_count() const { return A_.nonzero_count(); }
     double product_flops(Eigen::Index k) const { return A_.product_flops(k); }
     const HeldOut& held_out() const { return held_; }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -32,21 +33,27 @@ public:
         if (has_duplicates()) merge_duplicates();
         if (build_rows) build_csr();
         // ‖A‖² and Σ A in double, one partial per column summed in order.
+        // Stored zeros are not counted in nonzero_count().
         std::vector<double> sq(static_cast<std::size_t>(n)), sum(sq.size());
+        std::vector<Eigen::Index> count(sq.size());
 #pragma omp parallel for schedule(static) if (worth_parallel(csc_.nonzeros()))
         for (Eigen::Index j = 0; j < n; ++j) {
             double a = 0, b = 0;
+            Eigen::Index c = 0;
             for (I p = csc_.outer[j]; p < csc_.outer[j + 1]; ++p) {
                 const double v = csc_.values[p];
                 a += v * v;
                 b += v;
+                c += v != 0 ? 1 : 0;
             }
             sq[static_cast<std::size_t>(j)] = a;
             sum[static_cast<std::size_t>(j)] = b;
+            count[static_cast<std::size_t>(j)] = c;
         }
         for (std::size_t j = 0; j < sq.size(); ++j) {
             squared_norm_ += sq[j];
             sum_ += sum[j];
+            nonzero_count_ += count[j];
         }
     }
 
@@ -55,7 +62,10 @@ public:
     Eigen::Index nonzeros() const { return csc_.nonzeros(); }
     double squared_norm() const { return squared_norm_; }
     double sum() const { return sum_; }
-    /// Flops of one product with k columns: 2·nnz·k.
+    /// Entries A(i, j) ≠ 0 (stored zeros left out): what HALS's inner budget counts
+    /// (nnls/subproblem.hpp), the same for every storage of A.
+    Eigen::Index nonzero_count() const { return nonzero_count_; }
+    /// Flops of one product with k columns as stored (thread scheduling): 2·nnz·k.
     double product_flops(Eigen::Index k) const {
         return 2.0 * static_cast<double>(nonzeros()) * static_cast<double>(k);
     }
@@ -113,9 +123,27 @@ public:
         return value_of<Policy>(sampled, W, Ht, value);
     }
 
-    /// ‖A − W Htᵀ‖² = ‖A‖² − 2 Σ_nnz a·wh + ⟨WᵀW, HtᵀHt⟩, all in double (Grams of double copies).
+    /// ‖A − W Htᵀ‖² = ‖A‖² − 2 Σ_nnz a·wh + ⟨WᵀW, HtᵀHt⟩, all in double (Grams of double copies;
+    /// for T = float the products wh too, so that the float objective's anchor
+    /// (engine/steps.hpp, FrobeniusStep) does not carry float rounding of order ε‖A‖²).
     double residual_squared_norm(const Matrix<T>& W, const Matrix<T>& Ht) const {
-        const double cross = sampled_cross(csc_, Columns<T>(Ht), Columns<T>(W));
+        double cross = 0;
+        if constexpr (std::is_same_v<T, double>) {
+            cross = sampled_cross(csc_, Columns<T>(Ht), Columns<T>(W));
+        } else {
+            const Matrix<double> Wt = W.transpose().template cast<double>();    // k x m
+            const Matrix<double> Htt = Ht.transpose().template cast<double>();  // k x n
+            std::vector<double> c(static_cast<std::size_t>(n_));
+#pragma omp parallel for schedule(dynamic, 256) if (worth_parallel(csc_.nonzeros() * W.cols()))
+            for (Eigen::Index j = 0; j < n_; ++j) {
+                double cs = 0;
+                for (I p = csc_.outer[j]; p < csc_.outer[j + 1]; ++p)
+                    cs += static_cast<double>(csc_.values[p]) *
+                          Htt.col(j).dot(Wt.col(static_cast<Eigen::Index>(csc_.inner[p])));
+                c[static_cast<std::size_t>(j)] = cs;
+            }
+            for (double v : c) cross += v;
+        }
         Matrix<double> WtW, HtH;
         gram(Matrix<double>(W.template cast<double>()), WtW);
         gram(Matrix<double>(Ht.template cast<double>()), HtH);
@@ -221,6 +249,7 @@ private:
     std::vector<I> row_ptr_, col_index_;
     std::vector<T> row_values_;
     double squared_norm_ = 0, sum_ = 0;
+    Eigen::Index nonzero_count_ = 0;  // stored entries ≠ 0
 };
 
 }  // namespace nmfkit::detail

@@ -24,6 +24,7 @@ public:
     Eigen::Index cols() const { return a_.rows(); }
     double squared_norm() const { return a_.squared_norm(); }
     double sum() const { return a_.sum(); }
+    Eigen::Index nonzero_count() const { return a_.nonzero_count(); }
     double product_flops(Eigen::Index k) const { return a_.product_flops(k); }
     void times(const Matrix<Scalar>& F, Matrix<Scalar>& out) const { a_.transpose_times(F, out); }
     void transpose_times(const Matrix<Scalar>& F, Matrix<Scalar>& out) const { a_.times(F, out); }

@@ -5,6 +5,7 @@
 // At is the adapter's transpose. Objectives are loss + penalties (docs/algorithms.md).
 
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "linalg/gram.hpp"
@@ -73,17 +74,28 @@ public:
         reduced_gram(A_, W, WtW_);
         At_.times(W, AtW_);
         A_.times(Ht, AHt_);
+        tracking_ = false;
+        last_change_ = 0;
         return objective(W, Ht);
     }
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
+        if (tracking_) old_ = W;
         if (fixed_.any())
             update_free_columns(W);
         else
             update(HtH_, AHt_, opt_.w, W, A_.rows(), A_.cols());
+        double change = 0;  // of ‖A − W Htᵀ‖² over this iteration, while tracking
+        if (tracking_) change += half_step_change(old_, W, HtH_, AHt_);
         reduced_gram(A_, W, WtW_);  // k x k
         At_.times(W, AtW_);         // n x k
+        if (tracking_) old_ = Ht;
         update(WtW_, AtW_, opt_.h, Ht, A_.cols(), A_.rows());
+        if (tracking_) {
+            change += half_step_change(old_, Ht, WtW_, AtW_);
+            rss_ += change;
+            last_change_ = change;
+        }
         reduced_gram(A_, Ht, HtH_);  // k x k
         A_.times(Ht, AHt_);          // m x k, for the next W update
         return objective(W, Ht);
@@ -103,9 +115,55 @@ public:
     }
 
 private:
-    double objective(const Matrix<T>& W, const Matrix<T>& Ht) const {
-        return 0.5 * rss_from_grams(A_.squared_norm(), all_sum(A_, dot(AtW_, Ht)), WtW_, HtH_) +
-               penalty(W, Ht);
+    /// Below this share of ‖A‖², a float ‖A − W Htᵀ‖² is tracked rather than taken from the
+    /// Grams (docs/algorithms.md, "The Frobenius objective in float32").
+    static constexpr double track_below = 0.05;
+
+    /// ½‖A − W Htᵀ‖² + penalties. From the Grams (loss/frobenius.hpp) in double, and in float
+    /// until that estimate falls below track_below · ‖A‖²: its error, about ε_float · ‖A‖², is
+    /// then no longer small against the changes the stopping rule compares. From there on the
+    /// float residual is anchored by an exact evaluation in double and carried by the exact
+    /// change of each half-step (half_step_change), whose rounding is proportional to the step,
+    /// not to ‖A‖². The large early steps leave a drift, so the residual is anchored again each
+    /// time it has halved, while the iteration's change is still ≥ 100 · tol of it (a jump by the
+    /// drift, far below that change, cannot then decide the stopping rule).
+    double objective(const Matrix<T>& W, const Matrix<T>& Ht) {
+        double rss = 0;
+        if (tracking_) {
+            if (rss_ <= 0.5 * anchor_ &&
+                (opt_.tol <= 0 || std::abs(last_change_) >= 100 * opt_.tol * rss_))
+                anchor_ = rss_ = A_.residual_squared_norm(W, Ht);
+            rss = std::max(0.0, rss_);
+        } else {
+            rss = rss_from_grams(A_.squared_norm(), all_sum(A_, dot(AtW_, Ht)), WtW_, HtH_);
+            if constexpr (!std::is_same_v<T, double>) {
+                if (rss < track_below * A_.squared_norm()) {
+                    anchor_ = rss = rss_ = A_.residual_squared_norm(W, Ht);  // in double (data/)
+                    tracking_ = true;
+                }
+            }
+        }
+        return 0.5 * rss + penalty(W, Ht);
+    }
+
+    /// ‖A − X₁Fᵀ‖² − ‖A − X₀Fᵀ‖² = ⟨D, (X₀ + X₁) FtF − 2 AF⟩ with D = X₁ − X₀ (FtF symmetric),
+    /// summed in double over the processes. X₀, X₁ and AF are rows x k, FtF is k x k (without
+    /// the penalty's l2·I: the penalties are evaluated apart). Near convergence D is small, so the
+    /// rounding of the float products, of order ε‖D‖(‖X FtF‖ + ‖AF‖), is small against the change.
+    double half_step_change(const Matrix<T>& X0, const Matrix<T>& X1, const Matrix<T>& FtF,
+                            const Matrix<T>& AF) {
+        sum_ = X0 + X1;
+        S_.noalias() = sum_ * FtF;  // rows x k
+        double change = 0;
+        for (Eigen::Index j = 0; j < X1.cols(); ++j) {
+            double c = 0;
+            for (Eigen::Index i = 0; i < X1.rows(); ++i) {
+                const double d = static_cast<double>(X1(i, j)) - static_cast<double>(X0(i, j));
+                c += d * (static_cast<double>(S_(i, j)) - 2.0 * static_cast<double>(AF(i, j)));
+            }
+            change += c;
+        }
+        return all_sum(A_, change);
     }
 
     // Columns flagged in `held` (fixed columns of W) are not variables and do not count.
@@ -166,16 +224,17 @@ private:
     // One solver call on the penalised G and B = AF − l1 (MU: AF and l1 separate).
     void solve(const Matrix<T>& G, const Matrix<T>& B, const Matrix<T>& AF, double l1, Matrix<T>& X,
                Eigen::Index rows_x, Eigen::Index rows_f) {
-        const GramSubproblem<T> problem{G,
-                                        B,
-                                        AF,
-                                        l1,
-                                        opt_,
-                                        A_.product_flops(X.cols()),
-                                        rows_x,
-                                        rows_f,
-                                        [this](double x) { return all_sum(A_, x); },
-                                        spread_over_processes<D>};
+        const GramSubproblem<T> problem{
+            G,
+            B,
+            AF,
+            l1,
+            opt_,
+            2.0 * static_cast<double>(A_.nonzero_count()) * static_cast<double>(X.cols()),
+            rows_x,
+            rows_f,
+            [this](double x) { return all_sum(A_, x); },
+            spread_over_processes<D>};
         update_(problem, X);
     }
 
@@ -187,6 +246,12 @@ private:
     FixedColumns fixed_;
     Matrix<T> HtH_, WtW_, AHt_, AtW_;  // k x k, k x k, m x k, n x k
     Matrix<T> G_, B_;                  // penalised FtF and AF
+    // float only: the tracked ‖A − W Htᵀ‖² (objective()), the factor before its half-step and
+    // scratch of half_step_change (rows x k each).
+    bool tracking_ = false;
+    double rss_ = 0, anchor_ = 0,
+           last_change_ = 0;  // tracked, at the last anchor, last iteration's
+    Matrix<T> old_, sum_, S_;
 };
 
 /// Generalized KL divergence with multiplicative updates. The pass that evaluates the objective at

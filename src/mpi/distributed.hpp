@@ -67,12 +67,16 @@ public:
         squared_norm_ = all_sum(block.squared_norm());
         sum_ = all_sum(block.sum());
         flops_per_column_ = all_sum(block.product_flops(1));
+        nonzero_count_ =
+            static_cast<Eigen::Index>(all_sum(static_cast<double>(block.nonzero_count())));
     }
 
     Eigen::Index rows() const { return layout_.m; }
     Eigen::Index cols() const { return layout_.n; }
     double squared_norm() const { return squared_norm_; }
     double sum() const { return sum_; }
+    /// A's entries ≠ 0 over all blocks: the serial fit's count, so HALS budgets its sweeps alike.
+    Eigen::Index nonzero_count() const { return nonzero_count_; }
     double product_flops(Eigen::Index k) const {
         return flops_per_column_ * static_cast<double>(k);
     }
@@ -239,6 +243,7 @@ private:
     std::vector<Range> w_pieces_;  // W's rows of R_i by grid column (this grid row's ranks)
     std::vector<Range> h_pieces_;  // Ht's rows of C_j by grid row (this grid column's ranks)
     double squared_norm_ = 0, sum_ = 0, flops_per_column_ = 0;
+    Eigen::Index nonzero_count_ = 0;  // entries ≠ 0 over all ranks
     // Work space reused across products.
     mutable Matrix<T> W_block_, Ht_block_, partial_;  // m_i x k, n_j x k, m_i or n_j x k
     mutable Matrix<T> send_, packed_;                 // transposed (k x rows) send/receive buffers

@@ -22,7 +22,10 @@ struct GramSubproblem {
     const Matrix<T>& AF;  ///< rows x k: A·F without the penalty (MU's numerator); B when l1 = 0
     double l1 = 0;        ///< the L1 weight (MU puts it in the denominator)
     const Options& opt;   ///< inner-loop options (hals_max_inner, hals_alpha, hals_epsilon)
-    double product_flops = 0;             ///< cost of A·F, for inner-iteration budgets
+    /// 2·nnz(A)·k: the flops of A·F counted over A's non-zero entries, for inner-iteration
+    /// budgets. A function of (m, n, nnz, k) only, never of how A is stored, so dense and sparse
+    /// storage of one A (and a distributed A) take the same sweeps and give the same iterates.
+    double product_flops = 0;
     Eigen::Index rows_x = 0, rows_f = 0;  ///< rows of X and of F over all processes
     /// Σ of a per-process partial sum over the processes that share X's rows (linalg/reduce.hpp);
     /// the identity for a serial fit. Iterative solvers sum their stopping tests with it, so every

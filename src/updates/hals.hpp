@@ -22,7 +22,8 @@ struct HalsBudget {
 
 /// The Gillis-Glineur budget: 1 + ⌊alpha · ρ⌋ sweeps, ρ = (flops of A·F + flops of FᵀF) /
 /// (flops of one sweep), i.e. repeat the cheap sweep while the expensive products stay valid.
-/// rows_x and rows_f are the row counts of X and F; product_flops is the cost of A·F.
+/// rows_x and rows_f are the row counts of X and F; product_flops is the cost of A·F over A's
+/// non-zeros, 2·nnz·k (GramSubproblem::product_flops), whatever A's storage.
 inline HalsBudget hals_budget(double product_flops, Eigen::Index rows_x, Eigen::Index rows_f,
                               Eigen::Index k, double alpha, double epsilon, int cap) {
     const double kk = static_cast<double>(k) * static_cast<double>(k);
