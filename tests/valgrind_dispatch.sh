@@ -29,13 +29,21 @@ awk 'BEGIN { n = 0; for (j = 1; j <= 200; ++j) for (i = 1; i <= 300; ++i)
     print "%%MatrixMarket matrix coordinate real general"; print 300, 200, n
     for (q = 0; q < n; ++q) print r[q], c[q], v[q] }' >"$work/sparse.mtx"
 
+# Frobenius by HALS and MU (Grams, X·FᵀF), KL by MU (the sampled kernels and the KL terms) and
+# CD; float32 and float64; the sparse KL also in the low-memory mode (the sampled scatter).
+fit() {
+    echo "valgrind_dispatch: fit $*"
+    "${vg[@]}" "$nmfkit" fit "$@" --seed 1 --threads 2 --max-iter 8 -q \
+        -W "$work/W.csv" -H "$work/H.csv"
+}
 for input in dense.csv sparse.mtx; do
-    for loss in frobenius kullback_leibler; do
-        for k in 3 20; do
-            echo "valgrind_dispatch: fit $input --loss $loss -k $k"
-            "${vg[@]}" "$nmfkit" fit "$work/$input" -k "$k" --loss "$loss" --seed 1 \
-                --threads 2 --max-iter 15 -q -W "$work/W.csv" -H "$work/H.csv"
-        done
+    for k in 3 20; do
+        fit "$work/$input" -k "$k" --loss frobenius --solver hals
+        fit "$work/$input" -k "$k" --loss frobenius --solver mu --dtype float32
+        fit "$work/$input" -k "$k" --loss kullback_leibler --solver mu
+        fit "$work/$input" -k "$k" --loss kullback_leibler --solver mu --dtype float32
+        fit "$work/$input" -k "$k" --loss kullback_leibler --solver cd
     done
 done
+fit "$work/sparse.mtx" -k 20 --loss kullback_leibler --solver mu --low-memory
 echo "valgrind_dispatch: avx2 kernels, every fit clean"
