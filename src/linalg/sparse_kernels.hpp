@@ -50,12 +50,13 @@ public:
     Buffer(const Buffer&) = delete;
     Buffer& operator=(const Buffer&) = delete;
     ~Buffer() { std::free(data_); }
-    /// At least n entries (contents not kept when it grows).
+    /// At least n entries, and at least one: data() is never null after it (the contents are
+    /// not kept when it grows).
     void resize(Eigen::Index n) {
-        if (n <= size_) return;
+        if (data_ != nullptr && n <= size_) return;
         std::free(data_);
-        size_ = n;
-        data_ = static_cast<T*>(std::malloc(sizeof(T) * static_cast<std::size_t>(n > 0 ? n : 1)));
+        size_ = n > 0 ? n : 1;
+        data_ = static_cast<T*>(std::malloc(sizeof(T) * static_cast<std::size_t>(size_)));
         if (data_ == nullptr) std::abort();
     }
     T* data() { return data_; }
