@@ -10,8 +10,7 @@
 #include <random>
 #include <vector>
 
-#include "linalg/dense_kernels.hpp"
-#include "linalg/sparse_kernels.hpp"
+#include "linalg/kernels.hpp"
 #include "loss/kl.hpp"
 
 namespace {
@@ -141,7 +140,7 @@ void BM_kl_gather_csc(benchmark::State& state) {
 }
 
 // Dense products with a skinny factor on a 5000 x 2000 matrix (80 MB in double, more than the
-// caches): the streaming kernels (linalg/dense_kernels.hpp) and, with the second argument 1,
+// caches): the streaming kernels (linalg/dense_kernels.hpp, of the active target) and, with the second argument 1,
 // OpenBLAS's GEMM through Eigen for the same product. GB/s counts A's bytes once.
 constexpr Eigen::Index kDenseRows = 5000, kDenseCols = 2000;
 

@@ -131,6 +131,11 @@ std::string json_report(const FitArgs& args, const Input& in, const Options& opt
     j["masked_entries"] = opt.mask ? opt.mask->size() : 0;
     j["underobserved_rows"] = r.underobserved_rows;
     j["underobserved_cols"] = r.underobserved_cols;
+    {
+        const BuildInfo b = build_info();
+        j["isa"] = b.isa;  // the kernels' instruction set (NMFKIT_ISA caps it)
+        j["isa_best"] = b.isa_best;
+    }
     j["status"] = std::string(to_string(r.status));
     j["iterations"] = r.iterations;
     j["interrupted"] = interrupted;

@@ -182,6 +182,8 @@ int run_info() {
               << "BLAS:         " << blas << "\n"
               << "BLAS kernels: " << b.blas_core
               << (b.blas_follows_openmp ? " (OpenMP build: follows --threads)" : "") << "\n"
+              << "kernels:      " << b.isa << " (CPU's best: " << b.isa_best
+              << "; NMFKIT_ISA=baseline|avx2|avx512 caps it)\n"
               << "threads:      " << b.max_threads << " (OpenMP; --threads 0 uses all)\n"
               << "OpenMP wait:  " << omp_wait_policy_description() << "\n"
               << "dtypes:       " << join(b.scalars, ", ") << "\n"

@@ -10,8 +10,9 @@ start=$SECONDS
 if [ "${1:-}" = "--sanitize" ]; then
     build="$root/build-asan"
     # NOTE: without the MPI mode: Open MPI's own allocations that live until exit read as leaks to
-    # LeakSanitizer (the mpi tests run in the plain build). For baseline x86-64
-    # (NMFKIT_NATIVE=OFF), so that CI runs both instruction-set builds: the plain one is native.
+    # LeakSanitizer (the mpi tests run in the plain build). NMFKIT_NATIVE=OFF as in the plain
+    # build: the kernels of every instruction set are compiled, and their tests run once per
+    # target the CPU supports (docs/design.md, "Instruction set").
     # -O1 -g1 (line tables: file and line in the sanitizers' stack traces) rather than
     # RelWithDebInfo's -O2 -g: full debug information for Eigen's templates made this build take
     # 951 s of the CI's time on 2 cores. Compiled with clang (and its OpenMP, libomp), which builds

@@ -36,6 +36,14 @@ string(CONCAT info "^nmfkit ${PROJECT_VERSION}\nbuild type: +[A-Za-z]+.*\ncompil
     "  als +frobenius\n  hals +frobenius\\*\n  anls_bpp +frobenius\n  cd +frobenius, kullback_leibler\\*\n"
     "  nenmf +frobenius\n$")
 nmfkit_cmd_test(info COMMAND info STDOUT "${info}" STDERR "^$")
+# The kernels' instruction set (src/linalg/kernels.hpp): NMFKIT_ISA caps it; a value that names no
+# target is a one-line warning, and the CPU's best is used.
+nmfkit_cmd_test(info_isa_capped COMMAND info
+    STDOUT "\nkernels: +baseline \\(CPU's best: (baseline|avx2|avx512);" STDERR "^$")
+nmfkit_cmd_test(info_isa_unknown COMMAND info STDOUT "\nkernels: +(baseline|avx2|avx512) "
+    STDERR "^nmfkit: warning: NMFKIT_ISA=sse9 is not baseline, avx2 or avx512; using [a-z0-9]+\n$")
+set_tests_properties(cmd.info_isa_capped PROPERTIES ENVIRONMENT_MODIFICATION NMFKIT_ISA=set:baseline)
+set_tests_properties(cmd.info_isa_unknown PROPERTIES ENVIRONMENT_MODIFICATION NMFKIT_ISA=set:sse9)
 
 # --- the OpenMP wait policy (cli/omp_env.cpp) ---
 # libgomp reports the spin count it uses (OMP_DISPLAY_ENV=verbose) each time it is loaded. With

@@ -4,6 +4,11 @@
 // logarithm (src/linalg/vector_log.hpp) against glibc's; the dense streaming products
 // (src/linalg/dense_kernels.hpp) against naive loops, at every tile remainder; and the HALS sweeps
 // (src/updates/hals.hpp) against a serial loop written here, at 1 and 2 threads.
+// The kernels run through the table of the active target (src/linalg/kernels.hpp): ctest runs this
+// program once per target with NMFKIT_ISA set (tests/CMakeLists.txt), and a run whose target the
+// CPU lacks is skipped, not passed. Every target must meet the same tolerances: they differ only
+// by rounding (fused multiply-adds, vector widths), each entry's summation order being fixed by
+// the shapes.
 
 #include <gtest/gtest.h>
 
@@ -16,15 +21,30 @@
 #include <omp.h>
 
 #include "linalg/gram.hpp"
+#include "linalg/kernels.hpp"
 #include "linalg/vector_log.hpp"
-#include "linalg/dense_kernels.hpp"
-#include "linalg/sparse_kernels.hpp"
 #include "loss/kl.hpp"
 #include "updates/hals.hpp"
+
+#include "isa_environment.hpp"
 
 namespace {
 
 using nmfkit::Matrix;
+using nmfkit::detail::Isa;
+
+// The run tests the target it was asked for: NMFKIT_ISA selects it, and a target the CPU has is
+// never replaced by another.
+TEST(Dispatch, ActiveTargetIsTheRequestedOne) {
+    const auto isa = nmfkit_test::requested_isa();
+    if (!isa) GTEST_SKIP() << "NMFKIT_ISA names no target";
+    EXPECT_EQ(nmfkit::detail::kernels().isa, *isa);
+    EXPECT_NE(nmfkit::detail::kernels_for(*isa), nullptr);
+    // The targets below the best are all available; those above it are not handed out.
+    for (Isa other : {Isa::baseline, Isa::avx2, Isa::avx512})
+        EXPECT_EQ(nmfkit::detail::kernels_for(other) != nullptr,
+                  static_cast<int>(other) <= static_cast<int>(nmfkit::detail::best_isa()));
+}
 using nmfkit::detail::Columns;
 using nmfkit::detail::Compressed;
 
@@ -150,8 +170,8 @@ TYPED_TEST(Kernels, KullbackLeiblerKernelsEqualNaiveRatiosAndDivergence) {
     }
 }
 
-// The dense kernels are compiled and tested in every build, though the adapter uses them only
-// with AVX-512. Shapes: rows around the panel (4 vectors: 32 doubles, 64 floats), columns around
+// The dense kernels are tested on every target, though the adapters use them only where the
+// target's streaming_products says so (AVX-512). Shapes: rows around the panel (4 vectors: 32 doubles, 64 floats), columns around
 // the tile width (6) and the column block (512), k around the column groups (6 and 4) and past a
 // row block of Aᵀ·F (k = 50: 648 rows of doubles); a leading dimension larger than m.
 TYPED_TEST(Kernels, DenseStreamingProductsEqualNaiveLoops) {
@@ -205,7 +225,8 @@ TYPED_TEST(Kernels, DenseStreamingProductsEqualNaiveLoops) {
     }
 }
 
-// The Gram and MU's X·G for tall factors go through the same kernels where built (BLAS elsewhere):
+// The Gram and MU's X·G for tall factors go through the same kernels where the target uses them
+// (BLAS elsewhere):
 // equal to naive sums, and the Gram exactly symmetric.
 TYPED_TEST(Kernels, GramAndTallProductEqualNaiveSums) {
     using T = TypeParam;
@@ -227,6 +248,38 @@ TYPED_TEST(Kernels, GramAndTallProductEqualNaiveSums) {
             EXPECT_TRUE(gram == gram.transpose());
             EXPECT_LT(relative(product, FG), tolerance<T>());
         }
+}
+
+// The KL terms of the active target (vector_log where it has AVX2, glibc's log in baseline) against
+// std::log, across magnitudes, with zeros and entries below the floor.
+TEST(KullbackLeiblerTerms, EqualNaiveSumsInBothPrecisions) {
+    std::mt19937 gen(14);
+    std::uniform_real_distribution<double> u(-30, 30);
+    for (Eigen::Index n : {0, 1, 7, 300, 1000}) {
+        SCOPED_TRACE("n = " + std::to_string(n));
+        std::vector<double> v(static_cast<std::size_t>(n)), wh(v.size());
+        std::vector<float> vf(v.size()), whf(v.size());
+        for (std::size_t q = 0; q < v.size(); ++q) {
+            v[q] = q % 5 == 0 ? 0.0 : std::exp(u(gen));
+            wh[q] = q % 7 == 0 ? 0.0 : std::exp(u(gen));
+            vf[q] = static_cast<float>(v[q]);
+            whf[q] = static_cast<float>(wh[q]);
+        }
+        const double floor = 1e-6;
+        double want = 0, want_f = 0;
+        for (std::size_t q = 0; q < v.size(); ++q) {
+            if (v[q] > 0) want += v[q] * std::log(v[q] / std::max(wh[q], floor)) - v[q];
+            const double a = vf[q], b = std::max<double>(whf[q], static_cast<float>(floor));
+            if (a > 0) want_f += a * std::log(a / b) - a;
+        }
+        const double got = nmfkit::detail::kl_terms(v.data(), wh.data(), n, floor);
+        const double got_f =
+            nmfkit::detail::kl_terms(vf.data(), whf.data(), n, static_cast<float>(floor));
+        double scale = 0;
+        for (double x : v) scale += std::abs(x * 60);
+        EXPECT_NEAR(got, want, 1e-13 * scale);
+        EXPECT_NEAR(got_f, want_f, 1e-13 * scale);
+    }
 }
 
 TEST(VectorLog, WithinFourUlpOfGlibcOverTheWholeRange) {

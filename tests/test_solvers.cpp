@@ -2,6 +2,7 @@
 // objective, planted recovery, KKT conditions, the classic 3 x 3 example.
 
 #include "helpers.hpp"
+#include "isa_environment.hpp"
 
 namespace nmfkit::test {
 namespace {

@@ -23,6 +23,10 @@ struct BuildInfo {
     std::vector<std::string> scalars;  ///< supported scalar types
     std::vector<std::string> storage;  ///< supported storage kinds
     bool sanitizers = false;           ///< built with AddressSanitizer/UBSan
+    /// The instruction set of the hot kernels in use ("baseline", "avx2" or "avx512"): the best
+    /// the CPU supports, capped by the environment variable NMFKIT_ISA.
+    std::string isa;
+    std::string isa_best;  ///< the best instruction set the CPU supports
 };
 
 /// Describes the build and the machine's BLAS and threads.

@@ -107,7 +107,9 @@ def solver_traits(solver: str, loss: str) -> dict:
 
 
 def build_info() -> dict:
-    """How the library was built: version, build type, compiler, BLAS and threads."""
+    """How the library was built: version, build type, compiler, BLAS and threads; ``isa``, the
+    instruction set of the kernels in use (``baseline``, ``avx2`` or ``avx512``; the environment
+    variable ``NMFKIT_ISA`` caps it) and ``isa_best``, the CPU's best."""
     return dict(_core.build_info())
 
 

@@ -636,7 +636,8 @@ PYBIND11_MODULE(_core, m) {
                 "version"_a = b.version, "build_type"_a = b.build_type, "compiler"_a = b.compiler,
                 "blas"_a = b.blas, "blas_core"_a = b.blas_core,
                 "blas_follows_openmp"_a = b.blas_follows_openmp, "max_threads"_a = b.max_threads,
-                "scalars"_a = b.scalars, "storage"_a = b.storage, "sanitizers"_a = b.sanitizers);
+                "scalars"_a = b.scalars, "storage"_a = b.storage, "sanitizers"_a = b.sanitizers,
+                "isa"_a = b.isa, "isa_best"_a = b.isa_best);
         },
         "How the library was built, its BLAS and threads.");
 }

@@ -13,7 +13,7 @@
 #include "linalg/gram.hpp"
 #include "data/dense.hpp"
 #include "data/rows.hpp"
-#include "linalg/sparse_kernels.hpp"
+#include "linalg/kernels.hpp"
 
 namespace nmfkit::detail {
 

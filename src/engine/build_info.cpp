@@ -5,6 +5,8 @@
 
 #include <nmfkit/version.hpp>
 
+#include "linalg/kernels.hpp"
+
 #ifndef NMFKIT_BUILD_TYPE
 #define NMFKIT_BUILD_TYPE "unknown"
 #endif
@@ -26,6 +28,8 @@ BuildInfo build_info() {
     b.max_threads = omp_get_num_procs();
     b.scalars = {"float32", "float64"};
     b.storage = {"dense (column- or row-major)", "sparse (CSC or CSR, int32 or int64 indices)"};
+    b.isa = detail::isa_name(detail::kernels().isa);
+    b.isa_best = detail::isa_name(detail::best_isa());
 #if defined(__SANITIZE_ADDRESS__)
     b.sanitizers = true;
 #endif

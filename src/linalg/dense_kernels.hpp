@@ -5,23 +5,25 @@
 // third of the machine's. These kernels read A once, in storage order, straight from the caller's
 // memory, and keep register tiles of the result (docs/benchmarks.md, "Dense products").
 // Every entry of the result is summed in an order fixed by (m, n, k) alone, not by the thread
-// count. Used only where the compiler targets AVX-512 (NMFKIT_NATIVE on such a machine);
-// elsewhere the dense adapter calls BLAS.
+// count. Compiled once per target by linalg/kernels_isa.cpp and called through the kernel table
+// (linalg/kernels.hpp); the adapters use them where the target's streaming_products says so,
+// else BLAS.
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
-#include <vector>
 
-#include <nmfkit/result.hpp>
+#include <Eigen/Core>
 
+#include "linalg/isa_target.hpp"
 #include "linalg/parallel.hpp"
 
-namespace nmfkit::detail {
+namespace nmfkit::detail::NMFKIT_ISA_NAMESPACE {
 
 // Only with AVX-512: an AVX2 build of the same kernels (16 registers) did not beat OpenBLAS at
 // every k (docs/benchmarks-history.md, "Measurements behind constants"), so there BLAS stays.
-#if defined(__AVX512F__)
+#if NMFKIT_ISA_TARGET == 2
 inline constexpr bool streaming_products = true;
 #else
 inline constexpr bool streaming_products = false;
@@ -82,13 +84,13 @@ inline void times_tile(const T* A, Eigen::Index ld, Eigen::Index i, Eigen::Index
             std::memcpy(out + c * ldo + i + r * W, &acc[r][c], sizeof(Simd<T>));
 }
 
-/// out = A F (m x k) for A (m x n, leading dimension ld) and F (n x k). Rows in whole panels of
-/// times_rows vectors are split over the threads; the last m mod panel rows are summed in scalar.
+/// out = A F (m x k) for A (m x n, leading dimension ld) and F (n x k), all column-major; out is
+/// overwritten. Rows in whole panels of times_rows vectors are split over the threads; the last
+/// m mod panel rows are summed in scalar.
 template <class T>
-void dense_times(const T* A, Eigen::Index m, Eigen::Index n, Eigen::Index ld, const Matrix<T>& F,
-                 Matrix<T>& out) {
-    const Eigen::Index k = F.cols();
-    out.setZero(m, k);
+void dense_times(const T* A, Eigen::Index m, Eigen::Index n, Eigen::Index ld, const T* F,
+                 Eigen::Index k, T* out) {
+    for (Eigen::Index e = 0; e < m * k; ++e) out[e] = T(0);
     constexpr Eigen::Index panel = times_rows * simd_lanes<T>;
     const Eigen::Index panels = m / panel, full = panels * panel;
 #pragma omp parallel if (worth_parallel(m * n * k))
@@ -100,23 +102,12 @@ void dense_times(const T* A, Eigen::Index m, Eigen::Index n, Eigen::Index ld, co
                 with_count<times_cols>(
                     static_cast<int>(std::min<Eigen::Index>(times_cols, k - c0)), [&](auto cols) {
                         times_tile<times_rows, decltype(cols)::value>(
-                            A, ld, q * panel, j0, j1, F.data() + c0 * n, n, out.data() + c0 * m, m);
+                            A, ld, q * panel, j0, j1, F + c0 * n, n, out + c0 * m, m);
                     });
     }
     for (Eigen::Index c = 0; c < k; ++c)
         for (Eigen::Index j = 0; j < n; ++j)
-            for (Eigen::Index i = full; i < m; ++i) out(i, c) += A[j * ld + i] * F(j, c);
-}
-
-/// out = X G for a tall X (rows x k) and a small G (k x c): the streaming kernel where built,
-/// else BLAS. (OpenBLAS threads such a product and synchronizes its threads with sched_yield,
-/// which a profile of the sparse MU loop showed as a visible cost.)
-template <class T>
-void tall_times(const Matrix<T>& X, const Matrix<T>& G, Matrix<T>& out) {
-    if constexpr (streaming_products)
-        dense_times(X.data(), X.rows(), X.cols(), X.rows(), G, out);
-    else
-        out.noalias() = X * G;
+            for (Eigen::Index i = full; i < m; ++i) out[c * m + i] += A[j * ld + i] * F[c * n + j];
 }
 
 /// s_u(c) += Σ_{i0 ≤ i < i1} a_u(i) · F(i, c) for the J columns a_u of A and c < C, with the J x C
@@ -145,14 +136,14 @@ inline void transpose_times_tile(const T* const* a, const T* F, Eigen::Index ldf
         }
 }
 
-/// out = Aᵀ F (n x k) for A (m x n, leading dimension ld) and F (m x k). Rows go in blocks whose
-/// slice of F (block x k) fills a quarter of L2; in each block, groups of tt_columns columns of A
-/// are split over the threads and each reads its columns once against the whole slice of F.
+/// out = Aᵀ F (n x k) for A (m x n, leading dimension ld) and F (m x k), all column-major; out is
+/// overwritten. Rows go in blocks whose slice of F (block x k) fills a quarter of L2; in each
+/// block, groups of tt_columns columns of A are split over the threads and each reads its columns
+/// once against the whole slice of F.
 template <class T>
-void dense_transpose_times(const T* A, Eigen::Index m, Eigen::Index n, Eigen::Index ld,
-                           const Matrix<T>& F, Matrix<T>& out) {
-    const Eigen::Index k = F.cols();
-    out.setZero(n, k);
+void dense_transpose_times(const T* A, Eigen::Index m, Eigen::Index n, Eigen::Index ld, const T* F,
+                           Eigen::Index k, T* out) {
+    for (Eigen::Index e = 0; e < n * k; ++e) out[e] = T(0);
     if (k == 0) return;
     constexpr Eigen::Index W = simd_lanes<T>;
     const Eigen::Index block = std::max<Eigen::Index>(
@@ -160,7 +151,10 @@ void dense_transpose_times(const T* A, Eigen::Index m, Eigen::Index n, Eigen::In
     const Eigen::Index groups = (n + tt_columns - 1) / tt_columns;
 #pragma omp parallel if (worth_parallel(m * n * k))
     {
-        std::vector<T> sums(static_cast<std::size_t>(tt_columns * k));
+        // The thread's sums, tt_columns x k (malloc, not std::vector: no std:: function may be
+        // compiled here, see linalg/isa_target.hpp).
+        T* sums =
+            static_cast<T*>(std::malloc(sizeof(T) * static_cast<std::size_t>(tt_columns * k)));
         for (Eigen::Index i0 = 0; i0 < m; i0 += block) {
             const Eigen::Index i1 = std::min(m, i0 + block);
 #pragma omp for schedule(static)
@@ -170,23 +164,24 @@ void dense_transpose_times(const T* A, Eigen::Index m, Eigen::Index n, Eigen::In
                 for (int u = 0; u < tt_columns; ++u) {
                     // A short last group repeats its last column; those sums are dropped.
                     a[u] = A + std::min(g * tt_columns + u, n - 1) * ld;
-                    s[u] = sums.data() + u * k;
+                    s[u] = sums + u * k;
                 }
-                std::fill(sums.begin(), sums.end(), T(0));
+                for (Eigen::Index e = 0; e < tt_columns * k; ++e) sums[e] = T(0);
                 for (Eigen::Index c0 = 0; c0 < k; c0 += tt_cols) {
                     T* sc[tt_columns];
                     for (int u = 0; u < tt_columns; ++u) sc[u] = s[u] + c0;
                     with_count<tt_cols>(static_cast<int>(std::min<Eigen::Index>(tt_cols, k - c0)),
                                         [&](auto cols) {
                                             transpose_times_tile<tt_columns, decltype(cols)::value>(
-                                                a, F.data() + c0 * m, m, i0, i1, sc);
+                                                a, F + c0 * m, m, i0, i1, sc);
                                         });
                 }
                 for (int u = 0; u < tt_columns && g * tt_columns + u < n; ++u)
-                    for (Eigen::Index c = 0; c < k; ++c) out(g * tt_columns + u, c) += s[u][c];
+                    for (Eigen::Index c = 0; c < k; ++c) out[c * n + g * tt_columns + u] += s[u][c];
             }
         }
+        std::free(sums);
     }
 }
 
-}  // namespace nmfkit::detail
+}  // namespace nmfkit::detail::NMFKIT_ISA_NAMESPACE

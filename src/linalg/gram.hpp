@@ -5,11 +5,12 @@
 
 #include <nmfkit/result.hpp>
 
-#include "linalg/dense_kernels.hpp"
+#include "linalg/kernels.hpp"
 
 namespace nmfkit::detail {
 
-/// G = Fᵀ F (k x k, full symmetric) for F (rows x k): by the streaming Aᵀ·F kernel where built
+/// G = Fᵀ F (k x k, full symmetric) for F (rows x k): by the streaming Aᵀ·F kernel where the
+/// active target uses it
 /// (faster than SYRK for tall skinny F, and no OpenBLAS thread synchronization), else by SYRK on
 /// the lower triangle. Either way the lower triangle is mirrored, so G is exactly symmetric.
 template <class T>
@@ -20,7 +21,7 @@ void gram(const Matrix<T>& F, Matrix<T>& G) {
         G.setZero();
         return;
     }
-    if constexpr (streaming_products)
+    if (streaming_products())
         dense_transpose_times(F.data(), F.rows(), F.cols(), F.rows(), F, G);
     else if constexpr (std::is_same_v<T, double>)
         cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, k, rows, 1.0, F.data(), rows, 0.0,

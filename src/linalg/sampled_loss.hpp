@@ -11,13 +11,19 @@
 
 namespace nmfkit::detail {
 
+/// The sampled kernels compiled per instruction set (linalg/kernels.hpp): a policy names the one
+/// that computes its weights and terms. A new loss adds its kernel there.
+enum class SampledKernel { kl };
+
 /// A loss f(v, y) between an entry v of A and y = (W Htᵀ)_ij, split as f(v, y) = term(v, y) + c·y
 /// with term(0, y) = 0 and weight(0, y) = 0, so that the entries an adapter does not store (the
 /// zeros of a sparse A) contribute nothing to R and only c·y to the value; c is 1 when
 /// adds_sum_of_product, else 0 (the adapter adds c · Σ_ij (W Htᵀ)_ij over all m·n entries).
 ///   weight(v, y):        R_ij for one entry (in T);
 ///   weights(v, y, n):    y[q] ← weight(v[q], y[q]) for n entries, in place (a vector loop);
-///   terms(v, y, n):      Σ_q term(v[q], y[q]) over n entries, in double.
+///   terms(v, y, n):      Σ_q term(v[q], y[q]) over n entries, in double;
+///   kernel, floor:       the sparse kernels' form of the same policy (SampledKernel) and its
+///                        parameter.
 template <class P, class T>
 concept SampledLoss = requires(const P& p, T v, T y, const T* vs, T* ys, const T* cys,
                                Eigen::Index n) {
@@ -25,6 +31,8 @@ concept SampledLoss = requires(const P& p, T v, T y, const T* vs, T* ys, const T
     { p.weights(vs, ys, n) } -> std::same_as<void>;
     { p.terms(vs, cys, n) } -> std::same_as<double>;
     {std::bool_constant<P::adds_sum_of_product>{}};
+    { P::kernel } -> std::convertible_to<SampledKernel>;
+    { p.floor } -> std::convertible_to<T>;
 };
 
 }  // namespace nmfkit::detail

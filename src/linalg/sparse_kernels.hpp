@@ -4,44 +4,84 @@
 // p in [outer[s], outer[s+1]). Dense factors enter transposed, k x N column-major (each row of
 // the tall factor contiguous), so an entry touches one contiguous k-vector.
 
+// Compiled once per target by linalg/kernels_isa.cpp and called through the kernel table
+// (linalg/kernels.hpp), on plain arrays: out parameters are column-major and sized by the caller.
+
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <type_traits>
 #include <utility>
-#include <vector>
 
 #include <omp.h>
 
-#include <nmfkit/result.hpp>
+#include <Eigen/Core>
 
-#include "linalg/parallel.hpp"
 #include "linalg/dense_kernels.hpp"
+#include "linalg/isa_target.hpp"
+#include "linalg/kernels.hpp"
+#include "linalg/parallel.hpp"
 #include "linalg/sampled_loss.hpp"
 
-namespace nmfkit::detail {
+namespace nmfkit::detail::NMFKIT_ISA_NAMESPACE {
 
-/// A compressed matrix seen slice by slice; not owned.
-template <class T, class I>
-struct Compressed {
-    Eigen::Index outer_size = 0;  ///< number of slices
-    Eigen::Index inner_size = 0;  ///< range of inner indices
-    const I* outer = nullptr;     ///< outer_size + 1 offsets
-    const I* inner = nullptr;     ///< inner index of each entry
-    const T* values = nullptr;    ///< value of each entry
-
-    Eigen::Index nonzeros() const { return static_cast<Eigen::Index>(outer[outer_size]); }
+/// The columns of a factor as the kernels read them: Columns' data (linalg/kernels.hpp), k x N
+/// column-major, padded by max_lanes zeros.
+template <class T>
+struct ColumnsView {
+    const T* data;
+    Eigen::Index k_;
+    Eigen::Index k() const { return k_; }
+    const T* col(Eigen::Index j) const { return data + j * k_; }
 };
+
+/// A buffer of T from malloc (std::vector's members would be compiled here for this target and
+/// could be the copy the linker keeps for every caller; see linalg/isa_target.hpp).
+template <class T>
+class Buffer {
+public:
+    Buffer() = default;
+    /// n zeros.
+    explicit Buffer(Eigen::Index n) {
+        resize(n);
+        for (Eigen::Index i = 0; i < n; ++i) data_[i] = T(0);
+    }
+    Buffer(const Buffer&) = delete;
+    Buffer& operator=(const Buffer&) = delete;
+    ~Buffer() { std::free(data_); }
+    /// At least n entries, and at least one: data() is never null after it (the contents are
+    /// not kept when it grows).
+    void resize(Eigen::Index n) {
+        if (data_ != nullptr && n <= size_) return;
+        std::free(data_);
+        size_ = n > 0 ? n : 1;
+        data_ = static_cast<T*>(std::malloc(sizeof(T) * static_cast<std::size_t>(size_)));
+        if (data_ == nullptr) std::abort();
+    }
+    T* data() { return data_; }
+    T& operator[](Eigen::Index i) { return data_[i]; }
+
+private:
+    T* data_ = nullptr;
+    Eigen::Index size_ = 0;
+};
+
+/// Σ_s acc[s] in slice order.
+inline double sum_in_order(const double* acc, Eigen::Index n) {
+    double total = 0;
+    for (Eigen::Index s = 0; s < n; ++s) total += acc[s];
+    return total;
+}
 
 /// How many entries ahead the gathers prefetch the factor's column: it pays when the factor does
 /// not fit in L2 (docs/benchmarks-history.md, "Measurements behind constants").
 constexpr int prefetch_distance = 8;
 
 /// The register-blocked kernels keep a slice's k sums in L lanes, L = k rounded up to a multiple
-/// of 32 bytes (4 doubles, 8 floats), for k up to max_lanes; a larger k takes the generic loops
-/// (L = 0), which keep the sums in memory. With L fixed at compile time the sums stay in SIMD
-/// registers (docs/benchmarks.md, "Kernels").
-constexpr int max_lanes = 64;
+/// of 32 bytes (4 doubles, 8 floats), for k up to max_lanes (linalg/kernels.hpp); a larger k
+/// takes the generic loops (L = 0), which keep the sums in memory. With L fixed at compile time
+/// the sums stay in SIMD registers (docs/benchmarks.md, "Kernels").
 template <class T>
 constexpr int lane_step = static_cast<int>(32 / sizeof(T));
 
@@ -58,49 +98,6 @@ void with_lanes(Eigen::Index k, F&& f) {
     }
     (std::make_integer_sequence<int, max_lanes / lane_step<T>>{});
 }
-
-/// dst = srcᵀ: src is rows x cols and dst cols x rows, both column-major and contiguous. In
-/// 64 x 64 tiles, so that each tile reads and writes whole cache lines (Eigen's plain
-/// `B = A.transpose()` of a tall factor reads k strided streams).
-template <class T>
-void transpose_into(const T* __restrict src, Eigen::Index rows, Eigen::Index cols,
-                    T* __restrict dst) {
-    constexpr Eigen::Index tile = 64;
-#pragma omp parallel for collapse(2) schedule(static) if (worth_parallel(rows * cols * 2))
-    for (Eigen::Index j0 = 0; j0 < cols; j0 += tile)
-        for (Eigen::Index i0 = 0; i0 < rows; i0 += tile) {
-            const Eigen::Index i1 = std::min(rows, i0 + tile), j1 = std::min(cols, j0 + tile);
-            for (Eigen::Index j = j0; j < j1; ++j)
-                for (Eigen::Index i = i0; i < i1; ++i) dst[i * cols + j] = src[j * rows + i];
-        }
-}
-
-/// out = srcᵀ (tiled, see transpose_into).
-template <class T>
-void transpose_to(const Matrix<T>& src, Matrix<T>& out) {
-    out.resize(src.cols(), src.rows());
-    transpose_into(src.data(), src.rows(), src.cols(), out.data());
-}
-
-/// The columns of a factor for the kernels: F (N x k) stored transposed, k x N column-major (each
-/// row of F contiguous), followed by max_lanes zeros, so that a kernel may read L lanes from any
-/// column: lanes past k hold the next column's values (or the zeros), which the kernels multiply
-/// only by zeros or drop.
-template <class T>
-class Columns {
-public:
-    explicit Columns(const Matrix<T>& F) : k_(F.cols()), n_(F.rows()), data_(F.size() + max_lanes) {
-        transpose_into(F.data(), n_, k_, data_.data());
-        data_.tail(max_lanes).setZero();
-    }
-    Eigen::Index k() const { return k_; }
-    Eigen::Index cols() const { return n_; }
-    const T* col(Eigen::Index j) const { return data_.data() + j * k_; }
-
-private:
-    Eigen::Index k_, n_;
-    Eigen::Matrix<T, Eigen::Dynamic, 1> data_;
-};
 
 /// 32 bytes of T as one SIMD value (GCC vector extension; two SSE registers without AVX).
 template <class T>
@@ -173,20 +170,20 @@ private:
 /// Each slice is one thread's, summed in storage order, and the acc_s are summed in slice order,
 /// so nothing depends on the thread count.
 template <class T, class I, class Coefficient>
-double gather_with(const Compressed<T, I>& A, const Columns<T>& F, Matrix<T>& out, Coefficient c) {
+double gather_with(const Compressed<T, I>& A, const ColumnsView<T>& F, T* out, Coefficient c) {
     const Eigen::Index k = F.k();
-    out.resize(A.outer_size, k);
-    std::vector<double> acc(static_cast<std::size_t>(A.outer_size), 0.0);
+    Buffer<double> acc(A.outer_size);
     with_lanes<T>(k, [&](auto lanes) {
         constexpr int L = decltype(lanes)::value;
 #pragma omp parallel if (worth_parallel(A.nonzeros() * k))
         {
-            std::vector<T> generic(L > 0 ? 0 : static_cast<std::size_t>(k));  // the sums when L = 0
+            Buffer<T> generic(L > 0 ? 0 : k);  // the sums when L = 0
 #pragma omp for schedule(dynamic, 256)
             for (Eigen::Index s = 0; s < A.outer_size; ++s) {
                 T sums[L > 0 ? L : 1] = {};
                 T* __restrict y = L > 0 ? sums : generic.data();
-                if constexpr (L == 0) std::fill(generic.begin(), generic.end(), T(0));
+                if constexpr (L == 0)
+                    for (Eigen::Index l = 0; l < k; ++l) generic[l] = T(0);
                 double a = 0;
                 const auto c_s = c(lanes, s, a);
                 const I end = A.outer[s + 1];
@@ -200,14 +197,12 @@ double gather_with(const Compressed<T, I>& A, const Columns<T>& F, Matrix<T>& ou
 #pragma omp simd
                     for (Eigen::Index l = 0; l < n; ++l) y[l] += v * f[l];
                 }
-                for (Eigen::Index l = 0; l < k; ++l) out(s, l) = y[l];
-                acc[static_cast<std::size_t>(s)] = a;
+                for (Eigen::Index l = 0; l < k; ++l) out[l * A.outer_size + s] = y[l];
+                acc[s] = a;
             }
         }
     });
-    double total = 0;
-    for (double a : acc) total += a;
-    return total;
+    return sum_in_order(acc.data(), A.outer_size);
 }
 
 /// The scatter shape: out(:, inner[p]) += c_s(p) · F(:, s) for every entry p of slice s
@@ -215,19 +210,27 @@ double gather_with(const Compressed<T, I>& A, const Columns<T>& F, Matrix<T>& ou
 /// Threads scatter into private buffers (L x inner_size each, L ≥ k) that are summed in thread
 /// order at the end.
 template <class T, class I, class Coefficient>
-double scatter_with(const Compressed<T, I>& A, const Columns<T>& F, Matrix<T>& out, Coefficient c) {
+double scatter_with(const Compressed<T, I>& A, const ColumnsView<T>& F, T* out, Coefficient c) {
     const Eigen::Index k = F.k();
-    std::vector<double> acc(static_cast<std::size_t>(A.outer_size), 0.0);
+    Buffer<double> acc(A.outer_size);
     const bool parallel = worth_parallel(A.nonzeros() * k) && omp_get_max_threads() > 1;
     const int teams = parallel ? omp_get_max_threads() : 1;
     with_lanes<T>(k, [&](auto lanes) {
         constexpr int L = decltype(lanes)::value;
         const Eigen::Index stride = L > 0 ? L : k;
-        std::vector<Matrix<T>> partial(static_cast<std::size_t>(teams));
+        // The teams' buffers, stride x inner_size each; the first is out itself when the lanes
+        // are exactly k (no copy).
+        const Eigen::Index size = stride * A.inner_size;
+        const bool in_place = stride == k;
+        Buffer<T> partial(in_place ? (teams - 1) * size : teams * size);
+        auto buffer = [&](int t) {
+            return in_place ? (t == 0 ? out : partial.data() + (t - 1) * size)
+                            : partial.data() + t * size;
+        };
 #pragma omp parallel num_threads(teams) if (parallel)
         {
-            Matrix<T>& mine = partial[static_cast<std::size_t>(omp_get_thread_num())];
-            mine.setZero(stride, A.inner_size);
+            T* mine = buffer(omp_get_thread_num());
+            for (Eigen::Index e = 0; e < size; ++e) mine[e] = T(0);
 #pragma omp for schedule(static)
             for (Eigen::Index s = 0; s < A.outer_size; ++s) {
                 const Lanes<L, T> f(F.col(s), k);
@@ -236,28 +239,29 @@ double scatter_with(const Compressed<T, I>& A, const Columns<T>& F, Matrix<T>& o
                 for (I p = A.outer[s]; p < A.outer[s + 1]; ++p) {
                     const Eigen::Index i = static_cast<Eigen::Index>(A.inner[p]);
                     const T v = c_s(p);
-                    T* __restrict o = mine.col(i).data();
+                    T* __restrict o = mine + i * stride;
                     const T* __restrict x = f.data();
 #pragma omp simd
                     for (Eigen::Index l = 0; l < stride; ++l) o[l] += v * x[l];
                 }
-                acc[static_cast<std::size_t>(s)] = a;
+                acc[s] = a;
             }
         }
-        for (std::size_t t = 1; t < partial.size(); ++t) partial[0] += partial[t];
-        if (stride == k)
-            out.swap(partial[0]);  // no copy when the lanes are exactly k
-        else
-            out = partial[0].topRows(k);
+        T* first = buffer(0);
+        for (int t = 1; t < teams; ++t) {
+            const T* other = buffer(t);
+            for (Eigen::Index e = 0; e < size; ++e) first[e] += other[e];
+        }
+        if (!in_place)
+            for (Eigen::Index i = 0; i < A.inner_size; ++i)
+                for (Eigen::Index l = 0; l < k; ++l) out[i * k + l] = first[i * stride + l];
     });
-    double total = 0;
-    for (double a : acc) total += a;
-    return total;
+    return sum_in_order(acc.data(), A.outer_size);
 }
 
 /// out(s, :) = Σ_p values[p] · F(:, inner[p])ᵀ: Aᵀ·F from CSC, A·F from CSR (out outer_size x k).
 template <class T, class I>
-void gather(const Compressed<T, I>& A, const Columns<T>& F, Matrix<T>& out) {
+void gather(const Compressed<T, I>& A, const ColumnsView<T>& F, T* out) {
     gather_with(A, F, out, [&A](auto, Eigen::Index, double&) {
         return [&A](I p, const T*) { return A.values[p]; };
     });
@@ -265,7 +269,7 @@ void gather(const Compressed<T, I>& A, const Columns<T>& F, Matrix<T>& out) {
 
 /// out(:, inner[p]) += values[p] · F(:, s): A·F from CSC in the low-memory mode.
 template <class T, class I>
-void scatter(const Compressed<T, I>& A, const Columns<T>& F, Matrix<T>& out) {
+void scatter(const Compressed<T, I>& A, const ColumnsView<T>& F, T* out) {
     scatter_with(A, F, out,
                  [&A](auto, Eigen::Index, double&) { return [&A](I p) { return A.values[p]; }; });
 }
@@ -277,14 +281,14 @@ void scatter(const Compressed<T, I>& A, const Columns<T>& F, Matrix<T>& out) {
 /// the policy's vector loops.
 template <int L, class T, class I, SampledLoss<T> Policy>
 const T* slice_weights(const Compressed<T, I>& A, Eigen::Index s, const Lanes<L, T>& x,
-                       const Columns<T>& G, const Policy& policy, bool value, double& acc) {
-    thread_local std::vector<T> r;
+                       const ColumnsView<T>& G, const Policy& policy, bool value, double& acc) {
+    thread_local Buffer<T> r;
     const I b = A.outer[s], e = A.outer[s + 1];
-    r.resize(static_cast<std::size_t>(e - b));
+    r.resize(static_cast<Eigen::Index>(e - b));
     for (I p = b; p < e; ++p) {
         if (p + prefetch_distance < e)
             __builtin_prefetch(G.col(static_cast<Eigen::Index>(A.inner[p + prefetch_distance])));
-        r[static_cast<std::size_t>(p - b)] =
+        r[static_cast<Eigen::Index>(p - b)] =
             dot_lanes<L>(x.data(), G.col(static_cast<Eigen::Index>(A.inner[p])), G.k());
     }
     const T* v = A.values + b;
@@ -297,7 +301,7 @@ const T* slice_weights(const Compressed<T, I>& A, Eigen::Index s, const Lanes<L,
 
 /// The widest SIMD value the one-pass sampled gather works in: 64 bytes with AVX-512, else 32 (a 64-byte
 /// GCC vector without AVX-512 is emulated in pieces and its shuffles cost more than they save).
-#if defined(__AVX512F__)
+#if NMFKIT_ISA_TARGET == 2
 inline constexpr int wide_bytes = 64;
 #else
 inline constexpr int wide_bytes = 32;
@@ -346,8 +350,8 @@ inline T sum_lanes(const Wide<T>& t) {
 /// k take the two-pass form: in float32 the one-pass kernel lost on fitted factors, many of whose
 /// dot-product terms underflow to subnormal numbers (docs/benchmarks-history.md, "Measurements behind constants"; not resolved).
 template <class T, class I, SampledLoss<T> Policy>
-double sampled_gather(const Compressed<T, I>& A, const Columns<T>& X, const Columns<T>& F,
-                      const Policy& policy, Matrix<T>& out, bool value) {
+double sampled_gather(const Compressed<T, I>& A, const ColumnsView<T>& X, const ColumnsView<T>& F,
+                      const Policy& policy, T* out, bool value) {
     const Eigen::Index k = F.k();
     auto two_pass = [&] {
         return gather_with(A, F, out, [&](auto lanes, Eigen::Index s, double& acc) {
@@ -362,20 +366,19 @@ double sampled_gather(const Compressed<T, I>& A, const Columns<T>& X, const Colu
     } else {
         constexpr int W = wide_lanes<T>;
         if (k > max_lanes) return two_pass();
-        out.resize(A.outer_size, k);
-        std::vector<double> acc(static_cast<std::size_t>(A.outer_size), 0.0);
+        Buffer<double> acc(A.outer_size);
         // Value and N are compile-time: no test per entry, and the partial sums in registers.
         auto run = [&]<bool Value, int N>() {
 #pragma omp parallel if (worth_parallel(A.nonzeros() * k))
             {
                 const Policy loss = policy;  // a local copy: the stores below cannot alias it
-                std::vector<T> wh;           // wh_p of the slice, for the value
+                Buffer<T> wh;                // wh_p of the slice, for the value
 #pragma omp for schedule(dynamic, 256)
                 for (Eigen::Index s = 0; s < A.outer_size; ++s) {
                     Wide<T> x[N] = {}, y[N] = {};
                     std::memcpy(x, X.col(s), static_cast<std::size_t>(k) * sizeof(T));
                     const I b = A.outer[s], e = A.outer[s + 1];
-                    if constexpr (Value) wh.resize(static_cast<std::size_t>(e - b));
+                    if constexpr (Value) wh.resize(static_cast<Eigen::Index>(e - b));
                     for (I p = b; p < e; ++p) {
                         if (p + prefetch_distance < e)
                             __builtin_prefetch(
@@ -387,16 +390,14 @@ double sampled_gather(const Compressed<T, I>& A, const Columns<T>& X, const Colu
                         Wide<T> t = x[0] * g[0];
                         for (int c = 1; c < N; ++c) t += x[c] * g[c];
                         const T r = sum_lanes<T>(t);
-                        if constexpr (Value) wh[static_cast<std::size_t>(p - b)] = r;
+                        if constexpr (Value) wh[static_cast<Eigen::Index>(p - b)] = r;
                         const T v = loss.weight(A.values[p], r);
                         for (int c = 0; c < N; ++c) y[c] += v * g[c];
                     }
-                    if constexpr (Value)
-                        acc[static_cast<std::size_t>(s)] =
-                            loss.terms(A.values + b, wh.data(), e - b);
+                    if constexpr (Value) acc[s] = loss.terms(A.values + b, wh.data(), e - b);
                     T sums[max_lanes];  // N·W ≤ max_lanes, a multiple of W
                     std::memcpy(sums, y, sizeof y);
-                    for (Eigen::Index l = 0; l < k; ++l) out(s, l) = sums[l];
+                    for (Eigen::Index l = 0; l < k; ++l) out[l * A.outer_size + s] = sums[l];
                 }
             }
         };
@@ -407,9 +408,7 @@ double sampled_gather(const Compressed<T, I>& A, const Columns<T>& X, const Colu
             else
                 run.template operator()<false, N>();
         });
-        double total = 0;
-        for (double a : acc) total += a;
-        return total;
+        return sum_in_order(acc.data(), A.outer_size);
     }
 }
 
@@ -418,8 +417,8 @@ double sampled_gather(const Compressed<T, I>& A, const Columns<T>& X, const Colu
 /// from the same storage. F is k x outer_size, X (being updated) is k x inner_size, out is
 /// k x inner_size. With `value`, also returns Σ_p policy.term(values[p], wh_p).
 template <class T, class I, SampledLoss<T> Policy>
-double sampled_scatter(const Compressed<T, I>& A, const Columns<T>& F, const Columns<T>& X,
-                       const Policy& policy, Matrix<T>& out, bool value) {
+double sampled_scatter(const Compressed<T, I>& A, const ColumnsView<T>& F, const ColumnsView<T>& X,
+                       const Policy& policy, T* out, bool value) {
     return scatter_with(A, F, out, [&](auto lanes, Eigen::Index s, double& acc) {
         constexpr int L = decltype(lanes)::value;
         const T* weight = slice_weights(A, s, Lanes<L, T>(F.col(s), F.k()), X, policy, value, acc);
@@ -430,9 +429,9 @@ double sampled_scatter(const Compressed<T, I>& A, const Columns<T>& F, const Col
 /// Σ_p v_p · ⟨X(:, s), F(:, inner[p])⟩ over the stored entries, in double, one partial per
 /// slice summed in order. X is k x outer_size, F is k x inner_size.
 template <class T, class I>
-double sampled_cross(const Compressed<T, I>& A, const Columns<T>& X, const Columns<T>& F) {
+double sampled_cross(const Compressed<T, I>& A, const ColumnsView<T>& X, const ColumnsView<T>& F) {
     const Eigen::Index k = F.k();
-    std::vector<double> c(static_cast<std::size_t>(A.outer_size));
+    Buffer<double> c(A.outer_size);
     with_lanes<T>(k, [&](auto lanes) {
         constexpr int L = decltype(lanes)::value;
 #pragma omp parallel for schedule(dynamic, 256) if (worth_parallel(A.nonzeros() * k))
@@ -443,12 +442,10 @@ double sampled_cross(const Compressed<T, I>& A, const Columns<T>& X, const Colum
                 cs += static_cast<double>(A.values[p]) *
                       static_cast<double>(
                           dot_lanes<L>(x.data(), F.col(static_cast<Eigen::Index>(A.inner[p])), k));
-            c[static_cast<std::size_t>(s)] = cs;
+            c[s] = cs;
         }
     });
-    double total = 0;
-    for (double v : c) total += v;
-    return total;
+    return sum_in_order(c.data(), A.outer_size);
 }
 
-}  // namespace nmfkit::detail
+}  // namespace nmfkit::detail::NMFKIT_ISA_NAMESPACE

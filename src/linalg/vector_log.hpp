@@ -4,13 +4,19 @@
 // reduction is fdlibm's (Sun Microsystems, e_log.c, 1993): x = 2^e · m with m in [√½, √2),
 // s = (m − 1)/(m + 1), log m = 2·atanh s = 2s·Σ_{j≥0} s^{2j}/(2j + 1); |s| ≤ 0.1716, so eleven
 // terms leave a truncation below 1e-18 relative, and the result is within a few ulp of std::log
-// (tests/test_vector_log.cpp).
+// (tests/test_kernels.cpp). Compiled in the kernels' namespace where linalg/kernels_isa.cpp
+// includes it (linalg/isa_target.hpp), in nmfkit::detail elsewhere.
 
 #include <bit>
 #include <cstdint>
 #include <limits>
 
+#if defined(NMFKIT_ISA_TARGET)
+#include "linalg/isa_target.hpp"
+namespace nmfkit::detail::NMFKIT_ISA_NAMESPACE {
+#else
 namespace nmfkit::detail {
+#endif
 
 /// log(x) for x > 0 (normal or subnormal); +inf for +inf, −inf for 0. No NaN input expected.
 inline double vector_log(double x) {
@@ -47,4 +53,4 @@ inline double vector_log(double x) {
     return x > 0 ? r : -std::numeric_limits<double>::infinity();
 }
 
-}  // namespace nmfkit::detail
+}  // namespace nmfkit::detail or its kernels' namespace

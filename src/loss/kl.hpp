@@ -13,7 +13,7 @@
 #include <nmfkit/result.hpp>
 
 #include "linalg/sampled_loss.hpp"
-#include "linalg/vector_log.hpp"
+#include "linalg/kernels.hpp"
 #include "data/rows.hpp"
 
 namespace nmfkit::detail {
@@ -25,42 +25,8 @@ inline T kl_floor() {
     return std::sqrt(std::numeric_limits<T>::min());
 }
 
-/// log for the KL terms: vector_log where the build has AVX2 (it vectorizes), glibc's otherwise
-/// (faster than vector_log in scalar SSE2 code).
-inline double kl_log(double x) {
-#ifdef __AVX2__
-    return vector_log(x);
-#else
-    return std::log(x);
-#endif
-}
-
-/// Σ_q [v_q log(v_q / max(wh_q, floor)) − v_q] over n stored entries (0 where v_q = 0), in double.
-inline double kl_terms(const double* v, const double* wh, Eigen::Index n, double floor) {
-    double sum = 0;
-#pragma omp simd reduction(+ : sum)
-    for (Eigen::Index q = 0; q < n; ++q) {
-        const double ratio = v[q] / std::max(wh[q], floor);
-        sum += v[q] > 0 ? v[q] * kl_log(v[q] > 0 ? ratio : 1.0) - v[q] : 0.0;
-    }
-    return sum;
-}
-
-/// The same for float entries: converted to double 256 at a time first, so that the loop above
-/// stays one vector width (mixed float/double in it was not vectorized).
-inline double kl_terms(const float* v, const float* wh, Eigen::Index n, float floor) {
-    constexpr Eigen::Index chunk = 256;
-    double vd[chunk], whd[chunk], sum = 0;
-    for (Eigen::Index q0 = 0; q0 < n; q0 += chunk) {
-        const Eigen::Index c = std::min(chunk, n - q0);
-        for (Eigen::Index q = 0; q < c; ++q) {
-            vd[q] = v[q0 + q];
-            whd[q] = wh[q0 + q];
-        }
-        sum += kl_terms(vd, whd, c, static_cast<double>(floor));
-    }
-    return sum;
-}
+// kl_terms(v, wh, n, floor), the terms of the stored entries, is a kernel compiled per
+// instruction set (linalg/kl_kernels.hpp), called through the kernel table (linalg/kernels.hpp).
 
 /// The KL policy of the sampled product: weight(v, wh) = v / max(wh, floor) (the entry of A ⊘ WH),
 /// term(v, wh) = v log(v / max(wh, floor)) − v (0 at v = 0), and the + wh of every entry, stored
@@ -70,6 +36,7 @@ inline double kl_terms(const float* v, const float* wh, Eigen::Index n, float fl
 template <class T>
 struct KullbackLeibler {
     static constexpr bool adds_sum_of_product = true;
+    static constexpr SampledKernel kernel = SampledKernel::kl;
     T floor = kl_floor<T>();
 
     [[gnu::always_inline]] T weight(T v, T wh) const { return v / std::max(wh, floor); }

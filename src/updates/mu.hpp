@@ -13,7 +13,7 @@
 #include "linalg/numeric.hpp"
 #include "linalg/parallel.hpp"
 #include "linalg/reduce.hpp"
-#include "linalg/dense_kernels.hpp"
+#include "linalg/kernels.hpp"
 #include "nnls/subproblem.hpp"
 #include "loss/kl.hpp"
 

@@ -11,7 +11,7 @@
 
 #include <nmfkit/result.hpp>
 
-#include "linalg/dense_kernels.hpp"
+#include "linalg/kernels.hpp"
 #include "linalg/numeric.hpp"
 #include "nnls/subproblem.hpp"
 #include "updates/hals.hpp"

@@ -2,7 +2,10 @@
 
 import doctest
 import inspect
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +93,19 @@ def test_blas_is_the_openmp_build_even_after_numpy():
     info = nmfkit.build_info()
     assert info["blas_follows_openmp"], info["blas"]
     assert "USE_OPENMP" in info["blas"]
+
+
+def test_build_info_names_the_kernels_instruction_set():
+    # The active target never exceeds the CPU's best; NMFKIT_ISA caps it (read at first use, so
+    # in a fresh interpreter).
+    order = ["baseline", "avx2", "avx512"]
+    info = nmfkit.build_info()
+    assert order.index(info["isa"]) <= order.index(info["isa_best"])
+    code = "import nmfkit; print(nmfkit.build_info()['isa'])"
+    env = dict(os.environ, NMFKIT_ISA="baseline")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "baseline" and out.stderr == ""
 
 
 def test_fit_result(V):

@@ -1,0 +1,27 @@
+#pragma once
+// The target of one compilation of linalg/kernels_isa.cpp (docs/design.md, "Instruction set"):
+// NMFKIT_ISA_TARGET is 0 (baseline x86-64), 1 (AVX2 + FMA) or 2 (AVX-512), set by CMake with the
+// matching -m flags. The kernel headers put everything they define in NMFKIT_ISA_NAMESPACE
+// (nmfkit::detail::isa_baseline, isa_avx2, isa_avx512), so that no function compiled for one
+// target can be the copy the linker keeps for another (tests/check_isa_symbols.py).
+
+#if !defined(NMFKIT_ISA_TARGET)
+#error "the kernel headers are compiled only by linalg/kernels_isa.cpp (NMFKIT_ISA_TARGET)"
+#endif
+
+#if NMFKIT_ISA_TARGET == 0
+#define NMFKIT_ISA_NAMESPACE isa_baseline
+#elif NMFKIT_ISA_TARGET == 1
+#define NMFKIT_ISA_NAMESPACE isa_avx2
+#if !defined(__AVX2__) || !defined(__FMA__)
+#error "the avx2 target compiles with -mavx2 -mfma"
+#endif
+#elif NMFKIT_ISA_TARGET == 2
+#define NMFKIT_ISA_NAMESPACE isa_avx512
+#if !defined(__AVX512F__) || !defined(__AVX512DQ__) || !defined(__AVX512BW__) || \
+    !defined(__AVX512VL__)
+#error "the avx512 target compiles with -mavx512f -mavx512dq -mavx512bw -mavx512vl"
+#endif
+#else
+#error "NMFKIT_ISA_TARGET is 0 (baseline), 1 (avx2) or 2 (avx512)"
+#endif

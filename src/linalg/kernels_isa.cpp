@@ -1,0 +1,89 @@
+// The hot kernels of one instruction set, gathered into a KernelTable (linalg/kernels.hpp).
+// Compiled three times (CMakeLists.txt: nmfkit_kernels_baseline, _avx2, _avx512), each with its
+// -m flags and NMFKIT_ISA_TARGET; everything defined here lies in that target's namespace
+// (linalg/isa_target.hpp), which tests/check_isa_symbols.py checks on the objects.
+
+#include <cstdint>
+
+#include "linalg/dense_kernels.hpp"
+#include "linalg/isa_target.hpp"
+#include "linalg/kernels.hpp"
+#include "linalg/kl_kernels.hpp"
+#include "linalg/sparse_kernels.hpp"
+
+namespace nmfkit::detail::NMFKIT_ISA_NAMESPACE {
+
+namespace {
+
+template <class T>
+DenseKernels<T> dense_entries() {
+    DenseKernels<T> d;
+    d.times = &dense_times<T>;
+    d.transpose_times = &dense_transpose_times<T>;
+    return d;
+}
+
+template <class T, class I>
+void gather_entry(const Compressed<T, I>& A, const T* F, Eigen::Index k, T* out) {
+    gather(A, ColumnsView<T>{F, k}, out);
+}
+
+template <class T, class I>
+void scatter_entry(const Compressed<T, I>& A, const T* F, Eigen::Index k, T* out) {
+    scatter(A, ColumnsView<T>{F, k}, out);
+}
+
+template <class T, class I>
+double kl_gather_entry(const Compressed<T, I>& A, const T* X, const T* F, Eigen::Index k, T floor,
+                       T* out, bool value) {
+    return sampled_gather(A, ColumnsView<T>{X, k}, ColumnsView<T>{F, k}, KlPolicy<T>{floor}, out,
+                          value);
+}
+
+template <class T, class I>
+double kl_scatter_entry(const Compressed<T, I>& A, const T* F, const T* X, Eigen::Index k, T floor,
+                        T* out, bool value) {
+    return sampled_scatter(A, ColumnsView<T>{F, k}, ColumnsView<T>{X, k}, KlPolicy<T>{floor}, out,
+                           value);
+}
+
+template <class T, class I>
+double cross_entry(const Compressed<T, I>& A, const T* X, const T* F, Eigen::Index k) {
+    return sampled_cross(A, ColumnsView<T>{X, k}, ColumnsView<T>{F, k});
+}
+
+template <class T, class I>
+SparseKernels<T, I> sparse_entries() {
+    SparseKernels<T, I> s;
+    s.gather = &gather_entry<T, I>;
+    s.scatter = &scatter_entry<T, I>;
+    s.kl_gather = &kl_gather_entry<T, I>;
+    s.kl_scatter = &kl_scatter_entry<T, I>;
+    s.cross = &cross_entry<T, I>;
+    return s;
+}
+
+template <class T>
+double kl_terms_entry(const T* v, const T* wh, Eigen::Index n, T floor) {
+    return kl_terms(v, wh, n, floor);
+}
+
+}  // namespace
+
+/// This target's table (declared in linalg/kernels.cpp).
+KernelTable kernel_table() {
+    KernelTable t;
+    t.isa = static_cast<Isa>(NMFKIT_ISA_TARGET);
+    t.streaming_products = streaming_products;
+    t.dense_float = dense_entries<float>();
+    t.dense_double = dense_entries<double>();
+    t.sparse_float_int = sparse_entries<float, int>();
+    t.sparse_float_int64 = sparse_entries<float, std::int64_t>();
+    t.sparse_double_int = sparse_entries<double, int>();
+    t.sparse_double_int64 = sparse_entries<double, std::int64_t>();
+    t.kl_terms_float = &kl_terms_entry<float>;
+    t.kl_terms_double = &kl_terms_entry<double>;
+    return t;
+}
+
+}  // namespace nmfkit::detail::NMFKIT_ISA_NAMESPACE
