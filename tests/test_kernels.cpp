@@ -153,7 +153,7 @@ TYPED_TEST(Kernels, KullbackLeiblerKernelsEqualNaiveRatiosAndDivergence) {
 // The dense kernels are compiled and tested in every build, though the adapter uses them only
 // with AVX-512 or AVX2 + FMA. Shapes: rows around the panel (AVX-512: 4 vectors, 32 doubles or 64
 // floats; AVX2: 2 vectors, 8 doubles or 16 floats) and past the prefetch distance, columns around
-// the tile widths (6, 4, 3) and the column blocks (512; AVX2: 32 for k ≤ 24, 48 above), k around
+// the tile widths (6, 4, 3) and the column blocks (32 for k ≤ 24, 48 above), k around
 // the column groups (6 and 4) and past a row block of Aᵀ·F (k = 50: 648 rows of doubles); a
 // leading dimension larger than m.
 TYPED_TEST(Kernels, DenseStreamingProductsEqualNaiveLoops) {

@@ -27,20 +27,20 @@ namespace nmfkit::detail {
 // times_block: columns of A per block (the A panel of a tile, R vectors x block columns, is
 // reused by every column group of F). times_prefetch: how many panels ahead, in rows, the first
 // column group's pass prefetches its columns of A (0: none).
+// A block's columns are few: each is a different page (of 4 KiB where the heap has no huge
+// pages), and 32 or 48 of them stay in the first-level TLB, where 512 missed it on every load.
 #if defined(__AVX512F__)
-// 32 registers of 64 bytes: 4 x 6 + 4 + 1 and 6 x 4 + 6 + 1 of 32.
+// 32 registers of 64 bytes: 4 x 6 + 4 + 1 and 6 x 4 + 6 + 1 of 32. A panel is 4 cache lines per
+// column; the next panel is prefetched.
 inline constexpr bool streaming_products = true;
 inline constexpr int simd_bytes = 64;
 inline constexpr int times_rows = 4, times_cols = 6;
 inline constexpr int tt_columns = 6, tt_cols = 4;
-inline constexpr int times_prefetch = 0;
-/// Columns of A per block at k columns of F: a panel of rows x block columns stays in L2 while
-/// the column groups of F pass over it (the best of 128, 512 and 2048 at k = 20 and 50).
-inline constexpr Eigen::Index times_block(Eigen::Index /*k*/) { return 512; }
+inline constexpr int times_prefetch = 1;
+inline constexpr Eigen::Index times_block(Eigen::Index k) { return k <= 24 ? 32 : 48; }
 #elif defined(__AVX2__) && defined(__FMA__)
 // 16 registers of 32 bytes: 2 x 6 + 2 + 1 = 15 and 3 x 4 + 3 + 1 = 16. A panel is one cache line
-// per column, so a block's columns are few (each a different page: 32 or 48 of them stay in the
-// first-level TLB, where 512 missed it on every load) and the next rows are prefetched.
+// per column; the rows 4 panels below are prefetched.
 inline constexpr bool streaming_products = true;
 inline constexpr int simd_bytes = 32;
 inline constexpr int times_rows = 2, times_cols = 6;
