@@ -141,7 +141,10 @@ void dense_times(const T* A, Eigen::Index m, Eigen::Index n, Eigen::Index ld, co
         for (Eigen::Index j = 0; j < n; ++j)
             for (Eigen::Index c = 0; c < w; ++c) packed[c0 * n + j * w + c] = F(j, c0 + c);
     }
-    const Eigen::Index block = times_block(k);
+    // Blocks of at most times_block(k) columns, of equal width (n = 50 at a block of 48: 25 + 25,
+    // not 48 + 2, whose 2-column pass would mostly load and store the tiles).
+    const Eigen::Index blocks = (n + times_block(k) - 1) / times_block(k);
+    const Eigen::Index block = (n + blocks - 1) / blocks;
 #pragma omp parallel if (worth_parallel(m * n * k))
     for (Eigen::Index j0 = 0; j0 < n; j0 += block) {
         const Eigen::Index jb = std::min(n, j0 + block) - j0;
