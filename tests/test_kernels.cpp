@@ -171,17 +171,20 @@ TYPED_TEST(Kernels, KullbackLeiblerKernelsEqualNaiveRatiosAndDivergence) {
 }
 
 // The dense kernels are tested on every target, though the adapters use them only where the
-// target's streaming_products says so (AVX-512). Shapes: rows around the panel (4 vectors: 32 doubles, 64 floats), columns around
-// the tile width (6) and the column block (512), k around the column groups (6 and 4) and past a
-// row block of Aᵀ·F (k = 50: 648 rows of doubles); a leading dimension larger than m.
+// target's streaming_max_k says so (AVX-512; AVX2 + FMA up to k = 32). Shapes: rows around the
+// panel (AVX-512: 4 vectors, 32 doubles or 64 floats; AVX2: 2 vectors, 8 doubles or 16 floats)
+// and past the prefetch distance, columns around the tile widths (6, 4, 3) and the column blocks
+// (32 for k ≤ 24, 48 above), k around the column groups (6 and 4) and past a row block of Aᵀ·F
+// (k = 50: 648 rows of doubles); a leading dimension larger than m.
 TYPED_TEST(Kernels, DenseStreamingProductsEqualNaiveLoops) {
     using T = TypeParam;
     struct Shape {
         Eigen::Index m, n, k;
     };
-    const std::vector<Shape> shapes = {{1, 1, 1},     {7, 5, 3},    {31, 6, 4},  {32, 7, 5},
-                                       {33, 13, 6},   {64, 1, 7},   {65, 2, 12}, {100, 513, 13},
-                                       {257, 40, 20}, {700, 9, 50}, {3, 600, 24}};
+    const std::vector<Shape> shapes = {{1, 1, 1},     {7, 5, 3},    {31, 6, 4},   {32, 7, 5},
+                                       {33, 13, 6},   {64, 1, 7},   {65, 2, 12},  {100, 513, 13},
+                                       {257, 40, 20}, {700, 9, 50}, {3, 600, 24}, {130, 100, 30},
+                                       {47, 97, 11}};
     std::mt19937 gen(9);
     std::uniform_real_distribution<double> u(0, 1);
     for (const Shape& s : shapes) {

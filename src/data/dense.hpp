@@ -63,14 +63,14 @@ public:
     /// out = A F: out is m x k, F is n x k. The streaming kernel where the active target uses it
     /// (linalg/kernels.hpp), else BLAS.
     void times(const Matrix<T>& F, Matrix<T>& out) const {
-        if (streaming_products())
+        if (streaming_products(F.cols()))
             dense_times(A_.data(), rows(), cols(), A_.outerStride(), F, out);
         else
             out.noalias() = A_ * F;
     }
     /// out = Aᵀ F: out is n x k, F is m x k.
     void transpose_times(const Matrix<T>& F, Matrix<T>& out) const {
-        if (streaming_products())
+        if (streaming_products(F.cols()))
             dense_transpose_times(A_.data(), rows(), cols(), A_.outerStride(), F, out);
         else
             out.noalias() = A_.transpose() * F;
@@ -89,7 +89,7 @@ public:
         for (Eigen::Index j0 = 0; j0 < cols(); j0 += block_cols()) {
             const Eigen::Index b = std::min(block_cols(), cols() - j0);
             d += weight_block(W, Ht, j0, b, policy, R, value);
-            if (streaming_products()) {
+            if (streaming_products(W.cols())) {
                 const Matrix<T> Hb = Ht.middleRows(j0, b);  // b x k
                 Matrix<T> RH;                               // m x k
                 dense_times(R.data(), rows(), b, rows(), Hb, RH);
@@ -112,7 +112,7 @@ public:
         for (Eigen::Index j0 = 0; j0 < cols(); j0 += block_cols()) {
             const Eigen::Index b = std::min(block_cols(), cols() - j0);
             d += weight_block(W, Ht, j0, b, policy, R, value);
-            if (streaming_products()) {
+            if (streaming_products(W.cols())) {
                 Matrix<T> RtW;  // b x k
                 dense_transpose_times(R.data(), rows(), b, rows(), W, RtW);
                 out.middleRows(j0, b) = RtW;
@@ -217,7 +217,7 @@ private:
     // than 1-thread ones (docs/benchmarks.md, "A busy machine"). Else BLAS.
     void slice_product(const Matrix<T>& W, const Matrix<T>& Ht, Eigen::Index j0, Eigen::Index b,
                        Matrix<T>& P) const {
-        if (streaming_products()) {
+        if (streaming_products(b)) {
             const Matrix<T> Hb = Ht.middleRows(j0, b).transpose();  // k x b
             dense_times(W.data(), W.rows(), W.cols(), W.rows(), Hb, P);
         } else {

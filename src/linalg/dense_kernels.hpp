@@ -4,10 +4,13 @@
 // which for k = 20 costs more than the product itself: OpenBLAS reached 35-40 GFLOP/s here, a
 // third of the machine's. These kernels read A once, in storage order, straight from the caller's
 // memory, and keep register tiles of the result (docs/benchmarks.md, "Dense products").
-// Every entry of the result is summed in an order fixed by (m, n, k) alone, not by the thread
-// count. Compiled once per target by linalg/kernels_isa.cpp and called through the kernel table
-// (linalg/kernels.hpp); the adapters use them where the target's streaming_products says so,
-// else BLAS.
+// Every entry of the result is summed in an order fixed by (m, n, k) and the target's vector
+// width, not by the thread count: A·F sums each entry over j in increasing order on every target
+// (so AVX2 and AVX-512 agree exactly); Aᵀ·F keeps one partial sum per vector lane, so its order
+// follows the lane count (4 doubles with AVX2, 8 with AVX-512) and the two differ by rounding.
+// Compiled once per target by linalg/kernels_isa.cpp and called through the kernel table
+// (linalg/kernels.hpp); the adapters use them where the target's streaming_products says so
+// (AVX-512, AVX2 + FMA), else BLAS.
 
 #include <algorithm>
 #include <cstdlib>
@@ -21,21 +24,42 @@
 
 namespace nmfkit::detail::NMFKIT_ISA_NAMESPACE {
 
-// Only with AVX-512: an AVX2 build of the same kernels (16 registers) did not beat OpenBLAS at
-// every k (docs/benchmarks-history.md, "Measurements behind constants"), so there BLAS stays.
+// The tiles and blocks per target (docs/benchmarks-history.md, "Measurements behind constants"):
+// times: R vectors of rows x C columns of the result (R·C accumulators + R loads + 1 broadcast);
+// transpose_times: J columns of A x C columns of F (J·C accumulators + J loads + 1 load of F).
+// times_block: columns of A per block (the A panel of a tile, R vectors x block columns, is
+// reused by every column group of F). times_prefetch: how many panels ahead, in rows, the first
+// column group's pass prefetches its columns of A (0: none).
+// A block's columns are few: each is a different page (of 4 KiB where the heap has no huge
+// pages), and 32 or 48 of them stay in the first-level TLB, where 512 missed it on every load.
 #if NMFKIT_ISA_TARGET == 2
-inline constexpr bool streaming_products = true;
-#else
-inline constexpr bool streaming_products = false;
-#endif
-
-// Register tiles for AVX-512's 32 registers of 64 bytes. times: R vectors of rows x C columns of
-// the result (R·C accumulators + R loads + 1 broadcast); transpose_times: J columns of A x C
-// columns of F (J·C accumulators + J loads + 1). The shapes were the best of the candidates that
-// fit the register file (docs/benchmarks-history.md, "Measurements behind constants").
+// 32 registers of 64 bytes: 4 x 6 + 4 + 1 and 6 x 4 + 6 + 1 of 32. A panel is 4 cache lines per
+// column; the next panel is prefetched.
+inline constexpr Eigen::Index streaming_max_k = Eigen::Index{1} << 40;
 inline constexpr int simd_bytes = 64;
 inline constexpr int times_rows = 4, times_cols = 6;
 inline constexpr int tt_columns = 6, tt_cols = 4;
+inline constexpr int times_prefetch = 1;
+inline constexpr Eigen::Index times_block(Eigen::Index k) { return k <= 24 ? 32 : 48; }
+#elif NMFKIT_ISA_TARGET == 1
+// 16 registers of 32 bytes: 2 x 6 + 2 + 1 = 15 and 3 x 4 + 3 + 1 = 16. A panel is one cache line
+// per column; the rows 4 panels below are prefetched. Faster than OpenBLAS's GEMM at k = 10 and 20,
+// slower at 50 (docs/benchmarks.md, "AVX2 kernels"): BLAS above 32 columns.
+inline constexpr Eigen::Index streaming_max_k = 32;
+inline constexpr int simd_bytes = 32;
+inline constexpr int times_rows = 2, times_cols = 6;
+inline constexpr int tt_columns = 3, tt_cols = 4;
+inline constexpr int times_prefetch = 4;
+inline constexpr Eigen::Index times_block(Eigen::Index k) { return k <= 24 ? 32 : 48; }
+#else
+// Baseline x86-64 (SSE2): the dense adapter calls BLAS; the kernels compile for tests and benches.
+inline constexpr Eigen::Index streaming_max_k = 0;
+inline constexpr int simd_bytes = 64;
+inline constexpr int times_rows = 4, times_cols = 6;
+inline constexpr int tt_columns = 6, tt_cols = 4;
+inline constexpr int times_prefetch = 0;
+inline constexpr Eigen::Index times_block(Eigen::Index /*k*/) { return 512; }
+#endif
 
 /// One SIMD register of T (GCC vector extension).
 template <class T>
@@ -56,27 +80,44 @@ void with_count(int c, F&& f) {
     (std::make_integer_sequence<int, Max>{});
 }
 
-/// Columns of A per block in dense_times: a panel of rows x this many columns stays in L2
-/// while the column groups of F pass over it (the best of 128, 512 and 2048 at k = 20 and 50).
-inline constexpr Eigen::Index times_block = 512;
+/// The width of column group g of k columns split into ⌈k / C⌉ groups as evenly as possible (the
+/// first k mod groups one wider): k = 20 in tiles of at most 6 is 5, 5, 5, 5, not 6, 6, 6, 2.
+inline Eigen::Index group_width(Eigen::Index k, int C, Eigen::Index g) {
+    const Eigen::Index groups = (k + C - 1) / C;
+    return k / groups + (g < k % groups ? 1 : 0);
+}
 
-/// out(i : i + R·lanes, 0 : C) += Σ_{j0 ≤ j < j1} A(i : i + R·lanes, j) · F(j, 0 : C), with the
-/// R x C tile of out held in registers. A has leading dimension ld, F and out ldf and ldo.
-template <int R, int C, class T>
-inline void times_tile(const T* A, Eigen::Index ld, Eigen::Index i, Eigen::Index j0,
-                       Eigen::Index j1, const T* F, Eigen::Index ldf, T* out, Eigen::Index ldo) {
+/// out(i : i + R·lanes, 0 : C) += Σ_{0 ≤ j < jb} A(i : i + R·lanes, j) · Fp(j, 0 : C), with the
+/// R x C tile of out held in registers. A has leading dimension ld; Fp is F's rows j of the tile's
+/// columns, packed row by row (jb x C, row-major), out has leading dimension ldo. With Prefetch,
+/// each column's rows `ahead` further down are prefetched (one cache line per 64 bytes of panel).
+template <int R, int C, bool Prefetch, class T>
+inline void times_tile(const T* A, Eigen::Index ld, Eigen::Index i, Eigen::Index jb, const T* Fp,
+                       T* out, Eigen::Index ldo, Eigen::Index ahead) {
     constexpr int W = simd_lanes<T>;
+    constexpr int lines = std::max<int>(1, R * simd_bytes / 64);
     Simd<T> acc[R][C];
     for (int r = 0; r < R; ++r)
         for (int c = 0; c < C; ++c)
             std::memcpy(&acc[r][c], out + c * ldo + i + r * W, sizeof(Simd<T>));
-    for (Eigen::Index j = j0; j < j1; ++j) {
-        const T* a = A + j * ld + i;
+    const T* a = A + i;
+    // Unrolled explicitly: left to GCC, tiles with R or J ≥ 3 kept their accumulators on the
+    // stack (docs/benchmarks-history.md, "Measurements behind constants").
+#pragma GCC unroll 4
+    for (Eigen::Index j = 0; j < jb; ++j) {
+        const T* aj = a + j * ld;
+        if constexpr (Prefetch)
+            for (int l = 0; l < lines; ++l)
+                __builtin_prefetch(aj + ahead + l * static_cast<int>(64 / sizeof(T)));
         Simd<T> x[R];
-        for (int r = 0; r < R; ++r) std::memcpy(&x[r], a + r * W, sizeof(Simd<T>));
+#pragma GCC unroll 16
+        for (int r = 0; r < R; ++r) std::memcpy(&x[r], aj + r * W, sizeof(Simd<T>));
+        const T* f = Fp + j * C;
+#pragma GCC unroll 16
         for (int c = 0; c < C; ++c) {
-            const T f = F[c * ldf + j];
-            for (int r = 0; r < R; ++r) acc[r][c] += x[r] * f;
+            const T fc = f[c];
+#pragma GCC unroll 16
+            for (int r = 0; r < R; ++r) acc[r][c] += x[r] * fc;
         }
     }
     for (int r = 0; r < R; ++r)
@@ -85,28 +126,55 @@ inline void times_tile(const T* A, Eigen::Index ld, Eigen::Index i, Eigen::Index
 }
 
 /// out = A F (m x k) for A (m x n, leading dimension ld) and F (n x k), all column-major; out is
-/// overwritten. Rows in whole panels of times_rows vectors are split over the threads; the last
-/// m mod panel rows are summed in scalar.
+/// overwritten. F's columns are packed in groups of at most times_cols (n x width, row-major
+/// each); A goes in blocks of times_block(k) columns, and in each block rows in whole panels of
+/// times_rows vectors are split over the threads (the same panels to the same thread in every
+/// block: a static schedule over the same count); the last m mod panel rows are summed in scalar.
+/// Every out(i, c) is summed over j in increasing order.
 template <class T>
 void dense_times(const T* A, Eigen::Index m, Eigen::Index n, Eigen::Index ld, const T* F,
                  Eigen::Index k, T* out) {
     for (Eigen::Index e = 0; e < m * k; ++e) out[e] = T(0);
+    if (k == 0 || n == 0) return;
     constexpr Eigen::Index panel = times_rows * simd_lanes<T>;
     const Eigen::Index panels = m / panel, full = panels * panel;
-#pragma omp parallel if (worth_parallel(m * n * k))
-    for (Eigen::Index j0 = 0; j0 < n; j0 += times_block) {
-        const Eigen::Index j1 = std::min(n, j0 + times_block);
-#pragma omp for schedule(static)
-        for (Eigen::Index q = 0; q < panels; ++q)
-            for (Eigen::Index c0 = 0; c0 < k; c0 += times_cols)
-                with_count<times_cols>(
-                    static_cast<int>(std::min<Eigen::Index>(times_cols, k - c0)), [&](auto cols) {
-                        times_tile<times_rows, decltype(cols)::value>(
-                            A, ld, q * panel, j0, j1, F + c0 * n, n, out + c0 * m, m);
-                    });
-    }
-    for (Eigen::Index c = 0; c < k; ++c)
+    // Group at c0: n x width at c0 · n (malloc, not std::vector: no std:: function may be
+    // compiled here, see linalg/isa_target.hpp).
+    T* packed = static_cast<T*>(std::malloc(sizeof(T) * static_cast<std::size_t>(n * k)));
+    for (Eigen::Index g = 0, c0 = 0; c0 < k; c0 += group_width(k, times_cols, g++)) {
+        const Eigen::Index w = group_width(k, times_cols, g);
         for (Eigen::Index j = 0; j < n; ++j)
+            for (Eigen::Index c = 0; c < w; ++c) packed[c0 * n + j * w + c] = F[(c0 + c) * n + j];
+    }
+    // Blocks of at most times_block(k) columns, of equal width (n = 50 at a block of 48: 25 + 25,
+    // not 48 + 2, whose 2-column pass would mostly load and store the tiles).
+    const Eigen::Index blocks = (n + times_block(k) - 1) / times_block(k);
+    const Eigen::Index block = (n + blocks - 1) / blocks;
+#pragma omp parallel if (worth_parallel(m * n * k))
+    for (Eigen::Index j0 = 0; j0 < n; j0 += block) {
+        const Eigen::Index jb = std::min(n, j0 + block) - j0;
+#pragma omp for schedule(static) nowait
+        for (Eigen::Index q = 0; q < panels; ++q)
+            for (Eigen::Index g = 0, c0 = 0; c0 < k; c0 += group_width(k, times_cols, g++)) {
+                const Eigen::Index w = group_width(k, times_cols, g);
+                const T* Fp = packed + c0 * n + j0 * w;
+                T* o = out + c0 * m;
+                // The first group's pass brings the rows times_prefetch panels below into cache.
+                const bool ahead = times_prefetch > 0 && g == 0 && q + times_prefetch < panels;
+                with_count<times_cols>(static_cast<int>(w), [&](auto cols) {
+                    constexpr int C = decltype(cols)::value;
+                    if (ahead)
+                        times_tile<times_rows, C, true>(A + j0 * ld, ld, q * panel, jb, Fp, o, m,
+                                                        times_prefetch * panel);
+                    else
+                        times_tile<times_rows, C, false>(A + j0 * ld, ld, q * panel, jb, Fp, o, m,
+                                                         0);
+                });
+            }
+    }
+    std::free(packed);
+    for (Eigen::Index j = 0; j < n; ++j)
+        for (Eigen::Index c = 0; c < k; ++c)
             for (Eigen::Index i = full; i < m; ++i) out[c * m + i] += A[j * ld + i] * F[c * n + j];
 }
 
@@ -120,10 +188,13 @@ inline void transpose_times_tile(const T* const* a, const T* F, Eigen::Index ldf
     Eigen::Index i = i0;
     for (; i + W <= i1; i += W) {
         Simd<T> x[J];
+#pragma GCC unroll 16
         for (int u = 0; u < J; ++u) std::memcpy(&x[u], a[u] + i, sizeof(Simd<T>));
+#pragma GCC unroll 16
         for (int c = 0; c < C; ++c) {
             Simd<T> f;
             std::memcpy(&f, F + c * ldf + i, sizeof f);
+#pragma GCC unroll 16
             for (int u = 0; u < J; ++u) acc[u][c] += x[u] * f;
         }
     }
@@ -167,10 +238,10 @@ void dense_transpose_times(const T* A, Eigen::Index m, Eigen::Index n, Eigen::In
                     s[u] = sums + u * k;
                 }
                 for (Eigen::Index e = 0; e < tt_columns * k; ++e) sums[e] = T(0);
-                for (Eigen::Index c0 = 0; c0 < k; c0 += tt_cols) {
+                for (Eigen::Index h = 0, c0 = 0; c0 < k; c0 += group_width(k, tt_cols, h++)) {
                     T* sc[tt_columns];
                     for (int u = 0; u < tt_columns; ++u) sc[u] = s[u] + c0;
-                    with_count<tt_cols>(static_cast<int>(std::min<Eigen::Index>(tt_cols, k - c0)),
+                    with_count<tt_cols>(static_cast<int>(group_width(k, tt_cols, h)),
                                         [&](auto cols) {
                                             transpose_times_tile<tt_columns, decltype(cols)::value>(
                                                 a, F + c0 * m, m, i0, i1, sc);

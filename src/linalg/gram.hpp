@@ -21,7 +21,7 @@ void gram(const Matrix<T>& F, Matrix<T>& G) {
         G.setZero();
         return;
     }
-    if (streaming_products())
+    if (streaming_products(k))
         dense_transpose_times(F.data(), F.rows(), F.cols(), F.rows(), F, G);
     else if constexpr (std::is_same_v<T, double>)
         cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, k, rows, 1.0, F.data(), rows, 0.0,

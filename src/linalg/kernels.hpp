@@ -126,9 +126,9 @@ using KlTerms = double (*)(const T* v, const T* wh, Eigen::Index n, T floor);
 /// One target's kernels.
 struct KernelTable {
     Isa isa = Isa::baseline;
-    /// Whether the dense adapter and the Grams use the streaming products of this target rather
-    /// than BLAS (linalg/dense_kernels.hpp says where they win).
-    bool streaming_products = false;
+    /// Up to how many result columns the dense adapter and the Grams use the streaming products
+    /// of this target rather than BLAS (linalg/dense_kernels.hpp says where they win).
+    Eigen::Index streaming_max_k = 0;
     DenseKernels<float> dense_float;
     DenseKernels<double> dense_double;
     SparseKernels<float, int> sparse_float_int;
@@ -170,8 +170,8 @@ const SparseKernels<T, I>& sparse_kernels(const KernelTable& t = kernels()) {
         return t.sparse_double_int64;
 }
 
-/// Whether the active target's streaming dense products replace BLAS.
-inline bool streaming_products() { return kernels().streaming_products; }
+/// Whether the active target's streaming dense products replace BLAS for a result of k columns.
+inline bool streaming_products(Eigen::Index k) { return k <= kernels().streaming_max_k; }
 
 /// out = A F (m x k) for A (m x n, leading dimension ld) and F (n x k): the streaming kernel.
 template <class T>
@@ -194,7 +194,7 @@ void dense_transpose_times(const T* A, Eigen::Index m, Eigen::Index n, Eigen::In
 /// sched_yield, which a profile of the sparse MU loop showed as a visible cost.)
 template <class T>
 void tall_times(const Matrix<T>& X, const Matrix<T>& G, Matrix<T>& out) {
-    if (streaming_products())
+    if (streaming_products(G.cols()))
         dense_times(X.data(), X.rows(), X.cols(), X.rows(), G, out);
     else
         out.noalias() = X * G;

@@ -74,7 +74,7 @@ double kl_terms_entry(const T* v, const T* wh, Eigen::Index n, T floor) {
 KernelTable kernel_table() {
     KernelTable t;
     t.isa = static_cast<Isa>(NMFKIT_ISA_TARGET);
-    t.streaming_products = streaming_products;
+    t.streaming_max_k = streaming_max_k;
     t.dense_float = dense_entries<float>();
     t.dense_double = dense_entries<double>();
     t.sparse_float_int = sparse_entries<float, int>();
