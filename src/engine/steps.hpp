@@ -10,6 +10,7 @@
 #include "linalg/gram.hpp"
 #include "linalg/reduce.hpp"
 #include "data/transposed.hpp"
+#include "engine/extrapolation.hpp"
 #include "engine/registry.hpp"
 #include "loss/beta.hpp"
 #include "loss/frobenius.hpp"
@@ -77,16 +78,33 @@ public:
     }
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
+        NoExtrapolation plain;
+        return iterate(W, Ht, plain);
+    }
+
+    /// One iteration with the extrapolation hooks x (engine/extrapolation.hpp): x.after_w may
+    /// move W before its products are formed, x.after_h may move Ht after the objective.
+    template <class X>
+    double iterate(Matrix<T>& W, Matrix<T>& Ht, X& x) {
         if (fixed_.any())
             update_free_columns(W);
         else
             update(HtH_, AHt_, opt_.w, W, A_.rows(), A_.cols());
+        x.after_w(W);
         reduced_gram(A_, W, WtW_);  // k x k
         At_.times(W, AtW_);         // n x k
         update(WtW_, AtW_, opt_.h, Ht, A_.cols(), A_.rows());
         reduced_gram(A_, Ht, HtH_);  // k x k
-        A_.times(Ht, AHt_);          // m x k, for the next W update
-        return objective(W, Ht);
+        const double f = objective(W, Ht);
+        if (x.after_h(Ht)) reduced_gram(A_, Ht, HtH_);
+        A_.times(Ht, AHt_);  // m x k, for the next W update
+        return f;
+    }
+
+    /// Puts the products the next W update reads at (W, Ht) (after the loop moved Ht).
+    void reset(const Matrix<T>&, const Matrix<T>& Ht) {
+        reduced_gram(A_, Ht, HtH_);
+        A_.times(Ht, AHt_);
     }
 
     double penalty(const Matrix<T>& W, const Matrix<T>& Ht) const {
@@ -238,10 +256,23 @@ public:
     }
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
-        cd_kl_update(A_, Ht, W, opt_.w, opt_.cd_newton_steps, false, fixed_.flag);
-        const double sampled = cd_kl_update(At_, W, Ht, opt_.h, opt_.cd_newton_steps, true);
-        return sampled + total_of_product(W, Ht) + penalty(W, Ht);
+        NoExtrapolation plain;
+        return iterate(W, Ht, plain);
     }
+
+    /// One iteration with the extrapolation hooks x (engine/extrapolation.hpp).
+    template <class X>
+    double iterate(Matrix<T>& W, Matrix<T>& Ht, X& x) {
+        cd_kl_update(A_, Ht, W, opt_.w, opt_.cd_newton_steps, false, fixed_.flag);
+        x.after_w(W);
+        const double sampled = cd_kl_update(At_, W, Ht, opt_.h, opt_.cd_newton_steps, true);
+        const double f = sampled + total_of_product(W, Ht) + penalty(W, Ht);
+        x.after_h(Ht);
+        return f;
+    }
+
+    /// Nothing is cached between iterations.
+    void reset(const Matrix<T>&, const Matrix<T>&) {}
 
     double penalty(const Matrix<T>& W, const Matrix<T>& Ht) const {
         return penalty_value(W, opt_.w) + penalty_value(Ht, opt_.h);
