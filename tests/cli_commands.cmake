@@ -263,10 +263,10 @@ nmfkit_cmd_test(usage_bad_init RC 2 COMMAND fit good.csv -k 2 --init svd
 nmfkit_cmd_test(usage_bad_extrapolation RC 2 COMMAND fit good.csv -k 2 --extrapolate maybe
     STDERR "${e}unknown extrapolation \"maybe\". expected one of: off, on\n$")
 # Extrapolation: the resolved choice and, when on, the per-iteration weight and restarts.
-nmfkit_cmd_test(fit_extrapolation_default COMMAND fit good.csv -k 2 --max-iter 5 --tol 0 -q
-    --report run.json FILE run.json
+nmfkit_cmd_test(fit_extrapolation_on COMMAND fit good.csv -k 2 --max-iter 5 --tol 0 -q
+    --extrapolate on --report run.json FILE run.json
     FILE_REGEX "\"extrapolation\": \"on\",.*\"extrapolation\": \\[\n *0\\.0,.*\"restarted\": \\[")
-nmfkit_cmd_test(fit_extrapolation_off COMMAND fit good.csv -k 2 --max-iter 5 --extrapolate off -q
+nmfkit_cmd_test(fit_extrapolation_default COMMAND fit good.csv -k 2 --max-iter 5 -q
     --report run.json FILE run.json FILE_REGEX "\"extrapolation\": \"off\",")
 nmfkit_cmd_test(fit_init_nndsvd COMMAND fit good.csv -k 2 --init nndsvd -q --report run.json
     FILE run.json FILE_REGEX "\"init\": \"nndsvd\",")

@@ -81,7 +81,8 @@ TYPED_TEST(Extrapolated, KeptObjectiveNeverIncreasesAndRestartsGoBackToTheKeptPo
         // Where it is the default, few points are dropped (in double: float's Gram objective is
         // noisy near the fit, and a noisy rise is a restart); β grows above its start.
         EXPECT_GE(extrapolated, 75);
-        if (std::is_same_v<T, double> && solver_traits(s, l).extrapolation_default) {
+        if (std::is_same_v<T, double> && l == Loss::frobenius &&
+            (s == Solver::hals || s == Solver::cd)) {
             EXPECT_LT(restarts, 150 / 4);
         }
         double largest = 0;
@@ -115,11 +116,11 @@ TYPED_TEST(Extrapolated, OffRunsThePlainSolver) {
 
 // Iterations to 1.001 times the lowest objective either run finds in 200 iterations, on a
 // planted problem with noise: extrapolation needs fewer (Ang & Gillis report 2-3x fewer; the
-// margin is generous), where it is the default.
+// margin is generous), for HALS (hals, Frobenius cd).
 TEST(Extrapolation, ReachesTheErrorInFewerIterations) {
     const Mat<double> V = planted<double>(120, 80, 6, 21);
     for (auto [s, l] : extrapolating_pairs()) {
-        if (!solver_traits(s, l).extrapolation_default) continue;
+        if (l != Loss::frobenius || (s != Solver::hals && s != Solver::cd)) continue;
         SCOPED_TRACE(label(s, l));
         const Result<double> off =
             fit(DenseView<double>(V), with(options(s, l, 6, 200, 0, 3), Extrapolation::off));

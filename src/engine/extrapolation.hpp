@@ -6,8 +6,6 @@
 // the objective, so storage and process count do not enter (docs/algorithms.md, "Extrapolation").
 
 #include <algorithm>
-#include <cmath>
-#include <limits>
 #include <utility>
 
 #include <nmfkit/result.hpp>
@@ -48,11 +46,8 @@ struct NoExtrapolation {
 template <class T>
 class Extrapolator {
 public:
-    /// W (m x k), Ht (n x k): the start, with objective f0.
-    Extrapolator(const Matrix<T>& W, const Matrix<T>& Ht, double f0,
-                 const ExtrapolationSchedule& s = {})
+    Extrapolator(const Matrix<T>& W, const Matrix<T>& Ht, const ExtrapolationSchedule& s = {})
         : s_(s),
-          rounding_(32 * static_cast<double>(std::numeric_limits<T>::epsilon()) * std::abs(f0)),
           beta_(s.beta0),
           cap_(1.0),
           good_(s.beta0),
@@ -78,12 +73,10 @@ public:
 
     /// After iterate() returned f = f(W, H_n), with f_kept the objective of the last kept point:
     /// true when (W, H_n) becomes the kept point (always after a plain iteration), false when
-    /// the loop must restore() it and reset the step. A rise within the objective's rounding,
-    /// 32 ε |f0|, counts as none: near a minimum, where f barely changes, the choice then does
-    /// not depend on rounding (storage, layout, process count).
+    /// the loop must restore() it and reset the step.
     bool keep(double f, double f_kept, const Matrix<T>& W) {
         const bool plain = now_ == 0;
-        if (plain || f <= f_kept + rounding_) {
+        if (plain || f <= f_kept) {
             std::swap(W_prev_, W_new_);
             std::swap(H_prev_, H_new_);
             W_kept_ = W;
@@ -116,7 +109,6 @@ private:
     }
 
     ExtrapolationSchedule s_;
-    double rounding_;            // rises of the objective up to this are rounding, not rises
     double beta_;                // β for the next extrapolated iteration
     double cap_;                 // β̄
     double good_;                // the last β whose iteration was kept

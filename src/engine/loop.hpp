@@ -44,7 +44,7 @@ Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Opt
     };
     std::optional<Extrapolator<T>> ex;
     if constexpr (can_extrapolate)
-        if (resolved_extrapolation(opt)) ex.emplace(W, Ht, r.initial_objective);
+        if (resolved_extrapolation(opt)) ex.emplace(W, Ht);
     r.history.reserve(static_cast<std::size_t>(std::min(opt.max_iter, 1024)));
     for (int it = 1; it <= opt.max_iter; ++it) {
         IterationStats s;

@@ -72,8 +72,9 @@ constexpr SolverRow other_row(Solver s, std::string_view name, Loss l, Family f,
 /// enum Solver (names and all_solvers() follow it). monotone: true where theory guarantees it
 /// (tests check it on every such row, with and without extrapolation). extrapolation: the
 /// family's step takes the hooks of engine/extrapolation.hpp (gram, kl_cd);
-/// extrapolation_default: it reached given errors in fewer iterations and less time on the
-/// benchmark matrices (docs/benchmarks.md, "Extrapolation").
+/// extrapolation_default: on when Options::extrapolation is unset; false everywhere for now
+/// (docs/benchmarks.md, "Extrapolation": it wins on the benchmark matrices, but a default-on
+/// run failed other properties the tests check, see there).
 inline constexpr std::array<SolverRow, 10> solver_registry{{
     gram_row<MuFrobenius>(Solver::mu, "mu", {true, false, true, false, true, true, true, false},
                           true),
@@ -84,10 +85,10 @@ inline constexpr std::array<SolverRow, 10> solver_registry{{
     other_row(Solver::mu, "mu", Loss::beta, Family::beta_mu,
               {true, true, true, true, false, false}),
     gram_row<Als>(Solver::als, "als", {true, false, false, false, true, true, true, false}),
-    gram_row<Hals>(Solver::hals, "hals", {true, true, true, false, true, true, true, true}),
+    gram_row<Hals>(Solver::hals, "hals", {true, true, true, false, true, true, true, false}),
     gram_row<AnlsBpp>(Solver::anls_bpp, "anls_bpp",
                       {true, false, true, false, true, true, true, false}),
-    gram_row<Hals>(Solver::cd, "cd", {true, false, true, false, true, true, true, true}),
+    gram_row<Hals>(Solver::cd, "cd", {true, false, true, false, true, true, true, false}),
     other_row(Solver::cd, "cd", Loss::kullback_leibler, Family::kl_cd,
               {true, true, true, true, true, false, true, false}),
     gram_row<Nenmf>(Solver::nenmf, "nenmf", {true, false, true, false, true, true, true, false}),
