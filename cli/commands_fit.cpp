@@ -100,12 +100,20 @@ std::string json_report(const FitArgs& args, const Input& in, const Options& opt
     for (const char* key : {"iteration", "objective", "relative_change", "seconds"})
         history[key] = nlohmann::json::array();
     if (gradient) history["projected_gradient"] = nlohmann::json::array();
+    const bool extrapolated = resolved_extrapolation(opt);
+    if (extrapolated)
+        for (const char* key : {"extrapolation", "restarted"})
+            history[key] = nlohmann::json::array();
     for (const IterationStats& s : r.history) {
         history["iteration"].push_back(s.iteration);
         history["objective"].push_back(s.objective);
         history["relative_change"].push_back(s.relative_change);
         history["seconds"].push_back(s.seconds);
         if (gradient) history["projected_gradient"].push_back(s.projected_gradient);
+        if (extrapolated) {
+            history["extrapolation"].push_back(s.extrapolation);
+            history["restarted"].push_back(s.restarted);
+        }
     }
     nlohmann::ordered_json j;
     j["nmfkit"] = std::string(version);
@@ -125,6 +133,7 @@ std::string json_report(const FitArgs& args, const Input& in, const Options& opt
     j["solver"] = std::string(to_string(r.solver));
     j["loss"] = std::string(to_string(r.loss));
     j["init"] = std::string(to_string(r.init));
+    j["extrapolation"] = extrapolated ? "on" : "off";
     j["beta"] = resolved_beta(opt);
     j["threads"] = r.threads;
     j["mask"] = args.mask;
@@ -363,6 +372,7 @@ Command add_fit_command(CLI::App& app) {
           {{"max_iter"},
            {"tol"},
            {"stop"},
+           {"extrapolation"},
            {"time_limit"},
            {"seed"},
            {"threads"},

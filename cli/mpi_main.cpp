@@ -62,10 +62,10 @@ double seconds_since(Clock::time_point t0) {
 
 /// The fields of Options nmfkit-mpi takes (flags from nmfkit/option_fields.hpp).
 const std::vector<std::string> option_names{
-    "rank",       "loss", "solver",         "init",     "max_iter",  "tol",
-    "time_limit", "seed", "threads",        "restarts", "l1_W",      "l2_W",
-    "l1_H",       "l2_H", "hals_max_inner", "stop",     "normalize", "sort_components",
-    "low_memory"};
+    "rank",       "loss",         "solver",         "init",     "max_iter",  "tol",
+    "time_limit", "seed",         "threads",        "restarts", "l1_W",      "l2_W",
+    "l1_H",       "l2_H",         "hals_max_inner", "stop",     "normalize", "sort_components",
+    "low_memory", "extrapolation"};
 
 Options base_options() {
     Options o;
@@ -173,6 +173,7 @@ nlohmann::ordered_json report(const Args& a, const mpi::Grid& grid, const mpi::L
     nlohmann::ordered_json options;
     write_option_fields(options, opt, option_names);  // the table's fields, then what was resolved
     options["solver"] = to_string(resolved_solver(opt));
+    options["extrapolation"] = resolved_extrapolation(opt) ? "on" : "off";
     options["init"] = to_string(r.init);
     options.erase("threads");
     options["threads_per_process"] = r.threads;
@@ -381,6 +382,7 @@ Exit status: 0 success, 2 usage error, 65 bad data, 74 I/O error, 1 other (every
                  {"l2_H"},
                  {"hals_max_inner"},
                  {"stop"},
+                 {"extrapolation"},
                  {"normalize"},
                  {"sort_components", "order components by contribution"},
                  {"low_memory", "sparse blocks: keep one copy (no transposed copy)"}});

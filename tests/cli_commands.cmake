@@ -274,6 +274,14 @@ nmfkit_cmd_test(usage_unknown_option RC 2 COMMAND fit good.csv -k 2 --bogus
     STDERR "${e}The following argument was not expected: --bogus\nRun with --help")
 nmfkit_cmd_test(usage_bad_init RC 2 COMMAND fit good.csv -k 2 --init svd
     STDERR "${e}unknown init \"svd\". expected one of: random, nndsvd, nndsvda, nndsvdar, custom\n$")
+nmfkit_cmd_test(usage_bad_extrapolation RC 2 COMMAND fit good.csv -k 2 --extrapolate maybe
+    STDERR "${e}unknown extrapolation \"maybe\". expected one of: off, on\n$")
+# Extrapolation: the resolved choice and, when on, the per-iteration weight and restarts.
+nmfkit_cmd_test(fit_extrapolation_on COMMAND fit good.csv -k 2 --max-iter 5 --tol 0 -q
+    --extrapolate on --report run.json FILE run.json
+    FILE_REGEX "\"extrapolation\": \"on\",.*\"extrapolation\": \\[\n *0\\.0,.*\"restarted\": \\[")
+nmfkit_cmd_test(fit_extrapolation_default COMMAND fit good.csv -k 2 --max-iter 5 -q
+    --report run.json FILE run.json FILE_REGEX "\"extrapolation\": \"off\",")
 nmfkit_cmd_test(fit_init_nndsvd COMMAND fit good.csv -k 2 --init nndsvd -q --report run.json
     FILE run.json FILE_REGEX "\"init\": \"nndsvd\",")
 nmfkit_cmd_test(data_nndsvd_rank RC 65 COMMAND fit good.csv -k 5 --init nndsvda

@@ -47,8 +47,12 @@ TEST(Stopping, ToleranceOnTheRelativeDecrease) {
     EXPECT_EQ(r.status, Status::converged);
     ASSERT_GE(r.history.size(), 2u);
     EXPECT_LE(std::abs(r.history.back().relative_change), 1e-3);
+    // A restarted iteration (extrapolation) repeats the objective without counting as converged.
     for (std::size_t t = 0; t + 1 < r.history.size(); ++t)
-        EXPECT_GT(std::abs(r.history[t].relative_change), 1e-3) << "should have stopped at " << t;
+        if (!r.history[t].restarted) {
+            EXPECT_GT(std::abs(r.history[t].relative_change), 1e-3)
+                << "should have stopped at " << t;
+        }
     EXPECT_EQ(static_cast<std::size_t>(r.iterations), r.history.size());
 }
 

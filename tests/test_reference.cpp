@@ -337,7 +337,8 @@ TEST_P(Reference, LibraryMatchesTheNaiveFormula) {
     o.cd_newton_steps = 3;  // several Newton steps, so the halving safeguard is exercised
     o.init = Init::custom;
     o.hals_max_inner = sweeps;
-    o.hals_epsilon = 0;  // exactly `sweeps` sweeps per half-step
+    o.hals_epsilon = 0;                    // exactly `sweeps` sweeps per half-step
+    o.extrapolation = Extrapolation::off;  // the plain update rules (test_extrapolation.cpp)
     const Result<double> r = fit(DenseView<double>(V), o, InitialFactors<double>{W, H});
 
     for (int it = 0; it < iterations; ++it) {

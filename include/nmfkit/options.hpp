@@ -62,6 +62,13 @@ enum class Init {
     custom,    ///< the caller's W and H (see InitialFactors)
 };
 
+/// Extrapolation of the alternating iterates with restarts (Ang & Gillis 2019;
+/// docs/algorithms.md, "Extrapolation").
+enum class Extrapolation {
+    off,  ///< plain iterations
+    on,   ///< extrapolate each factor after its update; drop any point that raises the objective
+};
+
 /// Why a fit stopped.
 enum class Status {
     converged,            ///< the stopping rule (Options::stop) met Options::tol
@@ -78,6 +85,7 @@ std::string_view to_string(Status s);
 std::string_view to_string(StopRule s);
 std::string_view to_string(Normalize n);
 std::string_view to_string(Missing m);
+std::string_view to_string(Extrapolation e);
 
 /// Parse a name; also accepts the customary aliases ("fro", "kl", "frobenius", ...).
 /// @throws InvalidInput listing the accepted names when @p name is not one of them.
@@ -87,6 +95,7 @@ Init init_from_string(std::string_view name);
 StopRule stop_rule_from_string(std::string_view name);
 Normalize normalize_from_string(std::string_view name);
 Missing missing_from_string(std::string_view name);
+Extrapolation extrapolation_from_string(std::string_view name);
 
 /// True when the solver can fit with missing entries (Options::missing): every Frobenius solver
 /// and cd for KL (docs/algorithms.md, "Missing values").
@@ -95,12 +104,14 @@ bool supports_missing(Solver s, Loss l);
 /// What the registry (src/engine/registry.hpp) records about one (solver, loss) pair; every
 /// field is false for a pair it does not support.
 struct SolverTraits {
-    bool supported = false;     ///< the solver minimises the loss (supports())
-    bool is_default = false;    ///< default_solver(loss) is this solver
-    bool monotone = false;      ///< the objective never increases from one iteration to the next
-    bool entry_access = false;  ///< reads V by rows and by columns (refused by sparse low_memory)
-    bool missing = false;       ///< fits with missing values and masks (supports_missing())
-    bool distributed = false;   ///< runs in the distributed mode (nmfkit-mpi)
+    bool supported = false;      ///< the solver minimises the loss (supports())
+    bool is_default = false;     ///< default_solver(loss) is this solver
+    bool monotone = false;       ///< the objective never increases from one iteration to the next
+    bool entry_access = false;   ///< reads V by rows and by columns (refused by sparse low_memory)
+    bool missing = false;        ///< fits with missing values and masks (supports_missing())
+    bool distributed = false;    ///< runs in the distributed mode (nmfkit-mpi)
+    bool extrapolation = false;  ///< can extrapolate (Options::extrapolation = on is accepted)
+    bool extrapolation_default = false;  ///< extrapolates when Options::extrapolation is unset
 };
 /// The registry's row for (s, l).
 SolverTraits solver_traits(Solver s, Loss l);
@@ -150,6 +161,10 @@ struct Options {
     int max_iter = 200;        ///< at most this many iterations (0 = return the start)
     double tol = 1e-4;         ///< tolerance of the stopping rule `stop` (0 = never converge)
     StopRule stop = StopRule::relative_objective;  ///< what tol measures (docs/algorithms.md)
+    /// Extrapolation of the iterates (docs/algorithms.md, "Extrapolation"); unset = the
+    /// registry's default for the pair (SolverTraits::extrapolation_default), which applies
+    /// only to fits without missing values or a mask, with the relative_objective rule.
+    std::optional<Extrapolation> extrapolation;
     double time_limit = 0;    ///< wall-time limit in seconds, checked per iteration (0 = none)
     std::uint64_t seed = 0;   ///< seed of the random initialization
     int threads = 0;          ///< threads for this call (0 = all cores); no global state changes
@@ -183,6 +198,11 @@ struct Options {
 inline Solver resolved_solver(const Options& o) {
     return o.solver ? *o.solver : default_solver(o.loss);
 }
+
+/// True when a fit with these options extrapolates: Options::extrapolation if set, else the
+/// registry's default for the pair where it applies (no missing values or mask, the
+/// relative_objective rule).
+bool resolved_extrapolation(const Options& o);
 
 /// The start that Options resolves to for V (m x n): the given init, else (as scikit-learn) nndsvda
 /// when k ≤ min(m, n) and a single run, random otherwise (restarts need different starts).

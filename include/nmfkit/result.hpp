@@ -22,6 +22,12 @@ struct IterationStats {
     double projected_gradient =
         -1;  ///< ‖∇ᴾf‖_F / ‖∇ᴾf(W₀, H₀)‖_F; −1 unless stop = projected_gradient
     double seconds = 0;  ///< wall time since the fit started
+    /// Options::extrapolation: the weight β of this iteration's extrapolation (0: a plain
+    /// iteration, or extrapolation off; docs/algorithms.md, "Extrapolation")
+    double extrapolation = 0;
+    /// Options::extrapolation: this iteration's point had a higher objective than the last one
+    /// kept, so it was dropped and the fit restarted from the kept point (the objective repeats)
+    bool restarted = false;
 };
 
 /// Factors and diagnostics of a fit: V (m x n) ≈ W (m x k) · H (k x n).

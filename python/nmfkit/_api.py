@@ -29,6 +29,12 @@ class History:
         ``||grad^P f|| / ||grad^P f(W0, H0)||`` with ``stop='projected_gradient'``, else -1.
     seconds : ndarray of float64
         Wall time since the fit started.
+    extrapolation : ndarray of float64
+        The extrapolation weight β of each iteration (0: a plain iteration, or extrapolation off;
+        docs/algorithms.md, "Extrapolation").
+    restarted : ndarray of bool
+        With extrapolation: the iteration's point raised the objective and was dropped; the fit
+        went back to the last kept point, whose objective the entry repeats.
     """
 
     iteration: np.ndarray
@@ -36,6 +42,8 @@ class History:
     relative_change: np.ndarray
     projected_gradient: np.ndarray
     seconds: np.ndarray
+    extrapolation: np.ndarray
+    restarted: np.ndarray
 
     def __len__(self) -> int:
         return len(self.iteration)
@@ -177,6 +185,8 @@ def _info(raw: Dict[str, Any], beta: float, copied: bool) -> FitInfo:
             relative_change=h["relative_change"],
             projected_gradient=h["projected_gradient"],
             seconds=h["seconds"],
+            extrapolation=h["extrapolation"],
+            restarted=h["restarted"],
         ),
         input_copied=copied,
         restart_objectives=(np.asarray(raw["restart_objectives"], dtype=np.float64)
@@ -222,6 +232,7 @@ def fit(
     missing: str = "none",
     missing_weight: float = 0.05,
     mask: Any = None,
+    extrapolation: Optional[str] = None,
     callback: Optional[Callable[[_core.IterationStats], Optional[bool]]] = None,
 ) -> Tuple[np.ndarray, np.ndarray, FitInfo]:
     r"""Factorize a non-negative matrix: X ≈ W H with W, H ≥ 0.
@@ -325,6 +336,15 @@ def fit(
         are missing, in addition to ``missing``. X's values there are never read. With
         ``missing='none'`` and Frobenius, X stays sparse and each row's Gram is corrected for
         its masked entries (cross-validation by held-out entries costs little more than a fit).
+    extrapolation : {'on', 'off'}, optional
+        Extrapolate W and H after each update and drop any point that raises the objective
+        (Ang & Gillis 2019; docs/algorithms.md, "Extrapolation"): the same objective in fewer
+        iterations, never increasing where the plain solver's does not. Default (None): on where
+        ``solver_traits(solver, loss)['extrapolation_default']`` says so (no
+        solver yet), for fits without missing values or a mask and with
+        ``stop='relative_objective'``. ``'on'`` raises ValueError where it does not apply
+        (``solver_traits(solver, loss)['extrapolation']`` is False, missing values, masks,
+        ``stop='projected_gradient'``).
     callback : callable, optional
         Called after every iteration with an :class:`nmfkit.IterationStats`; returning False
         stops the fit (``info.status == 'stopped_by_callback'``). An exception it raises stops

@@ -30,7 +30,7 @@ __all__ = ["NMF"]
 # Fields NMF takes under the table's own name and passes to nmfkit.fit as they are:
 _BY_NAME = ("solver", "init", "max_iter", "tol", "stop", "time_limit", "low_memory", "hals_max_inner",
             "hals_alpha", "hals_epsilon", "cd_newton_steps", "normalize", "sort_components", "restarts",
-            "missing", "missing_weight", "fixed_W_columns")
+            "missing", "missing_weight", "fixed_W_columns", "extrapolation")
 # Fields NMF takes under scikit-learn's name (converted in fit_transform):
 _SKLEARN_NAMES = {"rank": "n_components", "loss": "beta_loss", "beta": "beta_loss", "seed": "random_state",
                   "threads": "n_jobs", "l1_W": "alpha_W", "l2_W": "alpha_W", "l1_H": "alpha_H",
@@ -156,7 +156,7 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         observed. Frobenius with any solver, Kullback-Leibler with ``cd``. The objective and
         ``reconstruction_err_`` then run over the observed entries. ``transform`` does not take
         missing values yet (it raises ValueError when ``missing`` is not ``'none'``).
-    missing_weight, hals_max_inner, hals_alpha, hals_epsilon, cd_newton_steps, normalize, sort_components, restarts, fixed_W_columns
+    missing_weight, hals_max_inner, hals_alpha, hals_epsilon, cd_newton_steps, normalize, sort_components, restarts, fixed_W_columns, extrapolation
         nmfkit extras, as in :func:`nmfkit.fit` (same names, same defaults).
 
     Attributes
@@ -221,6 +221,7 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         sort_components: bool = False,
         restarts: int = 1,
         fixed_W_columns: Optional[Any] = None,
+        extrapolation: Optional[str] = None,
     ):
         self.n_components = n_components
         self.init = init
@@ -247,6 +248,7 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.sort_components = sort_components
         self.restarts = restarts
         self.fixed_W_columns = fixed_W_columns
+        self.extrapolation = extrapolation
 
     # -- helpers -------------------------------------------------------------------------------
 

@@ -332,7 +332,8 @@ py::dict result_to_dict(nmfkit::Result<T>&& r) {
     d["best_restart"] = r.best_restart;
     const auto n = static_cast<py::ssize_t>(r.history.size());
     py::array_t<std::int64_t> iteration(n);
-    py::array_t<double> objective(n), change(n), gradient(n), seconds(n);
+    py::array_t<double> objective(n), change(n), gradient(n), seconds(n), extrapolation(n);
+    py::array_t<bool> restarted(n);
     for (py::ssize_t i = 0; i < n; ++i) {
         const auto& s = r.history[static_cast<std::size_t>(i)];
         iteration.mutable_at(i) = s.iteration;
@@ -340,10 +341,13 @@ py::dict result_to_dict(nmfkit::Result<T>&& r) {
         change.mutable_at(i) = s.relative_change;
         gradient.mutable_at(i) = s.projected_gradient;
         seconds.mutable_at(i) = s.seconds;
+        extrapolation.mutable_at(i) = s.extrapolation;
+        restarted.mutable_at(i) = s.restarted;
     }
     d["history"] =
         py::dict("iteration"_a = iteration, "objective"_a = objective, "relative_change"_a = change,
-                 "projected_gradient"_a = gradient, "seconds"_a = seconds);
+                 "projected_gradient"_a = gradient, "seconds"_a = seconds,
+                 "extrapolation"_a = extrapolation, "restarted"_a = restarted);
     return d;
 }
 
@@ -540,6 +544,11 @@ PYBIND11_MODULE(_core, m) {
                       "||grad^P f|| / ||grad^P f(W0, H0)||; -1 unless stop='projected_gradient'")
         .def_readonly("seconds", &nmfkit::IterationStats::seconds,
                       "wall time since the fit started")
+        .def_readonly("extrapolation", &nmfkit::IterationStats::extrapolation,
+                      "extrapolation weight beta of this iteration; 0: plain, or extrapolation off")
+        .def_readonly("restarted", &nmfkit::IterationStats::restarted,
+                      "extrapolation: this iteration's point was worse and dropped (the objective "
+                      "repeats)")
         .def("__repr__", [](const nmfkit::IterationStats& s) {
             return "IterationStats(iteration=" + std::to_string(s.iteration) +
                    ", objective=" + std::string(py::str(py::float_(s.objective))) +
@@ -606,7 +615,9 @@ PYBIND11_MODULE(_core, m) {
                 nmfkit::solver_traits(nmfkit::solver_from_string(s), nmfkit::loss_from_string(l));
             return py::dict("supported"_a = t.supported, "is_default"_a = t.is_default,
                             "monotone"_a = t.monotone, "entry_access"_a = t.entry_access,
-                            "missing"_a = t.missing, "distributed"_a = t.distributed);
+                            "missing"_a = t.missing, "distributed"_a = t.distributed,
+                            "extrapolation"_a = t.extrapolation,
+                            "extrapolation_default"_a = t.extrapolation_default);
         },
         "solver"_a, "loss"_a, "The registry's row for a (solver, loss) pair, as a dict of flags.");
     m.def(

@@ -4,9 +4,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 #include <nmfkit/fit.hpp>
 
+#include "engine/extrapolation.hpp"
 #include "linalg/reduce.hpp"
 
 namespace nmfkit::detail {
@@ -34,14 +36,41 @@ Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Opt
     double gradient0 = 0;
     if constexpr (has_gradient)
         if (by_gradient) gradient0 = step.projected_gradient_norm(W, Ht);
+    // Extrapolation (engine/extrapolation.hpp) where the options resolve to it and the step
+    // takes its hooks; the history then lists the kept points' objectives.
+    constexpr bool can_extrapolate = requires(Step & st, Matrix<T> & X, Extrapolator<T> & x) {
+        st.iterate(X, X, x);
+        st.reset(X, X);
+    };
+    std::optional<Extrapolator<T>> ex;
+    if constexpr (can_extrapolate)
+        if (resolved_extrapolation(opt)) ex.emplace(W, Ht);
     r.history.reserve(static_cast<std::size_t>(std::min(opt.max_iter, 1024)));
     for (int it = 1; it <= opt.max_iter; ++it) {
-        f = step.iterate(W, Ht);
         IterationStats s;
+        if constexpr (can_extrapolate) {
+            if (ex) {
+                s.extrapolation = ex->beta();
+                f = step.iterate(W, Ht, *ex);
+                if (!ex->keep(f, f_prev, W)) {
+                    // A worse point: back to the kept one; its objective stands.
+                    ex->restore(W, Ht);
+                    step.reset(W, Ht);
+                    f = f_prev;
+                    s.restarted = true;
+                }
+            } else {
+                f = step.iterate(W, Ht);
+            }
+        } else {
+            f = step.iterate(W, Ht);
+        }
         s.iteration = it;
         s.objective = f;
         s.relative_change = f_prev > 0 ? (f_prev - f) / f_prev : 0.0;
-        bool converged = !by_gradient && opt.tol > 0 && std::abs(f_prev - f) <= opt.tol * f_prev;
+        // A restarted iteration repeats the objective: no evidence of convergence.
+        bool converged =
+            !by_gradient && !s.restarted && opt.tol > 0 && std::abs(f_prev - f) <= opt.tol * f_prev;
         if constexpr (has_gradient)
             if (by_gradient) {
                 const double g = step.projected_gradient_norm(W, Ht);
@@ -68,6 +97,7 @@ Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Opt
         }
         f_prev = f;
     }
+    if (ex) ex->restore(W, Ht);  // the kept point, not the extrapolated Ht
     // The reported error is evaluated entry by entry once, so it stays exact near a perfect fit
     // where the Gram formula used per iteration cancels; the Frobenius objective follows it.
     const double residual = A.residual_squared_norm(W, Ht);

@@ -40,6 +40,8 @@ constexpr NameTable<Init, 5> init_names{{{"random", Init::random},
                                          {"nndsvda", Init::nndsvda},
                                          {"nndsvdar", Init::nndsvdar},
                                          {"custom", Init::custom}}};
+constexpr NameTable<Extrapolation, 2> extrapolation_names{
+    {{"off", Extrapolation::off}, {"on", Extrapolation::on}}};
 constexpr NameTable<Status, 4> status_names{{{"converged", Status::converged},
                                              {"max_iter_reached", Status::max_iter_reached},
                                              {"time_limit_reached", Status::time_limit_reached},
@@ -75,6 +77,20 @@ std::string_view to_string(Status s) { return name_of(status_names, s); }
 std::string_view to_string(StopRule s) { return name_of(stop_names, s); }
 std::string_view to_string(Normalize n) { return name_of(normalize_names, n); }
 std::string_view to_string(Missing m) { return name_of(missing_names, m); }
+std::string_view to_string(Extrapolation e) { return name_of(extrapolation_names, e); }
+
+Extrapolation extrapolation_from_string(std::string_view name) {
+    for (const auto& [n, v] : extrapolation_names)
+        if (n == name) return v;
+    throw InvalidInput("unknown extrapolation \"" + std::string(name) +
+                       "\"; expected one of: " + joined(extrapolation_names));
+}
+
+bool resolved_extrapolation(const Options& o) {
+    if (o.extrapolation) return *o.extrapolation == Extrapolation::on;
+    return solver_traits(resolved_solver(o), o.loss).extrapolation_default &&
+           o.missing == Missing::none && !o.mask && o.stop == StopRule::relative_objective;
+}
 
 Missing missing_from_string(std::string_view name) {
     for (const auto& [n, v] : missing_names)

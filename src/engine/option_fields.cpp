@@ -197,6 +197,12 @@ std::vector<OptionField> make_fields() {
     t.push_back(plain<std::shared_ptr<const Mask>>(
         "mask", "--mask", "more missing entries, given apart from V (a file on the command line)",
         [](Options& o) -> std::shared_ptr<const Mask>& { return o.mask; }));
+    t.push_back(optional_named<Extrapolation>(
+        "extrapolation", "--extrapolate,--extrapolation",
+        "on or off: extrapolate W and H after each update, dropping any point that raises the "
+        "objective (Ang & Gillis 2019); default: on where the solver's registry row says so",
+        [](Options& o) -> std::optional<Extrapolation>& { return o.extrapolation; },
+        extrapolation_from_string));
     return t;
 }
 

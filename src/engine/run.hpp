@@ -358,6 +358,7 @@ Options transform_options(const Options& opt, const Matrix<T>& H, Eigen::Index n
                : o.loss == Loss::kullback_leibler ? Solver::cd
                                                   : Solver::mu;
     o.stop = StopRule::relative_objective;
+    o.extrapolation.reset();  // one exact solve or one factor: nothing to extrapolate
     o.restarts = 1;
     o.fixed_w_columns.clear();
     validate_options(o);

@@ -11,6 +11,7 @@
 #include "linalg/gram.hpp"
 #include "linalg/reduce.hpp"
 #include "data/transposed.hpp"
+#include "engine/extrapolation.hpp"
 #include "engine/registry.hpp"
 #include "loss/beta.hpp"
 #include "loss/frobenius.hpp"
@@ -80,6 +81,21 @@ public:
     }
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
+        NoExtrapolation plain;
+        return iterate(W, Ht, plain);
+    }
+
+    /// One iteration with the extrapolation hooks x (engine/extrapolation.hpp): x.after_w may
+    /// move W before its products are formed, x.after_h may move Ht after the objective. An
+    /// extrapolating run does not track the float residual (objective()): the extrapolated moves
+    /// and the restarts change W and Ht outside the half-steps whose exact changes the tracking
+    /// adds up, so its objective comes from the Grams, as in double.
+    template <class X>
+    double iterate(Matrix<T>& W, Matrix<T>& Ht, X& x) {
+        if constexpr (!std::is_same_v<X, NoExtrapolation>) {
+            track_allowed_ = false;
+            tracking_ = false;
+        }
         if (tracking_) old_ = W;
         if (fixed_.any())
             update_free_columns(W);
@@ -87,6 +103,7 @@ public:
             update(HtH_, AHt_, opt_.w, W, A_.rows(), A_.cols());
         double change = 0;  // of ‖A − W Htᵀ‖² over this iteration, while tracking
         if (tracking_) change += half_step_change(old_, W, HtH_, AHt_);
+        x.after_w(W);
         reduced_gram(A_, W, WtW_);  // k x k
         At_.times(W, AtW_);         // n x k
         if (tracking_) old_ = Ht;
@@ -97,8 +114,16 @@ public:
             last_change_ = change;
         }
         reduced_gram(A_, Ht, HtH_);  // k x k
-        A_.times(Ht, AHt_);          // m x k, for the next W update
-        return objective(W, Ht);
+        const double f = objective(W, Ht);
+        if (x.after_h(Ht)) reduced_gram(A_, Ht, HtH_);
+        A_.times(Ht, AHt_);  // m x k, for the next W update
+        return f;
+    }
+
+    /// Puts the products the next W update reads at (W, Ht) (after the loop moved Ht).
+    void reset(const Matrix<T>&, const Matrix<T>& Ht) {
+        reduced_gram(A_, Ht, HtH_);
+        A_.times(Ht, AHt_);
     }
 
     double penalty(const Matrix<T>& W, const Matrix<T>& Ht) const {
@@ -137,7 +162,7 @@ private:
         } else {
             rss = rss_from_grams(A_.squared_norm(), all_sum(A_, dot(AtW_, Ht)), WtW_, HtH_);
             if constexpr (!std::is_same_v<T, double>) {
-                if (rss < track_below * A_.squared_norm()) {
+                if (track_allowed_ && rss < track_below * A_.squared_norm()) {
                     anchor_ = rss = rss_ = A_.residual_squared_norm(W, Ht);  // in double (data/)
                     tracking_ = true;
                 }
@@ -248,7 +273,7 @@ private:
     Matrix<T> G_, B_;                  // penalised FtF and AF
     // float only: the tracked ‖A − W Htᵀ‖² (objective()), the factor before its half-step and
     // scratch of half_step_change (rows x k each).
-    bool tracking_ = false;
+    bool tracking_ = false, track_allowed_ = true;
     double rss_ = 0, anchor_ = 0,
            last_change_ = 0;  // tracked, at the last anchor, last iteration's
     Matrix<T> old_, sum_, S_;
@@ -303,10 +328,23 @@ public:
     }
 
     double iterate(Matrix<T>& W, Matrix<T>& Ht) {
-        cd_kl_update(A_, Ht, W, opt_.w, opt_.cd_newton_steps, false, fixed_.flag);
-        const double sampled = cd_kl_update(At_, W, Ht, opt_.h, opt_.cd_newton_steps, true);
-        return sampled + total_of_product(W, Ht) + penalty(W, Ht);
+        NoExtrapolation plain;
+        return iterate(W, Ht, plain);
     }
+
+    /// One iteration with the extrapolation hooks x (engine/extrapolation.hpp).
+    template <class X>
+    double iterate(Matrix<T>& W, Matrix<T>& Ht, X& x) {
+        cd_kl_update(A_, Ht, W, opt_.w, opt_.cd_newton_steps, false, fixed_.flag);
+        x.after_w(W);
+        const double sampled = cd_kl_update(At_, W, Ht, opt_.h, opt_.cd_newton_steps, true);
+        const double f = sampled + total_of_product(W, Ht) + penalty(W, Ht);
+        x.after_h(Ht);
+        return f;
+    }
+
+    /// Nothing is cached between iterations.
+    void reset(const Matrix<T>&, const Matrix<T>&) {}
 
     double penalty(const Matrix<T>& W, const Matrix<T>& Ht) const {
         return penalty_value(W, opt_.w) + penalty_value(Ht, opt_.h);

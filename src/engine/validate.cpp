@@ -52,15 +52,16 @@ void check_entries(const std::string& what, Eigen::Index m, Eigen::Index n, bool
     if (best_i >= 0) throw_defect(what, at(best_i, best_j), best_i, best_j);
 }
 
-// Which pairs fit with missing values, from the registry's traits: "every frobenius solver and
-// cd for kullback_leibler" (a loss whose every solver does is named as a whole).
-std::string missing_support() {
+// Which pairs have a trait, from the registry: "every frobenius solver and cd for
+// kullback_leibler" (a loss whose every solver does is named as a whole).
+template <class Has>
+std::string pairs_with(Has has) {
     std::vector<std::string> parts;
     for (Loss l : all_losses()) {
         std::vector<std::string> names;
         bool every = true;
         for (Solver s : solvers_for(l)) {
-            if (supports_missing(s, l))
+            if (has(s, l))
                 names.emplace_back(to_string(s));
             else
                 every = false;
@@ -143,8 +144,9 @@ void validate_options(const Options& opt) {
                                      : "a mask";
         if (supports(s, opt.loss) && !supports_missing(s, opt.loss))
             throw InvalidInput("missing values (" + what + ") are supported by " +
-                               missing_support() + ", not by solver " + std::string(to_string(s)) +
-                               " with loss " + std::string(to_string(opt.loss)));
+                               pairs_with(supports_missing) + ", not by solver " +
+                               std::string(to_string(s)) + " with loss " +
+                               std::string(to_string(opt.loss)));
         if (!opt.fixed_w_columns.empty())
             throw InvalidInput("fixed_w_columns cannot be combined with missing values yet");
     }
@@ -162,6 +164,24 @@ void validate_options(const Options& opt) {
         throw InvalidInput("solver " + std::string(to_string(s)) + " does not support loss " +
                            std::string(to_string(opt.loss)) + "; solvers for " +
                            std::string(to_string(opt.loss)) + ": " + list);
+    }
+    if (opt.extrapolation == Extrapolation::on) {
+        const std::string pair = "solver " + std::string(to_string(s)) + " with loss " +
+                                 std::string(to_string(opt.loss));
+        if (!solver_traits(s, opt.loss).extrapolation)
+            throw InvalidInput(
+                "extrapolation on: it is done by " +
+                pairs_with([](Solver t, Loss l) { return solver_traits(t, l).extrapolation; }) +
+                ", not by " + pair + "; turn it off");
+        if (opt.missing != Missing::none || opt.mask)
+            throw InvalidInput(
+                "extrapolation on: fits with missing values or a mask do not extrapolate; "
+                "turn it off");
+        if (opt.stop == StopRule::projected_gradient)
+            throw InvalidInput(
+                "extrapolation on: the projected_gradient rule needs the gradient at the "
+                "kept point, which extrapolation does not compute; use relative_objective "
+                "or turn it off");
     }
 }
 

@@ -345,3 +345,31 @@ def test_mask_leaves_entries_out(V):
         nmfkit.fit(V, 4, mask=np.ones((2, 2)))
     with pytest.raises(ValueError, match=r"a mask\) are supported by every frobenius solver"):
         nmfkit.fit(V, 4, mask=holes, loss="kl", solver="mu")
+
+
+def test_extrapolation_option_reaches_the_library(V):
+    # The registry says where it applies and where it is on by default (nowhere yet).
+    assert nmfkit.solver_traits("hals", "fro")["extrapolation"]
+    assert not nmfkit.solver_traits("hals", "fro")["extrapolation_default"]
+    assert not nmfkit.solver_traits("mu", "kl")["extrapolation"]
+    _, _, on = nmfkit.fit(V, 4, seed=3, max_iter=60, tol=0, extrapolation="on")
+    _, _, off = nmfkit.fit(V, 4, seed=3, max_iter=60, tol=0)
+    h = on.history
+    assert h.extrapolation.dtype == np.float64 and h.restarted.dtype == np.bool_
+    assert np.any(h.extrapolation > 0) and np.all(off.history.extrapolation == 0)
+    assert not np.any(off.history.restarted)
+    # Kept objectives never increase; a restart repeats the previous one.
+    assert np.all(np.diff(h.objective) <= 1e-12 * on.initial_objective)
+    for t in np.nonzero(h.restarted)[0]:
+        assert t == 0 or h.objective[t] == h.objective[t - 1]
+    with pytest.raises(ValueError, match="extrapolation on: it is done by"):
+        nmfkit.fit(V, 4, loss="is", extrapolation="on")
+    with pytest.raises(ValueError, match='unknown extrapolation "maybe"'):
+        nmfkit.fit(V, 4, extrapolation="maybe")
+
+
+def test_nmf_takes_extrapolation(V):
+    pytest.importorskip("sklearn")
+    m = nmfkit.NMF(4, random_state=0, max_iter=30, tol=0, extrapolation="on").fit(V)
+    assert np.any(m.fit_info_.history.extrapolation > 0)
+    assert m.get_params()["extrapolation"] == "on"
