@@ -250,7 +250,7 @@ def test_gil_is_released_during_a_fit():
     thread.start()
     try:
         t0 = time.perf_counter()
-        _, _, info = nmfkit.fit(X, 10, solver="mu", tol=0, max_iter=300, threads=1)
+        _, _, info = nmfkit.fit(X, 10, solver="mu", tol=0, max_iter=1500, threads=1)
         t1 = time.perf_counter()
     finally:
         stop.set()
