@@ -26,6 +26,14 @@
 
 namespace nmfkit::detail::NMFKIT_ISA_NAMESPACE {
 
+/// A's stored entries. Here rather than Compressed::nonzeros(): a member of a type outside this
+/// namespace, which an unoptimised or instrumented build emits as a weak function, would be code
+/// of this target that other objects may link to (tests/check_isa_symbols.py).
+template <class T, class I>
+inline Eigen::Index stored_entries(const Compressed<T, I>& A) {
+    return static_cast<Eigen::Index>(A.outer[A.outer_size]);
+}
+
 /// The columns of a factor as the kernels read them: Columns' data (linalg/kernels.hpp), k x N
 /// column-major, padded by max_lanes zeros.
 template <class T>
@@ -175,7 +183,7 @@ double gather_with(const Compressed<T, I>& A, const ColumnsView<T>& F, T* out, C
     Buffer<double> acc(A.outer_size);
     with_lanes<T>(k, [&](auto lanes) {
         constexpr int L = decltype(lanes)::value;
-#pragma omp parallel if (worth_parallel(A.nonzeros() * k))
+#pragma omp parallel if (worth_parallel(stored_entries(A) * k))
         {
             Buffer<T> generic(L > 0 ? 0 : k);  // the sums when L = 0
 #pragma omp for schedule(dynamic, 256)
@@ -213,7 +221,7 @@ template <class T, class I, class Coefficient>
 double scatter_with(const Compressed<T, I>& A, const ColumnsView<T>& F, T* out, Coefficient c) {
     const Eigen::Index k = F.k();
     Buffer<double> acc(A.outer_size);
-    const bool parallel = worth_parallel(A.nonzeros() * k) && omp_get_max_threads() > 1;
+    const bool parallel = worth_parallel(stored_entries(A) * k) && omp_get_max_threads() > 1;
     const int teams = parallel ? omp_get_max_threads() : 1;
     with_lanes<T>(k, [&](auto lanes) {
         constexpr int L = decltype(lanes)::value;
@@ -369,7 +377,7 @@ double sampled_gather(const Compressed<T, I>& A, const ColumnsView<T>& X, const 
         Buffer<double> acc(A.outer_size);
         // Value and N are compile-time: no test per entry, and the partial sums in registers.
         auto run = [&]<bool Value, int N>() {
-#pragma omp parallel if (worth_parallel(A.nonzeros() * k))
+#pragma omp parallel if (worth_parallel(stored_entries(A) * k))
             {
                 const Policy loss = policy;  // a local copy: the stores below cannot alias it
                 Buffer<T> wh;                // wh_p of the slice, for the value
@@ -434,7 +442,7 @@ double sampled_cross(const Compressed<T, I>& A, const ColumnsView<T>& X, const C
     Buffer<double> c(A.outer_size);
     with_lanes<T>(k, [&](auto lanes) {
         constexpr int L = decltype(lanes)::value;
-#pragma omp parallel for schedule(dynamic, 256) if (worth_parallel(A.nonzeros() * k))
+#pragma omp parallel for schedule(dynamic, 256) if (worth_parallel(stored_entries(A) * k))
         for (Eigen::Index s = 0; s < A.outer_size; ++s) {
             const Lanes<L, T> x(X.col(s), k);
             double cs = 0;
