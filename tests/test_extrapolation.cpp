@@ -155,8 +155,6 @@ TEST(Extrapolation, DenseAndSparseGiveTheSameIterates) {
         o.init = Init::custom;
         o.hals_max_inner = 3;  // the same inner sweeps whatever the cost of a product
         const Result<double> dense = fit(DenseView<double>(V), o, start);
-        int restarts = 0;
-        for (const IterationStats& st : dense.history) restarts += st.restarted;
         for (const Result<double>& sparse :
              {fit(SparseView<double>(csc), o, start), fit(SparseView<double>(csr), o, start)}) {
             ASSERT_EQ(sparse.history.size(), dense.history.size());
