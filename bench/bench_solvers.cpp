@@ -7,6 +7,7 @@
 //
 // Usage: nmfkit_bench_solvers [--rows M] [--cols N] [--rank K] [--iters T] [--threads P]
 //                             [--scalar double|float|both] [--seed S]
+//                             [--only SOLVER/LOSS[,SOLVER/LOSS...]]
 
 #include <chrono>
 #include <cstdio>
@@ -29,6 +30,7 @@ struct Args {
     int rank = 20, iters = 100, threads = 0;
     std::string scalar = "both";
     std::uint64_t seed = 1;
+    std::string only;  // "solver/loss,..." (e.g. mu/frobenius,hals/frobenius): those rows only
 };
 
 Args parse(int argc, char** argv) {
@@ -43,6 +45,7 @@ Args parse(int argc, char** argv) {
             {"--threads", [&](const char* v) { a.threads = std::atoi(v); }},
             {"--scalar", [&](const char* v) { a.scalar = v; }},
             {"--seed", [&](const char* v) { a.seed = std::strtoull(v, nullptr, 10); }},
+            {"--only", [&](const char* v) { a.only = v; }},
         });
     return a;
 }
@@ -77,6 +80,10 @@ std::string run(const Args& a, const Eigen::MatrixXd& Vd) {
     const double probe_bound = lim.iteration_bound(nnz * sizeof(T), nnz, a.rank);
     for (nmfkit::Loss l : nmfkit::all_losses())
         for (nmfkit::Solver s : nmfkit::solvers_for(l)) {
+            const std::string name =
+                std::string(nmfkit::to_string(s)) + "/" + std::string(nmfkit::to_string(l));
+            if (!a.only.empty() && ("," + a.only + ",").find("," + name + ",") == std::string::npos)
+                continue;
             nmfkit::Options o;
             o.rank = a.rank;
             o.solver = s;

@@ -23,6 +23,7 @@
 #include "linalg/gram.hpp"
 #include "linalg/kernels.hpp"
 #include "linalg/vector_log.hpp"
+#include "loss/beta.hpp"
 #include "loss/kl.hpp"
 #include "updates/hals.hpp"
 
@@ -253,6 +254,171 @@ TYPED_TEST(Kernels, GramAndTallProductEqualNaiveSums) {
         }
 }
 
+/// |got − want| ≤ ulps · ε_T · max(|want|, smallest normal), entry by entry (an elementwise kernel
+/// rounds each entry a few times; fused multiply-adds move a rounding).
+template <class T>
+::testing::AssertionResult close_entries(const std::vector<T>& got, const std::vector<double>& want,
+                                         double ulps) {
+    const double eps = std::numeric_limits<T>::epsilon();
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        const double bound =
+            ulps * eps * std::max(std::abs(want[i]), double{std::numeric_limits<T>::min()});
+        if (!(std::abs(static_cast<double>(got[i]) - want[i]) <= bound))
+            return ::testing::AssertionFailure()
+                   << "entry " << i << ": " << got[i] << " vs " << want[i];
+    }
+    return ::testing::AssertionSuccess();
+}
+
+// The elementwise update kernels of the active target (src/linalg/update_kernels.hpp) against the
+// formulas of src/updates/mu.hpp evaluated in double here: lengths around every vector width, the
+// floor under the denominator (zeros), entries that underflow to 0, and an L1/L2 penalty.
+TYPED_TEST(Kernels, ElementwiseUpdatesEqualTheirFormulas) {
+    using T = TypeParam;
+    const auto& kern = nmfkit::detail::update_kernels<T>();
+    const double tiny = std::numeric_limits<T>::min();
+    std::mt19937 gen(31);
+    std::uniform_real_distribution<double> u(0.01, 2);
+    for (Eigen::Index n : {1, 3, 7, 8, 17, 64, 301}) {
+        SCOPED_TRACE("n = " + std::to_string(n));
+        const auto size = static_cast<std::size_t>(n);
+        std::vector<T> x(size), a(size), d(size);
+        for (std::size_t i = 0; i < size; ++i) {
+            x[i] = static_cast<T>(u(gen));
+            a[i] = i % 5 == 1 ? T(0) : static_cast<T>(u(gen));
+            d[i] = i % 6 == 2 ? T(0) : static_cast<T>(u(gen));
+            if (i % 9 == 4) x[i] = static_cast<T>(tiny * 1.5);  // x·a/d underflows: flushed
+            if (d[i] == 0) x[i] = T(0.5);  // a / tiny stays below the overflow threshold
+        }
+        for (const double l1 : {0.0, 0.25}) {
+            // Frobenius: x ⊙ a ⊘ max(d + l1, tiny)
+            std::vector<T> got = x;
+            kern.mu_frobenius(got.data(), a.data(), d.data(), n, static_cast<T>(l1));
+            std::vector<double> want(size);
+            for (std::size_t i = 0; i < size; ++i) {
+                const double den =
+                    std::max<double>(static_cast<T>(d[i] + static_cast<T>(l1)), tiny);
+                want[i] = x[i] * (a[i] / den);
+                if (std::abs(want[i]) < tiny) want[i] = 0;
+            }
+            EXPECT_TRUE(close_entries(got, want, 3)) << "mu_frobenius, l1 = " << l1;
+            // KL: x ⊙ numerator ⊘ max(c + l2 x, tiny); c = 0 puts the floor under l2 x at
+            // x = 1.5 tiny
+            for (const double c : {0.0, 1.5}) {
+                const double l2 = 0.5;
+                got = x;
+                kern.mu_kl(got.data(), a.data(), n, static_cast<T>(c), static_cast<T>(l2));
+                for (std::size_t i = 0; i < size; ++i) {
+                    want[i] = x[i] * (a[i] / std::max(c + l2 * x[i], tiny));
+                    if (std::abs(want[i]) < tiny) want[i] = 0;
+                }
+                EXPECT_TRUE(close_entries(got, want, 4)) << "mu_kl, c = " << c;
+            }
+            // β: x ⊙ (a ⊘ max(d + l1 + l2 x, tiny))^γ, in double
+            for (const double gamma : {1.0, 0.5, 2.0 / 3.0}) {
+                got = x;
+                kern.mu_beta(got.data(), a.data(), d.data(), n, l1, 2 * l1, gamma);
+                for (std::size_t i = 0; i < size; ++i) {
+                    const double ratio = a[i] / std::max(d[i] + l1 + 2 * l1 * x[i], tiny);
+                    want[i] = x[i] * std::pow(ratio, gamma);
+                    if (std::abs(want[i]) < tiny) want[i] = 0;
+                }
+                EXPECT_TRUE(close_entries(got, want, 4)) << "mu_beta, gamma = " << gamma;
+            }
+        }
+        // The KL weights v ⊘ max(wh, floor), in place.
+        const T floor = nmfkit::detail::kl_floor<T>();
+        std::vector<T> wh = d;
+        nmfkit::detail::kl_weights(a.data(), wh.data(), n, floor);
+        std::vector<double> want(size);
+        for (std::size_t i = 0; i < size; ++i) want[i] = a[i] / std::max<double>(d[i], floor);
+        EXPECT_TRUE(close_entries(wh, want, 2)) << "kl_weights";
+    }
+}
+
+// The entrywise part of the β products (src/loss/beta.hpp) of the active target against
+// beta_divergence_entry and the powers of y, for the vector loops (β = 0, 1, 2) and the pow loop:
+// zeros of A (β > 0), y below the floor and y = 0.
+TYPED_TEST(Kernels, BetaEntriesEqualTheDivergenceAndPowers) {
+    using T = TypeParam;
+    const auto& kern = nmfkit::detail::update_kernels<T>();
+    std::mt19937 gen(33);
+    std::uniform_real_distribution<double> u(0.01, 3);
+    for (const double beta : {0.0, 1.0, 2.0, 0.5, 1.5, 3.0}) {
+        const double floor = nmfkit::detail::beta_floor<T>(beta);
+        for (Eigen::Index n : {1, 5, 8, 19, 300}) {
+            SCOPED_TRACE("beta = " + std::to_string(beta) + ", n = " + std::to_string(n));
+            const auto size = static_cast<std::size_t>(n);
+            std::vector<T> x(size), y(size);
+            for (std::size_t q = 0; q < size; ++q) {
+                x[q] = beta > 0 && q % 4 == 1 ? T(0) : static_cast<T>(u(gen));
+                y[q] = q % 7 == 3   ? T(0)
+                       : q % 7 == 5 ? static_cast<T>(floor / 4)
+                                    : static_cast<T>(u(gen));
+            }
+            double want_d = 0;
+            std::vector<double> want_r(size), want_y(size);
+            for (std::size_t q = 0; q < size; ++q) {
+                const double xq = x[q], yq = std::max<double>(y[q], floor);
+                want_d += nmfkit::detail::beta_divergence_entry(
+                    xq, xq > 0 ? yq : std::max<double>(y[q], 0.0), beta);
+                want_r[q] = xq * std::pow(yq, beta - 2);
+                want_y[q] = std::pow(yq, beta - 1);
+            }
+            for (const bool divergence : {false, true}) {
+                std::vector<T> r = x, w = y;
+                const double d = kern.beta_entries(r.data(), w.data(), n, beta, floor, divergence);
+                EXPECT_TRUE(close_entries(r, want_r, 4)) << "x y^(beta-2)";
+                EXPECT_TRUE(close_entries(w, want_y, 4)) << "y^(beta-1)";
+                EXPECT_NEAR(d, divergence ? want_d : 0.0, 1e-12 * want_d);
+            }
+        }
+    }
+}
+
+// The KL coordinate-descent derivatives (src/updates/cd_kl.hpp) of the active target against
+// plain sums: at v, and at the trial values max(0, u + δf), which must be stored too.
+TYPED_TEST(Kernels, CoordinateDescentDerivativesEqualPlainSums) {
+    using T = TypeParam;
+    const auto& kern = nmfkit::detail::update_kernels<T>();
+    std::mt19937 gen(32);
+    std::uniform_real_distribution<double> u(0.01, 2);
+    const double floor = 1e-3;
+    for (Eigen::Index n : {0, 1, 5, 8, 33, 257}) {
+        SCOPED_TRACE("n = " + std::to_string(n));
+        const auto size = static_cast<std::size_t>(n);
+        std::vector<T> a(size);
+        std::vector<double> f(size), v(size), trial(size, -1.0);
+        for (std::size_t p = 0; p < size; ++p) {
+            a[p] = p % 4 == 3 ? T(0) : static_cast<T>(u(gen));
+            f[p] = u(gen);
+            v[p] = p % 7 == 0 ? 1e-6 : u(gen);  // below the floor
+        }
+        for (const double delta : {0.0, 0.3, -0.7}) {
+            double g = 0, h = 0;
+            std::vector<double> at(size);
+            for (std::size_t p = 0; p < size; ++p) {
+                at[p] = delta == 0 ? v[p] : std::max(0.0, v[p] + delta * f[p]);
+                const double q = f[p] / std::max(at[p], floor);
+                g += a[p] * q;
+                h += a[p] * q * q;
+            }
+            double gh[2] = {-1, -1};
+            if (delta == 0) {
+                kern.cd_kl_derivatives(a.data(), f.data(), v.data(), n, floor, gh);
+            } else {
+                kern.cd_kl_trial(a.data(), f.data(), v.data(), delta, n, floor, trial.data(), gh);
+                for (std::size_t p = 0; p < size; ++p)  // a fused multiply-add may round once
+                    EXPECT_NEAR(trial[p], at[p], 1e-15 * (v[p] + std::abs(delta * f[p])));
+            }
+            // Positive terms: only the summation order (and a trial value's rounding) differ.
+            const double rel = delta == 0 ? 1e-13 : 1e-11;
+            EXPECT_NEAR(gh[0], g, rel * g) << "delta = " << delta;
+            EXPECT_NEAR(gh[1], h, rel * h) << "delta = " << delta;
+        }
+    }
+}
+
 // The KL terms of the active target (vector_log where it has AVX2, glibc's log in baseline) against
 // std::log, across magnitudes, with zeros and entries below the floor.
 TEST(KullbackLeiblerTerms, EqualNaiveSumsInBothPrecisions) {
@@ -356,6 +522,44 @@ TEST(Hals, SweepsInOneRegionMatchASerialLoopAndTheThreadCount) {
         EXPECT_LE((X1 - expected).norm(), 1e-12 * expected.norm());
         EXPECT_TRUE(X1 == X2);  // rows are independent: the same bits for any team
     }
+}
+
+// One block sweep of the active target's HALS kernel (src/linalg/update_kernels.hpp) in float32
+// and float64, on a block whose rows are no multiple of any vector width and start off the
+// matrix's first row, with a column whose FtF(j, j) = 0 (left as it is): the block against the
+// paper's sweep on those rows, the rows outside it untouched, and the returned squared change.
+TYPED_TEST(Kernels, HalsBlockSweepEqualsTheSerialSweep) {
+    using T = TypeParam;
+    const Eigen::Index rows = 300, n = 30, k = 7, r0 = 37, r = 203;
+    Matrix<double> F = positive<double>(n, k, 81);
+    F.col(4).setZero();
+    const Matrix<double> A = positive<double>(rows, n, 82);
+    const Matrix<T> FtF = (F.transpose() * F).template cast<T>();
+    const Matrix<T> AF = (A * F).template cast<T>();
+    const Matrix<T> start = positive<T>(rows, k, 83);
+    // The sweep as the paper writes it, on rows [r0, r0 + r), in double; column 4 skipped.
+    Matrix<double> expected = start.template cast<double>().middleRows(r0, r);
+    double change = 0;
+    for (Eigen::Index j = 0; j < k; ++j) {
+        const double g = FtF(j, j);
+        if (!(g > 0)) continue;
+        const Eigen::VectorXd t = AF.template cast<double>().col(j).segment(r0, r) -
+                                  expected * FtF.template cast<double>().col(j);
+        for (Eigen::Index i = 0; i < r; ++i) {
+            const double updated = std::max(0.0, expected(i, j) + t(i) / g);
+            change += (updated - expected(i, j)) * (updated - expected(i, j));
+            expected(i, j) = updated;
+        }
+    }
+    Matrix<T> X = start;
+    std::vector<T> t(static_cast<std::size_t>(r));
+    const double got_change = nmfkit::detail::update_kernels<T>().hals_block(
+        FtF.data(), AF.data(), X.data(), rows, k, r0, r, t.data());
+    EXPECT_LT(relative(Matrix<T>(X.middleRows(r0, r)), expected), tolerance<T>());
+    EXPECT_NEAR(got_change, change, tolerance<T>() * 10 * change);
+    EXPECT_TRUE(X.topRows(r0) == start.topRows(r0));
+    EXPECT_TRUE(X.bottomRows(rows - r0 - r) == start.bottomRows(rows - r0 - r));
+    EXPECT_TRUE(X.col(4) == start.col(4));
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 #pragma once
 // The hot kernels as the rest of the library calls them: through a table of function pointers
 // chosen once per process from the CPU (docs/design.md, "Instruction set"). The kernels
-// (linalg/dense_kernels.hpp, linalg/sparse_kernels.hpp, linalg/kl_kernels.hpp) are compiled three
+// (linalg/dense_kernels.hpp, linalg/sparse_kernels.hpp, linalg/kl_kernels.hpp,
+// linalg/update_kernels.hpp) are compiled three
 // times, by linalg/kernels_isa.cpp, for baseline x86-64, AVX2 + FMA and AVX-512, each copy in its
 // own namespace; this header, the compressed-matrix views and the factor layout they read are
 // compiled once, with the library's flags. Every product sums each entry in an order fixed by
@@ -123,6 +124,35 @@ struct SparseKernels {
 template <class T>
 using KlTerms = double (*)(const T* v, const T* wh, Eigen::Index n, T floor);
 
+/// The elementwise passes of the update rules on plain arrays (linalg/update_kernels.hpp), one
+/// column segment (or one block of rows) per call; the callers split the work among threads.
+///   mu_frobenius: x ← x ⊙ a ⊘ max(d + l1, tiny) (n entries);
+///   mu_kl: x ← x ⊙ numerator ⊘ max(c + l2 x, tiny);
+///   mu_beta: x ← x ⊙ (numerator ⊘ max(denominator + l1 + l2 x, tiny))^γ, in double;
+///   kl_weights: wh ← v ⊘ max(wh, floor);
+///   beta_entries: the entrywise part of the β products (loss/beta.hpp): r ← x y^(β−2),
+///     y ← y^(β−1) with x = r, y = max(y, floor), and the divergence of the entries if asked;
+///   hals_block: one HALS sweep over rows [r0, r0 + r) of X (ld x k), returns the squared change
+///     (t: r scratch entries);
+///   cd_kl_derivatives / cd_kl_trial: gh = (Σ a f/max(v, floor), Σ a (f/max(v, floor))²) at v,
+///     or at trial = max(0, u + δ f), which cd_kl_trial also stores.
+template <class T>
+struct UpdateKernels {
+    void (*mu_frobenius)(T* x, const T* a, const T* d, Eigen::Index n, T l1) = nullptr;
+    void (*mu_kl)(T* x, const T* numerator, Eigen::Index n, T c, T l2) = nullptr;
+    void (*mu_beta)(T* x, const T* numerator, const T* denominator, Eigen::Index n, double l1,
+                    double l2, double gamma) = nullptr;
+    void (*kl_weights)(const T* v, T* wh, Eigen::Index n, T floor) = nullptr;
+    double (*beta_entries)(T* r, T* y, Eigen::Index n, double beta, double floor,
+                           bool divergence) = nullptr;
+    double (*hals_block)(const T* FtF, const T* AF, T* X, Eigen::Index ld, Eigen::Index k,
+                         Eigen::Index r0, Eigen::Index r, T* t) = nullptr;
+    void (*cd_kl_derivatives)(const T* a, const double* f, const double* v, Eigen::Index n,
+                              double floor, double* gh) = nullptr;
+    void (*cd_kl_trial)(const T* a, const double* f, const double* u, double delta, Eigen::Index n,
+                        double floor, double* trial, double* gh) = nullptr;
+};
+
 /// One target's kernels.
 struct KernelTable {
     Isa isa = Isa::baseline;
@@ -137,6 +167,8 @@ struct KernelTable {
     SparseKernels<double, std::int64_t> sparse_double_int64;
     KlTerms<float> kl_terms_float = nullptr;
     KlTerms<double> kl_terms_double = nullptr;
+    UpdateKernels<float> update_float;
+    UpdateKernels<double> update_double;
 };
 
 /// The table of the active target: the best the CPU supports, capped by the environment variable
@@ -154,6 +186,14 @@ const DenseKernels<T>& dense_kernels(const KernelTable& t = kernels()) {
         return t.dense_float;
     else
         return t.dense_double;
+}
+
+template <class T>
+const UpdateKernels<T>& update_kernels(const KernelTable& t = kernels()) {
+    if constexpr (std::is_same_v<T, float>)
+        return t.update_float;
+    else
+        return t.update_double;
 }
 
 template <class T, class I>
@@ -252,6 +292,12 @@ inline double kl_terms(const double* v, const double* wh, Eigen::Index n, double
 }
 inline double kl_terms(const float* v, const float* wh, Eigen::Index n, float floor) {
     return kernels().kl_terms_float(v, wh, n, floor);
+}
+
+/// wh[q] ← v[q] / max(wh[q], floor) for n entries (the KL weights).
+template <class T>
+void kl_weights(const T* v, T* wh, Eigen::Index n, T floor) {
+    update_kernels<T>().kl_weights(v, wh, n, floor);
 }
 
 }  // namespace nmfkit::detail

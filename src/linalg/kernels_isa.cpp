@@ -10,6 +10,7 @@
 #include "linalg/kernels.hpp"
 #include "linalg/kl_kernels.hpp"
 #include "linalg/sparse_kernels.hpp"
+#include "linalg/update_kernels.hpp"
 
 namespace nmfkit::detail::NMFKIT_ISA_NAMESPACE {
 
@@ -68,6 +69,20 @@ double kl_terms_entry(const T* v, const T* wh, Eigen::Index n, T floor) {
     return kl_terms(v, wh, n, floor);
 }
 
+template <class T>
+UpdateKernels<T> update_entries() {
+    UpdateKernels<T> u;
+    u.mu_frobenius = &mu_frobenius<T>;
+    u.mu_kl = &mu_kl<T>;
+    u.mu_beta = &mu_beta<T>;
+    u.kl_weights = &kl_weights<T>;
+    u.beta_entries = &beta_entries<T>;
+    u.hals_block = &hals_block<T>;
+    u.cd_kl_derivatives = &cd_kl_derivatives<T>;
+    u.cd_kl_trial = &cd_kl_trial<T>;
+    return u;
+}
+
 }  // namespace
 
 /// This target's table (declared in linalg/kernels.cpp).
@@ -83,6 +98,8 @@ KernelTable kernel_table() {
     t.sparse_double_int64 = sparse_entries<double, std::int64_t>();
     t.kl_terms_float = &kl_terms_entry<float>;
     t.kl_terms_double = &kl_terms_entry<double>;
+    t.update_float = update_entries<float>();
+    t.update_double = update_entries<double>();
     return t;
 }
 

@@ -10,6 +10,7 @@
 
 #include <nmfkit/result.hpp>
 
+#include "linalg/kernels.hpp"
 #include "linalg/parallel.hpp"
 #include "data/rows.hpp"
 
@@ -58,6 +59,7 @@ double beta_products(const D& A, const Matrix<T>& X, const Matrix<T>& F, double 
     const Eigen::Index per_block = beta_rows_per_block(cols);
     const Eigen::Index blocks = (rows + per_block - 1) / per_block;
     std::vector<double> partial(static_cast<std::size_t>(blocks), 0.0);
+    const auto entries = update_kernels<T>().beta_entries;  // this CPU's target
 #pragma omp parallel if (worth_parallel(rows * cols * k))
     {
         RowScratch<T> scratch;
@@ -71,33 +73,8 @@ double beta_products(const D& A, const Matrix<T>& X, const Matrix<T>& F, double 
             for (Eigen::Index t = 0; t < nb; ++t)
                 for (auto p = block.ptr[t]; p < block.ptr[t + 1]; ++p)
                     R(t, static_cast<Eigen::Index>(block.index[p])) = block.values[p];
-            double d = 0;
-            for (Eigen::Index j = 0; j < cols; ++j)
-                for (Eigen::Index t = 0; t < nb; ++t) {
-                    const double x = R(t, j), y = std::max<double>(Y(t, j), floor);
-                    // A zero of A costs d_β(0 | y) = y^β/β (β > 0) at the unfloored y, so WH = 0
-                    // there costs nothing.
-                    if (divergence)
-                        d += beta_divergence_entry(x, x > 0 ? y : std::max<double>(Y(t, j), 0.0),
-                                                   beta);
-                    double r1, r2;  // x y^(β−2), y^(β−1)
-                    if (beta == 1) {
-                        r1 = x / y;
-                        r2 = 1;
-                    } else if (beta == 2) {
-                        r1 = x;
-                        r2 = y;
-                    } else if (beta == 0) {
-                        r2 = 1 / y;
-                        r1 = x * r2 * r2;
-                    } else {
-                        const double p = std::pow(y, beta - 2);
-                        r1 = x * p;
-                        r2 = y * p;
-                    }
-                    R(t, j) = static_cast<T>(r1);
-                    Y(t, j) = static_cast<T>(r2);
-                }
+            // The entries, as one array of nb·cols (R and Y are both nb x cols, contiguous).
+            const double d = entries(R.data(), Y.data(), nb * cols, beta, floor, divergence);
             numerator.middleRows(r0, nb).noalias() = R * F;
             denominator.middleRows(r0, nb).noalias() = Y * F;
             partial[static_cast<std::size_t>(b)] = d;

@@ -41,9 +41,7 @@ struct KullbackLeibler {
 
     [[gnu::always_inline]] T weight(T v, T wh) const { return v / std::max(wh, floor); }
     [[gnu::always_inline]] void weights(const T* v, T* wh, Eigen::Index n) const {
-        const T f = floor;
-#pragma omp simd
-        for (Eigen::Index q = 0; q < n; ++q) wh[q] = v[q] / std::max(wh[q], f);
+        kl_weights(v, wh, n, floor);  // compiled per instruction set
     }
     [[gnu::always_inline]] double terms(const T* v, const T* wh, Eigen::Index n) const {
         return kl_terms(v, wh, n, floor);

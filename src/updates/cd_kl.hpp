@@ -10,6 +10,7 @@
 #include <nmfkit/options.hpp>
 #include <nmfkit/result.hpp>
 
+#include "linalg/kernels.hpp"
 #include "linalg/numeric.hpp"
 #include "linalg/parallel.hpp"
 #include "data/dense.hpp"
@@ -53,6 +54,7 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
     // Work: per coordinate, a pass over the row's stored entries for the derivatives and one per
     // Newton step (2·nnz·k is product_flops).
     const auto work = static_cast<Eigen::Index>(A.product_flops(k)) * std::max(1, newton_steps);
+    const auto& kern = update_kernels<T>();  // this CPU's target
 #pragma omp parallel if (worth_parallel(work))
     {
         RowScratch<T> scratch;
@@ -87,25 +89,12 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                         for (Eigen::Index p = 0; p < nnz; ++p) observed_sum += fr[p];
                     // g without the data and l2 terms
                     const double linear = (observed_only ? observed_sum : colsum(r)) + penalty.l1;
-                    // Data parts of g and h at the entries' values v (u or trial). A simd
-                    // reduction: as one chain of dependent additions the loop ran at the adder's
-                    // latency.
-                    auto derivatives = [&](const std::vector<double>& v, double& g_data,
-                                           double& h_data) {
-                        double g_sum = 0, h_sum = 0;
-                        const double* vp = v.data();
-                        const double* fp = fr.data();
-#pragma omp simd reduction(+ : g_sum, h_sum)
-                        for (Eigen::Index p = 0; p < nnz; ++p) {
-                            const double q = fp[p] / std::max(vp[p], floor);
-                            g_sum += a[p] * q;
-                            h_sum += a[p] * q * q;
-                        }
-                        g_data = g_sum;
-                        h_data = h_sum;
-                    };
-                    double s = X(i, r), g_data, h_data;
-                    derivatives(u, g_data, h_data);
+                    // Data parts of g and h at u: this CPU's kernel (linalg/update_kernels.hpp),
+                    // a vector reduction (as one chain of dependent additions the loop ran at the
+                    // adder's latency).
+                    double gh[2];
+                    kern.cd_kl_derivatives(a, fr.data(), u.data(), nnz, floor, gh);
+                    double s = X(i, r), g_data = gh[0], h_data = gh[1];
                     for (int step = 0; step < newton_steps; ++step) {
                         const double g = linear + penalty.l2 * s - g_data, h = penalty.l2 + h_data;
                         double delta;
@@ -116,9 +105,11 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                         delta = static_cast<double>(flush_subnormal(static_cast<T>(s + delta))) - s;
                         double g_trial = 0, h_trial = 0;
                         for (int halving = 0; delta != 0; ++halving) {
-                            for (Eigen::Index p = 0; p < nnz; ++p)
-                                trial[p] = std::max(0.0, u[p] + delta * fr[p]);
-                            derivatives(trial, g_trial, h_trial);
+                            // trial = max(0, u + δ F(idx, r)) and the derivatives there
+                            kern.cd_kl_trial(a, fr.data(), u.data(), delta, nnz, floor,
+                                             trial.data(), gh);
+                            g_trial = gh[0];
+                            h_trial = gh[1];
                             if (delta > 0 ||
                                 g * delta + 0.5 * (penalty.l2 + h_trial) * delta * delta <= 0)
                                 break;

@@ -9,6 +9,7 @@
 
 #include <nmfkit/result.hpp>
 
+#include "linalg/kernels.hpp"
 #include "linalg/numeric.hpp"
 #include "linalg/parallel.hpp"
 #include "nnls/subproblem.hpp"
@@ -36,73 +37,6 @@ inline HalsBudget hals_budget(double product_flops, Eigen::Index rows_x, Eigen::
     return b;
 }
 
-/// t(0 : r) = AF(r0 : r0 + r, j) − Σ_l X(r0 : r0 + r, l) · FtF(l, j), the sum over l in increasing
-/// order (one multiply-subtract per term). In chunks of up to hals_vectors SIMD vectors of rows
-/// whose partial t stays in registers across the k terms (each term one load of X and a
-/// multiply-add, where t in memory took a load and a store as well). The rows past the last whole
-/// vector go through the same vector arithmetic in a zero-padded copy, so every row is summed
-/// alike.
-inline constexpr int hals_vectors = 4;
-// One vector of T in the width the engine is compiled for (the HALS sweep is not in the kernel
-// table: docs/design.md, "Instruction set"): 16 bytes on baseline x86-64, 32 or 64 in a
-// -DNMFKIT_NATIVE=ON build for AVX2 or AVX-512.
-#if defined(__AVX512F__)
-inline constexpr int hals_simd_bytes = 64;
-#elif defined(__AVX__)
-inline constexpr int hals_simd_bytes = 32;
-#else
-inline constexpr int hals_simd_bytes = 16;
-#endif
-template <class T>
-struct HalsSimdOf {
-    typedef T type __attribute__((vector_size(hals_simd_bytes)));
-};
-template <class T>
-using HalsSimd = typename HalsSimdOf<T>::type;
-template <int V, class T>
-inline void hals_residual_chunk(const Matrix<T>& FtF, const Matrix<T>& X, Eigen::Index j,
-                                Eigen::Index row, const T* b, T* t, int count) {
-    constexpr int W = static_cast<int>(hals_simd_bytes / sizeof(T));
-    const Eigen::Index k = X.cols();
-    HalsSimd<T> acc[V] = {};
-    if (count == V * W) {
-#pragma GCC unroll 8
-        for (int v = 0; v < V; ++v) std::memcpy(&acc[v], b + v * W, sizeof(HalsSimd<T>));
-        for (Eigen::Index l = 0; l < k; ++l) {
-            const T f = FtF(l, j);
-            const T* x = X.col(l).data() + row;
-#pragma GCC unroll 8
-            for (int v = 0; v < V; ++v) {
-                HalsSimd<T> xv;
-                std::memcpy(&xv, x + v * W, sizeof xv);
-                acc[v] -= xv * f;
-            }
-        }
-#pragma GCC unroll 8
-        for (int v = 0; v < V; ++v) std::memcpy(t + v * W, &acc[v], sizeof(HalsSimd<T>));
-    } else {  // V = 1, count < W
-        std::memcpy(&acc[0], b, static_cast<std::size_t>(count) * sizeof(T));
-        for (Eigen::Index l = 0; l < k; ++l) {
-            HalsSimd<T> xv = {};
-            std::memcpy(&xv, X.col(l).data() + row, static_cast<std::size_t>(count) * sizeof(T));
-            acc[0] -= xv * FtF(l, j);
-        }
-        std::memcpy(t, &acc[0], static_cast<std::size_t>(count) * sizeof(T));
-    }
-}
-template <class T>
-inline void hals_residual(const Matrix<T>& FtF, const Matrix<T>& AF, const Matrix<T>& X,
-                          Eigen::Index j, Eigen::Index r0, Eigen::Index r, T* t) {
-    constexpr int W = static_cast<int>(hals_simd_bytes / sizeof(T)), V = hals_vectors;
-    const T* b = AF.col(j).data() + r0;
-    Eigen::Index i = 0;
-    for (; i + V * W <= r; i += V * W)
-        hals_residual_chunk<V>(FtF, X, j, r0 + i, b + i, t + i, V * W);
-    for (; i < r; i += W)
-        hals_residual_chunk<1>(FtF, X, j, r0 + i, b + i, t + i,
-                               static_cast<int>(std::min<Eigen::Index>(W, r - i)));
-}
-
 /// HALS on a tall factor: for each column j,
 ///   X(:, j) ← max(0, X(:, j) + (AF(:, j) − X FtF(:, j)) / FtF(j, j)),
 /// the exact minimiser of ½‖A − X Fᵀ‖² over column j with the others fixed, so the objective
@@ -126,6 +60,10 @@ void hals_update(
     constexpr Eigen::Index block = 256;
     const Eigen::Index blocks = (rows + block - 1) / block;
     std::vector<double> change(static_cast<std::size_t>(2 * blocks));  // two sweeps' block changes
+    // One block's sweep: the kernel of this CPU's target (linalg/update_kernels.hpp), in the
+    // register width of that target: each column's residual AF(:, j) − X FtF(:, j) is summed over
+    // l in increasing order, in chunks of rows whose partial sums stay in registers.
+    const auto sweep = update_kernels<T>().hals_block;
     double collective_total = 0;  // sum(total) of the current sweep, written by the master
 #pragma omp parallel if (worth_parallel(rows * k * k))
     {
@@ -136,29 +74,7 @@ void hals_update(
 #pragma omp for schedule(static)
             for (Eigen::Index b = 0; b < blocks; ++b) {
                 const Eigen::Index r0 = b * block, r = std::min(block, rows - r0);
-                double c = 0;
-                for (Eigen::Index j = 0; j < k; ++j) {
-                    const T g = FtF(j, j);
-                    if (!(g > 0)) continue;
-                    hals_residual(FtF, AF, X, j, r0, r, t.data());
-                    T* x = X.col(j).data() + r0;
-                    const T* u = t.data();
-                    // One vector loop in T (the squared change of the column's segment summed in
-                    // T, then added to c in double): summed entry by entry in double, the loop was
-                    // a chain of dependent additions, and in float32 a scalar loop with a branch
-                    // per entry.
-                    T change_j = 0;
-#pragma omp simd reduction(+ : change_j)
-                    for (Eigen::Index i = 0; i < r; ++i) {
-                        const T updated =
-                            flush_subnormal(x[i] + u[i] / g);  // max(0, ·), no subnormals
-                        const T d = updated - x[i];
-                        change_j += d * d;
-                        x[i] = updated;
-                    }
-                    c += static_cast<double>(change_j);
-                }
-                sweep_change[b] = c;
+                sweep_change[b] = sweep(FtF.data(), AF.data(), X.data(), rows, k, r0, r, t.data());
             }  // implicit barrier: every block of this sweep is done
             double total = 0;
             for (Eigen::Index b = 0; b < blocks; ++b) total += sweep_change[b];

@@ -19,6 +19,9 @@
 
 namespace nmfkit::detail {
 
+/// Rows per call of the elementwise MU kernels (linalg/update_kernels.hpp) and per task.
+constexpr Eigen::Index mu_rows_per_block = 4096;
+
 /// Frobenius MU on a tall factor: X ← X ⊙ AF ⊘ max(X FtF + l1, tiny).
 /// FtF is k x k (Gram of the other factor F, plus l2·I for an L2 penalty), AF is rows x k (A·F),
 /// X is rows x k; l1 is the L1 penalty's weight (Lee & Seung's rule with the penalty gradient in
@@ -29,22 +32,16 @@ template <class T>
 void mu_update(const Matrix<T>& FtF, const Matrix<T>& AF, double l1, Matrix<T>& X) {
     Matrix<T> XFtF;  // rows x k
     tall_times(X, FtF, XFtF);
-    if (l1 > 0) XFtF.array() += static_cast<T>(l1);
-    const T tiny = std::numeric_limits<T>::min();
+    const T penalty = l1 > 0 ? static_cast<T>(l1) : T(0);
     const Eigen::Index rows = X.rows(), k = X.cols();
-    // Down the columns (contiguous, so the loop vectorizes, unlike the row-by-row order), in
-    // blocks of rows for the threads.
-    constexpr Eigen::Index block = 4096;
+    const auto update = update_kernels<T>().mu_frobenius;  // this CPU's target
+    // Down the columns (contiguous), in blocks of rows for the threads.
 #pragma omp parallel for collapse(2) schedule(static) if (worth_parallel(rows * k))
     for (Eigen::Index j = 0; j < k; ++j)
-        for (Eigen::Index i0 = 0; i0 < rows; i0 += block) {
-            T* x = X.col(j).data();
-            const T* a = AF.col(j).data();
-            const T* d = XFtF.col(j).data();
-            const Eigen::Index i1 = std::min(rows, i0 + block);
-#pragma omp simd
-            for (Eigen::Index i = i0; i < i1; ++i)
-                x[i] = flush_subnormal(x[i] * (a[i] / std::max(d[i], tiny)));
+        for (Eigen::Index i0 = 0; i0 < rows; i0 += mu_rows_per_block) {
+            const Eigen::Index n = std::min(mu_rows_per_block, rows - i0);
+            update(X.col(j).data() + i0, AF.col(j).data() + i0, XFtF.col(j).data() + i0, n,
+                   penalty);
         }
 }
 
@@ -70,14 +67,14 @@ void mu_kl_apply(const D& A, const Matrix<T>& numerator, const Matrix<T>& F, con
                  Matrix<T>& X) {
     Eigen::Matrix<T, 1, Eigen::Dynamic> colsum = F.colwise().sum();  // 1 x k
     all_sum_in_place(A, colsum);
-    const T tiny = std::numeric_limits<T>::min();
     const T l1 = static_cast<T>(penalty.l1), l2 = static_cast<T>(penalty.l2);
     const Eigen::Index rows = X.rows(), k = X.cols();
-#pragma omp parallel for schedule(static) if (worth_parallel(rows * k))
-    for (Eigen::Index i = 0; i < rows; ++i)
-        for (Eigen::Index j = 0; j < k; ++j) {
-            const T denominator = colsum(j) + l1 + l2 * X(i, j);
-            X(i, j) = flush_subnormal(X(i, j) * (numerator(i, j) / std::max(denominator, tiny)));
+    const auto update = update_kernels<T>().mu_kl;  // this CPU's target
+#pragma omp parallel for collapse(2) schedule(static) if (worth_parallel(rows * k))
+    for (Eigen::Index j = 0; j < k; ++j)
+        for (Eigen::Index i0 = 0; i0 < rows; i0 += mu_rows_per_block) {
+            const Eigen::Index n = std::min(mu_rows_per_block, rows - i0);
+            update(X.col(j).data() + i0, numerator.col(j).data() + i0, n, colsum(j) + l1, l2);
         }
 }
 
@@ -95,16 +92,14 @@ template <class T>
 void mu_beta_apply(const Matrix<T>& numerator, const Matrix<T>& denominator, double beta,
                    const Penalty& penalty, Matrix<T>& X) {
     const double gamma = beta_exponent(beta);
-    const double tiny = std::numeric_limits<T>::min();
     const Eigen::Index rows = X.rows(), k = X.cols();
-#pragma omp parallel for schedule(static) if (worth_parallel(rows * k))
-    for (Eigen::Index i = 0; i < rows; ++i)
-        for (Eigen::Index j = 0; j < k; ++j) {
-            const double x = X(i, j);
-            const double ratio =
-                numerator(i, j) / std::max(denominator(i, j) + penalty.l1 + penalty.l2 * x, tiny);
-            X(i, j) =
-                flush_subnormal(static_cast<T>(x * (gamma == 1 ? ratio : std::pow(ratio, gamma))));
+    const auto update = update_kernels<T>().mu_beta;  // this CPU's target
+#pragma omp parallel for collapse(2) schedule(static) if (worth_parallel(rows * k))
+    for (Eigen::Index j = 0; j < k; ++j)
+        for (Eigen::Index i0 = 0; i0 < rows; i0 += mu_rows_per_block) {
+            const Eigen::Index n = std::min(mu_rows_per_block, rows - i0);
+            update(X.col(j).data() + i0, numerator.col(j).data() + i0,
+                   denominator.col(j).data() + i0, n, penalty.l1, penalty.l2, gamma);
         }
 }
 

@@ -1,0 +1,271 @@
+#pragma once
+// The elementwise passes of the update rules (updates/mu.hpp, updates/hals.hpp, updates/cd_kl.hpp)
+// and the dense KL weights (loss/kl.hpp), on plain arrays: compiled once per target by
+// linalg/kernels_isa.cpp and called through the kernel table (linalg/kernels.hpp, UpdateKernels),
+// so the portable build runs them in the CPU's widest registers. Serial: the callers split the
+// work among their threads. Each entry is computed by the same formula on every target; only the
+// vector width (the lane order of the reductions) and fused multiply-adds differ.
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include <Eigen/Core>
+
+#include "linalg/isa_target.hpp"
+#include "linalg/kl_kernels.hpp"
+
+namespace nmfkit::detail::NMFKIT_ISA_NAMESPACE {
+
+/// x, or 0 below the smallest normal number (linalg/numeric.hpp's flush_subnormal, repeated here
+/// so that the kernels call nothing compiled for another target).
+template <class T>
+[[gnu::always_inline]] inline T flush_small(T x) {
+    return x >= std::numeric_limits<T>::min() ? x : T(0);
+}
+
+/// Frobenius MU on one column segment of n rows: x ← x ⊙ a ⊘ max(d + l1, tiny), a = (A F)(:, j),
+/// d = (X FtF)(:, j).
+template <class T>
+void mu_frobenius(T* __restrict x, const T* __restrict a, const T* __restrict d, Eigen::Index n,
+                  T l1) {
+    const T tiny = std::numeric_limits<T>::min();
+#pragma omp simd
+    for (Eigen::Index i = 0; i < n; ++i)
+        x[i] = flush_small(x[i] * (a[i] / std::max(d[i] + l1, tiny)));
+}
+
+/// KL MU on one column segment: x ← x ⊙ numerator ⊘ max(c + l2 x, tiny), c = 1ᵀF(:, j) + l1.
+template <class T>
+void mu_kl(T* __restrict x, const T* __restrict numerator, Eigen::Index n, T c, T l2) {
+    const T tiny = std::numeric_limits<T>::min();
+#pragma omp simd
+    for (Eigen::Index i = 0; i < n; ++i)
+        x[i] = flush_small(x[i] * (numerator[i] / std::max(c + l2 * x[i], tiny)));
+}
+
+/// β MU on one column segment, in double: x ← x ⊙ (numerator ⊘ max(denominator + l1 + l2 x,
+/// tiny))^γ. γ = 1 (1 ≤ β ≤ 2) is a vector loop; other γ call glibc's pow per entry.
+template <class T>
+void mu_beta(T* __restrict x, const T* __restrict numerator, const T* __restrict denominator,
+             Eigen::Index n, double l1, double l2, double gamma) {
+    const double tiny = std::numeric_limits<T>::min();
+    if (gamma == 1) {
+#pragma omp simd
+        for (Eigen::Index i = 0; i < n; ++i) {
+            const double xi = x[i];
+            const double ratio = numerator[i] / std::max(denominator[i] + l1 + l2 * xi, tiny);
+            x[i] = flush_small(static_cast<T>(xi * ratio));
+        }
+        return;
+    }
+    for (Eigen::Index i = 0; i < n; ++i) {
+        const double xi = x[i];
+        const double ratio = numerator[i] / std::max(denominator[i] + l1 + l2 * xi, tiny);
+        x[i] = flush_small(static_cast<T>(xi * std::pow(ratio, gamma)));
+    }
+}
+
+/// d_β(x | y) for one entry (loss/beta.hpp's beta_divergence_entry, repeated here so that the
+/// kernels call nothing compiled for another target).
+inline double beta_divergence_term(double x, double y, double beta) {
+    if (x == 0) return beta == 1 ? y : beta == 2 ? 0.5 * y * y : std::pow(y, beta) / beta;
+    if (beta == 1) return x * std::log(x / y) - x + y;
+    if (beta == 0) return x / y - std::log(x / y) - 1;
+    if (beta == 2) return 0.5 * (x - y) * (x - y);
+    return (std::pow(x, beta) + (beta - 1) * std::pow(y, beta) - beta * x * std::pow(y, beta - 1)) /
+           (beta * (beta - 1));
+}
+
+/// The entrywise part of loss/beta.hpp's beta_products() on n entries: x = r[q] (an entry of A),
+/// y = max(y[q], floor) (of X Fᵀ); r[q] ← x y^(β−2), y[q] ← y^(β−1). With `divergence`, returns
+/// Σ d_β(x | x > 0 ? y : max(y[q], 0)) (a zero of A costs d_β(0 | y) at the unfloored y), else 0.
+/// β = 0 (Itakura-Saito) and β = 1 (KL) are vector loops (their logarithm is vector_log from
+/// AVX2 up, linalg/kl_kernels.hpp); β = 2 needs no function; other β call glibc's pow per entry.
+template <class T>
+double beta_entries(T* __restrict r, T* __restrict y, Eigen::Index n, double beta, double floor,
+                    bool divergence) {
+    double d = 0;
+    if (beta == 0) {
+        if (divergence) {
+#pragma omp simd reduction(+ : d)
+            for (Eigen::Index q = 0; q < n; ++q) {
+                const double x = r[q], yq = std::max<double>(y[q], floor), ratio = x / yq;
+                // d_0(0 | y) = y^0 / 0 = +∞, as beta_divergence_entry
+                d += x > 0 ? ratio - kl_log(x > 0 ? ratio : 1.0) - 1
+                           : std::numeric_limits<double>::infinity();
+            }
+        }
+#pragma omp simd
+        for (Eigen::Index q = 0; q < n; ++q) {
+            const double x = r[q], r2 = 1 / std::max<double>(y[q], floor);
+            r[q] = static_cast<T>(x * r2 * r2);
+            y[q] = static_cast<T>(r2);
+        }
+        return d;
+    }
+    if (beta == 1) {
+        if (divergence) {
+#pragma omp simd reduction(+ : d)
+            for (Eigen::Index q = 0; q < n; ++q) {
+                const double x = r[q], yq = std::max<double>(y[q], floor);
+                d +=
+                    x > 0 ? x * kl_log(x > 0 ? x / yq : 1.0) - x + yq : std::max<double>(y[q], 0.0);
+            }
+        }
+#pragma omp simd
+        for (Eigen::Index q = 0; q < n; ++q) {
+            r[q] = static_cast<T>(static_cast<double>(r[q]) / std::max<double>(y[q], floor));
+            y[q] = T(1);
+        }
+        return d;
+    }
+    if (beta == 2) {
+        if (divergence) {
+#pragma omp simd reduction(+ : d)
+            for (Eigen::Index q = 0; q < n; ++q) {
+                const double x = r[q], yq = x > 0 ? std::max<double>(y[q], floor)
+                                                  : std::max<double>(y[q], 0.0);
+                d += 0.5 * (x - yq) * (x - yq);
+            }
+        }
+#pragma omp simd
+        for (Eigen::Index q = 0; q < n; ++q) y[q] = static_cast<T>(std::max<double>(y[q], floor));
+        return d;
+    }
+    for (Eigen::Index q = 0; q < n; ++q) {
+        const double x = r[q], yq = std::max<double>(y[q], floor);
+        if (divergence)
+            d += beta_divergence_term(x, x > 0 ? yq : std::max<double>(y[q], 0.0), beta);
+        const double p = std::pow(yq, beta - 2);
+        r[q] = static_cast<T>(x * p);
+        y[q] = static_cast<T>(yq * p);
+    }
+    return d;
+}
+
+/// The KL weights of n entries in place: wh ← v ⊘ max(wh, floor).
+template <class T>
+void kl_weights(const T* __restrict v, T* __restrict wh, Eigen::Index n, T floor) {
+#pragma omp simd
+    for (Eigen::Index q = 0; q < n; ++q) wh[q] = v[q] / std::max(wh[q], floor);
+}
+
+/// The HALS sweep's vectors: this target's register width (16 bytes baseline, 32 avx2, 64 avx512),
+/// hals_vectors of them per chunk of rows, whose partial residuals stay in registers across the
+/// k terms.
+inline constexpr int hals_simd_bytes = 16 << NMFKIT_ISA_TARGET;
+inline constexpr int hals_vectors = 4;
+template <class T>
+struct HalsSimdOf {
+    typedef T type __attribute__((vector_size(hals_simd_bytes)));
+};
+template <class T>
+using HalsSimd = typename HalsSimdOf<T>::type;
+
+/// t(0 : count) = b − Σ_l X(row : row + count, l) · FtF(l, j), the sum over l in increasing order
+/// (one multiply-subtract per term); count is V whole vectors, or (V = 1) fewer than one vector,
+/// summed in a zero-padded vector so that every row is summed alike. X has leading dimension ld.
+template <int V, class T>
+inline void hals_residual_chunk(const T* FtF, const T* X, Eigen::Index ld, Eigen::Index k,
+                                Eigen::Index j, Eigen::Index row, const T* b, T* t, int count) {
+    constexpr int W = static_cast<int>(hals_simd_bytes / sizeof(T));
+    HalsSimd<T> acc[V] = {};
+    if (count == V * W) {
+#pragma GCC unroll 8
+        for (int v = 0; v < V; ++v) std::memcpy(&acc[v], b + v * W, sizeof(HalsSimd<T>));
+        for (Eigen::Index l = 0; l < k; ++l) {
+            const T f = FtF[j * k + l];
+            const T* x = X + l * ld + row;
+#pragma GCC unroll 8
+            for (int v = 0; v < V; ++v) {
+                HalsSimd<T> xv;
+                std::memcpy(&xv, x + v * W, sizeof xv);
+                acc[v] -= xv * f;
+            }
+        }
+#pragma GCC unroll 8
+        for (int v = 0; v < V; ++v) std::memcpy(t + v * W, &acc[v], sizeof(HalsSimd<T>));
+    } else {  // V = 1, count < W
+        std::memcpy(&acc[0], b, static_cast<std::size_t>(count) * sizeof(T));
+        for (Eigen::Index l = 0; l < k; ++l) {
+            HalsSimd<T> xv = {};
+            std::memcpy(&xv, X + l * ld + row, static_cast<std::size_t>(count) * sizeof(T));
+            acc[0] -= xv * FtF[j * k + l];
+        }
+        std::memcpy(t, &acc[0], static_cast<std::size_t>(count) * sizeof(T));
+    }
+}
+
+/// One HALS sweep over rows [r0, r0 + r) of X (ld x k, column-major), column by column:
+///   X(:, j) ← max(0, X(:, j) + (AF(:, j) − X FtF(:, j)) / FtF(j, j)),
+/// skipping columns with FtF(j, j) ≤ 0. FtF is k x k, AF has X's layout, t holds r scratch
+/// entries. Returns the segment's squared change, each column's summed in T, added in double.
+template <class T>
+double hals_block(const T* FtF, const T* AF, T* X, Eigen::Index ld, Eigen::Index k, Eigen::Index r0,
+                  Eigen::Index r, T* t) {
+    constexpr int W = static_cast<int>(hals_simd_bytes / sizeof(T)), V = hals_vectors;
+    double c = 0;
+    for (Eigen::Index j = 0; j < k; ++j) {
+        const T g = FtF[j * k + j];
+        if (!(g > 0)) continue;
+        const T* b = AF + j * ld + r0;
+        Eigen::Index i = 0;
+        for (; i + V * W <= r; i += V * W)
+            hals_residual_chunk<V>(FtF, X, ld, k, j, r0 + i, b + i, t + i, V * W);
+        for (; i < r; i += W)
+            hals_residual_chunk<1>(FtF, X, ld, k, j, r0 + i, b + i, t + i,
+                                   static_cast<int>(std::min<Eigen::Index>(W, r - i)));
+        T* x = X + j * ld + r0;
+        // One vector loop in T (the squared change summed in T, then added to c in double).
+        T change_j = 0;
+#pragma omp simd reduction(+ : change_j)
+        for (Eigen::Index q = 0; q < r; ++q) {
+            const T updated = flush_small(x[q] + t[q] / g);  // max(0, ·), no subnormals
+            const T d = updated - x[q];
+            change_j += d * d;
+            x[q] = updated;
+        }
+        c += static_cast<double>(change_j);
+    }
+    return c;
+}
+
+/// The data parts of the KL coordinate-descent derivatives over a row's n stored entries
+/// (updates/cd_kl.hpp), at the values v: gh[0] = Σ a f / max(v, floor), gh[1] = Σ a (f /
+/// max(v, floor))². f holds F(idx, r) per entry.
+template <class T>
+void cd_kl_derivatives(const T* __restrict a, const double* __restrict f,
+                       const double* __restrict v, Eigen::Index n, double floor, double* gh) {
+    double g_sum = 0, h_sum = 0;
+#pragma omp simd reduction(+ : g_sum, h_sum)
+    for (Eigen::Index p = 0; p < n; ++p) {
+        const double q = f[p] / std::max(v[p], floor);
+        const double aq = static_cast<double>(a[p]) * q;
+        g_sum += aq;
+        h_sum += aq * q;
+    }
+    gh[0] = g_sum;
+    gh[1] = h_sum;
+}
+
+/// The same at the trial values trial = max(0, u + delta f), which it also stores (one pass).
+template <class T>
+void cd_kl_trial(const T* __restrict a, const double* __restrict f, const double* __restrict u,
+                 double delta, Eigen::Index n, double floor, double* __restrict trial, double* gh) {
+    double g_sum = 0, h_sum = 0;
+#pragma omp simd reduction(+ : g_sum, h_sum)
+    for (Eigen::Index p = 0; p < n; ++p) {
+        const double v = std::max(0.0, u[p] + delta * f[p]);
+        trial[p] = v;
+        const double q = f[p] / std::max(v, floor);
+        const double aq = static_cast<double>(a[p]) * q;
+        g_sum += aq;
+        h_sum += aq * q;
+    }
+    gh[0] = g_sum;
+    gh[1] = h_sum;
+}
+
+}  // namespace nmfkit::detail::NMFKIT_ISA_NAMESPACE
