@@ -3,7 +3,9 @@
 // generic loops beyond it), both scalar types, both orientations, empty slices; and the vector
 // logarithm (src/linalg/vector_log.hpp) against glibc's; the dense streaming products
 // (src/linalg/dense_kernels.hpp) against naive loops, at every tile remainder; and the HALS sweeps
-// (src/updates/hals.hpp) against a serial loop written here, at 1 and 2 threads.
+// (src/updates/hals.hpp) against a serial loop written here, at 1 and 2 threads; and the update
+// rules' elementwise kernels (src/linalg/update_kernels.hpp: MU, β entries, KL weights, the HALS
+// block sweep, the KL coordinate-descent derivatives) against their formulas in double.
 // The kernels run through the table of the active target (src/linalg/kernels.hpp): ctest runs this
 // program once per target with NMFKIT_ISA set (tests/CMakeLists.txt), and a run whose target the
 // CPU lacks is skipped, not passed. Every target must meet the same tolerances: they differ only
