@@ -280,7 +280,10 @@ nmfkit_cmd_test(usage_bad_extrapolation RC 2 COMMAND fit good.csv -k 2 --extrapo
 nmfkit_cmd_test(fit_extrapolation_on COMMAND fit good.csv -k 2 --max-iter 5 --tol 0 -q
     --extrapolate on --report run.json FILE run.json
     FILE_REGEX "\"extrapolation\": \"on\",.*\"extrapolation\": \\[\n *0\\.0,.*\"restarted\": \\[")
+# The default: on for hals (the default solver), off for mu (docs/algorithms.md, "Extrapolation").
 nmfkit_cmd_test(fit_extrapolation_default COMMAND fit good.csv -k 2 --max-iter 5 -q
+    --report run.json FILE run.json FILE_REGEX "\"extrapolation\": \"on\",")
+nmfkit_cmd_test(fit_extrapolation_default_mu COMMAND fit good.csv -k 2 --max-iter 5 --solver mu -q
     --report run.json FILE run.json FILE_REGEX "\"extrapolation\": \"off\",")
 nmfkit_cmd_test(fit_init_nndsvd COMMAND fit good.csv -k 2 --init nndsvd -q --report run.json
     FILE run.json FILE_REGEX "\"init\": \"nndsvd\",")

@@ -276,12 +276,11 @@ TEST(ExtremeScales, NonFiniteFactorsAreAnError) {
     // The same data scaled into range fits, and its H is finite.
     const Result<float> r = fit(DenseView<float>(times_power(V, -20)), o);
     EXPECT_TRUE(all_finite_nonnegative(r.H));
-    // An exact rank-1 fit, to float precision. NOTE: its status is not checked: built by clang
-    // (the sanitizer stage), the float objective of this exact fit (a residual taken in double,
-    // engine/steps.hpp) alternates between two rounding states, ±6%, and the relative-change rule
-    // never fires; GCC's iterates reach a fixed point and converge. A noise floor for the
-    // stopping rule is the fix still to make.
+    // An exact rank-1 fit, to float precision, that converges: built by clang (the sanitizer
+    // stage) its float objective alternates between two rounding states, ±6%, which the
+    // relative-change rule alone never accepts; the first rise stops it (engine/loop.hpp).
     EXPECT_LT(r.relative_error, 1e-6);
+    EXPECT_EQ(r.status, Status::converged);
 }
 
 }  // namespace

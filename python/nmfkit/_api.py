@@ -340,8 +340,8 @@ def fit(
         Extrapolate W and H after each update and drop any point that raises the objective
         (Ang & Gillis 2019; docs/algorithms.md, "Extrapolation"): the same objective in fewer
         iterations, never increasing where the plain solver's does not. Default (None): on where
-        ``solver_traits(solver, loss)['extrapolation_default']`` says so (no
-        solver yet), for fits without missing values or a mask and with
+        ``solver_traits(solver, loss)['extrapolation_default']`` says so (Frobenius
+        ``hals``, ``cd``, ``anls_bpp``, ``nenmf``), for fits without missing values or a mask and with
         ``stop='relative_objective'``. ``'on'`` raises ValueError where it does not apply
         (``solver_traits(solver, loss)['extrapolation']`` is False, missing values, masks,
         ``stop='projected_gradient'``).

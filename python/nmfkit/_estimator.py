@@ -157,7 +157,9 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         ``reconstruction_err_`` then run over the observed entries. ``transform`` does not take
         missing values yet (it raises ValueError when ``missing`` is not ``'none'``).
     missing_weight, hals_max_inner, hals_alpha, hals_epsilon, cd_newton_steps, normalize, sort_components, restarts, fixed_W_columns, extrapolation
-        nmfkit extras, as in :func:`nmfkit.fit` (same names, same defaults).
+        nmfkit extras, as in :func:`nmfkit.fit` (same names, same defaults), except that
+        ``extrapolation=None`` is ``'off'`` with scikit-learn's solvers ``'cd'`` and ``'mu'``,
+        which then give scikit-learn's iterates.
 
     Attributes
     ----------
@@ -359,6 +361,10 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         loss, beta = self._loss()
         seed = _seed_from(self.random_state)
         by_name = {name: getattr(self, name) for name in _BY_NAME}
+        # scikit-learn's solvers 'cd' and 'mu' are its algorithms here, iterate for iterate
+        # (tests/python/test_sklearn_parity.py): they extrapolate only when asked to.
+        if self.extrapolation is None and self.solver in ("cd", "mu"):
+            by_name["extrapolation"] = "off"
         if isinstance(self.solver, str):
             by_name["solver"] = _core.parse_solver(self.solver)
         W_, H_, info = _fit(

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <optional>
 
 #include <nmfkit/fit.hpp>
@@ -14,8 +15,9 @@
 namespace nmfkit::detail {
 
 /// Runs step.iterate() on (W, Ht) until the stopping rule fires (relative_objective:
-/// |f_prev − f| ≤ tol · f_prev; projected_gradient: ‖∇ᴾf‖ ≤ tol · ‖∇ᴾf(W₀, H₀)‖, for steps that
-/// provide it), max_iter, the time limit or the callback stops it. W is m x k, Ht is n x k.
+/// |f_prev − f| ≤ tol · f_prev, or f > f_prev for a monotone solver; projected_gradient:
+/// ‖∇ᴾf‖ ≤ tol · ‖∇ᴾf(W₀, H₀)‖, for steps that provide it), max_iter, the time limit or the
+/// callback stops it. W is m x k, Ht is n x k.
 template <class T, class D, class Step>
 Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Options& opt,
                     const Callbacks& callbacks) {
@@ -42,9 +44,20 @@ Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Opt
         st.iterate(X, X, x);
         st.reset(X, X);
     };
+    // An extrapolated point is kept when it lowers the objective by more than the objective's
+    // rounding: ε‖A‖² for the Frobenius Gram formula (loss/frobenius.hpp), ε·f otherwise, with
+    // a factor 10⁴ for the length of the sums. Near a minimum the change is at that level, and a
+    // plain f_t ≤ f_{t−1} would follow the last bits of f, which differ between storages and
+    // process grids: their runs would part (docs/algorithms.md, "Extrapolation").
+    constexpr double keep_rounding = 1e4 * std::numeric_limits<double>::epsilon();
+    [[maybe_unused]] const double norm2 = A.squared_norm();
+    [[maybe_unused]] auto keep_margin = [&](double f_kept) {
+        return keep_rounding * (opt.loss == Loss::frobenius ? norm2 : std::abs(f_kept));
+    };
     std::optional<Extrapolator<T>> ex;
     if constexpr (can_extrapolate)
         if (resolved_extrapolation(opt)) ex.emplace(W, Ht);
+    const bool monotone = solver_traits(r.solver, opt.loss).monotone;
     r.history.reserve(static_cast<std::size_t>(std::min(opt.max_iter, 1024)));
     for (int it = 1; it <= opt.max_iter; ++it) {
         IterationStats s;
@@ -52,7 +65,7 @@ Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Opt
             if (ex) {
                 s.extrapolation = ex->beta();
                 f = step.iterate(W, Ht, *ex);
-                if (!ex->keep(f, f_prev, W)) {
+                if (!ex->keep(f, f_prev - keep_margin(f_prev), W)) {
                     // A worse point: back to the kept one; its objective stands.
                     ex->restore(W, Ht);
                     step.reset(W, Ht);
@@ -68,9 +81,11 @@ Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Opt
         s.iteration = it;
         s.objective = f;
         s.relative_change = f_prev > 0 ? (f_prev - f) / f_prev : 0.0;
-        // A restarted iteration repeats the objective: no evidence of convergence.
-        bool converged =
-            !by_gradient && !s.restarted && opt.tol > 0 && std::abs(f_prev - f) <= opt.tol * f_prev;
+        // A restarted iteration repeats the objective: no evidence of convergence. Where the
+        // plain iteration never raises the objective, a rise is its rounding error: the changes
+        // are then below what the objective resolves, and no later one can meet the rule.
+        bool converged = !by_gradient && !s.restarted && opt.tol > 0 &&
+                         (std::abs(f_prev - f) <= opt.tol * f_prev || (monotone && f > f_prev));
         if constexpr (has_gradient)
             if (by_gradient) {
                 const double g = step.projected_gradient_norm(W, Ht);

@@ -86,16 +86,14 @@ public:
     }
 
     /// One iteration with the extrapolation hooks x (engine/extrapolation.hpp): x.after_w may
-    /// move W before its products are formed, x.after_h may move Ht after the objective. An
-    /// extrapolating run does not track the float residual (objective()): the extrapolated moves
-    /// and the restarts change W and Ht outside the half-steps whose exact changes the tracking
-    /// adds up, so its objective comes from the Grams, as in double.
+    /// move W before its products are formed, x.after_h may move Ht after the objective. A
+    /// tracked float residual (objective()) follows the extrapolated moves too: each is a change
+    /// of one factor with the other fixed, whose products are at hand (half_step_change).
     template <class X>
     double iterate(Matrix<T>& W, Matrix<T>& Ht, X& x) {
-        if constexpr (!std::is_same_v<X, NoExtrapolation>) {
-            track_allowed_ = false;
-            tracking_ = false;
-        }
+        constexpr bool hooks = !std::is_same_v<X, NoExtrapolation>;
+        kept_rss_ = last_rss_;  // no reset() since the last objective(): its point was kept
+        kept_tracked_ = tracking_;
         if (tracking_) old_ = W;
         if (fixed_.any())
             update_free_columns(W);
@@ -103,7 +101,12 @@ public:
             update(HtH_, AHt_, opt_.w, W, A_.rows(), A_.cols());
         double change = 0;  // of ‖A − W Htᵀ‖² over this iteration, while tracking
         if (tracking_) change += half_step_change(old_, W, HtH_, AHt_);
-        x.after_w(W);
+        if constexpr (hooks) {
+            const bool moves = tracking_ && x.beta() > 0;
+            if (moves) old_ = W;
+            x.after_w(W);
+            if (moves) change += half_step_change(old_, W, HtH_, AHt_);
+        }
         reduced_gram(A_, W, WtW_);  // k x k
         At_.times(W, AtW_);         // n x k
         if (tracking_) old_ = Ht;
@@ -115,15 +118,31 @@ public:
         }
         reduced_gram(A_, Ht, HtH_);  // k x k
         const double f = objective(W, Ht);
-        if (x.after_h(Ht)) reduced_gram(A_, Ht, HtH_);
+        if constexpr (hooks) {
+            const bool track = tracking_;  // objective() may have started tracking at (W, Ht)
+            if (track) old_ = Ht;
+            if (x.after_h(Ht)) {
+                reduced_gram(A_, Ht, HtH_);
+                if (track) rss_ += half_step_change(old_, Ht, WtW_, AtW_);
+            }
+        }
         A_.times(Ht, AHt_);  // m x k, for the next W update
         return f;
     }
 
-    /// Puts the products the next W update reads at (W, Ht) (after the loop moved Ht).
-    void reset(const Matrix<T>&, const Matrix<T>& Ht) {
+    /// Puts the products the next W update reads at (W, Ht), the kept point the loop restored
+    /// after an iteration it dropped; a tracked residual goes back to the kept point's.
+    void reset(const Matrix<T>& W, const Matrix<T>& Ht) {
         reduced_gram(A_, Ht, HtH_);
         A_.times(Ht, AHt_);
+        if (tracking_) {
+            // The kept value is a tracked one unless tracking began in the dropped iteration.
+            if (kept_tracked_)
+                rss_ = kept_rss_;
+            else
+                anchor_ = rss_ = A_.residual_squared_norm(W, Ht);
+            last_rss_ = rss_;
+        }
     }
 
     double penalty(const Matrix<T>& W, const Matrix<T>& Ht) const {
@@ -162,12 +181,13 @@ private:
         } else {
             rss = rss_from_grams(A_.squared_norm(), all_sum(A_, dot(AtW_, Ht)), WtW_, HtH_);
             if constexpr (!std::is_same_v<T, double>) {
-                if (track_allowed_ && rss < track_below * A_.squared_norm()) {
+                if (rss < track_below * A_.squared_norm()) {
                     anchor_ = rss = rss_ = A_.residual_squared_norm(W, Ht);  // in double (data/)
                     tracking_ = true;
                 }
             }
         }
+        last_rss_ = rss;
         return 0.5 * rss + penalty(W, Ht);
     }
 
@@ -273,9 +293,13 @@ private:
     Matrix<T> G_, B_;                  // penalised FtF and AF
     // float only: the tracked ‖A − W Htᵀ‖² (objective()), the factor before its half-step and
     // scratch of half_step_change (rows x k each).
-    bool tracking_ = false, track_allowed_ = true;
+    bool tracking_ = false;
     double rss_ = 0, anchor_ = 0,
            last_change_ = 0;  // tracked, at the last anchor, last iteration's
+    // Extrapolation: ‖A − W Htᵀ‖² at the last objective() and at the last kept point, and
+    // whether that one was tracked (reset()).
+    double last_rss_ = 0, kept_rss_ = 0;
+    bool kept_tracked_ = false;
     Matrix<T> old_, sum_, S_;
 };
 

@@ -191,6 +191,10 @@ Survey run_survey(const View& V, const SurveyOptions& so, const Entries& entries
         o.init = Init::random;
         o.restarts = 1;
         o.threads = threads;
+        // Plain iterations unless asked: extrapolated runs reach the same error with another
+        // split of scale between W's columns and H's rows, which the labels (argmax_q H(q, j))
+        // follow (docs/algorithms.md, "Rank selection").
+        if (!o.extrapolation) o.extrapolation = Extrapolation::off;
         RunOutcome& res = out[static_cast<std::size_t>(job)];
         if (r < R) {
             o.seed = so.fit.seed + static_cast<std::uint64_t>(r);

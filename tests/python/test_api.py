@@ -348,12 +348,13 @@ def test_mask_leaves_entries_out(V):
 
 
 def test_extrapolation_option_reaches_the_library(V):
-    # The registry says where it applies and where it is on by default (nowhere yet).
+    # The registry says where it applies and where it is on by default (hals: on, mu: off).
     assert nmfkit.solver_traits("hals", "fro")["extrapolation"]
-    assert not nmfkit.solver_traits("hals", "fro")["extrapolation_default"]
+    assert nmfkit.solver_traits("hals", "fro")["extrapolation_default"]
+    assert not nmfkit.solver_traits("mu", "fro")["extrapolation_default"]
     assert not nmfkit.solver_traits("mu", "kl")["extrapolation"]
-    _, _, on = nmfkit.fit(V, 4, seed=3, max_iter=60, tol=0, extrapolation="on")
-    _, _, off = nmfkit.fit(V, 4, seed=3, max_iter=60, tol=0)
+    _, _, on = nmfkit.fit(V, 4, seed=3, max_iter=60, tol=0)
+    _, _, off = nmfkit.fit(V, 4, seed=3, max_iter=60, tol=0, extrapolation="off")
     h = on.history
     assert h.extrapolation.dtype == np.float64 and h.restarted.dtype == np.bool_
     assert np.any(h.extrapolation > 0) and np.all(off.history.extrapolation == 0)

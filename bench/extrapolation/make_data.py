@@ -1,0 +1,31 @@
+# Matrices for the extrapolation table: planted (bench/compare), digits, a text document-term
+# matrix from the docstrings of Python's standard library (offline), breast_cancer features.
+import sys, os, pkgutil, importlib, inspect, warnings
+import numpy as np, scipy.sparse as sp, scipy.io
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "compare"))
+import compare
+out = os.environ.get("OUT", "/tmp/extrapolation"); os.makedirs(out, exist_ok=True)
+np.save(f"{out}/planted.npy", compare.planted(5000, 2000, 20, seed=1))
+from sklearn.datasets import load_digits, load_breast_cancer
+np.save(f"{out}/digits.npy", load_digits().data.astype(np.float64))  # 1797 x 64
+docs = []
+warnings.simplefilter("ignore")
+for mod in sorted(m.name for m in pkgutil.iter_modules() if not m.name.startswith("_")):
+    if mod in ("antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo"): continue
+    try:
+        M = importlib.import_module(mod)
+    except BaseException:
+        continue
+    for name, obj in list(vars(M).items()):
+        d = getattr(obj, "__doc__", None) if (inspect.isfunction(obj) or inspect.isclass(obj)) else None
+        if isinstance(d, str) and len(d.split()) >= 20 and getattr(obj, "__module__", None) == mod:
+            docs.append(d)
+    if len(docs) > 20000: break
+from sklearn.feature_extraction.text import CountVectorizer
+X = CountVectorizer(stop_words="english", min_df=5, max_df=0.5).fit_transform(docs)
+V = sp.csc_matrix(X.T.astype(np.float64))  # words x documents
+keep = np.asarray(V.sum(axis=0)).ravel() > 0
+V = V[:, keep]
+scipy.io.mmwrite(f"{out}/text.mtx", V)
+print("text", V.shape, V.nnz, V.nnz / V.shape[0] / V.shape[1])
+np.save(f"{out}/cancer.npy", load_breast_cancer().data.astype(np.float64))
