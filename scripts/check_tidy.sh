@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
 # clang-tidy (14, Debian 12) with .clang-tidy's checks (bugprone-*, the core/C++/dead-code static
 # analyzers and a few misc/performance checks that find real bugs) over the library's, io's and the
-# tools' own translation units, through BUILD_DIR's compile_commands.json (scripts/build.sh writes
-# it). Fails on any finding. Usage: scripts/check_tidy.sh [BUILD_DIR] [FILE...]
+# tools' own translation units, with the compile commands of BUILD_DIR's configuration. Fails on
+# any finding. Usage: scripts/check_tidy.sh [BUILD_DIR] [FILE...]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$root/build}"
 shift || true
 cd "$root"
-if [ ! -f "$build/compile_commands.json" ]; then
-    echo "check_tidy: $build/compile_commands.json is missing; build first (scripts/build.sh)" >&2
+if [ ! -f "$build/CMakeCache.txt" ]; then
+    echo "check_tidy: $build is not a configured build; build first (scripts/build.sh)" >&2
     exit 2
 fi
+# The build's unity batches (NMFKIT_UNITY_BUILD) list only the batch files in its
+# compile_commands.json; clang-tidy reads one command per source file. So it takes them from a
+# configuration of its own without unity batches (configured, never built), with the build's
+# MPI choice (which decides what is compiled).
+mpi="$(sed -n 's/^NMFKIT_WITH_MPI:BOOL=//p' "$build/CMakeCache.txt")"
+db="$build/tidy-db"
+cmake -S "$root" -B "$db" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNMFKIT_UNITY_BUILD=OFF \
+    -DNMFKIT_WITH_MPI="${mpi:-OFF}" -DNMFKIT_BUILD_BENCH=OFF >/dev/null
+build="$db"
 files=("$@")
 if [ ${#files[@]} -eq 0 ]; then
     mapfile -t files < <(git ls-files 'src/*.cpp' 'io/*.cpp' 'cli/*.cpp' | while read -r f; do

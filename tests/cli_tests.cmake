@@ -8,6 +8,7 @@ add_executable(nmfkit_io_tests ${nmfkit_cli_tests_dir}/test_csv.cpp
 find_package(ZLIB REQUIRED)
 target_link_libraries(nmfkit_io_tests PRIVATE nmfkit_io ZLIB::ZLIB GTest::gtest_main
     nmfkit_warnings)
+set_target_properties(nmfkit_io_tests PROPERTIES UNITY_BUILD ${NMFKIT_UNITY_BUILD})
 target_compile_definitions(nmfkit_io_tests PRIVATE
     NMFKIT_TEST_DATA_DIR="${nmfkit_cli_tests_dir}/data")
 gtest_discover_tests(nmfkit_io_tests TEST_PREFIX "csv." DISCOVERY_TIMEOUT 60)
