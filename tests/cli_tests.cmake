@@ -4,7 +4,7 @@
 set(nmfkit_cli_tests_dir ${CMAKE_CURRENT_LIST_DIR})
 
 add_executable(nmfkit_io_tests ${nmfkit_cli_tests_dir}/test_csv.cpp
-    ${nmfkit_cli_tests_dir}/test_formats.cpp)
+    ${nmfkit_cli_tests_dir}/test_formats.cpp ${nmfkit_cli_tests_dir}/test_hdf5.cpp)
 find_package(ZLIB REQUIRED)
 target_link_libraries(nmfkit_io_tests PRIVATE nmfkit_io ZLIB::ZLIB GTest::gtest_main
     nmfkit_warnings)
@@ -19,6 +19,11 @@ target_link_libraries(nmfkit_io_corpus PRIVATE nmfkit_io nmfkit_warnings)
 add_test(NAME io.bad_input_corpus
     COMMAND nmfkit_io_corpus ${nmfkit_cli_tests_dir}/data/bad/expected.tsv)
 set_tests_properties(io.bad_input_corpus PROPERTIES TIMEOUT 120)
+# The HDF5 part of the corpus (tests/data/bad/expected_hdf5.tsv), in builds that read HDF5.
+if(NMFKIT_WITH_HDF5)
+    add_test(NAME io.bad_input_corpus_hdf5
+        COMMAND nmfkit_io_corpus ${nmfkit_cli_tests_dir}/data/bad/expected_hdf5.tsv 30)
+endif()
 
 if(NMFKIT_BUILD_FUZZERS)
     add_subdirectory(${nmfkit_cli_tests_dir}/fuzz ${CMAKE_CURRENT_BINARY_DIR}/fuzz)
@@ -26,6 +31,15 @@ endif()
 
 if(NOT TARGET nmfkit_cli)
     return()
+endif()
+
+# AnnData / 10x HDF5 input end to end (tests/hdf5_cli.sh; skipped without h5py and anndata).
+if(NMFKIT_WITH_HDF5)
+    add_test(NAME cli.hdf5_end_to_end
+        COMMAND sh ${nmfkit_cli_tests_dir}/hdf5_cli.sh $<TARGET_FILE:nmfkit_cli>
+            ${nmfkit_cli_tests_dir} ${CMAKE_CURRENT_BINARY_DIR}/cli_runs/hdf5_end_to_end)
+    set_tests_properties(cli.hdf5_end_to_end PROPERTIES SKIP_RETURN_CODE 77
+        PASS_REGULAR_EXPRESSION "hdf5_cli: all checks passed" ENVIRONMENT OMP_WAIT_POLICY=passive)
 endif()
 
 # Reads a matrix file back with nmfkit::io::read_csv and prints its shape (for -W/-H checks).
