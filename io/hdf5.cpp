@@ -3,7 +3,9 @@
 // group), blocks of rows or columns read as hyperslabs, and every index checked before use.
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <climits>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <optional>
