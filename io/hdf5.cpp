@@ -420,7 +420,7 @@ struct Hdf5Matrix::State {
         const std::int64_t outer = e - b;
         const std::string ip = indptr.name;
         std::vector<std::int64_t> ptr(static_cast<std::size_t>(outer) + 1);
-        f.read_range(indptr, static_cast<hsize_t>(b), static_cast<hsize_t>(outer + 1), ptr.data());
+        f.read_range(indptr, static_cast<hsize_t>(b), static_cast<hsize_t>(outer) + 1, ptr.data());
         if (ptr[0] < 0 || ptr[0] > nnz)
             throw InvalidInput(f.at(ip) + "entry " + std::to_string(b) + " is " +
                                std::to_string(ptr[0]) + ", out of range 0.." + std::to_string(nnz) +
