@@ -465,11 +465,12 @@ struct Hdf5Matrix::State {
                         count_of(inner, csr ? "column" : "row", csr ? "columns" : "rows") + ")");
             }
         };
+        // The arrays get no transparent-huge-page advice (detail::advise_huge_pages): where memory
+        // is fragmented, the kernel's compaction for it cost more than the page faults it saves
+        // (docs/benchmarks.md, "Reading HDF5 files").
         if (!csr) {
             S.resize(m, outer);
             S.resizeNonZeros(count);
-            detail::advise_huge_pages(S.innerIndexPtr(), static_cast<std::size_t>(count) * 4);
-            detail::advise_huge_pages(S.valuePtr(), static_cast<std::size_t>(count) * 8);
             f.read_range(indices, h_first, h_count, S.innerIndexPtr());
             check_indices(S.innerIndexPtr());
             f.read_range(data, h_first, h_count, S.valuePtr());
@@ -481,8 +482,6 @@ struct Hdf5Matrix::State {
         }
         std::vector<int> idx(static_cast<std::size_t>(count));
         std::vector<double> val(static_cast<std::size_t>(count));
-        detail::advise_huge_pages(idx.data(), idx.size() * 4);
-        detail::advise_huge_pages(val.data(), val.size() * 8);
         f.read_range(indices, h_first, h_count, idx.data());
         check_indices(idx.data());
         f.read_range(data, h_first, h_count, val.data());
@@ -493,8 +492,6 @@ struct Hdf5Matrix::State {
         int* const starts = S.outerIndexPtr();  // n + 1, zero
         int* const rows = S.innerIndexPtr();
         double* const values = S.valuePtr();
-        detail::advise_huge_pages(rows, static_cast<std::size_t>(count) * 4);
-        detail::advise_huge_pages(values, static_cast<std::size_t>(count) * 8);
         for (const int j : idx) ++starts[j + 1];
         for (std::int64_t j = 0; j < n; ++j) starts[j + 1] += starts[j];
         std::vector<int> next(starts, starts + n);

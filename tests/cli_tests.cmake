@@ -220,3 +220,10 @@ nmfkit_cli_test(survey_rank_above_min RC 2 COMMAND rank good.csv -k 2:9 -o s
     STDERR "${e}-k 2:9: k = 9 is more than min\\(m, n\\) = 4 of the 6 x 4 matrix good.csv. survey k <= 4\n$")
 nmfkit_cli_test(empty_matrix_names_the_file RC 65 COMMAND fit empty_0x5.mtx -k 1
     STDERR "${e}empty_0x5.mtx: the matrix is empty \\(0 x 5\\). it needs at least one row and one column\n$")
+
+# A build without HDF5 says so for an .h5ad file (exit 65).
+if(NOT NMFKIT_WITH_HDF5)
+    nmfkit_cli_test(no_hdf5_support RC 65 DATA ${nmfkit_cli_tests_dir}/data/bad
+        COMMAND fit h5_ok.h5ad -k 1
+        STDERR "^nmfkit: error: h5_ok.h5ad: this build has no HDF5 support \\(AnnData .h5ad")
+endif()
