@@ -6,6 +6,8 @@
 #include <memory>
 #include <numeric>
 
+#include <nmfkit/io/hdf5.hpp>
+
 #include "common.hpp"
 #include "option_flags.hpp"
 #include "outputs.hpp"
@@ -176,6 +178,7 @@ int run_info() {
     for (io::Format f : {io::Format::csv, io::Format::tsv, io::Format::matrix_market,
                          io::Format::npy, io::Format::npz})
         read_formats.emplace_back(io::to_string(f));
+    if (io::has_hdf5()) read_formats.emplace_back("hdf5");  // AnnData .h5ad, 10x .h5
     std::cout << "nmfkit " << b.version << "\n"
               << "build type:   " << b.build_type << (b.sanitizers ? " (sanitizers)" : "") << "\n"
               << "compiler:     " << b.compiler << "\n"

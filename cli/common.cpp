@@ -125,7 +125,8 @@ void check_options(const Options& opt) {
 void add_read_options(CLI::App& cmd, ReadArgs& args, ReadFeatures features) {
     const std::string group = "Input";
     cmd.add_option("--format", args.format,
-                   "input format: csv, tsv, matrix_market (mtx), npy, npz (default: by extension)")
+                   "input format: csv, tsv, matrix_market (mtx), npy, npz, hdf5 (default: by "
+                   "extension)")
         ->type_name("NAME")
         ->group(group);
     cmd.add_option("--delimiter", args.delimiter,
@@ -158,6 +159,9 @@ void add_read_options(CLI::App& cmd, ReadArgs& args, ReadFeatures features) {
         ->check(at_least(1))
         ->capture_default_str()
         ->group(group);
+    cmd.add_option("--layer", args.layer, "AnnData .h5ad: read the matrix layers/NAME instead of X")
+        ->type_name("NAME")
+        ->group(group);
     cmd.add_flag("--transpose", args.transpose,
                  "use the transpose of the file's matrix (a view, no transposed copy)")
         ->group(group);
@@ -169,7 +173,7 @@ void add_read_options(CLI::App& cmd, ReadArgs& args, ReadFeatures features) {
     if (features == ReadFeatures::all)
         cmd.add_option("--dtype", args.dtype,
                        "precision of the computation (default: float64, or the file's own for "
-                       ".npy/.npz float32)")
+                       ".npy/.npz/HDF5 float32)")
             ->check(CLI::IsMember({"float64", "float32"}))
             ->group(group);
     name_file_options(cmd, {"--row-labels", "--col-labels"});
@@ -279,7 +283,8 @@ Input read_input(const std::string& path, const ReadArgs& args) {
         ro.format = io::parse_format(args.format);
         if (!ro.format)
             throw UsageError("--format: unknown format \"" + args.format +
-                             "\"; expected one of: csv, tsv, matrix_market (mtx), npy, npz");
+                             "\"; expected one of: csv, tsv, matrix_market (mtx), npy, npz, "
+                             "hdf5");
     }
     if (args.delimiter == "tab" || args.delimiter == "\\t")
         ro.delimiter = '\t';
@@ -291,6 +296,7 @@ Input read_input(const std::string& path, const ReadArgs& args) {
     ro.header = args.header;
     ro.row_names = args.row_names;
     if (!args.max_memory.empty()) ro.max_memory = parse_bytes("--max-memory", args.max_memory);
+    ro.layer = args.layer;
 
     Input in;
     in.path = path;
@@ -316,11 +322,12 @@ Input read_input(const std::string& path, const ReadArgs& args) {
     in.row_labels = std::move(file_rows);
     in.col_labels = std::move(file_cols);
 
-    // Precision: as asked, else the file's own for float32 NumPy data, else float64.
+    // Precision: as asked, else the file's own for float32 NumPy or HDF5 data, else float64.
     if (!args.dtype.empty())
         in.float32 = args.dtype == "float32";
     else
-        in.float32 = (in.format == io::Format::npy || in.format == io::Format::npz) &&
+        in.float32 = (in.format == io::Format::npy || in.format == io::Format::npz ||
+                      in.format == io::Format::hdf5) &&
                      in.file.source_dtype == "float32";
     if (in.float32) {
         check_fits_float(in);

@@ -106,6 +106,7 @@ struct ReadArgs {
     bool transpose = false;         ///< --transpose
     std::string max_memory;         ///< --max-memory; empty = the io library's default
     std::string dtype;              ///< --dtype; empty = float64, or the file's own for .npy/.npz
+    std::string layer;              ///< --layer: AnnData layers/NAME instead of X
 };
 
 /// Which of the reading options a command offers.

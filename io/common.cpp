@@ -349,6 +349,14 @@ void build_csc(Eigen::Index m, Eigen::Index n, Triplets&& t,
         }
     }
     t = Triplets{};
+    sort_and_sum_columns(S);
+}
+
+void sort_and_sum_columns(Eigen::SparseMatrix<double, Eigen::ColMajor, int>& S) {
+    const Eigen::Index n = S.outerSize();
+    int* const starts = S.outerIndexPtr();
+    int* const inner = S.innerIndexPtr();
+    double* const values = S.valuePtr();
     // Sort the rows of each column (stably, so that duplicates are summed in file order and give
     // the same bits on every run), then sum duplicates, compacting in place. Long columns sort
     // keys (row << 32 | position), unique, so an unstable sort gives the stable order.

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include <nmfkit/io/formats.hpp>
+#include <nmfkit/io/hdf5.hpp>
 
 #include "detail.hpp"
 
@@ -34,6 +35,7 @@ namespace detail {
 std::optional<Format> sniff(std::string_view bytes) {
     if (bytes.starts_with("\x93NUMPY")) return Format::npy;
     if (bytes.starts_with("PK\x03\x04") || bytes.starts_with("PK\x05\x06")) return Format::npz;
+    if (bytes.starts_with("\x89HDF\r\n\x1a\n")) return Format::hdf5;
     if (bytes.size() >= 14 && lower(std::string(bytes.substr(0, 14))) == "%%matrixmarket")
         return Format::matrix_market;
     return std::nullopt;
@@ -46,6 +48,7 @@ std::string describe(Format f) {
         case Format::matrix_market: return "Matrix Market";
         case Format::npy: return ".npy";
         case Format::npz: return ".npz";
+        case Format::hdf5: return "HDF5";
     }
     return "";
 }
@@ -59,12 +62,14 @@ std::string_view to_string(Format f) {
         case Format::matrix_market: return "matrix_market";
         case Format::npy: return "npy";
         case Format::npz: return "npz";
+        case Format::hdf5: return "hdf5";
     }
     return "";
 }
 
 std::optional<Format> parse_format(std::string_view name) {
-    for (Format f : {Format::csv, Format::tsv, Format::matrix_market, Format::npy, Format::npz})
+    for (Format f :
+         {Format::csv, Format::tsv, Format::matrix_market, Format::npy, Format::npz, Format::hdf5})
         if (name == to_string(f)) return f;
     if (name == "mtx" || name == "mm") return Format::matrix_market;
     return std::nullopt;
@@ -78,6 +83,7 @@ std::optional<Format> format_for(const std::string& path) {
     if (ext == ".mtx" || ext == ".mm") return Format::matrix_market;
     if (ext == ".npy") return Format::npy;
     if (ext == ".npz") return Format::npz;
+    if (ext == ".h5ad" || ext == ".h5" || ext == ".hdf5") return Format::hdf5;
     return std::nullopt;
 }
 
@@ -95,6 +101,10 @@ LoadedMatrix parse_plain(std::string_view bytes, const std::string& name, Format
         case Format::matrix_market: return detail::parse_matrix_market(bytes, name, limit);
         case Format::npy: return detail::parse_npy(bytes, name, limit);
         case Format::npz: return detail::parse_npz(bytes, name, limit);
+        case Format::hdf5:
+            throw InvalidInput(name +
+                               ": HDF5 data is read from a file (read_matrix or Hdf5Matrix), not "
+                               "from bytes in memory");
         case Format::csv:
         case Format::tsv: {
             // NOTE: a text file holds no NUL byte; one in the first 64 KiB means binary data.
@@ -127,19 +137,29 @@ LoadedMatrix read_matrix(const std::string& path, const ReadOptions& opt) {
     const std::uint64_t limit = detail::memory_limit(opt);
     bool gz = false;
     const std::string ext = extension(path, gz);
+    // HDF5 is read through the HDF5 library, dataset by dataset, never as one block of bytes.
+    const bool hdf5_named = opt.format ? *opt.format == Format::hdf5
+                                       : format_for(path) == std::optional<Format>(Format::hdf5);
+    if (hdf5_named && !gz) return Hdf5Matrix(path, opt).read_all();
+    if (hdf5_named)
+        throw InvalidInput(path +
+                           ": an HDF5 file cannot be read gzip-compressed as a whole (decompress "
+                           "it; the datasets inside may be compressed)");
     detail::FileBytes file(path, limit);
-    if (gz || detail::is_gzip(file.view())) file.replace(detail::gunzip(file.view(), path, limit));
+    const bool inflated = gz || detail::is_gzip(file.view());
+    if (inflated) file.replace(detail::gunzip(file.view(), path, limit));
     const std::string_view bytes = file.view();
     if (opt.format.has_value()) return parse_plain(bytes, path, *opt.format, opt, limit);
 
     const std::optional<Format> by_extension = format_for(path);
     const std::optional<Format> by_content = detail::sniff(bytes);
     if (!by_extension.has_value()) {
+        if (by_content == Format::hdf5 && !inflated) return Hdf5Matrix(path, opt).read_all();
         if (by_content.has_value()) return parse_plain(bytes, path, *by_content, opt, limit);
         throw InvalidInput(path + ": cannot tell the format from the extension " +
                            detail::shown(ext) +
-                           " (expected .csv, .tsv, .tab, .mtx, .mm, .npy or .npz, optionally "
-                           "followed by .gz); name it with --format");
+                           " (expected .csv, .tsv, .tab, .mtx, .mm, .npy, .npz, .h5ad or .h5, "
+                           "optionally followed by .gz); name it with --format");
     }
     if (by_content.has_value() && *by_content != *by_extension)
         throw InvalidInput(path + ": the extension says " + detail::describe(*by_extension) +

@@ -7,6 +7,9 @@ packages=(
     build-essential cmake ninja-build pkg-config ccache
     libeigen3-dev libopenblas-openmp-dev
     libgtest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
+    # AnnData .h5ad and 10x Genomics .h5 input (io/hdf5.cpp; optional: NMFKIT_WITH_HDF5), and the
+    # Python modules that write its test files and run its benchmark
+    libhdf5-dev python3-h5py python3-anndata
     # io fixtures (tests/data/*/make_*.py) and the Matrix Market benchmark against scipy
     python3-numpy python3-scipy
     # the Python module (python/, tests/python, docs/python.md): build, offline pip install, tests

@@ -30,8 +30,13 @@ endforeach()
 nmfkit_cmd_test(help_lists_commands COMMAND --help
     STDOUT "fit +Factorize.*transform +Project.*top +Print.*info +Print.*Exit status: 0 success"
     STDERR "^$")
+if(NMFKIT_WITH_HDF5)
+    set(info_hdf5 ", hdf5")
+else()
+    set(info_hdf5 "")
+endif()
 string(CONCAT info "^nmfkit ${PROJECT_VERSION}\nbuild type: +[A-Za-z]+.*\ncompiler: +[^\n]+\n"
-    "BLAS: +[^\n]+\n.*threads: +[0-9]+ .*read: +csv, tsv, matrix_market, npy, npz .*"
+    "BLAS: +[^\n]+\n.*threads: +[0-9]+ .*read: +csv, tsv, matrix_market, npy, npz${info_hdf5} .*"
     "write: +csv, tsv, matrix_market, npy\n.*  mu +frobenius, kullback_leibler, itakura_saito\\*, beta\\*\n"
     "  als +frobenius\n  hals +frobenius\\*\n  anls_bpp +frobenius\n  cd +frobenius, kullback_leibler\\*\n"
     "  nenmf +frobenius\n$")
@@ -261,7 +266,7 @@ nmfkit_cmd_test(fit_example_docs DATA ${PROJECT_SOURCE_DIR}/examples COMMAND fit
 
 # --- exit statuses ---
 nmfkit_cmd_test(usage_bad_format RC 2 COMMAND fit good.csv -k 2 --format xls
-    STDERR "${e}--format: unknown format \"xls\". expected one of: csv, tsv, matrix_market \\(mtx\\), npy, npz\n$")
+    STDERR "${e}--format: unknown format \"xls\". expected one of: csv, tsv, matrix_market \\(mtx\\), npy, npz, hdf5\n$")
 nmfkit_cmd_test(usage_bad_max_memory RC 2 COMMAND fit good.csv -k 2 --max-memory 12Q
     STDERR "${e}--max-memory: \"12Q\" is not a byte count")
 nmfkit_cmd_test(usage_bad_delimiter RC 2 COMMAND fit good.csv -k 2 --delimiter ab

@@ -4,7 +4,7 @@
 set(nmfkit_cli_tests_dir ${CMAKE_CURRENT_LIST_DIR})
 
 add_executable(nmfkit_io_tests ${nmfkit_cli_tests_dir}/test_csv.cpp
-    ${nmfkit_cli_tests_dir}/test_formats.cpp)
+    ${nmfkit_cli_tests_dir}/test_formats.cpp ${nmfkit_cli_tests_dir}/test_hdf5.cpp)
 find_package(ZLIB REQUIRED)
 target_link_libraries(nmfkit_io_tests PRIVATE nmfkit_io ZLIB::ZLIB GTest::gtest_main
     nmfkit_warnings)
@@ -20,6 +20,11 @@ target_link_libraries(nmfkit_io_corpus PRIVATE nmfkit_io nmfkit_warnings)
 add_test(NAME io.bad_input_corpus
     COMMAND nmfkit_io_corpus ${nmfkit_cli_tests_dir}/data/bad/expected.tsv)
 set_tests_properties(io.bad_input_corpus PROPERTIES TIMEOUT 120)
+# The HDF5 part of the corpus (tests/data/bad/expected_hdf5.tsv), in builds that read HDF5.
+if(NMFKIT_WITH_HDF5)
+    add_test(NAME io.bad_input_corpus_hdf5
+        COMMAND nmfkit_io_corpus ${nmfkit_cli_tests_dir}/data/bad/expected_hdf5.tsv 30)
+endif()
 
 if(NMFKIT_BUILD_FUZZERS)
     add_subdirectory(${nmfkit_cli_tests_dir}/fuzz ${CMAKE_CURRENT_BINARY_DIR}/fuzz)
@@ -27,6 +32,15 @@ endif()
 
 if(NOT TARGET nmfkit_cli)
     return()
+endif()
+
+# AnnData / 10x HDF5 input end to end (tests/hdf5_cli.sh; skipped without h5py and anndata).
+if(NMFKIT_WITH_HDF5)
+    add_test(NAME cli.hdf5_end_to_end
+        COMMAND sh ${nmfkit_cli_tests_dir}/hdf5_cli.sh $<TARGET_FILE:nmfkit_cli>
+            ${nmfkit_cli_tests_dir} ${CMAKE_CURRENT_BINARY_DIR}/cli_runs/hdf5_end_to_end)
+    set_tests_properties(cli.hdf5_end_to_end PROPERTIES SKIP_RETURN_CODE 77
+        PASS_REGULAR_EXPRESSION "hdf5_cli: all checks passed" ENVIRONMENT OMP_WAIT_POLICY=passive)
 endif()
 
 # Reads a matrix file back with nmfkit::io::read_csv and prints its shape (for -W/-H checks).
@@ -207,3 +221,10 @@ nmfkit_cli_test(survey_rank_above_min RC 2 COMMAND rank good.csv -k 2:9 -o s
     STDERR "${e}-k 2:9: k = 9 is more than min\\(m, n\\) = 4 of the 6 x 4 matrix good.csv. survey k <= 4\n$")
 nmfkit_cli_test(empty_matrix_names_the_file RC 65 COMMAND fit empty_0x5.mtx -k 1
     STDERR "${e}empty_0x5.mtx: the matrix is empty \\(0 x 5\\). it needs at least one row and one column\n$")
+
+# A build without HDF5 says so for an .h5ad file (exit 65).
+if(NOT NMFKIT_WITH_HDF5)
+    nmfkit_cli_test(no_hdf5_support RC 65 DATA ${nmfkit_cli_tests_dir}/data/bad
+        COMMAND fit h5_ok.h5ad -k 1
+        STDERR "^nmfkit: error: h5_ok.h5ad: this build has no HDF5 support \\(AnnData .h5ad")
+endif()

@@ -625,7 +625,8 @@ TEST_F(FormatsTest, FormatComesFromTheExtensionAndIsConfirmedByMagicBytes) {
     EXPECT_TRUE(read_matrix(path("m.data")).is_sparse);
     EXPECT_EQ(read_error("m.txt", "1,2\n"),
               "m.txt: cannot tell the format from the extension \".txt\" (expected .csv, .tsv, "
-              ".tab, .mtx, .mm, .npy or .npz, optionally followed by .gz); name it with --format");
+              ".tab, .mtx, .mm, .npy, .npz, .h5ad or .h5, optionally followed by .gz); name it "
+              "with --format");
     EXPECT_EQ(read_error("m.mtx.gz", "%%MatrixMarket"),
               "m.mtx.gz: not a gzip file (it does not start with the bytes 1f 8b)");
 }

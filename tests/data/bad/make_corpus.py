@@ -402,9 +402,9 @@ put("npz_indptr_2d.npz", npz(csr_arrays(indptr=np.array([[0, 2, 2, 3]], dtype=np
 put("npz_indptr_float.npz", npz(csr_arrays(indptr=np.array([0.0, 2.0, 2.0, 3.0]))), 65, "npz_indptr_float.npz: indptr.npy: dtype \"<f8\", expected an integer dtype")
 put("npz_dup_ok.npz", npz(csr_arrays(indices=np.array([1, 1, 1], dtype=np.int32))), 0, "read a 3 x 4 matrix")
 put("npz_gz.npz.gz", gz(npz(csr_arrays())), 0, "read a 3 x 4 matrix")
-put("unknown_text.dat", "1,2\n", 65, "unknown_text.dat: cannot tell the format from the extension \".dat\" (expected .csv, .tsv, .tab, .mtx, .mm, .npy or .npz, optionally followed by .gz); name it with --format")
+put("unknown_text.dat", "1,2\n", 65, "unknown_text.dat: cannot tell the format from the extension \".dat\" (expected .csv, .tsv, .tab, .mtx, .mm, .npy, .npz, .h5ad or .h5, optionally followed by .gz); name it with --format")
 put("unknown_npy.dat", array_bytes(np.ones((2, 2))), 0, "read a 2 x 2 matrix")
-put("unknown.xlsx", "PK-like but not\n", 65, "unknown.xlsx: cannot tell the format from the extension \".xlsx\" (expected .csv, .tsv, .tab, .mtx, .mm, .npy or .npz, optionally followed by .gz); name it with --format")
+put("unknown.xlsx", "PK-like but not\n", 65, "unknown.xlsx: cannot tell the format from the extension \".xlsx\" (expected .csv, .tsv, .tab, .mtx, .mm, .npy, .npz, .h5ad or .h5, optionally followed by .gz); name it with --format")
 rows.append(("missing.mtx", 74, "cannot open \"missing.mtx\": No such file or directory", None))
 
 regressions = []

@@ -1,7 +1,8 @@
 #pragma once
 /// @file formats.hpp
 /// @brief Read and write matrices in every format nmfkit knows: CSV/TSV, Matrix Market (.mtx,
-/// .mtx.gz), NumPy .npy and scipy.sparse .npz. The rules of each format are in docs/formats.md.
+/// .mtx.gz), NumPy .npy, scipy.sparse .npz, and (read only, in builds with HDF5) AnnData .h5ad and
+/// 10x Genomics .h5. The rules of each format are in docs/formats.md.
 ///
 /// @code
 /// nmfkit::io::LoadedMatrix V = nmfkit::io::read_matrix("counts.mtx.gz");
@@ -24,16 +25,18 @@
 namespace nmfkit::io {
 
 /// A file format. The enumerator names are the user-facing names (`--format`).
-enum class Format { csv, tsv, matrix_market, npy, npz };
+/// hdf5: AnnData .h5ad or 10x Genomics .h5 (nmfkit/io/hdf5.hpp).
+enum class Format { csv, tsv, matrix_market, npy, npz, hdf5 };
 
-/// The user-facing name of @p f: "csv", "tsv", "matrix_market", "npy", "npz".
+/// The user-facing name of @p f: "csv", "tsv", "matrix_market", "npy", "npz", "hdf5".
 std::string_view to_string(Format f);
 
 /// The format named @p name (also accepts "mtx" and "mm" for matrix_market); nullopt if unknown.
 std::optional<Format> parse_format(std::string_view name);
 
 /// The format implied by the extension of @p path, after removing a trailing `.gz`:
-/// `.csv` csv; `.tsv`, `.tab` tsv; `.mtx`, `.mm` matrix_market; `.npy` npy; `.npz` npz (any case).
+/// `.csv` csv; `.tsv`, `.tab` tsv; `.mtx`, `.mm` matrix_market; `.npy` npy; `.npz` npz; `.h5ad`,
+/// `.h5`, `.hdf5` hdf5 (any case).
 /// nullopt for any other extension.
 std::optional<Format> format_for(const std::string& path);
 
@@ -54,6 +57,8 @@ struct ReadOptions {
     /// read from a pipe or device, and CSV/TSV text plus 16 bytes per value (checked as the values
     /// are read). 0 = default_max_memory().
     std::uint64_t max_memory = 0;
+    /// AnnData (.h5ad): read the matrix `layers/NAME` instead of `X`; empty = `X`.
+    std::string layer;
 };
 
 /// A matrix as read from a file: dense or sparse, with its labels when the file has them.

@@ -1,0 +1,826 @@
+// AnnData .h5ad and 10x Genomics .h5 matrices over the HDF5 C library (docs/formats.md, "HDF5"):
+// the file's layout (X or layers/NAME, csr_matrix, csc_matrix or a dense dataset; 10x's matrix
+// group), blocks of rows or columns read as hyperslabs, and every index checked before use.
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <climits>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <sys/stat.h>
+
+#include <nmfkit/io/hdf5.hpp>
+
+#include "detail.hpp"
+
+#include <hdf5.h>
+
+namespace nmfkit::io {
+namespace {
+
+using SparseCsc = Eigen::SparseMatrix<double, Eigen::ColMajor, int>;
+
+/// An HDF5 identifier, closed with its own close function when it goes out of scope.
+class Handle {
+public:
+    Handle() = default;
+    Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+    Handle(Handle&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = -1; }
+    Handle& operator=(Handle&& o) noexcept {
+        std::swap(id_, o.id_);
+        std::swap(close_, o.close_);
+        return *this;
+    }
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
+    ~Handle() {
+        if (id_ >= 0 && close_ != nullptr) close_(id_);
+    }
+    hid_t get() const { return id_; }
+    bool valid() const { return id_ >= 0; }
+
+private:
+    hid_t id_ = -1;
+    herr_t (*close_)(hid_t) = nullptr;
+};
+
+/// Turns off HDF5's printing of its error stack while nmfkit calls it (nmfkit reports errors
+/// itself, with the file and dataset), and restores the caller's setting afterwards.
+class QuietErrors {
+public:
+    QuietErrors() {
+        H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    }
+    ~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+    QuietErrors(const QuietErrors&) = delete;
+    QuietErrors& operator=(const QuietErrors&) = delete;
+
+private:
+    H5E_auto2_t func_ = nullptr;
+    void* data_ = nullptr;
+};
+
+/// The innermost description on HDF5's error stack (the cause, e.g. "required filter 'lzf' is not
+/// registered"), or "" when the stack is empty.
+std::string hdf5_reason() {
+    std::string out;
+    H5Ewalk2(
+        H5E_DEFAULT, H5E_WALK_UPWARD,
+        [](unsigned, const H5E_error2_t* e, void* data) -> herr_t {
+            auto* s = static_cast<std::string*>(data);
+            if (s->empty() && e->desc != nullptr) *s = e->desc;
+            return 0;
+        },
+        &out);
+    H5Eclear2(H5E_DEFAULT);
+    return out;
+}
+
+/// "(REASON)" from HDF5's error stack, or "".
+std::string reason_suffix() {
+    const std::string r = hdf5_reason();
+    return r.empty() ? std::string() : " (HDF5: " + r + ")";
+}
+
+/// A 1-D or 2-D numeric dataset and what nmfkit needs to know about it.
+struct Dataset {
+    Handle id;
+    std::string name;           ///< path in the file, e.g. "X/data"
+    std::vector<hsize_t> dims;  ///< the dataspace's dimensions
+    H5T_class_t type_class = H5T_NO_CLASS;
+    std::size_t type_size = 0;
+    bool is_signed = true;
+    std::string dtype;  ///< "float32", "int64", ...; "" for non-numeric types
+    hsize_t size() const {
+        hsize_t n = 1;
+        for (hsize_t d : dims) n *= d;
+        return n;
+    }
+};
+
+/// The name numpy gives a numeric HDF5 type, or "" when it is not an integer or float type.
+std::string numeric_name(H5T_class_t cls, std::size_t size, bool is_signed) {
+    if (cls == H5T_FLOAT && (size == 4 || size == 8)) return "float" + std::to_string(size * 8);
+    if (cls == H5T_INTEGER && (size == 1 || size == 2 || size == 4 || size == 8))
+        return std::string(is_signed ? "int" : "uint") + std::to_string(size * 8);
+    return "";
+}
+
+/// A readable name of an HDF5 type for messages: "float16", "string", "compound", ...
+std::string type_description(hid_t type) {
+    const H5T_class_t cls = H5Tget_class(type);
+    const std::size_t size = H5Tget_size(type);
+    switch (cls) {
+        case H5T_FLOAT: return "float" + std::to_string(size * 8);
+        case H5T_INTEGER:
+            return std::string(H5Tget_sign(type) == H5T_SGN_NONE ? "uint" : "int") +
+                   std::to_string(size * 8);
+        case H5T_STRING: return "string";
+        case H5T_COMPOUND: return "compound";
+        case H5T_ENUM: return "enum (bool?)";
+        case H5T_ARRAY: return "array";
+        case H5T_VLEN: return "variable-length";
+        case H5T_REFERENCE: return "reference";
+        case H5T_OPAQUE: return "opaque";
+        case H5T_BITFIELD: return "bitfield";
+        case H5T_TIME: return "time";
+        default: return "unknown";
+    }
+}
+
+/// A memory type for @p T.
+template <class T>
+hid_t native_type() {
+    if constexpr (std::is_same_v<T, double>) return H5T_NATIVE_DOUBLE;
+    if constexpr (std::is_same_v<T, int>) return H5T_NATIVE_INT;
+    if constexpr (std::is_same_v<T, std::int64_t>) return H5T_NATIVE_INT64;
+}
+
+/// The state of an open file: its name for messages, the file handle and the memory limit.
+struct File {
+    std::string path;
+    Handle file;
+    std::uint64_t limit = 0;
+
+    /// "PATH: OBJECT: "
+    std::string at(const std::string& object) const { return path + ": " + object + ": "; }
+
+    bool exists(const std::string& name) const {
+        // Each component of the path must exist before the next may be asked for.
+        std::size_t from = 0;
+        for (;;) {
+            const std::size_t slash = name.find('/', from);
+            const std::string part = name.substr(0, slash);
+            if (H5Lexists(file.get(), part.c_str(), H5P_DEFAULT) <= 0) return false;
+            if (slash == std::string::npos) return true;
+            from = slash + 1;
+        }
+    }
+    /// H5I_GROUP, H5I_DATASET, or H5I_BADID when @p name does not exist.
+    H5I_type_t kind(const std::string& name) const {
+        if (!exists(name)) return H5I_BADID;
+        const Handle o(H5Oopen(file.get(), name.c_str(), H5P_DEFAULT), H5Oclose);
+        if (!o.valid()) {
+            hdf5_reason();
+            return H5I_BADID;
+        }
+        return H5Iget_type(o.get());
+    }
+    /// The names in group @p group, sorted ("" = the root).
+    std::vector<std::string> members(const std::string& group) const {
+        std::vector<std::string> out;
+        H5Literate_by_name(
+            file.get(), group.empty() ? "/" : group.c_str(), H5_INDEX_NAME, H5_ITER_INC, nullptr,
+            [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
+                static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+                return 0;
+            },
+            &out, H5P_DEFAULT);
+        hdf5_reason();
+        std::sort(out.begin(), out.end());
+        return out;
+    }
+
+    /// Opens dataset @p name, numeric with a filter this library has (gzip is built in).
+    Dataset numeric(const std::string& name) const {
+        if (kind(name) != H5I_DATASET)
+            throw InvalidInput(at(name) + (exists(name) ? "is not a dataset" : "missing"));
+        Dataset d;
+        d.name = name;
+        d.id = Handle(H5Dopen2(file.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
+        if (!d.id.valid()) throw InvalidInput(at(name) + "cannot be opened" + reason_suffix());
+        const Handle type(H5Dget_type(d.id.get()), H5Tclose);
+        d.type_class = H5Tget_class(type.get());
+        d.type_size = H5Tget_size(type.get());
+        d.is_signed = d.type_class != H5T_INTEGER || H5Tget_sign(type.get()) != H5T_SGN_NONE;
+        d.dtype = numeric_name(d.type_class, d.type_size, d.is_signed);
+        if (d.dtype.empty())
+            throw InvalidInput(at(name) + "dtype " + type_description(type.get()) +
+                               " is not supported (integers of 8 to 64 bits, float32 and float64 "
+                               "are)");
+        const Handle space(H5Dget_space(d.id.get()), H5Sclose);
+        const int rank = H5Sget_simple_extent_ndims(space.get());
+        if (rank < 0) throw InvalidInput(at(name) + "has no simple dataspace" + reason_suffix());
+        d.dims.assign(static_cast<std::size_t>(rank), 0);
+        H5Sget_simple_extent_dims(space.get(), d.dims.data(), nullptr);
+        const Handle dcpl(H5Dget_create_plist(d.id.get()), H5Pclose);
+        const int filters = H5Pget_nfilters(dcpl.get());
+        for (int f = 0; f < filters; ++f) {
+            unsigned flags = 0;
+            std::size_t nvalues = 0;
+            std::array<char, 128> filter_name{};
+            unsigned config = 0;
+            const H5Z_filter_t id =
+                H5Pget_filter2(dcpl.get(), static_cast<unsigned>(f), &flags, &nvalues, nullptr,
+                               filter_name.size(), filter_name.data(), &config);
+            if (id >= 0 && H5Zfilter_avail(id) <= 0)
+                throw InvalidInput(at(name) + "compressed with the HDF5 filter " +
+                                   detail::shown(filter_name.data()) + " (id " +
+                                   std::to_string(id) +
+                                   "), which this HDF5 library does not have; rewrite the file "
+                                   "with gzip compression (h5py: compression=\"gzip\") or none");
+        }
+        return d;
+    }
+
+    /// Reads entries [@p offset, @p offset + @p count) of the 1-D dataset @p d into @p out.
+    template <class T>
+    void read_range(const Dataset& d, hsize_t offset, hsize_t count, T* out) const {
+        if (count == 0) return;
+        const Handle space(H5Dget_space(d.id.get()), H5Sclose);
+        const std::array<hsize_t, 1> start{offset}, n{count};
+        const Handle memory(H5Screate_simple(1, n.data(), nullptr), H5Sclose);
+        if (H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start.data(), nullptr, n.data(),
+                                nullptr) < 0 ||
+            H5Dread(d.id.get(), native_type<T>(), memory.get(), space.get(), H5P_DEFAULT, out) < 0)
+            throw InvalidInput(at(d.name) + "cannot read entries " + std::to_string(offset) + ".." +
+                               std::to_string(offset + count - 1) + reason_suffix() +
+                               ": corrupt or truncated file?");
+    }
+
+    /// Reads the block [r0, r0 + nr) x [c0, c0 + nc) of the 2-D dataset @p d, row-major.
+    void read_block(const Dataset& d, hsize_t r0, hsize_t nr, hsize_t c0, hsize_t nc,
+                    double* out) const {
+        if (nr == 0 || nc == 0) return;
+        const Handle space(H5Dget_space(d.id.get()), H5Sclose);
+        const std::array<hsize_t, 2> start{r0, c0}, n{nr, nc};
+        const Handle memory(H5Screate_simple(2, n.data(), nullptr), H5Sclose);
+        if (H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start.data(), nullptr, n.data(),
+                                nullptr) < 0 ||
+            H5Dread(d.id.get(), H5T_NATIVE_DOUBLE, memory.get(), space.get(), H5P_DEFAULT, out) < 0)
+            throw InvalidInput(at(d.name) + "cannot read rows " + std::to_string(r0) + ".." +
+                               std::to_string(r0 + nr - 1) + ", columns " + std::to_string(c0) +
+                               ".." + std::to_string(c0 + nc - 1) + reason_suffix() +
+                               ": corrupt or truncated file?");
+    }
+
+    /// Entry @p k of a 1-D integer dataset, for messages (the value as stored, beyond int's range
+    /// too; uint64 values above 2^63 - 1 as "above 2^63").
+    std::string entry_text(const Dataset& d, hsize_t k) const {
+        std::int64_t v = 0;
+        read_range(d, k, 1, &v);
+        if (!d.is_signed && d.type_size == 8) {
+            std::uint64_t u = 0;
+            const Handle space(H5Dget_space(d.id.get()), H5Sclose);
+            const std::array<hsize_t, 1> start{k}, n{1};
+            const Handle memory(H5Screate_simple(1, n.data(), nullptr), H5Sclose);
+            H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start.data(), nullptr, n.data(),
+                                nullptr);
+            H5Dread(d.id.get(), H5T_NATIVE_UINT64, memory.get(), space.get(), H5P_DEFAULT, &u);
+            return std::to_string(u);
+        }
+        return std::to_string(v);
+    }
+
+    /// A string attribute of object @p object, or nullopt when absent or not a string.
+    std::optional<std::string> string_attribute(const std::string& object, const char* name) const {
+        if (H5Aexists_by_name(file.get(), object.c_str(), name, H5P_DEFAULT) <= 0) {
+            hdf5_reason();
+            return std::nullopt;
+        }
+        const Handle a(H5Aopen_by_name(file.get(), object.c_str(), name, H5P_DEFAULT, H5P_DEFAULT),
+                       H5Aclose);
+        const Handle type(H5Aget_type(a.get()), H5Tclose);
+        if (H5Tget_class(type.get()) != H5T_STRING) return std::nullopt;
+        const Handle space(H5Aget_space(a.get()), H5Sclose);
+        if (H5Sget_simple_extent_npoints(space.get()) != 1) return std::nullopt;
+        if (H5Tis_variable_str(type.get()) > 0) {
+            const Handle memory(H5Tcopy(H5T_C_S1), H5Tclose);
+            H5Tset_size(memory.get(), H5T_VARIABLE);
+            H5Tset_cset(memory.get(), H5Tget_cset(type.get()));
+            char* text = nullptr;
+            if (H5Aread(a.get(), memory.get(), &text) < 0 || text == nullptr) {
+                hdf5_reason();
+                return std::nullopt;
+            }
+            std::string out(text);
+            H5free_memory(text);
+            return out;
+        }
+        std::string out(H5Tget_size(type.get()), '\0');
+        if (H5Aread(a.get(), type.get(), out.data()) < 0) {
+            hdf5_reason();
+            return std::nullopt;
+        }
+        out.resize(std::strlen(out.c_str()));
+        return out;
+    }
+
+    /// An integer array attribute of object @p object; nullopt when absent.
+    std::optional<std::vector<std::int64_t>> int_attribute(const std::string& object,
+                                                           const char* name) const {
+        if (H5Aexists_by_name(file.get(), object.c_str(), name, H5P_DEFAULT) <= 0) {
+            hdf5_reason();
+            return std::nullopt;
+        }
+        const Handle a(H5Aopen_by_name(file.get(), object.c_str(), name, H5P_DEFAULT, H5P_DEFAULT),
+                       H5Aclose);
+        const Handle type(H5Aget_type(a.get()), H5Tclose);
+        const Handle space(H5Aget_space(a.get()), H5Sclose);
+        const H5T_class_t cls = H5Tget_class(type.get());
+        if (cls != H5T_INTEGER)
+            throw InvalidInput(at(object) + "attribute " + name + " has type " +
+                               type_description(type.get()) + ", expected integers");
+        const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+        std::vector<std::int64_t> out(static_cast<std::size_t>(std::max<hssize_t>(n, 0)));
+        if (H5Aread(a.get(), H5T_NATIVE_INT64, out.data()) < 0)
+            throw InvalidInput(at(object) + "cannot read attribute " + name + reason_suffix());
+        return out;
+    }
+
+    /// The 1-D string dataset @p name (variable- or fixed-length), @p expected entries.
+    std::vector<std::string> strings(const std::string& name, hsize_t expected,
+                                     const std::string& what) const {
+        if (kind(name) != H5I_DATASET)
+            throw InvalidInput(at(name) + (exists(name) ? "is a group, expected a dataset of " +
+                                                              what + " (strings)"
+                                                        : "missing"));
+        const Handle d(H5Dopen2(file.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
+        const Handle type(H5Dget_type(d.get()), H5Tclose);
+        if (H5Tget_class(type.get()) != H5T_STRING)
+            throw InvalidInput(at(name) + "dtype " + type_description(type.get()) +
+                               ", expected strings (" + what + ")");
+        const Handle space(H5Dget_space(d.get()), H5Sclose);
+        const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+        if (H5Sget_simple_extent_ndims(space.get()) != 1 || n < 0 ||
+            static_cast<hsize_t>(n) != expected)
+            throw InvalidInput(at(name) + "holds " + std::to_string(n) + " " + what +
+                               ", expected " + std::to_string(expected));
+        detail::check_memory(detail::mul_sat(expected, 64), limit,
+                             at(name) + std::to_string(n) + " " + what);
+        std::vector<std::string> out;
+        out.reserve(expected);
+        if (H5Tis_variable_str(type.get()) > 0) {
+            const Handle memory(H5Tcopy(H5T_C_S1), H5Tclose);
+            H5Tset_size(memory.get(), H5T_VARIABLE);
+            H5Tset_cset(memory.get(), H5Tget_cset(type.get()));
+            std::vector<char*> text(expected, nullptr);
+            if (H5Dread(d.get(), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()) < 0)
+                throw InvalidInput(at(name) + "cannot read the " + what + reason_suffix());
+            for (const char* t : text) out.emplace_back(t == nullptr ? "" : t);
+            H5Dvlen_reclaim(memory.get(), space.get(), H5P_DEFAULT, text.data());
+        } else {
+            const std::size_t width = H5Tget_size(type.get());
+            std::string bytes(detail::mul_sat(width, expected), '\0');
+            if (H5Dread(d.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) < 0)
+                throw InvalidInput(at(name) + "cannot read the " + what + reason_suffix());
+            for (hsize_t k = 0; k < expected; ++k) {
+                std::string_view s(bytes.data() + k * width, width);
+                s = s.substr(0, s.find('\0'));
+                out.emplace_back(s);
+            }
+        }
+        return out;
+    }
+};
+
+/// The largest dimension and entry count a sparse matrix may have (32-bit indices).
+constexpr std::int64_t index_max = INT_MAX;
+
+/// "1 row" / "2 columns"
+std::string count_of(std::int64_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+}  // namespace
+
+bool has_hdf5() { return true; }
+
+const char* to_string(Hdf5Layout layout) {
+    switch (layout) {
+        case Hdf5Layout::csr: return "csr";
+        case Hdf5Layout::csc: return "csc";
+        case Hdf5Layout::dense: return "dense";
+    }
+    return "";
+}
+
+struct Hdf5Matrix::State {
+    File f;
+    std::string matrix;  ///< "X", "layers/NAME", "matrix"
+    Hdf5Layout layout = Hdf5Layout::dense;
+    std::int64_t m = 0, n = 0, nnz = 0;
+    std::string dtype;
+    std::vector<std::string> row_labels, col_labels;
+    Dataset data, indices, indptr;  // data only, when dense
+
+    std::string what() const {
+        return layout == Hdf5Layout::dense ? "dense matrix"
+                                           : std::string(to_string(layout)) + " matrix";
+    }
+
+    /// Reads the sparse block of outer slices [b, e) (rows for CSR, columns for CSC) into @p S
+    /// as the CSC of the block itself: m x (e - b) for CSC, (e - b) x n for CSR.
+    void read_sparse(std::int64_t b, std::int64_t e, SparseCsc& S) const {
+        const bool csr = layout == Hdf5Layout::csr;
+        const std::int64_t inner = csr ? n : m;
+        const std::int64_t outer = e - b;
+        const std::string ip = indptr.name;
+        std::vector<std::int64_t> ptr(static_cast<std::size_t>(outer) + 1);
+        f.read_range(indptr, static_cast<hsize_t>(b), static_cast<hsize_t>(outer) + 1, ptr.data());
+        if (ptr[0] < 0 || ptr[0] > nnz)
+            throw InvalidInput(f.at(ip) + "entry " + std::to_string(b) + " is " +
+                               std::to_string(ptr[0]) + ", out of range 0.." + std::to_string(nnz) +
+                               " (the number of values in " + data.name + ")");
+        for (std::int64_t o = 0; o < outer; ++o) {
+            const std::int64_t at = ptr[static_cast<std::size_t>(o) + 1];
+            const std::int64_t before = ptr[static_cast<std::size_t>(o)];
+            if (at < before)
+                throw InvalidInput(f.at(ip) + "entry " + std::to_string(b + o + 1) + " is " +
+                                   std::to_string(at) + ", less than entry " +
+                                   std::to_string(b + o) + " (" + std::to_string(before) +
+                                   "): indptr must not decrease");
+            if (at > nnz)
+                throw InvalidInput(f.at(ip) + "entry " + std::to_string(b + o + 1) + " is " +
+                                   std::to_string(at) + ", more than the " + std::to_string(nnz) +
+                                   " values of " + data.name);
+        }
+        const std::int64_t first = ptr.front();
+        const std::int64_t count = ptr.back() - first;
+        if (count > index_max)
+            throw InvalidInput(f.at(matrix) + "a block of " + std::to_string(count) +
+                               " stored entries is too many (at most " + std::to_string(index_max) +
+                               ")");
+        // CSC: the arrays themselves; CSR: the arrays, then their transpose.
+        const std::uint64_t bytes =
+            detail::mul_sat(static_cast<std::uint64_t>(count), csr ? 24 : 12) +
+            8 * static_cast<std::uint64_t>(outer + inner + 2);
+        detail::check_memory(bytes, f.limit,
+                             f.at(matrix) + "a " + std::to_string(csr ? outer : m) + " x " +
+                                 std::to_string(csr ? n : outer) + " block with " +
+                                 std::to_string(count) + " stored entries");
+        const auto h_first = static_cast<hsize_t>(first);
+        const auto h_count = static_cast<hsize_t>(count);
+        auto check_indices = [&](const int* idx) {
+            for (std::int64_t k = 0; k < count; ++k) {
+                const int v = idx[k];
+                if (v < 0 || v >= inner)
+                    throw InvalidInput(
+                        f.at(indices.name) + "entry " + std::to_string(first + k) + " is " +
+                        f.entry_text(indices, h_first + static_cast<hsize_t>(k)) +
+                        ", out of range 0.." + std::to_string(inner - 1) + " (the matrix has " +
+                        count_of(inner, csr ? "column" : "row", csr ? "columns" : "rows") + ")");
+            }
+        };
+        // The arrays get no transparent-huge-page advice (detail::advise_huge_pages): where memory
+        // is fragmented, the kernel's compaction for it cost more than the page faults it saves
+        // (docs/benchmarks.md, "Reading HDF5 files").
+        if (!csr) {
+            S.resize(m, outer);
+            S.resizeNonZeros(count);
+            f.read_range(indices, h_first, h_count, S.innerIndexPtr());
+            check_indices(S.innerIndexPtr());
+            f.read_range(data, h_first, h_count, S.valuePtr());
+            int* starts = S.outerIndexPtr();
+            for (std::int64_t o = 0; o <= outer; ++o)
+                starts[o] = static_cast<int>(ptr[static_cast<std::size_t>(o)] - first);
+            detail::sort_and_sum_columns(S);
+            return;
+        }
+        std::vector<int> idx(static_cast<std::size_t>(count));
+        std::vector<double> val(static_cast<std::size_t>(count));
+        f.read_range(indices, h_first, h_count, idx.data());
+        check_indices(idx.data());
+        f.read_range(data, h_first, h_count, val.data());
+        // Counting sort of the block's rows into CSC (outer x n): rows come in increasing order,
+        // so each column's rows come out sorted; duplicates are then adjacent and summed.
+        S.resize(outer, n);
+        S.resizeNonZeros(count);
+        int* const starts = S.outerIndexPtr();  // n + 1, zero
+        int* const rows = S.innerIndexPtr();
+        double* const values = S.valuePtr();
+        for (const int j : idx) ++starts[j + 1];
+        for (std::int64_t j = 0; j < n; ++j) starts[j + 1] += starts[j];
+        std::vector<int> next(starts, starts + n);
+        for (std::int64_t o = 0; o < outer; ++o) {
+            const std::int64_t lo = ptr[static_cast<std::size_t>(o)] - first;
+            const std::int64_t hi = ptr[static_cast<std::size_t>(o) + 1] - first;
+            for (std::int64_t p = lo; p < hi; ++p) {
+                const int at = next[static_cast<std::size_t>(idx[static_cast<std::size_t>(p)])]++;
+                rows[at] = static_cast<int>(o);
+                values[at] = val[static_cast<std::size_t>(p)];
+            }
+        }
+        idx = {};
+        val = {};
+        detail::sort_and_sum_columns(S);
+    }
+
+    /// The dense block [r0, r1) x [c0, c1), read in slabs of rows (the dataset is row-major, the
+    /// result column-major).
+    Eigen::MatrixXd read_dense(std::int64_t r0, std::int64_t r1, std::int64_t c0,
+                               std::int64_t c1) const {
+        const std::int64_t nr = r1 - r0, nc = c1 - c0;
+        detail::check_memory(
+            detail::mul_sat(static_cast<std::uint64_t>(nr),
+                            detail::mul_sat(static_cast<std::uint64_t>(nc), 8)),
+            f.limit,
+            f.at(matrix) + "a " + std::to_string(nr) + " x " + std::to_string(nc) + " dense block");
+        Eigen::MatrixXd out(nr, nc);
+        if (nr == 0 || nc == 0) return out;
+        // About 8 MB of staging per slab.
+        const std::int64_t slab = std::max<std::int64_t>(1, (std::int64_t{1} << 20) / nc);
+        std::vector<double> stage(static_cast<std::size_t>(std::min(slab, nr) * nc));
+        for (std::int64_t r = r0; r < r1; r += slab) {
+            const std::int64_t rows = std::min(slab, r1 - r);
+            f.read_block(data, static_cast<hsize_t>(r), static_cast<hsize_t>(rows),
+                         static_cast<hsize_t>(c0), static_cast<hsize_t>(nc), stage.data());
+            out.middleRows(r - r0, rows) = Eigen::Map<
+                const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+                stage.data(), rows, nc);
+        }
+        return out;
+    }
+
+    void open_anndata(const ReadOptions& opt);
+    void open_10x(const std::string& group, const ReadOptions& opt);
+    void open_sparse(const std::string& group, const std::string& encoding, std::int64_t rows,
+                     std::int64_t cols);
+};
+
+namespace {
+
+/// The HDF5 signature at byte 0 (or at 512, 1024, 2048, ... after a user block, as the format
+/// allows); @throws for a file that does not have it, naming what it is when it is a known format.
+void check_signature(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw IoError("cannot open \"" + path + "\": " + detail::errno_text(errno));
+    std::string head(16, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<std::size_t>(in.gcount()));
+    constexpr std::string_view signature = "\x89HDF\r\n\x1a\n";
+    if (head.starts_with(signature)) return;
+    for (std::uint64_t at = 512; in; at *= 2) {
+        std::string probe(8, '\0');
+        in.clear();
+        in.seekg(static_cast<std::streamoff>(at));
+        if (!in.read(probe.data(), 8)) break;
+        if (probe == signature) return;
+    }
+    const std::optional<Format> content = detail::sniff(head);
+    if (detail::is_gzip(head))
+        throw InvalidInput(path +
+                           ": the content is gzip-compressed; an HDF5 file cannot be read "
+                           "compressed as a whole (decompress it; the datasets inside may be "
+                           "compressed)");
+    if (content.has_value())
+        throw InvalidInput(path + ": the extension says HDF5, but the content is " +
+                           detail::describe(*content) +
+                           " (name the format with --format to read it anyway)");
+    throw InvalidInput(
+        path + ": not an HDF5 file (no HDF5 signature \\x89HDF\\r\\n\\x1a\\n at " +
+        "byte 0): " + (head.empty() ? "the file is empty" : "truncated or not HDF5"));
+}
+
+}  // namespace
+
+void Hdf5Matrix::State::open_sparse(const std::string& group, const std::string& encoding,
+                                    std::int64_t rows, std::int64_t cols) {
+    layout = encoding == "csr" ? Hdf5Layout::csr : Hdf5Layout::csc;
+    m = rows;
+    n = cols;
+    if (m < 0 || n < 0 || m > index_max || n > index_max)
+        throw InvalidInput(f.at(group) + "shape (" + std::to_string(m) + ", " + std::to_string(n) +
+                           ") is not supported (dimensions from 0 to " + std::to_string(index_max) +
+                           ")");
+    data = f.numeric(group + "/data");
+    indices = f.numeric(group + "/indices");
+    indptr = f.numeric(group + "/indptr");
+    dtype = data.dtype;
+    for (const Dataset* d : {&data, &indices, &indptr})
+        if (d->dims.size() != 1)
+            throw InvalidInput(f.at(d->name) + "has " + std::to_string(d->dims.size()) +
+                               " dimensions, expected a 1-D array");
+    for (const Dataset* d : {&indices, &indptr})
+        if (d->type_class != H5T_INTEGER)
+            throw InvalidInput(f.at(d->name) + "dtype " + d->dtype + ", expected an integer dtype");
+    nnz = static_cast<std::int64_t>(data.dims[0]);
+    if (indices.dims[0] != data.dims[0])
+        throw InvalidInput(f.at(group) + "indices and data hold " +
+                           std::to_string(indices.dims[0]) + " and " +
+                           std::to_string(data.dims[0]) + " values, expected the same count");
+    const bool csr = layout == Hdf5Layout::csr;
+    const std::int64_t outer = csr ? m : n;
+    if (indptr.dims[0] != static_cast<hsize_t>(outer) + 1)
+        throw InvalidInput(f.at(indptr.name) + "holds " + std::to_string(indptr.dims[0]) +
+                           " values, expected " + std::to_string(outer + 1) + " (" +
+                           (csr ? "rows" : "columns") + " + 1 for shape (" + std::to_string(m) +
+                           ", " + std::to_string(n) + "))");
+    std::int64_t ends[2] = {0, 0};
+    f.read_range(indptr, 0, 1, &ends[0]);
+    f.read_range(indptr, static_cast<hsize_t>(outer), 1, &ends[1]);
+    if (ends[0] != 0)
+        throw InvalidInput(f.at(indptr.name) + "entry 0 is " + f.entry_text(indptr, 0) +
+                           ", expected 0");
+    if (ends[1] != nnz)
+        throw InvalidInput(f.at(indptr.name) + "the last entry is " +
+                           f.entry_text(indptr, static_cast<hsize_t>(outer)) + ", expected " +
+                           std::to_string(nnz) + " (the number of values in " + data.name + ")");
+}
+
+void Hdf5Matrix::State::open_anndata(const ReadOptions& opt) {
+    matrix = opt.layer.empty() ? "X" : "layers/" + opt.layer;
+    const H5I_type_t kind = f.kind(matrix);
+    if (kind == H5I_BADID) {
+        const std::vector<std::string> layers =
+            f.kind("layers") == H5I_GROUP ? f.members("layers") : std::vector<std::string>{};
+        const std::string listed =
+            layers.empty() ? "the file has no layers" : "its layers: " + [&] {
+                std::string s;
+                for (const auto& l : layers) s += (s.empty() ? "" : ", ") + l;
+                return s;
+            }();
+        if (opt.layer.empty())
+            throw InvalidInput(f.path + ": no X (an AnnData file without a data matrix; " + listed +
+                               (layers.empty() ? "" : "; name one with layer (--layer)") + ")");
+        throw InvalidInput(f.path + ": no " + matrix + " (" + listed + ")");
+    }
+    if (kind == H5I_DATASET) {
+        layout = Hdf5Layout::dense;
+        data = f.numeric(matrix);
+        dtype = data.dtype;
+        if (data.dims.size() != 2)
+            throw InvalidInput(f.at(matrix) +
+                               "a dense matrix must have 2 dimensions, this one has " +
+                               std::to_string(data.dims.size()));
+        m = static_cast<std::int64_t>(data.dims[0]);
+        n = static_cast<std::int64_t>(data.dims[1]);
+        nnz = m * n;
+    } else if (kind == H5I_GROUP) {
+        std::optional<std::string> encoding = f.string_attribute(matrix, "encoding-type");
+        std::optional<std::vector<std::int64_t>> shape = f.int_attribute(matrix, "shape");
+        if (!encoding) {  // anndata before 0.7.6 (h5sparse attributes)
+            encoding = f.string_attribute(matrix, "h5sparse_format");
+            if (encoding) *encoding += "_matrix";
+            if (!shape) shape = f.int_attribute(matrix, "h5sparse_shape");
+        }
+        if (!encoding)
+            throw InvalidInput(f.at(matrix) +
+                               "a group without an encoding-type attribute (expected "
+                               "csr_matrix or csc_matrix, as anndata writes)");
+        if (*encoding != "csr_matrix" && *encoding != "csc_matrix")
+            throw InvalidInput(f.at(matrix) + "encoding-type " + detail::shown(*encoding) +
+                               " is not supported (csr_matrix, csc_matrix and dense arrays are)");
+        if (!shape)
+            throw InvalidInput(f.at(matrix) + "no shape attribute (expected [rows, columns])");
+        if (shape->size() != 2)
+            throw InvalidInput(f.at(matrix) + "the shape attribute holds " +
+                               std::to_string(shape->size()) + " values, expected 2");
+        open_sparse(matrix, encoding->substr(0, 3), (*shape)[0], (*shape)[1]);
+    } else {
+        throw InvalidInput(f.at(matrix) + "is neither a group nor a dataset");
+    }
+    // Labels: the dataframe's index, the column its _index attribute names (anndata >= 0.7).
+    auto index = [&](const std::string& frame, std::int64_t count, const char* what) {
+        if (f.kind(frame) != H5I_GROUP) return std::vector<std::string>{};
+        const std::string column = f.string_attribute(frame, "_index").value_or("_index");
+        if (!f.exists(frame + "/" + column)) return std::vector<std::string>{};
+        return f.strings(frame + "/" + column, static_cast<hsize_t>(count), what);
+    };
+    row_labels = index("obs", m, "obs names (rows)");
+    col_labels = index("var", n, "var names (columns)");
+}
+
+void Hdf5Matrix::State::open_10x(const std::string& group, const ReadOptions& opt) {
+    matrix = group;
+    if (!opt.layer.empty())
+        throw InvalidInput(f.path + ": layer " + detail::shown(opt.layer) +
+                           " asked for, but this is a 10x Genomics file (layers are AnnData's)");
+    const Dataset shape_set = f.numeric(group + "/shape");
+    if (shape_set.type_class != H5T_INTEGER || shape_set.size() != 2)
+        throw InvalidInput(f.at(shape_set.name) + "expected 2 integers (genes, barcodes)");
+    std::array<std::int64_t, 2> shape{};
+    f.read_range(shape_set, 0, 2, shape.data());
+    open_sparse(group, "csc", shape[0], shape[1]);
+    // Feature names (gene symbols, as scanpy's default var_names), else ids; 10x v2: gene_names,
+    // genes.
+    for (const char* names : {"/features/name", "/features/id", "/gene_names", "/genes"}) {
+        if (f.kind(group + names) == H5I_DATASET) {
+            row_labels = f.strings(group + names, static_cast<hsize_t>(m), "features (rows)");
+            break;
+        }
+    }
+    if (f.exists(group + "/barcodes"))
+        col_labels = f.strings(group + "/barcodes", static_cast<hsize_t>(n), "barcodes (columns)");
+}
+
+Hdf5Matrix::Hdf5Matrix(const std::string& path, const ReadOptions& opt)
+    : s_(std::make_unique<State>()) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        throw IoError("cannot open \"" + path + "\": " + detail::errno_text(errno));
+    if (S_ISDIR(st.st_mode))
+        throw IoError("cannot open \"" + path + "\": " + detail::errno_text(EISDIR));
+    check_signature(path);
+    const QuietErrors quiet;
+    File& f = s_->f;
+    f.path = path;
+    f.limit = detail::memory_limit(opt);
+    f.file = Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    if (!f.file.valid())
+        throw InvalidInput(path + ": cannot be opened as HDF5" + reason_suffix() +
+                           ": truncated or corrupt file?");
+    if (f.exists("X") || f.exists("layers") || f.exists("obs")) {
+        s_->open_anndata(opt);
+        return;
+    }
+    if (f.kind("matrix") == H5I_GROUP) {
+        s_->open_10x("matrix", opt);
+        return;
+    }
+    // 10x Genomics' older format (Cell Ranger 2): one group per genome with the same datasets.
+    const std::vector<std::string> root = f.members("");
+    for (const std::string& g : root)
+        if (f.kind(g) == H5I_GROUP && f.exists(g + "/indptr") && f.exists(g + "/barcodes")) {
+            s_->open_10x(g, opt);
+            return;
+        }
+    std::string listed;
+    for (const auto& g : root) listed += (listed.empty() ? "" : ", ") + g;
+    throw InvalidInput(path +
+                       ": neither an AnnData file (no X, layers or obs) nor a 10x Genomics "
+                       "matrix (no matrix group); the file holds: " +
+                       (listed.empty() ? "nothing" : listed));
+}
+
+Hdf5Matrix::~Hdf5Matrix() {
+    if (s_) {
+        const QuietErrors quiet;
+        s_.reset();
+    }
+}
+Hdf5Matrix::Hdf5Matrix(Hdf5Matrix&&) noexcept = default;
+Hdf5Matrix& Hdf5Matrix::operator=(Hdf5Matrix&&) noexcept = default;
+
+Eigen::Index Hdf5Matrix::rows() const { return s_->m; }
+Eigen::Index Hdf5Matrix::cols() const { return s_->n; }
+std::int64_t Hdf5Matrix::stored() const { return s_->nnz; }
+Hdf5Layout Hdf5Matrix::layout() const { return s_->layout; }
+const std::string& Hdf5Matrix::source_dtype() const { return s_->dtype; }
+const std::string& Hdf5Matrix::matrix_name() const { return s_->matrix; }
+const std::vector<std::string>& Hdf5Matrix::row_labels() const { return s_->row_labels; }
+const std::vector<std::string>& Hdf5Matrix::col_labels() const { return s_->col_labels; }
+
+namespace {
+
+void check_range(const std::string& where, Eigen::Index begin, Eigen::Index end, Eigen::Index size,
+                 const char* what) {
+    if (begin < 0 || end < begin || end > size)
+        throw InvalidInput(where + what + " " + std::to_string(begin) + ".." + std::to_string(end) +
+                           " asked for, out of the range 0.." + std::to_string(size));
+}
+
+}  // namespace
+
+LoadedMatrix Hdf5Matrix::read_rows(Eigen::Index begin, Eigen::Index end) const {
+    const State& s = *s_;
+    check_range(s.f.at(s.matrix), begin, end, s.m, "rows");
+    if (s.layout == Hdf5Layout::csc)
+        throw InvalidInput(s.f.at(s.matrix) +
+                           "a csc matrix is read by columns (read_columns), not by rows");
+    const QuietErrors quiet;
+    LoadedMatrix out;
+    out.source_dtype = s.dtype;
+    if (s.layout == Hdf5Layout::dense) {
+        out.dense = s.read_dense(begin, end, 0, s.n);
+    } else {
+        out.is_sparse = true;
+        s.read_sparse(begin, end, out.sparse);
+    }
+    return out;
+}
+
+LoadedMatrix Hdf5Matrix::read_columns(Eigen::Index begin, Eigen::Index end) const {
+    const State& s = *s_;
+    check_range(s.f.at(s.matrix), begin, end, s.n, "columns");
+    if (s.layout == Hdf5Layout::csr)
+        throw InvalidInput(s.f.at(s.matrix) +
+                           "a csr matrix is read by rows (read_rows), not by columns");
+    const QuietErrors quiet;
+    LoadedMatrix out;
+    out.source_dtype = s.dtype;
+    if (s.layout == Hdf5Layout::dense) {
+        out.dense = s.read_dense(0, s.m, begin, end);
+    } else {
+        out.is_sparse = true;
+        s.read_sparse(begin, end, out.sparse);
+    }
+    return out;
+}
+
+LoadedMatrix Hdf5Matrix::read_all() const {
+    const State& s = *s_;
+    if (s.layout != Hdf5Layout::dense && s.nnz > index_max)
+        throw InvalidInput(s.f.at(s.matrix) + std::to_string(s.nnz) +
+                           " stored entries are too many (at most " + std::to_string(index_max) +
+                           "); read it in blocks (Hdf5Matrix::read_rows/read_columns)");
+    LoadedMatrix out = s.layout == Hdf5Layout::csc ? read_columns(0, s.n) : read_rows(0, s.m);
+    out.row_labels = s.row_labels;
+    out.col_labels = s.col_labels;
+    return out;
+}
+
+}  // namespace nmfkit::io

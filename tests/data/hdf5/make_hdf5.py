@@ -1,0 +1,128 @@
+#!/usr/bin/python3
+"""Writes the HDF5 test files of nmfkit's io tests (tests/test_hdf5.cpp, tests/hdf5_cli.sh) into
+the directory given as the only argument: AnnData .h5ad files written by anndata itself (CSR, CSC,
+dense X, layers, gzip and none), 10x Genomics .h5 files in Cell Ranger's layout (written with
+h5py), the same matrix as Matrix Market (reference.mtx), and layouts anndata does not write but a
+reader must handle (unsorted and duplicate indices, small chunks, narrow integer dtypes).
+Exit status 77 (and a line saying why) when h5py, anndata or scipy is missing: the tests then skip.
+Run at test time, not committed: the files are rebuilt from this script on every run."""
+import os
+import sys
+import warnings
+
+try:
+    import h5py
+    import numpy as np
+    import scipy.io
+    import scipy.sparse as sp
+    import pandas as pd
+    import anndata
+except ImportError as e:  # pragma: no cover - depends on the machine
+    print(f"make_hdf5.py: skipped: {e} (Debian: apt-get install python3-h5py python3-anndata)")
+    sys.exit(77)
+
+warnings.filterwarnings("ignore")
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+
+
+def path(name):
+    return os.path.join(out, name)
+
+
+# The matrix A (7 x 5, cells x genes as AnnData stores it): values exact in float32, an empty row
+# and an empty column, one explicit zero kept by scipy's constructors below.
+A = np.array([[0, 1.5, 0, 2, 0],
+              [3.25, 0, 0, 0, 0.125],
+              [0, 0, 0, 0, 0],
+              [4, 0.5, 0, 5.5, 0],
+              [0, 0, 0, 9, 1],
+              [6, 0, 0, 0, 0],
+              [0, 7, 0, 0.75, 8]])
+rows = [f"cell{i}" for i in range(A.shape[0])]
+cols = [f"gene{j}" for j in range(A.shape[1])]
+counts = np.rint(A * 4).astype(np.int64)  # the layer "counts": integers
+
+
+def adata(X):
+    a = anndata.AnnData(X=X, obs=pd.DataFrame(index=rows), var=pd.DataFrame(index=cols))
+    a.layers["counts"] = sp.csr_matrix(counts)
+    a.layers["dense"] = A * 2
+    return a
+
+
+adata(sp.csr_matrix(A.astype(np.float32))).write_h5ad(path("csr.h5ad"))
+adata(sp.csr_matrix(A.astype(np.float32))).write_h5ad(path("csr_gzip.h5ad"), compression="gzip")
+adata(sp.csc_matrix(A)).write_h5ad(path("csc.h5ad"))
+adata(sp.csc_matrix(A)).write_h5ad(path("csc_gzip.h5ad"), compression="gzip")
+adata(A.astype(np.float32)).write_h5ad(path("dense.h5ad"))
+adata(A).write_h5ad(path("dense_gzip.h5ad"), compression="gzip")
+a = adata(sp.csr_matrix(A))
+del a.layers["dense"]
+a.X = None
+a.write_h5ad(path("no_x.h5ad"))
+scipy.io.mmwrite(path("reference.mtx"), sp.coo_matrix(A))
+scipy.io.mmwrite(path("counts.mtx"), sp.coo_matrix(counts.astype(np.float64)))
+
+
+def tenx(name, M, dtype, compression=None, shuffle=False, v2=False, chunks=None):
+    """M (genes x cells, CSC) in the layout of Cell Ranger 3 (group matrix, features/) or 2
+    (group GRCh38, genes and gene_names)."""
+    S = sp.csc_matrix(M)
+    kw = dict(compression=compression, shuffle=shuffle, chunks=chunks)
+    with h5py.File(path(name), "w") as f:
+        g = f.create_group("GRCh38" if v2 else "matrix")
+        g.create_dataset("data", data=S.data.astype(dtype), **kw)
+        g.create_dataset("indices", data=S.indices.astype(np.int64), **kw)
+        g.create_dataset("indptr", data=S.indptr.astype(np.int64), **kw)
+        g.create_dataset("shape", data=np.array(S.shape, dtype=np.int32))
+        ids = np.array([f"ENSG{j:05d}".encode() for j in range(S.shape[0])])
+        names = np.array([c.encode() for c in cols])
+        barcodes = np.array([r.encode() for r in rows])
+        g.create_dataset("barcodes", data=barcodes, **kw)
+        if v2:
+            g.create_dataset("genes", data=ids)
+            g.create_dataset("gene_names", data=names)
+        else:
+            feat = g.create_group("features")
+            feat.create_dataset("id", data=ids)
+            feat.create_dataset("name", data=names)
+            feat.create_dataset("feature_type", data=np.array([b"Gene Expression"] * S.shape[0]))
+
+
+tenx("tenx.h5", counts.T, np.int32, compression="gzip", shuffle=True, chunks=(4,))
+tenx("tenx_plain.h5", counts.T, np.uint16)
+tenx("tenx_v2.h5", counts.T, np.int32, v2=True)
+
+
+def raw_csr(name, data, indices, indptr, shape, encoding="csr_matrix", chunks=None,
+            compression=None):
+    """An AnnData-like file written with h5py alone (layouts anndata does not write)."""
+    with h5py.File(path(name), "w") as f:
+        g = f.create_group("X")
+        g.attrs["encoding-type"] = encoding
+        g.attrs["encoding-version"] = "0.1.0"
+        g.attrs["shape"] = np.array(shape)
+        g.create_dataset("data", data=data, chunks=chunks, compression=compression)
+        g.create_dataset("indices", data=indices, chunks=chunks, compression=compression)
+        g.create_dataset("indptr", data=indptr)
+
+
+# Row 0 holds columns 3, 1, 3 (unsorted, and column 3 twice: summed to 2 + 0.5), row 1 column 0.
+raw_csr("unsorted_dup.h5ad", np.array([2.0, 1.5, 0.5, 3.25]), np.array([3, 1, 3, 0], np.int8),
+        np.array([0, 3, 4], np.uint8), (2, 5))
+# A larger matrix in chunks of 64 entries (gzip): blocks of rows cross chunk boundaries.
+rng = np.random.default_rng(7)
+B = sp.random(300, 200, density=0.05, random_state=rng, format="csr", dtype=np.float64)
+B.data = np.round(B.data * 100) / 4
+raw_csr("chunked.h5ad", B.data.astype(np.float32), B.indices.astype(np.int32),
+        B.indptr.astype(np.int64), B.shape, chunks=(64,), compression="gzip")
+scipy.io.mmwrite(path("chunked.mtx"), B.tocoo())
+with h5py.File(path("lzf.h5ad"), "w") as f:
+    g = f.create_group("X")
+    g.attrs["encoding-type"] = "csr_matrix"
+    g.attrs["shape"] = np.array([2, 5])
+    g.create_dataset("data", data=np.array([1.0, 2.0]), compression="lzf")
+    g.create_dataset("indices", data=np.array([0, 1], np.int32))
+    g.create_dataset("indptr", data=np.array([0, 1, 2], np.int32))
+print(f"make_hdf5.py: wrote the HDF5 test files to {out}")

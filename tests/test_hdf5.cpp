@@ -1,0 +1,243 @@
+// Tests of the HDF5 reader (nmfkit/io/hdf5.hpp): AnnData .h5ad files written by anndata (CSR,
+// CSC, dense; gzip and uncompressed; layers) and 10x Genomics .h5 files agree with the same matrix
+// as Matrix Market, labels come from obs/var and features/barcodes, blocks of rows or columns
+// stack up to the whole matrix, and unsupported layouts fail with messages naming the dataset.
+// The files are written at test time by tests/data/hdf5/make_hdf5.py (/usr/bin/python3 with h5py
+// and anndata); without those modules, or in a build without HDF5, the tests are skipped and say
+// why.
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include <Eigen/Core>
+#include <Eigen/SparseCore>
+
+#include <nmfkit/io/formats.hpp>
+#include <nmfkit/io/hdf5.hpp>
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+namespace {
+
+namespace fs = std::filesystem;
+using nmfkit::InvalidInput;
+using nmfkit::io::Hdf5Layout;
+using nmfkit::io::Hdf5Matrix;
+using nmfkit::io::LoadedMatrix;
+using nmfkit::io::read_matrix;
+using nmfkit::io::ReadOptions;
+
+class Hdf5Test : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        skip_reason_.clear();
+        if (!nmfkit::io::has_hdf5()) {
+            skip_reason_ = "this build has no HDF5 support (NMFKIT_WITH_HDF5=OFF)";
+            return;
+        }
+        dir_ = fs::temp_directory_path() / ("nmfkit_hdf5_" + std::to_string(::getpid()));
+        fs::remove_all(dir_);
+        const std::string command = "/usr/bin/python3 " NMFKIT_TEST_DATA_DIR "/hdf5/make_hdf5.py " +
+                                    dir_.string() + " > " + (dir_.string() + ".log") + " 2>&1";
+        const int status = std::system(command.c_str());
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
+            skip_reason_ =
+                "make_hdf5.py cannot write the test files (no h5py or anndata for "
+                "/usr/bin/python3)";
+        } else if (status != 0) {
+            FAIL() << "make_hdf5.py failed (status " << status << "); see " << dir_.string()
+                   << ".log";
+        }
+    }
+    static void TearDownTestSuite() {
+        if (!dir_.empty()) {
+            fs::remove_all(dir_);
+            fs::remove(dir_.string() + ".log");
+        }
+    }
+    void SetUp() override {
+        if (!skip_reason_.empty()) GTEST_SKIP() << skip_reason_;
+    }
+
+    static std::string file(const std::string& name) { return (dir_ / name).string(); }
+
+    /// The message of the InvalidInput that reading @p name throws, without the directory.
+    static std::string error(const std::string& name, const ReadOptions& opt = {}) {
+        try {
+            read_matrix(file(name), opt);
+        } catch (const InvalidInput& e) {
+            std::string m = e.what();
+            const std::string prefix = dir_.string() + "/";
+            if (m.rfind(prefix, 0) == 0) m.erase(0, prefix.size());
+            return m;
+        }
+        return "no exception";
+    }
+
+    static inline fs::path dir_;
+    static inline std::string skip_reason_;
+};
+
+Eigen::MatrixXd dense_of(const LoadedMatrix& M) {
+    return M.is_sparse ? Eigen::MatrixXd(M.sparse) : M.dense;
+}
+
+/// Every column's rows strictly increase (sorted, no duplicates), as read_matrix promises.
+bool canonical(const Eigen::SparseMatrix<double, Eigen::ColMajor, int>& S) {
+    if (!S.isCompressed()) return false;
+    for (Eigen::Index j = 0; j < S.outerSize(); ++j)
+        for (int p = S.outerIndexPtr()[j] + 1; p < S.outerIndexPtr()[j + 1]; ++p)
+            if (S.innerIndexPtr()[p] <= S.innerIndexPtr()[p - 1]) return false;
+    return true;
+}
+
+std::vector<std::string> names(const char* stem, int n) {
+    std::vector<std::string> out;
+    for (int k = 0; k < n; ++k) out.push_back(stem + std::to_string(k));
+    return out;
+}
+
+TEST_F(Hdf5Test, AnnDataCsrCscAndDenseAgreeWithMatrixMarket) {
+    const LoadedMatrix ref = read_matrix(file("reference.mtx"));
+    ASSERT_EQ(ref.rows(), 7);
+    ASSERT_EQ(ref.cols(), 5);
+    for (const char* name : {"csr.h5ad", "csr_gzip.h5ad", "csc.h5ad", "csc_gzip.h5ad", "dense.h5ad",
+                             "dense_gzip.h5ad"}) {
+        SCOPED_TRACE(name);
+        const LoadedMatrix M = read_matrix(file(name));
+        const bool dense = std::string(name).starts_with("dense");
+        EXPECT_EQ(M.is_sparse, !dense);
+        EXPECT_EQ(dense_of(M), dense_of(ref));
+        if (!dense) {
+            // Sparse stays sparse: the stored entries of the file, no more.
+            EXPECT_EQ(M.sparse.nonZeros(), ref.sparse.nonZeros());
+            EXPECT_TRUE(canonical(M.sparse));
+        }
+        EXPECT_EQ(M.row_labels, names("cell", 7));
+        EXPECT_EQ(M.col_labels, names("gene", 5));
+    }
+    EXPECT_EQ(read_matrix(file("csr.h5ad")).source_dtype, "float32");
+    // (anndata 0.8 stores X as float32 unless told otherwise; layers keep their dtype.)
+    EXPECT_EQ(read_matrix(file("dense.h5ad")).source_dtype, "float32");
+}
+
+TEST_F(Hdf5Test, LayerSelectsAnotherMatrix) {
+    ReadOptions opt;
+    opt.layer = "counts";  // int64 CSR
+    const LoadedMatrix counts = read_matrix(file("csr.h5ad"), opt);
+    EXPECT_TRUE(counts.is_sparse);
+    EXPECT_EQ(counts.source_dtype, "int64");
+    EXPECT_EQ(dense_of(counts), dense_of(read_matrix(file("counts.mtx"))));
+    EXPECT_EQ(counts.row_labels, names("cell", 7));
+    opt.layer = "dense";  // a dense float64 layer, 2 A
+    const LoadedMatrix twice = read_matrix(file("csr.h5ad"), opt);
+    EXPECT_FALSE(twice.is_sparse);
+    EXPECT_EQ(twice.dense, 2 * dense_of(read_matrix(file("reference.mtx"))));
+    opt.layer = "missing";
+    EXPECT_EQ(error("csr.h5ad", opt), "csr.h5ad: no layers/missing (its layers: counts, dense)");
+    EXPECT_EQ(error("no_x.h5ad"),
+              "no_x.h5ad: no X (an AnnData file without a data matrix; its layers: counts; name "
+              "one with layer (--layer))");
+    opt.layer = "counts";
+    EXPECT_EQ(dense_of(read_matrix(file("no_x.h5ad"), opt)),
+              dense_of(read_matrix(file("counts.mtx"))));
+    EXPECT_EQ(error("tenx.h5", opt),
+              "tenx.h5: layer \"counts\" asked for, but this is a 10x Genomics file (layers are "
+              "AnnData's)");
+}
+
+TEST_F(Hdf5Test, TenxIsGenesByCells) {
+    const Eigen::MatrixXd counts_t = dense_of(read_matrix(file("counts.mtx"))).transpose();
+    for (const char* name : {"tenx.h5", "tenx_plain.h5", "tenx_v2.h5"}) {
+        SCOPED_TRACE(name);
+        const LoadedMatrix M = read_matrix(file(name));
+        EXPECT_TRUE(M.is_sparse);
+        EXPECT_EQ(dense_of(M), counts_t);
+        EXPECT_TRUE(canonical(M.sparse));
+        EXPECT_EQ(M.row_labels, names("gene", 5));  // features/name (v2: gene_names)
+        EXPECT_EQ(M.col_labels, names("cell", 7));  // barcodes
+    }
+    EXPECT_EQ(read_matrix(file("tenx_plain.h5")).source_dtype, "uint16");
+    const Hdf5Matrix X(file("tenx.h5"));
+    EXPECT_EQ(X.layout(), Hdf5Layout::csc);
+    EXPECT_EQ(X.matrix_name(), "matrix");
+    EXPECT_EQ(Hdf5Matrix(file("tenx_v2.h5")).matrix_name(), "GRCh38");
+}
+
+TEST_F(Hdf5Test, UnsortedIndicesAreSortedAndDuplicatesSummed) {
+    const LoadedMatrix M = read_matrix(file("unsorted_dup.h5ad"));  // int8 indices, uint8 indptr
+    Eigen::MatrixXd expected = Eigen::MatrixXd::Zero(2, 5);
+    expected(0, 1) = 1.5;
+    expected(0, 3) = 2.5;
+    expected(1, 0) = 3.25;
+    EXPECT_EQ(dense_of(M), expected);
+    EXPECT_EQ(M.sparse.nonZeros(), 3);
+    EXPECT_TRUE(canonical(M.sparse));
+}
+
+TEST_F(Hdf5Test, BlocksStackUpToTheWholeMatrix) {
+    // CSR in gzip chunks of 64 entries: blocks of 37 rows start and end inside chunks.
+    const Eigen::MatrixXd whole = dense_of(read_matrix(file("chunked.mtx")));
+    const Hdf5Matrix X(file("chunked.h5ad"));
+    ASSERT_EQ(X.layout(), Hdf5Layout::csr);
+    ASSERT_EQ(X.rows(), 300);
+    ASSERT_EQ(X.cols(), 200);
+    std::int64_t stored = 0;
+    for (Eigen::Index r = 0; r < X.rows(); r += 37) {
+        const Eigen::Index e = std::min<Eigen::Index>(X.rows(), r + 37);
+        const LoadedMatrix B = X.read_rows(r, e);
+        ASSERT_TRUE(B.is_sparse);
+        EXPECT_TRUE(canonical(B.sparse));
+        EXPECT_EQ(dense_of(B), whole.middleRows(r, e - r)) << "rows " << r << ".." << e;
+        stored += B.sparse.nonZeros();
+    }
+    EXPECT_EQ(stored, X.stored());
+    EXPECT_EQ(X.read_rows(5, 5).rows(), 0);
+    EXPECT_THROW(X.read_columns(0, 1), InvalidInput);
+    EXPECT_THROW(X.read_rows(10, 301), InvalidInput);
+
+    // CSC (10x): blocks of columns; dense (AnnData): both.
+    const Hdf5Matrix T(file("tenx.h5"));
+    const Eigen::MatrixXd t = dense_of(T.read_all());
+    for (Eigen::Index c = 0; c < T.cols(); c += 3) {
+        const Eigen::Index e = std::min<Eigen::Index>(T.cols(), c + 3);
+        EXPECT_EQ(dense_of(T.read_columns(c, e)), t.middleCols(c, e - c));
+    }
+    EXPECT_THROW(T.read_rows(0, 1), InvalidInput);
+    const Hdf5Matrix D(file("dense_gzip.h5ad"));
+    ASSERT_EQ(D.layout(), Hdf5Layout::dense);
+    const Eigen::MatrixXd d = dense_of(read_matrix(file("reference.mtx")));
+    EXPECT_EQ(D.read_rows(2, 6).dense, d.middleRows(2, 4));
+    EXPECT_EQ(D.read_columns(1, 4).dense, d.middleCols(1, 3));
+}
+
+TEST_F(Hdf5Test, FormatComesFromTheContentToo) {
+    fs::copy_file(file("csr.h5ad"), file("csr_copy.data"), fs::copy_options::overwrite_existing);
+    EXPECT_EQ(read_matrix(file("csr_copy.data")).rows(), 7);
+    fs::copy_file(file("csr.h5ad"), file("csr_copy.csv"), fs::copy_options::overwrite_existing);
+    EXPECT_EQ(error("csr_copy.csv"),
+              "csr_copy.csv: the extension says CSV, but the content is HDF5 (name the format "
+              "with --format to read it anyway)");
+    ReadOptions opt;
+    opt.format = nmfkit::io::Format::hdf5;
+    EXPECT_EQ(read_matrix(file("csr_copy.csv"), opt).rows(), 7);
+    fs::copy_file(file("reference.mtx"), file("mtx.h5ad"), fs::copy_options::overwrite_existing);
+    EXPECT_EQ(error("mtx.h5ad"),
+              "mtx.h5ad: the extension says HDF5, but the content is Matrix Market (name the "
+              "format with --format to read it anyway)");
+}
+
+TEST_F(Hdf5Test, UnsupportedFilterAndMemoryLimitAreNamed) {
+    EXPECT_EQ(error("lzf.h5ad"),
+              "lzf.h5ad: X/data: compressed with the HDF5 filter \"lzf\" (id 32000), which this "
+              "HDF5 library does not have; rewrite the file with gzip compression (h5py: "
+              "compression=\"gzip\") or none");
+    ReadOptions opt;
+    opt.max_memory = 1000;
+    EXPECT_EQ(error("chunked.h5ad", opt).substr(0, 71),
+              "chunked.h5ad: X: a 300 x 200 block with 3000 stored entries needs about");
+}
+
+}  // namespace
