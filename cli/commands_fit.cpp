@@ -408,6 +408,8 @@ int fit_online_and_write(const FitArgs& args, io::BlockSource& src, const Option
                          Timings& t) {
     OnlineOptions on = args.online_options;
     on.samples = src.cols();
+    // The final pass's KL solve (Frobenius is exact): as many iterations as a block's solve.
+    on.transform_max_iter = on.fresh_restarts_max_iter;
     const Eigen::Index m = src.rows(), n = src.cols(), k = opt.rank;
     OnlineNMF<T> model(m, opt, on);
     io::ColumnBlock blk;

@@ -96,7 +96,7 @@ public:
     /// One mini-batch step on the columns of @p block (m x b): H_b solved with W fixed, the
     /// statistics updated, W updated. With @p Ht (b x k, non-negative; H_bᵀ), the solve starts
     /// from it (one iteration unless fresh_restarts) and leaves H_bᵀ there; else it starts from
-    /// a constant and runs up to fresh_restarts_max_iter iterations.
+    /// a per-column constant and runs up to fresh_restarts_max_iter iterations.
     /// @throws InvalidInput for a block of the wrong row count or a bad entry
     OnlineStep partial_fit(const DenseView<T>& block, Matrix<T>* Ht = nullptr);
     template <class I>
@@ -104,7 +104,8 @@ public:
 
     /// H_b (k x b) for the columns of @p block with W fixed. Frobenius: the exact NNLS solution
     /// (block principal pivoting, whatever the solver); KL: transform_max_iter (0: max_iter)
-    /// iterations of the block solver from a constant start, stopped early by tol.
+    /// iterations of the block solver from a per-column constant start, all of them (no early stop). So a
+    /// column's coefficients do not depend on the other columns of its block.
     Matrix<T> transform(const DenseView<T>& block) const;
     template <class I>
     Matrix<T> transform(const SparseView<T, I>& block) const;

@@ -285,9 +285,7 @@ class MiniBatchNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self.n_iter_ = int(n_iter)
         self.n_steps_ = int(n_steps)
         pen = self._penalties(batch, n_features)
-        W64, H64 = W_.astype(np.float64), self.components_.astype(np.float64)
-        penalty = (pen["l1_H"] * W64.sum() + 0.5 * pen["l2_H"] * np.square(W64).sum()
-                   + pen["l1_W"] * H64.sum() + 0.5 * pen["l2_W"] * np.square(H64).sum())
+        penalty = self._penalty(W_, self.components_, pen)
         self.reconstruction_err_ = float(math.sqrt(2.0 * max(objective - penalty, 0.0)))
         self._state = None  # statistics for a later partial_fit start afresh from components_
         if status == "max_iter_reached" and self.tol > 0:
@@ -317,11 +315,20 @@ class MiniBatchNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             parts.append(Wb)
             objective += self._loss_of(Xb, Wb, H)
         W_ = np.vstack(parts)
-        pen = self._penalties(batch, X.shape[1])
-        W64, H64 = W_.astype(np.float64), H.astype(np.float64)
-        objective += (pen["l1_H"] * W64.sum() + 0.5 * pen["l2_H"] * np.square(W64).sum()
-                      + pen["l1_W"] * H64.sum() + 0.5 * pen["l2_W"] * np.square(H64).sum())
+        objective += self._penalty(W_, H, self._penalties(batch, X.shape[1]))
         return state["W"], W_, steps, passes, status, objective
+
+    @staticmethod
+    def _penalty(W: np.ndarray, H: np.ndarray, pen: dict) -> float:
+        """The penalties at (W, H) in sklearn's orientation (pen in the library's names)."""
+        total = 0.0
+        for X, l1, l2 in ((W, pen["l1_H"], pen["l2_H"]), (H, pen["l1_W"], pen["l2_W"])):
+            X64 = X.astype(np.float64)
+            if l1:
+                total += l1 * X64.sum()
+            if l2:
+                total += 0.5 * l2 * np.square(X64).sum()
+        return total
 
     def _loss_of(self, X: Any, W: np.ndarray, H: np.ndarray) -> float:
         """loss(X, W H) in double for one batch (densified: batch x n_features)."""

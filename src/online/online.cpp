@@ -106,6 +106,20 @@ double relative_change(const Matrix<T>& before, const Matrix<T>& after) {
     return norm > 0 ? diff / norm : (diff > 0 ? 1.0 : 0.0);
 }
 
+/// The start of a block's coefficients from scratch: row j of Ht (b x k) constant, c_j =
+/// Σ_i A_ij / Σ_il W_il, so that Σ_i (W Htᵀ)_ij = Σ_i A_ij (the best constant row for KL). A
+/// column's start depends only on that column, not on the block it comes in.
+template <class T, class D>
+void column_start(const D& A, const Matrix<T>& W, Matrix<T>& Ht) {
+    const Matrix<T> ones = Matrix<T>::Ones(A.rows(), 1);
+    Matrix<T> colsum;  // b x 1
+    A.transpose_times(ones, colsum);
+    const double total = W.template cast<double>().sum();
+    Ht.resize(A.cols(), W.cols());
+    for (Eigen::Index j = 0; j < A.cols(); ++j)
+        Ht.row(j).setConstant(static_cast<T>(total > 0 ? colsum(j) / total : 0.0));
+}
+
 /// Ht (b x k) ← argmin over Ht ≥ 0 of loss(A, W Htᵀ) + H's penalty with W (m x k) fixed, by up to
 /// `iterations` iterations of the block solver from Ht's value, stopped when the relative change
 /// of Ht falls to tol. Returns the block's loss + H's penalty at the final Ht.
@@ -229,7 +243,7 @@ OnlineStep OnlineNMF<T>::step(const V& block, Matrix<T>* Ht) {
         Matrix<T> local;
         const bool warm = Ht != nullptr && Ht->rows() == b && Ht->cols() == k;
         Matrix<T>& H = Ht != nullptr ? *Ht : local;  // b x k
-        if (!warm) H.setConstant(b, k, static_cast<T>(avg > 0 ? avg : 1.0));
+        if (!warm) column_start(A, W, H);
         if (warm && ((H.array() < 0).any() || !H.allFinite()))
             throw InvalidInput("warm-start coefficients must be finite and non-negative");
         const int iterations =
@@ -324,14 +338,16 @@ Matrix<T> transform_block(const OnlineNMF<T>& model, const V& block, const Optio
     const detail::ThreadScope threads(opt.threads);
     const int iterations = online.transform_max_iter > 0 ? online.transform_max_iter : opt.max_iter;
     return with_block(block, [&](const auto& A) {
-        const Eigen::Index b = block.cols, k = opt.rank;
-        const double mean = A.sum() / (static_cast<double>(model.features()) * b);
-        const double avg = std::sqrt(std::max(mean, 0.0) / static_cast<double>(k));
-        Matrix<T> Ht = Matrix<T>::Constant(b, k, static_cast<T>(avg > 0 ? avg : 1.0));
+        Matrix<T> Ht;
+        column_start(A, model.W(), Ht);
         // Frobenius: the exact NNLS solution of every column (block principal pivoting), so a
         // column's coefficients do not depend on the block it comes in.
+        // KL: every iteration runs (tol = 0: no early stop, which would depend on the other
+        // columns), so likewise.
         const Solver solver = opt.loss == Loss::frobenius ? Solver::anls_bpp : model.solver();
-        solve_coefficients(A, model.W(), Ht, opt, solver, iterations);
+        Options fixed = opt;
+        fixed.tol = 0;
+        solve_coefficients(A, model.W(), Ht, fixed, solver, iterations);
         return Matrix<T>(Ht.transpose());
     });
 }
