@@ -587,9 +587,9 @@ void check_full_batch_memory(const FitArgs& args) {
                                                 static_cast<double>(src->cols());
     if (bytes > static_cast<double>(limit))
         throw InvalidInput(args.input + ": a full-batch fit holds V in memory, about " +
-                           format("%.3g", bytes / 1048576) + " MiB, more than --max-memory (" +
-                           format("%.3g", static_cast<double>(limit) / 1048576) +
-                           " MiB); use --online to stream it in blocks of columns (memory set "
+                           format("%.0f", bytes) + " bytes, more than --max-memory (" +
+                           std::to_string(limit) +
+                           " bytes); use --online to stream it in blocks of columns (memory set "
                            "by --batch-size and k), or raise --max-memory");
 }
 
