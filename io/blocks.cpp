@@ -301,19 +301,18 @@ private:
     /// The next line without its newline; false at the end of the file.
     bool read_line(std::string_view& line) {
         for (;;) {
-            const char* start = buffer_.data() + pos_;
-            const void* nl = std::memchr(start, '\n', buffer_.size() - pos_);
-            if (nl != nullptr) {
-                const auto len = static_cast<std::size_t>(static_cast<const char*>(nl) - start);
-                line = std::string_view(start, len);
-                pos_ += len + 1;
+            const std::string_view rest = std::string_view(buffer_).substr(pos_);
+            const std::size_t nl = rest.find('\n');
+            if (nl != std::string_view::npos) {
+                line = rest.substr(0, nl);
+                pos_ += nl + 1;
                 if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
                 ++line_;
                 return true;
             }
             if (eof_) {
-                if (pos_ >= buffer_.size()) return false;
-                line = std::string_view(start, buffer_.size() - pos_);
+                if (rest.empty()) return false;
+                line = rest;
                 pos_ = buffer_.size();
                 if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
                 ++line_;
