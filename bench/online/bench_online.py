@@ -96,6 +96,7 @@ if __name__ == "__main__":
     tool = sys.argv[1] if len(sys.argv) > 1 else "build/cli/nmfkit"
     directory = sys.argv[2] if len(sys.argv) > 2 else "/tmp"
     print(f"nmfkit {nmfkit.__version__}, {os.cpu_count()} CPUs", flush=True)
+    n = int(os.environ.get("BENCH_SAMPLES", "20000"))
     for loss in ("frobenius", "kullback-leibler"):
-        versus_sklearn(20000, 200, 10, 1024, loss)
-    streaming_rss(tool, directory, 500, 200000, 20)
+        versus_sklearn(n, 200, 10, 1024, loss)
+    streaming_rss(tool, directory, 500, int(os.environ.get("BENCH_COLUMNS", "200000")), 20)
