@@ -5,6 +5,7 @@
 #include <nmfkit/io/blocks.hpp>
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -64,10 +65,27 @@ public:
             throw InvalidInput(path +
                                ": --online reads a regular .npy file (not a pipe or device)");
         {
-            // Mapped, not read: only the header's page is touched here.
-            const detail::FileBytes file(path);
-            const detail::NpyArray a = detail::parse_npy_array(
-                file.view(), path, std::numeric_limits<std::uint64_t>::max());
+            // Mapped without MAP_POPULATE (detail::FileBytes populates the whole file, whose
+            // pages would then count in the resident memory): only the header's pages are
+            // touched by the parse.
+            const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+            if (fd < 0) throw IoError("cannot open \"" + path + "\": " + errno_text(errno));
+            const auto size = static_cast<std::size_t>(st.st_size);
+            void* map = size > 0 ? ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0) : nullptr;
+            const int map_errno = errno;
+            ::close(fd);
+            if (map == MAP_FAILED)
+                throw IoError("cannot read \"" + path + "\": " + errno_text(map_errno));
+            struct Unmap {
+                void* p;
+                std::size_t n;
+                ~Unmap() {
+                    if (p != nullptr) ::munmap(p, n);
+                }
+            } unmap{map, size};
+            const std::string_view view(static_cast<const char*>(map), size);
+            const detail::NpyArray a =
+                detail::parse_npy_array(view, path, std::numeric_limits<std::uint64_t>::max());
             if (a.shape.size() != 2)
                 throw InvalidInput(path + ": --online needs a 2-D array, this one has shape " +
                                    detail::shape_text(a.shape));

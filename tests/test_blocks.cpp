@@ -5,6 +5,7 @@
 // are refused with their fix; the streamed .npy writer writes what it was given.
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -140,6 +141,38 @@ TEST_F(Blocks, ASourceStreams) {
         EXPECT_EQ(blk.dense, D.middleCols(2 * b, 2));
     }
     EXPECT_THROW(dense->next(2, blk), InvalidInput);  // columns 7-8
+}
+
+/// The process's peak resident memory so far (VmHWM), in bytes.
+std::int64_t peak_rss() {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6)) * 1024;
+    return -1;
+}
+
+TEST_F(Blocks, OpeningAndReadingABlockTouchesOnlyThatBlock) {
+    // A 256 MiB .npy file (a hole: no disk blocks): opening the source and reading one block
+    // must not bring the file into the process (a mapping that is populated, or a read of the
+    // whole file, would raise the peak resident memory by the file's size).
+    const std::int64_t m = 4096, n = 8192;  // 8 bytes each: 256 MiB
+    std::string dict = "{'descr': '<f8', 'fortran_order': True, 'shape': (" + std::to_string(m) +
+                       ", " + std::to_string(n) + "), }";
+    dict.append((10 + dict.size() + 1 + 63) / 64 * 64 - 10 - dict.size() - 1, ' ');
+    dict += '\n';
+    std::string header("\x93NUMPY\x01\x00", 8);
+    header += static_cast<char>(dict.size());
+    header += '\0';
+    const std::string p = write_text("big.npy", header + dict);
+    std::filesystem::resize_file(p, header.size() + dict.size() + 8ULL * m * n);
+    const std::int64_t before = peak_rss();
+    ASSERT_GT(before, 0);
+    auto src = io::open_blocks(p, false);
+    io::ColumnBlock blk;
+    ASSERT_TRUE(src->next(16, blk));  // 4096 x 16: 512 KiB
+    EXPECT_EQ(blk.dense.cols(), 16);
+    EXPECT_LT(peak_rss() - before, std::int64_t{32} << 20);
 }
 
 TEST_F(Blocks, NpyBlocksInBothOrdersAndOrientations) {
