@@ -9,8 +9,10 @@
 #include <type_traits>
 #include <vector>
 
+#include <nmfkit/io/blocks.hpp>
 #include <nmfkit/io/csv.hpp>
 #include <nmfkit/mask.hpp>
+#include <nmfkit/online.hpp>
 
 #include "common.hpp"
 #include "option_flags.hpp"
@@ -42,6 +44,10 @@ struct FitArgs {
     std::string report_out;
     std::string assignments_out;  // --assignments: each sample's and feature's component
     bool print = false;
+    // --online: stream V in blocks of columns (nmfkit/online.hpp)
+    bool online = false;
+    OnlineOptions online_options{.batch_size = 1024, .max_no_improvement = 0};
+    int passes = 1;
 };
 
 std::vector<io::StagedFile> one(io::StagedFile f) {
@@ -303,8 +309,293 @@ void warn_low_memory(const Input& in, const Options& opt) {
                   << "; it raises the peak memory for this matrix (docs/cli.md, --low-memory)\n";
 }
 
+// --- nmfkit fit --online: V streamed in blocks of columns (io/blocks.hpp, nmfkit/online.hpp) ---
+
+/// Refuses the options that the online fit does not take, before anything is read.
+void check_online_args(const FitArgs& a, const Options& opt) {
+    auto refuse = [](const std::string& what) {
+        throw UsageError(what + " is not available with --online");
+    };
+    if (!a.mask.empty()) refuse("--mask");
+    if (opt.init == Init::custom) refuse("--init-w/--init-h");
+    if (!a.assignments_out.empty()) refuse("--assignments");
+    if (!a.scales_out.empty() || opt.diagonal) refuse("--diagonal/--scales");
+    if (opt.normalize != Normalize::none || opt.sort_components) refuse("--normalize/--sort");
+    if (a.print) refuse("--print");
+    if (opt.restarts > 1) refuse("--restarts");
+    if (opt.missing != Missing::none) refuse("--missing");
+    if (opt.stop == StopRule::projected_gradient) refuse("--stop projected_gradient");
+    if (!a.read.row_labels_file.empty() || !a.read.col_labels_file.empty())
+        refuse("--row-labels/--col-labels");
+    if (a.alpha_w || a.alpha_h) refuse("--alpha-w/--alpha-h (give --l1-w ... as absolute weights)");
+    if (a.passes < 1) throw UsageError("--passes must be >= 1, got " + std::to_string(a.passes));
+    usage_checked([&] {
+        validate(a.online_options);
+        // The library's own refusals (loss, solver), before any data is read.
+        const OnlineNMF<double> probe(1, opt, a.online_options);
+        return 0;
+    });
+}
+
+/// Bytes an online fit holds at once: one block as read (double) and as fitted (T), the block's
+/// coefficients, and the dictionary with its statistics and work arrays (m x k, a few times).
+double online_bytes(const io::BlockSource& src, std::int64_t batch, int k, double scalar) {
+    const double m = static_cast<double>(src.rows()), n = static_cast<double>(src.cols());
+    const double b = std::min<double>(static_cast<double>(batch), n), K = k;
+    double block = 0;
+    if (src.is_sparse()) {
+        // Triplets as read (16 bytes), the CSC block (12), float values (4); per entry, at the
+        // file's mean number of entries per column.
+        block = static_cast<double>(src.entries()) / n * b * (16 + 12 + scalar);
+    } else {
+        block = m * b * (8 + scalar);
+    }
+    return block + scalar * (6 * m * K + 4 * b * K + 4 * K * K);
+}
+
+/// ‖V_b − W H_b‖² in double: dense entry by entry; sparse as ‖V_b‖² − 2Σ v (WH) + ⟨WᵀW, H Hᵀ⟩.
+double block_residual(const io::ColumnBlock& blk, const Eigen::MatrixXd& W,
+                      const Eigen::MatrixXd& H) {
+    if (!blk.is_sparse) return (blk.dense - W * H).squaredNorm();
+    const auto& S = blk.sparse;
+    double norm = 0, cross = 0;
+    for (Eigen::Index j = 0; j < S.outerSize(); ++j)
+        for (Eigen::SparseMatrix<double, Eigen::ColMajor, int>::InnerIterator it(S, j); it; ++it) {
+            norm += it.value() * it.value();
+            cross += it.value() * W.row(it.row()).dot(H.col(j));
+        }
+    const double quad = ((W.transpose() * W).array() * (H * H.transpose()).array()).sum();
+    return std::max(0.0, norm - 2 * cross + quad);
+}
+
+/// Calls f(view) with the block as the library's view in T (float: a cast copy in `store`).
+template <class T, class F>
+decltype(auto) with_block_view(const io::ColumnBlock& blk, Matrix<T>& dense_store,
+                               std::vector<T>& value_store, F&& f) {
+    if (blk.is_sparse) {
+        const auto& S = blk.sparse;
+        const T* values = nullptr;
+        if constexpr (std::is_same_v<T, double>) {
+            values = S.valuePtr();
+        } else {
+            value_store.assign(S.valuePtr(), S.valuePtr() + S.nonZeros());
+            values = value_store.data();
+        }
+        return f(SparseView<T, int>(S.rows(), S.cols(), S.outerIndexPtr(), S.innerIndexPtr(),
+                                    values, SparseLayout::csc));
+    }
+    if constexpr (std::is_same_v<T, double>) {
+        return f(DenseView<T>(blk.dense));
+    } else {
+        dense_store = blk.dense.cast<T>();
+        return f(DenseView<T>(dense_store));
+    }
+}
+
+/// Runs @p f on a block; a library InvalidInput is rethrown naming the block's columns of V.
+template <class F>
+auto located_block(const io::ColumnBlock& blk, F&& f) {
+    try {
+        return f();
+    } catch (const InvalidInput& e) {
+        throw InvalidInput("columns " + std::to_string(blk.first + 1) + " to " +
+                           std::to_string(blk.first + blk.cols()) + " of V: " + e.what());
+    }
+}
+
+template <class T>
+int fit_online_and_write(const FitArgs& args, io::BlockSource& src, const Options& opt,
+                         Timings& t) {
+    OnlineOptions on = args.online_options;
+    on.samples = src.cols();
+    // The final pass's KL solve (Frobenius is exact): as many iterations as a block's solve.
+    on.transform_max_iter = on.fresh_restarts_max_iter;
+    const Eigen::Index m = src.rows(), n = src.cols(), k = opt.rank;
+    OnlineNMF<T> model(m, opt, on);
+    io::ColumnBlock blk;
+    Matrix<T> dense_store;
+    std::vector<T> value_store;
+    const auto t0 = std::chrono::steady_clock::now();
+    const InterruptGuard guard;
+    bool interrupted = false, stopped = false;
+    std::string stop_rule;
+    int passes_run = 0;
+    std::int64_t steps = 0;
+    nlohmann::ordered_json history;
+    for (const char* key : {"pass", "smoothed_cost", "blocks", "seconds"})
+        history[key] = nlohmann::json::array();
+    for (int pass = 0; pass < args.passes && !stopped && !interrupted; ++pass) {
+        src.rewind();
+        double smoothed = 0;
+        std::int64_t blocks = 0;
+        while (src.next(on.batch_size, blk)) {
+            const OnlineStep s = located_block(blk, [&] {
+                return with_block_view<T>(blk, dense_store, value_store,
+                                          [&](const auto& V) { return model.partial_fit(V); });
+            });
+            smoothed = s.smoothed_cost;
+            ++blocks;
+            ++steps;
+            if (!s.stop.empty()) {
+                stop_rule = s.stop;
+                stopped = true;
+                break;
+            }
+            if (InterruptGuard::requested()) {
+                interrupted = true;
+                break;
+            }
+        }
+        passes_run = pass + 1;
+        const double sec = seconds_since(t0);
+        history["pass"].push_back(passes_run);
+        history["smoothed_cost"].push_back(smoothed);
+        history["blocks"].push_back(blocks);
+        history["seconds"].push_back(sec);
+        if (!args.progress.quiet)
+            std::cerr << "pass " << passes_run << "/" << args.passes << ": " << blocks
+                      << " blocks, smoothed cost per sample " << format("%.6g", smoothed) << ", "
+                      << format("%.3g", sec) << " s\n";
+    }
+    t.fit = seconds_since(t0);
+
+    // The final pass: each block's H with the final W (written as it comes for .npy), and the
+    // objective and relative error over all of V.
+    const auto t1 = std::chrono::steady_clock::now();
+    const Eigen::MatrixXd W = model.W().template cast<double>();  // m x k
+    const bool stream_h = !args.h_out.empty() && io::format_for(args.h_out) == io::Format::npy;
+    std::unique_ptr<io::NpyColumnWriter> h_writer;
+    if (stream_h && !interrupted)
+        h_writer = std::make_unique<io::NpyColumnWriter>(args.h_out, k, n);
+    Eigen::MatrixXd H_all;  // k x n, only for an -H that is not .npy
+    if (!args.h_out.empty() && !stream_h && !interrupted) H_all.resize(k, n);
+    double objective = 0, rss = 0, norm2 = 0;
+    src.rewind();
+    while (!interrupted && src.next(on.batch_size, blk)) {
+        const Eigen::MatrixXd H = located_block(blk, [&] {
+            return with_block_view<T>(blk, dense_store, value_store, [&](const auto& V) {
+                const Matrix<T> Hb = model.transform(V);
+                objective += model.objective(V, Hb);
+                return Eigen::MatrixXd(Hb.template cast<double>());
+            });
+        });
+        rss += block_residual(blk, W, H);
+        norm2 += blk.is_sparse ? blk.sparse.squaredNorm() : blk.dense.squaredNorm();
+        if (h_writer) h_writer->append(H);
+        if (H_all.size() > 0) H_all.middleCols(blk.first, H.cols()) = H;
+    }
+    const Penalty& pw = opt.w;
+    objective += pw.l1 * W.sum() + 0.5 * pw.l2 * W.squaredNorm();
+    const double relative_error = norm2 > 0 ? std::sqrt(rss / norm2) : std::sqrt(rss);
+    const double evaluate = seconds_since(t1);
+
+    const std::string status = interrupted ? "interrupted"
+                               : stopped   ? "converged"
+                                           : "max_iter_reached";
+    OutputSet out;
+    const auto t2 = std::chrono::steady_clock::now();
+    if (!args.w_out.empty())
+        out.stage("-W", [&] { return stage_factor(args.w_out, W, {}, {}, args.write); });
+    if (H_all.size() > 0)
+        out.stage("-H", [&] { return stage_factor(args.h_out, H_all, {}, {}, args.write); });
+    t.write = seconds_since(t2);
+    if (!args.report_out.empty())
+        out.stage("--report", [&] {
+            nlohmann::ordered_json j;
+            j["nmfkit"] = std::string(version);
+            j["command"] = "fit";
+            j["input"] = args.input;
+            j["storage"] = src.is_sparse() ? "sparse" : "dense";
+            j["dtype"] = std::is_same_v<T, float> ? "float32" : "float64";
+            j["source_dtype"] = src.source_dtype();
+            j["transpose"] = args.read.transpose;
+            j["rows"] = m;
+            j["cols"] = n;
+            j["rank"] = opt.rank;
+            j["online"] = {{"batch_size", on.batch_size},
+                           {"passes", args.passes},
+                           {"forget_factor", on.forget_factor},
+                           {"max_no_improvement", on.max_no_improvement}};
+            write_option_fields(j, opt);
+            j["solver"] = std::string(to_string(model.solver()));
+            j["loss"] = std::string(to_string(opt.loss));
+            j["status"] = status;
+            j["stop_rule"] = stop_rule;
+            j["passes_run"] = passes_run;
+            j["steps"] = steps;
+            j["objective"] = objective;
+            j["relative_error"] = relative_error;
+            j["timings"] = {{"fit", t.fit}, {"evaluate", evaluate}, {"write", t.write}};
+            j["history"] = history;
+            return one(io::stage_bytes(args.report_out, j.dump(2) + "\n"));
+        });
+    std::cout << "fit --online: " << m << " x " << n << ", k = " << k << ", solver "
+              << to_string(model.solver()) << ", loss " << to_string(opt.loss) << ", " << passes_run
+              << (passes_run == 1 ? " pass" : " passes") << " (" << steps << " blocks of up to "
+              << on.batch_size << " columns), " << status << ", relative error "
+              << format("%.6g", relative_error) << ", objective " << format("%.3e", objective)
+              << ", " << format("%.3g", t.fit) << " s\n";
+    out.commit();
+    if (h_writer && !interrupted) h_writer->commit();
+    return interrupted ? exit_interrupted : exit_ok;
+}
+
+int run_fit_online(const FitArgs& args, Options opt) {
+    check_online_args(args, opt);
+    Files files;
+    files.reads("INPUT", args.input);
+    files.writes_matrix("-W", args.w_out, args.write.sidecar_labels);
+    files.writes_matrix("-H", args.h_out, args.write.sidecar_labels);
+    files.writes("--report", args.report_out);
+    files.check();
+    Timings t;
+    const std::unique_ptr<io::BlockSource> src = io::open_blocks(args.input, args.read.transpose);
+    const bool float32 =
+        args.read.dtype.empty() ? src->source_dtype() == "float32" : args.read.dtype == "float32";
+    const std::uint64_t limit = args.read.max_memory.empty()
+                                    ? io::default_max_memory()
+                                    : parse_bytes("--max-memory", args.read.max_memory);
+    const double need =
+        online_bytes(*src, args.online_options.batch_size, opt.rank, float32 ? 4.0 : 8.0);
+    if (need > static_cast<double>(limit))
+        throw UsageError(
+            "--online with --batch-size " + std::to_string(args.online_options.batch_size) +
+            " at k = " + std::to_string(opt.rank) + " needs about " +
+            format("%.3g", need / 1048576) + " MiB, more than --max-memory (" +
+            format("%.3g", static_cast<double>(limit) / 1048576) + " MiB); lower --batch-size");
+    return float32 ? fit_online_and_write<float>(args, *src, opt, t)
+                   : fit_online_and_write<double>(args, *src, opt, t);
+}
+
+/// A full-batch fit holds V: refuse early, suggesting --online, when the file's header declares
+/// more than --max-memory (only for the formats --online can stream; the reader's own check
+/// covers the rest).
+void check_full_batch_memory(const FitArgs& args) {
+    std::unique_ptr<io::BlockSource> src;
+    try {
+        src = io::open_blocks(args.input, args.read.transpose);
+    } catch (const std::exception&) {
+        return;  // not streamable, or a bad header: the reader reports it
+    }
+    const std::uint64_t limit = args.read.max_memory.empty()
+                                    ? io::default_max_memory()
+                                    : parse_bytes("--max-memory", args.read.max_memory);
+    // As read: dense m·n doubles; sparse, 12 bytes per entry for CSC and as much for the copy
+    // the fit builds in the other orientation.
+    const double bytes = src->is_sparse() ? 24.0 * static_cast<double>(src->entries())
+                                          : 8.0 * static_cast<double>(src->rows()) *
+                                                static_cast<double>(src->cols());
+    if (bytes > static_cast<double>(limit))
+        throw InvalidInput(args.input + ": a full-batch fit holds V in memory, about " +
+                           format("%.0f", bytes) + " bytes, more than --max-memory (" +
+                           std::to_string(limit) +
+                           " bytes); use --online to stream it in blocks of columns (memory set "
+                           "by --batch-size and k), or raise --max-memory");
+}
+
 int run_fit(const FitArgs& args) {
     Options opt = options_of(args);
+    if (args.online) return run_fit_online(args, opt);
     if (!args.mask.empty()) {  // a mask's solver/loss limits are usage errors, found before reading
         Options probe = opt;
         probe.mask = std::make_shared<const Mask>();
@@ -330,6 +621,7 @@ int run_fit(const FitArgs& args) {
     files.appends("--log-json", args.progress.log_json);
     files.check();
     Timings t;
+    check_full_batch_memory(args);
     const auto t0 = std::chrono::steady_clock::now();
     const Input in = read_input(args.input, args.read);
     t.read = seconds_since(t0);
@@ -420,6 +712,32 @@ Command add_fit_command(CLI::App& app) {
     add_write_options(*cmd, a.write);
     cmd->add_flag("--print", a.print, "also print V, W, H, WH and the relative error (small V)")
         ->group("Output");
+    const std::string online_group = "Online (V streamed from disk in blocks of columns)";
+    cmd->add_flag("--online", a.online,
+                  "online (mini-batch) NMF: read .npy/.mtx INPUT block by block, never whole; "
+                  "memory is set by --batch-size and k, not by the number of columns")
+        ->group(online_group);
+    cmd->add_option("--batch-size", a.online_options.batch_size,
+                    "columns (samples) per block; with --transpose, rows")
+        ->capture_default_str()
+        ->group(online_group);
+    cmd->add_option("--passes", a.passes, "passes over V")
+        ->capture_default_str()
+        ->group(online_group);
+    cmd->add_option("--forget-factor", a.online_options.forget_factor,
+                    "weight in [0, 1] of the earlier blocks' statistics after a pass "
+                    "(scikit-learn's forget_factor)")
+        ->capture_default_str()
+        ->group(online_group);
+    cmd->add_option("--max-no-improvement", a.online_options.max_no_improvement,
+                    "stop after this many blocks without a new minimum of the smoothed cost; "
+                    "0: never")
+        ->capture_default_str()
+        ->group(online_group);
+    cmd->add_option("--fresh-restarts-max-iter", a.online_options.fresh_restarts_max_iter,
+                    "iterations of each block's coefficient solve")
+        ->capture_default_str()
+        ->group(online_group);
     add_progress_options(*cmd, a.progress);
     name_file_options(*cmd, {"INPUT", "--init-w", "--init-h", "--mask", "-W", "-H", "--scales",
                              "--report", "--assignments", "--log-json"});

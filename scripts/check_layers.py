@@ -9,7 +9,7 @@ folders on strictly lower layers, never of a higher layer or of a sibling on the
     2 loss, nnls, init
     3 updates   the solvers' update rules
     4 engine    steps, loop, run, validate, names, fit_*
-    5 select, mpi
+    5 select, mpi, online
 
 Outside src/: io/ (readers and writers) must not include src/ at all (it needs only the public
 headers), and include/ (the public API) must not include src/ or io/'s private files.
@@ -25,7 +25,7 @@ LAYERS = {
     "loss": 2, "nnls": 2, "init": 2,
     "updates": 3,
     "engine": 4,
-    "select": 5, "mpi": 5,
+    "select": 5, "mpi": 5, "online": 5,
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
 

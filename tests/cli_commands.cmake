@@ -98,6 +98,31 @@ nmfkit_cmd_test(fit_sparse_stays_sparse COMMAND fit big_sparse.mtx -k 2 --max-me
   \"rank\": 2,\n  \"nnz\": 40,\n")
 nmfkit_cmd_test(fit_max_memory_too_small RC 65 COMMAND fit big_sparse.mtx -k 2 --max-memory 100
     -W W.npy STDERR "${e}big_sparse.mtx.*100 bytes" ABSENT "W.npy")
+# --- fit --online: V streamed in blocks of columns (io/blocks.hpp) ---
+nmfkit_cmd_test(fit_online_npy COMMAND fit storage.npy -k 3 --online --passes 3 --batch-size 7 -q
+    -W W.npy -H H.npy --report run.json SHAPES "W.npy=40x3|H.npy=3x30" FILE run.json
+    FILE_REGEX "\"batch_size\": 7,\n    \"passes\": 3,.*\"passes_run\": 3,\n  \"steps\": 15,"
+    STDOUT "^fit --online: 40 x 30, k = 3, solver hals, loss frobenius, 3 passes \\(15 blocks of up to 7 columns\\)")
+nmfkit_cmd_test(fit_online_mtx_kl COMMAND fit storage.mtx -k 3 --online --loss kl --batch-size 8
+    -q -H H.csv SHAPES "H.csv=3x30" STDOUT "solver cd, loss kullback_leibler, 1 pass \\(4 blocks")
+# Sorted by row: refused with the line and the fix; read by rows with --transpose.
+nmfkit_cmd_test(fit_online_mtx_unsorted RC 65 COMMAND fit small_t.mtx -k 2 --online -W W.csv
+    STDERR "${e}small_t.mtx:6: column 1 after column 2: --online streams .*--transpose"
+    ABSENT "W.csv")
+nmfkit_cmd_test(fit_online_mtx_by_row COMMAND fit small_t.mtx -k 2 --online --transpose -q
+    -W W.csv -H H.csv SHAPES "W.csv=5x2|H.csv=2x4")
+nmfkit_cmd_test(fit_online_refuses_mask RC 2 COMMAND fit storage.npy -k 2 --online --mask small.mtx
+    STDERR "${e}--mask is not available with --online")
+nmfkit_cmd_test(fit_online_refuses_loss RC 2 COMMAND fit storage.npy -k 2 --online --loss is
+    STDERR "${e}online NMF supports loss frobenius and kullback_leibler, not itakura_saito")
+nmfkit_cmd_test(fit_online_refuses_csv RC 65 COMMAND fit good.csv -k 2 --online
+    STDERR "${e}good.csv: --online streams .npy and Matrix Market")
+nmfkit_cmd_test(fit_online_batch_over_max_memory RC 2 COMMAND fit storage.npy -k 2 --online
+    --max-memory 1K STDERR "${e}--online with --batch-size 1024 at k = 2 needs about .* MiB, more than --max-memory.*lower --batch-size")
+# A full-batch fit of a file above --max-memory fails before reading, suggesting --online.
+nmfkit_cmd_test(fit_full_batch_suggests_online RC 65 COMMAND fit storage.npy -k 2 --max-memory 1K
+    -W W.npy STDERR "${e}storage.npy: a full-batch fit holds V in memory, about 9600 bytes, more than --max-memory \\(1024 bytes\\); use --online"
+    ABSENT "W.npy")
 nmfkit_cmd_test(fit_npz_sparse DATA ${nmfkit_cli_tests_dir}/data/formats
     COMMAND fit csr.npz -k 2 -q --report run.json FILE run.json
     FILE_REGEX "\"format\": \"npz\",\n  \"storage\": \"sparse\",")

@@ -4,7 +4,8 @@
 set(nmfkit_cli_tests_dir ${CMAKE_CURRENT_LIST_DIR})
 
 add_executable(nmfkit_io_tests ${nmfkit_cli_tests_dir}/test_csv.cpp
-    ${nmfkit_cli_tests_dir}/test_formats.cpp ${nmfkit_cli_tests_dir}/test_hdf5.cpp)
+    ${nmfkit_cli_tests_dir}/test_formats.cpp ${nmfkit_cli_tests_dir}/test_hdf5.cpp
+    ${nmfkit_cli_tests_dir}/test_blocks.cpp)
 find_package(ZLIB REQUIRED)
 target_link_libraries(nmfkit_io_tests PRIVATE nmfkit_io ZLIB::ZLIB GTest::gtest_main
     nmfkit_warnings)

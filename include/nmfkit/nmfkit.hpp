@@ -4,6 +4,7 @@
 
 #include <nmfkit/errors.hpp>
 #include <nmfkit/fit.hpp>
+#include <nmfkit/online.hpp>
 #include <nmfkit/mask.hpp>
 #include <nmfkit/options.hpp>
 #include <nmfkit/result.hpp>

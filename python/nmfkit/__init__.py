@@ -55,6 +55,7 @@ __version__: str = _core.version
 
 __all__ = [
     "NMF",
+    "MiniBatchNMF",
     "fit",
     "transform",
     "rank_survey",
@@ -126,8 +127,12 @@ def __getattr__(name: str) -> Any:
         from ._estimator import NMF
 
         return NMF
+    if name == "MiniBatchNMF":
+        from ._minibatch import MiniBatchNMF
+
+        return MiniBatchNMF
     raise AttributeError(f"module 'nmfkit' has no attribute {name!r}")
 
 
 def __dir__() -> List[str]:
-    return sorted(list(globals()) + ["NMF"])
+    return sorted(list(globals()) + ["NMF", "MiniBatchNMF"])

@@ -509,6 +509,145 @@ py::dict sparse_view_info(py::tuple shape, py::array indptr, py::array indices, 
     });
 }
 
+// ---------------------------------------------------------------------------------------------
+// Online NMF (nmfkit/online.hpp): the state travels as a dict of arrays and numbers, so that the
+// Python estimator holds plain (picklable) data between partial_fit calls.
+
+nmfkit::OnlineOptions online_from_dict(const py::dict& d) {
+    nmfkit::OnlineOptions o;
+    for (const auto& [key, value] : d) {
+        const std::string k = py::str(key);
+        if (value.is_none()) continue;
+        if (k == "batch_size")
+            o.batch_size = value.cast<std::int64_t>();
+        else if (k == "forget_factor")
+            o.forget_factor = value.cast<double>();
+        else if (k == "fresh_restarts")
+            o.fresh_restarts = value.cast<bool>();
+        else if (k == "fresh_restarts_max_iter")
+            o.fresh_restarts_max_iter = value.cast<int>();
+        else if (k == "max_no_improvement")
+            o.max_no_improvement = value.cast<int>();
+        else if (k == "transform_max_iter")
+            o.transform_max_iter = value.cast<int>();
+        else if (k == "samples")
+            o.samples = value.cast<std::int64_t>();
+        else
+            throw py::value_error("unknown online option \"" + k + "\"");
+    }
+    return o;
+}
+
+template <class T>
+nmfkit::Matrix<T> matrix_of(const py::handle& h, const char* what) {
+    using Array = py::array_t<T, py::array::f_style | py::array::forcecast>;
+    const auto a = Array::ensure(h);
+    if (!a || a.ndim() != 2) throw py::value_error(std::string(what) + " must be a 2-D array");
+    return Eigen::Map<const nmfkit::Matrix<T>>(a.data(), a.shape(0), a.shape(1));
+}
+
+template <class T>
+nmfkit::OnlineState<T> state_of(const py::dict& d) {
+    nmfkit::OnlineState<T> s;
+    s.W = matrix_of<T>(d["W"], "state W");
+    s.A = matrix_of<T>(d["A"], "state A");
+    s.B = matrix_of<T>(d["B"], "state B");
+    s.steps = d["steps"].cast<std::int64_t>();
+    s.samples_seen = d["samples_seen"].cast<std::int64_t>();
+    s.ewa_cost = d["ewa_cost"].cast<double>();
+    s.ewa_cost_min = d["ewa_cost_min"].cast<double>();
+    s.no_improvement = d["no_improvement"].cast<int>();
+    return s;
+}
+
+template <class T>
+py::dict state_to_dict(nmfkit::OnlineState<T> s) {
+    py::dict d;
+    d["W"] = to_numpy<T>(std::move(s.W));
+    d["A"] = to_numpy<T>(std::move(s.A));
+    d["B"] = to_numpy<T>(std::move(s.B));
+    d["steps"] = s.steps;
+    d["samples_seen"] = s.samples_seen;
+    d["ewa_cost"] = s.ewa_cost;
+    d["ewa_cost_min"] = s.ewa_cost_min;
+    d["no_improvement"] = s.no_improvement;
+    return d;
+}
+
+template <class T>
+nmfkit::OnlineNMF<T> online_model(Eigen::Index features, const py::object& state,
+                                  const nmfkit::Options& opt, const nmfkit::OnlineOptions& on) {
+    if (state.is_none()) return nmfkit::OnlineNMF<T>(features, opt, on);
+    return nmfkit::OnlineNMF<T>(state_of<T>(state.cast<py::dict>()), opt, on);
+}
+
+// One partial_fit on the block V (features x b): returns (state, step).
+template <class T, class View>
+py::tuple run_online_step(const View& view, const py::dict& options, const py::dict& online,
+                          const py::object& state) {
+    const nmfkit::Options opt = options_from_dict(options);
+    const nmfkit::OnlineOptions on = online_from_dict(online);
+    nmfkit::OnlineNMF<T> model = online_model<T>(view.rows, state, opt, on);
+    nmfkit::OnlineStep s;
+    {
+        py::gil_scoped_release release;
+        s = model.partial_fit(view);
+    }
+    py::dict step("cost"_a = s.cost, "smoothed_cost"_a = s.smoothed_cost, "w_change"_a = s.w_change,
+                  "stop"_a = s.stop, "solver"_a = std::string(nmfkit::to_string(model.solver())));
+    return py::make_tuple(state_to_dict<T>(model.state()), step);
+}
+
+// H (k x b) of the block V (features x b) with the state's W fixed.
+template <class T, class View>
+py::array_t<T> run_online_transform(const View& view, const py::dict& options,
+                                    const py::dict& online, const py::dict& state) {
+    const nmfkit::Options opt = options_from_dict(options);
+    const nmfkit::OnlineOptions on = online_from_dict(online);
+    const nmfkit::OnlineNMF<T> model(state_of<T>(state), opt, on);
+    nmfkit::Matrix<T> H;
+    {
+        py::gil_scoped_release release;
+        H = model.transform(view);
+    }
+    return to_numpy<T>(std::move(H));
+}
+
+template <class T, class View>
+py::dict run_fit_online(const View& view, const py::dict& options, const py::dict& online,
+                        const py::object& callback) {
+    const nmfkit::Options opt = options_from_dict(options);
+    const nmfkit::OnlineOptions on = online_from_dict(online);
+    PendingError pending;
+    const nmfkit::Callbacks callbacks = make_callbacks(callback, pending);
+    std::optional<nmfkit::Result<T>> r;
+    {
+        py::gil_scoped_release release;
+        r = nmfkit::fit_online(view, opt, on, callbacks);
+    }
+    pending.raise_if_set();
+    return result_to_dict<T>(std::move(*r));
+}
+
+// Calls f<T>(view) for a dense X or the sparse arrays of `sparse` (a tuple: shape, indptr,
+// indices, data, layout).
+template <class F>
+auto with_online_view(const py::object& X, F&& f) {
+    if (py::isinstance<py::tuple>(X)) {
+        const auto t = X.cast<py::tuple>();
+        const auto s =
+            sparse_arrays(t[0].cast<py::tuple>(), t[1].cast<py::array>(), t[2].cast<py::array>(),
+                          t[3].cast<py::array>(), t[4].cast<std::string>());
+        return with_sparse_view(s, [&](const auto& view) {
+            using T = std::remove_cv_t<std::remove_pointer_t<decltype(view.values)>>;
+            return f(view, T{});
+        });
+    }
+    const auto a = X.cast<py::array>();
+    if (is_double(a)) return f(dense_view<double>(a), double{});
+    return f(dense_view<float>(a), float{});
+}
+
 template <class E>
 std::vector<std::string> names(const std::vector<E>& values) {
     std::vector<std::string> out;
@@ -556,6 +695,36 @@ PYBIND11_MODULE(_core, m) {
                    ", seconds=" + std::string(py::str(py::float_(s.seconds))) + ")";
         });
 
+    m.def(
+        "online_partial_fit",
+        [](const py::object& V, const py::dict& options, const py::dict& online,
+           const py::object& state) {
+            return with_online_view(V, [&](const auto& view, auto t) {
+                return run_online_step<decltype(t)>(view, options, online, state);
+            });
+        },
+        "V"_a, "options"_a, "online"_a, "state"_a = py::none(),
+        "One mini-batch step on V (features x b; an array or (shape, indptr, indices, data, "
+        "layout)): returns (state, step).");
+    m.def(
+        "online_transform",
+        [](const py::object& V, const py::dict& options, const py::dict& online,
+           const py::dict& state) {
+            return with_online_view(V, [&](const auto& view, auto t) {
+                return py::object(run_online_transform<decltype(t)>(view, options, online, state));
+            });
+        },
+        "V"_a, "options"_a, "online"_a, "state"_a, "H (k x b) of V with the state's W fixed.");
+    m.def(
+        "fit_online",
+        [](const py::object& V, const py::dict& options, const py::dict& online,
+           const py::object& callback) {
+            return with_online_view(V, [&](const auto& view, auto t) {
+                return run_fit_online<decltype(t)>(view, options, online, callback);
+            });
+        },
+        "V"_a, "options"_a, "online"_a, "callback"_a = py::none(),
+        "Online NMF of V (features x samples), passes over blocks of columns.");
     m.def("fit_dense", &fit_dense, "X"_a, "options"_a, "W"_a = py::none(), "H"_a = py::none(),
           "callback"_a = py::none(),
           "Factorize a dense float32/float64 array viewed in place (see dense_view_info).");

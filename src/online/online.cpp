@@ -1,0 +1,557 @@
+// Online (mini-batch) NMF, include/nmfkit/online.hpp; the algorithm and its references are in
+// docs/algorithms.md, "Online NMF". One translation unit with explicit instantiations (float and
+// double, int32 and int64 indices), so that the solvers' templates are compiled once more here
+// and nowhere else.
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <nmfkit/online.hpp>
+
+#include "linalg/gram.hpp"
+#include "linalg/numeric.hpp"
+#include "linalg/threads.hpp"
+#include "init/random.hpp"
+#include "data/dense.hpp"
+#include "data/sparse.hpp"
+#include "data/transposed.hpp"
+#include "loss/kl.hpp"
+#include "nnls/bpp.hpp"
+#include "updates/cd_kl.hpp"
+#include "updates/hals.hpp"
+#include "updates/mu.hpp"
+#include "engine/validate.hpp"
+
+namespace nmfkit {
+
+void validate(const OnlineOptions& o) {
+    auto bad = [](const std::string& what) { throw InvalidInput(what); };
+    if (o.batch_size < 1) bad("batch_size must be >= 1, got " + std::to_string(o.batch_size));
+    if (!(o.forget_factor >= 0 && o.forget_factor <= 1))
+        bad("forget_factor must be in [0, 1], got " + std::to_string(o.forget_factor));
+    if (o.fresh_restarts_max_iter < 1)
+        bad("fresh_restarts_max_iter must be >= 1, got " +
+            std::to_string(o.fresh_restarts_max_iter));
+    if (o.max_no_improvement < 0)
+        bad("max_no_improvement must be >= 0 (0: off), got " +
+            std::to_string(o.max_no_improvement));
+    if (o.transform_max_iter < 0)
+        bad("transform_max_iter must be >= 0 (0: max_iter), got " +
+            std::to_string(o.transform_max_iter));
+    if (o.samples < 0) bad("samples must be >= 0 (0: unknown), got " + std::to_string(o.samples));
+}
+
+namespace {
+
+using detail::DenseData;
+using detail::SparseData;
+using detail::Transposed;
+
+// Calls f(A) with the adapter presenting the block (m x b): DenseData over a column-major
+// block, Transposed<DenseData> over a row-major one; SparseData over CSC (no row copy: every
+// product the online steps make is a gather or a scatter over the columns), Transposed over CSR
+// (whose row copy is then built, since the coefficient solve of KL reads the block's columns).
+template <class T, class F>
+auto with_block(const DenseView<T>& V, F&& f) {
+    if (V.layout == Layout::col_major) return f(DenseData<T>(V.data, V.rows, V.cols, V.ld));
+    const DenseData<T> At(V.data, V.cols, V.rows, V.ld);
+    return f(Transposed<DenseData<T>>(At));
+}
+template <class T, class I, class F>
+auto with_block(const SparseView<T, I>& V, F&& f) {
+    if (V.layout == SparseLayout::csc) {
+        const SparseData<T, I> A(V.rows, V.cols, V.outer, V.inner, V.values, false);
+        return f(A);
+    }
+    const SparseData<T, I> At(V.cols, V.rows, V.outer, V.inner, V.values, true);
+    return f(Transposed<SparseData<T, I>>(At));
+}
+
+template <class T>
+void check_block(const DenseView<T>& V, Eigen::Index m) {
+    if (V.rows != m)
+        throw InvalidInput("block has " + std::to_string(V.rows) + " rows but the model has " +
+                           std::to_string(m) + " features");
+    detail::validate_matrix(V);
+}
+template <class T, class I>
+void check_block(const SparseView<T, I>& V, Eigen::Index m) {
+    if (V.rows != m)
+        throw InvalidInput("block has " + std::to_string(V.rows) + " rows but the model has " +
+                           std::to_string(m) + " features");
+    detail::validate_sparse(V);
+}
+
+template <class T>
+double penalty_of(const Matrix<T>& X, const Penalty& p) {
+    if (p.l1 == 0 && p.l2 == 0) return 0;
+    const auto& Xd = X.template cast<double>();
+    return p.l1 * Xd.sum() + 0.5 * p.l2 * Xd.squaredNorm();
+}
+
+/// Σ_ij (X Yᵀ)_ij = Σ_l (Σ_i X_il)(Σ_j Y_jl), in double.
+template <class T>
+double total_of_product(const Matrix<T>& X, const Matrix<T>& Y) {
+    return X.template cast<double>().colwise().sum().dot(Y.template cast<double>().colwise().sum());
+}
+
+template <class T>
+double relative_change(const Matrix<T>& before, const Matrix<T>& after) {
+    const double norm = after.template cast<double>().norm();
+    const double diff = (after.template cast<double>() - before.template cast<double>()).norm();
+    return norm > 0 ? diff / norm : (diff > 0 ? 1.0 : 0.0);
+}
+
+/// The start of a block's coefficients from scratch: row j of Ht (b x k) constant, c_j =
+/// Σ_i A_ij / Σ_il W_il, so that Σ_i (W Htᵀ)_ij = Σ_i A_ij (the best constant row for KL). A
+/// column's start depends only on that column, not on the block it comes in.
+template <class T, class D>
+void column_start(const D& A, const Matrix<T>& W, Matrix<T>& Ht) {
+    const Matrix<T> ones = Matrix<T>::Ones(A.rows(), 1);
+    Matrix<T> colsum;  // b x 1
+    A.transpose_times(ones, colsum);
+    const double total = W.template cast<double>().sum();
+    Ht.resize(A.cols(), W.cols());
+    for (Eigen::Index j = 0; j < A.cols(); ++j)
+        Ht.row(j).setConstant(static_cast<T>(total > 0 ? colsum(j) / total : 0.0));
+}
+
+/// Ht (b x k) ← argmin over Ht ≥ 0 of loss(A, W Htᵀ) + H's penalty with W (m x k) fixed, by up to
+/// `iterations` iterations of the block solver from Ht's value, stopped when the relative change
+/// of Ht falls to tol. Returns the block's loss + H's penalty at the final Ht.
+template <class T, class D>
+double solve_coefficients(const D& A, const Matrix<T>& W, Matrix<T>& Ht, const Options& opt,
+                          Solver solver, int iterations) {
+    if (opt.loss == Loss::frobenius) {
+        Matrix<T> G;
+        detail::gram(W, G);  // k x k
+        Matrix<T> AtW;       // b x k
+        A.transpose_times(W, AtW);
+        Matrix<T> Gp = G;
+        Gp.diagonal().array() += static_cast<T>(opt.h.l2);
+        Matrix<T> Bp = AtW.array() - static_cast<T>(opt.h.l1);
+        if (solver == Solver::anls_bpp) {
+            detail::bpp_nnls(Gp, Bp, Ht);  // exact: one solve
+        } else {
+            Matrix<T> old;
+            for (int it = 0; it < iterations; ++it) {
+                old = Ht;
+                detail::hals_update(Gp, Bp, Ht, detail::HalsBudget{1, 0.0});
+                if (relative_change(old, Ht) <= opt.tol) break;
+            }
+        }
+        // ½‖A − W Htᵀ‖² from the Grams (a cost for the stopping heuristic, not the final error).
+        Matrix<T> HtH;
+        detail::gram(Ht, HtH);
+        const double cross =
+            (AtW.template cast<double>().array() * Ht.template cast<double>().array()).sum();
+        const double quad =
+            (G.template cast<double>().array() * HtH.template cast<double>().array()).sum();
+        return 0.5 * std::max(0.0, A.squared_norm() - 2 * cross + quad) + penalty_of(Ht, opt.h);
+    }
+    // Kullback-Leibler: Aᵀ (b x m) against Ht Wᵀ, the rows of Ht being the samples.
+    const Transposed<D> At(A);
+    double loss = 0;
+    Matrix<T> old;
+    for (int it = 0; it < iterations; ++it) {
+        old = Ht;
+        if (solver == Solver::mu) {
+            detail::mu_kl_update(At, W, opt.h, Ht);
+        } else {
+            loss = detail::cd_kl_update(At, W, Ht, opt.h, opt.cd_newton_steps, true);
+            loss += total_of_product(Ht, W);
+        }
+        if (relative_change(old, Ht) <= opt.tol) break;
+    }
+    if (solver == Solver::mu || iterations == 0) {
+        Matrix<T> unused;
+        loss = A.sampled_times(W, Ht, detail::KullbackLeibler<T>(), unused, true);
+    }
+    return loss + penalty_of(Ht, opt.h);
+}
+
+}  // namespace
+
+template <class T>
+OnlineNMF<T>::OnlineNMF(Eigen::Index features, const Options& opt, const OnlineOptions& online)
+    : opt_(opt), online_(online), m_(features) {
+    detail::validate_options(opt);
+    validate(online);
+    if (opt.loss != Loss::frobenius && opt.loss != Loss::kullback_leibler)
+        throw InvalidInput("online NMF supports loss frobenius and kullback_leibler, not " +
+                           std::string(to_string(opt.loss)));
+    solver_ = opt.solver.value_or(default_solver(opt.loss));
+    const bool ok = opt.loss == Loss::frobenius
+                        ? (solver_ == Solver::hals || solver_ == Solver::anls_bpp)
+                        : (solver_ == Solver::cd || solver_ == Solver::mu);
+    if (!ok)
+        throw InvalidInput("online NMF with loss " + std::string(to_string(opt.loss)) +
+                           " supports solver " +
+                           (opt.loss == Loss::frobenius ? "hals or anls_bpp" : "cd or mu") +
+                           ", not " + std::string(to_string(solver_)));
+    if (opt.mask || opt.missing != Missing::none || opt.init == Init::custom ||
+        !opt.fixed_w_columns.empty())
+        throw InvalidInput(
+            "online NMF takes no mask, missing values, fixed W columns or custom start "
+            "(continue from an OnlineState instead)");
+    if (features < 1)
+        throw InvalidInput("online NMF needs at least one feature (row), got " +
+                           std::to_string(features));
+}
+
+template <class T>
+OnlineNMF<T>::OnlineNMF(OnlineState<T> state, const Options& opt, const OnlineOptions& online)
+    : OnlineNMF(state.W.rows() > 0 ? state.W.rows() : 1, opt, online) {
+    const Eigen::Index m = state.W.rows(), k = opt.rank;
+    const bool fro = opt.loss == Loss::frobenius;
+    if (m < 1 || state.W.cols() != k || state.A.rows() != (fro ? k : m) || state.A.cols() != k ||
+        state.B.rows() != m || state.B.cols() != k)
+        throw InvalidInput("online state does not match: W must be m x k with k = rank, A " +
+                           std::string(fro ? "k x k" : "m x k") + " and B m x k");
+    if (!state.W.allFinite() || !state.A.allFinite() || !state.B.allFinite() ||
+        (state.W.array() < 0).any())
+        throw InvalidInput("online state has a non-finite entry or a negative entry of W");
+    state_ = std::move(state);
+}
+
+template <class T>
+template <class V>
+OnlineStep OnlineNMF<T>::step(const V& block, Matrix<T>* Ht) {
+    check_block(block, m_);
+    const detail::ThreadScope threads(opt_.threads);
+    const Eigen::Index k = opt_.rank, b = block.cols;
+    return with_block(block, [&](const auto& A) {
+        const double mean = A.sum() / (static_cast<double>(m_) * static_cast<double>(b));
+        const double avg = std::sqrt(std::max(mean, 0.0) / static_cast<double>(k));
+        if (state_.W.size() == 0) {
+            // scikit-learn's random start: uniform, scaled by √(mean(V)/k), from the first block.
+            state_.W.resize(m_, k);
+            detail::random_factor(state_.W, opt_.seed, detail::Stream::w, avg > 0 ? avg : 1.0);
+            if (opt_.loss == Loss::frobenius) {
+                state_.A.setZero(k, k);
+                state_.B.setZero(m_, k);
+            } else {  // scikit-learn's numerator W and denominator 1: W = A ⊘ B at the start
+                state_.A = state_.W;
+                state_.B.setOnes(m_, k);
+            }
+        }
+        Matrix<T>& W = state_.W;
+        Matrix<T> local;
+        const bool warm = Ht != nullptr && Ht->rows() == b && Ht->cols() == k;
+        Matrix<T>& H = Ht != nullptr ? *Ht : local;  // b x k
+        if (!warm) column_start(A, W, H);
+        if (warm && ((H.array() < 0).any() || !H.allFinite()))
+            throw InvalidInput("warm-start coefficients must be finite and non-negative");
+        const int iterations =
+            warm && !online_.fresh_restarts ? 1 : online_.fresh_restarts_max_iter;
+        const double loss = solve_coefficients(A, W, H, opt_, solver_, iterations);
+        OnlineStep s;
+        s.cost = (loss + penalty_of(W, opt_.w)) / static_cast<double>(b);
+
+        const double rho =
+            online_.samples > 0
+                ? std::pow(online_.forget_factor,
+                           static_cast<double>(std::min(online_.batch_size, online_.samples)) /
+                               static_cast<double>(online_.samples))
+                : online_.forget_factor;
+        const Matrix<T> W_old = W;
+        if (opt_.loss == Loss::frobenius) {
+            // Mairal et al.: A ← ρA + HtᵀHt (k x k), B ← ρB + A_b Ht (m x k); W minimises
+            // ½tr(Wᵀ W A) − tr(Wᵀ B) + W's penalty.
+            Matrix<T> HtH, AH;
+            detail::gram(H, HtH);
+            A.times(H, AH);
+            state_.A = static_cast<T>(rho) * state_.A + HtH;
+            state_.B = static_cast<T>(rho) * state_.B + AH;
+            Matrix<T> G = state_.A;
+            G.diagonal().array() += static_cast<T>(opt_.w.l2);
+            const Matrix<T> Bp = state_.B.array() - static_cast<T>(opt_.w.l1);
+            if (solver_ == Solver::anls_bpp)
+                detail::bpp_nnls(G, Bp, W);
+            else
+                detail::hals_update(G, Bp, W, detail::HalsBudget{10, 0.1});
+        } else {
+            // Lefèvre et al.: the numerator W ⊙ ((A_b ⊘ W Htᵀ) Ht) and the denominator
+            // 1 (1ᵀHt) + l1 + l2 W of W's multiplicative update, accumulated with ρ; W = num ⊘ den.
+            Matrix<T> RH;  // m x k
+            A.sampled_times(W, H, detail::KullbackLeibler<T>(), RH, false);
+            const Eigen::Matrix<T, 1, Eigen::Dynamic> colsum = H.colwise().sum();  // 1 x k
+            Matrix<T> den = colsum.replicate(m_, 1);
+            den.array() += static_cast<T>(opt_.w.l1);
+            if (opt_.w.l2 > 0) den += static_cast<T>(opt_.w.l2) * W;
+            state_.A = static_cast<T>(rho) * state_.A + W.cwiseProduct(RH);
+            state_.B = static_cast<T>(rho) * state_.B + den;
+            const T tiny = std::numeric_limits<T>::min();
+            for (Eigen::Index l = 0; l < k; ++l)
+                for (Eigen::Index i = 0; i < m_; ++i) {
+                    const T d = state_.B(i, l);
+                    if (d > tiny) W(i, l) = detail::flush_subnormal(state_.A(i, l) / d);
+                }
+        }
+        s.w_change = relative_change(W_old, W);
+
+        // scikit-learn's stopping rules, from the second block.
+        state_.steps += 1;
+        state_.samples_seen += b;
+        if (state_.steps > 1) {
+            const double n =
+                static_cast<double>(online_.samples > 0 ? online_.samples : state_.samples_seen);
+            const double alpha = std::min(1.0, static_cast<double>(b) / (n + 1));
+            state_.ewa_cost =
+                state_.ewa_cost < 0 ? s.cost : state_.ewa_cost * (1 - alpha) + s.cost * alpha;
+            if (opt_.tol > 0 && s.w_change <= opt_.tol) s.stop = "tol";
+            if (state_.ewa_cost_min < 0 || state_.ewa_cost < state_.ewa_cost_min) {
+                state_.no_improvement = 0;
+                state_.ewa_cost_min = state_.ewa_cost;
+            } else {
+                state_.no_improvement += 1;
+            }
+            if (s.stop.empty() && online_.max_no_improvement > 0 &&
+                state_.no_improvement >= online_.max_no_improvement)
+                s.stop = "max_no_improvement";
+        }
+        s.smoothed_cost = state_.ewa_cost < 0 ? s.cost : state_.ewa_cost;
+        return s;
+    });
+}
+
+template <class T>
+OnlineStep OnlineNMF<T>::partial_fit(const DenseView<T>& block, Matrix<T>* Ht) {
+    return step(block, Ht);
+}
+template <class T>
+template <class I>
+OnlineStep OnlineNMF<T>::partial_fit(const SparseView<T, I>& block, Matrix<T>* Ht) {
+    return step(block, Ht);
+}
+
+namespace {
+template <class T, class V>
+Matrix<T> transform_block(const OnlineNMF<T>& model, const V& block, const Options& opt,
+                          const OnlineOptions& online) {
+    if (model.W().size() == 0) throw InvalidInput("transform before any block was fitted");
+    check_block(block, model.features());
+    const detail::ThreadScope threads(opt.threads);
+    const int iterations = online.transform_max_iter > 0 ? online.transform_max_iter : opt.max_iter;
+    return with_block(block, [&](const auto& A) {
+        Matrix<T> Ht;
+        column_start(A, model.W(), Ht);
+        // Frobenius: the exact NNLS solution of every column (block principal pivoting), so a
+        // column's coefficients do not depend on the block it comes in.
+        // KL: every iteration runs (tol = 0: no early stop, which would depend on the other
+        // columns), so likewise.
+        const Solver solver = opt.loss == Loss::frobenius ? Solver::anls_bpp : model.solver();
+        Options fixed = opt;
+        fixed.tol = 0;
+        solve_coefficients(A, model.W(), Ht, fixed, solver, iterations);
+        return Matrix<T>(Ht.transpose());
+    });
+}
+template <class T, class V>
+double block_objective(const OnlineNMF<T>& model, const V& block, const Matrix<T>& H,
+                       const Options& opt) {
+    check_block(block, model.features());
+    if (H.rows() != opt.rank || H.cols() != block.cols) throw InvalidInput("H must be k x b");
+    const detail::ThreadScope threads(opt.threads);
+    return with_block(block, [&](const auto& A) {
+        const Matrix<T> Ht = H.transpose();
+        double loss = 0;
+        if (opt.loss == Loss::frobenius) {
+            loss = 0.5 * A.residual_squared_norm(model.W(), Ht);
+        } else {
+            Matrix<T> unused;
+            loss = A.sampled_times(model.W(), Ht, detail::KullbackLeibler<T>(), unused, true);
+        }
+        return loss + penalty_of(Ht, opt.h);
+    });
+}
+}  // namespace
+
+template <class T>
+Matrix<T> OnlineNMF<T>::transform(const DenseView<T>& block) const {
+    return transform_block(*this, block, opt_, online_);
+}
+template <class T>
+template <class I>
+Matrix<T> OnlineNMF<T>::transform(const SparseView<T, I>& block) const {
+    return transform_block(*this, block, opt_, online_);
+}
+template <class T>
+double OnlineNMF<T>::objective(const DenseView<T>& block, const Matrix<T>& H) const {
+    return block_objective(*this, block, H, opt_);
+}
+template <class T>
+template <class I>
+double OnlineNMF<T>::objective(const SparseView<T, I>& block, const Matrix<T>& H) const {
+    return block_objective(*this, block, H, opt_);
+}
+
+namespace {
+
+/// Columns [j0, j0 + b) of V as a view of the same storage (CSC: offsets rebased into `ptr`).
+template <class T>
+DenseView<T> columns(const DenseView<T>& V, Eigen::Index j0, Eigen::Index b, std::vector<int>&) {
+    if (V.layout == Layout::col_major)
+        return DenseView<T>(V.data + j0 * V.ld, V.rows, b, Layout::col_major, V.ld);
+    return DenseView<T>(V.data + j0, V.rows, b, Layout::row_major, V.ld);
+}
+template <class T, class I>
+SparseView<T, I> columns(const SparseView<T, I>& V, Eigen::Index j0, Eigen::Index b,
+                         std::vector<I>& ptr) {
+    const I base = V.outer[j0];
+    ptr.resize(static_cast<std::size_t>(b + 1));
+    for (Eigen::Index j = 0; j <= b; ++j) ptr[static_cast<std::size_t>(j)] = V.outer[j0 + j] - base;
+    return SparseView<T, I>(V.rows, b, ptr.data(), V.inner + base, V.values + base,
+                            SparseLayout::csc);
+}
+
+/// CSC copy of a CSR V (counting sort by column), so that blocks of columns are contiguous.
+template <class T, class I>
+struct CscCopy {
+    std::vector<I> outer, inner;
+    std::vector<T> values;
+};
+template <class T, class I>
+CscCopy<T, I> csc_of(const SparseView<T, I>& V) {
+    CscCopy<T, I> c;
+    const auto nnz = static_cast<std::size_t>(V.outer[V.rows]);
+    c.outer.assign(static_cast<std::size_t>(V.cols + 1), 0);
+    c.inner.resize(nnz);
+    c.values.resize(nnz);
+    for (std::size_t p = 0; p < nnz; ++p) c.outer[static_cast<std::size_t>(V.inner[p]) + 1] += 1;
+    for (Eigen::Index j = 0; j < V.cols; ++j)
+        c.outer[static_cast<std::size_t>(j + 1)] += c.outer[static_cast<std::size_t>(j)];
+    std::vector<I> next(c.outer.begin(), c.outer.end() - 1);
+    for (Eigen::Index i = 0; i < V.rows; ++i)
+        for (I p = V.outer[i]; p < V.outer[i + 1]; ++p) {
+            const auto q = static_cast<std::size_t>(next[static_cast<std::size_t>(V.inner[p])]++);
+            c.inner[q] = static_cast<I>(i);
+            c.values[q] = V.values[p];
+        }
+    return c;
+}
+
+template <class T, class V, class Index>
+Result<T> fit_online_columns(const V& Vc, const Options& opt, OnlineOptions online,
+                             const Callbacks& callbacks) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const Eigen::Index m = Vc.rows, n = Vc.cols, k = opt.rank;
+    if (online.samples == 0) online.samples = n;
+    OnlineNMF<T> model(m, opt, online);
+    const Eigen::Index b = std::min<Eigen::Index>(online.batch_size, n);
+    const Eigen::Index blocks = (n + b - 1) / b;
+    Matrix<T> Ht(n, k);  // the coefficients kept for warm starts (scikit-learn's W)
+    std::vector<Index> ptr;
+    Result<T> r;
+    r.loss = opt.loss;
+    r.solver = model.solver();
+    r.init = Init::random;
+    r.status = Status::max_iter_reached;
+    bool stop = false;
+    Matrix<T> Hb;
+    for (int pass = 0; pass < opt.max_iter && !stop; ++pass) {
+        r.iterations = pass + 1;
+        for (Eigen::Index q = 0; q < blocks && !stop; ++q) {
+            const Eigen::Index j0 = q * b, c = std::min(b, n - j0);
+            if (pass == 0 || online.fresh_restarts)
+                Hb.resize(0, 0);  // solved from scratch
+            else
+                Hb = Ht.middleRows(j0, c);
+            const OnlineStep s = model.partial_fit(columns(Vc, j0, c, ptr), &Hb);
+            Ht.middleRows(j0, c) = Hb;
+            IterationStats st;  // one per block (step)
+            st.iteration = static_cast<int>(r.history.size()) + 1;
+            st.objective = s.smoothed_cost;
+            const double previous = r.history.empty() ? 0 : r.history.back().objective;
+            st.relative_change = previous == 0 ? 0 : (previous - st.objective) / previous;
+            st.seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            r.history.push_back(st);
+            stop = true;
+            if (!s.stop.empty())
+                r.status = Status::converged;
+            else if (callbacks.on_iteration && !callbacks.on_iteration(st))
+                r.status = Status::stopped_by_callback;
+            else if (opt.time_limit > 0 && st.seconds >= opt.time_limit)
+                r.status = Status::time_limit_reached;
+            else
+                stop = false;
+        }
+    }
+    r.W = model.W();
+    r.H.resize(k, n);
+    double objective = 0, rss = 0;
+    for (Eigen::Index q = 0; q < blocks; ++q) {
+        const Eigen::Index j0 = q * b, c = std::min(b, n - j0);
+        const auto block = columns(Vc, j0, c, ptr);
+        if (online.fresh_restarts) Ht.middleRows(j0, c) = model.transform(block).transpose();
+        r.H.middleCols(j0, c) = Ht.middleRows(j0, c).transpose();
+        objective += model.objective(block, Matrix<T>(r.H.middleCols(j0, c)));
+        rss += with_block(block, [&](const auto& A) {
+            const Matrix<T> Hbt = r.H.middleCols(j0, c).transpose();
+            return A.residual_squared_norm(r.W, Hbt);
+        });
+    }
+    r.objective = objective + penalty_of(r.W, opt.w);
+    double norm2 = 0;
+    for (Eigen::Index q = 0; q < blocks; ++q) {
+        const Eigen::Index j0 = q * b, c = std::min(b, n - j0);
+        norm2 +=
+            with_block(columns(Vc, j0, c, ptr), [](const auto& A) { return A.squared_norm(); });
+    }
+    r.relative_error = norm2 > 0 ? std::sqrt(rss / norm2) : std::sqrt(rss);
+    r.initial_objective = r.history.empty() ? 0 : r.history.front().objective;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    r.threads = detail::ThreadScope(opt.threads).threads();
+    return r;
+}
+
+}  // namespace
+
+template <class T>
+Result<T> fit_online(const DenseView<T>& V, const Options& opt, const OnlineOptions& online,
+                     const Callbacks& callbacks) {
+    detail::validate_options(opt);
+    validate(online);
+    detail::validate_matrix(V);
+    return fit_online_columns<T, DenseView<T>, int>(V, opt, online, callbacks);
+}
+
+template <class T, class I>
+Result<T> fit_online(const SparseView<T, I>& V, const Options& opt, const OnlineOptions& online,
+                     const Callbacks& callbacks) {
+    detail::validate_options(opt);
+    validate(online);
+    detail::validate_sparse(V);
+    if (V.layout == SparseLayout::csc)
+        return fit_online_columns<T, SparseView<T, I>, I>(V, opt, online, callbacks);
+    const CscCopy<T, I> c = csc_of(V);
+    const SparseView<T, I> csc(V.rows, V.cols, c.outer.data(), c.inner.data(), c.values.data(),
+                               SparseLayout::csc);
+    return fit_online_columns<T, SparseView<T, I>, I>(csc, opt, online, callbacks);
+}
+
+template class OnlineNMF<float>;
+template class OnlineNMF<double>;
+
+#define NMFKIT_ONLINE_SPARSE(T, I)                                                               \
+    template OnlineStep OnlineNMF<T>::partial_fit(const SparseView<T, I>&, Matrix<T>*);          \
+    template Matrix<T> OnlineNMF<T>::transform(const SparseView<T, I>&) const;                   \
+    template double OnlineNMF<T>::objective(const SparseView<T, I>&, const Matrix<T>&) const;    \
+    template Result<T> fit_online(const SparseView<T, I>&, const Options&, const OnlineOptions&, \
+                                  const Callbacks&);
+NMFKIT_ONLINE_SPARSE(float, std::int32_t)
+NMFKIT_ONLINE_SPARSE(float, std::int64_t)
+NMFKIT_ONLINE_SPARSE(double, std::int32_t)
+NMFKIT_ONLINE_SPARSE(double, std::int64_t)
+#undef NMFKIT_ONLINE_SPARSE
+template Result<float> fit_online(const DenseView<float>&, const Options&, const OnlineOptions&,
+                                  const Callbacks&);
+template Result<double> fit_online(const DenseView<double>&, const Options&, const OnlineOptions&,
+                                   const Callbacks&);
+
+}  // namespace nmfkit

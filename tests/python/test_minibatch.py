@@ -1,0 +1,156 @@
+"""nmfkit.MiniBatchNMF: scikit-learn's check_estimator, recovery of a planted factorization,
+dense = sparse, float32, partial_fit against fit, determinism, pickling and bad parameters."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+
+import nmfkit
+
+sklearn = pytest.importorskip("sklearn")
+sp = pytest.importorskip("scipy.sparse")
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+from sklearn.utils.estimator_checks import check_estimator  # noqa: E402
+
+MiniBatchNMF = nmfkit.MiniBatchNMF
+
+
+def planted(n=600, f=40, k=4, seed=0):
+    rng = np.random.default_rng(seed)
+    W = rng.random((n, k)) * (rng.random((n, k)) < 0.6)
+    H = rng.random((k, f)) * (rng.random((k, f)) < 0.6)
+    W[:k] += np.eye(k)
+    H[:, :k] += np.eye(k)
+    return W @ H, W, H
+
+
+def test_check_estimator():
+    # max_iter=20, fresh_restarts=True: what scikit-learn's own test suite sets for its
+    # MiniBatchNMF (_set_checking_parameters): without fresh restarts the W that fit_transform
+    # keeps is not re-solved with the final dictionary, and the checks comparing it with
+    # transform (atol 1e-2) fail, for scikit-learn's estimator as for this one.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for loss in ("frobenius", "kullback-leibler"):
+            check_estimator(MiniBatchNMF(beta_loss=loss, batch_size=8, max_iter=20, fresh_restarts=True,
+                                         random_state=0))
+
+
+def test_module_exposes_the_estimator():
+    assert "MiniBatchNMF" in dir(nmfkit)
+    from nmfkit._minibatch import MiniBatchNMF as M
+
+    assert nmfkit.MiniBatchNMF is M
+
+
+@pytest.mark.parametrize("beta_loss,solver", [("frobenius", "hals"), ("frobenius", "anls_bpp"),
+                                              ("kullback-leibler", "cd")])
+def test_recovers_a_planted_factorization(beta_loss, solver):
+    X, _, H0 = planted()
+    # forget_factor 0.3: the statistics of the poor early coefficients fade within a few passes.
+    model = MiniBatchNMF(4, batch_size=100, beta_loss=beta_loss, solver=solver, forget_factor=0.3,
+                         max_iter=60, tol=0, max_no_improvement=None, random_state=0)
+    W = model.fit_transform(X)
+    assert W.shape == (600, 4) and model.components_.shape == (4, 40)
+    assert np.linalg.norm(X - W @ model.components_) / np.linalg.norm(X) < 0.02
+    assert model.n_iter_ == 60 and model.n_steps_ == 60 * 6
+    # reconstruction_err_ is scikit-learn's sqrt(2 D(X || WH)); for Frobenius ||X - WH||_F.
+    if beta_loss == "frobenius":
+        assert model.reconstruction_err_ == pytest.approx(np.linalg.norm(X - W @ model.components_), rel=1e-6)
+
+
+@pytest.mark.parametrize("beta_loss", ["frobenius", "kullback-leibler"])
+def test_dense_csr_and_csc_agree(beta_loss):
+    X, _, _ = planted(n=200, f=30, k=3, seed=1)
+    X[::4] = 0  # empty samples
+    kw = dict(n_components=3, batch_size=32, beta_loss=beta_loss, max_iter=5, tol=0, random_state=3)
+    d = MiniBatchNMF(**kw).fit(X)
+    r = MiniBatchNMF(**kw).fit(sp.csr_matrix(X))
+    c = MiniBatchNMF(**kw).fit(sp.csc_matrix(X))
+    for other in (r, c):
+        np.testing.assert_allclose(other.components_, d.components_, rtol=1e-8, atol=1e-10)
+
+
+def test_float32_stays_float32_and_agrees_with_float64():
+    X, _, _ = planted(n=300, f=30, k=3, seed=2)
+    kw = dict(n_components=3, batch_size=50, max_iter=5, tol=0, random_state=0)
+    d = MiniBatchNMF(**kw).fit(X)
+    f = MiniBatchNMF(**kw)
+    W = f.fit_transform(X.astype(np.float32))
+    assert W.dtype == np.float32 and f.components_.dtype == np.float32
+    assert np.linalg.norm(f.components_ - d.components_) < 1e-2 * np.linalg.norm(d.components_)
+
+
+def test_a_seed_fixes_the_result():
+    X, _, _ = planted(n=200, f=20, k=3, seed=4)
+    a = MiniBatchNMF(3, batch_size=40, random_state=5).fit(X)
+    b = MiniBatchNMF(3, batch_size=40, random_state=5).fit(X)
+    c = MiniBatchNMF(3, batch_size=40, random_state=6).fit(X)
+    np.testing.assert_array_equal(a.components_, b.components_)
+    assert not np.array_equal(a.components_, c.components_)
+
+
+def test_partial_fit_over_batches_is_the_first_pass_of_fit():
+    # forget_factor 1: fit's ρ = 1^(b/n) and partial_fit's ρ = 1 agree, and the first pass of fit
+    # solves every batch from scratch, as partial_fit does.
+    X, _, _ = planted(n=250, f=20, k=3, seed=6)
+    kw = dict(n_components=3, batch_size=50, forget_factor=1.0, tol=0, max_no_improvement=None, random_state=1)
+    fitted = MiniBatchNMF(max_iter=1, **kw).fit(X)
+    online = MiniBatchNMF(**kw)
+    for start in range(0, 250, 50):
+        online.partial_fit(X[start:start + 50])
+    assert online.n_steps_ == fitted.n_steps_ == 5
+    np.testing.assert_array_equal(online.components_, fitted.components_)
+
+
+def test_partial_fit_pickles_and_continues():
+    X, _, _ = planted(n=200, f=20, k=3, seed=7)
+    a = MiniBatchNMF(3, random_state=2)
+    b = MiniBatchNMF(3, random_state=2)
+    for start in range(0, 100, 50):
+        a.partial_fit(X[start:start + 50])
+        b.partial_fit(X[start:start + 50])
+    b = pickle.loads(pickle.dumps(b))
+    for start in range(100, 200, 50):
+        a.partial_fit(X[start:start + 50])
+        b.partial_fit(X[start:start + 50])
+    np.testing.assert_array_equal(a.components_, b.components_)
+
+
+def test_transform_of_a_row_does_not_depend_on_its_batch():
+    X, _, _ = planted(n=200, f=20, k=3, seed=8)
+    model = MiniBatchNMF(3, batch_size=50, random_state=0, max_iter=20).fit(X)
+    np.testing.assert_allclose(model.transform(X[:7]), model.transform(X)[:7], rtol=1e-9, atol=1e-12)
+
+
+def test_custom_and_nndsvd_starts():
+    X, _, _ = planted(n=200, f=20, k=3, seed=9)
+    H0 = np.random.default_rng(0).random((3, 20))
+    m = MiniBatchNMF(3, init="custom", batch_size=50, max_iter=30, random_state=0).fit(X, H=H0)
+    assert np.isfinite(m.reconstruction_err_)
+    W = m.transform(X)
+    assert m.reconstruction_err_ == pytest.approx(np.linalg.norm(X - W @ m.components_), rel=1e-6)
+    n = MiniBatchNMF(3, init="nndsvda", batch_size=50, max_iter=30, random_state=0).fit(X)
+    assert np.linalg.norm(X - n.transform(X) @ n.components_) / np.linalg.norm(X) < 0.1
+
+
+@pytest.mark.parametrize("params,match", [
+    (dict(beta_loss="itakura-saito"), "supports beta_loss 'frobenius'"),
+    (dict(batch_size=0), "batch_size must be an int >= 1"),
+    (dict(forget_factor=1.5), r"forget_factor must be in \[0, 1\]"),
+    (dict(solver="mu"), "supports solver hals or anls_bpp, not mu"),
+    (dict(init="nope"), "init must be None"),
+])
+def test_bad_parameters(params, match):
+    X, _, _ = planted(n=50, f=10, k=2)
+    with pytest.raises(ValueError, match=match):
+        MiniBatchNMF(2, **params).fit(X)
+
+
+def test_negative_entry_is_refused():
+    X, _, _ = planted(n=50, f=10, k=2)
+    X[3, 4] = -1
+    with pytest.raises(ValueError, match="negative"):
+        MiniBatchNMF(2).fit(X)

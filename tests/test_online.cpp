@@ -1,0 +1,264 @@
+// Online (mini-batch) NMF (include/nmfkit/online.hpp): the objective falls over passes, planted
+// factorizations are recovered, dense and sparse blocks agree, float agrees with double, a seed
+// fixes the result, partial_fit() over blocks is fit_online(), a saved state continues the fit,
+// and bad options and blocks are refused with messages.
+
+#include <gtest/gtest.h>
+
+#include <Eigen/SparseCore>
+#include <nmfkit/online.hpp>
+
+#include "helpers.hpp"
+
+namespace nmfkit::test {
+namespace {
+
+struct Planted {
+    Eigen::MatrixXd W, H, V;
+};
+
+/// V = W H (m x n) with separable sparse factors of rank k.
+Planted planted(Eigen::Index m, Eigen::Index n, Eigen::Index k, unsigned seed) {
+    Planted p;
+    p.W = sparse_factor<double>(m, k, seed, 0.5);
+    p.H = sparse_factor<double>(n, k, seed + 1, 0.5).transpose();
+    p.V = p.W * p.H;
+    return p;
+}
+
+Options online_options(Loss loss, Solver solver, int k, int passes) {
+    Options o;
+    o.rank = k;
+    o.loss = loss;
+    o.solver = solver;
+    o.max_iter = passes;
+    o.tol = 0;  // run every pass: the tests compare pass counts
+    o.seed = 7;
+    return o;
+}
+
+OnlineOptions online(std::int64_t batch) {
+    OnlineOptions o;
+    o.batch_size = batch;
+    o.max_no_improvement = 0;
+    return o;
+}
+
+struct Pair {
+    Loss loss;
+    Solver solver;
+};
+const Pair pairs[] = {{Loss::frobenius, Solver::hals},
+                      {Loss::frobenius, Solver::anls_bpp},
+                      {Loss::kullback_leibler, Solver::cd},
+                      {Loss::kullback_leibler, Solver::mu}};
+
+std::string name_of(const Pair& p) {
+    return std::string(to_string(p.solver)) + "/" + std::string(to_string(p.loss));
+}
+
+TEST(Online, ObjectiveFallsOverPasses) {
+    const Planted p = planted(40, 300, 4, 11);
+    for (const Pair& pair : pairs) {
+        SCOPED_TRACE(name_of(pair));
+        double previous = std::numeric_limits<double>::infinity();
+        for (int passes : {1, 4, 16}) {
+            const Result<double> r =
+                fit_online(DenseView<double>(p.V),
+                           online_options(pair.loss, pair.solver, 4, passes), online(50));
+            EXPECT_EQ(r.iterations, passes);
+            EXPECT_LT(r.objective, previous) << passes << " passes";
+            previous = r.objective;
+            EXPECT_TRUE(all_finite_nonnegative<double>(r.W));
+            EXPECT_TRUE(all_finite_nonnegative<double>(r.H));
+        }
+    }
+}
+
+TEST(Online, RecoversAPlantedFactorization) {
+    const Planted p = planted(50, 600, 4, 21);
+    for (const Pair& pair : pairs) {
+        SCOPED_TRACE(name_of(pair));
+        const Result<double> r = fit_online(
+            DenseView<double>(p.V), online_options(pair.loss, pair.solver, 4, 60), online(100));
+        // Forgetting (0.7 after a pass) lets the statistics of the poor early coefficients fade.
+        EXPECT_LT(r.relative_error, pair.loss == Loss::frobenius ? 1e-3 : 1e-2);
+        EXPECT_NEAR(r.relative_error, naive_relative_error<double>(p.V, r.W, r.H), 1e-9);
+        EXPECT_GT(matched_min_cosine(r.W, p.W), 0.99);
+    }
+}
+
+TEST(Online, DenseAndSparseBlocksAgree) {
+    Planted p = planted(30, 200, 3, 31);
+    for (Eigen::Index j = 0; j < p.V.cols(); j += 3) p.V.col(j).setZero();  // some empty columns
+    Eigen::SparseMatrix<double, Eigen::ColMajor, int> S = p.V.sparseView();
+    Eigen::SparseMatrix<double, Eigen::RowMajor, std::int64_t> R = p.V.sparseView();
+    S.makeCompressed();
+    R.makeCompressed();
+    const SparseView<double, int> csc(S.rows(), S.cols(), S.outerIndexPtr(), S.innerIndexPtr(),
+                                      S.valuePtr(), SparseLayout::csc);
+    const SparseView<double, std::int64_t> csr(R.rows(), R.cols(), R.outerIndexPtr(),
+                                               R.innerIndexPtr(), R.valuePtr(), SparseLayout::csr);
+    const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> row_major = p.V;
+    for (const Pair& pair : pairs) {
+        SCOPED_TRACE(name_of(pair));
+        const Options o = online_options(pair.loss, pair.solver, 3, 5);
+        const Result<double> d = fit_online(DenseView<double>(p.V), o, online(32));
+        const Result<double> s = fit_online(csc, o, online(32));
+        const Result<double> t = fit_online(csr, o, online(32));
+        const Result<double> rm = fit_online(DenseView<double>(row_major), o, online(32));
+        for (const Result<double>* x : {&s, &t, &rm}) {
+            EXPECT_LT((x->W - d.W).norm(), 1e-8 * d.W.norm());
+            EXPECT_LT((x->H - d.H).norm(), 1e-8 * d.H.norm());
+            EXPECT_NEAR(x->objective, d.objective, 1e-8 * d.objective);
+        }
+    }
+}
+
+TEST(Online, FloatAgreesWithDouble) {
+    const Planted p = planted(40, 300, 4, 41);
+    const Eigen::MatrixXf Vf = p.V.cast<float>();
+    for (const Pair& pair : pairs) {
+        SCOPED_TRACE(name_of(pair));
+        const Options o = online_options(pair.loss, pair.solver, 4, 6);
+        const Result<double> d = fit_online(DenseView<double>(p.V), o, online(64));
+        const Result<float> f = fit_online(DenseView<float>(Vf), o, online(64));
+        EXPECT_NEAR(f.objective, d.objective, 1e-3 * d.objective + 1e-6 * p.V.squaredNorm());
+        EXPECT_LT((f.W.cast<double>() - d.W).norm(), 1e-2 * d.W.norm());
+    }
+}
+
+TEST(Online, ASeedFixesTheResult) {
+    const Planted p = planted(30, 200, 3, 51);
+    for (const Pair& pair : pairs) {
+        SCOPED_TRACE(name_of(pair));
+        Options o = online_options(pair.loss, pair.solver, 3, 3);
+        const Result<double> a = fit_online(DenseView<double>(p.V), o, online(40));
+        const Result<double> b = fit_online(DenseView<double>(p.V), o, online(40));
+        EXPECT_EQ(a.W, b.W);
+        EXPECT_EQ(a.H, b.H);
+        o.seed = 8;
+        const Result<double> c = fit_online(DenseView<double>(p.V), o, online(40));
+        EXPECT_NE(a.W, c.W);
+    }
+}
+
+TEST(Online, PartialFitOverBlocksIsOnePass) {
+    const Planted p = planted(30, 230, 3, 61);  // 230 = 4 blocks of 50 and one of 30
+    for (const Pair& pair : pairs) {
+        SCOPED_TRACE(name_of(pair));
+        const Options o = online_options(pair.loss, pair.solver, 3, 1);
+        OnlineOptions on = online(50);
+        const Result<double> r = fit_online(DenseView<double>(p.V), o, on);
+        on.samples = p.V.cols();
+        OnlineNMF<double> model(p.V.rows(), o, on);
+        for (Eigen::Index j0 = 0; j0 < p.V.cols(); j0 += 50) {
+            const Eigen::MatrixXd block = p.V.middleCols(j0, std::min<Eigen::Index>(50, 230 - j0));
+            model.partial_fit(DenseView<double>(block));
+        }
+        EXPECT_EQ(model.W(), r.W);
+        EXPECT_EQ(model.state().steps, 5);
+        EXPECT_EQ(model.state().samples_seen, 230);
+    }
+}
+
+TEST(Online, AStateContinuesTheFit) {
+    const Planted p = planted(30, 200, 3, 71);
+    for (const Pair& pair : pairs) {
+        SCOPED_TRACE(name_of(pair));
+        const Options o = online_options(pair.loss, pair.solver, 3, 1);
+        OnlineOptions on = online(50);
+        on.samples = 200;
+        OnlineNMF<double> whole(30, o, on);
+        OnlineNMF<double> first(30, o, on);
+        for (Eigen::Index j0 = 0; j0 < 200; j0 += 50) {
+            const Eigen::MatrixXd block = p.V.middleCols(j0, 50);
+            whole.partial_fit(DenseView<double>(block));
+            if (j0 < 100) first.partial_fit(DenseView<double>(block));
+        }
+        OnlineNMF<double> second(first.state(), o, on);  // as a later process would
+        for (Eigen::Index j0 = 100; j0 < 200; j0 += 50) {
+            const Eigen::MatrixXd block = p.V.middleCols(j0, 50);
+            second.partial_fit(DenseView<double>(block));
+        }
+        EXPECT_EQ(second.W(), whole.W());
+        EXPECT_EQ(second.state().A, whole.state().A);
+        EXPECT_EQ(second.state().ewa_cost, whole.state().ewa_cost);
+    }
+}
+
+TEST(Online, TransformSolvesTheBlock) {
+    const Planted p = planted(40, 300, 4, 81);
+    Options o = online_options(Loss::frobenius, Solver::anls_bpp, 4, 30);
+    OnlineOptions on = online(100);
+    on.forget_factor = 1;
+    const Result<double> r = fit_online(DenseView<double>(p.V), o, on);
+    OnlineNMF<double> model(
+        OnlineState<double>{r.W, Eigen::MatrixXd::Identity(4, 4), Eigen::MatrixXd::Zero(40, 4)}, o,
+        on);
+    const Eigen::MatrixXd block = p.V.leftCols(25);
+    const Eigen::MatrixXd H = model.transform(DenseView<double>(block));
+    ASSERT_EQ(H.rows(), 4);
+    ASSERT_EQ(H.cols(), 25);
+    // The exact NNLS solution fits the block at least as well as the fit's own H.
+    const double own = (block - r.W * r.H.leftCols(25)).norm();
+    EXPECT_LE((block - r.W * H).norm(), own * (1 + 1e-9) + 1e-12);
+    EXPECT_NEAR(model.objective(DenseView<double>(block), H), 0.5 * (block - r.W * H).squaredNorm(),
+                1e-9 * block.squaredNorm());
+}
+
+TEST(Online, StopsByItsRules) {
+    const Planted p = planted(30, 400, 3, 91);
+    Options o = online_options(Loss::frobenius, Solver::hals, 3, 200);
+    o.tol = 1e-4;
+    OnlineOptions on;
+    on.batch_size = 40;
+    const Result<double> r = fit_online(DenseView<double>(p.V), o, on);
+    EXPECT_EQ(r.status, Status::converged);
+    EXPECT_LT(r.iterations, 200);
+    // One history entry per block: 10 blocks a pass, the last pass cut short by the stop.
+    EXPECT_GT(static_cast<int>(r.history.size()), 10 * (r.iterations - 1));
+    EXPECT_LE(static_cast<int>(r.history.size()), 10 * r.iterations);
+}
+
+TEST(Online, RefusesBadOptionsAndBlocks) {
+    const Eigen::MatrixXd V = Eigen::MatrixXd::Ones(5, 6);
+    const Options good = online_options(Loss::frobenius, Solver::hals, 2, 3);
+    auto fit_with = [&](const Options& o, const OnlineOptions& on) {
+        return message_of([&] { fit_online(DenseView<double>(V), o, on); });
+    };
+    OnlineOptions on;
+    on.batch_size = 0;
+    EXPECT_NE(fit_with(good, on).find("batch_size must be >= 1"), std::string::npos);
+    on = {};
+    on.forget_factor = 1.5;
+    EXPECT_NE(fit_with(good, on).find("forget_factor must be in [0, 1]"), std::string::npos);
+    on = {};
+    on.fresh_restarts_max_iter = 0;
+    EXPECT_NE(fit_with(good, on).find("fresh_restarts_max_iter"), std::string::npos);
+    Options o = good;
+    o.loss = Loss::itakura_saito;
+    o.solver = Solver::mu;
+    EXPECT_NE(fit_with(o, {}).find("supports loss frobenius and kullback_leibler"),
+              std::string::npos);
+    o = good;
+    o.solver = Solver::mu;
+    EXPECT_NE(fit_with(o, {}).find("supports solver hals or anls_bpp, not mu"), std::string::npos);
+    OnlineNMF<double> model(5, good);
+    const Eigen::MatrixXd wrong = Eigen::MatrixXd::Ones(4, 3);
+    EXPECT_NE(message_of([&] {
+                  model.partial_fit(DenseView<double>(wrong));
+              }).find("block has 4 rows but the model has 5 features"),
+              std::string::npos);
+    Eigen::MatrixXd negative = V;
+    negative(2, 3) = -1;
+    EXPECT_NE(message_of([&] { model.partial_fit(DenseView<double>(negative)); }).find("negative"),
+              std::string::npos);
+    EXPECT_NE(message_of([&] {
+                  model.transform(DenseView<double>(V));
+              }).find("transform before any block was fitted"),
+              std::string::npos);
+}
+
+}  // namespace
+}  // namespace nmfkit::test
