@@ -223,8 +223,25 @@ public:
     MtxSource(const std::string& path, bool transpose) : path_(path), transpose_(transpose) {
         file_ = gzopen(path.c_str(), "rb");
         if (file_ == nullptr) throw IoError("cannot open \"" + path + "\": " + errno_text(errno));
+        // A constructor that throws runs no destructor: close the file on the way out.
+        try {
+            read_header(path);
+        } catch (...) {
+            gzclose(file_);
+            file_ = nullptr;
+            throw;
+        }
+    }
+    ~MtxSource() override {
+        if (file_ != nullptr) gzclose(file_);
+    }
+    MtxSource(const MtxSource&) = delete;
+    MtxSource& operator=(const MtxSource&) = delete;
+
+private:
+    // The banner, comments and size line, within the first MiB; refuses what it cannot stream.
+    void read_header(const std::string& path) {
         gzbuffer(file_, 1 << 20);
-        // The header: banner, comments, size line, within the first MiB.
         std::string head(1 << 20, '\0');
         const int got = gzread(file_, head.data(), static_cast<unsigned>(head.size()));
         if (got < 0) fail_read();
@@ -241,12 +258,8 @@ public:
                                "as general");
         rewind();
     }
-    ~MtxSource() override {
-        if (file_ != nullptr) gzclose(file_);
-    }
-    MtxSource(const MtxSource&) = delete;
-    MtxSource& operator=(const MtxSource&) = delete;
 
+public:
     std::int64_t rows() const override {
         return static_cast<std::int64_t>(transpose_ ? header_.n : header_.m);
     }

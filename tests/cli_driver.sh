@@ -34,12 +34,17 @@ transpose_dense|transpose_sparse|transpose_dense_float32|transpose_sparse_float3
     transpose_dense*) a=good.csv; b=good_t.csv ;;
     *) a=small.mtx; b=small_t.mtx ;;
     esac
+    # In float32 the plain iteration: extrapolation's keep-or-restart decisions compare objectives
+    # whose float32 rounding differs between the two layouts, and one decision taken differently
+    # parts the runs (same error, other factors; docs/algorithms.md, "Extrapolation").
     case $scenario in
-    *float32) dtype=float32; tol=1e-4 ;;
-    *) dtype=float64; tol=1e-9 ;;
+    *float32) dtype=float32; tol=1e-4; extra="--extrapolate off" ;;
+    *) dtype=float64; tol=1e-9; extra="" ;;
     esac
-    "$nmfkit" fit "$a" --transpose -k 2 --seed 3 --tol 0 --max-iter 50 -q --dtype $dtype -W W1.npy -H H1.npy
-    "$nmfkit" fit "$b" -k 2 --seed 3 --tol 0 --max-iter 50 -q --dtype $dtype -W W2.npy -H H2.npy
+    "$nmfkit" fit "$a" --transpose -k 2 --seed 3 --tol 0 --max-iter 50 -q --dtype $dtype $extra \
+        -W W1.npy -H H1.npy
+    "$nmfkit" fit "$b" -k 2 --seed 3 --tol 0 --max-iter 50 -q --dtype $dtype $extra \
+        -W W2.npy -H H2.npy
     "$shape" W1.npy W2.npy $tol || fail "W differs"
     "$shape" H1.npy H2.npy $tol || fail "H differs"
     echo "$scenario: same W and H"
