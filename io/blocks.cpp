@@ -30,20 +30,9 @@ namespace {
 
 using detail::errno_text;
 
-std::string number_text(double v) {
-    char buf[32];
-    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    return ec == std::errc() ? std::string(buf, end) : std::string("?");
-}
-
-/// "negative entry -2.5", "NaN entry", "infinite entry inf"; "" for a finite value >= 0.
-std::string defect(double v) {
-    if (std::isnan(v)) return "NaN entry";
-    if (std::isinf(v)) return "infinite entry " + number_text(v);
-    return v < 0 ? "negative entry " + number_text(v) : "";
-}
-
-constexpr const char* nmf_needs = " (NMF needs finite, non-negative data)";
+using detail::defect;
+using detail::nmf_needs;
+using detail::number_text;
 
 bool ends_with(const std::string& s, const std::string& suffix) {
     if (s.size() < suffix.size()) return false;

@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <climits>
 #include <cstdio>
 #include <fstream>
@@ -21,6 +23,18 @@ namespace nmfkit::io::detail {
 namespace fs = std::filesystem;
 
 std::string errno_text(int err) { return std::error_code(err, std::generic_category()).message(); }
+
+std::string number_text(double v) {
+    char buf[32];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    return ec == std::errc() ? std::string(buf, end) : std::string("?");
+}
+
+std::string defect(double v) {
+    if (std::isnan(v)) return "NaN entry";
+    if (std::isinf(v)) return "infinite entry " + number_text(v);
+    return v < 0 ? "negative entry " + number_text(v) : "";
+}
 
 std::string shown(std::string_view field) {
     constexpr std::size_t max_shown = 40;

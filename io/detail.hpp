@@ -24,6 +24,15 @@ std::string position(const std::string& name, std::int64_t line, std::size_t col
 /// "FILE: byte OFFSET: "
 std::string at_byte(const std::string& name, std::uint64_t offset);
 
+/// Shortest round-trip text of @p v.
+std::string number_text(double v);
+
+/// "negative entry -2.5", "NaN entry", "infinite entry inf"; "" for a finite value >= 0.
+std::string defect(double v);
+
+/// Appended to a message about such an entry.
+inline constexpr const char* nmf_needs = " (NMF needs finite, non-negative data)";
+
 /// The whole content of a file: memory-mapped for a regular file, read into memory otherwise (a
 /// pipe, /dev/stdin, a character device), or the decompressed bytes when replace() is given them.
 class FileBytes {

@@ -141,21 +141,9 @@ Format parallel_format(const std::string& path, std::string_view bytes) {
 // ---------------------------------------------------------------------------------------------
 // Values.
 
-/// Shortest round-trip text of @p v.
-std::string number_text(double v) {
-    char buf[32];
-    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    return ec == std::errc() ? std::string(buf, end) : std::string("?");
-}
-
-/// "negative entry -2.5", "NaN entry", "infinite entry inf"; "" for a finite value >= 0.
-std::string defect(double v) {
-    if (std::isnan(v)) return "NaN entry";
-    if (std::isinf(v)) return "infinite entry " + number_text(v);
-    return v < 0 ? "negative entry " + number_text(v) : "";
-}
-
-constexpr const char* nmf_needs = " (NMF needs finite, non-negative data)";
+using io_detail::defect;
+using io_detail::nmf_needs;
+using io_detail::number_text;
 
 // ---------------------------------------------------------------------------------------------
 // Matrix Market: the header and the parse of a data line (the serial reader's, shared).
