@@ -94,15 +94,33 @@ def test_a_seed_fixes_the_result():
 
 def test_partial_fit_over_batches_is_the_first_pass_of_fit():
     # forget_factor 1: fit's ρ = 1^(b/n) and partial_fit's ρ = 1 agree, and the first pass of fit
-    # solves every batch from scratch, as partial_fit does.
+    # solves every batch from scratch, as partial_fit does. init='random': the same seeded start
+    # (an NNDSVD start, the default here, is of X in fit and of the first batch in partial_fit).
     X, _, _ = planted(n=250, f=20, k=3, seed=6)
-    kw = dict(n_components=3, batch_size=50, forget_factor=1.0, tol=0, max_no_improvement=None, random_state=1)
+    kw = dict(n_components=3, init="random", batch_size=50, forget_factor=1.0, tol=0, max_no_improvement=None,
+              random_state=1)
     fitted = MiniBatchNMF(max_iter=1, **kw).fit(X)
     online = MiniBatchNMF(**kw)
     for start in range(0, 250, 50):
         online.partial_fit(X[start:start + 50])
     assert online.n_steps_ == fitted.n_steps_ == 5
     np.testing.assert_array_equal(online.components_, fitted.components_)
+
+
+def test_default_init_is_scikit_learns_rule():
+    # init=None: NNDSVDa when n_components <= min(n_samples, n_features), else random, as
+    # scikit-learn's MiniBatchNMF (its _check_w_h); partial_fit applies it to the first batch.
+    X, _, _ = planted(n=120, f=6, k=2, seed=4)
+    kw = dict(batch_size=40, max_iter=3, tol=0, max_no_improvement=None, random_state=5)
+    for k, rule in ((3, "nndsvda"), (8, "random")):
+        default = MiniBatchNMF(k, **kw).fit(X).components_
+        np.testing.assert_array_equal(default, MiniBatchNMF(k, init=rule, **kw).fit(X).components_)
+    other = MiniBatchNMF(3, init="random", **kw).fit(X).components_
+    assert not np.array_equal(other, MiniBatchNMF(3, **kw).fit(X).components_)
+    a, b = MiniBatchNMF(3, **kw), MiniBatchNMF(3, init="nndsvda", **kw)
+    a.partial_fit(X[:40])
+    b.partial_fit(X[:40])
+    np.testing.assert_array_equal(a.components_, b.components_)
 
 
 def test_partial_fit_pickles_and_continues():
@@ -141,7 +159,7 @@ def test_custom_and_nndsvd_starts():
     (dict(batch_size=0), "batch_size must be an int >= 1"),
     (dict(forget_factor=1.5), r"forget_factor must be in \[0, 1\]"),
     (dict(solver="mu"), "supports solver hals or anls_bpp, not mu"),
-    (dict(init="nope"), "init must be None"),
+    (dict(init="nope"), 'unknown init "nope"'),
 ])
 def test_bad_parameters(params, match):
     X, _, _ = planted(n=50, f=10, k=2)
