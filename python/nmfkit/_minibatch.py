@@ -289,15 +289,22 @@ class MiniBatchNMF(_NMFParams, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         return np.ascontiguousarray(W_).astype(X.dtype, copy=False)
 
     def _fit_from(self, X: Any, state: dict, options: dict, online: dict) -> tuple:
-        """The passes of fit from a given start, by partial_fit steps (each batch solved from
-        scratch), then W with the final dictionary and the objective, batch by batch."""
+        """The passes of fit from a given start, by partial_fit steps as the library's fit_online
+        makes them (a batch's first visit, and every visit with fresh_restarts, solved from
+        scratch; later visits warm-started from its W rows, one iteration), then W (the kept rows,
+        or with fresh_restarts re-solved with the final dictionary) and the objective."""
         n = X.shape[0]
         batch = min(int(self.batch_size), n)
         status, steps, passes = "max_iter_reached", 0, 0
+        kept: dict = {}  # batch start -> its W rows (b x k), the warm starts
+        scratch = np.empty((0, 0), dtype=X.dtype)
         while passes < int(self.max_iter) and status != "converged":
             passes += 1
             for start in range(0, n, batch):
-                state, step = _core.online_partial_fit(self._view(X[start:start + batch]), options, online, state)
+                Ht = scratch if self.fresh_restarts or start not in kept else kept[start]
+                state, step = _core.online_partial_fit(self._view(X[start:start + batch]), options, online, state,
+                                                       Ht)
+                kept[start] = step["Ht"]
                 steps += 1
                 if step["stop"]:
                     status = "converged"
@@ -306,7 +313,10 @@ class MiniBatchNMF(_NMFParams, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         parts, objective = [], 0.0
         for start in range(0, n, batch):
             Xb = X[start:start + batch]
-            Wb = _core.online_transform(self._view(Xb), options, online, state).T
+            if self.fresh_restarts or start not in kept:
+                Wb = _core.online_transform(self._view(Xb), options, online, state).T
+            else:
+                Wb = kept[start]
             parts.append(Wb)
             objective += self._loss_of(Xb, Wb, H)
         W_ = np.vstack(parts)
