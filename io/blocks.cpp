@@ -428,7 +428,7 @@ private:
 class Hdf5Source final : public BlockSource {
 public:
     Hdf5Source(const std::string& path, bool transpose, const ReadOptions& opt)
-        : path_(path), x_(path, opt), transpose_(transpose) {
+        : path_(path), x_(path, without_labels(opt)), transpose_(transpose) {
         const std::string at = path + ": " + x_.matrix_name() + ": ";
         if (!transpose && x_.layout() == Hdf5Layout::csr)
             throw InvalidInput(at +
@@ -475,6 +475,12 @@ public:
     }
 
 private:
+    /// The stream uses no labels: n of them would hold memory that grows with n.
+    static ReadOptions without_labels(ReadOptions opt) {
+        opt.labels = false;
+        return opt;
+    }
+
     /// Entry (i, j) of V (0-based); the message gives it 1-based, as the other sources do.
     void check(double v, std::int64_t i, std::int64_t j) const {
         if (v >= 0 && v <= std::numeric_limits<double>::max()) return;

@@ -691,6 +691,7 @@ void Hdf5Matrix::State::open_anndata(const ReadOptions& opt) {
         if (!f.exists(frame + "/" + column)) return std::vector<std::string>{};
         return f.strings(frame + "/" + column, static_cast<hsize_t>(count), what);
     };
+    if (!opt.labels) return;
     row_labels = index("obs", m, "obs names (rows)");
     col_labels = index("var", n, "var names (columns)");
 }
@@ -706,6 +707,7 @@ void Hdf5Matrix::State::open_10x(const std::string& group, const ReadOptions& op
     std::array<std::int64_t, 2> shape{};
     f.read_range(shape_set, 0, 2, shape.data());
     open_sparse(group, "csc", shape[0], shape[1]);
+    if (!opt.labels) return;
     // Feature names (gene symbols, as scanpy's default var_names), else ids; 10x v2: gene_names,
     // genes.
     for (const char* names : {"/features/name", "/features/id", "/gene_names", "/genes"}) {

@@ -345,6 +345,12 @@ TEST_F(Hdf5Test, OnlineBlocksEqualThoseOfNpyAndMatrixMarket) {
     EXPECT_EQ(csr->rows(), 5);  // genes
     EXPECT_EQ(csr->cols(), 7);  // cells: the samples
     EXPECT_EQ(open_blocks(file("tenx_plain.h5"), false)->source_dtype(), "uint16");
+    // The stream reads no labels (ReadOptions::labels = false, as open_blocks sets it).
+    ReadOptions no_labels;
+    no_labels.labels = false;
+    EXPECT_TRUE(Hdf5Matrix(file("csr.h5ad"), no_labels).row_labels().empty());
+    EXPECT_TRUE(Hdf5Matrix(file("tenx.h5"), no_labels).col_labels().empty());
+    EXPECT_EQ(Hdf5Matrix(file("tenx.h5")).col_labels().size(), 7U);
     // By content too, as read_matrix: --format hdf5 on another extension.
     fs::copy_file(file("csr.h5ad"), file("csr_online.data"), fs::copy_options::overwrite_existing);
     ReadOptions as_hdf5;

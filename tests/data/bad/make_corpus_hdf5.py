@@ -195,6 +195,8 @@ with h5py.File("h5_dense_inf.h5ad", "w") as f:
     f.create_dataset("X", data=np.array([[1.0, 2.0, 3.0], [4.0, 5.0, np.inf]]))
 put("h5_dense_inf.h5ad", 65, "library would reject: infinite entry at row 1, column 2")
 put("online:h5_dense_inf.h5ad", 65, "h5_dense_inf.h5ad: X: row 2, column 3: infinite entry inf (NMF needs finite, non-negative data)")
+# The stream reads no labels (n of them would grow with n): a bad obs index does not matter.
+put("online-t:h5_obs_count.h5ad", 0, "read a 4 x 3 matrix")
 # Under the 100-byte limit that refuses the whole matrix (h5_over_memory.h5ad above), each block
 # of 2 rows fits: the stream never holds the whole matrix.
 put("online-t:h5_over_memory.h5ad", 0, "read a 4 x 3 matrix", 100)
