@@ -463,7 +463,7 @@ public:
                                                                                          j);
                      it; ++it)
                     check(it.value(), it.row(), next_ + j);
-            block.sparse = std::move(b.sparse);
+            block.sparse.swap(b.sparse);
         } else {
             const Eigen::MatrixXd& d = b.dense;
             for (Eigen::Index j = 0; j < d.cols(); ++j)
