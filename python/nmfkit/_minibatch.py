@@ -336,15 +336,35 @@ class MiniBatchNMF(_NMFParams, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         return total
 
     def _loss_of(self, X: Any, W: np.ndarray, H: np.ndarray) -> float:
-        """loss(X, W H) in double for one batch (densified: batch x n_features)."""
-        Xd = (X.toarray() if hasattr(X, "toarray") else np.asarray(X)).astype(np.float64)
-        WH = W.astype(np.float64) @ H.astype(np.float64)
-        if self._loss() == "frobenius":
-            return 0.5 * float(np.square(Xd - WH).sum())
-        WHf = np.maximum(WH, math.sqrt(np.finfo(X.dtype).tiny))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            terms = np.where(Xd > 0, Xd * np.log(np.where(Xd > 0, Xd, 1.0) / WHf) - Xd, 0.0)
-        return float(terms.sum() + WH.sum())
+        """loss(X, W H) in double for one batch; a sparse X is never densified (its stored
+        entries, in chunks, and the Grams / column sums for the rest)."""
+        W64, H64 = W.astype(np.float64), H.astype(np.float64)
+        floor = math.sqrt(np.finfo(X.dtype).tiny)
+        frobenius = self._loss() == "frobenius"
+        if not hasattr(X, "tocoo"):
+            Xd = np.asarray(X, dtype=np.float64)
+            WH = W64 @ H64
+            if frobenius:
+                return 0.5 * float(np.square(Xd - WH).sum())
+            WHf = np.maximum(WH, floor)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                terms = np.where(Xd > 0, Xd * np.log(np.where(Xd > 0, Xd, 1.0) / WHf) - Xd, 0.0)
+            return float(terms.sum() + WH.sum())
+        C = X.tocoo()
+        total = 0.0
+        for at in range(0, C.nnz, 1 << 16):  # (WH)_ij at the stored entries, 65536 at a time
+            r, c = C.row[at:at + (1 << 16)], C.col[at:at + (1 << 16)]
+            x = C.data[at:at + (1 << 16)].astype(np.float64)
+            wh = np.einsum("ij,ji->i", W64[r], H64[:, c])
+            if frobenius:
+                total += float(x @ x - 2.0 * (x @ wh))
+            else:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    total += float(np.where(x > 0, x * np.log(np.where(x > 0, x, 1.0) / np.maximum(wh, floor)) - x,
+                                            0.0).sum())
+        if frobenius:  # ½(‖X‖² − 2⟨X, WH⟩ + ⟨WᵀW, HHᵀ⟩)
+            return 0.5 * max(total + float(((W64.T @ W64) * (H64 @ H64.T)).sum()), 0.0)
+        return total + float(W64.sum(axis=0) @ H64.sum(axis=1))
 
     def partial_fit(self, X: Any, y: Any = None, W: Any = None, H: Any = None) -> "MiniBatchNMF":
         """Update the dictionary with the mini-batch X (n_samples x n_features).

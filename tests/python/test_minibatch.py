@@ -179,3 +179,15 @@ def test_negative_entry_is_refused():
     X[3, 4] = -1
     with pytest.raises(ValueError, match="negative"):
         MiniBatchNMF(2).fit(X)
+
+
+@pytest.mark.parametrize("beta_loss", ["frobenius", "kullback-leibler"])
+def test_objective_of_sparse_batch_is_that_of_dense(beta_loss):
+    # fit from a given start sums each batch's loss; a sparse batch is not densified (its stored
+    # entries in chunks of 65536: 80000 here, so two chunks), and must give the dense value.
+    rng = np.random.default_rng(1)
+    X = sp.random(2000, 400, density=0.1, random_state=2, format="csr") * 5
+    X.data[::7] = 0.0  # explicit zeros: no KL term, as in the dense sum
+    W, H = rng.random((2000, 4)), rng.random((4, 400))
+    m = MiniBatchNMF(4, beta_loss=beta_loss)
+    assert m._loss_of(X, W, H) == pytest.approx(m._loss_of(X.toarray(), W, H), rel=1e-12)
