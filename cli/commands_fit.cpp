@@ -540,6 +540,17 @@ int fit_online_and_write(const FitArgs& args, io::BlockSource& src, const Option
     return interrupted ? exit_interrupted : exit_ok;
 }
 
+/// The block source of INPUT for --online (and the full-batch memory check): --format hdf5,
+/// --layer and --max-memory reach the HDF5 reader (the limit then also bounds each block read).
+std::unique_ptr<io::BlockSource> open_input_blocks(const FitArgs& args) {
+    io::ReadOptions ro;
+    if (!args.read.format.empty()) ro.format = io::parse_format(args.read.format);
+    ro.layer = args.read.layer;
+    if (!args.read.max_memory.empty())
+        ro.max_memory = parse_bytes("--max-memory", args.read.max_memory);
+    return io::open_blocks(args.input, args.read.transpose, ro);
+}
+
 int run_fit_online(const FitArgs& args, Options opt) {
     check_online_args(args, opt);
     Files files;
@@ -549,7 +560,7 @@ int run_fit_online(const FitArgs& args, Options opt) {
     files.writes("--report", args.report_out);
     files.check();
     Timings t;
-    const std::unique_ptr<io::BlockSource> src = io::open_blocks(args.input, args.read.transpose);
+    const std::unique_ptr<io::BlockSource> src = open_input_blocks(args);
     const bool float32 =
         args.read.dtype.empty() ? src->source_dtype() == "float32" : args.read.dtype == "float32";
     const std::uint64_t limit = args.read.max_memory.empty()
@@ -573,7 +584,7 @@ int run_fit_online(const FitArgs& args, Options opt) {
 void check_full_batch_memory(const FitArgs& args) {
     std::unique_ptr<io::BlockSource> src;
     try {
-        src = io::open_blocks(args.input, args.read.transpose);
+        src = open_input_blocks(args);
     } catch (const std::exception&) {
         return;  // not streamable, or a bad header: the reader reports it
     }

@@ -1,6 +1,6 @@
 // Block sources for online NMF (include/nmfkit/io/blocks.hpp): .npy by pread(), Matrix Market
 // coordinate as a stream (plain or gzip, through zlib's gzread, which reads plain files as
-// they are), and the streamed .npy writer of H.
+// they are), AnnData/10x HDF5 through Hdf5Matrix's block reads, and the streamed .npy writer of H.
 
 #include <nmfkit/io/blocks.hpp>
 
@@ -15,12 +15,16 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <limits>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nmfkit/errors.hpp>
 #include <nmfkit/io/errors.hpp>
 #include <nmfkit/io/formats.hpp>
+#include <nmfkit/io/hdf5.hpp>
 
 #include "detail.hpp"
 #include "matrix_market_detail.hpp"
@@ -412,15 +416,98 @@ private:
     double pending_value_ = 0;
 };
 
+// ---------------------------------------------------------------------------------------------
+// HDF5 (AnnData .h5ad, 10x Genomics .h5)
+
+/// V is the file's matrix as stored (AnnData X: cells x genes; 10x: genes x cells), or its
+/// transpose with --transpose, as the full-batch reader orients it. A block of V's columns is
+/// one Hdf5Matrix read of the stored outer slices: columns of a CSC or dense matrix
+/// (read_columns), or rows of a CSR or dense matrix read as the columns of their transpose
+/// (read_rows_transposed). Reading a CSR matrix by columns (or a CSC one by rows) would mean the
+/// whole file per block: refused, naming the group.
+class Hdf5Source final : public BlockSource {
+public:
+    Hdf5Source(const std::string& path, bool transpose, const ReadOptions& opt)
+        : path_(path), x_(path, without_labels(opt)), transpose_(transpose) {
+        const std::string at = path + ": " + x_.matrix_name() + ": ";
+        if (!transpose && x_.layout() == Hdf5Layout::csr)
+            throw InvalidInput(at +
+                               "a csr matrix is stored by rows, and --online reads V's columns "
+                               "(the samples) as stored: add --transpose to take the rows "
+                               "(AnnData's cells) as the samples, or store it as csc_matrix");
+        if (transpose && x_.layout() == Hdf5Layout::csc)
+            throw InvalidInput(at +
+                               "a csc matrix is stored by columns, and --online with --transpose "
+                               "reads the file's rows as the samples: drop --transpose to take "
+                               "the columns (10x's barcodes) as the samples, or store it as "
+                               "csr_matrix");
+    }
+    std::int64_t rows() const override { return transpose_ ? x_.cols() : x_.rows(); }
+    std::int64_t cols() const override { return transpose_ ? x_.rows() : x_.cols(); }
+    bool is_sparse() const override { return x_.layout() != Hdf5Layout::dense; }
+    std::int64_t entries() const override { return x_.stored(); }
+    std::string source_dtype() const override { return x_.source_dtype(); }
+    void rewind() override { next_ = 0; }
+
+    bool next(std::int64_t max_cols, ColumnBlock& block) override {
+        if (max_cols < 1) throw InvalidInput(path_ + ": a block needs at least one column");
+        if (next_ >= cols()) return false;
+        const std::int64_t end = std::min(cols(), next_ + max_cols);
+        LoadedMatrix b =
+            transpose_ ? x_.read_rows_transposed(next_, end) : x_.read_columns(next_, end);
+        block.first = next_;
+        block.is_sparse = b.is_sparse;
+        if (b.is_sparse) {
+            for (Eigen::Index j = 0; j < b.sparse.outerSize(); ++j)
+                for (Eigen::SparseMatrix<double, Eigen::ColMajor, int>::InnerIterator it(b.sparse,
+                                                                                         j);
+                     it; ++it)
+                    check(it.value(), it.row(), next_ + j);
+            block.sparse.swap(b.sparse);
+        } else {
+            const Eigen::MatrixXd& d = b.dense;
+            for (Eigen::Index j = 0; j < d.cols(); ++j)
+                for (Eigen::Index i = 0; i < d.rows(); ++i) check(d(i, j), i, next_ + j);
+            block.dense = std::move(b.dense);
+        }
+        next_ = end;
+        return true;
+    }
+
+private:
+    /// The stream uses no labels: n of them would hold memory that grows with n.
+    static ReadOptions without_labels(ReadOptions opt) {
+        opt.labels = false;
+        return opt;
+    }
+
+    /// Entry (i, j) of V (0-based); the message gives it 1-based, as the other sources do.
+    void check(double v, std::int64_t i, std::int64_t j) const {
+        if (v >= 0 && v <= std::numeric_limits<double>::max()) return;
+        throw InvalidInput(path_ + ": " + x_.matrix_name() + ": row " + std::to_string(i + 1) +
+                           ", column " + std::to_string(j + 1) + ": " + defect(v) + nmf_needs);
+    }
+
+    std::string path_;
+    Hdf5Matrix x_;
+    bool transpose_ = false;
+    std::int64_t next_ = 0;
+};
+
 }  // namespace
 
-std::unique_ptr<BlockSource> open_blocks(const std::string& path, bool transpose) {
+std::unique_ptr<BlockSource> open_blocks(const std::string& path, bool transpose,
+                                         const ReadOptions& opt) {
+    const bool hdf5 = opt.format ? *opt.format == Format::hdf5
+                                 : format_for(path) == std::optional<Format>(Format::hdf5) &&
+                                       !ends_with(path, ".gz");
+    if (hdf5) return std::make_unique<Hdf5Source>(path, transpose, opt);
     if (ends_with(path, ".npy")) return std::make_unique<NpySource>(path, transpose);
     for (const char* ext : {".mtx", ".mm", ".mtx.gz", ".mm.gz"})
         if (ends_with(path, ext)) return std::make_unique<MtxSource>(path, transpose);
     throw InvalidInput(path +
-                       ": --online streams .npy and Matrix Market (.mtx, .mtx.gz) files; "
-                       "convert this one to one of them");
+                       ": --online streams .npy and Matrix Market (.mtx, .mtx.gz) files, and "
+                       "AnnData/10x HDF5 (.h5ad, .h5); convert this one to one of them");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -413,9 +413,12 @@ struct Hdf5Matrix::State {
     }
 
     /// Reads the sparse block of outer slices [b, e) (rows for CSR, columns for CSC) into @p S
-    /// as the CSC of the block itself: m x (e - b) for CSC, (e - b) x n for CSR.
-    void read_sparse(std::int64_t b, std::int64_t e, SparseCsc& S) const {
+    /// as the CSC of the block itself: m x (e - b) for CSC, (e - b) x n for CSR; with
+    /// @p transposed (CSR), as the CSC of the block's transpose, n x (e - b), which is the stored
+    /// arrays themselves (no counting sort).
+    void read_sparse(std::int64_t b, std::int64_t e, SparseCsc& S, bool transposed = false) const {
         const bool csr = layout == Hdf5Layout::csr;
+        const bool sort = csr && !transposed;  // CSR rows to CSC columns
         const std::int64_t inner = csr ? n : m;
         const std::int64_t outer = e - b;
         const std::string ip = indptr.name;
@@ -444,9 +447,9 @@ struct Hdf5Matrix::State {
             throw InvalidInput(f.at(matrix) + "a block of " + std::to_string(count) +
                                " stored entries is too many (at most " + std::to_string(index_max) +
                                ")");
-        // CSC: the arrays themselves; CSR: the arrays, then their transpose.
+        // CSC (and CSR transposed): the arrays themselves; CSR: the arrays, then their transpose.
         const std::uint64_t bytes =
-            detail::mul_sat(static_cast<std::uint64_t>(count), csr ? 24 : 12) +
+            detail::mul_sat(static_cast<std::uint64_t>(count), sort ? 24 : 12) +
             8 * static_cast<std::uint64_t>(outer + inner + 2);
         detail::check_memory(bytes, f.limit,
                              f.at(matrix) + "a " + std::to_string(csr ? outer : m) + " x " +
@@ -468,8 +471,8 @@ struct Hdf5Matrix::State {
         // The arrays get no transparent-huge-page advice (detail::advise_huge_pages): where memory
         // is fragmented, the kernel's compaction for it cost more than the page faults it saves
         // (docs/benchmarks.md, "Reading HDF5 files").
-        if (!csr) {
-            S.resize(m, outer);
+        if (!sort) {
+            S.resize(inner, outer);
             S.resizeNonZeros(count);
             f.read_range(indices, h_first, h_count, S.innerIndexPtr());
             check_indices(S.innerIndexPtr());
@@ -510,15 +513,23 @@ struct Hdf5Matrix::State {
     }
 
     /// The dense block [r0, r1) x [c0, c1), read in slabs of rows (the dataset is row-major, the
-    /// result column-major).
-    Eigen::MatrixXd read_dense(std::int64_t r0, std::int64_t r1, std::int64_t c0,
-                               std::int64_t c1) const {
+    /// result column-major); with @p transposed, its transpose, (c1 - c0) x (r1 - r0), whose
+    /// column-major layout is the slab's row-major one (read in place, no staging).
+    Eigen::MatrixXd read_dense(std::int64_t r0, std::int64_t r1, std::int64_t c0, std::int64_t c1,
+                               bool transposed = false) const {
         const std::int64_t nr = r1 - r0, nc = c1 - c0;
         detail::check_memory(
             detail::mul_sat(static_cast<std::uint64_t>(nr),
                             detail::mul_sat(static_cast<std::uint64_t>(nc), 8)),
             f.limit,
             f.at(matrix) + "a " + std::to_string(nr) + " x " + std::to_string(nc) + " dense block");
+        if (transposed) {
+            Eigen::MatrixXd out(nc, nr);
+            if (nr > 0 && nc > 0)
+                f.read_block(data, static_cast<hsize_t>(r0), static_cast<hsize_t>(nr),
+                             static_cast<hsize_t>(c0), static_cast<hsize_t>(nc), out.data());
+            return out;
+        }
         Eigen::MatrixXd out(nr, nc);
         if (nr == 0 || nc == 0) return out;
         // About 8 MB of staging per slab.
@@ -680,6 +691,7 @@ void Hdf5Matrix::State::open_anndata(const ReadOptions& opt) {
         if (!f.exists(frame + "/" + column)) return std::vector<std::string>{};
         return f.strings(frame + "/" + column, static_cast<hsize_t>(count), what);
     };
+    if (!opt.labels) return;
     row_labels = index("obs", m, "obs names (rows)");
     col_labels = index("var", n, "var names (columns)");
 }
@@ -695,6 +707,7 @@ void Hdf5Matrix::State::open_10x(const std::string& group, const ReadOptions& op
     std::array<std::int64_t, 2> shape{};
     f.read_range(shape_set, 0, 2, shape.data());
     open_sparse(group, "csc", shape[0], shape[1]);
+    if (!opt.labels) return;
     // Feature names (gene symbols, as scanpy's default var_names), else ids; 10x v2: gene_names,
     // genes.
     for (const char* names : {"/features/name", "/features/id", "/gene_names", "/genes"}) {
@@ -775,40 +788,39 @@ void check_range(const std::string& where, Eigen::Index begin, Eigen::Index end,
 
 }  // namespace
 
-LoadedMatrix Hdf5Matrix::read_rows(Eigen::Index begin, Eigen::Index end) const {
+LoadedMatrix Hdf5Matrix::read_part(Eigen::Index begin, Eigen::Index end, Part p) const {
     const State& s = *s_;
-    check_range(s.f.at(s.matrix), begin, end, s.m, "rows");
-    if (s.layout == Hdf5Layout::csc)
+    const bool by_rows = p != Part::columns;
+    check_range(s.f.at(s.matrix), begin, end, by_rows ? s.m : s.n, by_rows ? "rows" : "columns");
+    if (by_rows && s.layout == Hdf5Layout::csc)
         throw InvalidInput(s.f.at(s.matrix) +
                            "a csc matrix is read by columns (read_columns), not by rows");
-    const QuietErrors quiet;
-    LoadedMatrix out;
-    out.source_dtype = s.dtype;
-    if (s.layout == Hdf5Layout::dense) {
-        out.dense = s.read_dense(begin, end, 0, s.n);
-    } else {
-        out.is_sparse = true;
-        s.read_sparse(begin, end, out.sparse);
-    }
-    return out;
-}
-
-LoadedMatrix Hdf5Matrix::read_columns(Eigen::Index begin, Eigen::Index end) const {
-    const State& s = *s_;
-    check_range(s.f.at(s.matrix), begin, end, s.n, "columns");
-    if (s.layout == Hdf5Layout::csr)
+    if (!by_rows && s.layout == Hdf5Layout::csr)
         throw InvalidInput(s.f.at(s.matrix) +
                            "a csr matrix is read by rows (read_rows), not by columns");
     const QuietErrors quiet;
     LoadedMatrix out;
     out.source_dtype = s.dtype;
     if (s.layout == Hdf5Layout::dense) {
-        out.dense = s.read_dense(0, s.m, begin, end);
+        out.dense = by_rows ? s.read_dense(begin, end, 0, s.n, p == Part::rows_transposed)
+                            : s.read_dense(0, s.m, begin, end);
     } else {
         out.is_sparse = true;
-        s.read_sparse(begin, end, out.sparse);
+        s.read_sparse(begin, end, out.sparse, p == Part::rows_transposed);
     }
     return out;
+}
+
+LoadedMatrix Hdf5Matrix::read_rows(Eigen::Index begin, Eigen::Index end) const {
+    return read_part(begin, end, Part::rows);
+}
+
+LoadedMatrix Hdf5Matrix::read_columns(Eigen::Index begin, Eigen::Index end) const {
+    return read_part(begin, end, Part::columns);
+}
+
+LoadedMatrix Hdf5Matrix::read_rows_transposed(Eigen::Index begin, Eigen::Index end) const {
+    return read_part(begin, end, Part::rows_transposed);
 }
 
 LoadedMatrix Hdf5Matrix::read_all() const {

@@ -44,6 +44,7 @@ const std::vector<std::string>& Hdf5Matrix::row_labels() const {
 const std::vector<std::string>& Hdf5Matrix::col_labels() const { return row_labels(); }
 LoadedMatrix Hdf5Matrix::read_rows(Eigen::Index, Eigen::Index) const { return {}; }
 LoadedMatrix Hdf5Matrix::read_columns(Eigen::Index, Eigen::Index) const { return {}; }
+LoadedMatrix Hdf5Matrix::read_rows_transposed(Eigen::Index, Eigen::Index) const { return {}; }
 LoadedMatrix Hdf5Matrix::read_all() const { return {}; }
 
 }  // namespace nmfkit::io

@@ -11,6 +11,9 @@
 // that the reader returned it unchanged). The message, with the table's directory and "/" removed
 // wherever it occurs (so it starts with FILE), must equal MESSAGE exactly. The memory limit is
 // MAX_MEMORY bytes when given, else 1 GiB, so that messages do not depend on the machine.
+// FILE "online:NAME" (or "online-t:NAME") streams NAME as `nmfkit fit --online` does (with
+// --transpose): io::open_blocks, every block of 2 columns read (the source checks the entries);
+// "read a M x N matrix" is then V's shape.
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -18,6 +21,7 @@
 #include <iostream>
 #include <string>
 
+#include <nmfkit/io/blocks.hpp>
 #include <nmfkit/io/formats.hpp>
 
 namespace {
@@ -82,18 +86,32 @@ int main(int argc, char** argv) {
         nmfkit::io::ReadOptions opt;
         opt.max_memory =
             t3 == std::string::npos ? std::uint64_t{1} << 30 : std::stoull(line.substr(t3 + 1));
-        const std::string path = dir + file;
+        const bool online = file.starts_with("online:") || file.starts_with("online-t:");
+        const bool transpose = file.starts_with("online-t:");
+        const std::string path = dir + (online ? file.substr(file.find(':') + 1) : file);
         int code = 0;
         std::string message;
         try {
-            const nmfkit::io::LoadedMatrix m = nmfkit::io::read_matrix(path, opt);
-            message = library_check(m);
-            if (!message.empty()) {
-                code = 65;
-                message = "library would reject: " + message;
+            if (online) {
+                const auto src = nmfkit::io::open_blocks(path, transpose, opt);
+                nmfkit::io::ColumnBlock block;
+                for (int pass = 0; pass < 2; ++pass) {
+                    src->rewind();
+                    while (src->next(2, block)) {
+                    }
+                }
+                message = "read a " + std::to_string(src->rows()) + " x " +
+                          std::to_string(src->cols()) + " matrix";
             } else {
-                message = "read a " + std::to_string(m.rows()) + " x " + std::to_string(m.cols()) +
-                          " matrix";
+                const nmfkit::io::LoadedMatrix m = nmfkit::io::read_matrix(path, opt);
+                message = library_check(m);
+                if (!message.empty()) {
+                    code = 65;
+                    message = "library would reject: " + message;
+                } else {
+                    message = "read a " + std::to_string(m.rows()) + " x " +
+                              std::to_string(m.cols()) + " matrix";
+                }
             }
         } catch (const nmfkit::InvalidInput& e) {
             code = 65;

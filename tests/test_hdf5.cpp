@@ -2,16 +2,21 @@
 // CSC, dense; gzip and uncompressed; layers) and 10x Genomics .h5 files agree with the same matrix
 // as Matrix Market, labels come from obs/var and features/barcodes, blocks of rows or columns
 // stack up to the whole matrix, and unsupported layouts fail with messages naming the dataset.
+// As online (--online) block sources, the files give the same blocks, bit for bit, as the same
+// matrix in .npy or Matrix Market, each block read on its own (bounded by the memory limit).
 // The files are written at test time by tests/data/hdf5/make_hdf5.py (/usr/bin/python3 with h5py
 // and anndata); without those modules, or in a build without HDF5, the tests are skipped and say
 // why.
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <string>
 
 #include <Eigen/Core>
 #include <Eigen/SparseCore>
 
+#include <nmfkit/io/blocks.hpp>
 #include <nmfkit/io/formats.hpp>
 #include <nmfkit/io/hdf5.hpp>
 
@@ -238,6 +243,183 @@ TEST_F(Hdf5Test, UnsupportedFilterAndMemoryLimitAreNamed) {
     opt.max_memory = 1000;
     EXPECT_EQ(error("chunked.h5ad", opt).substr(0, 71),
               "chunked.h5ad: X: a 300 x 200 block with 3000 stored entries needs about");
+}
+
+/// Every block of @p a equals @p b's bit for bit, blocks of @p batch columns, over two passes
+/// (the second after rewind()); @return the blocks read per pass.
+int expect_same_blocks(nmfkit::io::BlockSource& a, nmfkit::io::BlockSource& b, int batch) {
+    EXPECT_EQ(a.rows(), b.rows());
+    EXPECT_EQ(a.cols(), b.cols());
+    EXPECT_EQ(a.is_sparse(), b.is_sparse());
+    nmfkit::io::ColumnBlock x, y;
+    int blocks = 0;
+    for (int pass = 0; pass < 2; ++pass) {
+        a.rewind();
+        b.rewind();
+        blocks = 0;
+        for (;;) {
+            const bool more = a.next(batch, x);
+            EXPECT_EQ(more, b.next(batch, y)) << "block " << blocks;
+            if (!more) break;
+            ++blocks;
+            EXPECT_EQ(x.first, y.first);
+            EXPECT_EQ(x.cols(), y.cols());
+            if (x.cols() != y.cols() || x.is_sparse != y.is_sparse) {
+                ADD_FAILURE() << "block " << blocks << " differs in shape or storage";
+                break;
+            }
+            if (x.is_sparse) {
+                // The CSC arrays themselves: same structure, same value bits.
+                EXPECT_TRUE(x.sparse.isCompressed());
+                if (x.sparse.nonZeros() != y.sparse.nonZeros()) {
+                    ADD_FAILURE() << "block " << blocks << ": " << x.sparse.nonZeros() << " and "
+                                  << y.sparse.nonZeros() << " entries";
+                    break;
+                }
+                const auto nnz = static_cast<std::size_t>(x.sparse.nonZeros());
+                const auto outer = static_cast<std::size_t>(x.sparse.outerSize()) + 1;
+                EXPECT_TRUE(std::equal(x.sparse.outerIndexPtr(), x.sparse.outerIndexPtr() + outer,
+                                       y.sparse.outerIndexPtr()));
+                EXPECT_TRUE(std::equal(x.sparse.innerIndexPtr(), x.sparse.innerIndexPtr() + nnz,
+                                       y.sparse.innerIndexPtr()));
+                EXPECT_EQ(std::memcmp(x.sparse.valuePtr(), y.sparse.valuePtr(), nnz * 8), 0);
+                EXPECT_TRUE(canonical(x.sparse));
+            } else {
+                if (x.dense.rows() != y.dense.rows()) {
+                    ADD_FAILURE() << "block " << blocks << ": rows differ";
+                    break;
+                }
+                EXPECT_EQ(std::memcmp(x.dense.data(), y.dense.data(),
+                                      static_cast<std::size_t>(x.dense.size()) * 8),
+                          0)
+                    << "block " << blocks;
+            }
+        }
+    }
+    return blocks;
+}
+
+TEST_F(Hdf5Test, OnlineBlocksEqualThoseOfNpyAndMatrixMarket) {
+    using nmfkit::io::open_blocks;
+    struct Case {
+        const char* h5;
+        const char* layer;
+        const char* reference;
+        bool transpose;
+    };
+    // V = the file's matrix as stored (AnnData cells x genes, 10x genes x cells), or its
+    // transpose: CSR rows and CSC/dense columns as the samples. The references hold the same
+    // values (A exact in float32; counts integers).
+    const Case cases[] = {
+        {"csr.h5ad", "", "reference.mtx", true},            // float32 CSR, by rows
+        {"csr_gzip.h5ad", "", "reference.mtx", true},       // the same, gzip
+        {"csc.h5ad", "", "reference_csc.mtx", false},       // float64 CSC, by columns
+        {"csc_gzip.h5ad", "", "reference_csc.mtx", false},  // the same, gzip
+        {"dense.h5ad", "", "reference32.npy", false},       // float32 dense, both ways
+        {"dense.h5ad", "", "reference32.npy", true},
+        {"dense_gzip.h5ad", "", "reference.npy", false},  // float64 dense, gzip
+        {"dense_gzip.h5ad", "", "reference.npy", true},
+        {"tenx.h5", "", "counts.mtx", false},        // int32 CSC genes x cells; V = countsᵀ
+        {"tenx_plain.h5", "", "counts.mtx", false},  // uint16
+        {"csr.h5ad", "counts", "counts.mtx", true},  // layers/counts: int64 CSR
+        {"chunked.h5ad", "", "chunked.mtx", true},   // gzip chunks of 64 entries
+    };
+    for (const Case& c : cases) {
+        for (const int batch : {1, 2, 3, 37}) {
+            SCOPED_TRACE(std::string(c.h5) + " " + c.layer + (c.transpose ? " transposed" : "") +
+                         ", batch " + std::to_string(batch));
+            ReadOptions opt;
+            opt.layer = c.layer;
+            auto h5 = open_blocks(file(c.h5), c.transpose, opt);
+            // The reference file as V: counts.mtx holds the transpose of the 10x matrix.
+            const bool ref_t = std::string(c.h5).starts_with("tenx") ? !c.transpose : c.transpose;
+            auto ref = open_blocks(file(c.reference), ref_t);
+            const int blocks = expect_same_blocks(*h5, *ref, batch);
+            EXPECT_EQ(blocks, (h5->cols() + batch - 1) / batch);
+        }
+    }
+    // dtype and entries as the full-batch reader reports them.
+    auto csr = open_blocks(file("csr.h5ad"), true);
+    EXPECT_EQ(csr->source_dtype(), "float32");
+    EXPECT_EQ(csr->entries(), read_matrix(file("csr.h5ad")).sparse.nonZeros());
+    EXPECT_EQ(csr->rows(), 5);  // genes
+    EXPECT_EQ(csr->cols(), 7);  // cells: the samples
+    EXPECT_EQ(open_blocks(file("tenx_plain.h5"), false)->source_dtype(), "uint16");
+    // The stream reads no labels (ReadOptions::labels = false, as open_blocks sets it).
+    ReadOptions no_labels;
+    no_labels.labels = false;
+    EXPECT_TRUE(Hdf5Matrix(file("csr.h5ad"), no_labels).row_labels().empty());
+    EXPECT_TRUE(Hdf5Matrix(file("tenx.h5"), no_labels).col_labels().empty());
+    EXPECT_EQ(Hdf5Matrix(file("tenx.h5")).col_labels().size(), 7U);
+    // By content too, as read_matrix: --format hdf5 on another extension.
+    fs::copy_file(file("csr.h5ad"), file("csr_online.data"), fs::copy_options::overwrite_existing);
+    ReadOptions as_hdf5;
+    as_hdf5.format = nmfkit::io::Format::hdf5;
+    EXPECT_EQ(open_blocks(file("csr_online.data"), true, as_hdf5)->cols(), 7);
+}
+
+TEST_F(Hdf5Test, OnlineReadsOneBlockAtATime) {
+    // chunked.h5ad: 300 x 200 CSR, 3000 entries; the whole matrix needs about 76 kB as read
+    // (over the limit: read_matrix refuses it), a block of 10 rows a few kB (under it).
+    ReadOptions opt;
+    opt.max_memory = 8000;
+    EXPECT_NE(error("chunked.h5ad", opt).find("more than the memory limit of 8000 bytes"),
+              std::string::npos);
+    auto src = nmfkit::io::open_blocks(file("chunked.h5ad"), true, opt);
+    const Eigen::MatrixXd whole = dense_of(read_matrix(file("chunked.mtx"))).transpose();
+    nmfkit::io::ColumnBlock b;
+    std::int64_t stored = 0, blocks = 0;
+    while (src->next(10, b)) {
+        ASSERT_TRUE(b.is_sparse);
+        EXPECT_EQ(b.sparse.rows(), 200);
+        EXPECT_EQ(b.cols(), 10);
+        EXPECT_EQ(Eigen::MatrixXd(b.sparse), whole.middleCols(b.first, 10));
+        stored += b.sparse.nonZeros();
+        ++blocks;
+    }
+    EXPECT_EQ(blocks, 30);
+    EXPECT_EQ(stored, 3000);
+    // A block over the limit is refused as read, naming the group.
+    src->rewind();
+    try {
+        src->next(300, b);
+        ADD_FAILURE() << "a 300-row block read under an 8000-byte limit";
+    } catch (const InvalidInput& e) {
+        EXPECT_NE(std::string(e.what()).find("chunked.h5ad: X: a 300 x 200 block"),
+                  std::string::npos)
+            << e.what();
+    }
+}
+
+TEST_F(Hdf5Test, OnlineRefusesSamplesThatAreNotStoredTogether) {
+    auto message = [&](const std::string& name, bool transpose) {
+        try {
+            nmfkit::io::open_blocks(file(name), transpose);
+        } catch (const InvalidInput& e) {
+            std::string m = e.what();
+            return m.substr(m.rfind('/') + 1);
+        }
+        return std::string("no exception");
+    };
+    EXPECT_EQ(message("csr.h5ad", false).substr(0, 75),
+              "csr.h5ad: X: a csr matrix is stored by rows, and --online reads V's columns");
+    EXPECT_EQ(message("csc.h5ad", true).substr(0, 54),
+              "csc.h5ad: X: a csc matrix is stored by columns, and --");
+    EXPECT_EQ(message("tenx.h5", true).substr(0, 56),
+              "tenx.h5: matrix: a csc matrix is stored by columns, and ");
+    // A negative entry is found as its block is read, at V's (1-based) position.
+    auto neg = nmfkit::io::open_blocks(NMFKIT_TEST_DATA_DIR "/bad/h5_negative.h5ad", true);
+    nmfkit::io::ColumnBlock b;
+    try {
+        while (neg->next(1, b)) {
+        }
+        ADD_FAILURE() << "no exception";
+    } catch (const InvalidInput& e) {
+        const std::string m = e.what();
+        EXPECT_EQ(m.substr(m.rfind('/') + 1),
+                  "h5_negative.h5ad: X: row 4, column 1: negative entry -3 (NMF needs finite, "
+                  "non-negative data)");
+    }
 }
 
 }  // namespace

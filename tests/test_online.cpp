@@ -162,6 +162,27 @@ TEST(Online, PartialFitOverBlocksIsOnePass) {
     }
 }
 
+TEST(Online, AnL1PenaltyZeroesUnusedComponents) {
+    // An L1 weight on the coefficients larger than any VᵀW entry zeroes every block's H_b; the
+    // dictionary's statistics then hold nothing, and with an L1 weight on W its minimiser is
+    // W = 0 (scikit-learn's MiniBatchNMF goes there too), not the random start.
+    const Planted p = planted(20, 60, 3, 17);
+    for (const Solver solver : {Solver::hals, Solver::anls_bpp}) {
+        SCOPED_TRACE(to_string(solver));
+        Options o = online_options(Loss::frobenius, solver, 3, 2);
+        o.h.l1 = 1e6;
+        o.w.l1 = 0.5;
+        const Result<double> r = fit_online(DenseView<double>(p.V), o, online(20));
+        EXPECT_TRUE(r.H.isZero(0));
+        EXPECT_TRUE(r.W.isZero(0)) << r.W;
+        // Without the L1 weight on W any value is optimal: HALS leaves W's columns at the start.
+        o.w.l1 = 0;
+        if (solver == Solver::hals) {
+            EXPECT_FALSE(fit_online(DenseView<double>(p.V), o, online(20)).W.isZero(0));
+        }
+    }
+}
+
 TEST(Online, AStateContinuesTheFit) {
     const Planted p = planted(30, 200, 3, 71);
     for (const Pair& pair : pairs) {

@@ -71,7 +71,59 @@ def _threads(n_jobs: Optional[int]) -> int:
     return max(1, (os.cpu_count() or 1) + 1 + int(n_jobs))
 
 
-class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class _NMFParams:
+    """The checks of the parameters NMF and MiniBatchNMF share (scikit-learn's names): X, init,
+    n_components, alpha_H and the dtype of custom starting factors."""
+
+    def _validate_X(self, X: Any, reset: bool) -> Any:
+        # Finiteness and signs are left to the library, so that NaN and negative entries raise
+        # its messages (with the position). Other sparse formats become CSR, other dtypes float64.
+        return self._validate_data(
+            X,
+            accept_sparse=("csr", "csc"),
+            dtype=[np.float64, np.float32],
+            force_all_finite=False,
+            reset=reset,
+        )
+
+    def _check_init(self) -> None:
+        if self.init is not None and not isinstance(self.init, str):
+            raise ValueError(f"init must be None or a name, got {self.init!r}")
+        if self.init is not None:
+            _core.validate({"rank": 1, "init": self.init})  # unknown names: the library's message
+        if self.solver == "mu" and self.init == "nndsvd":
+            warnings.warn(
+                "The multiplicative update ('mu') solver cannot update zeros present in the "
+                "initialization, and so leads to poorer results when used jointly with "
+                "init='nndsvd'. You may try init='nndsvda' or init='nndsvdar' instead.",
+                UserWarning,
+            )
+
+    def _n_components_for(self, n_features: int) -> int:
+        """k: n_components, or n_features when it is None (the library checks k >= 1)."""
+        k = n_features if self.n_components is None else self.n_components
+        if isinstance(k, bool) or not isinstance(k, (numbers.Integral, np.integer)):
+            raise ValueError(f"n_components must be None or an int ≥ 1, got {self.n_components!r}")
+        return int(k)
+
+    def _alpha_H_value(self) -> float:
+        """alpha_H, with 'same' meaning alpha_W."""
+        alpha_H = self.alpha_W if isinstance(self.alpha_H, str) and self.alpha_H == "same" else self.alpha_H
+        if isinstance(alpha_H, str):
+            raise ValueError(f"alpha_H must be a float or 'same', got {self.alpha_H!r}")
+        return float(alpha_H)
+
+    @staticmethod
+    def _check_start_dtype(X: Any, **starts: Any) -> None:
+        """As scikit-learn: starting factors of another dtype than X are an error, not a cast."""
+        dtypes = {name: np.asarray(v).dtype for name, v in starts.items() if v is not None}
+        if any(d != X.dtype for d in dtypes.values()):
+            names = " and ".join(dtypes)
+            got = " and ".join(f"{name}.dtype = {d}" for name, d in dtypes.items())
+            raise TypeError(f"{names} should have the same dtype as X ({X.dtype}). Got {got}.")
+
+
+class NMF(_NMFParams, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     r"""Non-negative matrix factorization with scikit-learn's interface, computed by nmfkit.
 
     Finds W (n_samples x n_components) ≥ 0 and H (n_components x n_features) ≥ 0, with
@@ -254,38 +306,11 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _validate_X(self, X: Any, reset: bool) -> Any:
-        # Finiteness and signs are left to the library, so that NaN and negative entries raise
-        # its messages (with the position). Other sparse formats become CSR, other dtypes float64.
-        return self._validate_data(
-            X,
-            accept_sparse=("csr", "csc"),
-            dtype=[np.float64, np.float32],
-            force_all_finite=False,
-            reset=reset,
-        )
-
-    def _check_init(self) -> None:
-        if self.init is not None and not isinstance(self.init, str):
-            raise ValueError(f"init must be None or a name, got {self.init!r}")
-        if self.init is not None:
-            _core.validate({"rank": 1, "init": self.init})  # unknown names: the library's message
-        if self.solver == "mu" and self.init == "nndsvd":
-            warnings.warn(
-                "The multiplicative update ('mu') solver cannot update zeros present in the "
-                "initialization, and so leads to poorer results when used jointly with "
-                "init='nndsvd'. You may try init='nndsvda' or init='nndsvdar' instead.",
-                UserWarning,
-            )
-
     def _loss(self) -> tuple:
         return loss_from_beta(self.beta_loss)
 
     def _penalties(self, n_samples: int, n_features: int) -> dict:
-        alpha_H = self.alpha_W if isinstance(self.alpha_H, str) and self.alpha_H == "same" else self.alpha_H
-        if isinstance(alpha_H, str):
-            raise ValueError(f"alpha_H must be a float or 'same', got {self.alpha_H!r}")
-        return dict(_core.from_sklearn(float(self.alpha_W), float(alpha_H), float(self.l1_ratio),
+        return dict(_core.from_sklearn(float(self.alpha_W), self._alpha_H_value(), float(self.l1_ratio),
                                        int(n_samples), int(n_features)))
 
     def _callback(self):
@@ -345,17 +370,11 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         X = self._validate_X(X, reset=True)
         self._check_init()
         n_samples, n_features = X.shape
-        k = n_features if self.n_components is None else self.n_components
-        if isinstance(k, bool) or not isinstance(k, (numbers.Integral, np.integer)):
-            raise ValueError(f"n_components must be None or an int ≥ 1, got {self.n_components!r}")
+        k = self._n_components_for(n_features)
         if self.init == "custom":
             if W is None or H is None:
                 raise ValueError("init='custom' needs W and H: fit_transform(X, W=W, H=H)")
-            # As scikit-learn: starting factors of another dtype than X are an error, not a cast.
-            W_dtype, H_dtype = np.asarray(W).dtype, np.asarray(H).dtype
-            if W_dtype != X.dtype or H_dtype != X.dtype:
-                raise TypeError(f"H and W should have the same dtype as X ({X.dtype}). Got "
-                                f"H.dtype = {H_dtype} and W.dtype = {W_dtype}.")
+            self._check_start_dtype(X, H=H, W=W)
         elif W is not None or H is not None:
             raise ValueError(f"W and H are starting factors for init='custom', but init={self.init!r}")
         loss, beta = self._loss()

@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover - scikit-learn 1.1
 from . import _core
 from ._api import fit as _fit
 from ._api import loss_from_beta
-from ._estimator import _seed_from, _threads
+from ._estimator import _NMFParams, _seed_from, _threads
 from ._input import as_input, Dense
 
 __all__ = ["MiniBatchNMF"]
@@ -33,7 +33,7 @@ def _check_int(name: str, value: Any, low: int, allow_none: bool = False) -> Non
         raise ValueError(f"{name} must be an int >= {low}{' or None' if allow_none else ''}, got {value!r}")
 
 
-class MiniBatchNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class MiniBatchNMF(_NMFParams, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     r"""Online (mini-batch) NMF with scikit-learn's ``MiniBatchNMF`` interface, computed by nmfkit.
 
     X (n_samples x n_features) ≈ W H with W ≥ 0 (n_samples x n_components) and the dictionary
@@ -140,14 +140,12 @@ class MiniBatchNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _validate_X(self, X: Any, reset: bool) -> Any:
-        return self._validate_data(
-            X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32], force_all_finite=False, reset=reset
-        )
-
     def _check_params(self, n_features: int) -> int:
-        k = n_features if self.n_components is None else self.n_components
-        _check_int("n_components", k, 1)
+        """The shared checks (_NMFParams), then MiniBatchNMF's own parameters; returns k."""
+        k = self._n_components_for(n_features)
+        _check_int("n_components", k, 1)  # before _start_state's NNDSVD, which needs k >= 1
+        self._check_init()
+        self._alpha_H_value()
         _check_int("batch_size", self.batch_size, 1)
         _check_int("max_iter", self.max_iter, 1)
         _check_int("max_no_improvement", self.max_no_improvement, 1, allow_none=True)
@@ -157,10 +155,6 @@ class MiniBatchNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             raise ValueError(f"tol must be a float >= 0, got {self.tol!r}")
         if not isinstance(self.forget_factor, numbers.Real) or not 0 <= self.forget_factor <= 1:
             raise ValueError(f"forget_factor must be in [0, 1], got {self.forget_factor!r}")
-        if self.init not in (None, "random", "nndsvd", "nndsvda", "nndsvdar", "custom"):
-            raise ValueError(
-                "init must be None, 'random', 'nndsvd', 'nndsvda', 'nndsvdar' or 'custom', " f"got {self.init!r}"
-            )
         loss = self._loss()
         if loss not in ("frobenius", "kullback_leibler"):
             raise ValueError(
@@ -172,12 +166,10 @@ class MiniBatchNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return loss_from_beta(self.beta_loss)[0]
 
     def _penalties(self, batch: int, n_features: int) -> dict:
-        alpha_H = self.alpha_W if isinstance(self.alpha_H, str) and self.alpha_H == "same" else self.alpha_H
-        if isinstance(alpha_H, str):
-            raise ValueError(f"alpha_H must be a float or 'same', got {self.alpha_H!r}")
+        alpha_H = self._alpha_H_value()
         # scikit-learn's convention for (W: batch x k, H: k x n_features); in the library's
         # orientation V = Xᵀ the coefficients are its H and the dictionary its W.
-        p = _core.from_sklearn(float(self.alpha_W), float(alpha_H), float(self.l1_ratio), int(batch), int(n_features))
+        p = _core.from_sklearn(float(self.alpha_W), alpha_H, float(self.l1_ratio), int(batch), int(n_features))
         return {"l1_H": p["l1_W"], "l2_H": p["l2_W"], "l1_W": p["l1_H"], "l2_W": p["l2_H"]}
 
     def _options(self, k: int, batch: int, n_features: int) -> dict:
@@ -217,21 +209,24 @@ class MiniBatchNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     def _start_state(self, X: Any, k: int, H: Any) -> Optional[dict]:
         """The state that starts the fit: None (the library's random start), or one whose
         dictionary is the given H (init='custom') or one nmfkit iteration from NNDSVD."""
-        if self.init in (None, "random"):
+        init = self.init
+        if init is None:  # scikit-learn's rule (its _check_w_h), on X or the first batch
+            init = "nndsvda" if k <= min(X.shape) else "random"
+        if init == "random":
             if H is not None:
                 raise ValueError(f"H is a starting dictionary for init='custom', but init={self.init!r}")
             return None
         if self.init == "custom":
             if H is None:
                 raise ValueError("init='custom' needs H: fit(X, H=H) or partial_fit(X, H=H)")
+            self._check_start_dtype(X, H=H)
             H = np.asarray(H)
-            if H.dtype != X.dtype:
-                raise TypeError(f"H should have the same dtype as X ({X.dtype}). Got H.dtype = {H.dtype}.")
             if H.shape != (k, X.shape[1]):
                 raise ValueError(f"H must be of shape {(k, X.shape[1])}, got {H.shape}")
             start = np.array(H.T, dtype=X.dtype, order="F")
         else:
-            _, start_H, _ = _fit(X, k, loss=self._loss(), init=self.init, max_iter=1, seed=self.seed_,
+            # max_iter=0: the NNDSVD start itself, as scikit-learn's _initialize_nmf gives it.
+            _, start_H, _ = _fit(X, k, loss=self._loss(), init=init, max_iter=0, seed=self.seed_,
                                  threads=_threads(self.n_jobs))
             start = np.array(start_H.T, dtype=X.dtype, order="F")
         m = X.shape[1]
@@ -294,15 +289,22 @@ class MiniBatchNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return np.ascontiguousarray(W_).astype(X.dtype, copy=False)
 
     def _fit_from(self, X: Any, state: dict, options: dict, online: dict) -> tuple:
-        """The passes of fit from a given start, by partial_fit steps (each batch solved from
-        scratch), then W with the final dictionary and the objective, batch by batch."""
+        """The passes of fit from a given start, by partial_fit steps as the library's fit_online
+        makes them (a batch's first visit, and every visit with fresh_restarts, solved from
+        scratch; later visits warm-started from its W rows, one iteration), then W (the kept rows,
+        or with fresh_restarts re-solved with the final dictionary) and the objective."""
         n = X.shape[0]
         batch = min(int(self.batch_size), n)
         status, steps, passes = "max_iter_reached", 0, 0
+        kept: dict = {}  # batch start -> its W rows (b x k), the warm starts
+        scratch = np.empty((0, 0), dtype=X.dtype)
         while passes < int(self.max_iter) and status != "converged":
             passes += 1
             for start in range(0, n, batch):
-                state, step = _core.online_partial_fit(self._view(X[start:start + batch]), options, online, state)
+                Ht = scratch if self.fresh_restarts or start not in kept else kept[start]
+                state, step = _core.online_partial_fit(self._view(X[start:start + batch]), options, online, state,
+                                                       Ht)
+                kept[start] = step["Ht"]
                 steps += 1
                 if step["stop"]:
                     status = "converged"
@@ -311,7 +313,10 @@ class MiniBatchNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         parts, objective = [], 0.0
         for start in range(0, n, batch):
             Xb = X[start:start + batch]
-            Wb = _core.online_transform(self._view(Xb), options, online, state).T
+            if self.fresh_restarts or start not in kept:
+                Wb = _core.online_transform(self._view(Xb), options, online, state).T
+            else:
+                Wb = kept[start]
             parts.append(Wb)
             objective += self._loss_of(Xb, Wb, H)
         W_ = np.vstack(parts)
@@ -331,15 +336,35 @@ class MiniBatchNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return total
 
     def _loss_of(self, X: Any, W: np.ndarray, H: np.ndarray) -> float:
-        """loss(X, W H) in double for one batch (densified: batch x n_features)."""
-        Xd = (X.toarray() if hasattr(X, "toarray") else np.asarray(X)).astype(np.float64)
-        WH = W.astype(np.float64) @ H.astype(np.float64)
-        if self._loss() == "frobenius":
-            return 0.5 * float(np.square(Xd - WH).sum())
-        WHf = np.maximum(WH, math.sqrt(np.finfo(X.dtype).tiny))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            terms = np.where(Xd > 0, Xd * np.log(np.where(Xd > 0, Xd, 1.0) / WHf) - Xd, 0.0)
-        return float(terms.sum() + WH.sum())
+        """loss(X, W H) in double for one batch; a sparse X is never densified (its stored
+        entries, in chunks, and the Grams / column sums for the rest)."""
+        W64, H64 = W.astype(np.float64), H.astype(np.float64)
+        floor = math.sqrt(np.finfo(X.dtype).tiny)
+        frobenius = self._loss() == "frobenius"
+        if not hasattr(X, "tocoo"):
+            Xd = np.asarray(X, dtype=np.float64)
+            WH = W64 @ H64
+            if frobenius:
+                return 0.5 * float(np.square(Xd - WH).sum())
+            WHf = np.maximum(WH, floor)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                terms = np.where(Xd > 0, Xd * np.log(np.where(Xd > 0, Xd, 1.0) / WHf) - Xd, 0.0)
+            return float(terms.sum() + WH.sum())
+        C = X.tocoo()
+        total = 0.0
+        for at in range(0, C.nnz, 1 << 16):  # (WH)_ij at the stored entries, 65536 at a time
+            r, c = C.row[at:at + (1 << 16)], C.col[at:at + (1 << 16)]
+            x = C.data[at:at + (1 << 16)].astype(np.float64)
+            wh = np.einsum("ij,ji->i", W64[r], H64[:, c])
+            if frobenius:
+                total += float(x @ x - 2.0 * (x @ wh))
+            else:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    total += float(np.where(x > 0, x * np.log(np.where(x > 0, x, 1.0) / np.maximum(wh, floor)) - x,
+                                            0.0).sum())
+        if frobenius:  # ½(‖X‖² − 2⟨X, WH⟩ + ⟨WᵀW, HHᵀ⟩)
+            return 0.5 * max(total + float(((W64.T @ W64) * (H64 @ H64.T)).sum()), 0.0)
+        return total + float(W64.sum(axis=0) @ H64.sum(axis=1))
 
     def partial_fit(self, X: Any, y: Any = None, W: Any = None, H: Any = None) -> "MiniBatchNMF":
         """Update the dictionary with the mini-batch X (n_samples x n_features).

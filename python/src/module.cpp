@@ -581,20 +581,26 @@ nmfkit::OnlineNMF<T> online_model(Eigen::Index features, const py::object& state
     return nmfkit::OnlineNMF<T>(state_of<T>(state.cast<py::dict>()), opt, on);
 }
 
-// One partial_fit on the block V (features x b): returns (state, step).
+// One partial_fit on the block V (features x b): returns (state, step). With Ht (b x k; H_bᵀ),
+// the block's coefficients start from it (one iteration unless fresh_restarts; an empty array:
+// solved from scratch) and step["Ht"] holds them after the step, as fit_online's warm starts.
 template <class T, class View>
 py::tuple run_online_step(const View& view, const py::dict& options, const py::dict& online,
-                          const py::object& state) {
+                          const py::object& state, const py::object& Ht_in) {
     const nmfkit::Options opt = options_from_dict(options);
     const nmfkit::OnlineOptions on = online_from_dict(online);
     nmfkit::OnlineNMF<T> model = online_model<T>(view.rows, state, opt, on);
+    const bool warm = !Ht_in.is_none();
+    nmfkit::Matrix<T> Ht;
+    if (warm && py::array::ensure(Ht_in).size() > 0) Ht = matrix_of<T>(Ht_in, "Ht");
     nmfkit::OnlineStep s;
     {
         py::gil_scoped_release release;
-        s = model.partial_fit(view);
+        s = warm ? model.partial_fit(view, &Ht) : model.partial_fit(view);
     }
     py::dict step("cost"_a = s.cost, "smoothed_cost"_a = s.smoothed_cost, "w_change"_a = s.w_change,
                   "stop"_a = s.stop, "solver"_a = std::string(nmfkit::to_string(model.solver())));
+    if (warm) step["Ht"] = to_numpy<T>(std::move(Ht));
     return py::make_tuple(state_to_dict<T>(model.state()), step);
 }
 
@@ -698,14 +704,15 @@ PYBIND11_MODULE(_core, m) {
     m.def(
         "online_partial_fit",
         [](const py::object& V, const py::dict& options, const py::dict& online,
-           const py::object& state) {
+           const py::object& state, const py::object& Ht) {
             return with_online_view(V, [&](const auto& view, auto t) {
-                return run_online_step<decltype(t)>(view, options, online, state);
+                return run_online_step<decltype(t)>(view, options, online, state, Ht);
             });
         },
-        "V"_a, "options"_a, "online"_a, "state"_a = py::none(),
+        "V"_a, "options"_a, "online"_a, "state"_a = py::none(), "Ht"_a = py::none(),
         "One mini-batch step on V (features x b; an array or (shape, indptr, indices, data, "
-        "layout)): returns (state, step).");
+        "layout)): returns (state, step). Ht (b x k): the block's coefficients to start from "
+        "(empty: from scratch), returned updated as step['Ht'].");
     m.def(
         "online_transform",
         [](const py::object& V, const py::dict& options, const py::dict& online,

@@ -93,6 +93,18 @@ double penalty_of(const Matrix<T>& X, const Penalty& p) {
     return p.l1 * Xd.sum() + 0.5 * p.l2 * Xd.squaredNorm();
 }
 
+/// Zeroes the columns of X (rows x k) whose component is unused: Gp(l, l) = 0 (the other factor's
+/// column l is zero, and no L2 term). The loss does not depend on such a column, so its penalised
+/// objective is l1·Σ X(:, l), minimised at 0 when l1 > 0; HALS and BPP skip a zero-curvature
+/// column and would leave it as it was (after an L1 penalty zeroed a batch's coefficients, the
+/// dictionary would keep its start; scikit-learn's multiplicative update takes it to 0).
+template <class T>
+void zero_unused_components(const Matrix<T>& Gp, double l1, Matrix<T>& X) {
+    if (l1 <= 0) return;
+    for (Eigen::Index l = 0; l < X.cols(); ++l)
+        if (Gp(l, l) <= 0) X.col(l).setZero();
+}
+
 /// Σ_ij (X Yᵀ)_ij = Σ_l (Σ_i X_il)(Σ_j Y_jl), in double.
 template <class T>
 double total_of_product(const Matrix<T>& X, const Matrix<T>& Y) {
@@ -144,6 +156,7 @@ double solve_coefficients(const D& A, const Matrix<T>& W, Matrix<T>& Ht, const O
                 if (relative_change(old, Ht) <= opt.tol) break;
             }
         }
+        zero_unused_components(Gp, opt.h.l1, Ht);
         // ½‖A − W Htᵀ‖² from the Grams (a cost for the stopping heuristic, not the final error).
         Matrix<T> HtH;
         detail::gram(Ht, HtH);
@@ -274,6 +287,7 @@ OnlineStep OnlineNMF<T>::step(const V& block, Matrix<T>* Ht) {
                 detail::bpp_nnls(G, Bp, W);
             else
                 detail::hals_update(G, Bp, W, detail::HalsBudget{10, 0.1});
+            zero_unused_components(G, opt_.w.l1, W);
         } else {
             // Lefèvre et al.: the numerator W ⊙ ((A_b ⊘ W Htᵀ) Ht) and the denominator
             // 1 (1ᵀHt) + l1 + l2 W of W's multiplicative update, accumulated with ρ; W = num ⊘ den.

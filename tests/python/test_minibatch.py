@@ -94,15 +94,33 @@ def test_a_seed_fixes_the_result():
 
 def test_partial_fit_over_batches_is_the_first_pass_of_fit():
     # forget_factor 1: fit's ρ = 1^(b/n) and partial_fit's ρ = 1 agree, and the first pass of fit
-    # solves every batch from scratch, as partial_fit does.
+    # solves every batch from scratch, as partial_fit does. init='random': the same seeded start
+    # (an NNDSVD start, the default here, is of X in fit and of the first batch in partial_fit).
     X, _, _ = planted(n=250, f=20, k=3, seed=6)
-    kw = dict(n_components=3, batch_size=50, forget_factor=1.0, tol=0, max_no_improvement=None, random_state=1)
+    kw = dict(n_components=3, init="random", batch_size=50, forget_factor=1.0, tol=0, max_no_improvement=None,
+              random_state=1)
     fitted = MiniBatchNMF(max_iter=1, **kw).fit(X)
     online = MiniBatchNMF(**kw)
     for start in range(0, 250, 50):
         online.partial_fit(X[start:start + 50])
     assert online.n_steps_ == fitted.n_steps_ == 5
     np.testing.assert_array_equal(online.components_, fitted.components_)
+
+
+def test_default_init_is_scikit_learns_rule():
+    # init=None: NNDSVDa when n_components <= min(n_samples, n_features), else random, as
+    # scikit-learn's MiniBatchNMF (its _check_w_h); partial_fit applies it to the first batch.
+    X, _, _ = planted(n=120, f=6, k=2, seed=4)
+    kw = dict(batch_size=40, max_iter=3, tol=0, max_no_improvement=None, random_state=5)
+    for k, rule in ((3, "nndsvda"), (8, "random")):
+        default = MiniBatchNMF(k, **kw).fit(X).components_
+        np.testing.assert_array_equal(default, MiniBatchNMF(k, init=rule, **kw).fit(X).components_)
+    other = MiniBatchNMF(3, init="random", **kw).fit(X).components_
+    assert not np.array_equal(other, MiniBatchNMF(3, **kw).fit(X).components_)
+    a, b = MiniBatchNMF(3, **kw), MiniBatchNMF(3, init="nndsvda", **kw)
+    a.partial_fit(X[:40])
+    b.partial_fit(X[:40])
+    np.testing.assert_array_equal(a.components_, b.components_)
 
 
 def test_partial_fit_pickles_and_continues():
@@ -128,10 +146,17 @@ def test_transform_of_a_row_does_not_depend_on_its_batch():
 def test_custom_and_nndsvd_starts():
     X, _, _ = planted(n=200, f=20, k=3, seed=9)
     H0 = np.random.default_rng(0).random((3, 20))
-    m = MiniBatchNMF(3, init="custom", batch_size=50, max_iter=30, random_state=0).fit(X, H=H0)
-    assert np.isfinite(m.reconstruction_err_)
-    W = m.transform(X)
+    # As the library's fit_online: without fresh restarts, fit's W is each batch's rows as last
+    # updated (warm-started, one iteration per later pass) and reconstruction_err_ is theirs; with
+    # fresh restarts, W is re-solved with the final dictionary, as transform does.
+    m = MiniBatchNMF(3, init="custom", batch_size=50, max_iter=30, random_state=0)
+    W = m.fit_transform(X, H=H0)
     assert m.reconstruction_err_ == pytest.approx(np.linalg.norm(X - W @ m.components_), rel=1e-6)
+    assert not np.allclose(W, m.transform(X))
+    f = MiniBatchNMF(3, init="custom", batch_size=50, max_iter=30, fresh_restarts=True, random_state=0)
+    W = f.fit_transform(X, H=H0)
+    np.testing.assert_allclose(W, f.transform(X), rtol=1e-10, atol=1e-12)
+    assert f.reconstruction_err_ == pytest.approx(np.linalg.norm(X - W @ f.components_), rel=1e-6)
     n = MiniBatchNMF(3, init="nndsvda", batch_size=50, max_iter=30, random_state=0).fit(X)
     assert np.linalg.norm(X - n.transform(X) @ n.components_) / np.linalg.norm(X) < 0.1
 
@@ -141,7 +166,7 @@ def test_custom_and_nndsvd_starts():
     (dict(batch_size=0), "batch_size must be an int >= 1"),
     (dict(forget_factor=1.5), r"forget_factor must be in \[0, 1\]"),
     (dict(solver="mu"), "supports solver hals or anls_bpp, not mu"),
-    (dict(init="nope"), "init must be None"),
+    (dict(init="nope"), 'unknown init "nope"'),
 ])
 def test_bad_parameters(params, match):
     X, _, _ = planted(n=50, f=10, k=2)
@@ -154,3 +179,15 @@ def test_negative_entry_is_refused():
     X[3, 4] = -1
     with pytest.raises(ValueError, match="negative"):
         MiniBatchNMF(2).fit(X)
+
+
+@pytest.mark.parametrize("beta_loss", ["frobenius", "kullback-leibler"])
+def test_objective_of_sparse_batch_is_that_of_dense(beta_loss):
+    # fit from a given start sums each batch's loss; a sparse batch is not densified (its stored
+    # entries in chunks of 65536: 80000 here, so two chunks), and must give the dense value.
+    rng = np.random.default_rng(1)
+    X = sp.random(2000, 400, density=0.1, random_state=2, format="csr") * 5
+    X.data[::7] = 0.0  # explicit zeros: no KL term, as in the dense sum
+    W, H = rng.random((2000, 4)), rng.random((4, 400))
+    m = MiniBatchNMF(4, beta_loss=beta_loss)
+    assert m._loss_of(X, W, H) == pytest.approx(m._loss_of(X.toarray(), W, H), rel=1e-12)

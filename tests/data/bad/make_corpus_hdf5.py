@@ -171,6 +171,36 @@ put("h5_10x_wrong_shape.h5", 65, "h5_10x_wrong_shape.h5: matrix/indptr: holds 4 
 tenx("h5_10x_rows.h5", shape=(2, 3))
 put("h5_10x_rows.h5", 65, "h5_10x_rows.h5: matrix/indices: entry 1 is 3, out of range 0..1 (the matrix has 2 rows)")
 
+# --- streamed (nmfkit fit --online): "online:FILE" reads FILE block by block as V, "online-t:FILE"
+# as V = its transpose (--transpose); the samples must be stored together ---
+put("online:h5_ok.h5ad", 65, "h5_ok.h5ad: X: a csr matrix is stored by rows, and --online reads V's columns (the samples) as stored: add --transpose to take the rows (AnnData's cells) as the samples, or store it as csc_matrix")
+put("online-t:h5_ok.h5ad", 0, "read a 4 x 3 matrix")
+put("online:h5_10x_ok.h5", 0, "read a 4 x 3 matrix")
+put("online-t:h5_10x_ok.h5", 65, "h5_10x_ok.h5: matrix: a csc matrix is stored by columns, and --online with --transpose reads the file's rows as the samples: drop --transpose to take the columns (10x's barcodes) as the samples, or store it as csr_matrix")
+put("online:h5_dense_ok.h5ad", 0, "read a 2 x 3 matrix")
+put("online-t:h5_dense_ok.h5ad", 0, "read a 3 x 2 matrix")
+put("online-t:h5_coo.h5ad", 65, "h5_coo.h5ad: X: encoding-type \"coo_matrix\" is not supported (csr_matrix, csc_matrix and dense arrays are)")
+put("online-t:h5_index_range.h5ad", 65, "h5_index_range.h5ad: X/indices: entry 1 is 9, out of range 0..3 (the matrix has 4 columns)")
+put("online-t:h5_indptr_decreasing.h5ad", 65, "h5_indptr_decreasing.h5ad: X/indptr: entry 2 is 1, less than entry 1 (2): indptr must not decrease")
+put("online:h5_csc_index_range.h5ad", 65, "h5_csc_index_range.h5ad: X/indices: entry 2 is 4, out of range 0..3 (the matrix has 4 rows)")
+put("online-t:h5_negative.h5ad", 65, "h5_negative.h5ad: X: row 4, column 1: negative entry -3 (NMF needs finite, non-negative data)")
+put("online-t:h5_nan.h5ad", 65, "h5_nan.h5ad: X: row 2, column 3: NaN entry (NMF needs finite, non-negative data)")
+put("online-t:h5_lzf.h5ad", 65, "h5_lzf.h5ad: X/data: compressed with the HDF5 filter \"lzf\" (id 32000), which this HDF5 library does not have; rewrite the file with gzip compression (h5py: compression=\"gzip\") or none")
+# A bad index in the second block of 2 rows (row 2): found when that block is read.
+csr("h5_index_late.h5ad", indices=(0, 3, 7))
+put("h5_index_late.h5ad", 65, "h5_index_late.h5ad: X/indices: entry 2 is 7, out of range 0..3 (the matrix has 4 columns)")
+put("online-t:h5_index_late.h5ad", 65, "h5_index_late.h5ad: X/indices: entry 2 is 7, out of range 0..3 (the matrix has 4 columns)")
+# A dense X with an infinite entry in its last column: --online finds it in the last block.
+with h5py.File("h5_dense_inf.h5ad", "w") as f:
+    f.create_dataset("X", data=np.array([[1.0, 2.0, 3.0], [4.0, 5.0, np.inf]]))
+put("h5_dense_inf.h5ad", 65, "library would reject: infinite entry at row 1, column 2")
+put("online:h5_dense_inf.h5ad", 65, "h5_dense_inf.h5ad: X: row 2, column 3: infinite entry inf (NMF needs finite, non-negative data)")
+# The stream reads no labels (n of them would grow with n): a bad obs index does not matter.
+put("online-t:h5_obs_count.h5ad", 0, "read a 4 x 3 matrix")
+# Under the 100-byte limit that refuses the whole matrix (h5_over_memory.h5ad above), each block
+# of 2 rows fits: the stream never holds the whole matrix.
+put("online-t:h5_over_memory.h5ad", 0, "read a 4 x 3 matrix", 100)
+
 with open("expected_hdf5.tsv", "w") as f:
     f.write("# Bad-input corpus, HDF5 files: FILE\tEXIT CODE\tEXACT MESSAGE[\tMAX_MEMORY] (written\n"
             "# by make_corpus_hdf5.py; 65 bad data, 0 read; \"library would reject\" = read\n"

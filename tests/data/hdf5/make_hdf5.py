@@ -63,6 +63,11 @@ a.X = None
 a.write_h5ad(path("no_x.h5ad"))
 scipy.io.mmwrite(path("reference.mtx"), sp.coo_matrix(A))
 scipy.io.mmwrite(path("counts.mtx"), sp.coo_matrix(counts.astype(np.float64)))
+# For the online (streamed) fits: A with its entries grouped by column (reference.mtx is grouped
+# by row, as coo_matrix orders a dense array's entries), and A as .npy in float64 and float32.
+scipy.io.mmwrite(path("reference_csc.mtx"), sp.csc_matrix(A).tocoo())
+np.save(path("reference.npy"), A)
+np.save(path("reference32.npy"), A.astype(np.float32))
 
 
 def tenx(name, M, dtype, compression=None, shuffle=False, v2=False, chunks=None):

@@ -15,7 +15,13 @@
 ///   never decreases from one entry to the next (within a column rows may come in any order,
 ///   and repeats are summed). A file that breaks the order is refused at the first such line,
 ///   with the sort command that fixes it. Array files are refused (use .npy).
-/// A new format (e.g. HDF5) implements BlockSource and adds a case to open_blocks().
+/// - HDF5 (AnnData `.h5ad`: `X` or `layers/NAME`; 10x Genomics `.h5`), through Hdf5Matrix's
+///   block reads: V is the matrix as the full-batch reader orients it (AnnData X cells x genes,
+///   10x genes x cells; the transpose with `transpose`). Each block is one read of the stored
+///   slices: columns of a CSC (10x) or dense matrix, rows of a CSR (AnnData's default) or dense
+///   one with `transpose`. A CSR matrix without `transpose`, or a CSC one with it, is refused
+///   (InvalidInput naming the group): its samples are not stored together.
+/// A new format implements BlockSource and adds a case to open_blocks().
 ///
 /// @code
 /// auto source = nmfkit::io::open_blocks("counts.mtx", false);
@@ -32,6 +38,8 @@
 
 #include <Eigen/Core>
 #include <Eigen/SparseCore>
+
+#include <nmfkit/io/formats.hpp>
 
 namespace nmfkit::io {
 
@@ -64,13 +72,15 @@ public:
     virtual void rewind() = 0;
 };
 
-/// The source for @p path by its extension (.npy, .mtx, .mm, .mtx.gz, .mm.gz); with
-/// @p transpose the file's rows are the samples (V is the file's transpose). Only the header is
-/// read here.
+/// The source for @p path by its extension (.npy, .mtx, .mm, .mtx.gz, .mm.gz, .h5ad, .h5,
+/// .hdf5) or by @p opt.format when that is hdf5; with @p transpose the file's rows are the
+/// samples (V is the file's transpose). Only the header (HDF5: the metadata) is read here.
+/// HDF5 uses @p opt.layer, and @p opt.max_memory bounds each block read.
 /// @throws InvalidInput for a bad header or a format or layout that cannot be streamed
 ///         (named, with what to do instead)
 /// @throws IoError when the file cannot be opened or read
-std::unique_ptr<BlockSource> open_blocks(const std::string& path, bool transpose);
+std::unique_ptr<BlockSource> open_blocks(const std::string& path, bool transpose,
+                                         const ReadOptions& opt = {});
 
 /// Writes a k x n matrix to an `.npy` file (float64, Fortran order) block of columns by block,
 /// so that it is never held whole: the header is written first, then each block's columns in

@@ -59,6 +59,10 @@ struct ReadOptions {
     std::uint64_t max_memory = 0;
     /// AnnData (.h5ad): read the matrix `layers/NAME` instead of `X`; empty = `X`.
     std::string layer;
+    /// HDF5: read the row and column labels (obs/var names, features/barcodes). A streamed fit
+    /// (open_blocks) does not use them and sets false: n labels would hold memory that grows
+    /// with n.
+    bool labels = true;
 };
 
 /// A matrix as read from a file: dense or sparse, with its labels when the file has them.

@@ -83,10 +83,17 @@ public:
     /// Columns [@p begin, @p end) as a rows() x (end - begin) matrix (CSC when sparse), labels not
     /// filled. CSC and dense layouts; a CSR file throws InvalidInput.
     LoadedMatrix read_columns(Eigen::Index begin, Eigen::Index end) const;
+    /// Rows [@p begin, @p end) transposed: a cols() x (end - begin) matrix (CSC when sparse),
+    /// labels not filled; the rows as samples (columns) for an online fit with --transpose. CSR
+    /// (whose arrays are already the CSC of the transpose: no conversion) and dense layouts.
+    LoadedMatrix read_rows_transposed(Eigen::Index begin, Eigen::Index end) const;
     /// The whole matrix with its labels, as read_matrix() returns it.
     LoadedMatrix read_all() const;
 
 private:
+    enum class Part { rows, columns, rows_transposed };
+    /// The one block read behind read_rows, read_columns and read_rows_transposed.
+    LoadedMatrix read_part(Eigen::Index begin, Eigen::Index end, Part part) const;
     struct State;
     std::unique_ptr<State> s_;
 };
