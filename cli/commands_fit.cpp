@@ -14,6 +14,7 @@
 #include <nmfkit/mask.hpp>
 #include <nmfkit/online.hpp>
 
+#include "checkpoint.hpp"
 #include "common.hpp"
 #include "option_flags.hpp"
 #include "outputs.hpp"
@@ -48,6 +49,10 @@ struct FitArgs {
     bool online = false;
     OnlineOptions online_options{.batch_size = 1024, .max_no_improvement = 0};
     int passes = 1;
+    // --checkpoint FILE --checkpoint-every N, --resume FILE (checkpoint.hpp)
+    std::string checkpoint;
+    int checkpoint_every = 0;
+    std::string resume;
 };
 
 std::vector<io::StagedFile> one(io::StagedFile f) {
@@ -185,8 +190,22 @@ int fit_and_write(const FitArgs& args, const Input& in, const Options& opt, Timi
     std::optional<InitialFactors<T>> start;
     if (opt.init == Init::custom) start = read_start<T>(args);
 
-    Progress progress(args.progress, opt.max_iter, opt.time_limit);
     Callbacks callbacks;
+    if (!args.resume.empty()) {
+        Checkpoint c = read_checkpoint(args.resume);
+        check_resumable(c, args.resume, in, opt);
+        callbacks.resume = std::make_shared<const FitState>(std::move(c.state));
+    }
+    // The checkpoint holds V's fingerprint and the options once; each write adds the state.
+    const InputFingerprint fingerprint =
+        args.checkpoint.empty() ? InputFingerprint{} : fingerprint_of(in);
+    if (!args.checkpoint.empty()) {
+        callbacks.checkpoint_every = args.checkpoint_every;
+        callbacks.on_checkpoint = [&](const FitState& s) {
+            write_checkpoint(args.checkpoint, Checkpoint{s, fingerprint, options_record(opt)});
+        };
+    }
+    Progress progress(args.progress, opt.max_iter, opt.time_limit);
     callbacks.on_iteration = [&progress](const IterationStats& s) {
         return progress.on_iteration(s);
     };
@@ -595,6 +614,21 @@ void check_full_batch_memory(const FitArgs& args) {
 
 int run_fit(const FitArgs& args) {
     Options opt = options_of(args);
+    if (args.checkpoint_every < 0)
+        throw UsageError("--checkpoint-every must be ≥ 0, got " +
+                         std::to_string(args.checkpoint_every));
+    if (args.checkpoint_every > 0 && args.checkpoint.empty())
+        throw UsageError("--checkpoint-every needs --checkpoint FILE");
+    if (!args.checkpoint.empty() || !args.resume.empty()) {
+        if (args.online)
+            throw UsageError("--checkpoint and --resume are not available with --online yet");
+        if (opt.restarts > 1)
+            throw UsageError("--checkpoint and --resume cover a fit of one run; --restarts is " +
+                             std::to_string(opt.restarts));
+        if (opt.missing != Missing::none || !args.mask.empty())
+            throw UsageError(
+                "--checkpoint and --resume are not available with --missing or --mask");
+    }
     if (args.online) return run_fit_online(args, opt);
     if (!args.mask.empty()) {  // a mask's solver/loss limits are usage errors, found before reading
         Options probe = opt;
@@ -613,6 +647,11 @@ int run_fit(const FitArgs& args) {
     files.reads("--mask", args.mask);
     files.reads("--init-w", args.init_w);
     files.reads("--init-h", args.init_h);
+    files.reads("--resume", args.resume);
+    // Resuming from the file it keeps writing is the usual case: one name for both.
+    if (!args.checkpoint.empty() &&
+        !(args.resume.size() > 0 && io::same_file(args.resume, args.checkpoint)))
+        files.writes("--checkpoint", args.checkpoint);
     files.writes_matrix("-W", args.w_out, args.write.sidecar_labels);
     files.writes_matrix("-H", args.h_out, args.write.sidecar_labels);
     files.writes_matrix("--scales", args.scales_out, args.write.sidecar_labels);
@@ -738,9 +777,24 @@ Command add_fit_command(CLI::App& app) {
                     "iterations of each block's coefficient solve")
         ->capture_default_str()
         ->group(online_group);
+    const std::string checkpoint_group = "Checkpoints";
+    cmd->add_option("--checkpoint", a.checkpoint,
+                    "write the fit's state to FILE (replaced atomically) every "
+                    "--checkpoint-every iterations and on Ctrl-C or the time limit")
+        ->group(checkpoint_group);
+    cmd->add_option("--checkpoint-every", a.checkpoint_every,
+                    "iterations between checkpoints; 0: only when the fit is interrupted")
+        ->capture_default_str()
+        ->group(checkpoint_group);
+    cmd->add_option("--resume", a.resume,
+                    "continue the fit saved in FILE by --checkpoint: same INPUT and options "
+                    "(--max-iter, --time-limit, --threads may change); the result is that of "
+                    "the uninterrupted fit")
+        ->group(checkpoint_group);
     add_progress_options(*cmd, a.progress);
-    name_file_options(*cmd, {"INPUT", "--init-w", "--init-h", "--mask", "-W", "-H", "--scales",
-                             "--report", "--assignments", "--log-json"});
+    name_file_options(
+        *cmd, {"INPUT", "--init-w", "--init-h", "--mask", "-W", "-H", "--scales", "--report",
+               "--assignments", "--log-json", "--checkpoint", "--resume"});
     cmd->footer(support_table() + R"(
 Examples:
   nmfkit fit counts.mtx -k 20 -W W.csv -H H.csv --report run.json
@@ -750,6 +804,8 @@ Examples:
   nmfkit fit data.npy -k 5 --transpose -W W.npy --log-json iterations.jsonl
   nmfkit fit spectrogram.npy -k 8 --loss itakura_saito -W W.npy -H H.npy
   nmfkit fit data.csv -k 5 --alpha-w 0.01 --l1-ratio 0.5 --normalize l1 --sort
+  nmfkit fit big.npz -k 20 -W W.npy -H H.npy --checkpoint fit.ckpt --checkpoint-every 50
+  nmfkit fit big.npz -k 20 -W W.npy -H H.npy --checkpoint fit.ckpt --resume fit.ckpt
 
 Exit status: 0 success, 2 usage error, 65 bad data, 74 I/O error, 130 interrupted
 (Ctrl-C: the result so far is written), 1 anything else.)");
