@@ -108,6 +108,27 @@ std::string input_text(const InputFingerprint& f) {
            "\n";
 }
 
+/// The records of a full-batch fit's state.
+void put_fit_state(std::string& out, const FitState& s) {
+    Eigen::MatrixXd head(1, 7);
+    head << s.version, (s.single_precision ? 1 : 0), s.restart, s.iteration, s.objective,
+        s.initial_objective, s.gradient0;
+    put_matrix(out, "state", head);
+    put_matrix(out, "W", s.W);
+    put_matrix(out, "Ht", s.Ht);
+    Eigen::MatrixXd history(static_cast<Eigen::Index>(s.history.size()), history_columns);
+    for (Eigen::Index i = 0; i < history.rows(); ++i) {
+        const IterationStats& h = s.history[static_cast<std::size_t>(i)];
+        history.row(i) << h.iteration, h.objective, h.relative_change, h.projected_gradient,
+            h.seconds, h.extrapolation, (h.restarted ? 1 : 0);
+    }
+    put_matrix(out, "history", history);
+    put_matrix(out, "scalars",
+               Eigen::Map<const Eigen::VectorXd>(s.scalars.data(),
+                                                 static_cast<Eigen::Index>(s.scalars.size())));
+    for (const Eigen::MatrixXd& X : s.matrices) put_matrix(out, "loop_matrix", X);
+}
+
 }  // namespace
 
 InputFingerprint fingerprint_of(const Input& in) {
@@ -144,26 +165,22 @@ std::vector<std::pair<std::string, std::string>> options_record(const Options& o
 }
 
 std::string checkpoint_bytes(const Checkpoint& c) {
-    const FitState& s = c.state;
     std::string out(magic);
     put(out, file_version);
-    Eigen::MatrixXd head(1, 7);
-    head << s.version, s.single_precision ? 1 : 0, s.restart, s.iteration, s.objective,
-        s.initial_objective, s.gradient0;
-    put_matrix(out, "state", head);
-    put_matrix(out, "W", s.W);
-    put_matrix(out, "Ht", s.Ht);
-    Eigen::MatrixXd history(static_cast<Eigen::Index>(s.history.size()), history_columns);
-    for (Eigen::Index i = 0; i < history.rows(); ++i) {
-        const IterationStats& h = s.history[static_cast<std::size_t>(i)];
-        history.row(i) << h.iteration, h.objective, h.relative_change, h.projected_gradient,
-            h.seconds, h.extrapolation, h.restarted ? 1 : 0;
+    if (c.online) {
+        const OnlineProgress& p = c.progress;
+        Eigen::MatrixXd head(1, 9);
+        head << (p.single_precision ? 1 : 0), static_cast<double>(p.steps),
+            static_cast<double>(p.samples_seen), p.ewa_cost, p.ewa_cost_min, p.no_improvement,
+            p.pass, static_cast<double>(p.blocks), p.smoothed;
+        put_matrix(out, "online", head);
+        put_matrix(out, "W", p.W);
+        put_matrix(out, "A", p.A);
+        put_matrix(out, "B", p.B);
+        put_matrix(out, "passes", p.passes);
+    } else {
+        put_fit_state(out, c.state);
     }
-    put_matrix(out, "history", history);
-    put_matrix(out, "scalars",
-               Eigen::Map<const Eigen::VectorXd>(s.scalars.data(),
-                                                 static_cast<Eigen::Index>(s.scalars.size())));
-    for (const Eigen::MatrixXd& X : s.matrices) put_matrix(out, "loop_matrix", X);
     put_text(out, "input", input_text(c.input));
     std::string options;
     for (const auto& [name, value] : c.options) options += name + "=" + value + "\n";
@@ -217,10 +234,36 @@ Checkpoint parse_checkpoint(std::string_view bytes, const std::string& name) {
             r.fail("unknown record kind at byte " + std::to_string(r.at() - 3 - len));
         }
     }
-    for (const char* key : {"state", "W", "Ht", "history", "scalars"})
-        if (m.count(key) == 0) r.fail(std::string("no record ") + key);
     for (const char* key : {"input", "options"})
         if (texts.count(key) == 0) r.fail(std::string("no record ") + key);
+    if (m.count("online") > 0) {
+        for (const char* key : {"W", "A", "B", "passes"})
+            if (m.count(key) == 0) r.fail(std::string("no record ") + key);
+        const Eigen::MatrixXd& head = m["online"];
+        if (head.size() != 9) r.fail("record online has the wrong size");
+        if (m["passes"].rows() > 0 && m["passes"].cols() != 4)
+            r.fail("record passes has the wrong shape");
+        OnlineProgress& p = c.progress;
+        c.online = true;
+        p.single_precision = head(0) != 0;
+        p.steps = static_cast<std::int64_t>(head(1));
+        p.samples_seen = static_cast<std::int64_t>(head(2));
+        p.ewa_cost = head(3);
+        p.ewa_cost_min = head(4);
+        p.no_improvement = static_cast<int>(head(5));
+        p.pass = static_cast<int>(head(6));
+        p.blocks = static_cast<std::int64_t>(head(7));
+        p.smoothed = head(8);
+        p.W = std::move(m["W"]);
+        p.A = std::move(m["A"]);
+        p.B = std::move(m["B"]);
+        p.passes = std::move(m["passes"]);
+        m["W"] = m["Ht"] = m["history"] = m["scalars"] = Eigen::MatrixXd();
+        m["state"] = Eigen::MatrixXd::Zero(1, 7);
+        m["state"](0) = FitState::current_version;
+    }
+    for (const char* key : {"state", "W", "Ht", "history", "scalars"})
+        if (m.count(key) == 0) r.fail(std::string("no record ") + key);
     const Eigen::MatrixXd& head = m["state"];
     if (head.size() != 7) r.fail("record state has the wrong size");
     FitState& s = c.state;
@@ -282,13 +325,16 @@ Checkpoint read_checkpoint(const std::string& path) {
     return parse_checkpoint(bytes, path);
 }
 
-void check_resumable(const Checkpoint& c, const std::string& path, const Input& in,
-                     const Options& opt) {
-    const InputFingerprint now = fingerprint_of(in);
+void check_resumable(const Checkpoint& c, const std::string& path, const InputFingerprint& now,
+                     const std::vector<std::pair<std::string, std::string>>& options, bool online) {
     const InputFingerprint& was = c.input;
     auto refuse = [&](const std::string& why) {
         throw InvalidInput(path + ": the checkpoint is not of this fit: " + why);
     };
+    if (c.online != online)
+        refuse(std::string("it was written by a ") + (c.online ? "" : "full-batch ") + "fit" +
+               (c.online ? " --online" : "") + ", this one is " +
+               (online ? "--online" : "full-batch"));
     if (now.rows != was.rows || now.cols != was.cols)
         refuse("it was written for V of " + std::to_string(was.rows) + " x " +
                std::to_string(was.cols) + ", this V is " + std::to_string(now.rows) + " x " +
@@ -302,7 +348,7 @@ void check_resumable(const Checkpoint& c, const std::string& path, const Input& 
     if (now.checksum != was.checksum)
         refuse("V's entries differ (the checksum of its arrays does not match)");
     // The options that shape the iterations must be those of the fit that wrote it.
-    const auto ours = options_record(opt);
+    const auto& ours = options;
     std::map<std::string, std::string> theirs(c.options.begin(), c.options.end());
     for (const auto& [field, value] : ours) {
         if (field == "max_iter" || field == "time_limit" || field == "threads") continue;

@@ -26,8 +26,24 @@ struct InputFingerprint {
 };
 InputFingerprint fingerprint_of(const Input& in);
 
+/// Where `fit --online` stands (nmfkit/online.hpp's OnlineState, and the pass loop's place).
+struct OnlineProgress {
+    bool single_precision = false;
+    Eigen::MatrixXd W, A, B;  ///< OnlineState's W (m x k), A and B
+    std::int64_t steps = 0, samples_seen = 0;
+    double ewa_cost = -1, ewa_cost_min = -1;
+    int no_improvement = 0;
+    int pass = 0;             ///< the pass in progress, 0-based
+    std::int64_t blocks = 0;  ///< its blocks done
+    double smoothed = 0;      ///< the smoothed cost after its last block done
+    /// One row per finished pass: pass, smoothed cost, blocks, seconds (the report's history).
+    Eigen::MatrixXd passes;
+};
+
 struct Checkpoint {
+    bool online = false;  ///< `fit --online`: `progress` holds the state, `state` is unused
     FitState state;
+    OnlineProgress progress;
     InputFingerprint input;
     /// Every Options field but the mask, as (name, option_text); see option_fields.hpp.
     std::vector<std::pair<std::string, std::string>> options;
@@ -47,9 +63,10 @@ void write_checkpoint(const std::string& path, const Checkpoint& c);
 /// @throws io::IoError (cannot read), InvalidInput (as parse_checkpoint)
 Checkpoint read_checkpoint(const std::string& path);
 
-/// Throws InvalidInput naming the difference when @p c was not written by a fit of @p in with
-/// @p opt (max_iter, time_limit and threads may differ).
-void check_resumable(const Checkpoint& c, const std::string& path, const Input& in,
-                     const Options& opt);
+/// Throws InvalidInput naming the difference when @p c was not written by a fit (@p online or
+/// not) of the V of fingerprint @p now with the options record @p options (max_iter,
+/// time_limit and threads may differ).
+void check_resumable(const Checkpoint& c, const std::string& path, const InputFingerprint& now,
+                     const std::vector<std::pair<std::string, std::string>>& options, bool online);
 
 }  // namespace nmfkit::cli

@@ -244,6 +244,7 @@ nmfkit_cmd_test(sigint SCENARIO sigint STDOUT "sigint: exit 130"
 set_tests_properties(cmd.sigint PROPERTIES TIMEOUT 60)
 # fit --checkpoint/--resume (cli/checkpoint.cpp): bitwise resume, refusals, Ctrl-C.
 nmfkit_cmd_test(checkpoint SCENARIO checkpoint STDOUT "resumed fits are bitwise the uninterrupted")
+nmfkit_cmd_test(checkpoint_online SCENARIO checkpoint_online STDOUT "resumed online fits are bitwise")
 nmfkit_cmd_test(checkpoint_refused SCENARIO checkpoint_refused STDOUT "damaged and foreign files refused")
 nmfkit_cmd_test(checkpoint_sigint SCENARIO checkpoint_sigint STDOUT "resumed to the uninterrupted bytes")
 set_tests_properties(cmd.checkpoint_sigint PROPERTIES TIMEOUT 60)

@@ -51,6 +51,27 @@ checkpoint)
     done
     echo "checkpoint: resumed fits are bitwise the uninterrupted ones"
     ;;
+checkpoint_online)
+    # fit --online --checkpoint/--resume: the dictionary, the statistics and the place in the pass
+    # are saved; a resumed fit writes the bytes of the uninterrupted one (checkpoints inside a
+    # pass and at its end; .npy and .mtx, float64 and float32, Frobenius and KL).
+    for case in "storage.npy float64 frobenius 4" "storage.mtx float32 kl 5" \
+        "storage.npy float32 kl 3"; do
+        set -- $case
+        opts="-k 3 --online --batch-size 7 --max-no-improvement 0 --tol 0 -q --dtype $2 --loss $3"
+        "$nmfkit" fit "$1" $opts --passes 3 -W W0.npy -H H0.npy
+        rm -f c.ckpt
+        "$nmfkit" fit "$1" $opts --passes 2 --checkpoint c.ckpt --checkpoint-every "$4"
+        "$nmfkit" fit "$1" $opts --passes 3 --resume c.ckpt -W W1.npy -H H1.npy
+        cmp W0.npy W1.npy || fail "$case: W of the resumed online fit differs"
+        cmp H0.npy H1.npy || fail "$case: H of the resumed online fit differs"
+    done
+    status=0
+    "$nmfkit" fit storage.npy -k 3 --resume c.ckpt -q 2> err.txt || status=$?
+    [ "$status" = 65 ] || fail "a full-batch resume of an online checkpoint: exit $status"
+    grep -q "written by a fit --online, this one is full-batch" err.txt || fail "$(cat err.txt)"
+    echo "checkpoint_online: resumed online fits are bitwise the uninterrupted ones"
+    ;;
 checkpoint_refused)
     # --resume refuses a checkpoint of another V or other options, and damaged files (exit 65).
     "$nmfkit" fit good.csv -k 2 --seed 4 --tol 0 -q --max-iter 20 --checkpoint c.ckpt \
