@@ -3,6 +3,8 @@
 #include "checkpoint.hpp"
 
 #include <bit>
+#include <cmath>
+#include <limits>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -89,6 +91,16 @@ private:
     const std::string& name_;
     std::size_t at_ = 0;
 };
+
+/// @p x as an integer of type I, or a failure naming @p what (a crafted file may hold anything).
+template <class I>
+I integer(const Reader& r, double x, const char* what) {
+    if (!(x >= -9.0e15 && x <= 9.0e15) || x != std::floor(x) ||
+        x < static_cast<double>(std::numeric_limits<I>::min()) ||
+        x > static_cast<double>(std::numeric_limits<I>::max()))
+        r.fail(std::string("record ") + what + " holds no valid integer");
+    return static_cast<I>(x);
+}
 
 std::map<std::string, std::string> lines_of(const std::string& text) {
     std::map<std::string, std::string> out;
@@ -218,7 +230,8 @@ Checkpoint parse_checkpoint(std::string_view bytes, const std::string& name) {
         if (kind == 'd') {
             const auto rows = r.get<std::uint64_t>(key.c_str());
             const auto cols = r.get<std::uint64_t>(key.c_str());
-            if (cols != 0 && rows > (r.size() - r.at()) / 8 / cols)
+            constexpr std::uint64_t most = std::uint64_t{1} << 40;  // a bound on either dimension
+            if (rows > most || cols > most || (cols != 0 && rows > (r.size() - r.at()) / 8 / cols))
                 r.fail("record " + key + " is larger than the file");
             Eigen::MatrixXd X(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
             const std::string_view data = r.take(rows * cols * 8, key.c_str());
@@ -246,18 +259,22 @@ Checkpoint parse_checkpoint(std::string_view bytes, const std::string& name) {
         OnlineProgress& p = c.progress;
         c.online = true;
         p.single_precision = head(0) != 0;
-        p.steps = static_cast<std::int64_t>(head(1));
-        p.samples_seen = static_cast<std::int64_t>(head(2));
+        p.steps = integer<std::int64_t>(r, head(1), "online");
+        p.samples_seen = integer<std::int64_t>(r, head(2), "online");
         p.ewa_cost = head(3);
         p.ewa_cost_min = head(4);
-        p.no_improvement = static_cast<int>(head(5));
-        p.pass = static_cast<int>(head(6));
-        p.blocks = static_cast<std::int64_t>(head(7));
+        p.no_improvement = integer<int>(r, head(5), "online");
+        p.pass = integer<int>(r, head(6), "online");
+        p.blocks = integer<std::int64_t>(r, head(7), "online");
         p.smoothed = head(8);
         p.W = std::move(m["W"]);
         p.A = std::move(m["A"]);
         p.B = std::move(m["B"]);
         p.passes = std::move(m["passes"]);
+        for (Eigen::Index i = 0; i < p.passes.rows(); ++i) {
+            integer<int>(r, p.passes(i, 0), "passes");
+            integer<std::int64_t>(r, p.passes(i, 2), "passes");
+        }
         m["W"] = m["Ht"] = m["history"] = m["scalars"] = Eigen::MatrixXd();
         m["state"] = Eigen::MatrixXd::Zero(1, 7);
         m["state"](0) = FitState::current_version;
@@ -267,10 +284,10 @@ Checkpoint parse_checkpoint(std::string_view bytes, const std::string& name) {
     const Eigen::MatrixXd& head = m["state"];
     if (head.size() != 7) r.fail("record state has the wrong size");
     FitState& s = c.state;
-    s.version = static_cast<int>(head(0));
+    s.version = integer<int>(r, head(0), "state");
     s.single_precision = head(1) != 0;
-    s.restart = static_cast<int>(head(2));
-    s.iteration = static_cast<int>(head(3));
+    s.restart = integer<int>(r, head(2), "state");
+    s.iteration = integer<int>(r, head(3), "state");
     s.objective = head(4);
     s.initial_objective = head(5);
     s.gradient0 = head(6);
@@ -281,7 +298,7 @@ Checkpoint parse_checkpoint(std::string_view bytes, const std::string& name) {
         r.fail("record history has the wrong shape");
     for (Eigen::Index i = 0; i < history.rows(); ++i) {
         IterationStats h;
-        h.iteration = static_cast<int>(history(i, 0));
+        h.iteration = integer<int>(r, history(i, 0), "history");
         h.objective = history(i, 1);
         h.relative_change = history(i, 2);
         h.projected_gradient = history(i, 3);
