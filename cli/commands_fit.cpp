@@ -14,6 +14,7 @@
 #include <nmfkit/mask.hpp>
 #include <nmfkit/online.hpp>
 
+#include "checkpoint.hpp"
 #include "common.hpp"
 #include "option_flags.hpp"
 #include "outputs.hpp"
@@ -48,6 +49,10 @@ struct FitArgs {
     bool online = false;
     OnlineOptions online_options{.batch_size = 1024, .max_no_improvement = 0};
     int passes = 1;
+    // --checkpoint FILE --checkpoint-every N, --resume FILE (checkpoint.hpp)
+    std::string checkpoint;
+    int checkpoint_every = 0;
+    std::string resume;
 };
 
 std::vector<io::StagedFile> one(io::StagedFile f) {
@@ -185,8 +190,26 @@ int fit_and_write(const FitArgs& args, const Input& in, const Options& opt, Timi
     std::optional<InitialFactors<T>> start;
     if (opt.init == Init::custom) start = read_start<T>(args);
 
-    Progress progress(args.progress, opt.max_iter, opt.time_limit);
     Callbacks callbacks;
+    if (!args.resume.empty()) {
+        Checkpoint c = read_checkpoint(args.resume);
+        check_resumable(c, args.resume, fingerprint_of(in), options_record(opt), false);
+        callbacks.resume = std::make_shared<const FitState>(std::move(c.state));
+    }
+    // The checkpoint holds V's fingerprint and the options once; each write adds the state.
+    const InputFingerprint fingerprint =
+        args.checkpoint.empty() ? InputFingerprint{} : fingerprint_of(in);
+    if (!args.checkpoint.empty()) {
+        callbacks.checkpoint_every = args.checkpoint_every;
+        callbacks.on_checkpoint = [&](const FitState& s) {
+            Checkpoint c;
+            c.state = s;
+            c.input = fingerprint;
+            c.options = options_record(opt);
+            write_checkpoint(args.checkpoint, c);
+        };
+    }
+    Progress progress(args.progress, opt.max_iter, opt.time_limit);
     callbacks.on_iteration = [&progress](const IterationStats& s) {
         return progress.on_iteration(s);
     };
@@ -403,6 +426,42 @@ auto located_block(const io::ColumnBlock& blk, F&& f) {
     }
 }
 
+/// What a checkpoint of `fit --online` checks of V: the values are streamed, so no checksum.
+InputFingerprint online_fingerprint(const io::BlockSource& src, bool transpose, bool float32) {
+    InputFingerprint f;
+    f.rows = src.rows();
+    f.cols = src.cols();
+    f.stored = src.entries();
+    f.dtype = float32 ? "float32" : "float64";
+    f.transpose = transpose;
+    return f;
+}
+
+/// The options record of an online fit: Options' and the online parameters but --passes.
+std::vector<std::pair<std::string, std::string>> online_record(const Options& opt,
+                                                               const OnlineOptions& on) {
+    auto r = options_record(opt);
+    r.emplace_back("online.batch_size", std::to_string(on.batch_size));
+    r.emplace_back("online.forget_factor", format("%.17g", on.forget_factor));
+    r.emplace_back("online.max_no_improvement", std::to_string(on.max_no_improvement));
+    r.emplace_back("online.fresh_restarts_max_iter", std::to_string(on.fresh_restarts_max_iter));
+    return r;
+}
+
+template <class T>
+OnlineState<T> online_state_of(const OnlineProgress& p) {
+    OnlineState<T> s;
+    s.W = p.W.cast<T>();
+    s.A = p.A.cast<T>();
+    s.B = p.B.cast<T>();
+    s.steps = p.steps;
+    s.samples_seen = p.samples_seen;
+    s.ewa_cost = p.ewa_cost;
+    s.ewa_cost_min = p.ewa_cost_min;
+    s.no_improvement = p.no_improvement;
+    return s;
+}
+
 template <class T>
 int fit_online_and_write(const FitArgs& args, io::BlockSource& src, const Options& opt,
                          Timings& t) {
@@ -411,7 +470,16 @@ int fit_online_and_write(const FitArgs& args, io::BlockSource& src, const Option
     // The final pass's KL solve (Frobenius is exact): as many iterations as a block's solve.
     on.transform_max_iter = on.fresh_restarts_max_iter;
     const Eigen::Index m = src.rows(), n = src.cols(), k = opt.rank;
-    OnlineNMF<T> model(m, opt, on);
+    const InputFingerprint fingerprint =
+        online_fingerprint(src, args.read.transpose, std::is_same_v<T, float>);
+    const auto record = online_record(opt, on);
+    std::optional<Checkpoint> resumed;
+    if (!args.resume.empty()) {
+        resumed = read_checkpoint(args.resume);
+        check_resumable(*resumed, args.resume, fingerprint, record, true);
+    }
+    OnlineNMF<T> model = resumed ? OnlineNMF<T>(online_state_of<T>(resumed->progress), opt, on)
+                                 : OnlineNMF<T>(m, opt, on);
     io::ColumnBlock blk;
     Matrix<T> dense_store;
     std::vector<T> value_store;
@@ -424,10 +492,59 @@ int fit_online_and_write(const FitArgs& args, io::BlockSource& src, const Option
     nlohmann::ordered_json history;
     for (const char* key : {"pass", "smoothed_cost", "blocks", "seconds"})
         history[key] = nlohmann::json::array();
-    for (int pass = 0; pass < args.passes && !stopped && !interrupted; ++pass) {
+    // A resumed fit: the passes done, and the blocks of the pass in progress (read, not fitted).
+    int first_pass = 0;
+    std::int64_t skip = 0;
+    if (resumed) {
+        const OnlineProgress& p = resumed->progress;
+        first_pass = p.pass;
+        skip = p.blocks;
+        steps = p.steps;
+        passes_run = p.pass;
+        for (Eigen::Index i = 0; i < p.passes.rows(); ++i) {
+            history["pass"].push_back(static_cast<int>(p.passes(i, 0)));
+            history["smoothed_cost"].push_back(p.passes(i, 1));
+            history["blocks"].push_back(static_cast<std::int64_t>(p.passes(i, 2)));
+            history["seconds"].push_back(p.passes(i, 3));
+        }
+    }
+    // The state after `blocks` blocks of pass `pass` (0-based), for --checkpoint.
+    auto save = [&](int pass, std::int64_t blocks, double smoothed) {
+        Checkpoint c;
+        c.online = true;
+        OnlineProgress& p = c.progress;
+        const OnlineState<T>& s = model.state();
+        p.single_precision = std::is_same_v<T, float>;
+        p.W = s.W.template cast<double>();
+        p.A = s.A.template cast<double>();
+        p.B = s.B.template cast<double>();
+        p.steps = s.steps;
+        p.samples_seen = s.samples_seen;
+        p.ewa_cost = s.ewa_cost;
+        p.ewa_cost_min = s.ewa_cost_min;
+        p.no_improvement = s.no_improvement;
+        p.pass = pass;
+        p.blocks = blocks;
+        p.smoothed = smoothed;
+        p.passes.resize(static_cast<Eigen::Index>(history["pass"].size()), 4);
+        for (Eigen::Index i = 0; i < p.passes.rows(); ++i) {
+            const auto at = static_cast<std::size_t>(i);
+            p.passes.row(i) << history["pass"][at].get<double>(),
+                history["smoothed_cost"][at].get<double>(), history["blocks"][at].get<double>(),
+                history["seconds"][at].get<double>();
+        }
+        c.input = fingerprint;
+        c.options = record;
+        write_checkpoint(args.checkpoint, c);
+    };
+    for (int pass = first_pass; pass < args.passes && !stopped && !interrupted; ++pass) {
         src.rewind();
         double smoothed = 0;
         std::int64_t blocks = 0;
+        if (pass == first_pass && skip > 0) {
+            while (blocks < skip && src.next(on.batch_size, blk)) ++blocks;
+            smoothed = resumed->progress.smoothed;
+        }
         while (src.next(on.batch_size, blk)) {
             const OnlineStep s = located_block(blk, [&] {
                 return with_block_view<T>(blk, dense_store, value_store,
@@ -441,7 +558,11 @@ int fit_online_and_write(const FitArgs& args, io::BlockSource& src, const Option
                 stopped = true;
                 break;
             }
-            if (InterruptGuard::requested()) {
+            const bool interrupt = InterruptGuard::requested();
+            if (!args.checkpoint.empty() &&
+                (interrupt || (args.checkpoint_every > 0 && steps % args.checkpoint_every == 0)))
+                save(pass, blocks, smoothed);
+            if (interrupt) {
                 interrupted = true;
                 break;
             }
@@ -555,6 +676,10 @@ int run_fit_online(const FitArgs& args, Options opt) {
     check_online_args(args, opt);
     Files files;
     files.reads("INPUT", args.input);
+    files.reads("--resume", args.resume);
+    if (!args.checkpoint.empty() &&
+        !(!args.resume.empty() && io::same_file(args.resume, args.checkpoint)))
+        files.writes("--checkpoint", args.checkpoint);
     files.writes_matrix("-W", args.w_out, args.write.sidecar_labels);
     files.writes_matrix("-H", args.h_out, args.write.sidecar_labels);
     files.writes("--report", args.report_out);
@@ -606,6 +731,19 @@ void check_full_batch_memory(const FitArgs& args) {
 
 int run_fit(const FitArgs& args) {
     Options opt = options_of(args);
+    if (args.checkpoint_every < 0)
+        throw UsageError("--checkpoint-every must be ≥ 0, got " +
+                         std::to_string(args.checkpoint_every));
+    if (args.checkpoint_every > 0 && args.checkpoint.empty())
+        throw UsageError("--checkpoint-every needs --checkpoint FILE");
+    if (!args.checkpoint.empty() || !args.resume.empty()) {
+        if (opt.restarts > 1)
+            throw UsageError("--checkpoint and --resume cover a fit of one run; --restarts is " +
+                             std::to_string(opt.restarts));
+        if (opt.missing != Missing::none || !args.mask.empty())
+            throw UsageError(
+                "--checkpoint and --resume are not available with --missing or --mask");
+    }
     if (args.online) return run_fit_online(args, opt);
     if (!args.mask.empty()) {  // a mask's solver/loss limits are usage errors, found before reading
         Options probe = opt;
@@ -624,6 +762,11 @@ int run_fit(const FitArgs& args) {
     files.reads("--mask", args.mask);
     files.reads("--init-w", args.init_w);
     files.reads("--init-h", args.init_h);
+    files.reads("--resume", args.resume);
+    // Resuming from the file it keeps writing is the usual case: one name for both.
+    if (!args.checkpoint.empty() &&
+        !(args.resume.size() > 0 && io::same_file(args.resume, args.checkpoint)))
+        files.writes("--checkpoint", args.checkpoint);
     files.writes_matrix("-W", args.w_out, args.write.sidecar_labels);
     files.writes_matrix("-H", args.h_out, args.write.sidecar_labels);
     files.writes_matrix("--scales", args.scales_out, args.write.sidecar_labels);
@@ -749,9 +892,24 @@ Command add_fit_command(CLI::App& app) {
                     "iterations of each block's coefficient solve")
         ->capture_default_str()
         ->group(online_group);
+    const std::string checkpoint_group = "Checkpoints";
+    cmd->add_option("--checkpoint", a.checkpoint,
+                    "write the fit's state to FILE (replaced atomically) every "
+                    "--checkpoint-every iterations and on Ctrl-C or the time limit")
+        ->group(checkpoint_group);
+    cmd->add_option("--checkpoint-every", a.checkpoint_every,
+                    "iterations between checkpoints; 0: only when the fit is interrupted")
+        ->capture_default_str()
+        ->group(checkpoint_group);
+    cmd->add_option("--resume", a.resume,
+                    "continue the fit saved in FILE by --checkpoint: same INPUT and options "
+                    "(--max-iter, --time-limit, --threads may change); the result is that of "
+                    "the uninterrupted fit")
+        ->group(checkpoint_group);
     add_progress_options(*cmd, a.progress);
-    name_file_options(*cmd, {"INPUT", "--init-w", "--init-h", "--mask", "-W", "-H", "--scales",
-                             "--report", "--assignments", "--log-json"});
+    name_file_options(
+        *cmd, {"INPUT", "--init-w", "--init-h", "--mask", "-W", "-H", "--scales", "--report",
+               "--assignments", "--log-json", "--checkpoint", "--resume"});
     cmd->footer(support_table() + R"(
 Examples:
   nmfkit fit counts.mtx -k 20 -W W.csv -H H.csv --report run.json
@@ -761,6 +919,8 @@ Examples:
   nmfkit fit data.npy -k 5 --transpose -W W.npy --log-json iterations.jsonl
   nmfkit fit spectrogram.npy -k 8 --loss itakura_saito -W W.npy -H H.npy
   nmfkit fit data.csv -k 5 --alpha-w 0.01 --l1-ratio 0.5 --normalize l1 --sort
+  nmfkit fit big.npz -k 20 -W W.npy -H H.npy --checkpoint fit.ckpt --checkpoint-every 50
+  nmfkit fit big.npz -k 20 -W W.npy -H H.npy --checkpoint fit.ckpt --resume fit.ckpt
 
 Exit status: 0 success, 2 usage error, 65 bad data, 74 I/O error, 130 interrupted
 (Ctrl-C: the result so far is written), 1 anything else.)");

@@ -242,6 +242,16 @@ nmfkit_cmd_test(log_json_converged SCENARIO log_json STDOUT "lines = iterations"
 nmfkit_cmd_test(sigint SCENARIO sigint STDOUT "sigint: exit 130"
     STDERR "nmfkit: interrupted. writing the result so far\n")
 set_tests_properties(cmd.sigint PROPERTIES TIMEOUT 60)
+# fit --checkpoint/--resume (cli/checkpoint.cpp): bitwise resume, refusals, Ctrl-C.
+nmfkit_cmd_test(checkpoint SCENARIO checkpoint STDOUT "resumed fits are bitwise the uninterrupted")
+nmfkit_cmd_test(checkpoint_online SCENARIO checkpoint_online STDOUT "resumed online fits are bitwise")
+nmfkit_cmd_test(checkpoint_refused SCENARIO checkpoint_refused STDOUT "damaged and foreign files refused")
+nmfkit_cmd_test(checkpoint_sigint SCENARIO checkpoint_sigint STDOUT "resumed to the uninterrupted bytes")
+set_tests_properties(cmd.checkpoint_sigint PROPERTIES TIMEOUT 60)
+nmfkit_cmd_test(checkpoint_every_alone RC 2 COMMAND fit good.csv -k 2 --checkpoint-every 5
+    STDERR "${e}--checkpoint-every needs --checkpoint FILE\n$")
+nmfkit_cmd_test(checkpoint_restarts RC 2 COMMAND fit good.csv -k 2 --restarts 3 --checkpoint c.ckpt
+    STDERR "${e}--checkpoint and --resume cover a fit of one run; --restarts is 3\n$")
 
 # --- transform ---
 nmfkit_cmd_test(transform_components COMMAND transform good.csv --components h.csv -o W.npy

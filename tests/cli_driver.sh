@@ -28,6 +28,97 @@ sigint)
     [ "$("$shape" H.npy)" = "5 x 200" ] || fail "H.npy shape"
     echo "sigint: exit 130, W and H written, report interrupted"
     ;;
+checkpoint)
+    # fit --checkpoint/--resume: a fit resumed from a checkpoint writes the bytes of W and H that
+    # the uninterrupted fit writes (dense and sparse, float64 and float32, Frobenius and KL, with
+    # the default extrapolation), and the checkpoint names its own iteration's state.
+    for case in "good.csv float64 frobenius" "small.mtx float32 frobenius" "good.csv float32 kl" \
+        "small.mtx float64 kl"; do
+        set -- $case
+        opts="-k 2 --seed 4 --tol 0 -q --dtype $2 --loss $3"
+        "$nmfkit" fit "$1" $opts --max-iter 40 -W W0.npy -H H0.npy
+        rm -f c.ckpt
+        "$nmfkit" fit "$1" $opts --max-iter 23 --checkpoint c.ckpt --checkpoint-every 10
+        # The run stopped at 23; its checkpoint is iteration 20's. Resume to 40 and keep writing.
+        "$nmfkit" fit "$1" $opts --max-iter 40 --resume c.ckpt --checkpoint c.ckpt \
+            --checkpoint-every 7 -W W1.npy -H H1.npy --report run.json
+        cmp W0.npy W1.npy || fail "$case: W of the resumed fit differs"
+        cmp H0.npy H1.npy || fail "$case: H of the resumed fit differs"
+        grep -q '"iterations": 40' run.json || fail "$case: the resumed run did not end at 40"
+        # c.ckpt is now iteration 35's: resuming it again gives the same result.
+        "$nmfkit" fit "$1" $opts --max-iter 40 --resume c.ckpt -W W2.npy -H H2.npy
+        cmp W0.npy W2.npy || fail "$case: W of the twice-resumed fit differs"
+    done
+    echo "checkpoint: resumed fits are bitwise the uninterrupted ones"
+    ;;
+checkpoint_online)
+    # fit --online --checkpoint/--resume: the dictionary, the statistics and the place in the pass
+    # are saved; a resumed fit writes the bytes of the uninterrupted one (checkpoints inside a
+    # pass and at its end; .npy and .mtx, float64 and float32, Frobenius and KL).
+    for case in "storage.npy float64 frobenius 4" "storage.mtx float32 kl 5" \
+        "storage.npy float32 kl 3"; do
+        set -- $case
+        opts="-k 3 --online --batch-size 7 --max-no-improvement 0 --tol 0 -q --dtype $2 --loss $3"
+        "$nmfkit" fit "$1" $opts --passes 3 -W W0.npy -H H0.npy
+        rm -f c.ckpt
+        "$nmfkit" fit "$1" $opts --passes 2 --checkpoint c.ckpt --checkpoint-every "$4"
+        "$nmfkit" fit "$1" $opts --passes 3 --resume c.ckpt -W W1.npy -H H1.npy
+        cmp W0.npy W1.npy || fail "$case: W of the resumed online fit differs"
+        cmp H0.npy H1.npy || fail "$case: H of the resumed online fit differs"
+    done
+    status=0
+    "$nmfkit" fit storage.npy -k 3 --resume c.ckpt -q 2> err.txt || status=$?
+    [ "$status" = 65 ] || fail "a full-batch resume of an online checkpoint: exit $status"
+    grep -q "written by a fit --online, this one is full-batch" err.txt || fail "$(cat err.txt)"
+    echo "checkpoint_online: resumed online fits are bitwise the uninterrupted ones"
+    ;;
+checkpoint_refused)
+    # --resume refuses a checkpoint of another V or other options, and damaged files (exit 65).
+    "$nmfkit" fit good.csv -k 2 --seed 4 --tol 0 -q --max-iter 20 --checkpoint c.ckpt \
+        --checkpoint-every 10
+    expect65() {
+        status=0
+        "$nmfkit" fit "$@" 2> err.txt || status=$?
+        [ "$status" = 65 ] || fail "$*: exit status $status, expected 65"
+    }
+    expect65 small.mtx -k 2 --seed 4 --tol 0 -q --resume c.ckpt
+    grep -q "c.ckpt: the checkpoint is not of this fit: it was written for V of 6 x 4, this V is 5 x 4" \
+        err.txt || fail "other V: $(cat err.txt)"
+    expect65 good.csv -k 2 --seed 5 --tol 0 -q --resume c.ckpt
+    grep -q "option seed is 5 here but was 4" err.txt || fail "other seed: $(cat err.txt)"
+    head -c 300 c.ckpt > truncated.ckpt
+    expect65 good.csv -k 2 --seed 4 --tol 0 -q --resume truncated.ckpt
+    grep -q "truncated.ckpt: damaged or truncated checkpoint" err.txt || fail "truncated: $(cat err.txt)"
+    expect65 good.csv -k 2 --seed 4 --tol 0 -q --resume good.csv
+    grep -q "good.csv: not an nmfkit checkpoint" err.txt || fail "not a checkpoint: $(cat err.txt)"
+    # One byte changed in the middle: the checksum catches it.
+    cp c.ckpt flipped.ckpt
+    printf 'X' | dd of=flipped.ckpt bs=1 seek=200 conv=notrunc 2> /dev/null
+    expect65 good.csv -k 2 --seed 4 --tol 0 -q --resume flipped.ckpt
+    grep -q "damaged or truncated checkpoint" err.txt || fail "flipped byte: $(cat err.txt)"
+    echo "checkpoint_refused: other V, other options, truncated, damaged and foreign files refused"
+    ;;
+checkpoint_sigint)
+    # Ctrl-C with --checkpoint writes the state of the last iteration; resuming it ends with the
+    # bytes of an uninterrupted fit of the same length.
+    awk 'BEGIN { srand(7); for (i = 0; i < 300; ++i) { line = "";
+          for (j = 0; j < 200; ++j) line = line (j ? "," : "") int(rand() * 10);
+          print line } }' > big.csv
+    "$nmfkit" fit big.csv -k 5 --max-iter 1 -q  # warm the page cache before the clock runs
+    status=0
+    timeout --foreground --preserve-status -s INT 2 "$nmfkit" fit big.csv -k 5 --max-iter 10000000 \
+        --tol 0 -q --checkpoint c.ckpt --report run.json || status=$?
+    [ "$status" = 130 ] || fail "exit status $status, expected 130"
+    [ -s c.ckpt ] || fail "Ctrl-C wrote no checkpoint"
+    done_it=$(sed -n 's/^ *"iterations": \([0-9]*\),*$/\1/p' run.json)
+    [ -n "$done_it" ] || fail "run.json has no iterations"
+    total=$((done_it + 3))
+    "$nmfkit" fit big.csv -k 5 --max-iter $total --tol 0 -q -W W0.npy -H H0.npy
+    "$nmfkit" fit big.csv -k 5 --max-iter $total --tol 0 -q --resume c.ckpt -W W1.npy -H H1.npy
+    cmp W0.npy W1.npy || fail "W of the resumed fit differs"
+    cmp H0.npy H1.npy || fail "H of the resumed fit differs"
+    echo "checkpoint_sigint: Ctrl-C checkpoint resumed to the uninterrupted bytes"
+    ;;
 transpose_dense|transpose_sparse|transpose_dense_float32|transpose_sparse_float32)
     # --transpose gives the same factors as fitting the transposed file.
     case $scenario in

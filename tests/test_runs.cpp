@@ -209,5 +209,137 @@ TEST(Transform, ReproducesTheFittedW) {
     }
 }
 
+// Checkpoints (Callbacks::on_checkpoint, Callbacks::resume): a fit continued from the state of
+// an iteration ends with the bits of the uninterrupted fit.
+template <class T>
+void expect_same_fit(const Result<T>& a, const Result<T>& b) {
+    EXPECT_EQ(a.iterations, b.iterations);
+    EXPECT_EQ(a.status, b.status);
+    EXPECT_TRUE(a.W == b.W);
+    EXPECT_TRUE(a.H == b.H);
+    EXPECT_EQ(a.initial_objective, b.initial_objective);
+    EXPECT_EQ(a.objective, b.objective);
+    ASSERT_EQ(a.history.size(), b.history.size());
+    for (std::size_t i = 0; i < a.history.size(); ++i) {
+        EXPECT_EQ(a.history[i].objective, b.history[i].objective) << "iteration " << i + 1;
+        EXPECT_EQ(a.history[i].relative_change, b.history[i].relative_change);
+        EXPECT_EQ(a.history[i].extrapolation, b.history[i].extrapolation);
+        EXPECT_EQ(a.history[i].restarted, b.history[i].restarted);
+    }
+}
+
+// Fits V with checkpoints every 4 iterations and, separately, stopped by the callback at
+// iteration 7 (as Ctrl-C stops the CLI); each saved state continued gives the uninterrupted fit.
+template <class T, class View>
+void expect_resume_is_bitwise(const View& V, const Options& o) {
+    const Result<T> whole = fit(V, o);
+    std::vector<FitState> states;
+    Callbacks cb;
+    cb.checkpoint_every = 4;
+    cb.on_checkpoint = [&](const FitState& s) { states.push_back(s); };
+    expect_same_fit(whole, fit(V, o, cb));  // saving changes nothing
+    Callbacks stop;
+    stop.on_iteration = [](const IterationStats& s) { return s.iteration < 7; };
+    stop.on_checkpoint = cb.on_checkpoint;
+    const Result<T> stopped = fit(V, o, stop);
+    ASSERT_EQ(stopped.status, Status::stopped_by_callback);
+    ASSERT_EQ(states.size(), 4u);  // 4, 8, 12 of 14, and 7
+    for (const FitState& s : states) {
+        SCOPED_TRACE("resumed after iteration " + std::to_string(s.iteration));
+        Callbacks resume;
+        resume.resume = std::make_shared<const FitState>(s);
+        expect_same_fit(whole, fit(V, o, resume));
+    }
+}
+
+template <class T>
+void expect_resume_is_bitwise_for_every_pair() {
+    // Nearly rank 3, so float Frobenius fits reach the tracked residual (engine/steps.hpp).
+    const Mat<T> V = (uniform<double>(30, 3, 21, 0.1, 1) * uniform<double>(3, 20, 22, 0.1, 1) +
+                      uniform<double>(30, 20, 23, 0, 0.01))
+                         .template cast<T>();
+    const Eigen::SparseMatrix<T> S = V.sparseView();
+    for (auto [s, l] : supported_pairs()) {
+        for (bool extrapolate : {false, true}) {
+            if (extrapolate && !solver_traits(s, l).extrapolation) continue;
+            SCOPED_TRACE(label(s, l) + (extrapolate ? " extrapolated" : ""));
+            Options o = options(s, l, 3, 14, 0, 5);
+            o.extrapolation = extrapolate ? Extrapolation::on : Extrapolation::off;
+            expect_resume_is_bitwise<T>(DenseView<T>(V), o);
+            expect_resume_is_bitwise<T>(SparseView<T>(S), o);
+        }
+    }
+}
+
+TEST(Checkpoint, ResumeGivesTheUninterruptedFitDouble) {
+    expect_resume_is_bitwise_for_every_pair<double>();
+}
+
+TEST(Checkpoint, ResumeGivesTheUninterruptedFitFloat) {
+    expect_resume_is_bitwise_for_every_pair<float>();
+}
+
+TEST(Checkpoint, StoppingRuleAndClockCarryOver) {
+    // tol > 0: the resumed fit stops by the rule at the iteration the whole one did.
+    const M V = noisy(3, 30, 20, 3);
+    Options o = options(Solver::hals, Loss::frobenius, 3, 500, 1e-5, 2);
+    const Result<double> whole = fit(DenseView<double>(V), o);
+    ASSERT_EQ(whole.status, Status::converged);
+    ASSERT_GT(whole.iterations, 3);
+    std::vector<FitState> states;
+    Callbacks cb;
+    cb.checkpoint_every = 3;
+    cb.on_checkpoint = [&](const FitState& s) { states.push_back(s); };
+    fit(DenseView<double>(V), o, cb);
+    ASSERT_FALSE(states.empty());
+    Callbacks resume;
+    resume.resume = std::make_shared<const FitState>(states.back());
+    const Result<double> resumed = fit(DenseView<double>(V), o, resume);
+    expect_same_fit(whole, resumed);
+    EXPECT_GE(resumed.history.back().seconds, states.back().history.back().seconds);
+}
+
+TEST(Checkpoint, MismatchedStatesAndUnsupportedFitsAreRefused) {
+    const M V = noisy(4, 30, 20, 3);
+    Options o = options(Solver::hals, Loss::frobenius, 3, 10, 0, 2);
+    FitState state;
+    Callbacks cb;
+    cb.checkpoint_every = 5;
+    cb.on_checkpoint = [&](const FitState& s) { state = s; };
+    fit(DenseView<double>(V), o, cb);
+    ASSERT_EQ(state.iteration, 5);
+    auto resume_with = [&](const FitState& s, const Options& opt) {
+        Callbacks r;
+        r.resume = std::make_shared<const FitState>(s);
+        return message_of([&] { fit(DenseView<double>(V), opt, r); });
+    };
+    EXPECT_EQ(resume_with(state, o), "(no exception)");
+    Options k4 = o;
+    k4.rank = 4;
+    EXPECT_NE(resume_with(state, k4).find("needs W 30 x 4"), std::string::npos);
+    FitState f32 = state;
+    f32.single_precision = true;
+    EXPECT_NE(resume_with(f32, o).find("float32 fit"), std::string::npos);
+    FitState v0 = state;
+    v0.version = 0;
+    EXPECT_NE(resume_with(v0, o).find("version 0"), std::string::npos);
+    FitState short_history = state;
+    short_history.history.pop_back();
+    EXPECT_NE(resume_with(short_history, o).find("history"), std::string::npos);
+    Options mu = o;  // a step that carries no numbers
+    mu.solver = Solver::mu;
+    mu.loss = Loss::kullback_leibler;
+    EXPECT_NE(resume_with(state, mu).find("numbers"), std::string::npos);
+    Options done = o;
+    done.max_iter = 5;
+    EXPECT_NE(resume_with(state, done).find("nothing to do"), std::string::npos);
+    Options restarts = o;
+    restarts.restarts = 2;
+    EXPECT_NE(resume_with(state, restarts).find("restarts must be 1"), std::string::npos);
+    Options missing = o;
+    missing.missing = Missing::nan;
+    EXPECT_NE(resume_with(state, missing).find("missing values"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace nmfkit::test

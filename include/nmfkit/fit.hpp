@@ -18,6 +18,8 @@
 /// @endcode
 
 #include <functional>
+#include <memory>
+#include <vector>
 
 #include <nmfkit/errors.hpp>
 #include <nmfkit/options.hpp>
@@ -26,9 +28,41 @@
 
 namespace nmfkit {
 
-/// Called after every iteration; return false to stop the fit (Status::stopped_by_callback).
+/// The alternating loop's state after an iteration: what it needs to go on exactly as it would
+/// have without the interruption (docs/design.md, "Checkpoints"). Opaque apart from the fields
+/// the caller checks; a serial fit continued from it gives bitwise the W, H, iterations and
+/// history of the uninterrupted one (with the same threads and build). Factors are held in
+/// double whatever the fit's type: float → double → float is exact.
+struct FitState {
+    /// The layout of this struct; a state of another version is refused.
+    static constexpr int current_version = 1;
+    int version = current_version;
+    bool single_precision = false;  ///< the fit's entries are float
+    int restart = 0;               ///< the run of Options::restarts (only restarts = 1 checkpoints)
+    int iteration = 0;             ///< iterations done
+    Eigen::MatrixXd W;             ///< m x k, in the loop's frame (V scaled by a power of two)
+    Eigen::MatrixXd Ht;            ///< n x k, ditto
+    double objective = 0;          ///< after `iteration`: the next iteration compares with it
+    double initial_objective = 0;  ///< at the start (loop's frame)
+    double gradient0 = 0;          ///< stop = projected_gradient: ‖∇ᴾf(W₀, H₀)‖
+    std::vector<IterationStats> history;    ///< `iteration` entries (loop's frame)
+    std::vector<double> scalars;            ///< the step's and the extrapolation's numbers
+    std::vector<Eigen::MatrixXd> matrices;  ///< the extrapolation's points (none without it)
+};
+
+/// The caller's hooks into the loop.
 struct Callbacks {
+    /// Called after every iteration; return false to stop the fit (Status::stopped_by_callback).
     std::function<bool(const IterationStats&)> on_iteration;  ///< empty = never stop
+    /// Called with the loop's state every checkpoint_every iterations (0: never) that the fit
+    /// goes on after, and once when on_iteration or the time limit stops it. Serial fits of
+    /// Options::restarts = 1 only; otherwise fit() throws InvalidInput.
+    int checkpoint_every = 0;
+    std::function<void(const FitState&)> on_checkpoint;
+    /// Set: the fit continues from this state (its iteration + 1 on) instead of starting; V and
+    /// the options must be those of the fit that wrote it (max_iter and time_limit may differ).
+    /// @throws InvalidInput for a state of another version, precision, shape or restart.
+    std::shared_ptr<const FitState> resume;
 };
 
 /// Starting factors for Init::custom: W (m x k) and H (k x n), non-negative and finite.

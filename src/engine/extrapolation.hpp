@@ -7,6 +7,9 @@
 
 #include <algorithm>
 #include <utility>
+#include <vector>
+
+#include <nmfkit/errors.hpp>
 
 #include <nmfkit/result.hpp>
 
@@ -99,6 +102,33 @@ public:
     void restore(Matrix<T>& W, Matrix<T>& Ht) const {
         W = W_kept_;
         Ht = H_prev_;
+    }
+
+    /// Appends the schedule's numbers to @p scalars and the kept points to @p matrices
+    /// (checkpoints; this iteration's W_n, H_n are scratch until the next one sets them).
+    void save_state(std::vector<double>& scalars, std::vector<Eigen::MatrixXd>& matrices) const {
+        scalars.insert(scalars.end(), {beta_, cap_, good_, now_});
+        for (const Matrix<T>* X : {&W_prev_, &H_prev_, &W_kept_})
+            matrices.push_back(X->template cast<double>());
+    }
+
+    /// Reads what save_state() wrote from position @p at of @p scalars and @p m of @p matrices,
+    /// advancing both. @throws InvalidInput when they run out or a point has the wrong shape.
+    void load_state(const std::vector<double>& scalars, std::size_t& at,
+                    const std::vector<Eigen::MatrixXd>& matrices, std::size_t& m) {
+        if (scalars.size() < at + 4 || matrices.size() < m + 3)
+            throw InvalidInput("the fit state lacks the extrapolation's state");
+        beta_ = scalars[at];
+        cap_ = scalars[at + 1];
+        good_ = scalars[at + 2];
+        now_ = scalars[at + 3];
+        at += 4;
+        for (Matrix<T>* X : {&W_prev_, &H_prev_, &W_kept_}) {
+            const Eigen::MatrixXd& Y = matrices[m++];
+            if (Y.rows() != X->rows() || Y.cols() != X->cols())
+                throw InvalidInput("the fit state's extrapolation points have the wrong shape");
+            *X = Y.template cast<T>();
+        }
     }
 
 private:

@@ -6,6 +6,9 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
 
 #include <nmfkit/fit.hpp>
 
@@ -18,12 +21,72 @@ namespace nmfkit::detail {
 /// |f_prev − f| ≤ tol · f_prev, or f > f_prev for a monotone solver; projected_gradient:
 /// ‖∇ᴾf‖ ≤ tol · ‖∇ᴾf(W₀, H₀)‖, for steps that provide it), max_iter, the time limit or the
 /// callback stops it. W is m x k, Ht is n x k.
+/// A step that can be continued from a checkpoint: start() puts every product it caches where
+/// the end of iterate() leaves it, and save_state()/load_state() carry whatever else it keeps
+/// between iterations (none: nothing else). Steps without the flag refuse checkpoints.
+template <class Step>
+constexpr bool checkpoints = requires {
+    requires Step::checkpoints;
+};
+
+/// Throws InvalidInput when the state s cannot continue a fit of W (m x k), Ht (n x k) in T.
+template <class T>
+void check_resume_state(const FitState& s, const Matrix<T>& W, const Matrix<T>& Ht,
+                        const Options& opt) {
+    auto shape = [](const Eigen::MatrixXd& X) {
+        return std::to_string(X.rows()) + " x " + std::to_string(X.cols());
+    };
+    if (s.version != FitState::current_version)
+        throw InvalidInput("the fit state has version " + std::to_string(s.version) +
+                           ", this build reads version " +
+                           std::to_string(FitState::current_version));
+    if (s.single_precision != std::is_same_v<T, float>)
+        throw InvalidInput(std::string("the fit state is of a ") +
+                           (s.single_precision ? "float32" : "float64") + " fit, this fit is " +
+                           (std::is_same_v<T, float> ? "float32" : "float64"));
+    if (s.restart != 0) throw InvalidInput("the fit state is of a restart other than the first");
+    if (s.W.rows() != W.rows() || s.W.cols() != W.cols() || s.Ht.rows() != Ht.rows() ||
+        s.Ht.cols() != Ht.cols())
+        throw InvalidInput("the fit state holds W " + shape(s.W) + " and H " +
+                           std::to_string(s.Ht.cols()) + " x " + std::to_string(s.Ht.rows()) +
+                           ", this fit needs W " + std::to_string(W.rows()) + " x " +
+                           std::to_string(W.cols()) + " and H " + std::to_string(Ht.cols()) +
+                           " x " + std::to_string(Ht.rows()));
+    if (s.iteration < 0 || static_cast<std::size_t>(s.iteration) != s.history.size())
+        throw InvalidInput("the fit state's iteration " + std::to_string(s.iteration) +
+                           " does not match its history of " + std::to_string(s.history.size()) +
+                           " entries");
+    if (s.iteration >= opt.max_iter)
+        throw InvalidInput("the fit state is at iteration " + std::to_string(s.iteration) +
+                           ", max_iter " + std::to_string(opt.max_iter) + " leaves nothing to do");
+}
+
 template <class T, class D, class Step>
 Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Options& opt,
                     const Callbacks& callbacks) {
     using Clock = std::chrono::steady_clock;
     const auto t0 = Clock::now();
-    auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
+    const FitState* resume = callbacks.resume.get();
+    // A continued fit's clock goes on from the interrupted one's.
+    const double seconds0 =
+        resume != nullptr && !resume->history.empty() ? resume->history.back().seconds : 0.0;
+    auto elapsed = [&] {
+        return seconds0 + std::chrono::duration<double>(Clock::now() - t0).count();
+    };
+    const bool checkpointing =
+        resume != nullptr || (callbacks.on_checkpoint && callbacks.checkpoint_every >= 0);
+    if (checkpointing) {
+        if constexpr (spread_over_processes<D>)
+            throw InvalidInput("checkpoints are not supported for distributed fits");
+        if constexpr (!checkpoints<Step>)
+            throw InvalidInput(
+                "checkpoints are not supported for fits with missing values or a mask");
+    }
+    if (resume != nullptr) {
+        check_resume_state(*resume, W, Ht, opt);
+        W = resume->W.template cast<T>();
+        Ht = resume->Ht.template cast<T>();
+    }
 
     Result<T> r;
     r.solver = resolved_solver(opt);
@@ -31,13 +94,12 @@ Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Opt
     r.status = Status::max_iter_reached;
     double f_prev = step.start(W, Ht);
     r.initial_objective = f_prev;
-    double f = f_prev;
     // The projected-gradient rule needs a step that evaluates ∇ᴾf (validation allows it only then).
     constexpr bool has_gradient = requires(const Step& st) { st.projected_gradient_norm(W, Ht); };
     const bool by_gradient = opt.stop == StopRule::projected_gradient;
     double gradient0 = 0;
     if constexpr (has_gradient)
-        if (by_gradient) gradient0 = step.projected_gradient_norm(W, Ht);
+        if (by_gradient && resume == nullptr) gradient0 = step.projected_gradient_norm(W, Ht);
     // Extrapolation (engine/extrapolation.hpp) where the options resolve to it and the step
     // takes its hooks; the history then lists the kept points' objectives.
     constexpr bool can_extrapolate = requires(Step & st, Matrix<T> & X, Extrapolator<T> & x) {
@@ -59,7 +121,43 @@ Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Opt
         if (resolved_extrapolation(opt)) ex.emplace(W, Ht);
     const bool monotone = solver_traits(r.solver, opt.loss).monotone;
     r.history.reserve(static_cast<std::size_t>(std::min(opt.max_iter, 1024)));
-    for (int it = 1; it <= opt.max_iter; ++it) {
+    int first = 1;
+    if (resume != nullptr) {
+        // The state of the loop at the end of iteration resume->iteration.
+        f_prev = resume->objective;
+        r.initial_objective = resume->initial_objective;
+        gradient0 = resume->gradient0;
+        r.history = resume->history;
+        first = resume->iteration + 1;
+        std::size_t at = 0, matrices = 0;
+        if constexpr (checkpoints<Step>)
+            if constexpr (requires { step.load_state(resume->scalars, at); })
+                step.load_state(resume->scalars, at);
+        if (ex) ex->load_state(resume->scalars, at, resume->matrices, matrices);
+        if (at != resume->scalars.size() || matrices != resume->matrices.size())
+            throw InvalidInput("the fit state holds " + std::to_string(resume->scalars.size()) +
+                               " numbers and " + std::to_string(resume->matrices.size()) +
+                               " matrices of loop state, this fit's solver and options use " +
+                               std::to_string(at) + " and " + std::to_string(matrices));
+    }
+    // The state the next iteration starts from, for Callbacks::on_checkpoint.
+    auto save = [&](int it, double f_now) {
+        FitState st;
+        st.single_precision = std::is_same_v<T, float>;
+        st.iteration = it;
+        st.W = W.template cast<double>();
+        st.Ht = Ht.template cast<double>();
+        st.objective = f_now;
+        st.initial_objective = r.initial_objective;
+        st.gradient0 = gradient0;
+        st.history = r.history;
+        if constexpr (checkpoints<Step>)
+            if constexpr (requires { step.save_state(st.scalars); }) step.save_state(st.scalars);
+        if (ex) ex->save_state(st.scalars, st.matrices);
+        callbacks.on_checkpoint(st);
+    };
+    double f = f_prev;
+    for (int it = first; it <= opt.max_iter; ++it) {
         IterationStats s;
         if constexpr (can_extrapolate) {
             if (ex) {
@@ -104,6 +202,11 @@ Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Opt
                                   : !keep_going ? by_callback
                                   : opt.time_limit > 0 && s.seconds >= opt.time_limit ? by_time
                                                                                       : go_on);
+        if (callbacks.on_checkpoint && it < opt.max_iter &&
+            ((stop == go_on && callbacks.checkpoint_every > 0 &&
+              it % callbacks.checkpoint_every == 0) ||
+             stop == by_callback || stop == by_time))
+            save(it, f);
         if (stop != go_on) {
             r.status = stop == by_convergence ? Status::converged
                        : stop == by_callback  ? Status::stopped_by_callback

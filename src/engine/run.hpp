@@ -191,6 +191,10 @@ template <class T, class D, class One>
 Result<T> run_restarts(const D& A, const Options& opt, const InitialFactors<T>* start,
                        const Callbacks& callbacks, One one) {
     if (opt.restarts <= 1) return one(opt, start, callbacks);
+    // A checkpoint holds one run's loop, not the runs before it nor the best one kept.
+    if (callbacks.on_checkpoint || callbacks.resume)
+        throw InvalidInput("checkpoints cover a fit of one run: restarts must be 1, got " +
+                           std::to_string(opt.restarts));
     const int runs = opt.restarts;
     // Only the best run so far is kept (per thread, then merged), with every run's objective:
     // memory does not grow with the number of restarts. "Best" is what a scan r = 0, 1, ... with

@@ -149,6 +149,25 @@ public:
         return all_sum(A_, penalty_value(W, opt_.w) + penalty_value(Ht, opt_.h));
     }
 
+    /// Checkpoints (engine/loop.hpp): start() forms the products; the tracked float residual
+    /// is carried by these numbers.
+    static constexpr bool checkpoints = true;
+    void save_state(std::vector<double>& s) const {
+        s.insert(s.end(), {tracking_ ? 1.0 : 0.0, rss_, anchor_, last_change_, last_rss_, kept_rss_,
+                           kept_tracked_ ? 1.0 : 0.0});
+    }
+    void load_state(const std::vector<double>& s, std::size_t& at) {
+        if (s.size() < at + 7) throw InvalidInput("the fit state lacks the solver's state");
+        tracking_ = s[at] != 0;
+        rss_ = s[at + 1];
+        anchor_ = s[at + 2];
+        last_change_ = s[at + 3];
+        last_rss_ = s[at + 4];
+        kept_rss_ = s[at + 5];
+        kept_tracked_ = s[at + 6] != 0;
+        at += 7;
+    }
+
     /// ‖∇ᴾf(W, Ht)‖_F at the current point: ∇_W f = W (HtH + l2 I) − (AHt − l1) and the same for
     /// Ht; the projection keeps a component where X > 0 and its negative part where X = 0
     /// (Lin, Neural Computation 19(10), 2007, eq. (6.1)).
@@ -312,6 +331,9 @@ public:
     KullbackLeiblerStep(const D& A, const Options& opt)
         : A_(A), At_(A), opt_(opt), fixed_(opt, opt.rank) {}
 
+    /// Checkpoints (engine/loop.hpp): start() forms what iterate() carries over.
+    static constexpr bool checkpoints = true;
+
     double start(const Matrix<T>& W, const Matrix<T>& Ht) {
         return A_.sampled_times(W, Ht, KullbackLeibler<T>(), numerator_W_, true) + penalty(W, Ht);
     }
@@ -345,6 +367,9 @@ class KullbackLeiblerCdStep {
 public:
     KullbackLeiblerCdStep(const D& A, const Options& opt)
         : A_(A), At_(A), opt_(opt), fixed_(opt, opt.rank) {}
+
+    /// Checkpoints (engine/loop.hpp): start() forms what iterate() carries over.
+    static constexpr bool checkpoints = true;
 
     double start(const Matrix<T>& W, const Matrix<T>& Ht) {
         Matrix<T> unused;
@@ -521,6 +546,9 @@ class BetaStep {
 public:
     BetaStep(const D& A, const Options& opt)
         : A_(A), At_(A), opt_(opt), beta_(resolved_beta(opt)), fixed_(opt, opt.rank) {}
+
+    /// Checkpoints (engine/loop.hpp): start() forms what iterate() carries over.
+    static constexpr bool checkpoints = true;
 
     double start(const Matrix<T>& W, const Matrix<T>& Ht) {
         return beta_products(A_, W, Ht, beta_, numerator_W_, denominator_W_, true) + penalty(W, Ht);

@@ -1,0 +1,72 @@
+#pragma once
+// `nmfkit fit --checkpoint/--resume`: the checkpoint file (docs/design.md, "Checkpoints"). It
+// holds the loop's FitState (nmfkit/fit.hpp), the options and a fingerprint of V, is replaced
+// atomically (io/output.hpp) and ends with a checksum of all its bytes, so a resume never reads a
+// half-written or damaged file.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nmfkit/fit.hpp>
+
+#include "common.hpp"
+
+namespace nmfkit::cli {
+
+/// What identifies V: its shape, stored entries, type, orientation and a checksum of the
+/// arrays as read (values, and the index arrays of a sparse V).
+struct InputFingerprint {
+    std::int64_t rows = 0, cols = 0, stored = 0;
+    std::string dtype;
+    bool transpose = false;
+    std::uint64_t checksum = 0;
+};
+InputFingerprint fingerprint_of(const Input& in);
+
+/// Where `fit --online` stands (nmfkit/online.hpp's OnlineState, and the pass loop's place).
+struct OnlineProgress {
+    bool single_precision = false;
+    Eigen::MatrixXd W, A, B;  ///< OnlineState's W (m x k), A and B
+    std::int64_t steps = 0, samples_seen = 0;
+    double ewa_cost = -1, ewa_cost_min = -1;
+    int no_improvement = 0;
+    int pass = 0;             ///< the pass in progress, 0-based
+    std::int64_t blocks = 0;  ///< its blocks done
+    double smoothed = 0;      ///< the smoothed cost after its last block done
+    /// One row per finished pass: pass, smoothed cost, blocks, seconds (the report's history).
+    Eigen::MatrixXd passes;
+};
+
+struct Checkpoint {
+    bool online = false;  ///< `fit --online`: `progress` holds the state, `state` is unused
+    FitState state;
+    OnlineProgress progress;
+    InputFingerprint input;
+    /// Every Options field but the mask, as (name, option_text); see option_fields.hpp.
+    std::vector<std::pair<std::string, std::string>> options;
+};
+
+/// The options record of @p opt.
+std::vector<std::pair<std::string, std::string>> options_record(const Options& opt);
+
+/// The file's bytes: "NMFKITCK", version, named typed arrays, FNV-1a checksum of all before it.
+std::string checkpoint_bytes(const Checkpoint& c);
+/// @throws InvalidInput "NAME: ..." for a file that is not a checkpoint of this version, is
+///         truncated or fails its checksum
+Checkpoint parse_checkpoint(std::string_view bytes, const std::string& name);
+
+/// Writes @p c to @p path atomically. @throws io::IoError
+void write_checkpoint(const std::string& path, const Checkpoint& c);
+/// @throws io::IoError (cannot read), InvalidInput (as parse_checkpoint)
+Checkpoint read_checkpoint(const std::string& path);
+
+/// Throws InvalidInput naming the difference when @p c was not written by a fit (@p online or
+/// not) of the V of fingerprint @p now with the options record @p options (max_iter,
+/// time_limit and threads may differ).
+void check_resumable(const Checkpoint& c, const std::string& path, const InputFingerprint& now,
+                     const std::vector<std::pair<std::string, std::string>>& options, bool online);
+
+}  // namespace nmfkit::cli
