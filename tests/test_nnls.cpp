@@ -493,7 +493,7 @@ TEST(BppFactor, DefiniteAgreesWithPivotedAndFallsBackOnSingularBlocks) {
         ASSERT_EQ(pivoted.rank(), p);
         ASSERT_EQ(definite.rank(), p);
         EXPECT_EQ(definite.vars(), passive);  // no pivoting: the order of `passive`
-        // Solve S z = r for r = S·e_0 + … in each factor's own order; z must be the same vector.
+        // Solve S z = r (r Gaussian) with each factor, in its own variable order: the same z.
         const Eigen::VectorXd r = normal(p, 1, seed + 10);
         auto solve_in = [&](const detail::BppFactor& f) {
             std::vector<double> z(static_cast<std::size_t>(p));
