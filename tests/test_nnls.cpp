@@ -472,6 +472,63 @@ TYPED_TEST(Bpp, SingleVariableIsClampedQuotient) {
     }
 }
 
+// The unpivoted factorization of the pivoting steps (BppFactor::compute_definite) solves the same
+// systems as the pivoted one on positive definite blocks, and on a numerically singular block
+// falls back to it (same rank, same kept variables).
+TEST(BppFactor, DefiniteAgreesWithPivotedAndFallsBackOnSingularBlocks) {
+    const Eigen::Index k = 12;
+    for (std::uint64_t seed : {1u, 2u, 3u}) {
+        SCOPED_TRACE("seed " + std::to_string(seed));
+        Eigen::MatrixXd F = normal(30, k, seed);
+        Eigen::MatrixXd G = F.transpose() * F;
+        std::vector<double> d(static_cast<std::size_t>(k));
+        for (Eigen::Index j = 0; j < k; ++j)
+            d[static_cast<std::size_t>(j)] = 1 / std::sqrt(G(j, j));
+        const std::vector<Eigen::Index> passive{0, 2, 3, 5, 7, 8, 11};
+        const auto p = static_cast<Eigen::Index>(passive.size());
+        const double eps = std::numeric_limits<double>::epsilon();
+        detail::BppFactor pivoted, definite;
+        pivoted.compute(G.data(), k, d, passive, eps);
+        definite.compute_definite(G.data(), k, d, passive, eps);
+        ASSERT_EQ(pivoted.rank(), p);
+        ASSERT_EQ(definite.rank(), p);
+        EXPECT_EQ(definite.vars(), passive);  // no pivoting: the order of `passive`
+        // Solve S z = r (r Gaussian) with each factor, in its own variable order: the same z.
+        const Eigen::VectorXd r = normal(p, 1, seed + 10);
+        auto solve_in = [&](const detail::BppFactor& f) {
+            std::vector<double> z(static_cast<std::size_t>(p));
+            for (Eigen::Index t = 0; t < p; ++t) {
+                const auto pos = std::find(passive.begin(), passive.end(),
+                                           f.vars()[static_cast<std::size_t>(t)]) -
+                                 passive.begin();
+                z[static_cast<std::size_t>(t)] = r(pos);
+            }
+            f.solve(z.data());
+            Eigen::VectorXd out(p);
+            for (Eigen::Index t = 0; t < p; ++t) {
+                const auto pos = std::find(passive.begin(), passive.end(),
+                                           f.vars()[static_cast<std::size_t>(t)]) -
+                                 passive.begin();
+                out(pos) = z[static_cast<std::size_t>(t)];
+            }
+            return out;
+        };
+        const Eigen::VectorXd zp = solve_in(pivoted), zd = solve_in(definite);
+        EXPECT_LE((zp - zd).cwiseAbs().maxCoeff(), 1e-10 * zp.cwiseAbs().maxCoeff());
+
+        // Variable 5 a copy of variable 2: S is singular; both keep 6 of the 7 variables.
+        F.col(5) = F.col(2);
+        G = F.transpose() * F;
+        for (Eigen::Index j = 0; j < k; ++j)
+            d[static_cast<std::size_t>(j)] = 1 / std::sqrt(G(j, j));
+        pivoted.compute(G.data(), k, d, passive, eps);
+        definite.compute_definite(G.data(), k, d, passive, eps);
+        EXPECT_EQ(pivoted.rank(), p - 1);
+        EXPECT_EQ(definite.rank(), p - 1);
+        EXPECT_EQ(definite.vars(), pivoted.vars());
+    }
+}
+
 TEST(BppSteps, CapIsLinearInK) {
     EXPECT_EQ(bpp_max_steps(1), 60);
     EXPECT_EQ(bpp_max_steps(20), 250);

@@ -125,6 +125,51 @@ public:
         }
     }
 
+    /// The same factorization without pivoting, for the pivoting steps of bpp_nnls, whose G is
+    /// positive definite: S = L Lᵀ in the order of `passive`, right-looking on a contiguous copy
+    /// of S (column-major p x p, lower triangle), so the updates are unit-stride. If a pivot is
+    /// ≤ p·eps (the block is numerically singular at the truncation level, or the order met a
+    /// round-off pivot) it redoes the block with compute(), which truncates. Either way the
+    /// solve is exact to rounding; the two orders differ only by rounding.
+    void compute_definite(const double* g, Eigen::Index k, const std::vector<double>& d,
+                          const std::vector<Eigen::Index>& passive, double eps) {
+        const auto p = static_cast<Eigen::Index>(passive.size());
+        const auto sp = static_cast<std::size_t>(p);
+        m_.resize(sp * sp);
+        double* a = m_.data();
+        for (Eigen::Index c = 0; c < p; ++c) {
+            const Eigen::Index vc = passive[static_cast<std::size_t>(c)];
+            const double* gc = g + vc * k;
+            const double dc = d[static_cast<std::size_t>(vc)];
+            for (Eigen::Index t = c; t < p; ++t) {
+                const Eigen::Index vt = passive[static_cast<std::size_t>(t)];
+                a[t + c * p] = gc[vt] * d[static_cast<std::size_t>(vt)] * dc;
+            }
+        }
+        const double tol = static_cast<double>(p) * eps;
+        for (Eigen::Index j = 0; j < p; ++j) {
+            double* cj = a + j * p;
+            const double pivot = cj[j];
+            if (!(pivot > tol)) {
+                compute(g, k, d, passive, eps);
+                return;
+            }
+            const double ljj = std::sqrt(pivot);
+            cj[j] = ljj;
+            const double inv = 1 / ljj;
+            for (Eigen::Index t = j + 1; t < p; ++t) cj[t] *= inv;
+            // Trailing update of the lower triangle: S(t, c) −= L(t, j) L(c, j), t ≥ c > j.
+            for (Eigen::Index c = j + 1; c < p; ++c) {
+                double* cc = a + c * p;
+                const double lcj = cj[c];
+                for (Eigen::Index t = c; t < p; ++t) cc[t] -= cj[t] * lcj;
+            }
+        }
+        // The strict upper triangle is never read (solve reads column c from row c down).
+        rank_ = p;
+        vars_.assign(passive.begin(), passive.end());
+    }
+
     /// Number of variables kept (the rest of the passive set is dependent and gets x = 0).
     Eigen::Index rank() const { return rank_; }
     /// The kept variables, in pivot order.
@@ -471,7 +516,7 @@ NnlsStats bpp_nnls(const Matrix<T>& G, const Matrix<T>& B, Matrix<T>& X) {
                 for (Eigen::Index j = 0; j < k; ++j)
                     if (in_set(group_set, j)) group.push_back(j);
                 // One factorization of G_FF per group (multiple right-hand sides).
-                w.factor.compute(sh.g.data(), k, sh.d, group, sh.eps);
+                w.factor.compute_definite(sh.g.data(), k, sh.d, group, sh.eps);
                 if (!group.empty()) ++factorizations;
 
                 for (Eigen::Index t = t0; t < t1; ++t) {
