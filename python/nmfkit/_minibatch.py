@@ -52,9 +52,10 @@ class MiniBatchNMF(_NMFParams, ClassNamePrefixFeaturesOutMixin, TransformerMixin
     n_components : int, default=None
         Number of components; None keeps all features.
     init : {None, 'random', 'nndsvd', 'nndsvda', 'nndsvdar', 'custom'}, default=None
-        None and ``'random'``: the library's seeded uniform start of H, scaled by
-        √(mean(batch)/k). ``'nndsvd*'``: H from one full-batch nmfkit iteration from that NNDSVD
-        start on X (``fit``) or the first batch (``partial_fit``). ``'custom'``: H given to
+        None: scikit-learn's rule, ``'nndsvda'`` if n_components <= min(n_samples, n_features),
+        else ``'random'``. ``'random'``: the library's seeded uniform start of H, scaled by
+        √(mean(batch)/k). ``'nndsvd*'``: H is that NNDSVD start (no iteration) of X (``fit``)
+        or of the first batch (``partial_fit``). ``'custom'``: H given to
         ``fit``/``partial_fit`` (W is not needed: each batch's rows are solved).
     batch_size : int, default=1024
         Samples per mini-batch.
