@@ -1,6 +1,7 @@
 // Online (mini-batch) NMF (include/nmfkit/online.hpp): the objective falls over passes, planted
 // factorizations are recovered, dense and sparse blocks agree, float agrees with double, a seed
-// fixes the result, partial_fit() over blocks is fit_online(), a saved state continues the fit,
+// fixes the result, partial_fit() over blocks is fit_online(), fit_online() from a given start is
+// partial_fit() with warm starts, a saved state continues the fit,
 // and bad options and blocks are refused with messages.
 
 #include <gtest/gtest.h>
@@ -160,6 +161,98 @@ TEST(Online, PartialFitOverBlocksIsOnePass) {
         EXPECT_EQ(model.state().steps, 5);
         EXPECT_EQ(model.state().samples_seen, 230);
     }
+}
+
+/// fit_online's passes made by hand: partial_fit over the blocks of `b` columns, a block's
+/// coefficients kept (n x k) and passed back as its warm start from the pass `warm_from` on
+/// (0: from the given H0t; 1: its first visit from scratch), `passes` passes; the final H is the
+/// kept coefficients (k x n).
+struct ByHand {
+    Eigen::MatrixXd W, H;
+};
+ByHand by_hand(const Eigen::MatrixXd& V, OnlineNMF<double> model, Eigen::Index b, int passes,
+               int warm_from, Eigen::MatrixXd Ht) {
+    const Eigen::Index n = V.cols();
+    for (int pass = 0; pass < passes; ++pass)
+        for (Eigen::Index j0 = 0; j0 < n; j0 += b) {
+            const Eigen::Index c = std::min(b, n - j0);
+            const Eigen::MatrixXd block = V.middleCols(j0, c);
+            Eigen::MatrixXd Hb;
+            if (pass >= warm_from) Hb = Ht.middleRows(j0, c);
+            model.partial_fit(DenseView<double>(block), &Hb);
+            Ht.middleRows(j0, c) = Hb;
+        }
+    return {model.W(), Ht.transpose()};
+}
+
+TEST(Online, FitFromAGivenStartIsPartialFitWithWarmStarts) {
+    const Planted p = planted(30, 230, 3, 63);  // 4 blocks of 50 and one of 30
+    const Eigen::MatrixXd W0 = sparse_factor<double>(30, 3, 64, 0.2).array() + 0.1;
+    const Eigen::MatrixXd H0 = sparse_factor<double>(230, 3, 65, 0.2).transpose().array() + 0.1;
+    for (const Pair& pair : pairs) {
+        SCOPED_TRACE(name_of(pair));
+        Options o = online_options(pair.loss, pair.solver, 3, 3);
+        OnlineOptions on = online(50);
+        on.samples = p.V.cols();
+        const bool fro = pair.loss == Loss::frobenius;
+        const OnlineState<double> state{
+            W0, fro ? Eigen::MatrixXd::Zero(3, 3) : W0,
+            fro ? Eigen::MatrixXd::Zero(30, 3) : Eigen::MatrixXd::Ones(30, 3)};
+        const OnlineNMF<double> model(state, o, on);
+        o.init = Init::custom;
+        // W given: a block's first visit solved from scratch, later ones warm-started.
+        const Result<double> r = fit_online(DenseView<double>(p.V), o, {W0, {}}, on);
+        const ByHand w = by_hand(p.V, model, 50, 3, 1, Eigen::MatrixXd::Zero(230, 3));
+        EXPECT_EQ(r.W, w.W);
+        EXPECT_EQ(r.H, w.H);
+        EXPECT_EQ(r.init, Init::custom);
+        EXPECT_EQ(r.iterations, 3);
+        EXPECT_NE(r.W, fit_online(DenseView<double>(p.V), o, {W0.array() + 0.5, {}}, on).W);
+        // W and H given: every visit warm-started, the first from H.
+        const Result<double> rh = fit_online(DenseView<double>(p.V), o, {W0, H0}, on);
+        const ByHand wh = by_hand(p.V, model, 50, 3, 0, H0.transpose());
+        EXPECT_EQ(rh.W, wh.W);
+        EXPECT_EQ(rh.H, wh.H);
+        if (pair.solver != Solver::anls_bpp) {  // BPP's solve is exact: its start does not matter
+            EXPECT_NE(rh.W, r.W);
+        }
+    }
+}
+
+TEST(Online, ABlockNotVisitedGetsTransformsH) {
+    // tol = 1 stops at the second block of the first pass; blocks 3 to 5 were never visited.
+    const Planted p = planted(30, 230, 3, 67);
+    Options o = online_options(Loss::frobenius, Solver::hals, 3, 5);
+    o.tol = 1;
+    OnlineOptions on = online(50);
+    const Result<double> r = fit_online(DenseView<double>(p.V), o, on);
+    ASSERT_EQ(r.history.size(), 2U);
+    EXPECT_EQ(r.status, Status::converged);
+    on.samples = p.V.cols();
+    const OnlineNMF<double> model(
+        OnlineState<double>{r.W, Eigen::MatrixXd::Zero(3, 3), Eigen::MatrixXd::Zero(30, 3)}, o, on);
+    const Eigen::MatrixXd rest = p.V.rightCols(130);
+    EXPECT_EQ(r.H.rightCols(130), model.transform(DenseView<double>(rest)));
+    EXPECT_TRUE(r.H.allFinite());
+}
+
+TEST(Online, RefusesABadStart) {
+    const Eigen::MatrixXd V = Eigen::MatrixXd::Ones(5, 6);
+    Options o = online_options(Loss::frobenius, Solver::hals, 2, 3);
+    const Eigen::MatrixXd W = Eigen::MatrixXd::Ones(5, 2), H = Eigen::MatrixXd::Ones(2, 6);
+    auto fit_from = [&](const Options& opt, const Eigen::MatrixXd& W0, const Eigen::MatrixXd& H0) {
+        return message_of([&] { fit_online(DenseView<double>(V), opt, {W0, H0}, online(3)); });
+    };
+    EXPECT_NE(fit_from(o, W, H).find("needs init custom"), std::string::npos);
+    o.init = Init::custom;
+    EXPECT_NE(fit_from(o, Eigen::MatrixXd::Ones(4, 2), H).find("starting W must be 5 x 2"),
+              std::string::npos);
+    EXPECT_NE(fit_from(o, W, Eigen::MatrixXd::Ones(2, 5)).find("starting H must be 2 x 6"),
+              std::string::npos);
+    EXPECT_NE(fit_from(o, -W, H).find("negative"), std::string::npos);
+    EXPECT_NE(fit_from(o, W, -H).find("negative"), std::string::npos);
+    EXPECT_EQ(fit_from(o, W, H), "(no exception)");
+    EXPECT_EQ(fit_from(o, W, {}), "(no exception)");
 }
 
 TEST(Online, AnL1PenaltyZeroesUnusedComponents) {

@@ -138,12 +138,26 @@ private:
 /// smoothed batch cost), and the callback is called after every block; objective and
 /// relative_error are evaluated at the final (W, H). A block's first visit solves its
 /// coefficients from scratch; later passes warm-start them (one iteration) unless
-/// fresh_restarts.
+/// fresh_restarts. A block not visited (a stop in the first pass) gets transform()'s H.
 template <class T>
 Result<T> fit_online(const DenseView<T>& V, const Options& opt, const OnlineOptions& online = {},
                      const Callbacks& callbacks = {});
 template <class T, class I>
 Result<T> fit_online(const SparseView<T, I>& V, const Options& opt,
+                     const OnlineOptions& online = {}, const Callbacks& callbacks = {});
+
+/// As above, from the caller's start; opt.init must be Init::custom. start.W (m x k) replaces the
+/// random start, with the statistics empty as after it (OnlineNMF from an OnlineState with that
+/// W, steps 0: Frobenius A = 0, B = 0; KL A = W, B = 1). start.H (k x n), when not empty,
+/// warm-starts every block's coefficients from the first pass on (one iteration unless
+/// fresh_restarts); when empty, a block's first visit is solved from scratch as above.
+/// Result::init is custom.
+/// @throws InvalidInput for a start of the wrong shape or with a negative or non-finite entry
+template <class T>
+Result<T> fit_online(const DenseView<T>& V, const Options& opt, const InitialFactors<T>& start,
+                     const OnlineOptions& online = {}, const Callbacks& callbacks = {});
+template <class T, class I>
+Result<T> fit_online(const SparseView<T, I>& V, const Options& opt, const InitialFactors<T>& start,
                      const OnlineOptions& online = {}, const Callbacks& callbacks = {});
 
 /// Checks @p online alone (ranges), as OnlineNMF's constructor does.

@@ -52,9 +52,10 @@ class MiniBatchNMF(_NMFParams, ClassNamePrefixFeaturesOutMixin, TransformerMixin
     n_components : int, default=None
         Number of components; None keeps all features.
     init : {None, 'random', 'nndsvd', 'nndsvda', 'nndsvdar', 'custom'}, default=None
-        None and ``'random'``: the library's seeded uniform start of H, scaled by
-        √(mean(batch)/k). ``'nndsvd*'``: H from one full-batch nmfkit iteration from that NNDSVD
-        start on X (``fit``) or the first batch (``partial_fit``). ``'custom'``: H given to
+        None: scikit-learn's rule, ``'nndsvda'`` if n_components <= min(n_samples, n_features),
+        else ``'random'``. ``'random'``: the library's seeded uniform start of H, scaled by
+        √(mean(batch)/k). ``'nndsvd*'``: H is that NNDSVD start (no iteration) of X (``fit``)
+        or of the first batch (``partial_fit``). ``'custom'``: H given to
         ``fit``/``partial_fit`` (W is not needed: each batch's rows are solved).
     batch_size : int, default=1024
         Samples per mini-batch.
@@ -265,16 +266,14 @@ class MiniBatchNMF(_NMFParams, ClassNamePrefixFeaturesOutMixin, TransformerMixin
                 print(f"Minibatch step {s.iteration}: smoothed batch cost {s.objective:.6e}", flush=True)
                 return True
 
-        V = self._view(X)
-        if state is None:
-            r = _core.fit_online(V, options, online, callback)
-            W_ = r["H"].T
-            dictionary = r["W"]
-            n_steps, n_iter, status = len(r["history"]["iteration"]), r["iterations"], r["status"]
-            objective = r["objective"]
-        else:
-            # A given start: the same passes, driven from here through partial_fit steps.
-            dictionary, W_, n_steps, n_iter, status, objective = self._fit_from(X, state, options, online)
+        # A given or NNDSVD start is the library's starting dictionary (its statistics start empty,
+        # as after the random start); the coefficients are solved, so no starting W is passed.
+        start = None if state is None else state["W"]
+        r = _core.fit_online(self._view(X), options, online, callback, start)
+        W_ = r["H"].T
+        dictionary = r["W"]
+        n_steps, n_iter, status = len(r["history"]["iteration"]), r["iterations"], r["status"]
+        objective = r["objective"]
         self.components_ = np.ascontiguousarray(dictionary.T).astype(X.dtype, copy=False)
         self.n_components_ = k
         self.n_iter_ = int(n_iter)
@@ -288,41 +287,6 @@ class MiniBatchNMF(_NMFParams, ClassNamePrefixFeaturesOutMixin, TransformerMixin
                           "convergence.", ConvergenceWarning)
         return np.ascontiguousarray(W_).astype(X.dtype, copy=False)
 
-    def _fit_from(self, X: Any, state: dict, options: dict, online: dict) -> tuple:
-        """The passes of fit from a given start, by partial_fit steps as the library's fit_online
-        makes them (a batch's first visit, and every visit with fresh_restarts, solved from
-        scratch; later visits warm-started from its W rows, one iteration), then W (the kept rows,
-        or with fresh_restarts re-solved with the final dictionary) and the objective."""
-        n = X.shape[0]
-        batch = min(int(self.batch_size), n)
-        status, steps, passes = "max_iter_reached", 0, 0
-        kept: dict = {}  # batch start -> its W rows (b x k), the warm starts
-        scratch = np.empty((0, 0), dtype=X.dtype)
-        while passes < int(self.max_iter) and status != "converged":
-            passes += 1
-            for start in range(0, n, batch):
-                Ht = scratch if self.fresh_restarts or start not in kept else kept[start]
-                state, step = _core.online_partial_fit(self._view(X[start:start + batch]), options, online, state,
-                                                       Ht)
-                kept[start] = step["Ht"]
-                steps += 1
-                if step["stop"]:
-                    status = "converged"
-                    break
-        H = np.asarray(state["W"]).T  # k x n_features
-        parts, objective = [], 0.0
-        for start in range(0, n, batch):
-            Xb = X[start:start + batch]
-            if self.fresh_restarts or start not in kept:
-                Wb = _core.online_transform(self._view(Xb), options, online, state).T
-            else:
-                Wb = kept[start]
-            parts.append(Wb)
-            objective += self._loss_of(Xb, Wb, H)
-        W_ = np.vstack(parts)
-        objective += self._penalty(W_, H, self._penalties(batch, X.shape[1]))
-        return state["W"], W_, steps, passes, status, objective
-
     @staticmethod
     def _penalty(W: np.ndarray, H: np.ndarray, pen: dict) -> float:
         """The penalties at (W, H) in sklearn's orientation (pen in the library's names)."""
@@ -334,37 +298,6 @@ class MiniBatchNMF(_NMFParams, ClassNamePrefixFeaturesOutMixin, TransformerMixin
             if l2:
                 total += 0.5 * l2 * np.square(X64).sum()
         return total
-
-    def _loss_of(self, X: Any, W: np.ndarray, H: np.ndarray) -> float:
-        """loss(X, W H) in double for one batch; a sparse X is never densified (its stored
-        entries, in chunks, and the Grams / column sums for the rest)."""
-        W64, H64 = W.astype(np.float64), H.astype(np.float64)
-        floor = math.sqrt(np.finfo(X.dtype).tiny)
-        frobenius = self._loss() == "frobenius"
-        if not hasattr(X, "tocoo"):
-            Xd = np.asarray(X, dtype=np.float64)
-            WH = W64 @ H64
-            if frobenius:
-                return 0.5 * float(np.square(Xd - WH).sum())
-            WHf = np.maximum(WH, floor)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                terms = np.where(Xd > 0, Xd * np.log(np.where(Xd > 0, Xd, 1.0) / WHf) - Xd, 0.0)
-            return float(terms.sum() + WH.sum())
-        C = X.tocoo()
-        total = 0.0
-        for at in range(0, C.nnz, 1 << 16):  # (WH)_ij at the stored entries, 65536 at a time
-            r, c = C.row[at:at + (1 << 16)], C.col[at:at + (1 << 16)]
-            x = C.data[at:at + (1 << 16)].astype(np.float64)
-            wh = np.einsum("ij,ji->i", W64[r], H64[:, c])
-            if frobenius:
-                total += float(x @ x - 2.0 * (x @ wh))
-            else:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    total += float(np.where(x > 0, x * np.log(np.where(x > 0, x, 1.0) / np.maximum(wh, floor)) - x,
-                                            0.0).sum())
-        if frobenius:  # ½(‖X‖² − 2⟨X, WH⟩ + ⟨WᵀW, HHᵀ⟩)
-            return 0.5 * max(total + float(((W64.T @ W64) * (H64 @ H64.T)).sum()), 0.0)
-        return total + float(W64.sum(axis=0) @ H64.sum(axis=1))
 
     def partial_fit(self, X: Any, y: Any = None, W: Any = None, H: Any = None) -> "MiniBatchNMF":
         """Update the dictionary with the mini-batch X (n_samples x n_features).

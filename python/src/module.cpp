@@ -619,17 +619,29 @@ py::array_t<T> run_online_transform(const View& view, const py::dict& options,
     return to_numpy<T>(std::move(H));
 }
 
+// fit_online of V (features x samples); with W0 (features x k) it starts from that dictionary
+// (init custom), and with H0 (k x samples) too, from those coefficients.
 template <class T, class View>
 py::dict run_fit_online(const View& view, const py::dict& options, const py::dict& online,
-                        const py::object& callback) {
-    const nmfkit::Options opt = options_from_dict(options);
+                        const py::object& callback, const py::object& W0, const py::object& H0) {
+    nmfkit::Options opt = options_from_dict(options);
     const nmfkit::OnlineOptions on = online_from_dict(online);
+    if (W0.is_none() && !H0.is_none())
+        throw py::value_error("fit_online: a starting H needs a starting W");
+    std::optional<nmfkit::InitialFactors<T>> start;
+    if (!W0.is_none()) {
+        start.emplace();
+        start->W = matrix_of<T>(W0, "W");
+        if (!H0.is_none()) start->H = matrix_of<T>(H0, "H");
+        opt.init = nmfkit::Init::custom;
+    }
     PendingError pending;
     const nmfkit::Callbacks callbacks = make_callbacks(callback, pending);
     std::optional<nmfkit::Result<T>> r;
     {
         py::gil_scoped_release release;
-        r = nmfkit::fit_online(view, opt, on, callbacks);
+        r = start ? nmfkit::fit_online(view, opt, *start, on, callbacks)
+                  : nmfkit::fit_online(view, opt, on, callbacks);
     }
     pending.raise_if_set();
     return result_to_dict<T>(std::move(*r));
@@ -725,13 +737,15 @@ PYBIND11_MODULE(_core, m) {
     m.def(
         "fit_online",
         [](const py::object& V, const py::dict& options, const py::dict& online,
-           const py::object& callback) {
+           const py::object& callback, const py::object& W, const py::object& H) {
             return with_online_view(V, [&](const auto& view, auto t) {
-                return run_fit_online<decltype(t)>(view, options, online, callback);
+                return run_fit_online<decltype(t)>(view, options, online, callback, W, H);
             });
         },
-        "V"_a, "options"_a, "online"_a, "callback"_a = py::none(),
-        "Online NMF of V (features x samples), passes over blocks of columns.");
+        "V"_a, "options"_a, "online"_a, "callback"_a = py::none(), "W"_a = py::none(),
+        "H"_a = py::none(),
+        "Online NMF of V (features x samples), passes over blocks of columns; W (features x k): "
+        "the starting dictionary, H (k x samples, with W): the starting coefficients.");
     m.def("fit_dense", &fit_dense, "X"_a, "options"_a, "W"_a = py::none(), "H"_a = py::none(),
           "callback"_a = py::none(),
           "Factorize a dense float32/float64 array viewed in place (see dense_view_info).");

@@ -449,21 +449,59 @@ CscCopy<T, I> csc_of(const SparseView<T, I>& V) {
     return c;
 }
 
+/// The model fit_online() starts from: the random start at the first block, or (start given) an
+/// OnlineState with start->W and the statistics as the random start leaves them.
+template <class T>
+OnlineNMF<T> start_model(Eigen::Index m, const Options& opt, const OnlineOptions& online,
+                         const InitialFactors<T>* start) {
+    if (start == nullptr) return OnlineNMF<T>(m, opt, online);
+    if (opt.init != Init::custom)
+        throw InvalidInput("fit_online from given factors needs init custom");
+    Options model_opt = opt;
+    model_opt.init.reset();
+    const Eigen::Index k = opt.rank;
+    if (start->W.rows() != m || start->W.cols() != k)
+        throw InvalidInput("starting W must be " + std::to_string(m) + " x " + std::to_string(k) +
+                           ", got " + std::to_string(start->W.rows()) + " x " +
+                           std::to_string(start->W.cols()));
+    OnlineState<T> state;
+    state.W = start->W;
+    if (opt.loss == Loss::frobenius) {
+        state.A.setZero(k, k);
+        state.B.setZero(m, k);
+    } else {
+        state.A = start->W;
+        state.B.setOnes(m, k);
+    }
+    return OnlineNMF<T>(std::move(state), model_opt, online);
+}
+
 template <class T, class V, class Index>
 Result<T> fit_online_columns(const V& Vc, const Options& opt, OnlineOptions online,
-                             const Callbacks& callbacks) {
+                             const Callbacks& callbacks, const InitialFactors<T>* start) {
     const auto t0 = std::chrono::steady_clock::now();
     const Eigen::Index m = Vc.rows, n = Vc.cols, k = opt.rank;
     if (online.samples == 0) online.samples = n;
-    OnlineNMF<T> model(m, opt, online);
+    const bool given_h = start != nullptr && start->H.size() > 0;
+    if (given_h) {
+        if (start->H.rows() != k || start->H.cols() != n)
+            throw InvalidInput("starting H must be " + std::to_string(k) + " x " +
+                               std::to_string(n) + ", got " + std::to_string(start->H.rows()) +
+                               " x " + std::to_string(start->H.cols()));
+        if (!start->H.allFinite() || (start->H.array() < 0).any())
+            throw InvalidInput("starting H has a negative or non-finite entry");
+    }
+    OnlineNMF<T> model = start_model(m, opt, online, start);
     const Eigen::Index b = std::min<Eigen::Index>(online.batch_size, n);
     const Eigen::Index blocks = (n + b - 1) / b;
-    Matrix<T> Ht(n, k);  // the coefficients kept for warm starts (scikit-learn's W)
+    // The coefficients kept for warm starts (scikit-learn's W), n x k.
+    Matrix<T> Ht = given_h ? Matrix<T>(start->H.transpose()) : Matrix<T>(n, k);
+    std::vector<bool> visited(static_cast<std::size_t>(blocks), false);
     std::vector<Index> ptr;
     Result<T> r;
     r.loss = opt.loss;
     r.solver = model.solver();
-    r.init = Init::random;
+    r.init = start != nullptr ? Init::custom : Init::random;
     r.status = Status::max_iter_reached;
     bool stop = false;
     Matrix<T> Hb;
@@ -471,12 +509,13 @@ Result<T> fit_online_columns(const V& Vc, const Options& opt, OnlineOptions onli
         r.iterations = pass + 1;
         for (Eigen::Index q = 0; q < blocks && !stop; ++q) {
             const Eigen::Index j0 = q * b, c = std::min(b, n - j0);
-            if (pass == 0 || online.fresh_restarts)
+            if ((pass == 0 && !given_h) || online.fresh_restarts)
                 Hb.resize(0, 0);  // solved from scratch
             else
                 Hb = Ht.middleRows(j0, c);
             const OnlineStep s = model.partial_fit(columns(Vc, j0, c, ptr), &Hb);
             Ht.middleRows(j0, c) = Hb;
+            visited[static_cast<std::size_t>(q)] = true;
             IterationStats st;  // one per block (step)
             st.iteration = static_cast<int>(r.history.size()) + 1;
             st.objective = s.smoothed_cost;
@@ -502,7 +541,8 @@ Result<T> fit_online_columns(const V& Vc, const Options& opt, OnlineOptions onli
     for (Eigen::Index q = 0; q < blocks; ++q) {
         const Eigen::Index j0 = q * b, c = std::min(b, n - j0);
         const auto block = columns(Vc, j0, c, ptr);
-        if (online.fresh_restarts) Ht.middleRows(j0, c) = model.transform(block).transpose();
+        if (online.fresh_restarts || !visited[static_cast<std::size_t>(q)])
+            Ht.middleRows(j0, c) = model.transform(block).transpose();
         r.H.middleCols(j0, c) = Ht.middleRows(j0, c).transpose();
         objective += model.objective(block, Matrix<T>(r.H.middleCols(j0, c)));
         rss += with_block(block, [&](const auto& A) {
@@ -524,29 +564,51 @@ Result<T> fit_online_columns(const V& Vc, const Options& opt, OnlineOptions onli
     return r;
 }
 
+template <class T>
+Result<T> fit_online_dense(const DenseView<T>& V, const Options& opt, const OnlineOptions& online,
+                           const Callbacks& callbacks, const InitialFactors<T>* start) {
+    detail::validate_options(opt);
+    validate(online);
+    detail::validate_matrix(V);
+    return fit_online_columns<T, DenseView<T>, int>(V, opt, online, callbacks, start);
+}
+
+template <class T, class I>
+Result<T> fit_online_sparse(const SparseView<T, I>& V, const Options& opt,
+                            const OnlineOptions& online, const Callbacks& callbacks,
+                            const InitialFactors<T>* start) {
+    detail::validate_options(opt);
+    validate(online);
+    detail::validate_sparse(V);
+    if (V.layout == SparseLayout::csc)
+        return fit_online_columns<T, SparseView<T, I>, I>(V, opt, online, callbacks, start);
+    const CscCopy<T, I> c = csc_of(V);
+    const SparseView<T, I> csc(V.rows, V.cols, c.outer.data(), c.inner.data(), c.values.data(),
+                               SparseLayout::csc);
+    return fit_online_columns<T, SparseView<T, I>, I>(csc, opt, online, callbacks, start);
+}
+
 }  // namespace
 
 template <class T>
 Result<T> fit_online(const DenseView<T>& V, const Options& opt, const OnlineOptions& online,
                      const Callbacks& callbacks) {
-    detail::validate_options(opt);
-    validate(online);
-    detail::validate_matrix(V);
-    return fit_online_columns<T, DenseView<T>, int>(V, opt, online, callbacks);
+    return fit_online_dense<T>(V, opt, online, callbacks, nullptr);
 }
-
+template <class T>
+Result<T> fit_online(const DenseView<T>& V, const Options& opt, const InitialFactors<T>& start,
+                     const OnlineOptions& online, const Callbacks& callbacks) {
+    return fit_online_dense<T>(V, opt, online, callbacks, &start);
+}
 template <class T, class I>
 Result<T> fit_online(const SparseView<T, I>& V, const Options& opt, const OnlineOptions& online,
                      const Callbacks& callbacks) {
-    detail::validate_options(opt);
-    validate(online);
-    detail::validate_sparse(V);
-    if (V.layout == SparseLayout::csc)
-        return fit_online_columns<T, SparseView<T, I>, I>(V, opt, online, callbacks);
-    const CscCopy<T, I> c = csc_of(V);
-    const SparseView<T, I> csc(V.rows, V.cols, c.outer.data(), c.inner.data(), c.values.data(),
-                               SparseLayout::csc);
-    return fit_online_columns<T, SparseView<T, I>, I>(csc, opt, online, callbacks);
+    return fit_online_sparse<T, I>(V, opt, online, callbacks, nullptr);
+}
+template <class T, class I>
+Result<T> fit_online(const SparseView<T, I>& V, const Options& opt, const InitialFactors<T>& start,
+                     const OnlineOptions& online, const Callbacks& callbacks) {
+    return fit_online_sparse<T, I>(V, opt, online, callbacks, &start);
 }
 
 template class OnlineNMF<float>;
@@ -557,6 +619,9 @@ template class OnlineNMF<double>;
     template Matrix<T> OnlineNMF<T>::transform(const SparseView<T, I>&) const;                   \
     template double OnlineNMF<T>::objective(const SparseView<T, I>&, const Matrix<T>&) const;    \
     template Result<T> fit_online(const SparseView<T, I>&, const Options&, const OnlineOptions&, \
+                                  const Callbacks&);                                             \
+    template Result<T> fit_online(const SparseView<T, I>&, const Options&,                       \
+                                  const InitialFactors<T>&, const OnlineOptions&,                \
                                   const Callbacks&);
 NMFKIT_ONLINE_SPARSE(float, std::int32_t)
 NMFKIT_ONLINE_SPARSE(float, std::int64_t)
@@ -566,6 +631,12 @@ NMFKIT_ONLINE_SPARSE(double, std::int64_t)
 template Result<float> fit_online(const DenseView<float>&, const Options&, const OnlineOptions&,
                                   const Callbacks&);
 template Result<double> fit_online(const DenseView<double>&, const Options&, const OnlineOptions&,
+                                   const Callbacks&);
+template Result<float> fit_online(const DenseView<float>&, const Options&,
+                                  const InitialFactors<float>&, const OnlineOptions&,
+                                  const Callbacks&);
+template Result<double> fit_online(const DenseView<double>&, const Options&,
+                                   const InitialFactors<double>&, const OnlineOptions&,
                                    const Callbacks&);
 
 }  // namespace nmfkit

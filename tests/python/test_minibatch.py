@@ -1,5 +1,6 @@
 """nmfkit.MiniBatchNMF: scikit-learn's check_estimator, recovery of a planted factorization,
-dense = sparse, float32, partial_fit against fit, determinism, pickling and bad parameters."""
+dense = sparse, float32, partial_fit against fit, fit from a start against partial_fit steps,
+determinism, pickling and bad parameters."""
 
 import pickle
 import warnings
@@ -181,13 +182,78 @@ def test_negative_entry_is_refused():
         MiniBatchNMF(2).fit(X)
 
 
-@pytest.mark.parametrize("beta_loss", ["frobenius", "kullback-leibler"])
-def test_objective_of_sparse_batch_is_that_of_dense(beta_loss):
-    # fit from a given start sums each batch's loss; a sparse batch is not densified (its stored
-    # entries in chunks of 65536: 80000 here, so two chunks), and must give the dense value.
-    rng = np.random.default_rng(1)
-    X = sp.random(2000, 400, density=0.1, random_state=2, format="csr") * 5
-    X.data[::7] = 0.0  # explicit zeros: no KL term, as in the dense sum
-    W, H = rng.random((2000, 4)), rng.random((4, 400))
-    m = MiniBatchNMF(4, beta_loss=beta_loss)
-    assert m._loss_of(X, W, H) == pytest.approx(m._loss_of(X.toarray(), W, H), rel=1e-12)
+def _reference_fit(model, X, H=None):
+    """fit from a given or NNDSVD start as partial_fit steps made from Python (what MiniBatchNMF
+    did before the library's fit_online took a start): a batch's first visit, and every visit
+    with fresh_restarts, solved from scratch, later visits warm-started from its rows; a stop
+    ends the passes; W is the kept rows, or (fresh_restarts, or a batch never visited) transform's.
+    Returns (components_, W, n_steps, n_iter, reconstruction_err_)."""
+    from nmfkit import _core
+
+    n, f = X.shape
+    k = model._check_params(f)
+    model.seed_ = nmfkit._estimator._seed_from(model.random_state)
+    batch = min(int(model.batch_size), n)
+    state = model._start_state(X, k, H)
+    options, online = model._options(k, batch, f), model._online(n)
+    status, steps, passes, kept = "max_iter_reached", 0, 0, {}
+    scratch = np.empty((0, 0), dtype=X.dtype)
+    while passes < int(model.max_iter) and status != "converged":
+        passes += 1
+        for start in range(0, n, batch):
+            Ht = scratch if model.fresh_restarts or start not in kept else kept[start]
+            state, step = _core.online_partial_fit(model._view(X[start:start + batch]), options, online, state, Ht)
+            kept[start] = step["Ht"]
+            steps += 1
+            if step["stop"]:
+                status = "converged"
+                break
+    parts = []
+    for start in range(0, n, batch):
+        if model.fresh_restarts or start not in kept:
+            parts.append(_core.online_transform(model._view(X[start:start + batch]), options, online, state).T)
+        else:
+            parts.append(kept[start])
+    W, H = np.vstack(parts), np.asarray(state["W"]).T
+    Xd = X.toarray() if sp.issparse(X) else X
+    if model._loss() == "frobenius":
+        err = np.linalg.norm(Xd - W @ H)
+    else:
+        WH = W @ H
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = np.where(Xd > 0, Xd * np.log(np.where(Xd > 0, Xd, 1.0) / WH) - Xd, 0.0)
+        err = np.sqrt(2 * (terms.sum() + WH.sum()))
+    return H, W, steps, passes, err
+
+
+@pytest.mark.parametrize("case", [
+    dict(),  # the default: nndsvda
+    dict(init="nndsvd", fresh_restarts=True),
+    dict(init="custom"),
+    dict(beta_loss="kullback-leibler", solver="mu"),
+    dict(beta_loss="kullback-leibler", init="nndsvda", sparse=True),
+    dict(solver="anls_bpp", sparse=True, alpha_W=0.01, l1_ratio=0.5),
+    dict(tol=0.5),  # a stop in the first pass: the batches not visited get transform's rows
+])
+def test_fit_from_a_start_is_partial_fit_steps(case):
+    # The library's fit_online from a given dictionary makes the passes that partial_fit steps
+    # with warm starts make, step for step.
+    case = dict(case)
+    X, _, _ = planted(n=230, f=20, k=3, seed=11)
+    if case.pop("sparse", False):
+        X = sp.csr_matrix(X * (np.random.default_rng(3).random(X.shape) < 0.5))
+    H0 = np.random.default_rng(4).random((3, 20)) + 0.1
+    kw = dict(n_components=3, batch_size=50, max_iter=4, tol=0, max_no_improvement=None, random_state=3)
+    kw.update(case)
+    custom = kw.get("init") == "custom"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        m = MiniBatchNMF(**kw)
+        W = m.fit_transform(X, H=H0 if custom else None)
+    H_ref, W_ref, steps, passes, err = _reference_fit(MiniBatchNMF(**kw), X, H0 if custom else None)
+    np.testing.assert_array_equal(m.components_, H_ref)
+    np.testing.assert_array_equal(W, W_ref)
+    assert (m.n_steps_, m.n_iter_) == (steps, passes)
+    assert m.reconstruction_err_ == pytest.approx(err, rel=1e-7)
+    if case.get("tol"):
+        assert steps < 5  # stopped in the first pass
