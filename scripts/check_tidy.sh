@@ -31,10 +31,14 @@ if [ ${#files[@]} -eq 0 ]; then
         if grep -q "\"file\": \"$root/$f\"" "$build/compile_commands.json"; then echo "$f"; fi
     done)
 fi
-# The longest units first (the engine's, online and distributed fits: 30 s each, most others
-# under 15 s), so that neither core waits alone at the end.
-mapfile -t files < <(printf '%s\n' "${files[@]}" | grep -E '^src/(engine/fit_|online/|mpi/)' || true
-                     printf '%s\n' "${files[@]}" | grep -vE '^src/(engine/fit_|online/|mpi/)' || true)
+# The longest units first, so that neither core waits alone at the end: the kernels (clang-tidy
+# checks them once per compile command, i.e. once per instruction set: the longest by far), then
+# the engine's, online and distributed fits; most others take a third of those (docs/design.md,
+# "Tests").
+long='^src/(linalg/kernels_isa|engine/fit_|online/|mpi/)'
+mapfile -t files < <(printf '%s\n' "${files[@]}" | grep -E '^src/linalg/kernels_isa' || true
+                     printf '%s\n' "${files[@]}" | grep -E "$long" | grep -v kernels_isa || true
+                     printf '%s\n' "${files[@]}" | grep -vE "$long" || true)
 # The static analyzer's budget: at most 75000 explored nodes per top-level function (the
 # analyzer's own "shallow" budget; "deep", its default, is 225000), inlining as deep as
 # before. Most of tidy's time was the analyzer exhausting the deep budget in the functions that

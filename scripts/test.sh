@@ -17,11 +17,12 @@ if [ "${1:-}" = "--sanitize" ]; then
     # RelWithDebInfo's -O2 -g: full debug information for Eigen's templates made this build take
     # 951 s of the CI's time on 2 cores. Compiled with clang (and its OpenMP, libomp), which builds
     # the instrumented code in about half GCC's time, and which makes CI compile everything with a
-    # second compiler (docs/design.md, "Tests").
+    # second compiler (docs/design.md, "Tests"). It also builds the libFuzzer harnesses of the
+    # readers (tests/fuzz), which CI runs from this build (tests/fuzz/run.sh 10 build-asan).
     bash "$root/scripts/build.sh" "$build" -DCMAKE_CXX_COMPILER=clang++ \
         -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" -DNMFKIT_SANITIZE=ON \
-        -DNMFKIT_BUILD_BENCH=OFF -DNMFKIT_WITH_MPI=OFF -DNMFKIT_NATIVE=OFF
+        -DNMFKIT_BUILD_BENCH=OFF -DNMFKIT_WITH_MPI=OFF -DNMFKIT_NATIVE=OFF -DNMFKIT_BUILD_FUZZERS=ON
     export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
     export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 else
