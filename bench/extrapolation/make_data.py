@@ -1,6 +1,11 @@
 # Matrices for the extrapolation table: planted (bench/compare), digits, a text document-term
-# matrix from the docstrings of Python's standard library (offline), breast_cancer features.
-import sys, os, pkgutil, importlib, inspect, warnings
+# matrix from the docstrings of Python's standard library (offline), breast_cancer features, and
+# the Golub leukemia gene-expression matrix that R's NMF package ships (esGolub: 5000 genes x 38
+# samples, Brunet et al. 2004), when R with NMF and Biobase is installed (bench/compare's setup
+# installs them).
+import sys, os, pkgutil, importlib, inspect, warnings, shutil, subprocess
+if __name__ != "__main__":  # the docstring walk below imports every module it finds, this one too
+    raise ImportError("make_data.py is a script")
 import numpy as np, scipy.sparse as sp, scipy.io
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "compare"))
 import compare
@@ -29,3 +34,16 @@ V = V[:, keep]
 scipy.io.mmwrite(f"{out}/text.mtx", V)
 print("text", V.shape, V.nnz, V.nnz / V.shape[0] / V.shape[1])
 np.save(f"{out}/cancer.npy", load_breast_cancer().data.astype(np.float64))
+if shutil.which("Rscript"):
+    r = subprocess.run(["Rscript", "--vanilla", "-e",
+                        "suppressMessages(library(NMF)); data(esGolub); "
+                        f"write.csv(Biobase::exprs(esGolub), '{out}/golub.csv', row.names = FALSE)"],
+                       capture_output=True, text=True)
+    if r.returncode == 0:
+        G = np.loadtxt(f"{out}/golub.csv", delimiter=",", skiprows=1)
+        np.save(f"{out}/golub.npy", G)  # genes x samples
+        print("golub", G.shape, G.min(), G.max())
+    else:
+        print("golub: skipped (R's NMF package or Biobase missing):", r.stderr.strip()[-200:])
+else:
+    print("golub: skipped (no Rscript)")
