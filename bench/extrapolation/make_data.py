@@ -37,7 +37,9 @@ np.save(f"{out}/cancer.npy", load_breast_cancer().data.astype(np.float64))
 if shutil.which("Rscript"):
     r = subprocess.run(["Rscript", "--vanilla", "-e",
                         "suppressMessages(library(NMF)); data(esGolub); "
-                        f"write.csv(Biobase::exprs(esGolub), '{out}/golub.csv', row.names = FALSE)"],
+                        f"write.csv(Biobase::exprs(esGolub), '{out}/golub.csv', row.names = FALSE); "
+                        "p <- Biobase::pData(esGolub); "
+                        f"writeLines(paste(p$ALL.AML, p$Cell, sep = '-'), '{out}/golub_type.txt')"],
                        capture_output=True, text=True)
     if r.returncode == 0:
         G = np.loadtxt(f"{out}/golub.csv", delimiter=",", skiprows=1)
