@@ -147,17 +147,19 @@ InputFingerprint fingerprint_of(const Input& in) {
     InputFingerprint f;
     f.rows = in.rows();
     f.cols = in.cols();
-    f.stored = in.file.is_sparse ? static_cast<std::int64_t>(in.file.sparse.nonZeros())
-                                 : static_cast<std::int64_t>(in.rows()) * in.cols();
+    f.stored =
+        in.file.is_sparse ? in.file.stored() : static_cast<std::int64_t>(in.rows()) * in.cols();
     f.dtype = in.dtype();
     f.transpose = in.transpose;
     std::uint64_t h = fnv1a({});
     if (in.is_sparse()) {
-        const auto& S = in.file.sparse;  // compressed CSC as read
-        h = fnv1a(bytes_of(S.outerIndexPtr(), static_cast<std::size_t>(S.outerSize()) + 1), h);
-        h = fnv1a(bytes_of(S.innerIndexPtr(), static_cast<std::size_t>(S.nonZeros())), h);
-        h = in.float32 ? fnv1a(bytes_of(in.values32.data(), in.values32.size()), h)
-                       : fnv1a(bytes_of(S.valuePtr(), static_cast<std::size_t>(S.nonZeros())), h);
+        // The compressed arrays as read (CSC of the file's matrix, or of its transpose).
+        const auto nnz = static_cast<std::size_t>(in.file.stored());
+        h = fnv1a(bytes_of(in.sparse_outer(), static_cast<std::size_t>(in.sparse_outer_size()) + 1),
+                  h);
+        h = fnv1a(bytes_of(in.sparse_inner(), nnz), h);
+        h = in.float32 ? fnv1a(bytes_of(in.sparse_values32(), nnz), h)
+                       : fnv1a(bytes_of(in.file.sparse.valuePtr(), nnz), h);
     } else if (in.float32) {
         h = fnv1a(bytes_of(in.dense32.data(), static_cast<std::size_t>(in.dense32.size())), h);
     } else {

@@ -777,7 +777,9 @@ int run_fit(const FitArgs& args) {
     Timings t;
     check_full_batch_memory(args);
     const auto t0 = std::chrono::steady_clock::now();
-    const Input in = read_input(args.input, args.read);
+    ReadArgs read = args.read;
+    read.csr_as_stored = !opt.low_memory;
+    const Input in = read_input(args.input, read);
     t.read = seconds_since(t0);
     check_rank_memory(in, opt.rank);
     if (opt.low_memory && in.is_sparse()) warn_low_memory(in, opt);

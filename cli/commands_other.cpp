@@ -96,7 +96,9 @@ int run_transform(const TransformArgs& args) {
     files.reads("--col-labels", args.read.col_labels_file);
     files.writes_matrix("-o", args.output, args.write.sidecar_labels);
     files.check();
-    const Input in = read_input(args.input, args.read);
+    ReadArgs read = args.read;
+    read.csr_as_stored = !opt.low_memory;
+    const Input in = read_input(args.input, read);
     return in.float32 ? transform_and_write<float>(args, in, opt)
                       : transform_and_write<double>(args, in, opt);
 }

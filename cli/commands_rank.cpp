@@ -493,7 +493,9 @@ int run_rank(const RankArgs& args) {
             "-o " + args.out_dir + ": cannot create the output directory" +
             (ec ? " (" + ec.message() + ")" : std::string(" (a file of that name exists)")));
     check_rank_outputs(args);
-    const Input in = read_input(args.input, args.read);
+    ReadArgs read = args.read;
+    read.csr_as_stored = !so.fit.low_memory;
+    const Input in = read_input(args.input, read);
     // k >= min(m, n) fits V exactly; a larger k only costs memory and time.
     const Eigen::Index k_cap = std::min(in.rows(), in.cols());
     if (so.ranks.back() > k_cap)

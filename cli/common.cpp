@@ -180,16 +180,17 @@ void add_read_options(CLI::App& cmd, ReadArgs& args, ReadFeatures features) {
 }
 
 std::int64_t Input::nnz() const {
-    if (file.is_sparse) return file.sparse.nonZeros();
+    if (file.is_sparse) return file.stored();
     if (float32) return (dense32.array() != 0.0f).count();
     return (file.dense.array() != 0.0).count();
 }
 
 Eigen::MatrixXd Input::dense_copy() const {
-    Eigen::MatrixXd D = file.is_sparse ? Eigen::MatrixXd(file.sparse)
-                        : float32      ? Eigen::MatrixXd(dense32.cast<double>())
-                                       : file.dense;
-    if (transpose) D.transposeInPlace();
+    Eigen::MatrixXd D = file.float32     ? Eigen::MatrixXd(file.sparse32.cast<double>())
+                        : file.is_sparse ? Eigen::MatrixXd(file.sparse)
+                        : float32        ? Eigen::MatrixXd(dense32.cast<double>())
+                                         : file.dense;
+    if (transpose != file.transposed) D.transposeInPlace();
     return D;
 }
 
@@ -242,12 +243,17 @@ void check_fits_float(const Input& in) {
                                " does not fit in float32 (use --dtype float64)");
         }
     };
+    if (in.file.float32) return;  // float32 as stored
     if (in.file.is_sparse) {
-        const auto& S = in.file.sparse;
+        const auto& S = in.file.sparse;  // the file's matrix, or its transpose (file.transposed)
         for (Eigen::Index c = 0; c < S.outerSize(); ++c)
             for (Eigen::SparseMatrix<double, Eigen::ColMajor, int>::InnerIterator it(S, c); it;
-                 ++it)
-                check(it.value(), it.row(), c);
+                 ++it) {
+                if (in.file.transposed)
+                    check(it.value(), c, it.row());
+                else
+                    check(it.value(), it.row(), c);
+            }
         return;
     }
     // Reading order (row by row), so the first offending entry of the file is named.
@@ -297,6 +303,11 @@ Input read_input(const std::string& path, const ReadArgs& args) {
     ro.row_names = args.row_names;
     if (!args.max_memory.empty()) ro.max_memory = parse_bytes("--max-memory", args.max_memory);
     ro.layer = args.layer;
+    // An HDF5 csr_matrix comes as its stored arrays (the CSC of its transpose), which with_view
+    // presents as CSR: no transposing pass; the fit builds the other orientation itself.
+    ro.csr_transposed = args.csr_as_stored;
+    // float32 HDF5 values stay float32 when the computation is float32 (the default for them).
+    ro.float32_values = args.dtype != "float64";
 
     Input in;
     in.path = path;
@@ -331,7 +342,9 @@ Input read_input(const std::string& path, const ReadArgs& args) {
                      in.file.source_dtype == "float32";
     if (in.float32) {
         check_fits_float(in);
-        if (in.file.is_sparse) {
+        if (in.file.float32) {
+            // The file's float32 values as read: nothing to cast.
+        } else if (in.file.is_sparse) {
             const auto& S = in.file.sparse;
             in.values32.resize(static_cast<std::size_t>(S.nonZeros()));
             for (std::size_t e = 0; e < in.values32.size(); ++e)

@@ -107,6 +107,10 @@ struct ReadArgs {
     std::string max_memory;         ///< --max-memory; empty = the io library's default
     std::string dtype;              ///< --dtype; empty = float64, or the file's own for .npy/.npz
     std::string layer;              ///< --layer: AnnData layers/NAME instead of X
+    /// An HDF5 csr_matrix as stored (viewed as CSR, no transposed copy). Off for --low-memory,
+    /// whose single copy of V keeps the CSC orientation (and its rounding) that reading gave
+    /// before.
+    bool csr_as_stored = true;
 };
 
 /// Which of the reading options a command offers.
@@ -120,17 +124,34 @@ void add_read_options(CLI::App& cmd, ReadArgs& args, ReadFeatures features = Rea
 struct Input {
     std::string path;
     io::Format format = io::Format::csv;
-    io::LoadedMatrix file;        ///< as stored in the file (m_file x n_file)
-    Eigen::Index file_rows = 0;   ///< rows in the file
-    Eigen::Index file_cols = 0;   ///< columns in the file
-    bool transpose = false;       ///< V = file's transpose
-    bool float32 = false;         ///< the computation runs in float
-    Matrix<float> dense32;        ///< float32 dense: the file's values (the double copy is freed)
-    std::vector<float> values32;  ///< float32 sparse: the stored values (indices are shared)
+    io::LoadedMatrix file;       ///< as stored in the file (m_file x n_file)
+    Eigen::Index file_rows = 0;  ///< rows in the file
+    Eigen::Index file_cols = 0;  ///< columns in the file
+    bool transpose = false;      ///< V = file's transpose
+    bool float32 = false;        ///< the computation runs in float
+    Matrix<float> dense32;       ///< float32 dense: the file's values (the double copy is freed)
+    /// float32 sparse read as float64 (a float64 file, or not HDF5): the stored values cast
+    /// (indices are shared); empty when the file's own float32 values were kept
+    /// (file.float32, sparse32).
+    std::vector<float> values32;
     std::vector<std::string> row_labels;  ///< of V (size rows() or empty)
     std::vector<std::string> col_labels;  ///< of V (size cols() or empty)
 
     bool is_sparse() const { return file.is_sparse; }
+    /// Sparse: the compressed arrays as read (file.sparse or file.sparse32): outer offsets,
+    /// inner indices, and the values in float64 (file.sparse) or float32.
+    Eigen::Index sparse_outer_size() const {
+        return file.float32 ? file.sparse32.outerSize() : file.sparse.outerSize();
+    }
+    const int* sparse_outer() const {
+        return file.float32 ? file.sparse32.outerIndexPtr() : file.sparse.outerIndexPtr();
+    }
+    const int* sparse_inner() const {
+        return file.float32 ? file.sparse32.innerIndexPtr() : file.sparse.innerIndexPtr();
+    }
+    const float* sparse_values32() const {
+        return file.float32 ? file.sparse32.valuePtr() : values32.data();
+    }
     Eigen::Index rows() const { return transpose ? file_cols : file_rows; }
     Eigen::Index cols() const { return transpose ? file_rows : file_cols; }
     std::int64_t nnz() const;  ///< stored entries (sparse) or non-zero entries (dense)
@@ -168,14 +189,19 @@ decltype(auto) with_view(const Input& in, bool flip, F&& f) {
     const Eigen::Index m = t ? in.file_cols : in.file_rows;
     const Eigen::Index n = t ? in.file_rows : in.file_cols;
     if (in.is_sparse()) {
-        const auto& S = in.file.sparse;  // file_rows x file_cols, compressed CSC
+        // file_rows x file_cols, compressed CSC; or, file.transposed, its transpose (the CSR
+        // arrays of an HDF5 csr_matrix as stored).
         const T* values = nullptr;
-        if constexpr (std::is_same_v<T, double>)
-            values = S.valuePtr();
-        else
-            values = in.values32.data();
-        return f(SparseView<T, int>(m, n, S.outerIndexPtr(), S.innerIndexPtr(), values,
-                                    t ? SparseLayout::csr : SparseLayout::csc));
+        if constexpr (std::is_same_v<T, double>) {
+            if (in.file.float32)
+                throw std::logic_error("with_view: a float64 view of float32 values");
+            values = in.file.sparse.valuePtr();
+        } else {
+            values = in.sparse_values32();
+        }
+        return f(
+            SparseView<T, int>(m, n, in.sparse_outer(), in.sparse_inner(), values,
+                               t != in.file.transposed ? SparseLayout::csr : SparseLayout::csc));
     }
     const T* data = nullptr;
     if constexpr (std::is_same_v<T, double>)

@@ -366,16 +366,18 @@ void build_csc(Eigen::Index m, Eigen::Index n, Triplets&& t,
     sort_and_sum_columns(S);
 }
 
-void sort_and_sum_columns(Eigen::SparseMatrix<double, Eigen::ColMajor, int>& S) {
+template <class Scalar>
+void sort_and_sum_columns_of(Eigen::SparseMatrix<Scalar, Eigen::ColMajor, int>& S) {
     const Eigen::Index n = S.outerSize();
     int* const starts = S.outerIndexPtr();
     int* const inner = S.innerIndexPtr();
-    double* const values = S.valuePtr();
+    Scalar* const values = S.valuePtr();
     // Sort the rows of each column (stably, so that duplicates are summed in file order and give
     // the same bits on every run), then sum duplicates, compacting in place. Long columns sort
-    // keys (row << 32 | position), unique, so an unstable sort gives the stable order.
+    // keys (row << 32 | position), unique, so an unstable sort gives the stable order. Duplicates
+    // are summed in double (float values: the sum a double read, cast afterwards, would give).
     std::vector<std::uint64_t> keys;
-    std::vector<double> column;
+    std::vector<Scalar> column;
     int write = 0;
     for (Eigen::Index j = 0; j < n; ++j) {
         const int first = starts[j];
@@ -402,18 +404,26 @@ void sort_and_sum_columns(Eigen::SparseMatrix<double, Eigen::ColMajor, int>& S) 
             }
         }
         starts[j] = write;
-        for (int p = first; p < last; ++p) {
-            if (write > starts[j] && inner[write - 1] == inner[p]) {
-                values[write - 1] += values[p];  // a duplicate
-            } else {
-                inner[write] = inner[p];
-                values[write] = values[p];
-                ++write;
-            }
+        for (int p = first; p < last;) {
+            double sum = values[p];  // of the run of entries in row inner[p]
+            int q = p + 1;
+            for (; q < last && inner[q] == inner[p]; ++q) sum += values[q];
+            inner[write] = inner[p];
+            values[write] = static_cast<Scalar>(sum);
+            ++write;
+            p = q;
         }
     }
     starts[n] = write;
     S.resizeNonZeros(write);
+}
+
+void sort_and_sum_columns(Eigen::SparseMatrix<double, Eigen::ColMajor, int>& S) {
+    sort_and_sum_columns_of(S);
+}
+
+void sort_and_sum_columns(Eigen::SparseMatrix<float, Eigen::ColMajor, int>& S) {
+    sort_and_sum_columns_of(S);
 }
 
 }  // namespace nmfkit::io::detail

@@ -147,6 +147,7 @@ void build_csc(Eigen::Index m, Eigen::Index n, Triplets&& t,
 /// Sorts the rows within each column of the compressed CSC matrix @p S (stably) and sums
 /// duplicates in their stored order, compacting in place; O(nnz) when already sorted.
 void sort_and_sum_columns(Eigen::SparseMatrix<double, Eigen::ColMajor, int>& S);
+void sort_and_sum_columns(Eigen::SparseMatrix<float, Eigen::ColMajor, int>& S);
 
 /// A parsed .npy array: a view of its data in the bytes it was parsed from.
 struct NpyArray {

@@ -88,8 +88,8 @@ std::optional<Format> format_for(const std::string& path) {
 }
 
 std::int64_t LoadedMatrix::stored() const {
-    return is_sparse ? static_cast<std::int64_t>(sparse.nonZeros())
-                     : static_cast<std::int64_t>(dense.size());
+    if (!is_sparse) return static_cast<std::int64_t>(dense.size());
+    return static_cast<std::int64_t>(float32 ? sparse32.nonZeros() : sparse.nonZeros());
 }
 
 namespace {

@@ -3,24 +3,27 @@
 // group), blocks of rows or columns read as hyperslabs, and every index checked before use.
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <bit>
 #include <cerrno>
 #include <climits>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <optional>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <nmfkit/io/hdf5.hpp>
 
 #include "detail.hpp"
 
 #include <hdf5.h>
+#include <zlib.h>
 
 namespace nmfkit::io {
 namespace {
-
-using SparseCsc = Eigen::SparseMatrix<double, Eigen::ColMajor, int>;
 
 /// An HDF5 identifier, closed with its own close function when it goes out of scope.
 class Handle {
@@ -85,6 +88,60 @@ std::string reason_suffix() {
     return r.empty() ? std::string() : " (HDF5: " + r + ")";
 }
 
+/// A file descriptor, closed when it goes out of scope.
+class Descriptor {
+public:
+    Descriptor() = default;
+    explicit Descriptor(int fd) : fd_(fd) {}
+    Descriptor(Descriptor&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+    Descriptor& operator=(Descriptor&& o) noexcept {
+        std::swap(fd_, o.fd_);
+        return *this;
+    }
+    Descriptor(const Descriptor&) = delete;
+    Descriptor& operator=(const Descriptor&) = delete;
+    ~Descriptor() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    int get() const { return fd_; }
+
+private:
+    int fd_ = -1;
+};
+
+/// Reads @p size bytes at @p at of @p fd into @p out; false on an error or an early end.
+bool pread_all(int fd, void* out, std::size_t size, std::uint64_t at) {
+    auto* p = static_cast<unsigned char*>(out);
+    while (size > 0) {
+        const ssize_t got = ::pread(fd, p, size, static_cast<off_t>(at));
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) return false;
+        p += got;
+        size -= static_cast<std::size_t>(got);
+        at += static_cast<std::uint64_t>(got);
+    }
+    return true;
+}
+
+/// How read_stored() split a range into tasks: task t starts at entry p of the range where
+/// (p + phase) % grain == 0 (and at p = 0).
+struct Tasks {
+    hsize_t grain = 1;
+    hsize_t phase = 0;
+};
+
+/// read_stored()'s default: nothing to do with a range once it has landed.
+struct Landed {
+    void operator()(hsize_t /*lo*/, hsize_t /*hi*/) const {}
+};
+
+/// How the bytes of a 1-D dataset lie in the file, when read_stored() can read them itself.
+struct Storage {
+    enum Kind { other, contiguous, chunks, deflate_chunks } kind = other;
+    haddr_t address = HADDR_UNDEF;  ///< contiguous: where entry 0 is
+    hsize_t chunk = 0;              ///< chunked: entries per chunk
+};
+
 /// A 1-D or 2-D numeric dataset and what nmfkit needs to know about it.
 struct Dataset {
     Handle id;
@@ -94,6 +151,7 @@ struct Dataset {
     std::size_t type_size = 0;
     bool is_signed = true;
     std::string dtype;  ///< "float32", "int64", ...; "" for non-numeric types
+    Storage storage;    ///< for File::read_stored
     hsize_t size() const {
         hsize_t n = 1;
         for (hsize_t d : dims) n *= d;
@@ -135,6 +193,7 @@ std::string type_description(hid_t type) {
 template <class T>
 hid_t native_type() {
     if constexpr (std::is_same_v<T, double>) return H5T_NATIVE_DOUBLE;
+    if constexpr (std::is_same_v<T, float>) return H5T_NATIVE_FLOAT;
     if constexpr (std::is_same_v<T, int>) return H5T_NATIVE_INT;
     if constexpr (std::is_same_v<T, std::int64_t>) return H5T_NATIVE_INT64;
 }
@@ -144,6 +203,10 @@ struct File {
     std::string path;
     Handle file;
     std::uint64_t limit = 0;
+    /// The same file opened for pread (read_stored); -1 when it could not be.
+    Descriptor fd;
+    /// The file has no user block: HDF5's addresses are byte offsets in the file.
+    bool plain_addresses = false;
 
     /// "PATH: OBJECT: "
     std::string at(const std::string& object) const { return path + ": " + object + ": "; }
@@ -223,13 +286,186 @@ struct File {
                                    "), which this HDF5 library does not have; rewrite the file "
                                    "with gzip compression (h5py: compression=\"gzip\") or none");
         }
+        d.storage = storage_of(d, type.get(), dcpl.get(), filters);
         return d;
+    }
+
+    /// Where read_stored() finds @p d's bytes: a 1-D little-endian int32, float32 or float64
+    /// dataset (on a little-endian machine), contiguous without filters, or chunked without
+    /// filters or with gzip alone, in a file without a user block; Storage::other otherwise.
+    Storage storage_of(const Dataset& d, hid_t type, hid_t dcpl, int filters) const {
+        Storage s;
+        if (std::endian::native != std::endian::little || fd.get() < 0 || !plain_addresses ||
+            d.dims.size() != 1 || d.dims[0] == 0)
+            return s;
+        if (H5Tequal(type, H5T_STD_I32LE) <= 0 && H5Tequal(type, H5T_IEEE_F32LE) <= 0 &&
+            H5Tequal(type, H5T_IEEE_F64LE) <= 0)
+            return s;
+        if (H5Pget_external_count(dcpl) != 0) return s;
+        const H5D_layout_t layout = H5Pget_layout(dcpl);
+        if (layout == H5D_CONTIGUOUS && filters == 0) {
+            const haddr_t at = H5Dget_offset(d.id.get());
+            if (at == HADDR_UNDEF || H5Dget_storage_size(d.id.get()) != d.dims[0] * d.type_size) {
+                hdf5_reason();
+                return s;
+            }
+            s.kind = Storage::contiguous;
+            s.address = at;
+        } else if (layout == H5D_CHUNKED) {
+            hsize_t c = 0;
+            if (H5Pget_chunk(dcpl, 1, &c) != 1 || c == 0) return s;
+            if (filters == 1) {
+                unsigned flags = 0;
+                std::size_t nvalues = 0;
+                unsigned config = 0;
+                if (H5Pget_filter2(dcpl, 0, &flags, &nvalues, nullptr, 0, nullptr, &config) !=
+                    H5Z_FILTER_DEFLATE)
+                    return s;
+                s.kind = Storage::deflate_chunks;
+            } else if (filters == 0) {
+                s.kind = Storage::chunks;
+            } else {
+                return s;
+            }
+            s.chunk = c;
+        }
+        hdf5_reason();
+        return s;
+    }
+
+    /// Reads entries [@p offset, @p offset + @p count) of the 1-D dataset @p d into @p out as
+    /// read_range does, but without HDF5's read path and on all threads: contiguous bytes by
+    /// pread, chunks by pread and inflated by zlib, each converted to T as it lands. False when
+    /// the storage or the type is not one of those (Dataset::storage) or anything fails (a short
+    /// read, a chunk that does not inflate to its size); the caller then reads with HDF5, whose
+    /// messages name the problem.
+    ///
+    /// @p landed(lo, hi) is called on the thread that wrote entries [lo, hi) of @p out, once per
+    /// task, right after they land (while they are in cache); @p tasks says where the tasks
+    /// split the range.
+    template <class T, class Visit = Landed>
+    bool read_stored(const Dataset& d, hsize_t offset, hsize_t count, T* out,
+                     const Visit& landed = {}, Tasks* tasks = nullptr) const {
+        if (d.storage.kind == Storage::other || count == 0) return false;
+        if (d.type_class == H5T_INTEGER) {
+            if constexpr (std::is_same_v<T, int> || std::is_same_v<T, double>)
+                return read_stored_as<std::int32_t>(d, offset, count, out, landed, tasks);
+            return false;
+        }
+        if constexpr (std::is_same_v<T, double>)
+            return d.type_size == 4 ? read_stored_as<float>(d, offset, count, out, landed, tasks)
+                                    : read_stored_as<double>(d, offset, count, out, landed, tasks);
+        if constexpr (std::is_same_v<T, float>)
+            return d.type_size == 4 && read_stored_as<float>(d, offset, count, out, landed, tasks);
+        return false;
+    }
+
+    /// read_stored() with the stored type S.
+    template <class S, class T, class Visit>
+    bool read_stored_as(const Dataset& d, hsize_t offset, hsize_t count, T* out,
+                        const Visit& landed, Tasks* tasks) const {
+        constexpr bool same = std::is_same_v<S, T>;
+        const Storage& st = d.storage;
+        std::atomic<bool> failed{false};
+        if (st.kind == Storage::contiguous) {
+            // Blocks of 2^18 entries (1-2 MB), converted through a buffer of that size.
+            constexpr hsize_t block = hsize_t{1} << 18;
+            const auto blocks = static_cast<std::int64_t>((count + block - 1) / block);
+            if (tasks != nullptr) *tasks = {block, 0};
+#pragma omp parallel if (blocks > 1)
+            {
+                std::vector<S> buffer(same ? 0 : static_cast<std::size_t>(std::min(block, count)));
+#pragma omp for schedule(dynamic, 1)
+                for (std::int64_t b = 0; b < blocks; ++b) {
+                    if (failed.load(std::memory_order_relaxed)) continue;
+                    const hsize_t lo = static_cast<hsize_t>(b) * block;
+                    const hsize_t n = std::min(block, count - lo);
+                    const std::uint64_t at = st.address + (offset + lo) * sizeof(S);
+                    S* target = nullptr;
+                    if constexpr (same)
+                        target = out + lo;
+                    else
+                        target = buffer.data();
+                    if (!pread_all(fd.get(), target, n * sizeof(S), at)) {
+                        failed = true;
+                        continue;
+                    }
+                    if constexpr (!same)
+                        for (hsize_t e = 0; e < n; ++e) out[lo + e] = static_cast<T>(target[e]);
+                    landed(lo, lo + n);
+                }
+            }
+            return !failed;
+        }
+        // Chunks: their addresses and sizes first (HDF5, one thread), then read, inflated and
+        // converted on all threads.
+        const hsize_t c = st.chunk;
+        const bool deflate = st.kind == Storage::deflate_chunks;
+        const hsize_t q0 = offset / c;
+        const auto chunks = static_cast<std::int64_t>((offset + count - 1) / c - q0 + 1);
+        if (tasks != nullptr) *tasks = {c, offset % c};
+        std::vector<haddr_t> where(static_cast<std::size_t>(chunks));
+        std::vector<hsize_t> bytes(where.size());
+        hsize_t most = 0;
+        for (std::size_t q = 0; q < where.size(); ++q) {
+            hsize_t coord = (q0 + q) * c;
+            unsigned mask = 0;
+            if (H5Dget_chunk_info_by_coord(d.id.get(), &coord, &mask, &where[q], &bytes[q]) < 0 ||
+                where[q] == HADDR_UNDEF || mask != 0 || (!deflate && bytes[q] != c * sizeof(S))) {
+                hdf5_reason();
+                return false;
+            }
+            most = std::max(most, bytes[q]);
+        }
+#pragma omp parallel if (chunks > 1)
+        {
+            std::vector<unsigned char> packed(deflate ? static_cast<std::size_t>(most) : 0);
+            std::vector<S> plain;
+#pragma omp for schedule(dynamic, 1)
+            for (std::int64_t q = 0; q < chunks; ++q) {
+                if (failed.load(std::memory_order_relaxed)) continue;
+                const auto u = static_cast<std::size_t>(q);
+                const hsize_t first = (q0 + u) * c;  // the chunk's entry 0 in the dataset
+                const hsize_t lo = std::max(first, offset);
+                const hsize_t hi = std::min(first + c, offset + count);
+                // A chunk wholly inside the range, stored as T, lands in `out` directly.
+                S* target = nullptr;
+                if constexpr (same)
+                    if (lo == first && hi == first + c) target = out + (first - offset);
+                if (target == nullptr) {
+                    plain.resize(static_cast<std::size_t>(c));
+                    target = plain.data();
+                }
+                bool ok = false;
+                if (deflate) {
+                    ok = pread_all(fd.get(), packed.data(), bytes[u], where[u]);
+                    uLongf size = c * sizeof(S);
+                    ok = ok &&
+                         uncompress(reinterpret_cast<Bytef*>(target), &size, packed.data(),
+                                    static_cast<uLong>(bytes[u])) == Z_OK &&
+                         size == c * sizeof(S);
+                } else {
+                    ok = pread_all(fd.get(), target, c * sizeof(S), where[u]);
+                }
+                if (!ok) {
+                    failed = true;
+                    continue;
+                }
+                if (target == plain.data())
+                    for (hsize_t e = lo; e < hi; ++e)
+                        out[e - offset] = static_cast<T>(target[e - first]);
+                landed(lo - offset, hi - offset);
+            }
+        }
+        return !failed;
     }
 
     /// Reads entries [@p offset, @p offset + @p count) of the 1-D dataset @p d into @p out.
     template <class T>
     void read_range(const Dataset& d, hsize_t offset, hsize_t count, T* out) const {
         if (count == 0) return;
+        // Whole arrays and blocks (not the few entries of a message) without HDF5's read path.
+        if (count >= 4096 && read_stored(d, offset, count, out)) return;
         const Handle space(H5Dget_space(d.id.get()), H5Sclose);
         const std::array<hsize_t, 1> start{offset}, n{count};
         const Handle memory(H5Screate_simple(1, n.data(), nullptr), H5Sclose);
@@ -380,6 +616,89 @@ struct File {
 /// The largest dimension and entry count a sparse matrix may have (32-bit indices).
 constexpr std::int64_t index_max = INT_MAX;
 
+/// What check_slices() found.
+struct Slices {
+    bool in_range = true;    ///< every index in [0, inner)
+    bool increasing = true;  ///< the indices of every slice strictly increase
+};
+
+/// Over x[0, length): sets @p bad when some x[p] is outside [0, inner), @p down when some
+/// x[p] <= x[p - 1]. Signed comparisons OR-ed without branches, which the compiler vectorizes
+/// (also without SSE4.1's integer min/max).
+inline void scan_segment(const int* x, hsize_t length, int inner, int& bad, int& down) {
+    if (length == 0) return;
+    int b = static_cast<int>(x[0] < 0) | static_cast<int>(x[0] >= inner);
+    int d = 0;
+    for (hsize_t p = 1; p < length; ++p) {
+        b |= static_cast<int>(x[p] < 0) | static_cast<int>(x[p] >= inner);
+        d |= static_cast<int>(x[p] <= x[p - 1]);
+    }
+    bad |= b;
+    down |= d;
+}
+
+/// One pass over the indices of the @p outer slices of a compressed matrix (slice o holds
+/// entries [starts[o], starts[o + 1])) on all threads.
+Slices check_slices(const int* starts, std::int64_t outer, const int* index, std::int64_t inner) {
+    bool out_of_range = false;
+    bool unordered = false;
+#pragma omp parallel for schedule(static) reduction(|| : out_of_range, unordered) if (outer > 1024)
+    for (std::int64_t o = 0; o < outer; ++o) {
+        const auto length = static_cast<hsize_t>(starts[o + 1] - starts[o]);
+        if (length == 0) continue;
+        int bad = 0;
+        int down = 0;
+        scan_segment(index + starts[o], length, static_cast<int>(inner), bad, down);
+        out_of_range = out_of_range || bad != 0;
+        unordered = unordered || down != 0;
+    }
+    return {!out_of_range, !unordered};
+}
+
+/// check_slices() in pieces, as read_stored() lands entries [lo, hi) of the index array (its
+/// `landed` callback), on the reading threads; finish() adds the pairs that straddle two
+/// pieces, once all have landed.
+class SliceChecker {
+public:
+    SliceChecker(const int* starts, std::int64_t outer, const int* index, std::int64_t inner)
+        : starts_(starts), outer_(outer), index_(index), inner_(inner) {}
+
+    void operator()(hsize_t lo, hsize_t hi) const {
+        // The slice holding entry lo: the last o with starts[o] <= lo.
+        auto o = static_cast<std::int64_t>(
+            std::upper_bound(starts_, starts_ + outer_ + 1, static_cast<int>(lo)) - starts_ - 1);
+        int bad = 0;
+        int down = 0;
+        for (hsize_t a = lo; a < hi; ++o) {
+            const auto b = std::min(hi, static_cast<hsize_t>(starts_[o + 1]));
+            scan_segment(index_ + a, b - a, static_cast<int>(inner_), bad, down);
+            a = b;
+        }
+        if (bad != 0) out_of_range_ = true;
+        if (down != 0) unordered_ = true;
+    }
+
+    /// The result, given where read_stored() split the @p count entries.
+    Slices finish(hsize_t count, const Tasks& tasks) const {
+        Slices out{!out_of_range_, !unordered_};
+        // Task starts p > 0 inside a slice: x[p] > x[p - 1] was not checked.
+        hsize_t p = tasks.grain - tasks.phase % tasks.grain;
+        for (; out.increasing && p < count; p += tasks.grain) {
+            const int* s = std::lower_bound(starts_, starts_ + outer_ + 1, static_cast<int>(p));
+            if (*s != static_cast<int>(p) && index_[p] <= index_[p - 1]) out.increasing = false;
+        }
+        return out;
+    }
+
+private:
+    const int* starts_;
+    std::int64_t outer_;
+    const int* index_;
+    std::int64_t inner_;
+    mutable std::atomic<bool> out_of_range_{false};
+    mutable std::atomic<bool> unordered_{false};
+};
+
 /// "1 row" / "2 columns"
 std::string count_of(std::int64_t n, const char* one, const char* many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);
@@ -406,6 +725,8 @@ struct Hdf5Matrix::State {
     std::string dtype;
     std::vector<std::string> row_labels, col_labels;
     Dataset data, indices, indptr;  // data only, when dense
+    bool csr_transposed = false;    ///< ReadOptions::csr_transposed
+    bool float32_values = false;    ///< ReadOptions::float32_values
 
     std::string what() const {
         return layout == Hdf5Layout::dense ? "dense matrix"
@@ -416,7 +737,10 @@ struct Hdf5Matrix::State {
     /// as the CSC of the block itself: m x (e - b) for CSC, (e - b) x n for CSR; with
     /// @p transposed (CSR), as the CSC of the block's transpose, n x (e - b), which is the stored
     /// arrays themselves (no counting sort).
-    void read_sparse(std::int64_t b, std::int64_t e, SparseCsc& S, bool transposed = false) const {
+    template <class Scalar>
+    void read_sparse(std::int64_t b, std::int64_t e,
+                     Eigen::SparseMatrix<Scalar, Eigen::ColMajor, int>& S,
+                     bool transposed = false) const {
         const bool csr = layout == Hdf5Layout::csr;
         const bool sort = csr && !transposed;  // CSR rows to CSC columns
         const std::int64_t inner = csr ? n : m;
@@ -449,7 +773,8 @@ struct Hdf5Matrix::State {
                                ")");
         // CSC (and CSR transposed): the arrays themselves; CSR: the arrays, then their transpose.
         const std::uint64_t bytes =
-            detail::mul_sat(static_cast<std::uint64_t>(count), sort ? 24 : 12) +
+            detail::mul_sat(static_cast<std::uint64_t>(count),
+                            sort ? 8 + 2 * sizeof(Scalar) : 4 + sizeof(Scalar)) +
             8 * static_cast<std::uint64_t>(outer + inner + 2);
         detail::check_memory(bytes, f.limit,
                              f.at(matrix) + "a " + std::to_string(csr ? outer : m) + " x " +
@@ -474,17 +799,29 @@ struct Hdf5Matrix::State {
         if (!sort) {
             S.resize(inner, outer);
             S.resizeNonZeros(count);
-            f.read_range(indices, h_first, h_count, S.innerIndexPtr());
-            check_indices(S.innerIndexPtr());
-            f.read_range(data, h_first, h_count, S.valuePtr());
             int* starts = S.outerIndexPtr();
             for (std::int64_t o = 0; o <= outer; ++o)
                 starts[o] = static_cast<int>(ptr[static_cast<std::size_t>(o)] - first);
-            detail::sort_and_sum_columns(S);
+            // The indices checked as they land (one pass, in cache), else in a pass of their own.
+            int* const index = S.innerIndexPtr();
+            const SliceChecker checker(starts, outer, index, inner);
+            Tasks tasks;
+            Slices checked;
+            if (h_count >= 4096 &&
+                f.read_stored(indices, h_first, h_count, index, checker, &tasks)) {
+                checked = checker.finish(h_count, tasks);
+            } else {
+                f.read_range(indices, h_first, h_count, index);
+                checked = check_slices(starts, outer, index, inner);
+            }
+            if (!checked.in_range) check_indices(index);
+            f.read_range(data, h_first, h_count, S.valuePtr());
+            // Strictly increasing indices in every slice: nothing to sort, no duplicate to sum.
+            if (!checked.increasing) detail::sort_and_sum_columns(S);
             return;
         }
         std::vector<int> idx(static_cast<std::size_t>(count));
-        std::vector<double> val(static_cast<std::size_t>(count));
+        std::vector<Scalar> val(static_cast<std::size_t>(count));
         f.read_range(indices, h_first, h_count, idx.data());
         check_indices(idx.data());
         f.read_range(data, h_first, h_count, val.data());
@@ -494,7 +831,7 @@ struct Hdf5Matrix::State {
         S.resizeNonZeros(count);
         int* const starts = S.outerIndexPtr();  // n + 1, zero
         int* const rows = S.innerIndexPtr();
-        double* const values = S.valuePtr();
+        Scalar* const values = S.valuePtr();
         for (const int j : idx) ++starts[j + 1];
         for (std::int64_t j = 0; j < n; ++j) starts[j + 1] += starts[j];
         std::vector<int> next(starts, starts + n);
@@ -736,6 +1073,17 @@ Hdf5Matrix::Hdf5Matrix(const std::string& path, const ReadOptions& opt)
     if (!f.file.valid())
         throw InvalidInput(path + ": cannot be opened as HDF5" + reason_suffix() +
                            ": truncated or corrupt file?");
+    {
+        // HDF5's addresses count from the end of a user block; read_stored() wants none.
+        const Handle fcpl(H5Fget_create_plist(f.file.get()), H5Pclose);
+        hsize_t user_block = 1;
+        f.plain_addresses =
+            fcpl.valid() && H5Pget_userblock(fcpl.get(), &user_block) >= 0 && user_block == 0;
+        hdf5_reason();
+        f.fd = Descriptor(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    }
+    s_->csr_transposed = opt.csr_transposed;
+    s_->float32_values = opt.float32_values;
     if (f.exists("X") || f.exists("layers") || f.exists("obs")) {
         s_->open_anndata(opt);
         return;
@@ -806,7 +1154,11 @@ LoadedMatrix Hdf5Matrix::read_part(Eigen::Index begin, Eigen::Index end, Part p)
                             : s.read_dense(0, s.m, begin, end);
     } else {
         out.is_sparse = true;
-        s.read_sparse(begin, end, out.sparse, p == Part::rows_transposed);
+        out.float32 = s.float32_values && s.dtype == "float32";
+        if (out.float32)
+            s.read_sparse(begin, end, out.sparse32, p == Part::rows_transposed);
+        else
+            s.read_sparse(begin, end, out.sparse, p == Part::rows_transposed);
     }
     return out;
 }
@@ -829,7 +1181,11 @@ LoadedMatrix Hdf5Matrix::read_all() const {
         throw InvalidInput(s.f.at(s.matrix) + std::to_string(s.nnz) +
                            " stored entries are too many (at most " + std::to_string(index_max) +
                            "); read it in blocks (Hdf5Matrix::read_rows/read_columns)");
-    LoadedMatrix out = s.layout == Hdf5Layout::csc ? read_columns(0, s.n) : read_rows(0, s.m);
+    LoadedMatrix out = s.layout == Hdf5Layout::csc ? read_columns(0, s.n)
+                       : s.layout == Hdf5Layout::csr && s.csr_transposed
+                           ? read_rows_transposed(0, s.m)
+                           : read_rows(0, s.m);
+    out.transposed = s.layout == Hdf5Layout::csr && s.csr_transposed;
     out.row_labels = s.row_labels;
     out.col_labels = s.col_labels;
     return out;

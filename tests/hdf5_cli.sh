@@ -57,6 +57,22 @@ layer=$(sed 's/, [0-9.e+-]* s, .*//' out.txt)
 expect 0 '' fit counts.mtx -k 2 --seed 3 --threads 1 -q
 mtx=$(sed 's/, [0-9.e+-]* s, .*//' out.txt)
 [ "$layer" = "$mtx" ] || fail "--layer counts: \"$layer\", counts.mtx: \"$mtx\""
+# A csr_matrix is fitted from its stored arrays (the CSC of its transpose, viewed as CSR; float32
+# values kept float32): W and H byte for byte as the same matrix from Matrix Market, in float32 (the
+# file's dtype), float64, --transpose, KL, and with unsorted and duplicate entries; read by the
+# reader itself (30000 entries, gzip chunks or contiguous) or by HDF5 (big-endian).
+for args in "" "--dtype float64" "--transpose" "--loss kl" "--solver mu --low-memory"; do
+    dtype=--dtype=float32
+    case "$args" in *float64*) dtype= ;; esac
+    # shellcheck disable=SC2086
+    expect 0 '' fit big.mtx -k 3 --seed 2 --max-iter 20 $dtype $args -W Wm.npy -H Hm.npy -q
+    for f in big_plain_gzip_le big_plain_contiguous_le big_plain_gzip_be big_dup_gzip_le; do
+        # shellcheck disable=SC2086
+        expect 0 '' fit $f.h5ad -k 3 --seed 2 --max-iter 20 $args -W Wh.npy -H Hh.npy -q
+        cmp -s Wm.npy Wh.npy && cmp -s Hm.npy Hh.npy ||
+            fail "fit $f.h5ad $args: W, H differ from big.mtx $dtype $args"
+    done
+done
 # Errors: exit 65, the file and the dataset named.
 expect 65 '^nmfkit: error: csr.h5ad: no layers/nope \(its layers: counts, dense\)$' fit csr.h5ad --layer nope -k 2
 expect 65 '^nmfkit: error: lzf.h5ad: X/data: compressed with the HDF5 filter "lzf"' fit lzf.h5ad -k 2

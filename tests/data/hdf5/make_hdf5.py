@@ -123,6 +123,45 @@ B.data = np.round(B.data * 100) / 4
 raw_csr("chunked.h5ad", B.data.astype(np.float32), B.indices.astype(np.int32),
         B.indptr.astype(np.int64), B.shape, chunks=(64,), compression="gzip")
 scipy.io.mmwrite(path("chunked.mtx"), B.tocoo())
+# Larger arrays (about 30000 entries, more than the 4096 from which the reader reads a range
+# itself, File::read_stored) in each storage that path takes: contiguous, chunks without a filter,
+# gzip chunks (sizes that do not divide the arrays), float32, float64 and int32 values; and, as
+# the references that HDF5 reads itself, the same arrays big-endian. "dup": every entry split in
+# two (unsorted, duplicates); "index": one index out of range late in the array; "corrupt": a
+# gzip chunk of X/indices overwritten.
+C = sp.random(2000, 300, density=0.05, random_state=rng, format="csr", dtype=np.float64)
+C.data = rng.integers(1, 50, C.nnz).astype(np.float64) / 4
+dup_indices = np.repeat(C.indices, 2)
+dup_data = np.empty(2 * C.nnz)
+dup_data[0::2] = C.data - 0.25
+dup_data[1::2] = 0.25
+for r in range(C.shape[0]):  # each row's entries in reverse order
+    lo, hi = 2 * C.indptr[r], 2 * C.indptr[r + 1]
+    dup_indices[lo:hi] = dup_indices[lo:hi][::-1].copy()
+    dup_data[lo:hi] = dup_data[lo:hi][::-1].copy()
+bad_indices = C.indices.copy()
+bad_indices[C.nnz - 100] = 300
+stored = {"plain": (C.data, C.indices, C.indptr), "dup": (dup_data, dup_indices, 2 * C.indptr),
+          "index": (C.data, bad_indices, C.indptr)}
+for order, sign in (("le", "<"), ("be", ">")):
+    for name, values, kw in (("contiguous", "f4", {}), ("chunks", "f8", dict(chunks=(4999,))),
+                             ("gzip", "f4", dict(chunks=(3001,), compression="gzip")),
+                             ("gzip_i4", "i4", dict(chunks=(2048,), compression="gzip"))):
+        for what in ("plain", "dup", "index"):
+            data, indices, indptr = stored[what]
+            if values == "i4":
+                data = np.ceil(data)
+            raw_csr(f"big_{what}_{name}_{order}.h5ad", data.astype(sign + values),
+                    indices.astype(sign + "i4"), indptr.astype(np.int64), C.shape, **kw)
+    corrupt = path(f"big_corrupt_{order}.h5ad")
+    raw_csr(f"big_corrupt_{order}.h5ad", C.data.astype(sign + "f4"), C.indices.astype(sign + "i4"),
+            C.indptr.astype(np.int64), C.shape, chunks=(3001,), compression="gzip")
+    with h5py.File(corrupt, "r") as f:
+        info = f["X/indices"].id.get_chunk_info(2)
+    with open(corrupt, "r+b") as f:
+        f.seek(info.byte_offset + info.size // 2)
+        f.write(b"\xff" * 32)
+scipy.io.mmwrite(path("big.mtx"), C.tocoo())
 with h5py.File(path("lzf.h5ad"), "w") as f:
     g = f.create_group("X")
     g.attrs["encoding-type"] = "csr_matrix"

@@ -63,6 +63,14 @@ struct ReadOptions {
     /// (open_blocks) does not use them and sets false: n labels would hold memory that grows
     /// with n.
     bool labels = true;
+    /// HDF5 `csr_matrix` (AnnData's cells x genes): return the CSC of the matrix's transpose, which
+    /// is the stored arrays as they are (no transposing pass, no second copy), with
+    /// LoadedMatrix::transposed set. For callers that take either orientation (the command line's
+    /// fits view it as CSR). Other formats and layouts ignore it.
+    bool csr_transposed = false;
+    /// HDF5 sparse matrix whose values are stored as float32 (AnnData's default for `X`): keep them
+    /// float32, in LoadedMatrix::sparse32 (no float64 copy), for callers that compute in float32.
+    bool float32_values = false;
 };
 
 /// A matrix as read from a file: dense or sparse, with its labels when the file has them.
@@ -72,12 +80,20 @@ struct LoadedMatrix {
     /// m x n, compressed CSC, row indices sorted within each column, duplicates summed, explicit
     /// zeros kept; when is_sparse.
     Eigen::SparseMatrix<double, Eigen::ColMajor, int> sparse;
+    /// Instead of `sparse` (left empty), when float32: the same with float values; only with
+    /// ReadOptions::float32_values, for a sparse HDF5 matrix of float32 values.
+    Eigen::SparseMatrix<float, Eigen::ColMajor, int> sparse32;
+    bool float32 = false;  ///< sparse32 holds the matrix
     /// The element type of the file: "float64", "float32", "int64", "uint8", "bool", ... for
     /// .npy/.npz; "real", "integer", "pattern" for Matrix Market; "text" for CSV/TSV.
     std::string source_dtype;
     std::vector<std::string> row_labels;    ///< size m, or empty when the file has none
     std::vector<std::string> col_labels;    ///< size n, or empty when the file has none
     std::vector<std::int64_t> line_of_row;  ///< CSV/TSV only: 1-based file line of each row
+    /// `sparse` holds the CSC of the file's matrix transposed (n x m: the CSR arrays of the m x n
+    /// matrix); only with ReadOptions::csr_transposed. rows(), cols() and the labels are still the
+    /// file's matrix's.
+    bool transposed = false;
 
     LoadedMatrix() = default;
     LoadedMatrix(const LoadedMatrix&) = default;
@@ -93,14 +109,27 @@ struct LoadedMatrix {
         std::swap(is_sparse, other.is_sparse);
         dense.swap(other.dense);
         sparse.swap(other.sparse);
+        sparse32.swap(other.sparse32);
+        std::swap(float32, other.float32);
         source_dtype.swap(other.source_dtype);
         row_labels.swap(other.row_labels);
         col_labels.swap(other.col_labels);
         line_of_row.swap(other.line_of_row);
+        std::swap(transposed, other.transposed);
     }
 
-    Eigen::Index rows() const { return is_sparse ? sparse.rows() : dense.rows(); }
-    Eigen::Index cols() const { return is_sparse ? sparse.cols() : dense.cols(); }
+    Eigen::Index rows() const {
+        if (!is_sparse) return dense.rows();
+        const Eigen::Index r = float32 ? sparse32.rows() : sparse.rows();
+        const Eigen::Index c = float32 ? sparse32.cols() : sparse.cols();
+        return transposed ? c : r;
+    }
+    Eigen::Index cols() const {
+        if (!is_sparse) return dense.cols();
+        const Eigen::Index r = float32 ? sparse32.rows() : sparse.rows();
+        const Eigen::Index c = float32 ? sparse32.cols() : sparse.cols();
+        return transposed ? r : c;
+    }
     /// Stored entries: nonZeros() when sparse, rows() * cols() when dense.
     std::int64_t stored() const;
 };
