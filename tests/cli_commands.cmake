@@ -182,7 +182,7 @@ nmfkit_cmd_test(fit_kl_dense_default_solver COMMAND fit good.csv -k 2 --loss kl 
 nmfkit_cmd_test(fit_hals_options COMMAND fit good.csv -k 2 --hals-max-inner 3 --hals-alpha 1
     --hals-epsilon 0.01 --low-memory --threads 1 -q --report run.json FILE run.json
     FILE_REGEX "\"low_memory\": true,\n  \"hals_max_inner\": 3,\n  \"hals_alpha\": 1.0,\n\
-  \"hals_epsilon\": 0.01,\n  \"cd_newton_steps\": 1,\n  \"beta\": 2.0,\n  \"penalties\": \\{\n    \"l1_w\": 0.0,\n    \"l2_w\": 0.0,\n    \"l1_h\": 0.0,\n    \"l2_h\": 0.0\n  \\},\n  \"stop\": \"relative_objective\",\n  \"normalize\": \"none\",\n  \"diagonal\": false,\n  \"sort_components\": false,\n  \"restarts\": 1,\n  \"missing\": \"none\",\n  \"fixed_w_columns\": \\[\\],\n  \"threads\": 1,")
+  \"hals_epsilon\": 0.01,\n  \"cd_newton_steps\": 4,\n  \"beta\": 2.0,\n  \"penalties\": \\{\n    \"l1_w\": 0.0,\n    \"l2_w\": 0.0,\n    \"l1_h\": 0.0,\n    \"l2_h\": 0.0\n  \\},\n  \"stop\": \"relative_objective\",\n  \"normalize\": \"none\",\n  \"diagonal\": false,\n  \"sort_components\": false,\n  \"restarts\": 1,\n  \"missing\": \"none\",\n  \"fixed_w_columns\": \\[\\],\n  \"threads\": 1,")
 
 # --- fit: losses, penalties, stopping rules, scaling (issue 5) ---
 nmfkit_cmd_test(fit_beta COMMAND fit good.csv -k 2 --loss beta --beta 0.5 -q

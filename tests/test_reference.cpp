@@ -152,7 +152,8 @@ void reference_anls(const M& V, M& W, M& H) {
 // Coordinate descent for KL (Hsieh & Dhillon 2011), on the rows of X (rows x k) with F (cols x k)
 // for V (rows x cols): for each row and coordinate r, up to `steps` projected Newton steps with
 //   g = Σ_j F_jr (1 − V_ij/(XFᵀ)_ij),  h = Σ_j V_ij F_jr² / (XFᵀ)_ij²,
-// a decreasing step δ halved until g δ + ½ h(x + δ) δ² ≤ 0, and stopping when |δ| ≤ 1e-6 · x
+// a decreasing step δ halved until g δ + ½ h(x + δ) δ² ≤ 0, and stopping when |δ| ≤ 1e-6 · x or
+// when a step's predicted decrease −(g δ + ½ h δ²) is at most 0.01 of the coordinate's first
 // (docs/algorithms.md).
 void reference_cd_kl_rows(const M& V, M& X, const M& F, int steps) {
     for (Eigen::Index i = 0; i < X.rows(); ++i) {
@@ -167,11 +168,17 @@ void reference_cd_kl_rows(const M& V, M& X, const M& F, int steps) {
                 h += V(i, j) * F(j, r) * F(j, r) / (u * u);
             }
         };
-        for (Eigen::Index r = 0; r < X.cols(); ++r)
+        for (Eigen::Index r = 0; r < X.cols(); ++r) {
+            double first_decrease = 0;
             for (int step = 0; step < steps; ++step) {
                 double g, h;
                 derivatives(x, r, g, h);
                 double delta = std::max(0.0, x(r) - g / h) - x(r);
+                const double decrease = -(g * delta + 0.5 * h * delta * delta);
+                if (step == 0)
+                    first_decrease = decrease;
+                else if (decrease <= 0.01 * first_decrease)
+                    break;
                 for (int halving = 0; delta < 0; ++halving) {
                     Eigen::VectorXd y = x;
                     y(r) += delta;
@@ -184,6 +191,7 @@ void reference_cd_kl_rows(const M& V, M& X, const M& F, int steps) {
                 x(r) += delta;
                 if (std::abs(delta) <= 1e-6 * x(r)) break;
             }
+        }
         X.row(i) = x.transpose();
     }
 }

@@ -173,7 +173,7 @@ struct Options {
     double hals_alpha = 0.5;  ///< HALS: inner budget 1 + alpha·(cost of cross product / sweep)
     double hals_epsilon = 0.1;  ///< HALS: stop inner sweeps when a change ≤ epsilon · first change
     int cd_newton_steps =
-        1;  ///< cd (KL): Newton steps per coordinate at most, ≥ 1 (1: the cheapest iteration; no count won everywhere in docs/benchmarks.md)
+        4;  ///< cd (KL): Newton steps per coordinate at most, ≥ 1; a coordinate stops earlier when a step's predicted decrease is ≤ 1% of its first (docs/algorithms.md)
     Normalize normalize =
         Normalize::none;    ///< after the fit: scale W's columns, move the scale to H
     bool diagonal = false;  ///< with normalize: also scale H's rows, return the scales in Result::d

@@ -226,7 +226,7 @@ def fit(
     hals_max_inner: int = 0,
     hals_alpha: float = 0.5,
     hals_epsilon: float = 0.1,
-    cd_newton_steps: int = 1,
+    cd_newton_steps: int = 4,
     restarts: int = 1,
     fixed_W_columns: Optional[Sequence[int]] = None,
     missing: str = "none",
@@ -308,8 +308,9 @@ def fit(
         Order components by their contribution, largest first.
     hals_max_inner, hals_alpha, hals_epsilon : int, float, float
         HALS inner-sweep budget (0 = Gillis-Glineur rule), its α and ε.
-    cd_newton_steps : int, default=1
-        ``cd`` with Kullback-Leibler: Newton steps per coordinate.
+    cd_newton_steps : int, default=4
+        ``cd`` with Kullback-Leibler: Newton steps per coordinate at most (fewer once a step's
+        predicted decrease is at most 1% of the coordinate's first).
     restarts : int, default=1
         Fit from seeds ``seed, seed + 1, ...`` and keep the lowest final objective
         (``info.restart_objectives``, ``info.best_restart``). The library runs small restarts in

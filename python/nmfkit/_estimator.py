@@ -270,7 +270,7 @@ class NMF(_NMFParams, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         hals_max_inner: int = 0,
         hals_alpha: float = 0.5,
         hals_epsilon: float = 0.1,
-        cd_newton_steps: int = 1,
+        cd_newton_steps: int = 4,
         normalize: str = "none",
         sort_components: bool = False,
         restarts: int = 1,

@@ -19,6 +19,11 @@
 
 namespace nmfkit::detail {
 
+/// A coordinate's Newton steps stop once a step's predicted decrease −(g δ + ½ h δ²) falls to this
+/// fraction of its first step's (docs/algorithms.md, "`cd`, KL"): later steps of a coordinate
+/// that has nearly converged cost a pass over the row each and gain little.
+constexpr double cd_newton_decrease_ratio = 0.01;
+
 /// Rows of X per task of the coordinate-descent sweep (and per row_block() call).
 constexpr Eigen::Index cd_rows_per_block = 32;
 
@@ -29,7 +34,9 @@ constexpr Eigen::Index cd_rows_per_block = 32;
 /// Newton steps s ← max(0, s − g/h) with
 ///   g = Σ_j F(j, r) + l1 + l2·s − Σ_{a_j > 0} a_j F(j, r) / u_j,   h = l2 + Σ_{a_j > 0} a_j F(j, r)² / u_j²;
 /// zeros of A enter only through the column sums of F, so a Newton step costs O(nnz) and a sweep
-/// O(nnz · k · steps). One pass per step evaluates u, g and h at the candidate s + δ.
+/// O(nnz · k · steps). One pass per step evaluates u, g and h at the candidate s + δ. A
+/// coordinate takes at most newton_steps steps, and stops early when a step's predicted decrease
+/// −(g δ + ½ h δ²) is at most cd_newton_decrease_ratio times its first step's, or |δ| ≤ 1e-6 s.
 /// NOTE (monotonicity): h(s) falls as s grows (every u_j grows with s), so a step that raises s
 /// never passes the minimiser and always decreases the objective. A step that lowers s is
 /// accepted only if g δ + ½ h(s + δ) δ² ≤ 0, which bounds the change from above by Taylor's
@@ -95,6 +102,7 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                     double gh[2];
                     kern.cd_kl_derivatives(a, fr.data(), u.data(), nnz, floor, gh);
                     double s = X(i, r), g_data = gh[0], h_data = gh[1];
+                    double first_decrease = 0;
                     for (int step = 0; step < newton_steps; ++step) {
                         const double g = linear + penalty.l2 * s - g_data, h = penalty.l2 + h_data;
                         double delta;
@@ -102,6 +110,12 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                             delta = std::max(0.0, s - g / h) - s;
                         else
                             delta = g > 0 ? -s : 0.0;  // linear in s: g ≥ 0 here, so s = 0
+                        // The quadratic model's decrease for this step, before any halving.
+                        const double decrease = -(g * delta + 0.5 * h * delta * delta);
+                        if (step == 0)
+                            first_decrease = decrease;
+                        else if (decrease <= cd_newton_decrease_ratio * first_decrease)
+                            break;
                         delta = static_cast<double>(flush_subnormal(static_cast<T>(s + delta))) - s;
                         double g_trial = 0, h_trial = 0;
                         for (int halving = 0; delta != 0; ++halving) {
