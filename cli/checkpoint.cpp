@@ -1,144 +1,20 @@
-// The checkpoint file of `nmfkit fit --checkpoint/--resume` (checkpoint.hpp).
+// What a checkpoint of `nmfkit fit` is checked against: V's fingerprint and the options record
+// (checkpoint.hpp); the file itself is checkpoint_file.cpp.
 
 #include "checkpoint.hpp"
 
-#include <bit>
-#include <cmath>
-#include <limits>
-#include <cstring>
-#include <fstream>
-#include <iterator>
-#include <map>
-#include <sstream>
+#include "common.hpp"
 
-#include <nmfkit/io/errors.hpp>
-#include <nmfkit/io/output.hpp>
+#include <map>
+
 #include <nmfkit/option_fields.hpp>
 
 namespace nmfkit::cli {
 namespace {
 
-static_assert(std::endian::native == std::endian::little, "the checkpoint file is little-endian");
-
-constexpr std::string_view magic = "NMFKITCK";
-constexpr std::string_view trailer = "END!";
-constexpr std::uint32_t file_version = 1;
-constexpr int history_columns = 7;
-
-/// FNV-1a, 64 bits, over @p bytes from @p h.
-std::uint64_t fnv1a(std::string_view bytes, std::uint64_t h = 0xcbf29ce484222325ULL) {
-    for (const char c : bytes) {
-        h ^= static_cast<unsigned char>(c);
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 template <class X>
-std::string_view bytes_of(const X* data, std::size_t count) {
+std::string_view array_bytes(const X* data, std::size_t count) {
     return {reinterpret_cast<const char*>(data), count * sizeof(X)};
-}
-
-template <class X>
-void put(std::string& out, X x) {
-    out.append(reinterpret_cast<const char*>(&x), sizeof(X));
-}
-
-void put_name(std::string& out, char kind, std::string_view name) {
-    out.push_back(kind);
-    put(out, static_cast<std::uint16_t>(name.size()));
-    out.append(name);
-}
-
-void put_matrix(std::string& out, std::string_view name, const Eigen::MatrixXd& X) {
-    put_name(out, 'd', name);
-    put(out, static_cast<std::uint64_t>(X.rows()));
-    put(out, static_cast<std::uint64_t>(X.cols()));
-    out.append(bytes_of(X.data(), static_cast<std::size_t>(X.size())));
-}
-
-void put_text(std::string& out, std::string_view name, std::string_view text) {
-    put_name(out, 't', name);
-    put(out, static_cast<std::uint64_t>(text.size()));
-    out.append(text);
-}
-
-/// Reads the records of a checkpoint; every length is checked against what is left.
-class Reader {
-public:
-    Reader(std::string_view bytes, const std::string& name) : b_(bytes), name_(name) {}
-
-    [[noreturn]] void fail(const std::string& why) const { throw InvalidInput(name_ + ": " + why); }
-    std::string_view take(std::uint64_t n, const char* what) {
-        if (n > b_.size() - at_)
-            fail(std::string("truncated in ") + what + " (byte " + std::to_string(at_) +
-                 "): not a complete checkpoint");
-        const std::string_view s = b_.substr(at_, n);
-        at_ += n;
-        return s;
-    }
-    template <class X>
-    X get(const char* what) {
-        X x;
-        std::memcpy(&x, take(sizeof(X), what).data(), sizeof(X));
-        return x;
-    }
-    std::size_t at() const { return at_; }
-    std::size_t size() const { return b_.size(); }
-
-private:
-    std::string_view b_;
-    const std::string& name_;
-    std::size_t at_ = 0;
-};
-
-/// @p x as an integer of type I, or a failure naming @p what (a crafted file may hold anything).
-template <class I>
-I integer(const Reader& r, double x, const char* what) {
-    if (!(x >= -9.0e15 && x <= 9.0e15) || x != std::floor(x) ||
-        x < static_cast<double>(std::numeric_limits<I>::min()) ||
-        x > static_cast<double>(std::numeric_limits<I>::max()))
-        r.fail(std::string("record ") + what + " holds no valid integer");
-    return static_cast<I>(x);
-}
-
-std::map<std::string, std::string> lines_of(const std::string& text) {
-    std::map<std::string, std::string> out;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-        const auto eq = line.find('=');
-        if (eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
-    }
-    return out;
-}
-
-std::string input_text(const InputFingerprint& f) {
-    return "rows=" + std::to_string(f.rows) + "\ncols=" + std::to_string(f.cols) +
-           "\nstored=" + std::to_string(f.stored) + "\ndtype=" + f.dtype +
-           "\ntranspose=" + (f.transpose ? "1" : "0") + "\nchecksum=" + std::to_string(f.checksum) +
-           "\n";
-}
-
-/// The records of a full-batch fit's state.
-void put_fit_state(std::string& out, const FitState& s) {
-    Eigen::MatrixXd head(1, 7);
-    head << s.version, (s.single_precision ? 1 : 0), s.restart, s.iteration, s.objective,
-        s.initial_objective, s.gradient0;
-    put_matrix(out, "state", head);
-    put_matrix(out, "W", s.W);
-    put_matrix(out, "Ht", s.Ht);
-    Eigen::MatrixXd history(static_cast<Eigen::Index>(s.history.size()), history_columns);
-    for (Eigen::Index i = 0; i < history.rows(); ++i) {
-        const IterationStats& h = s.history[static_cast<std::size_t>(i)];
-        history.row(i) << h.iteration, h.objective, h.relative_change, h.projected_gradient,
-            h.seconds, h.extrapolation, (h.restarted ? 1 : 0);
-    }
-    put_matrix(out, "history", history);
-    put_matrix(out, "scalars",
-               Eigen::Map<const Eigen::VectorXd>(s.scalars.data(),
-                                                 static_cast<Eigen::Index>(s.scalars.size())));
-    for (const Eigen::MatrixXd& X : s.matrices) put_matrix(out, "loop_matrix", X);
 }
 
 }  // namespace
@@ -155,15 +31,16 @@ InputFingerprint fingerprint_of(const Input& in) {
     if (in.is_sparse()) {
         // The compressed arrays as read (CSC of the file's matrix, or of its transpose).
         const auto nnz = static_cast<std::size_t>(in.file.stored());
-        h = fnv1a(bytes_of(in.sparse_outer(), static_cast<std::size_t>(in.sparse_outer_size()) + 1),
-                  h);
-        h = fnv1a(bytes_of(in.sparse_inner(), nnz), h);
-        h = in.float32 ? fnv1a(bytes_of(in.sparse_values32(), nnz), h)
-                       : fnv1a(bytes_of(in.file.sparse.valuePtr(), nnz), h);
+        h = fnv1a(
+            array_bytes(in.sparse_outer(), static_cast<std::size_t>(in.sparse_outer_size()) + 1),
+            h);
+        h = fnv1a(array_bytes(in.sparse_inner(), nnz), h);
+        h = in.float32 ? fnv1a(array_bytes(in.sparse_values32(), nnz), h)
+                       : fnv1a(array_bytes(in.file.sparse.valuePtr(), nnz), h);
     } else if (in.float32) {
-        h = fnv1a(bytes_of(in.dense32.data(), static_cast<std::size_t>(in.dense32.size())), h);
+        h = fnv1a(array_bytes(in.dense32.data(), static_cast<std::size_t>(in.dense32.size())), h);
     } else {
-        h = fnv1a(bytes_of(in.file.dense.data(), static_cast<std::size_t>(in.file.dense.size())),
+        h = fnv1a(array_bytes(in.file.dense.data(), static_cast<std::size_t>(in.file.dense.size())),
                   h);
     }
     f.checksum = h;
@@ -178,172 +55,6 @@ std::vector<std::pair<std::string, std::string>> options_record(const Options& o
     return out;
 }
 
-std::string checkpoint_bytes(const Checkpoint& c) {
-    std::string out(magic);
-    put(out, file_version);
-    if (c.online) {
-        const OnlineProgress& p = c.progress;
-        Eigen::MatrixXd head(1, 9);
-        head << (p.single_precision ? 1 : 0), static_cast<double>(p.steps),
-            static_cast<double>(p.samples_seen), p.ewa_cost, p.ewa_cost_min, p.no_improvement,
-            p.pass, static_cast<double>(p.blocks), p.smoothed;
-        put_matrix(out, "online", head);
-        put_matrix(out, "W", p.W);
-        put_matrix(out, "A", p.A);
-        put_matrix(out, "B", p.B);
-        put_matrix(out, "passes", p.passes);
-    } else {
-        put_fit_state(out, c.state);
-    }
-    put_text(out, "input", input_text(c.input));
-    std::string options;
-    for (const auto& [name, value] : c.options) options += name + "=" + value + "\n";
-    put_text(out, "options", options);
-    out.append(trailer);
-    put(out, fnv1a(out));
-    return out;
-}
-
-Checkpoint parse_checkpoint(std::string_view bytes, const std::string& name) {
-    Reader r(bytes, name);
-    if (bytes.substr(0, magic.size()) != magic)
-        r.fail("not an nmfkit checkpoint (it does not start with \"NMFKITCK\")");
-    r.take(magic.size(), "the header");
-    const auto version = r.get<std::uint32_t>("the header");
-    if (version != file_version)
-        r.fail("checkpoint format version " + std::to_string(version) + ", this nmfkit reads " +
-               std::to_string(file_version));
-    // The checksum covers every byte before it: a damaged or truncated file stops here.
-    if (bytes.size() < r.at() + trailer.size() + 8) r.fail("truncated: not a complete checkpoint");
-    const std::size_t body_end = bytes.size() - 8;
-    std::uint64_t stored = 0;
-    std::memcpy(&stored, bytes.data() + body_end, 8);
-    if (bytes.substr(body_end - trailer.size(), trailer.size()) != trailer ||
-        fnv1a(bytes.substr(0, body_end)) != stored)
-        r.fail("damaged or truncated checkpoint (its checksum does not match)");
-
-    Checkpoint c;
-    std::map<std::string, Eigen::MatrixXd> m;
-    std::map<std::string, std::string> texts;
-    while (r.at() < body_end - trailer.size()) {
-        const char kind = r.get<char>("a record");
-        const auto len = r.get<std::uint16_t>("a record name");
-        const std::string key(r.take(len, "a record name"));
-        if (kind == 'd') {
-            const auto rows = r.get<std::uint64_t>(key.c_str());
-            const auto cols = r.get<std::uint64_t>(key.c_str());
-            constexpr std::uint64_t most = std::uint64_t{1} << 40;  // a bound on either dimension
-            if (rows > most || cols > most || (cols != 0 && rows > (r.size() - r.at()) / 8 / cols))
-                r.fail("record " + key + " is larger than the file");
-            Eigen::MatrixXd X(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
-            const std::string_view data = r.take(rows * cols * 8, key.c_str());
-            if (!data.empty()) std::memcpy(X.data(), data.data(), data.size());
-            if (key == "loop_matrix")
-                c.state.matrices.push_back(std::move(X));
-            else
-                m[key] = std::move(X);
-        } else if (kind == 't') {
-            const auto n = r.get<std::uint64_t>(key.c_str());
-            texts[key] = std::string(r.take(n, key.c_str()));
-        } else {
-            r.fail("unknown record kind at byte " + std::to_string(r.at() - 3 - len));
-        }
-    }
-    for (const char* key : {"input", "options"})
-        if (texts.count(key) == 0) r.fail(std::string("no record ") + key);
-    if (m.count("online") > 0) {
-        for (const char* key : {"W", "A", "B", "passes"})
-            if (m.count(key) == 0) r.fail(std::string("no record ") + key);
-        const Eigen::MatrixXd& head = m["online"];
-        if (head.size() != 9) r.fail("record online has the wrong size");
-        if (m["passes"].rows() > 0 && m["passes"].cols() != 4)
-            r.fail("record passes has the wrong shape");
-        OnlineProgress& p = c.progress;
-        c.online = true;
-        p.single_precision = head(0) != 0;
-        p.steps = integer<std::int64_t>(r, head(1), "online");
-        p.samples_seen = integer<std::int64_t>(r, head(2), "online");
-        p.ewa_cost = head(3);
-        p.ewa_cost_min = head(4);
-        p.no_improvement = integer<int>(r, head(5), "online");
-        p.pass = integer<int>(r, head(6), "online");
-        p.blocks = integer<std::int64_t>(r, head(7), "online");
-        p.smoothed = head(8);
-        p.W = std::move(m["W"]);
-        p.A = std::move(m["A"]);
-        p.B = std::move(m["B"]);
-        p.passes = std::move(m["passes"]);
-        for (Eigen::Index i = 0; i < p.passes.rows(); ++i) {
-            integer<int>(r, p.passes(i, 0), "passes");
-            integer<std::int64_t>(r, p.passes(i, 2), "passes");
-        }
-        m["W"] = m["Ht"] = m["history"] = m["scalars"] = Eigen::MatrixXd();
-        m["state"] = Eigen::MatrixXd::Zero(1, 7);
-        m["state"](0) = FitState::current_version;
-    }
-    for (const char* key : {"state", "W", "Ht", "history", "scalars"})
-        if (m.count(key) == 0) r.fail(std::string("no record ") + key);
-    const Eigen::MatrixXd& head = m["state"];
-    if (head.size() != 7) r.fail("record state has the wrong size");
-    FitState& s = c.state;
-    s.version = integer<int>(r, head(0), "state");
-    s.single_precision = head(1) != 0;
-    s.restart = integer<int>(r, head(2), "state");
-    s.iteration = integer<int>(r, head(3), "state");
-    s.objective = head(4);
-    s.initial_objective = head(5);
-    s.gradient0 = head(6);
-    s.W = std::move(m["W"]);
-    s.Ht = std::move(m["Ht"]);
-    const Eigen::MatrixXd& history = m["history"];
-    if (history.cols() != history_columns && history.rows() > 0)
-        r.fail("record history has the wrong shape");
-    for (Eigen::Index i = 0; i < history.rows(); ++i) {
-        IterationStats h;
-        h.iteration = integer<int>(r, history(i, 0), "history");
-        h.objective = history(i, 1);
-        h.relative_change = history(i, 2);
-        h.projected_gradient = history(i, 3);
-        h.seconds = history(i, 4);
-        h.extrapolation = history(i, 5);
-        h.restarted = history(i, 6) != 0;
-        s.history.push_back(h);
-    }
-    const Eigen::MatrixXd& scalars = m["scalars"];
-    s.scalars.assign(scalars.data(), scalars.data() + scalars.size());
-    const auto in = lines_of(texts["input"]);
-    try {
-        c.input.rows = std::stoll(in.at("rows"));
-        c.input.cols = std::stoll(in.at("cols"));
-        c.input.stored = std::stoll(in.at("stored"));
-        c.input.dtype = in.at("dtype");
-        c.input.transpose = in.at("transpose") == "1";
-        c.input.checksum = std::stoull(in.at("checksum"));
-    } catch (const std::exception&) {
-        r.fail("record input is incomplete");
-    }
-    std::istringstream opts(texts["options"]);
-    std::string line;
-    while (std::getline(opts, line)) {
-        const auto eq = line.find('=');
-        if (eq == std::string::npos) r.fail("record options holds a line without '='");
-        c.options.emplace_back(line.substr(0, eq), line.substr(eq + 1));
-    }
-    return c;
-}
-
-void write_checkpoint(const std::string& path, const Checkpoint& c) {
-    io::stage_bytes(path, checkpoint_bytes(c)).commit();
-}
-
-Checkpoint read_checkpoint(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) throw io::IoError("cannot open checkpoint \"" + path + "\"");
-    const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    if (f.bad()) throw io::IoError("cannot read checkpoint \"" + path + "\"");
-    return parse_checkpoint(bytes, path);
-}
-
 void check_resumable(const Checkpoint& c, const std::string& path, const InputFingerprint& now,
                      const std::vector<std::pair<std::string, std::string>>& options, bool online) {
     const InputFingerprint& was = c.input;
@@ -354,6 +65,22 @@ void check_resumable(const Checkpoint& c, const std::string& path, const InputFi
         refuse(std::string("it was written by a ") + (c.online ? "" : "full-batch ") + "fit" +
                (c.online ? " --online" : "") + ", this one is " +
                (online ? "--online" : "full-batch"));
+    // A distributed fit sums in an order set by its grid: another grid (or the serial tool)
+    // would not continue to the result the interrupted run was heading for.
+    auto who = [](const std::string& grid) {
+        if (grid.empty()) return std::string("nmfkit fit (serial)");
+        const auto x = grid.find('x');
+        int processes = 0;
+        try {
+            processes = std::stoi(grid.substr(0, x)) * std::stoi(grid.substr(x + 1));
+        } catch (const std::exception&) {
+            return "nmfkit-mpi on grid " + grid;
+        }
+        return "nmfkit-mpi on " + std::to_string(processes) + " processes (grid " + grid + ")";
+    };
+    if (now.grid != was.grid)
+        refuse("it was written by " + who(was.grid) + ", this fit is " + who(now.grid) +
+               "; resume with the same command and process count");
     if (now.rows != was.rows || now.cols != was.cols)
         refuse("it was written for V of " + std::to_string(was.rows) + " x " +
                std::to_string(was.cols) + ", this V is " + std::to_string(now.rows) + " x " +

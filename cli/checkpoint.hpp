@@ -11,10 +11,11 @@
 #include <vector>
 
 #include <nmfkit/fit.hpp>
-
-#include "common.hpp"
+#include <nmfkit/io/blocks.hpp>
 
 namespace nmfkit::cli {
+
+struct Input;  // common.hpp
 
 /// What identifies V: its shape, stored entries, type, orientation and a checksum of the
 /// arrays as read (values, and the index arrays of a sparse V).
@@ -23,8 +24,17 @@ struct InputFingerprint {
     std::string dtype;
     bool transpose = false;
     std::uint64_t checksum = 0;
+    /// nmfkit-mpi: the process grid "PRxPC" (its reductions' order); "" for `nmfkit fit`.
+    std::string grid;
 };
 InputFingerprint fingerprint_of(const Input& in);
+
+/// @p h continued over a block of V's columns as `fit --online` reads it: its first column, its
+/// shape and arrays (CSC index arrays and values, or the dense values).
+std::uint64_t block_checksum(const io::ColumnBlock& block, std::uint64_t h);
+
+/// FNV-1a, 64 bits, of @p bytes continuing from @p h (the fingerprints' and the file's checksum).
+std::uint64_t fnv1a(std::string_view bytes, std::uint64_t h = 0xcbf29ce484222325ULL);
 
 /// Where `fit --online` stands (nmfkit/online.hpp's OnlineState, and the pass loop's place).
 struct OnlineProgress {
@@ -36,6 +46,10 @@ struct OnlineProgress {
     int pass = 0;             ///< the pass in progress, 0-based
     std::int64_t blocks = 0;  ///< its blocks done
     double smoothed = 0;      ///< the smoothed cost after its last block done
+    /// FNV-1a of V's blocks done in the pass in progress, as read (block_checksum), so that a
+    /// resume checks the blocks it reads past; V's whole checksum is InputFingerprint::checksum
+    /// once a pass has ended (0 before).
+    std::uint64_t blocks_checksum = 0;
     /// One row per finished pass: pass, smoothed cost, blocks, seconds (the report's history).
     Eigen::MatrixXd passes;
 };
@@ -55,8 +69,10 @@ std::vector<std::pair<std::string, std::string>> options_record(const Options& o
 /// The file's bytes: "NMFKITCK", version, named typed arrays, FNV-1a checksum of all before it.
 std::string checkpoint_bytes(const Checkpoint& c);
 /// @throws InvalidInput "NAME: ..." for a file that is not a checkpoint of this version, is
-///         truncated or fails its checksum
-Checkpoint parse_checkpoint(std::string_view bytes, const std::string& name);
+///         truncated or fails its checksum. @p verify_checksum false skips the checksum (the fuzz
+///         harness, tests/fuzz/fuzz_checkpoint.cpp, reaches the records that way).
+Checkpoint parse_checkpoint(std::string_view bytes, const std::string& name,
+                            bool verify_checksum = true);
 
 /// Writes @p c to @p path atomically. @throws io::IoError
 void write_checkpoint(const std::string& path, const Checkpoint& c);

@@ -426,7 +426,9 @@ auto located_block(const io::ColumnBlock& blk, F&& f) {
     }
 }
 
-/// What a checkpoint of `fit --online` checks of V: the values are streamed, so no checksum.
+/// What a checkpoint of `fit --online` checks of V: its shape and type here; its values by the
+/// checksum of its blocks as read (InputFingerprint::checksum once a pass has ended,
+/// OnlineProgress::blocks_checksum for the pass in progress), checked by check_online_values.
 InputFingerprint online_fingerprint(const io::BlockSource& src, bool transpose, bool float32) {
     InputFingerprint f;
     f.rows = src.rows();
@@ -435,6 +437,28 @@ InputFingerprint online_fingerprint(const io::BlockSource& src, bool transpose, 
     f.dtype = float32 ? "float32" : "float64";
     f.transpose = transpose;
     return f;
+}
+
+/// Refuses (InvalidInput) a V whose blocks differ from those of the fit that wrote @p c: when it
+/// knows V's whole checksum, V is read once (I/O, no fitting); otherwise the blocks done of the
+/// pass in progress are.
+void check_online_values(io::BlockSource& src, std::int64_t batch_size, const Checkpoint& c,
+                         const std::string& path) {
+    const bool whole = c.input.checksum != 0;
+    const std::int64_t done = c.progress.blocks;
+    if (!whole && done == 0) return;
+    src.rewind();
+    io::ColumnBlock blk;
+    std::uint64_t h = fnv1a({}), prefix = h;
+    std::int64_t blocks = 0;
+    while ((whole || blocks < done) && src.next(batch_size, blk)) {
+        h = block_checksum(blk, h);
+        if (++blocks == done) prefix = h;
+    }
+    if (blocks < done || prefix != c.progress.blocks_checksum || (whole && h != c.input.checksum))
+        throw InvalidInput(path +
+                           ": the checkpoint is not of this fit: V's entries differ (the checksum "
+                           "of its blocks does not match)");
 }
 
 /// The options record of an online fit: Options' and the online parameters but --passes.
@@ -470,13 +494,16 @@ int fit_online_and_write(const FitArgs& args, io::BlockSource& src, const Option
     // The final pass's KL solve (Frobenius is exact): as many iterations as a block's solve.
     on.transform_max_iter = on.fresh_restarts_max_iter;
     const Eigen::Index m = src.rows(), n = src.cols(), k = opt.rank;
-    const InputFingerprint fingerprint =
+    // Its checksum is V's once a pass has read all of it (0 before).
+    InputFingerprint fingerprint =
         online_fingerprint(src, args.read.transpose, std::is_same_v<T, float>);
     const auto record = online_record(opt, on);
     std::optional<Checkpoint> resumed;
     if (!args.resume.empty()) {
         resumed = read_checkpoint(args.resume);
+        fingerprint.checksum = resumed->input.checksum;  // checked by reading V below
         check_resumable(*resumed, args.resume, fingerprint, record, true);
+        check_online_values(src, on.batch_size, *resumed, args.resume);
     }
     OnlineNMF<T> model = resumed ? OnlineNMF<T>(online_state_of<T>(resumed->progress), opt, on)
                                  : OnlineNMF<T>(m, opt, on);
@@ -508,6 +535,7 @@ int fit_online_and_write(const FitArgs& args, io::BlockSource& src, const Option
             history["seconds"].push_back(p.passes(i, 3));
         }
     }
+    std::uint64_t pass_checksum = 0;  // of the blocks read in the pass in progress
     // The state after `blocks` blocks of pass `pass` (0-based), for --checkpoint.
     auto save = [&](int pass, std::int64_t blocks, double smoothed) {
         Checkpoint c;
@@ -526,6 +554,7 @@ int fit_online_and_write(const FitArgs& args, io::BlockSource& src, const Option
         p.pass = pass;
         p.blocks = blocks;
         p.smoothed = smoothed;
+        p.blocks_checksum = pass_checksum;
         p.passes.resize(static_cast<Eigen::Index>(history["pass"].size()), 4);
         for (Eigen::Index i = 0; i < p.passes.rows(); ++i) {
             const auto at = static_cast<std::size_t>(i);
@@ -541,11 +570,17 @@ int fit_online_and_write(const FitArgs& args, io::BlockSource& src, const Option
         src.rewind();
         double smoothed = 0;
         std::int64_t blocks = 0;
+        pass_checksum = fnv1a({});
         if (pass == first_pass && skip > 0) {
-            while (blocks < skip && src.next(on.batch_size, blk)) ++blocks;
+            while (blocks < skip && src.next(on.batch_size, blk)) {
+                pass_checksum = block_checksum(blk, pass_checksum);
+                ++blocks;
+            }
             smoothed = resumed->progress.smoothed;
         }
+        bool whole_pass = true;
         while (src.next(on.batch_size, blk)) {
+            pass_checksum = block_checksum(blk, pass_checksum);
             const OnlineStep s = located_block(blk, [&] {
                 return with_block_view<T>(blk, dense_store, value_store,
                                           [&](const auto& V) { return model.partial_fit(V); });
@@ -556,6 +591,7 @@ int fit_online_and_write(const FitArgs& args, io::BlockSource& src, const Option
             if (!s.stop.empty()) {
                 stop_rule = s.stop;
                 stopped = true;
+                whole_pass = false;
                 break;
             }
             const bool interrupt = InterruptGuard::requested();
@@ -564,9 +600,11 @@ int fit_online_and_write(const FitArgs& args, io::BlockSource& src, const Option
                 save(pass, blocks, smoothed);
             if (interrupt) {
                 interrupted = true;
+                whole_pass = false;
                 break;
             }
         }
+        if (whole_pass) fingerprint.checksum = pass_checksum;  // all of V, as read
         passes_run = pass + 1;
         const double sec = seconds_since(t0);
         history["pass"].push_back(passes_run);
@@ -736,14 +774,11 @@ int run_fit(const FitArgs& args) {
                          std::to_string(args.checkpoint_every));
     if (args.checkpoint_every > 0 && args.checkpoint.empty())
         throw UsageError("--checkpoint-every needs --checkpoint FILE");
-    if (!args.checkpoint.empty() || !args.resume.empty()) {
-        if (opt.restarts > 1)
-            throw UsageError("--checkpoint and --resume cover a fit of one run; --restarts is " +
-                             std::to_string(opt.restarts));
-        if (opt.missing != Missing::none || !args.mask.empty())
-            throw UsageError(
-                "--checkpoint and --resume are not available with --missing or --mask");
-    }
+    // Missing values and masks: their steps' per-row caches are not saved (docs/design.md,
+    // "Checkpoints"). Restarts are: the run in progress, the objectives and the best run so far.
+    if ((!args.checkpoint.empty() || !args.resume.empty()) &&
+        (opt.missing != Missing::none || !args.mask.empty()))
+        throw UsageError("--checkpoint and --resume are not available with --missing or --mask");
     if (args.online) return run_fit_online(args, opt);
     if (!args.mask.empty()) {  // a mask's solver/loss limits are usage errors, found before reading
         Options probe = opt;

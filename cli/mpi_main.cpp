@@ -7,9 +7,12 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
+#include <memory>
 #include <atomic>
 #include <csignal>
 #include <iostream>
@@ -21,7 +24,9 @@
 
 #include <nmfkit/io/csv.hpp>
 #include <nmfkit/io/formats.hpp>
+#include <nmfkit/io/output.hpp>
 
+#include "checkpoint.hpp"
 #include "common.hpp"
 #include "option_flags.hpp"
 #include "outputs.hpp"
@@ -80,6 +85,10 @@ struct Args {
     std::string dtype = "float64";
     std::string w_out, h_out, report_out;
     bool quiet = false;
+    // --checkpoint FILE --checkpoint-every N, --resume FILE (rank 0 writes; checkpoint.hpp)
+    std::string checkpoint;
+    int checkpoint_every = 0;
+    std::string resume;
 };
 
 Options options_of(const Args& a) {
@@ -209,6 +218,80 @@ nlohmann::ordered_json report(const Args& a, const mpi::Grid& grid, const mpi::L
     return j;
 }
 
+/// What identifies V for a checkpoint: the global shape and stored entries, the dtype, the grid,
+/// and a checksum of every rank's block as read (its CSC arrays or dense values), combined in rank
+/// order. The same on every rank (collective).
+InputFingerprint block_fingerprint(const Args& a, const mpi::Grid& grid, const mpi::LocalBlock& in,
+                                   std::int64_t nnz) {
+    InputFingerprint f;
+    f.rows = in.m;
+    f.cols = in.n;
+    f.stored = in.is_sparse ? nnz : in.m * in.n;
+    f.dtype = a.dtype;
+    f.grid = std::to_string(grid.pr()) + "x" + std::to_string(grid.pc());
+    auto bytes = [](const auto* data, std::size_t count) {
+        return std::string_view(reinterpret_cast<const char*>(data), count * sizeof(*data));
+    };
+    std::uint64_t mine = fnv1a({});
+    if (in.is_sparse) {
+        const auto& S = in.sparse;
+        mine = fnv1a(bytes(S.outerIndexPtr(), static_cast<std::size_t>(S.outerSize()) + 1), mine);
+        mine = fnv1a(bytes(S.innerIndexPtr(), static_cast<std::size_t>(S.nonZeros())), mine);
+        mine = fnv1a(bytes(S.valuePtr(), static_cast<std::size_t>(S.nonZeros())), mine);
+    } else {
+        mine = fnv1a(bytes(in.dense.data(), static_cast<std::size_t>(in.dense.size())), mine);
+    }
+    std::vector<std::uint64_t> all(static_cast<std::size_t>(grid.size()));
+    MPI_Allgather(&mine, 1, MPI_UINT64_T, all.data(), 1, MPI_UINT64_T, grid.world());
+    f.checksum = fnv1a(bytes(all.data(), all.size()));
+    return f;
+}
+
+/// --resume FILE: rank 0 reads the file, every rank gets its bytes and checks it against this
+/// fit (collective: a bad file is the same error, exit 65 or 74, on every rank).
+std::shared_ptr<const FitState> resumed_state(const Args& a, const mpi::Grid& grid,
+                                              const InputFingerprint& now, const Options& opt) {
+    std::string bytes;
+    collectively(grid.world(), [&] {
+        if (grid.rank() != 0) return;
+        std::ifstream f(a.resume, std::ios::binary);
+        if (!f) throw io::IoError("cannot open checkpoint \"" + a.resume + "\"");
+        bytes.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+        if (f.bad()) throw io::IoError("cannot read checkpoint \"" + a.resume + "\"");
+    });
+    auto size = static_cast<std::uint64_t>(bytes.size());
+    MPI_Bcast(&size, 1, MPI_UINT64_T, 0, grid.world());
+    bytes.resize(size);
+    // In pieces: a count is an int.
+    constexpr std::uint64_t piece = std::uint64_t{1} << 30;
+    for (std::uint64_t at = 0; at < size; at += piece)
+        MPI_Bcast(bytes.data() + at, static_cast<int>(std::min(piece, size - at)), MPI_CHAR, 0,
+                  grid.world());
+    std::shared_ptr<const FitState> state;
+    collectively(grid.world(), [&] {
+        Checkpoint c = parse_checkpoint(bytes, a.resume);
+        check_resumable(c, a.resume, now, options_record(opt), false);
+        // What the library would refuse inside the fit is refused here, on every rank alike.
+        const FitState& s = c.state;
+        auto bad = [&](const std::string& why) { throw InvalidInput(a.resume + ": " + why); };
+        if (s.version != FitState::current_version)
+            bad("fit state version " + std::to_string(s.version) + ", this build reads " +
+                std::to_string(FitState::current_version));
+        if (s.single_precision != (a.dtype == "float32"))
+            bad("the checkpoint's precision is not --dtype " + a.dtype);
+        if (s.W.rows() != now.rows || s.W.cols() != opt.rank || s.Ht.rows() != now.cols ||
+            s.Ht.cols() != opt.rank)
+            bad("the checkpoint's W and H are not of V's shape at k = " + std::to_string(opt.rank));
+        if (s.iteration < 0 || static_cast<std::size_t>(s.iteration) != s.history.size())
+            bad("the checkpoint's iteration does not match its history");
+        if (s.iteration >= opt.max_iter)
+            bad("the checkpoint is at iteration " + std::to_string(s.iteration) + ", --max-iter " +
+                std::to_string(opt.max_iter) + " leaves nothing to do");
+        state = std::make_shared<const FitState>(std::move(c.state));
+    });
+    return state;
+}
+
 template <class T>
 int fit_and_write(const Args& a, const Options& opt, const mpi::Grid& grid,
                   const mpi::LocalBlock& in, double read_seconds) {
@@ -223,6 +306,27 @@ int fit_and_write(const Args& a, const Options& opt, const mpi::Grid& grid,
         interrupted = any != 0;
         return !interrupted;
     };
+    const InputFingerprint fingerprint = !a.checkpoint.empty() || !a.resume.empty()
+                                             ? block_fingerprint(a, grid, in, nnz)
+                                             : InputFingerprint{};
+    if (!a.resume.empty()) callbacks.resume = resumed_state(a, grid, fingerprint, opt);
+    bool checkpointed = false;
+    if (!a.checkpoint.empty()) {
+        // Every rank is called at the same iteration with the state gathered to rank 0, which
+        // writes it; a failed write stops every rank together (exit 74).
+        callbacks.checkpoint_every = a.checkpoint_every;
+        callbacks.on_checkpoint = [&](const FitState& s) {
+            collectively(grid.world(), [&] {
+                if (grid.rank() != 0) return;
+                Checkpoint c;
+                c.state = s;
+                c.input = fingerprint;
+                c.options = options_record(opt);
+                write_checkpoint(a.checkpoint, c);
+            });
+            checkpointed = true;
+        };
+    }
     try {
         const StopSignals signals;
         if (in.is_sparse) {
@@ -295,8 +399,13 @@ int fit_and_write(const Args& a, const Options& opt, const mpi::Grid& grid,
         for (std::size_t q = 0; q < 5; ++q) std::printf(", %s %.3f", phase_names[q], total.max[q]);
         std::printf(", update and rest %.3f\n", total.max[8]);
     }
-    if (interrupted && grid.rank() == 0)
+    if (interrupted && grid.rank() == 0) {
         std::fprintf(stderr, "nmfkit-mpi: interrupted; the result so far was written\n");
+        if (checkpointed)
+            std::fprintf(stderr,
+                         "nmfkit-mpi: checkpoint written to %s; continue with --resume %s\n",
+                         a.checkpoint.c_str(), a.checkpoint.c_str());
+    }
     return interrupted ? exit_interrupted : exit_ok;
 }
 
@@ -312,9 +421,18 @@ int fit_command(const Args& a, MPI_Comm world) {
         opt = usage_checked([&] { return mpi::distributed_options(options_of(a)); });
         if (a.dtype != "float32" && a.dtype != "float64")
             throw UsageError("--dtype " + a.dtype + ": expected float32 or float64");
+        if (a.checkpoint_every < 0)
+            throw UsageError("--checkpoint-every must be ≥ 0, got " +
+                             std::to_string(a.checkpoint_every));
+        if (a.checkpoint_every > 0 && a.checkpoint.empty())
+            throw UsageError("--checkpoint-every needs --checkpoint FILE");
         if (me == 0) {
             Files files;
             files.reads("INPUT", a.input);
+            files.reads("--resume", a.resume);
+            if (!a.checkpoint.empty() &&
+                !(!a.resume.empty() && io::same_file(a.resume, a.checkpoint)))
+                files.writes("--checkpoint", a.checkpoint);
             files.writes_matrix("-W", a.w_out);
             files.writes_matrix("-H", a.h_out);
             files.writes("--report", a.report_out);
@@ -357,6 +475,8 @@ int run(int argc, char** argv, MPI_Comm world) {
     app.require_subcommand(1);
     app.footer(R"(Example:
   mpirun -np 4 nmfkit-mpi fit counts.mtx -k 20 --grid 2x2 -W W.csv -H H.csv --report run.json
+  mpirun -np 4 nmfkit-mpi fit counts.mtx -k 20 --grid 2x2 --checkpoint fit.ckpt --checkpoint-every 50
+  mpirun -np 4 nmfkit-mpi fit counts.mtx -k 20 --grid 2x2 --checkpoint fit.ckpt --resume fit.ckpt
 Exit status: 0 success, 2 usage error, 65 bad data, 74 I/O error, 1 other (every rank alike).)");
     Args a;
     CLI::App* fit =
@@ -392,6 +512,19 @@ Exit status: 0 success, 2 usage error, 65 bad data, 74 I/O error, 1 other (every
     fit->add_option("--report", a.report_out,
                     "write a JSON report with per-phase times here (rank 0)");
     fit->add_flag("-q,--quiet", a.quiet, "print nothing on success");
+    const std::string checkpoint_group = "Checkpoints";
+    fit->add_option("--checkpoint", a.checkpoint,
+                    "rank 0 saves the fit's state (W, H gathered) to FILE, atomically, every "
+                    "--checkpoint-every iterations and on Ctrl-C/SIGTERM or the time limit")
+        ->group(checkpoint_group);
+    fit->add_option("--checkpoint-every", a.checkpoint_every,
+                    "iterations between checkpoints; 0: only when the fit is interrupted")
+        ->check(CLI::NonNegativeNumber)
+        ->group(checkpoint_group);
+    fit->add_option("--resume", a.resume,
+                    "continue the fit saved in FILE by --checkpoint: same INPUT, options, "
+                    "process count and grid (--max-iter and --time-limit may differ)")
+        ->group(checkpoint_group);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -250,8 +250,9 @@ nmfkit_cmd_test(checkpoint_sigint SCENARIO checkpoint_sigint STDOUT "resumed to 
 set_tests_properties(cmd.checkpoint_sigint PROPERTIES TIMEOUT 60)
 nmfkit_cmd_test(checkpoint_every_alone RC 2 COMMAND fit good.csv -k 2 --checkpoint-every 5
     STDERR "${e}--checkpoint-every needs --checkpoint FILE\n$")
-nmfkit_cmd_test(checkpoint_restarts RC 2 COMMAND fit good.csv -k 2 --restarts 3 --checkpoint c.ckpt
-    STDERR "${e}--checkpoint and --resume cover a fit of one run; --restarts is 3\n$")
+nmfkit_cmd_test(checkpoint_restarts SCENARIO checkpoint_restarts STDOUT "resumed restarts are bitwise")
+nmfkit_cmd_test(checkpoint_missing RC 2 COMMAND fit good.csv -k 2 --missing nan --checkpoint c.ckpt
+    STDERR "${e}--checkpoint and --resume are not available with --missing or --mask\n$")
 
 # --- transform ---
 nmfkit_cmd_test(transform_components COMMAND transform good.csv --components h.csv -o W.npy

@@ -66,6 +66,18 @@ checkpoint_online)
         cmp W0.npy W1.npy || fail "$case: W of the resumed online fit differs"
         cmp H0.npy H1.npy || fail "$case: H of the resumed online fit differs"
     done
+    # V's values are checked by the checksum of its blocks: after a whole pass (c.ckpt is of pass
+    # 2) and within the first one (c1.ckpt: V read once, not fitted, then refused).
+    /usr/bin/python3 -c "import numpy as np; a = np.load('storage.npy'); a.flat[0] += 1; np.save('other.npy', a)"
+    opts="-k 3 --online --batch-size 7 --max-no-improvement 0 --tol 0 -q --dtype float32 --loss kl"
+    "$nmfkit" fit storage.npy $opts --passes 1 --checkpoint c1.ckpt --checkpoint-every 2
+    for file in c.ckpt c1.ckpt; do
+        status=0
+        "$nmfkit" fit other.npy $opts --passes 3 --resume $file 2> err.txt || status=$?
+        [ "$status" = 65 ] || fail "$file: other values of V: exit $status"
+        grep -q "V's entries differ (the checksum of its blocks does not match)" err.txt ||
+            fail "$(cat err.txt)"
+    done
     status=0
     "$nmfkit" fit storage.npy -k 3 --resume c.ckpt -q 2> err.txt || status=$?
     [ "$status" = 65 ] || fail "a full-batch resume of an online checkpoint: exit $status"
@@ -97,6 +109,30 @@ checkpoint_refused)
     expect65 good.csv -k 2 --seed 4 --tol 0 -q --resume flipped.ckpt
     grep -q "damaged or truncated checkpoint" err.txt || fail "flipped byte: $(cat err.txt)"
     echo "checkpoint_refused: other V, other options, truncated, damaged and foreign files refused"
+    ;;
+checkpoint_restarts)
+    # --restarts: the checkpoint names the run in progress and holds the objectives and the best
+    # of the runs before it. The last checkpoint of a 3-run fit (run 3, iteration 10 of 12)
+    # resumed: the uninterrupted W, H, kept run and run objectives.
+    for dtype in float64 float32; do
+        opts="-k 2 --seed 4 --tol 0 -q --restarts 3 --max-iter 12 --dtype $dtype"
+        "$nmfkit" fit good.csv $opts -W W0.npy -H H0.npy --report r0.json
+        rm -f c.ckpt
+        "$nmfkit" fit good.csv $opts --checkpoint c.ckpt --checkpoint-every 5
+        "$nmfkit" fit good.csv $opts --resume c.ckpt -W W1.npy -H H1.npy --report r1.json
+        cmp W0.npy W1.npy || fail "$dtype: W of the resumed restarts differs"
+        cmp H0.npy H1.npy || fail "$dtype: H of the resumed restarts differs"
+        /usr/bin/python3 - <<'PY' || fail "$dtype: the reports' restarts differ"
+import json
+a, b = (json.load(open(f)) for f in ("r0.json", "r1.json"))
+for key in ("restart_objectives", "best_restart", "objective", "history"):
+    x, y = a[key], b[key]
+    if key == "history":
+        x, y = x["objective"], y["objective"]
+    assert x == y, (key, x, y)
+PY
+    done
+    echo "checkpoint_restarts: resumed restarts are bitwise the uninterrupted ones"
     ;;
 checkpoint_sigint)
     # Ctrl-C with --checkpoint writes the state of the last iteration; resuming it ends with the

@@ -18,6 +18,11 @@ gtest_discover_tests(nmfkit_io_tests TEST_PREFIX "csv." DISCOVERY_TIMEOUT 60)
 # class (65 bad data, 74 I/O error, 0 read fine) and message fragment checked.
 add_executable(nmfkit_io_corpus ${nmfkit_cli_tests_dir}/io_corpus.cpp)
 target_link_libraries(nmfkit_io_corpus PRIVATE nmfkit_io nmfkit_warnings)
+if(TARGET nmfkit_cli_common)  # the checkpoint files (.ckpt) of fit --checkpoint
+    target_link_libraries(nmfkit_io_corpus PRIVATE nmfkit_cli_common)
+    target_include_directories(nmfkit_io_corpus PRIVATE ${PROJECT_SOURCE_DIR}/cli)
+    target_compile_definitions(nmfkit_io_corpus PRIVATE NMFKIT_CORPUS_CHECKPOINTS)
+endif()
 add_test(NAME io.bad_input_corpus
     COMMAND nmfkit_io_corpus ${nmfkit_cli_tests_dir}/data/bad/expected.tsv)
 set_tests_properties(io.bad_input_corpus PROPERTIES TIMEOUT 120)

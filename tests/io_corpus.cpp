@@ -13,7 +13,9 @@
 // MAX_MEMORY bytes when given, else 1 GiB, so that messages do not depend on the machine.
 // FILE "online:NAME" (or "online-t:NAME") streams NAME as `nmfkit fit --online` does (with
 // --transpose): io::open_blocks, every block of 2 columns read (the source checks the entries);
-// "read a M x N matrix" is then V's shape.
+// "read a M x N matrix" is then V's shape. A FILE ending in .ckpt is read as the checkpoint of
+// `nmfkit fit --checkpoint` (cli/checkpoint.hpp, read_checkpoint; "read a checkpoint of
+// iteration I" when it parses), in builds with the CLI (NMFKIT_CORPUS_CHECKPOINTS).
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -23,6 +25,9 @@
 
 #include <nmfkit/io/blocks.hpp>
 #include <nmfkit/io/formats.hpp>
+#ifdef NMFKIT_CORPUS_CHECKPOINTS
+#include "checkpoint.hpp"
+#endif
 
 namespace {
 
@@ -91,8 +96,18 @@ int main(int argc, char** argv) {
         const std::string path = dir + (online ? file.substr(file.find(':') + 1) : file);
         int code = 0;
         std::string message;
+        const bool checkpoint = file.ends_with(".ckpt");
+#ifndef NMFKIT_CORPUS_CHECKPOINTS
+        if (checkpoint) continue;  // no CLI in this build
+#endif
         try {
-            if (online) {
+            if (checkpoint) {
+#ifdef NMFKIT_CORPUS_CHECKPOINTS
+                const nmfkit::cli::Checkpoint c = nmfkit::cli::read_checkpoint(path);
+                message = "read a checkpoint of iteration " +
+                          std::to_string(c.online ? c.progress.steps : c.state.iteration);
+#endif
+            } else if (online) {
                 const auto src = nmfkit::io::open_blocks(path, transpose, opt);
                 nmfkit::io::ColumnBlock block;
                 for (int pass = 0; pass < 2; ++pass) {

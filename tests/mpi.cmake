@@ -43,4 +43,9 @@ if(TARGET nmfkit_mpi_cli AND TARGET nmfkit_cli)
     set_tests_properties(mpi.cli.equals_serial mpi.cli.missing_file mpi.cli.bad_entry
         mpi.cli.small_blocks mpi.cli.refusals mpi.cli.sigint PROPERTIES
         LABELS mpi TIMEOUT 600 PROCESSORS 2)
+    # --checkpoint/--resume: fifteen mpiexec runs (several seconds), so `slow` as well.
+    add_test(NAME mpi.cli.checkpoint COMMAND bash ${nmfkit_mpi_cli_script} checkpoint
+        $<TARGET_FILE:nmfkit_cli> $<TARGET_FILE:nmfkit_mpi_cli>)
+    set_tests_properties(mpi.cli.checkpoint PROPERTIES LABELS "mpi;slow" TIMEOUT 600
+        PROCESSORS 2)
 endif()

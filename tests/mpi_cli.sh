@@ -7,6 +7,8 @@
 #                                                no illegal BLAS call, finite factors
 #   mpi_cli.sh sigint NMFKIT_MPI                 Ctrl-C to mpiexec: every rank stops at the same
 #                                                iteration, W, H and the report (interrupted) written
+#   mpi_cli.sh checkpoint NMFKIT NMFKIT_MPI      --checkpoint/--resume: bitwise the uninterrupted fit
+#                                                (same grid; restarts too), other grids refused (65)
 #   mpi_cli.sh refusals NMFKIT_MPI               an output naming the input and an unsupported
 #                                                solver/loss pair: exit 2, the input intact
 set -euo pipefail
@@ -100,7 +102,8 @@ sigint)
     # mpiexec itself in the background (not the mpi function's subshell), so that the signal
     # reaches it; it installs its own SIGINT handler.
     mpiexec --oversubscribe -n 2 "$2" fit "$dir/big.mtx" -k 5 --max-iter 100000000 --tol 0 --quiet \
-        -W "$dir/W.csv" -H "$dir/H.csv" --report "$dir/run.json" 2> "$dir/err" &
+        -W "$dir/W.csv" -H "$dir/H.csv" --report "$dir/run.json" --checkpoint "$dir/c.ckpt" \
+        2> "$dir/err" &
     pid=$!
     sleep 3
     kill -INT "$pid"
@@ -114,7 +117,75 @@ sigint)
     [ "$(wc -l < "$dir/H.csv")" -eq 5 ] || { echo "H.csv not written whole"; exit 1; }
     grep -q "nmfkit-mpi: interrupted; the result so far was written" "$dir/err" ||
         { echo "no interrupted message"; exit 1; }
-    echo "sigint: W, H and the report written"
+    # The checkpoint of the iteration it stopped at continues (one iteration more).
+    grep -q "checkpoint written to $dir/c.ckpt" "$dir/err" || { echo "no checkpoint message"; exit 1; }
+    stopped=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["result"]["iterations"])' "$dir/run.json")
+    mpi 2 "$2" fit "$dir/big.mtx" -k 5 --max-iter $(( stopped + 1 )) --tol 0 --quiet \
+        --resume "$dir/c.ckpt" --report "$dir/resumed.json"
+    grep -q "\"iterations\": $(( stopped + 1 ))" "$dir/resumed.json" ||
+        { echo "the resumed fit did not run to iteration $(( stopped + 1 ))"; exit 1; }
+    echo "sigint: W, H, the report and a checkpoint written"
+    ;;
+checkpoint)
+    nmfkit=$2 nmfkit_mpi=$3
+    cd "$dir"
+    /usr/bin/python3 - <<'PY'
+import numpy as np, scipy.io, scipy.sparse as sp
+rng = np.random.default_rng(8)
+np.save("dense.npy", rng.poisson(rng.random((41, 5)) @ rng.random((5, 33)) * 3).astype(float))
+S = sp.random(53, 37, density=0.15, random_state=9, format="coo")
+S.data = np.round(S.data * 9) + 1
+scipy.io.mmwrite("sparse.mtx", S)
+PY
+    fail() { echo "$1"; exit 1; }
+    # Interrupted at max-iter 17 (checkpoint of iteration 15), resumed to 30 while checkpointing
+    # again: the bytes of W and H of the uninterrupted fit. hals extrapolates (its kept points
+    # are gathered too); KL mu from a random start; float32; 3 restarts of 12 iterations (the
+    # file then holds the last run's iteration 10 with the best of the earlier runs).
+    for case in "4 2x2 sparse.mtx 30 17 --solver hals" \
+        "3 3x1 dense.npy 30 17 --loss kl --init random" "2 1x2 sparse.mtx 30 17 --dtype float32" \
+        "2 2x1 dense.npy 12 12 --restarts 3"; do
+        set -- $case
+        np=$1 grid=$2 input=$3 full=$4 stop=$5
+        shift 5
+        opts="$input -k 4 --seed 3 --tol 0 --grid $grid --quiet $*"
+        # shellcheck disable=SC2086
+        mpi "$np" "$nmfkit_mpi" fit $opts --max-iter $full -W W0.npy -H H0.npy
+        rm -f c.ckpt
+        # shellcheck disable=SC2086
+        mpi "$np" "$nmfkit_mpi" fit $opts --max-iter $stop --checkpoint c.ckpt --checkpoint-every 5
+        # shellcheck disable=SC2086
+        mpi "$np" "$nmfkit_mpi" fit $opts --max-iter $full --resume c.ckpt --checkpoint c.ckpt \
+            --checkpoint-every 7 -W W1.npy -H H1.npy
+        cmp W0.npy W1.npy || fail "$case: W of the resumed fit differs"
+        cmp H0.npy H1.npy || fail "$case: H of the resumed fit differs"
+    done
+    # Another grid, another process count, the serial tool: refused with exit 65, saying why.
+    mpi 4 "$nmfkit_mpi" fit sparse.mtx -k 4 --seed 3 --tol 0 --grid 2x2 --quiet --max-iter 12 \
+        --checkpoint c.ckpt --checkpoint-every 5
+    expect65() {
+        status=0
+        "$@" 2> err.txt || status=$?
+        [ "$status" = 65 ] || { cat err.txt; fail "$*: exit status $status, expected 65"; }
+    }
+    expect65 mpi 2 "$nmfkit_mpi" fit sparse.mtx -k 4 --seed 3 --tol 0 --quiet --max-iter 30 \
+        --resume c.ckpt
+    grep -q "c.ckpt: the checkpoint is not of this fit: it was written by nmfkit-mpi on 4 processes (grid 2x2), this fit is nmfkit-mpi on 2 processes" err.txt ||
+        fail "other process count: $(cat err.txt)"
+    expect65 mpi 4 "$nmfkit_mpi" fit sparse.mtx -k 4 --seed 3 --tol 0 --quiet --max-iter 30 \
+        --grid 1x4 --resume c.ckpt
+    grep -q "grid 2x2), this fit is nmfkit-mpi on 4 processes (grid 1x4)" err.txt ||
+        fail "other grid: $(cat err.txt)"
+    expect65 mpi 4 "$nmfkit_mpi" fit sparse.mtx -k 4 --seed 4 --tol 0 --quiet --max-iter 30 \
+        --grid 2x2 --resume c.ckpt
+    grep -q "option seed is 4 here but was 3" err.txt || fail "other seed: $(cat err.txt)"
+    expect65 "$nmfkit" fit sparse.mtx -k 4 --seed 3 --tol 0 --quiet --max-iter 30 --resume c.ckpt
+    grep -q "written by nmfkit-mpi on 4 processes (grid 2x2), this fit is nmfkit fit (serial)" \
+        err.txt || fail "serial: $(cat err.txt)"
+    head -c 200 c.ckpt > cut.ckpt
+    expect65 mpi 2 "$nmfkit_mpi" fit sparse.mtx -k 4 --resume cut.ckpt
+    grep -q "cut.ckpt: damaged or truncated checkpoint" err.txt || fail "truncated: $(cat err.txt)"
+    echo "checkpoint: resumed distributed fits are bitwise the uninterrupted ones"
     ;;
 refusals)
     printf '%%%%MatrixMarket matrix array real general\n3 2\n1\n2\n3\n4\n5\n6\n' > "$dir/v.mtx"

@@ -299,6 +299,46 @@ TEST(Checkpoint, StoppingRuleAndClockCarryOver) {
     EXPECT_GE(resumed.history.back().seconds, states.back().history.back().seconds);
 }
 
+// Restarts: a state names the run in progress and holds the objectives and the best of the runs
+// before it; continued from any of them, the fit keeps the run, W, H and objectives the
+// uninterrupted one keeps.
+TEST(Checkpoint, RestartsResumeToTheUninterruptedFit) {
+    const M V = noisy(5, 30, 20, 3);
+    for (const Solver s : {Solver::hals, Solver::mu}) {
+        SCOPED_TRACE(std::string(to_string(s)));
+        Options o = options(s, Loss::frobenius, 3, 12, 0, 7);
+        o.restarts = 3;
+        o.threads = 1;  // the restarts without callbacks run in parallel, one thread each
+        std::vector<FitState> states;
+        Callbacks cb;
+        cb.checkpoint_every = 5;
+        cb.on_checkpoint = [&](const FitState& st) { states.push_back(st); };
+        const Result<double> whole = fit(DenseView<double>(V), o, cb);
+        expect_same_fit(whole, fit(DenseView<double>(V), o));  // the same with or without
+        ASSERT_EQ(whole.restart_objectives.size(), 3u);
+        ASSERT_EQ(states.size(), 6u);  // iterations 5 and 10 of each run
+        for (const FitState& st : states) {
+            SCOPED_TRACE("run " + std::to_string(st.restart) + ", iteration " +
+                         std::to_string(st.iteration));
+            ASSERT_EQ(st.restart_objectives.size(), static_cast<std::size_t>(st.restart));
+            Callbacks r;
+            r.resume = std::make_shared<const FitState>(st);
+            const Result<double> resumed = fit(DenseView<double>(V), o, r);
+            expect_same_fit(whole, resumed);
+            EXPECT_EQ(resumed.best_restart, whole.best_restart);
+            EXPECT_TRUE(resumed.restart_objectives == whole.restart_objectives);
+        }
+        // The run that stops the fit is saved with the runs before it.
+        Callbacks stop;
+        stop.on_iteration = [](const IterationStats& it) { return it.iteration < 3; };
+        stop.on_checkpoint = cb.on_checkpoint;
+        states.clear();
+        fit(DenseView<double>(V), o, stop);
+        ASSERT_EQ(states.size(), 1u);
+        EXPECT_EQ(states[0].restart, 0);
+    }
+}
+
 TEST(Checkpoint, MismatchedStatesAndUnsupportedFitsAreRefused) {
     const M V = noisy(4, 30, 20, 3);
     Options o = options(Solver::hals, Loss::frobenius, 3, 10, 0, 2);
@@ -333,9 +373,12 @@ TEST(Checkpoint, MismatchedStatesAndUnsupportedFitsAreRefused) {
     Options done = o;
     done.max_iter = 5;
     EXPECT_NE(resume_with(state, done).find("nothing to do"), std::string::npos);
+    FitState second_run = state;  // a state of run 2 of restarts, given to a fit of one run
+    second_run.restart = 1;
+    EXPECT_NE(resume_with(second_run, o).find("restarts = 1"), std::string::npos);
     Options restarts = o;
     restarts.restarts = 2;
-    EXPECT_NE(resume_with(state, restarts).find("restarts must be 1"), std::string::npos);
+    EXPECT_NE(resume_with(second_run, restarts).find("incomplete"), std::string::npos);
     Options missing = o;
     missing.missing = Missing::nan;
     EXPECT_NE(resume_with(state, missing).find("missing values"), std::string::npos);

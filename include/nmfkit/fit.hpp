@@ -38,16 +38,22 @@ struct FitState {
     static constexpr int current_version = 1;
     int version = current_version;
     bool single_precision = false;  ///< the fit's entries are float
-    int restart = 0;               ///< the run of Options::restarts (only restarts = 1 checkpoints)
-    int iteration = 0;             ///< iterations done
-    Eigen::MatrixXd W;             ///< m x k, in the loop's frame (V scaled by a power of two)
-    Eigen::MatrixXd Ht;            ///< n x k, ditto
-    double objective = 0;          ///< after `iteration`: the next iteration compares with it
-    double initial_objective = 0;  ///< at the start (loop's frame)
-    double gradient0 = 0;          ///< stop = projected_gradient: ‖∇ᴾf(W₀, H₀)‖
+    int restart = 0;                ///< the run of Options::restarts in progress (0-based)
+    int iteration = 0;              ///< iterations done
+    Eigen::MatrixXd W;              ///< m x k, in the loop's frame (V scaled by a power of two)
+    Eigen::MatrixXd Ht;             ///< n x k, ditto
+    double objective = 0;           ///< after `iteration`: the next iteration compares with it
+    double initial_objective = 0;   ///< at the start (loop's frame)
+    double gradient0 = 0;           ///< stop = projected_gradient: ‖∇ᴾf(W₀, H₀)‖
     std::vector<IterationStats> history;    ///< `iteration` entries (loop's frame)
     std::vector<double> scalars;            ///< the step's and the extrapolation's numbers
     std::vector<Eigen::MatrixXd> matrices;  ///< the extrapolation's points (none without it)
+    /// Options::restarts > 1: the final objectives of the runs before `restart` (by seed, loop's
+    /// frame), and the best of them as the restarts keep it (best_restart = −1 before one ended;
+    /// a distributed fit's best W and H are whole, as W and Ht above).
+    std::vector<double> restart_objectives;
+    int best_restart = -1;
+    Result<double> best;
 };
 
 /// The caller's hooks into the loop.
@@ -55,12 +61,15 @@ struct Callbacks {
     /// Called after every iteration; return false to stop the fit (Status::stopped_by_callback).
     std::function<bool(const IterationStats&)> on_iteration;  ///< empty = never stop
     /// Called with the loop's state every checkpoint_every iterations (0: never) that the fit
-    /// goes on after, and once when on_iteration or the time limit stops it. Serial fits of
-    /// Options::restarts = 1 only; otherwise fit() throws InvalidInput.
+    /// goes on after, and once when on_iteration or the time limit stops it. Fits with missing
+    /// values or a mask throw InvalidInput. A distributed fit (nmfkit/mpi/fit.hpp) calls it on
+    /// every process at the same iterations (set it on all of them alike): the state's W and Ht
+    /// are the whole factors on process 0 (gathered) and empty on the others.
     int checkpoint_every = 0;
     std::function<void(const FitState&)> on_checkpoint;
     /// Set: the fit continues from this state (its iteration + 1 on) instead of starting; V and
     /// the options must be those of the fit that wrote it (max_iter and time_limit may differ).
+    /// A distributed fit takes the same whole state on every process.
     /// @throws InvalidInput for a state of another version, precision, shape or restart.
     std::shared_ptr<const FitState> resume;
 };

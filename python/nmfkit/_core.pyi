@@ -40,6 +40,9 @@ def fit_dense(
     W: Optional[npt.ArrayLike] = None,
     H: Optional[npt.ArrayLike] = None,
     callback: _Callback = None,
+    on_checkpoint: Optional[Callable[[Dict[str, npt.NDArray[np.float64]]], None]] = None,
+    checkpoint_every: int = 0,
+    resume: Optional[Dict[str, npt.NDArray[np.float64]]] = None,
 ) -> Dict[str, Any]: ...
 def fit_sparse(
     shape: _Shape,
@@ -51,6 +54,9 @@ def fit_sparse(
     W: Optional[npt.ArrayLike] = None,
     H: Optional[npt.ArrayLike] = None,
     callback: _Callback = None,
+    on_checkpoint: Optional[Callable[[Dict[str, npt.NDArray[np.float64]]], None]] = None,
+    checkpoint_every: int = 0,
+    resume: Optional[Dict[str, npt.NDArray[np.float64]]] = None,
 ) -> Dict[str, Any]: ...
 def transform_dense(
     X: npt.NDArray[Union[np.float32, np.float64]], H: npt.ArrayLike, options: _Options

@@ -11,6 +11,7 @@
 #include <nmfkit/nmfkit.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -413,6 +414,184 @@ nmfkit::Callbacks make_callbacks(const py::object& callback, PendingError& pendi
     return c;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Checkpoints (nmfkit.fit(checkpoint=..., resume=...)): the library's FitState as a dict of
+// float64 arrays under the record names of the CLI's checkpoint file (cli/checkpoint.cpp), which
+// nmfkit/_checkpoint.py saves as an .npz.
+
+py::array_t<double> array_of(const Eigen::MatrixXd& X) {
+    return to_numpy<double>(nmfkit::Matrix<double>(X));
+}
+
+py::array_t<double> vector_array(const std::vector<double>& x) {
+    return to_numpy<double>(nmfkit::Matrix<double>(
+        Eigen::Map<const Eigen::MatrixXd>(x.data(), 1, static_cast<Eigen::Index>(x.size()))));
+}
+
+constexpr int history_columns = 7;
+
+py::array_t<double> history_array(const std::vector<nmfkit::IterationStats>& h) {
+    Eigen::MatrixXd X(static_cast<Eigen::Index>(h.size()), history_columns);
+    for (Eigen::Index i = 0; i < X.rows(); ++i) {
+        const auto& s = h[static_cast<std::size_t>(i)];
+        X.row(i) << s.iteration, s.objective, s.relative_change, s.projected_gradient, s.seconds,
+            s.extrapolation, (s.restarted ? 1 : 0);
+    }
+    return array_of(X);
+}
+
+py::dict state_to_dict(const nmfkit::FitState& s) {
+    py::dict d;
+    Eigen::MatrixXd head(1, 7);
+    head << s.version, (s.single_precision ? 1 : 0), s.restart, s.iteration, s.objective,
+        s.initial_objective, s.gradient0;
+    d["state"] = array_of(head);
+    d["W"] = array_of(s.W);
+    d["Ht"] = array_of(s.Ht);
+    d["history"] = history_array(s.history);
+    d["scalars"] = vector_array(s.scalars);
+    for (std::size_t q = 0; q < s.matrices.size(); ++q)
+        d[py::str("loop_matrix_" + std::to_string(q))] = array_of(s.matrices[q]);
+    d["restart_objectives"] = vector_array(s.restart_objectives);
+    if (s.best_restart >= 0) {
+        const nmfkit::Result<double>& b = s.best;
+        Eigen::MatrixXd bh(1, 13);
+        bh << s.best_restart, static_cast<double>(b.status), b.iterations,
+            static_cast<double>(b.solver), static_cast<double>(b.loss), static_cast<double>(b.init),
+            b.initial_objective, b.objective, b.relative_error, b.seconds, b.threads,
+            static_cast<double>(b.underobserved_rows), static_cast<double>(b.underobserved_cols);
+        d["best"] = array_of(bh);
+        d["best_W"] = array_of(b.W);
+        d["best_H"] = array_of(b.H);
+        d["best_d"] = vector_array(std::vector<double>(b.d.data(), b.d.data() + b.d.size()));
+        d["best_history"] = history_array(b.history);
+    }
+    return d;
+}
+
+// The float64 array d[key] as a matrix (1-D: one row); ValueError naming the key otherwise.
+Eigen::MatrixXd matrix_entry(const py::dict& d, const char* key) {
+    if (!d.contains(key)) throw py::value_error(std::string("the checkpoint has no entry ") + key);
+    const auto a = py::array_t<double, py::array::f_style | py::array::forcecast>::ensure(d[key]);
+    if (!a || a.ndim() > 2)
+        throw py::value_error(std::string("the checkpoint's ") + key +
+                              " is not a 1-D or 2-D array");
+    const Eigen::Index rows = a.ndim() == 2 ? a.shape(0) : 1,
+                       cols = a.ndim() == 2 ? a.shape(1) : (a.ndim() == 1 ? a.shape(0) : 1);
+    return Eigen::Map<const Eigen::MatrixXd>(a.data(), rows, cols);
+}
+
+// x as an integer, or ValueError naming the entry.
+long long integer_of(double x, const char* key) {
+    if (!(x >= -9.0e15 && x <= 9.0e15) || x != std::floor(x))
+        throw py::value_error(std::string("the checkpoint's ") + key + " holds no valid integer");
+    return static_cast<long long>(x);
+}
+
+std::vector<nmfkit::IterationStats> history_of(const Eigen::MatrixXd& X, const char* key) {
+    if (X.rows() > 0 && X.cols() != history_columns)
+        throw py::value_error(std::string("the checkpoint's ") + key + " has the wrong shape");
+    std::vector<nmfkit::IterationStats> h;
+    for (Eigen::Index i = 0; i < X.rows(); ++i) {
+        nmfkit::IterationStats s;
+        s.iteration = static_cast<int>(integer_of(X(i, 0), key));
+        s.objective = X(i, 1);
+        s.relative_change = X(i, 2);
+        s.projected_gradient = X(i, 3);
+        s.seconds = X(i, 4);
+        s.extrapolation = X(i, 5);
+        s.restarted = X(i, 6) != 0;
+        h.push_back(s);
+    }
+    return h;
+}
+
+template <class E>
+E enum_entry(double x, int count, const char* key) {
+    const long long v = integer_of(x, key);
+    if (v < 0 || v >= count)
+        throw py::value_error(std::string("the checkpoint's ") + key + " holds no valid value");
+    return static_cast<E>(v);
+}
+
+std::vector<double> values_of(const Eigen::MatrixXd& X) {
+    return std::vector<double>(X.data(), X.data() + X.size());
+}
+
+nmfkit::FitState state_from_dict(const py::dict& d) {
+    nmfkit::FitState s;
+    const Eigen::MatrixXd head = matrix_entry(d, "state");
+    if (head.size() != 7) throw py::value_error("the checkpoint's state has the wrong size");
+    s.version = static_cast<int>(integer_of(head(0), "state"));
+    s.single_precision = head(1) != 0;
+    s.restart = static_cast<int>(integer_of(head(2), "state"));
+    s.iteration = static_cast<int>(integer_of(head(3), "state"));
+    s.objective = head(4);
+    s.initial_objective = head(5);
+    s.gradient0 = head(6);
+    s.W = matrix_entry(d, "W");
+    s.Ht = matrix_entry(d, "Ht");
+    s.history = history_of(matrix_entry(d, "history"), "history");
+    s.scalars = values_of(matrix_entry(d, "scalars"));
+    for (int q = 0; d.contains("loop_matrix_" + std::to_string(q)); ++q)
+        s.matrices.push_back(matrix_entry(d, ("loop_matrix_" + std::to_string(q)).c_str()));
+    if (d.contains("restart_objectives"))
+        s.restart_objectives = values_of(matrix_entry(d, "restart_objectives"));
+    if (d.contains("best")) {
+        const Eigen::MatrixXd bh = matrix_entry(d, "best");
+        if (bh.size() != 13) throw py::value_error("the checkpoint's best has the wrong size");
+        nmfkit::Result<double>& b = s.best;
+        s.best_restart = static_cast<int>(integer_of(bh(0), "best"));
+        b.status = enum_entry<nmfkit::Status>(bh(1), 4, "best");
+        b.iterations = static_cast<int>(integer_of(bh(2), "best"));
+        b.solver = enum_entry<nmfkit::Solver>(bh(3), static_cast<int>(nmfkit::all_solvers().size()),
+                                              "best");
+        b.loss =
+            enum_entry<nmfkit::Loss>(bh(4), static_cast<int>(nmfkit::all_losses().size()), "best");
+        b.init = enum_entry<nmfkit::Init>(bh(5), 5, "best");
+        b.initial_objective = bh(6);
+        b.objective = bh(7);
+        b.relative_error = bh(8);
+        b.seconds = bh(9);
+        b.threads = static_cast<int>(integer_of(bh(10), "best"));
+        b.underobserved_rows = integer_of(bh(11), "best");
+        b.underobserved_cols = integer_of(bh(12), "best");
+        b.W = matrix_entry(d, "best_W");
+        b.H = matrix_entry(d, "best_H");
+        const std::vector<double> dv = values_of(matrix_entry(d, "best_d"));
+        b.d = Eigen::Map<const Eigen::VectorXd>(dv.data(), static_cast<Eigen::Index>(dv.size()));
+        b.history = history_of(matrix_entry(d, "best_history"), "best_history");
+    }
+    return s;
+}
+
+// Checkpoints through the library's Callbacks: on_checkpoint(dict) every `every` iterations and
+// when the fit is stopped (Ctrl-C included); `resume` (a dict) continues a saved fit. An exception
+// on_checkpoint raises stops the fit and propagates (the first pending one is kept otherwise).
+struct CheckpointFailed {};
+
+void add_checkpoints(nmfkit::Callbacks& c, const py::object& on_checkpoint, int every,
+                     const py::object& resume, PendingError& pending) {
+    if (!resume.is_none())
+        c.resume =
+            std::make_shared<const nmfkit::FitState>(state_from_dict(resume.cast<py::dict>()));
+    if (on_checkpoint.is_none()) return;
+    if (every < 0)
+        throw py::value_error("checkpoint_every must be >= 0, got " + std::to_string(every));
+    c.checkpoint_every = every;
+    c.on_checkpoint = [&on_checkpoint, &pending](const nmfkit::FitState& s) {
+        py::gil_scoped_acquire gil;
+        try {
+            on_checkpoint(state_to_dict(s));
+        } catch (py::error_already_set& e) {
+            if (pending.set()) return;  // Ctrl-C came first: it is the one raised
+            e.restore();
+            pending.fetch();
+            throw CheckpointFailed{};
+        }
+    };
+}
+
 template <class T>
 std::optional<nmfkit::InitialFactors<T>> initial_factors(const py::object& W, const py::object& H) {
     if (W.is_none() && H.is_none()) return std::nullopt;
@@ -430,19 +609,30 @@ std::optional<nmfkit::InitialFactors<T>> initial_factors(const py::object& W, co
     return f;
 }
 
+// What fit_dense and fit_sparse take besides the data and options.
+struct FitHooks {
+    const py::object& W0;
+    const py::object& H0;
+    const py::object& callback;
+    const py::object& on_checkpoint;
+    int checkpoint_every;
+    const py::object& resume;
+};
+
 template <class T, class View>
-py::dict run_fit(const View& view, nmfkit::Options opt, const py::object& W0, const py::object& H0,
-                 const py::object& callback) {
-    const auto start = initial_factors<T>(W0, H0);
+py::dict run_fit(const View& view, nmfkit::Options opt, const FitHooks& hooks) {
+    const auto start = initial_factors<T>(hooks.W0, hooks.H0);
     // Given factors mean init custom; otherwise the options' init, or the library's default
     // (nndsvda when k <= min(m, n) and a single run, else random) when it is unset.
     if (start) opt.init = nmfkit::Init::custom;
     PendingError pending;
-    const nmfkit::Callbacks callbacks = make_callbacks(callback, pending);
+    nmfkit::Callbacks callbacks = make_callbacks(hooks.callback, pending);
+    add_checkpoints(callbacks, hooks.on_checkpoint, hooks.checkpoint_every, hooks.resume, pending);
     std::optional<nmfkit::Result<T>> r;
-    {
+    try {
         py::gil_scoped_release release;
         r = start ? nmfkit::fit(view, opt, *start, callbacks) : nmfkit::fit(view, opt, callbacks);
+    } catch (const CheckpointFailed&) {
     }
     pending.raise_if_set();
     return result_to_dict<T>(std::move(*r));
@@ -464,20 +654,25 @@ py::dict run_transform(const View& view, const py::object& H, const nmfkit::Opti
 }
 
 py::dict fit_dense(const py::array& X, const py::dict& options, const py::object& W,
-                   const py::object& H, const py::object& callback) {
+                   const py::object& H, const py::object& callback, const py::object& on_checkpoint,
+                   int checkpoint_every, const py::object& resume) {
     const nmfkit::Options opt = options_from_dict(options);
-    if (is_double(X)) return run_fit<double>(dense_view<double>(X), opt, W, H, callback);
-    return run_fit<float>(dense_view<float>(X), opt, W, H, callback);
+    const FitHooks hooks{W, H, callback, on_checkpoint, checkpoint_every, resume};
+    if (is_double(X)) return run_fit<double>(dense_view<double>(X), opt, hooks);
+    return run_fit<float>(dense_view<float>(X), opt, hooks);
 }
 
 py::dict fit_sparse(py::tuple shape, py::array indptr, py::array indices, py::array data,
                     const std::string& layout, const py::dict& options, const py::object& W,
-                    const py::object& H, const py::object& callback) {
+                    const py::object& H, const py::object& callback,
+                    const py::object& on_checkpoint, int checkpoint_every,
+                    const py::object& resume) {
     const auto s = sparse_arrays(shape, indptr, indices, data, layout);
     const nmfkit::Options opt = options_from_dict(options);
+    const FitHooks hooks{W, H, callback, on_checkpoint, checkpoint_every, resume};
     return with_sparse_view(s, [&](const auto& view) {
         using T = std::remove_cv_t<std::remove_pointer_t<decltype(view.values)>>;
-        return run_fit<T>(view, opt, W, H, callback);
+        return run_fit<T>(view, opt, hooks);
     });
 }
 
@@ -747,11 +942,16 @@ PYBIND11_MODULE(_core, m) {
         "Online NMF of V (features x samples), passes over blocks of columns; W (features x k): "
         "the starting dictionary, H (k x samples, with W): the starting coefficients.");
     m.def("fit_dense", &fit_dense, "X"_a, "options"_a, "W"_a = py::none(), "H"_a = py::none(),
-          "callback"_a = py::none(),
-          "Factorize a dense float32/float64 array viewed in place (see dense_view_info).");
+          "callback"_a = py::none(), "on_checkpoint"_a = py::none(), "checkpoint_every"_a = 0,
+          "resume"_a = py::none(),
+          "Factorize a dense float32/float64 array viewed in place (see dense_view_info); "
+          "on_checkpoint(state dict) every checkpoint_every iterations and when stopped, resume: "
+          "such a dict to continue from.");
     m.def("fit_sparse", &fit_sparse, "shape"_a, "indptr"_a, "indices"_a, "data"_a, "layout"_a,
           "options"_a, "W"_a = py::none(), "H"_a = py::none(), "callback"_a = py::none(),
-          "Factorize a CSC or CSR matrix given by its buffers, read in place.");
+          "on_checkpoint"_a = py::none(), "checkpoint_every"_a = 0, "resume"_a = py::none(),
+          "Factorize a CSC or CSR matrix given by its buffers, read in place (checkpoints as "
+          "fit_dense).");
     m.def("transform_dense", &transform_dense, "X"_a, "H"_a, "options"_a,
           "W = argmin_{W >= 0} loss(X, W H) for fixed components H.");
     m.def("transform_sparse", &transform_sparse, "shape"_a, "indptr"_a, "indices"_a, "data"_a,

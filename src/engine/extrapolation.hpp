@@ -106,16 +106,31 @@ public:
 
     /// Appends the schedule's numbers to @p scalars and the kept points to @p matrices
     /// (checkpoints; this iteration's W_n, H_n are scratch until the next one sets them).
-    void save_state(std::vector<double>& scalars, std::vector<Eigen::MatrixXd>& matrices) const {
+    /// @p whole_w / @p whole_ht map a W-like (Ht-like) point to what the state holds: itself
+    /// (serial), or the whole factor gathered over the processes (distributed).
+    template <class WholeW, class WholeHt>
+    void save_state(std::vector<double>& scalars, std::vector<Eigen::MatrixXd>& matrices,
+                    WholeW whole_w, WholeHt whole_ht) const {
         scalars.insert(scalars.end(), {beta_, cap_, good_, now_});
-        for (const Matrix<T>* X : {&W_prev_, &H_prev_, &W_kept_})
-            matrices.push_back(X->template cast<double>());
+        matrices.push_back(whole_w(W_prev_));
+        matrices.push_back(whole_ht(H_prev_));
+        matrices.push_back(whole_w(W_kept_));
+    }
+    void save_state(std::vector<double>& scalars, std::vector<Eigen::MatrixXd>& matrices) const {
+        const auto same = [](const Matrix<T>& X) {
+            return Eigen::MatrixXd(X.template cast<double>());
+        };
+        save_state(scalars, matrices, same, same);
     }
 
     /// Reads what save_state() wrote from position @p at of @p scalars and @p m of @p matrices,
     /// advancing both. @throws InvalidInput when they run out or a point has the wrong shape.
+    /// @p own_w / @p own_ht map a saved W-like (Ht-like) point to the rows held here (serial:
+    /// all of them); they are checked against the points' shapes first.
+    template <class OwnW, class OwnHt>
     void load_state(const std::vector<double>& scalars, std::size_t& at,
-                    const std::vector<Eigen::MatrixXd>& matrices, std::size_t& m) {
+                    const std::vector<Eigen::MatrixXd>& matrices, std::size_t& m, OwnW own_w,
+                    OwnHt own_ht) {
         if (scalars.size() < at + 4 || matrices.size() < m + 3)
             throw InvalidInput("the fit state lacks the extrapolation's state");
         beta_ = scalars[at];
@@ -123,12 +138,20 @@ public:
         good_ = scalars[at + 2];
         now_ = scalars[at + 3];
         at += 4;
+        const bool w_like[] = {true, false, true};
+        int q = 0;
         for (Matrix<T>* X : {&W_prev_, &H_prev_, &W_kept_}) {
             const Eigen::MatrixXd& Y = matrices[m++];
-            if (Y.rows() != X->rows() || Y.cols() != X->cols())
+            Matrix<T> mine = w_like[q++] ? own_w(Y) : own_ht(Y);
+            if (mine.rows() != X->rows() || mine.cols() != X->cols())
                 throw InvalidInput("the fit state's extrapolation points have the wrong shape");
-            *X = Y.template cast<T>();
+            *X = std::move(mine);
         }
+    }
+    void load_state(const std::vector<double>& scalars, std::size_t& at,
+                    const std::vector<Eigen::MatrixXd>& matrices, std::size_t& m) {
+        const auto same = [](const Eigen::MatrixXd& Y) { return Matrix<T>(Y.template cast<T>()); };
+        load_state(scalars, at, matrices, m, same, same);
     }
 
 private:

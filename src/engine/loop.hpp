@@ -29,9 +29,9 @@ constexpr bool checkpoints = requires {
     requires Step::checkpoints;
 };
 
-/// Throws InvalidInput when the state s cannot continue a fit of W (m x k), Ht (n x k) in T.
+/// Throws InvalidInput when the state s cannot continue a fit of V (m x n) at rank k in T.
 template <class T>
-void check_resume_state(const FitState& s, const Matrix<T>& W, const Matrix<T>& Ht,
+void check_resume_state(const FitState& s, Eigen::Index m, Eigen::Index n, Eigen::Index k,
                         const Options& opt) {
     auto shape = [](const Eigen::MatrixXd& X) {
         return std::to_string(X.rows()) + " x " + std::to_string(X.cols());
@@ -44,14 +44,11 @@ void check_resume_state(const FitState& s, const Matrix<T>& W, const Matrix<T>& 
         throw InvalidInput(std::string("the fit state is of a ") +
                            (s.single_precision ? "float32" : "float64") + " fit, this fit is " +
                            (std::is_same_v<T, float> ? "float32" : "float64"));
-    if (s.restart != 0) throw InvalidInput("the fit state is of a restart other than the first");
-    if (s.W.rows() != W.rows() || s.W.cols() != W.cols() || s.Ht.rows() != Ht.rows() ||
-        s.Ht.cols() != Ht.cols())
+    if (s.W.rows() != m || s.W.cols() != k || s.Ht.rows() != n || s.Ht.cols() != k)
         throw InvalidInput("the fit state holds W " + shape(s.W) + " and H " +
                            std::to_string(s.Ht.cols()) + " x " + std::to_string(s.Ht.rows()) +
-                           ", this fit needs W " + std::to_string(W.rows()) + " x " +
-                           std::to_string(W.cols()) + " and H " + std::to_string(Ht.cols()) +
-                           " x " + std::to_string(Ht.rows()));
+                           ", this fit needs W " + std::to_string(m) + " x " + std::to_string(k) +
+                           " and H " + std::to_string(k) + " x " + std::to_string(n));
     if (s.iteration < 0 || static_cast<std::size_t>(s.iteration) != s.history.size())
         throw InvalidInput("the fit state's iteration " + std::to_string(s.iteration) +
                            " does not match its history of " + std::to_string(s.history.size()) +
@@ -76,16 +73,29 @@ Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Opt
     const bool checkpointing =
         resume != nullptr || (callbacks.on_checkpoint && callbacks.checkpoint_every >= 0);
     if (checkpointing) {
-        if constexpr (spread_over_processes<D>)
-            throw InvalidInput("checkpoints are not supported for distributed fits");
         if constexpr (!checkpoints<Step>)
             throw InvalidInput(
                 "checkpoints are not supported for fits with missing values or a mask");
     }
+    // A state holds the whole factors (every process of a distributed fit passes the same one,
+    // and each takes its rows); a distributed fit's checkpoint gathers them to process 0.
+    const Eigen::Index k = W.cols();
+    auto own_w = [&](const Eigen::MatrixXd& X) {
+        if (X.rows() != A.rows() || X.cols() != k)
+            throw InvalidInput("the fit state's extrapolation points have the wrong shape");
+        return own_rows<T>(A, X, true);
+    };
+    auto own_ht = [&](const Eigen::MatrixXd& X) {
+        if (X.rows() != A.cols() || X.cols() != k)
+            throw InvalidInput("the fit state's extrapolation points have the wrong shape");
+        return own_rows<T>(A, X, false);
+    };
+    auto whole_w = [&](const Matrix<T>& X) { return whole_factor(A, X, true); };
+    auto whole_ht = [&](const Matrix<T>& X) { return whole_factor(A, X, false); };
     if (resume != nullptr) {
-        check_resume_state(*resume, W, Ht, opt);
-        W = resume->W.template cast<T>();
-        Ht = resume->Ht.template cast<T>();
+        check_resume_state<T>(*resume, A.rows(), A.cols(), k, opt);
+        W = own_rows<T>(A, resume->W, true);
+        Ht = own_rows<T>(A, resume->Ht, false);
     }
 
     Result<T> r;
@@ -133,7 +143,7 @@ Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Opt
         if constexpr (checkpoints<Step>)
             if constexpr (requires { step.load_state(resume->scalars, at); })
                 step.load_state(resume->scalars, at);
-        if (ex) ex->load_state(resume->scalars, at, resume->matrices, matrices);
+        if (ex) ex->load_state(resume->scalars, at, resume->matrices, matrices, own_w, own_ht);
         if (at != resume->scalars.size() || matrices != resume->matrices.size())
             throw InvalidInput("the fit state holds " + std::to_string(resume->scalars.size()) +
                                " numbers and " + std::to_string(resume->matrices.size()) +
@@ -145,15 +155,15 @@ Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Opt
         FitState st;
         st.single_precision = std::is_same_v<T, float>;
         st.iteration = it;
-        st.W = W.template cast<double>();
-        st.Ht = Ht.template cast<double>();
+        st.W = whole_w(W);
+        st.Ht = whole_ht(Ht);
         st.objective = f_now;
         st.initial_objective = r.initial_objective;
         st.gradient0 = gradient0;
         st.history = r.history;
         if constexpr (checkpoints<Step>)
             if constexpr (requires { step.save_state(st.scalars); }) step.save_state(st.scalars);
-        if (ex) ex->save_state(st.scalars, st.matrices);
+        if (ex) ex->save_state(st.scalars, st.matrices, whole_w, whole_ht);
         callbacks.on_checkpoint(st);
     };
     double f = f_prev;

@@ -5,6 +5,7 @@
 
 #include <nmfkit/fit.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <exception>
 #include <limits>
@@ -178,6 +179,56 @@ Result<T> run_held_out_one(const HeldOutData<D>& A, const Options& opt,
     return r;
 }
 
+/// The kept run of the restarts as a checkpoint holds it: in double, W and Ht whole (gathered to
+/// process 0 when A is distributed).
+template <class T, class D>
+Result<double> saved_result(const D& A, const Result<T>& r) {
+    Result<double> s;
+    s.W = whole_factor(A, r.W, true);
+    s.H = whole_factor(A, Matrix<T>(r.H.transpose()), false).transpose();
+    s.status = r.status;
+    s.iterations = r.iterations;
+    s.solver = r.solver;
+    s.loss = r.loss;
+    s.init = r.init;
+    s.d = r.d.template cast<double>();
+    s.initial_objective = r.initial_objective;
+    s.objective = r.objective;
+    s.relative_error = r.relative_error;
+    s.seconds = r.seconds;
+    s.threads = r.threads;
+    s.history = r.history;
+    s.underobserved_rows = r.underobserved_rows;
+    s.underobserved_cols = r.underobserved_cols;
+    return s;
+}
+
+/// The inverse of saved_result: the rows held here, in T. @throws InvalidInput for factors
+/// that are not m x k and k x n.
+template <class T, class D>
+Result<T> restored_result(const D& A, const Result<double>& s, int k) {
+    if (s.W.rows() != A.rows() || s.W.cols() != k || s.H.rows() != k || s.H.cols() != A.cols())
+        throw InvalidInput("the fit state's best restart holds factors of the wrong shape");
+    Result<T> r;
+    r.W = own_rows<T>(A, s.W, true);
+    r.H = own_rows<T>(A, Eigen::MatrixXd(s.H.transpose()), false).transpose();
+    r.status = s.status;
+    r.iterations = s.iterations;
+    r.solver = s.solver;
+    r.loss = s.loss;
+    r.init = s.init;
+    r.d = s.d.template cast<T>();
+    r.initial_objective = s.initial_objective;
+    r.objective = s.objective;
+    r.relative_error = s.relative_error;
+    r.seconds = s.seconds;
+    r.threads = s.threads;
+    r.history = s.history;
+    r.underobserved_rows = s.underobserved_rows;
+    r.underobserved_cols = s.underobserved_cols;
+    return r;
+}
+
 /// Restarts run in parallel, one thread each, when a single product with A costs less than this
 /// many flops (a fit that small cannot keep both cores busy by itself), no callback is set, and A
 /// is not spread over processes (their collectives must run in one order on every process).
@@ -187,15 +238,25 @@ constexpr double parallel_restart_flops = 1e8;
 /// returns the one with the lowest final objective (the first on ties) with every run's objective
 /// in restart_objectives. A callback that stops a run also stops the remaining ones. The serial
 /// fits and the distributed one (src/mpi/fit_distributed.cpp) both run their restarts here.
+/// Checkpoints (Callbacks::on_checkpoint, resume) run the restarts one after the other; a state
+/// holds the run in progress, the objectives of the runs before it and the best of them, so a
+/// resumed fit skips the runs done and continues the one in progress.
 template <class T, class D, class One>
 Result<T> run_restarts(const D& A, const Options& opt, const InitialFactors<T>* start,
                        const Callbacks& callbacks, One one) {
+    const FitState* resume = callbacks.resume.get();
+    const int runs = std::max(1, opt.restarts);
+    if (resume != nullptr) {
+        const int r = resume->restart;
+        if (r < 0 || r >= runs)
+            throw InvalidInput("the fit state is of run " + std::to_string(r + 1) +
+                               " of the restarts, this fit has restarts = " + std::to_string(runs));
+        if (resume->restart_objectives.size() != static_cast<std::size_t>(r) ||
+            resume->best_restart < (r > 0 ? 0 : -1) || resume->best_restart >= r)
+            throw InvalidInput("the fit state's restarts before run " + std::to_string(r + 1) +
+                               " are incomplete");
+    }
     if (opt.restarts <= 1) return one(opt, start, callbacks);
-    // A checkpoint holds one run's loop, not the runs before it nor the best one kept.
-    if (callbacks.on_checkpoint || callbacks.resume)
-        throw InvalidInput("checkpoints cover a fit of one run: restarts must be 1, got " +
-                           std::to_string(opt.restarts));
-    const int runs = opt.restarts;
     // Only the best run so far is kept (per thread, then merged), with every run's objective:
     // memory does not grow with the number of restarts. "Best" is what a scan r = 0, 1, ... with
     // `objective < best objective` picks: the first run of the lowest objective, NaN never
@@ -210,6 +271,15 @@ Result<T> run_restarts(const D& A, const Options& opt, const InitialFactors<T>* 
     };
     Result<T> kept;
     int best = -1;
+    int first = 0;  // the first run to fit (a resumed fit: the one in progress)
+    if (resume != nullptr) {
+        first = resume->restart;
+        std::copy(resume->restart_objectives.begin(), resume->restart_objectives.end(),
+                  objectives.begin());
+        best = resume->best_restart;
+        if (best >= 0) kept = restored_result<T>(A, resume->best, opt.rank);
+    }
+    const bool checkpointing = callbacks.on_checkpoint || resume != nullptr;
     auto run_seed = [&](int r, const Callbacks& cb) {
         Options o = opt;
         o.seed = opt.seed + static_cast<std::uint64_t>(r);
@@ -218,7 +288,7 @@ Result<T> run_restarts(const D& A, const Options& opt, const InitialFactors<T>* 
         return one(o, start, cb);
     };
     int done = runs;
-    if (!spread_over_processes<D> && !callbacks.on_iteration &&
+    if (!spread_over_processes<D> && !callbacks.on_iteration && !checkpointing &&
         A.product_flops(opt.rank) < parallel_restart_flops) {
         // NOTE: nested regions are inactive, so each run's loops and BLAS calls use one thread.
         std::exception_ptr failure;
@@ -248,8 +318,19 @@ Result<T> run_restarts(const D& A, const Options& opt, const InitialFactors<T>* 
         }
         if (failure) std::rethrow_exception(failure);
     } else {
-        for (int r = 0; r < runs; ++r) {
-            Result<T> res = run_seed(r, callbacks);
+        for (int r = first; r < runs; ++r) {
+            Callbacks cb = callbacks;
+            cb.resume = r == first ? callbacks.resume : nullptr;
+            if (callbacks.on_checkpoint)
+                cb.on_checkpoint = [&, r](const FitState& s) {
+                    FitState t = s;
+                    t.restart = r;
+                    t.restart_objectives.assign(objectives.begin(), objectives.begin() + r);
+                    t.best_restart = best;
+                    if (best >= 0) t.best = saved_result(A, kept);
+                    callbacks.on_checkpoint(t);
+                };
+            Result<T> res = run_seed(r, cb);
             objectives[static_cast<std::size_t>(r)] = res.objective;
             const bool stopped = res.status == Status::stopped_by_callback;
             if (better(res.objective, r, kept.objective, best)) {

@@ -126,6 +126,34 @@ std::uint64_t first_col(const D& A) {
         return 0;
 }
 
+/// The whole W-like (w_like: m x k) or Ht-like (n x k) factor on process 0, in double, from the
+/// rows @p own held on each process; empty on the others (serial: @p own). Collective. For
+/// checkpoints (engine/loop.hpp); a distributed adapter provides `gather_whole(own, w_like)`.
+template <class D, class T>
+Eigen::MatrixXd whole_factor(const D& A, const Matrix<T>& own, bool w_like) {
+    if constexpr (spread_over_processes<D>) {
+        static_assert(
+            requires { A.gather_whole(own, w_like); },
+            "a distributed adapter that checkpoints has gather_whole(own, w_like)");
+        return A.gather_whole(own, w_like).template cast<double>();
+    } else {
+        return own.template cast<double>();
+    }
+}
+
+/// The rows of the whole factor @p whole (m x k when w_like, n x k otherwise) held here, in T
+/// (serial: all of them).
+template <class T, class D>
+Matrix<T> own_rows(const D& A, const Eigen::MatrixXd& whole, bool w_like) {
+    if constexpr (spread_over_processes<D>)
+        return whole
+            .middleRows(static_cast<Eigen::Index>(w_like ? first_row(A) : first_col(A)),
+                        w_like ? local_rows(A) : local_cols(A))
+            .template cast<T>();
+    else
+        return whole.template cast<T>();
+}
+
 /// G = FᵀF (k x k) of a factor whose rows are spread over the processes: the local Gram, summed.
 template <class D, class T>
 void reduced_gram(const D& A, const Matrix<T>& F, Matrix<T>& G) {

@@ -181,6 +181,26 @@ public:
         all_sum(G.data(), G.size());
     }
 
+    /// The whole W-like (w_like: m x k) or Ht-like (n x k) factor on rank 0 from the rows @p own
+    /// each rank owns (w_rows / h_rows by world rank); empty on the other ranks. Collective: for
+    /// checkpoints (linalg/reduce.hpp, whole_factor).
+    Matrix<T> gather_whole(const Matrix<T>& own, bool w_like) const {
+        const Eigen::Index k = own.cols();
+        std::vector<int> counts, displs;
+        for (int q = 0; q < grid_.size(); ++q) {
+            const Range p = w_like ? layout_.w_rows(q / grid_.pc(), q % grid_.pc())
+                                   : layout_.h_rows(q / grid_.pc(), q % grid_.pc());
+            counts.push_back(mpi_count(static_cast<double>(p.size * k), "gathering a factor"));
+            displs.push_back(mpi_count(static_cast<double>(p.begin * k), "gathering a factor"));
+        }
+        const Matrix<T> send = own.transpose();  // k x own
+        Matrix<T> packed;                        // k x (m or n) on rank 0
+        if (grid_.rank() == 0) packed.resize(k, w_like ? layout_.m : layout_.n);
+        MPI_Gatherv(send.data(), static_cast<int>(send.size()), mpi_type<T>(), packed.data(),
+                    counts.data(), displs.data(), mpi_type<T>(), 0, grid_.world());
+        return grid_.rank() == 0 ? Matrix<T>(packed.transpose()) : Matrix<T>();
+    }
+
 private:
     using Clock = std::chrono::steady_clock;
     static double seconds_since(Clock::time_point t0) {

@@ -180,7 +180,7 @@ DistributedFit<T> run(const Grid& grid, const Layout& layout, const Local& local
         A, opt, start, callbacks,
         [&](const Options& o, const InitialFactors<T>* s, const Callbacks& cb) {
             PhaseTimes first, last;
-            Callbacks counted;
+            Callbacks counted = cb;  // checkpoints and resume as given
             counted.on_iteration = [&](const IterationStats& st) {
                 (st.iteration == 1 ? first : last) = out.times;
                 return !cb.on_iteration || cb.on_iteration(st);

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Runs each libFuzzer harness (tests/fuzz: csv, matrix_market, npy, npz) for SECONDS, seeded from
-# the files of tests/data (the bad-input corpus and the format fixtures), as many at a time as there
-# are cores.
+# Runs each libFuzzer harness (tests/fuzz: csv, matrix_market, npy, npz and the checkpoint file of
+# fit --checkpoint) for SECONDS, seeded from the files of tests/data (the bad-input corpus and the
+# format fixtures), as many at a time as there are cores.
 #
 # Usage: bash tests/fuzz/run.sh [SECONDS [BUILD_DIR]]
-#   SECONDS    fuzzing time per harness (default 180; four harnesses, so about 4 x SECONDS / cores
+#   SECONDS    fuzzing time per harness (default 180; five harnesses, so about 5 x SECONDS / cores
 #              in all).
 #              0 runs every seed once and stops: a quick regression check of the corpus.
 #   BUILD_DIR  default build-fuzz (relative to the repository root). The harnesses are (re)built
@@ -47,13 +47,14 @@ cmake --build "$build" --target nmfkit_fuzzers >/dev/null
 data="$root/tests/data"
 declare -A patterns=([csv]='*.csv *.tsv *.tab *.csv.gz *.tsv.gz'
                      [matrix_market]='*.mtx *.mm *.mtx.gz'
-                     [npy]='*.npy *.npy.gz' [npz]='*.npz *.npz.gz')
+                     [npy]='*.npy *.npy.gz' [npz]='*.npz *.npz.gz' [checkpoint]='*.ckpt')
 declare -A dicts=([csv]=csv.dict [matrix_market]=matrix_market.dict)
 # The harnesses run side by side, as many at a time as there are cores (each is one process of
 # one thread), each for SECONDS of wall time; the report follows in reader order.
 parallel=$(nproc)
 running=0
-for reader in csv matrix_market npy npz; do
+readers=(csv matrix_market npy npz checkpoint)
+for reader in "${readers[@]}"; do
     seeds="$build/fuzz-seeds/$reader"
     corpus="$build/fuzz-corpus/$reader"
     crashes="$build/fuzz-crashes/$reader"
@@ -89,7 +90,7 @@ done
 wait
 status=0
 failed=0
-for reader in csv matrix_market npy npz; do
+for reader in "${readers[@]}"; do
     if [[ "$(cat "$build/fuzz-$reader.status" 2>/dev/null)" != 0 ]]; then
         echo "fuzz: $reader FOUND A CRASH, see $build/fuzz-$reader.log and $build/fuzz-crashes/$reader"
         status=1
@@ -99,5 +100,5 @@ for reader in csv matrix_market npy npz; do
     grep -E "^(stat::number_of_executed_units|stat::new_units_added|#[0-9]+ +DONE)" \
         "$build/fuzz-$reader.log" || true
 done
-echo "fuzz: $((4 - failed)) passed, $failed failed"
+echo "fuzz: $((${#readers[@]} - failed)) passed, $failed failed"
 exit $status

@@ -407,6 +407,75 @@ put("unknown_npy.dat", array_bytes(np.ones((2, 2))), 0, "read a 2 x 2 matrix")
 put("unknown.xlsx", "PK-like but not\n", 65, "unknown.xlsx: cannot tell the format from the extension \".xlsx\" (expected .csv, .tsv, .tab, .mtx, .mm, .npy, .npz, .h5ad or .h5, optionally followed by .gz); name it with --format")
 rows.append(("missing.mtx", 74, "cannot open \"missing.mtx\": No such file or directory", None))
 
+# The checkpoint file of `nmfkit fit --checkpoint` (cli/checkpoint.cpp): "NMFKITCK", a uint32
+# version, records (kind 'd': uint16 name length, name, uint64 rows, uint64 cols, float64 values
+# column-major; kind 't': name, uint64 length, text), "END!" and the FNV-1a (64 bits) of every
+# byte before it.
+def fnv1a(data):
+    h = 0xcbf29ce484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def ck_matrix(name, a, rows=None, cols=None):
+    a = np.asarray(a, dtype="<f8").reshape(np.shape(a) if np.ndim(a) == 2 else (-1, 1))
+    r = a.shape[0] if rows is None else rows
+    c = a.shape[1] if cols is None else cols
+    return (b"d" + len(name).to_bytes(2, "little") + name.encode() + r.to_bytes(8, "little") +
+            c.to_bytes(8, "little") + a.tobytes(order="F"))
+
+
+def ck_text(name, text):
+    t = text.encode()
+    return b"t" + len(name).to_bytes(2, "little") + name.encode() + len(t).to_bytes(8, "little") + t
+
+
+def ck_file(records, version=1, checksum=True):
+    body = b"NMFKITCK" + version.to_bytes(4, "little") + b"".join(records) + b"END!"
+    return body + (fnv1a(body) if checksum else 0).to_bytes(8, "little")
+
+
+def ck_records(state=(1, 0, 0, 2, 3.5, 9.0, 0), history_cols=7, online=None, extra=()):
+    W = np.arange(1.0, 7.0).reshape(3, 2)
+    Ht = np.arange(1.0, 9.0).reshape(4, 2)
+    history = np.array([[1, 5.0, 0.4, 0, 0.01, 0, 0], [2, 3.5, 0.3, 0, 0.02, 0, 0]])[:, :history_cols]
+    text = [ck_text("input", "rows=3\ncols=4\nstored=12\ndtype=float64\ntranspose=0\nchecksum=1\n"),
+            ck_text("options", "rank=2\nseed=1\n")]
+    if online is not None:
+        return [ck_matrix("online", online), ck_matrix("W", W), ck_matrix("A", np.eye(2)),
+                ck_matrix("B", W), ck_matrix("passes", np.zeros((0, 4)))] + list(extra) + text
+    return ([ck_matrix("state", [state]), ck_matrix("W", W), ck_matrix("Ht", Ht),
+             ck_matrix("history", history), ck_matrix("scalars", np.zeros((0, 1)))] +
+            list(extra) + text)
+
+
+good_ck = ck_file(ck_records())
+put("ckpt_ok.ckpt", good_ck, 0, "read a checkpoint of iteration 2")
+put("ckpt_empty.ckpt", b"", 65, 'ckpt_empty.ckpt: not an nmfkit checkpoint (it does not start with "NMFKITCK")')
+put("ckpt_npy.ckpt", array_bytes(np.ones((2, 2))), 65, 'ckpt_npy.ckpt: not an nmfkit checkpoint (it does not start with "NMFKITCK")')
+put("ckpt_version.ckpt", ck_file(ck_records(), version=9), 65, "ckpt_version.ckpt: checkpoint format version 9, this nmfkit reads 1")
+put("ckpt_header_only.ckpt", b"NMFKITCK\x01\x00\x00\x00", 65, "ckpt_header_only.ckpt: truncated: not a complete checkpoint")
+put("ckpt_truncated.ckpt", good_ck[:len(good_ck) // 2], 65, "ckpt_truncated.ckpt: damaged or truncated checkpoint (its checksum does not match)")
+flipped = bytearray(good_ck)
+flipped[100] ^= 0x40
+put("ckpt_flipped.ckpt", bytes(flipped), 65, "ckpt_flipped.ckpt: damaged or truncated checkpoint (its checksum does not match)")
+put("ckpt_no_checksum.ckpt", ck_file(ck_records(), checksum=False), 65, "ckpt_no_checksum.ckpt: damaged or truncated checkpoint (its checksum does not match)")
+put("ckpt_huge_record.ckpt", ck_file([ck_matrix("W", np.ones((1, 1)), rows=1 << 39, cols=1 << 39)]), 65, "ckpt_huge_record.ckpt: record W is larger than the file")
+put("ckpt_record_past_end.ckpt", ck_file([ck_matrix("W", np.ones((1, 1)), rows=3, cols=1)]), 65, "ckpt_record_past_end.ckpt: record W is larger than the file")
+put("ckpt_unknown_kind.ckpt", ck_file([b"x\x01\x00Z"] + ck_records()), 65, "ckpt_unknown_kind.ckpt: unknown record kind at byte 12")
+put("ckpt_no_state.ckpt", ck_file(ck_records()[1:]), 65, "ckpt_no_state.ckpt: no record state")
+put("ckpt_no_options.ckpt", ck_file(ck_records()[:-1]), 65, "ckpt_no_options.ckpt: no record options")
+put("ckpt_history_shape.ckpt", ck_file(ck_records(history_cols=3)), 65, "ckpt_history_shape.ckpt: record history has the wrong shape")
+put("ckpt_nan_iteration.ckpt", ck_file(ck_records(state=(1, 0, 0, float("nan"), 3.5, 9.0, 0))), 65, "ckpt_nan_iteration.ckpt: record state holds no valid integer")
+put("ckpt_huge_iteration.ckpt", ck_file(ck_records(state=(1, 0, 0, 1e12, 3.5, 9.0, 0))), 65, "ckpt_huge_iteration.ckpt: record state holds no valid integer")
+put("ckpt_best_status.ckpt", ck_file(ck_records(extra=[ck_matrix("restart_objectives", [[1.0]]), ck_matrix("best", [[0, 9, 2, 2, 0, 0, 1, 1, 0.5, 0, 1, 0, 0]]), ck_matrix("best_W", np.ones((3, 2))), ck_matrix("best_H", np.ones((2, 4))), ck_matrix("best_d", np.zeros((0, 1))), ck_matrix("best_history", np.zeros((0, 7)))])), 65, "ckpt_best_status.ckpt: record best holds no valid value")
+put("ckpt_best_missing.ckpt", ck_file(ck_records(extra=[ck_matrix("best", [[0, 1, 2, 2, 0, 0, 1, 1, 0.5, 0, 1, 0, 0]])])), 65, "ckpt_best_missing.ckpt: no record best_W")
+put("ckpt_online_no_blocks_checksum.ckpt", ck_file(ck_records(online=[[0, 2, 14, 1, 1, 0, 0, 2, 1]])), 65, "ckpt_online_no_blocks_checksum.ckpt: no record blocks_checksum")
+put("ckpt_online_bad_blocks_checksum.ckpt", ck_file(ck_records(online=[[0, 2, 14, 1, 1, 0, 0, 2, 1]], extra=[ck_text("blocks_checksum", "12x")])), 65, "ckpt_online_bad_blocks_checksum.ckpt: record blocks_checksum holds no valid checksum")
+put("ckpt_online_ok.ckpt", ck_file(ck_records(online=[[0, 2, 14, 1, 1, 0, 0, 2, 1]], extra=[ck_text("blocks_checksum", "12")])), 0, "read a checkpoint of iteration 2")
+put("ckpt_input_incomplete.ckpt", ck_file(ck_records()[:-2] + [ck_text("input", "rows=3\n"), ck_text("options", "")]), 65, "ckpt_input_incomplete.ckpt: record input is incomplete")
+
 regressions = []
 if os.path.exists("expected.tsv"):
     lines = open("expected.tsv").read().split("\n")
