@@ -193,6 +193,18 @@ double solve_coefficients(const D& A, const Matrix<T>& W, Matrix<T>& Ht, const O
     return loss + penalty_of(Ht, opt.h);
 }
 
+/// One KL coefficient iteration of Ht (b x k) with W (m x k) fixed, without the loss (the
+/// dictionary rounds of step() do not read it).
+template <class T, class D>
+void kl_coefficient_iteration(const D& A, const Matrix<T>& W, Matrix<T>& Ht, const Options& opt,
+                              Solver solver) {
+    const Transposed<D> At(A);
+    if (solver == Solver::mu)
+        detail::mu_kl_update(At, W, opt.h, Ht);
+    else
+        detail::cd_kl_update(At, W, Ht, opt.h, opt.cd_newton_steps, false);
+}
+
 }  // namespace
 
 template <class T>
@@ -307,7 +319,7 @@ OnlineStep OnlineNMF<T>::step(const V& block, Matrix<T>* Ht) {
             const T tiny = std::numeric_limits<T>::min();
             Matrix<T> RH, num, den, before;  // m x k each
             for (int round = 0; round < kl_block_rounds; ++round) {
-                if (round > 0) solve_coefficients(A, W, H, opt_, solver_, 1);
+                if (round > 0) kl_coefficient_iteration(A, W, H, opt_, solver_);
                 A.sampled_times(W, H, detail::KullbackLeibler<T>(), RH, false);
                 const Eigen::Matrix<T, 1, Eigen::Dynamic> colsum = H.colwise().sum();  // 1 x k
                 den = colsum.replicate(m_, 1);
