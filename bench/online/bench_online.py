@@ -4,7 +4,12 @@
    time scikit-learn takes to its own stop (default tol and max_no_improvement), and the time
    nmfkit takes to reach the same objective, sqrt(2 * loss) (reconstruction_err_), at the
    smallest number of passes that reaches it.
-2. `nmfkit fit --online` on a .npy file larger than --max-memory: peak RSS by /usr/bin/time -v,
+2. The crossover against full-batch nmfkit (BENCH_CROSSOVER="5000 20000 80000" samples x 200
+   features, k = 10, batch 1024): the full-batch fit (HALS, or CD for KL, tol 0, 300 iterations)
+   sets the target, BENCH_CROSSOVER_FACTOR (1.5) x its final objective; its time to the target is read from its history
+   (library time per iteration); the online fit's is the wall time of the smallest pass count
+   (1, 2, 3, 5, 8, ...) whose final objective reaches it.
+3. `nmfkit fit --online` on a .npy file larger than --max-memory: peak RSS by /usr/bin/time -v,
    against the full-batch fit of the same file.
 
 Usage: PYTHONPATH=build/python-site /usr/bin/python3 bench/online/bench_online.py [NMFKIT] [DIR]
@@ -60,6 +65,31 @@ def versus_sklearn(n, f, k, batch, loss):
              if row else "nmfkit did not reach it in 200 passes"), flush=True)
 
 
+def crossover(n, f, k, batch, loss):
+    X = planted(n, f, k, 0.05)
+    solver = "hals" if loss == "frobenius" else "cd"
+    W, H, info = nmfkit.fit(X, k, loss=loss, solver=solver, tol=0, max_iter=300, seed=0)
+    factor = float(os.environ.get("BENCH_CROSSOVER_FACTOR", "1.5"))
+    target = factor * info.objective
+    hist = info.history
+    t_full = next(s for o, s in zip(hist.objective, hist.seconds) if o <= target)
+    it_full = next(i for o, i in zip(hist.objective, hist.iteration) if o <= target)
+    row = None
+    for passes in (1, 2, 3, 5, 8, 12, 20, 30, 50):
+        t = time.perf_counter()
+        m = nmfkit.MiniBatchNMF(k, batch_size=batch, beta_loss=loss, random_state=0, max_iter=passes,
+                                tol=0, max_no_improvement=None)
+        m.fit_transform(X)
+        t_on = time.perf_counter() - t
+        if m.reconstruction_err_ ** 2 / 2 <= target:
+            row = (passes, t_on)
+            break
+    print(f"crossover {n} x {f}, k = {k}, {loss}: full batch {it_full} iterations {t_full:.3f} s to "
+          f"{target:.6g} ({factor} x {info.objective:.6g} after 300); "
+          + (f"online {row[0]} passes {row[1]:.3f} s, full/online {t_full / row[1]:.2f}" if row
+             else "online did not reach it in 50 passes"), flush=True)
+
+
 def peak_rss(cmd):
     out = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True)
     rss = [line for line in out.stderr.splitlines() if "Maximum resident set size" in line]
@@ -97,6 +127,12 @@ if __name__ == "__main__":
     directory = sys.argv[2] if len(sys.argv) > 2 else "/tmp"
     print(f"nmfkit {nmfkit.__version__}, {os.cpu_count()} CPUs", flush=True)
     n = int(os.environ.get("BENCH_SAMPLES", "20000"))
-    for loss in ("frobenius", "kullback-leibler"):
+    losses = os.environ.get("BENCH_LOSSES", "frobenius kullback-leibler").split()
+    for loss in losses:
         versus_sklearn(n, 200, 10, 1024, loss)
+    for size in os.environ.get("BENCH_CROSSOVER", "5000 20000 80000").split():
+        for loss in losses:
+            crossover(int(size), 200, 10, 1024, loss)
+    if os.environ.get("BENCH_STREAMING", "1") == "0":
+        sys.exit(0)
     streaming_rss(tool, directory, 500, int(os.environ.get("BENCH_COLUMNS", "200000")), 20)

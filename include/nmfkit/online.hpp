@@ -7,7 +7,8 @@
 /// solved with W fixed, A ← ρA + H_b H_bᵀ and B ← ρB + V_b H_bᵀ are accumulated, and W is the
 /// minimiser of the surrogate ½tr(Wᵀ W A) − tr(Wᵀ B). KL follows Lefèvre, Bach & Févotte
 /// (WASPAA 2011): the numerator and denominator of W's multiplicative update are accumulated with
-/// the same forgetting factor ρ. The names and their meaning are scikit-learn's MiniBatchNMF's
+/// the same forgetting factor ρ, the current block's share retaken at the current W, alternating
+/// with its coefficients, until W settles. The names and their meaning are scikit-learn's MiniBatchNMF's
 /// (batch_size, forget_factor, fresh_restarts, max_no_improvement, transform_max_iter,
 /// partial_fit); docs/algorithms.md, "Online NMF", has the formulas.
 ///

@@ -86,6 +86,12 @@ void check_block(const SparseView<T, I>& V, Eigen::Index m) {
     detail::validate_sparse(V);
 }
 
+/// KL dictionary update: the most rounds (coefficient iteration + multiplicative step on the
+/// block's statistics retaken at the current W) per block, and the relative change of W that ends
+/// them earlier.
+constexpr int kl_block_rounds = 100;
+constexpr double kl_block_tol = 1e-3;
+
 template <class T>
 double penalty_of(const Matrix<T>& X, const Penalty& p) {
     if (p.l1 == 0 && p.l2 == 0) return 0;
@@ -185,6 +191,18 @@ double solve_coefficients(const D& A, const Matrix<T>& W, Matrix<T>& Ht, const O
         loss = A.sampled_times(W, Ht, detail::KullbackLeibler<T>(), unused, true);
     }
     return loss + penalty_of(Ht, opt.h);
+}
+
+/// One KL coefficient iteration of Ht (b x k) with W (m x k) fixed, without the loss (the
+/// dictionary rounds of step() do not read it).
+template <class T, class D>
+void kl_coefficient_iteration(const D& A, const Matrix<T>& W, Matrix<T>& Ht, const Options& opt,
+                              Solver solver) {
+    const Transposed<D> At(A);
+    if (solver == Solver::mu)
+        detail::mu_kl_update(At, W, opt.h, Ht);
+    else
+        detail::cd_kl_update(At, W, Ht, opt.h, opt.cd_newton_steps, false);
 }
 
 }  // namespace
@@ -291,20 +309,34 @@ OnlineStep OnlineNMF<T>::step(const V& block, Matrix<T>* Ht) {
         } else {
             // Lefèvre et al.: the numerator W ⊙ ((A_b ⊘ W Htᵀ) Ht) and the denominator
             // 1 (1ᵀHt) + l1 + l2 W of W's multiplicative update, accumulated with ρ; W = num ⊘ den.
-            Matrix<T> RH;  // m x k
-            A.sampled_times(W, H, detail::KullbackLeibler<T>(), RH, false);
-            const Eigen::Matrix<T, 1, Eigen::Dynamic> colsum = H.colwise().sum();  // 1 x k
-            Matrix<T> den = colsum.replicate(m_, 1);
-            den.array() += static_cast<T>(opt_.w.l1);
-            if (opt_.w.l2 > 0) den += static_cast<T>(opt_.w.l2) * W;
-            state_.A = static_cast<T>(rho) * state_.A + W.cwiseProduct(RH);
-            state_.B = static_cast<T>(rho) * state_.B + den;
+            // The block's own terms are taken again at the W they produced, alternating with one
+            // coefficient iteration, up to kl_block_rounds times: a majorization-minimization of
+            // the past blocks' surrogates (frozen) plus the block's exact loss, whose
+            // coefficients and dictionary then fit each other instead of W moving by one
+            // multiplicative step per block (docs/algorithms.md, "Online NMF").
+            const Matrix<T> A_past = static_cast<T>(rho) * state_.A;  // m x k
+            const Matrix<T> B_past = static_cast<T>(rho) * state_.B;  // m x k
             const T tiny = std::numeric_limits<T>::min();
-            for (Eigen::Index l = 0; l < k; ++l)
-                for (Eigen::Index i = 0; i < m_; ++i) {
-                    const T d = state_.B(i, l);
-                    if (d > tiny) W(i, l) = detail::flush_subnormal(state_.A(i, l) / d);
-                }
+            Matrix<T> RH, num, den, before;  // m x k each
+            for (int round = 0; round < kl_block_rounds; ++round) {
+                if (round > 0) kl_coefficient_iteration(A, W, H, opt_, solver_);
+                A.sampled_times(W, H, detail::KullbackLeibler<T>(), RH, false);
+                const Eigen::Matrix<T, 1, Eigen::Dynamic> colsum = H.colwise().sum();  // 1 x k
+                den = colsum.replicate(m_, 1);
+                den.array() += static_cast<T>(opt_.w.l1);
+                if (opt_.w.l2 > 0) den += static_cast<T>(opt_.w.l2) * W;
+                num = W.cwiseProduct(RH);
+                before = W;
+                for (Eigen::Index l = 0; l < k; ++l)
+                    for (Eigen::Index i = 0; i < m_; ++i) {
+                        const T d = B_past(i, l) + den(i, l);
+                        if (d > tiny)
+                            W(i, l) = detail::flush_subnormal((A_past(i, l) + num(i, l)) / d);
+                    }
+                if (relative_change(before, W) <= kl_block_tol) break;
+            }
+            state_.A = A_past + num;
+            state_.B = B_past + den;
         }
         s.w_change = relative_change(W_old, W);
 
