@@ -27,7 +27,7 @@ if [ ${#files[@]} -eq 0 ]; then
         # Only what this build compiles (nmfkit-mpi and the MPI reader need an MPI build). The
         # float twins of the fit units instantiate the same templates as the double ones (the
         # checks read the template code, not the scalar type) and would double the longest part.
-        case "$f" in src/engine/fit_*_float.cpp) continue ;; esac
+        case "$f" in src/engine/fit_*_float.cpp | src/engine/fit_any_float_*.cpp) continue ;; esac
         if grep -q "\"file\": \"$root/$f\"" "$build/compile_commands.json"; then echo "$f"; fi
     done)
 fi

@@ -1,25 +1,27 @@
-// fit() and transform() for dense input: validate, pick the adapter once, run. Included by
-// fit_dense_float.cpp and fit_dense_double.cpp, which instantiate it for one scalar type each (two
-// translation units, so that a parallel build compiles them side by side).
+// fit() and transform() for dense input: validate, pick the adapter once, run it as AnyData
+// (engine/fit_any.hpp). Included by fit_dense_float.cpp and fit_dense_double.cpp, which
+// instantiate it for one scalar type each.
 #pragma once
 
-#include "engine/run.hpp"
+#include "engine/fit_any_impl.hpp"
 #include "data/dense.hpp"
 #include "data/transposed.hpp"
 
 namespace nmfkit {
 namespace {
 
-// Calls f(A) with the adapter that presents V: DenseData for column-major V, and for row-major V
-// (whose buffer is the column-major Vᵀ) DenseData of Vᵀ wrapped in Transposed.
+// Calls f(A) with the adapter that presents V, as AnyData: DenseData for column-major V, and for
+// row-major V (whose buffer is the column-major Vᵀ) DenseData of Vᵀ wrapped in Transposed.
 template <class T, class F>
 auto with_adapter(const DenseView<T>& V, F&& f) {
+    using Any = detail::AnyData<T, Eigen::Index>;
     if (V.layout == Layout::col_major) {
         const detail::DenseData<T> A(V.data, V.rows, V.cols, V.leading_dimension());
-        return f(A);
+        return f(Any(A));
     }
     const detail::DenseData<T> At(V.data, V.cols, V.rows, V.leading_dimension());
-    return f(detail::Transposed<detail::DenseData<T>>(At));
+    const detail::Transposed<detail::DenseData<T>> A(At);
+    return f(Any(A));
 }
 
 template <class T>
@@ -42,9 +44,10 @@ Result<T> fit_dense(const DenseView<T>& V, const Options& opt, const InitialFact
         const int e = detail::scale_exponent<T>(detail::max_entry(copy.data(), count));
         detail::scale_values(copy.data(), count, e);
         const detail::DenseData<T> A(copy.data(), copy.rows(), copy.cols(), copy.rows());
+        const detail::AnyData<T, Eigen::Index> any(A);
         r = detail::fit_scaled<T>(e, opt, start, callbacks,
                                   [&](const Options& o, auto s, const Callbacks& cb) {
-                                      return detail::run_held_out<T>(A, *opt.mask, o, s, cb);
+                                      return detail::fit_held_out_any<T>(any, *opt.mask, o, s, cb);
                                   });
     } else if (opt.missing != Missing::none || opt.mask) {
         detail::ObservedArrays<T> observed =
@@ -55,7 +58,7 @@ Result<T> fit_dense(const DenseView<T>& V, const Options& opt, const InitialFact
         detail::scale_values(observed.values.data(), observed.values.size(), e);
         r = detail::fit_scaled<T>(e, opt, start, callbacks,
                                   [&](const Options& o, auto s, const Callbacks& cb) {
-                                      return detail::run_masked<T>(observed, o, s, cb);
+                                      return detail::fit_observed<T>(observed, o, s, cb);
                                   });
     } else {
         Matrix<T> copy;  // V' when e ≠ 0 (the caller's V is const)
@@ -64,7 +67,7 @@ Result<T> fit_dense(const DenseView<T>& V, const Options& opt, const InitialFact
         r = detail::fit_scaled<T>(
             e, opt, start, callbacks, [&](const Options& o, auto s, const Callbacks& cb) {
                 return with_adapter(scaled,
-                                    [&](const auto& A) { return detail::run_fit<T>(A, o, s, cb); });
+                                    [&](const auto& A) { return detail::fit_any<T>(A, o, s, cb); });
             });
     }
     r.threads = threads.threads();
@@ -93,8 +96,8 @@ Result<T> transform(const DenseView<T>& V, const Matrix<T>& H, const Options& op
     Matrix<T> copy;  // V' = 2^-e V when e ≠ 0
     const int e = detail::scale_exponent<T>(detail::max_entry(V));
     const DenseView<T> scaled = detail::scaled_view(V, e, copy);
-    Result<T> r = with_adapter(
-        scaled, [&](const auto& A) { return detail::run_transform_scaled<T>(A, e, H, o); });
+    Result<T> r =
+        with_adapter(scaled, [&](const auto& A) { return detail::transform_any<T>(A, e, H, o); });
     r.threads = threads.threads();
     return r;
 }

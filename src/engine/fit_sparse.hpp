@@ -1,26 +1,28 @@
-// fit() and transform() for sparse input: validate, pick the adapter once, run. Included by
-// fit_sparse_float.cpp and fit_sparse_double.cpp, which instantiate it for one scalar type each
-// (two translation units, so that a parallel build compiles them side by side).
+// fit() and transform() for sparse input: validate, pick the adapter once, run it as AnyData
+// (engine/fit_any.hpp). Included by fit_sparse_float.cpp and fit_sparse_double.cpp, which
+// instantiate it for one scalar type each.
 #pragma once
 
-#include "engine/run.hpp"
+#include "engine/fit_any_impl.hpp"
 #include "data/sparse.hpp"
 #include "data/transposed.hpp"
 
 namespace nmfkit {
 namespace {
 
-// Calls f(A) with the adapter that presents V: SparseData over CSC, and for CSR (the CSC of Vᵀ)
-// SparseData of Vᵀ wrapped in Transposed. The copy for the other orientation is built unless
-// low_memory.
+// Calls f(A) with the adapter that presents V, as AnyData: SparseData over CSC, and for CSR (the
+// CSC of Vᵀ) SparseData of Vᵀ wrapped in Transposed. The copy for the other orientation is built
+// unless low_memory.
 template <class T, class I, class F>
 auto with_adapter(const SparseView<T, I>& V, bool low_memory, F&& f) {
+    using Any = detail::AnyData<T, I>;
     if (V.layout == SparseLayout::csc) {
         const detail::SparseData<T, I> A(V.rows, V.cols, V.outer, V.inner, V.values, !low_memory);
-        return f(A);
+        return f(Any(A));
     }
     const detail::SparseData<T, I> At(V.cols, V.rows, V.outer, V.inner, V.values, !low_memory);
-    return f(detail::Transposed<detail::SparseData<T, I>>(At));
+    const detail::Transposed<detail::SparseData<T, I>> A(At);
+    return f(Any(A));
 }
 
 // max|V| over the stored values; when its exponent e (engine/data_scale.hpp) is not 0, `values`
@@ -76,9 +78,10 @@ Result<T> fit_sparse(const SparseView<T, I>& V, const Options& opt, const Initia
         const detail::SparseData<T, std::int64_t> A(kept.rows, kept.cols, kept.col_ptr.data(),
                                                     kept.row_index.data(), kept.values.data(),
                                                     !opt.low_memory);
+        const detail::AnyData<T, std::int64_t> any(A);
         r = detail::fit_scaled<T>(e, opt, start, callbacks,
                                   [&](const Options& o, auto s, const Callbacks& cb) {
-                                      return detail::run_held_out<T>(A, *opt.mask, o, s, cb);
+                                      return detail::fit_held_out_any<T>(any, *opt.mask, o, s, cb);
                                   });
     } else if (opt.missing == Missing::zeros || opt.mask) {
         // NOTE: KL with a mask on fully observed sparse V lists every observed entry (m·n − |mask|).
@@ -90,7 +93,7 @@ Result<T> fit_sparse(const SparseView<T, I>& V, const Options& opt, const Initia
         detail::scale_values(observed.values.data(), observed.values.size(), e);
         r = detail::fit_scaled<T>(e, opt, start, callbacks,
                                   [&](const Options& o, auto s, const Callbacks& cb) {
-                                      return detail::run_masked<T>(observed, o, s, cb);
+                                      return detail::fit_observed<T>(observed, o, s, cb);
                                   });
     } else {
         std::vector<T> values;  // V's values · 2^-e when e ≠ 0; the indices are the caller's
@@ -101,7 +104,7 @@ Result<T> fit_sparse(const SparseView<T, I>& V, const Options& opt, const Initia
         r = detail::fit_scaled<T>(
             e, opt, start, callbacks, [&](const Options& o, auto s, const Callbacks& cb) {
                 return with_adapter(scaled, o.low_memory,
-                                    [&](const auto& A) { return detail::run_fit<T>(A, o, s, cb); });
+                                    [&](const auto& A) { return detail::fit_any<T>(A, o, s, cb); });
             });
     }
     r.threads = threads.threads();
@@ -131,9 +134,8 @@ Result<T> transform(const SparseView<T, I>& V, const Matrix<T>& H, const Options
     const int e = detail::scale_exponent<T>(scaled_values(V, values));
     const SparseView<T, I> scaled =
         e == 0 ? V : SparseView<T, I>(V.rows, V.cols, V.outer, V.inner, values.data(), V.layout);
-    Result<T> r = with_adapter(scaled, o.low_memory, [&](const auto& A) {
-        return detail::run_transform_scaled<T>(A, e, H, o);
-    });
+    Result<T> r = with_adapter(scaled, o.low_memory,
+                               [&](const auto& A) { return detail::transform_any<T>(A, e, H, o); });
     r.threads = threads.threads();
     return r;
 }

@@ -1,7 +1,7 @@
 #pragma once
 // The part of fit() and transform() shared by every storage kind: the start, the choice of step,
-// and the loop. fit_dense.hpp and fit_sparse.hpp pick the adapter; fit_{dense,sparse}_{float,double}.cpp
-// instantiate.
+// and the loop. fit_dense.hpp and fit_sparse.hpp pick the adapter; the fit_any_*.cpp units
+// instantiate these on AnyData (engine/fit_any.hpp), fit_distributed.cpp on DistributedData.
 
 #include <nmfkit/fit.hpp>
 

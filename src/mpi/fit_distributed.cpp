@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/any_data.hpp"
 #include "engine/data_scale.hpp"
 #include "engine/loop.hpp"
 #include "engine/run.hpp"
@@ -288,7 +289,7 @@ DistributedFit<T> fit_block(const Grid& grid, std::int64_t m, std::int64_t n,
         }
         const Matrix<T>& b = e != 0 ? scaled : block;
         const detail::DenseData<T> local(b.data(), b.rows(), b.cols(), b.rows());
-        return run_on(local, e);
+        return run_on(detail::AnyProducts<T>(local), e);
     });
 }
 
@@ -308,7 +309,7 @@ DistributedFit<T> fit_block(const Grid& grid, std::int64_t m, std::int64_t n,
         const detail::SparseData<T, int> local(
             block.rows(), block.cols(), block.outerIndexPtr(), block.innerIndexPtr(),
             e != 0 ? values.data() : block.valuePtr(), !opt.low_memory);
-        return run_on(local, e);
+        return run_on(detail::AnyProducts<T>(local), e);
     });
 }
 

@@ -24,6 +24,7 @@
 #include "updates/cd_kl.hpp"
 #include "updates/hals.hpp"
 #include "updates/mu.hpp"
+#include "engine/any_data.hpp"
 #include "engine/validate.hpp"
 
 namespace nmfkit {
@@ -51,24 +52,33 @@ using detail::DenseData;
 using detail::SparseData;
 using detail::Transposed;
 
-// Calls f(A) with the adapter presenting the block (m x b): DenseData over a column-major
-// block, Transposed<DenseData> over a row-major one; SparseData over CSC (no row copy: every
-// product the online steps make is a gather or a scatter over the columns), Transposed over CSR
-// (whose row copy is then built, since the coefficient solve of KL reads the block's columns).
+// Calls f(A) with the adapter presenting the block (m x b), as AnyData (engine/any_data.hpp:
+// the steps below are compiled once per scalar and index type, not once per storage):
+// DenseData over a column-major block, Transposed<DenseData> over a row-major one; SparseData
+// over CSC (no row copy: every product the online steps make is a gather or a scatter over the
+// columns), Transposed over CSR (whose row copy is then built, since the coefficient solve of KL
+// reads the block's columns).
 template <class T, class F>
 auto with_block(const DenseView<T>& V, F&& f) {
-    if (V.layout == Layout::col_major) return f(DenseData<T>(V.data, V.rows, V.cols, V.ld));
+    using Any = detail::AnyData<T, Eigen::Index>;
+    if (V.layout == Layout::col_major) {
+        const DenseData<T> A(V.data, V.rows, V.cols, V.ld);
+        return f(Any(A));
+    }
     const DenseData<T> At(V.data, V.cols, V.rows, V.ld);
-    return f(Transposed<DenseData<T>>(At));
+    const Transposed<DenseData<T>> A(At);
+    return f(Any(A));
 }
 template <class T, class I, class F>
 auto with_block(const SparseView<T, I>& V, F&& f) {
+    using Any = detail::AnyData<T, I>;
     if (V.layout == SparseLayout::csc) {
         const SparseData<T, I> A(V.rows, V.cols, V.outer, V.inner, V.values, false);
-        return f(A);
+        return f(Any(A));
     }
     const SparseData<T, I> At(V.cols, V.rows, V.outer, V.inner, V.values, true);
-    return f(Transposed<SparseData<T, I>>(At));
+    const Transposed<SparseData<T, I>> A(At);
+    return f(Any(A));
 }
 
 template <class T>
