@@ -381,6 +381,9 @@ struct File {
                     const hsize_t lo = static_cast<hsize_t>(b) * block;
                     const hsize_t n = std::min(block, count - lo);
                     const std::uint64_t at = st.address + (offset + lo) * sizeof(S);
+                    // The block's pages of `out` mapped in one call before they are written
+                    // (detail::prefault), then written while the zeroed pages are in cache.
+                    detail::prefault(out + lo, n * sizeof(T));
                     S* target = nullptr;
                     if constexpr (same)
                         target = out + lo;
@@ -432,6 +435,7 @@ struct File {
                 S* target = nullptr;
                 if constexpr (same)
                     if (lo == first && hi == first + c) target = out + (first - offset);
+                detail::prefault(out + (lo - offset), (hi - lo) * sizeof(T));
                 if (target == nullptr) {
                     plain.resize(static_cast<std::size_t>(c));
                     target = plain.data();
@@ -623,18 +627,23 @@ struct Slices {
 };
 
 /// Over x[0, length): sets @p bad when some x[p] is outside [0, inner), @p down when some
-/// x[p] <= x[p - 1]. Signed comparisons OR-ed without branches, which the compiler vectorizes
-/// (also without SSE4.1's integer min/max).
+/// x[p] <= x[p - 1]. One pass of signed comparisons OR-ed without branches, which the compiler
+/// vectorizes, finds whether x strictly increases; if it does, x[0] is its least and
+/// x[length - 1] its largest entry, and those two decide the range; only a segment that does not
+/// increase gets a second pass, over every entry's range.
 inline void scan_segment(const int* x, hsize_t length, int inner, int& bad, int& down) {
     if (length == 0) return;
-    int b = static_cast<int>(x[0] < 0) | static_cast<int>(x[0] >= inner);
     int d = 0;
-    for (hsize_t p = 1; p < length; ++p) {
-        b |= static_cast<int>(x[p] < 0) | static_cast<int>(x[p] >= inner);
-        d |= static_cast<int>(x[p] <= x[p - 1]);
+    for (hsize_t p = 1; p < length; ++p) d |= static_cast<int>(x[p] <= x[p - 1]);
+    if (d == 0) {
+        bad |= static_cast<int>(x[0] < 0) | static_cast<int>(x[length - 1] >= inner);
+        return;
     }
+    int b = 0;
+    for (hsize_t p = 0; p < length; ++p)
+        b |= static_cast<int>(x[p] < 0) | static_cast<int>(x[p] >= inner);
     bad |= b;
-    down |= d;
+    down = 1;
 }
 
 /// One pass over the indices of the @p outer slices of a compressed matrix (slice o holds
