@@ -26,6 +26,7 @@ clock starts): both write into memory that the kernel has not mapped yet. --base
 same columns for another build of nmfkit_bench_hdf5_read (before/after in the same rounds)."""
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -93,7 +94,8 @@ def write_files(d, nnz):
 
 def h5py_scipy(path, kind):
     """h5py reads the three arrays and scipy builds the stored sparse matrix (CSR for a CSR .h5ad,
-    CSC otherwise); seconds, stored entries, sum of the values."""
+    CSC otherwise); seconds, stored entries, sum of the values, processor seconds."""
+    cpu = cpu_seconds()
     t = time.perf_counter()
     with h5py.File(path, "r") as f:
         g = f["matrix"] if kind == "h5" else f["X"]
@@ -105,7 +107,12 @@ def h5py_scipy(path, kind):
         else:
             M = sp.csc_matrix((data, indices, indptr), shape=tuple(g["shape"][:]))
     s = time.perf_counter() - t
-    return s, M.nnz, float(M.data.sum(dtype=np.float64))
+    return s, M.nnz, float(M.data.sum(dtype=np.float64)), cpu_seconds() - cpu
+
+
+def cpu_seconds():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def main():
@@ -135,7 +142,8 @@ def main():
     def nmfkit(exe, p, env, *extra):
         out = subprocess.run([exe, p, "1", *extra], check=True, capture_output=True, text=True,
                              env=env).stdout.split()
-        return float(out[0]), int(out[1]), float(out[2])
+        return (float(out[0]), int(out[1]), float(out[2]),
+                float(out[3]) if len(out) > 3 else None)
 
     columns = [("nmfkit", tool, all_cores), ("nmfkit 1 thread", tool, os.environ),
                ("nmfkit, spinning", tool, spinning)]
@@ -144,6 +152,7 @@ def main():
                     ("baseline 1 thread", a.baseline, os.environ),
                     ("baseline, spinning", a.baseline, spinning)]
     times = {k: {c[0]: [] for c in columns} | {"h5py": [], "default": []} for k in names}
+    cpus = {k: {c[0]: [] for c in columns} | {"h5py": []} for k in names}
     print(f"{a.nnz} entries, {cells} cells x {GENES} genes; h5py {h5py.__version__}, "
           f"HDF5 {h5py.version.hdf5_version}, {os.cpu_count()} cores; "
           f"load average at the start {os.getloadavg()[0]:.1f}", flush=True)
@@ -151,10 +160,13 @@ def main():
         for (kind, comp), p in names.items():
             t = times[(kind, comp)]
             for label, exe, env in columns:
-                s, nnz, nsum = nmfkit(exe, p, env, "--as-stored")
+                s, nnz, nsum, cpu = nmfkit(exe, p, env, "--as-stored")
                 t[label].append(s)
-            s, pnnz, psum = h5py_scipy(p, kind)
+                if cpu is not None:
+                    cpus[(kind, comp)][label].append(cpu)
+            s, pnnz, psum, cpu = h5py_scipy(p, kind)
             t["h5py"].append(s)
+            cpus[(kind, comp)]["h5py"].append(cpu)
             if nnz != pnnz or abs(nsum - psum) > 1e-9 * abs(psum):
                 sys.exit(f"{p}: nmfkit read {nnz} entries summing to {nsum}, h5py {pnnz} and "
                          f"{psum}")
@@ -176,6 +188,23 @@ def main():
               + " | ".join(f"{med[c]:.3f}" for c in labels)
               + f" | {med['h5py']:.3f} | {mb / med['nmfkit']:.0f} | {mb / med['h5py']:.0f} | "
               + " | ".join(f"{r:.2f}" for r in ratios) + f" | {default} |")
+    print(f"\nProcessor time of the same reads (user + system, all threads), medians; ratio: "
+          "h5py + scipy's over nmfkit's in the same round")
+    print("| file | compression | " + " | ".join(f"{c} (s)" for c in labels if cpus_of(cpus, c))
+          + " | h5py + scipy (s) | "
+          + " | ".join(f"ratio, {c}" for c in labels if cpus_of(cpus, c)) + " |")
+    shown = [c for c in labels if cpus_of(cpus, c)]
+    print("|---" * (3 + 2 * len(shown)) + "|")
+    for (kind, comp), c in cpus.items():
+        print(f"| {KINDS[kind]} | {comp} | "
+              + " | ".join(f"{statistics.median(c[x]):.3f}" for x in shown)
+              + f" | {statistics.median(c['h5py']):.3f} | "
+              + " | ".join(f"{statistics.median(h / n for h, n in zip(c['h5py'], c[x])):.2f}"
+                           for x in shown) + " |")
+
+
+def cpus_of(cpus, label):
+    return all(c[label] for c in cpus.values())
 
 
 main()
