@@ -188,7 +188,7 @@ def main():
               + " | ".join(f"{med[c]:.3f}" for c in labels)
               + f" | {med['h5py']:.3f} | {mb / med['nmfkit']:.0f} | {mb / med['h5py']:.0f} | "
               + " | ".join(f"{r:.2f}" for r in ratios) + f" | {default} |")
-    print(f"\nProcessor time of the same reads (user + system, all threads), medians; ratio: "
+    print("\nProcessor time of the same reads (user + system, all threads), medians; ratio: "
           "h5py + scipy's over nmfkit's in the same round")
     print("| file | compression | " + " | ".join(f"{c} (s)" for c in labels if cpus_of(cpus, c))
           + " | h5py + scipy (s) | "
