@@ -251,8 +251,7 @@ set_tests_properties(cmd.checkpoint_sigint PROPERTIES TIMEOUT 60)
 nmfkit_cmd_test(checkpoint_every_alone RC 2 COMMAND fit good.csv -k 2 --checkpoint-every 5
     STDERR "${e}--checkpoint-every needs --checkpoint FILE\n$")
 nmfkit_cmd_test(checkpoint_restarts SCENARIO checkpoint_restarts STDOUT "resumed restarts are bitwise")
-nmfkit_cmd_test(checkpoint_missing RC 2 COMMAND fit good.csv -k 2 --missing nan --checkpoint c.ckpt
-    STDERR "${e}--checkpoint and --resume are not available with --missing or --mask\n$")
+nmfkit_cmd_test(checkpoint_masked SCENARIO checkpoint_masked STDOUT "another mask is refused")
 
 # --- transform ---
 nmfkit_cmd_test(transform_components COMMAND transform good.csv --components h.csv -o W.npy
