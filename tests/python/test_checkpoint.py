@@ -77,6 +77,10 @@ def test_foreign_checkpoints_are_refused(tmp_path):
     np.savez(tmp_path / "old.npz", W=np.ones((20, 2)))
     with pytest.raises(ValueError, match="an .npz checkpoint of an earlier nmfkit"):
         nmfkit.fit(X, 2, tol=0, max_iter=10, seed=1, resume=tmp_path / "old.npz")
+    # A checkpoint of the command line (tests/data/bad/ckpt_ok.ckpt, make_corpus.py) is named.
+    cli = os.path.join(os.path.dirname(__file__), "..", "data", "bad", "ckpt_ok.ckpt")
+    with pytest.raises(ValueError, match="written by the command-line nmfkit, this fit is the Python"):
+        nmfkit.fit(np.ones((3, 4)), 2, tol=0, max_iter=10, seed=1, resume=cli)
     with pytest.raises(ValueError, match="checkpoint_every needs checkpoint"):
         nmfkit.fit(X, 2, checkpoint_every=3)
 
