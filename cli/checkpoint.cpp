@@ -1,13 +1,15 @@
-// What a checkpoint of `nmfkit fit` is checked against: V's fingerprint and the options record
-// (checkpoint.hpp); the file itself is checkpoint_file.cpp.
+// V's fingerprint for a checkpoint of `nmfkit fit` (checkpoint.hpp), and the checkpoint file's
+// atomic write and read; its bytes and the resume checks are checkpoint_file.cpp's.
 
 #include "checkpoint.hpp"
 
 #include "common.hpp"
 
-#include <map>
+#include <fstream>
+#include <iterator>
 
-#include <nmfkit/option_fields.hpp>
+#include <nmfkit/io/errors.hpp>
+#include <nmfkit/io/output.hpp>
 
 namespace nmfkit::cli {
 namespace {
@@ -19,8 +21,9 @@ std::string_view array_bytes(const X* data, std::size_t count) {
 
 }  // namespace
 
-InputFingerprint fingerprint_of(const Input& in) {
+InputFingerprint fingerprint_of(const Input& in, const Mask* mask) {
     InputFingerprint f;
+    f.mask = mask_text(mask);
     f.rows = in.rows();
     f.cols = in.cols();
     f.stored =
@@ -47,63 +50,16 @@ InputFingerprint fingerprint_of(const Input& in) {
     return f;
 }
 
-std::vector<std::pair<std::string, std::string>> options_record(const Options& opt) {
-    std::vector<std::pair<std::string, std::string>> out;
-    for (const OptionField& f : option_fields())
-        if (f.kind != OptionKind::mask)
-            out.emplace_back(std::string(f.name), option_text(f.get(opt)));
-    return out;
+void write_checkpoint(const std::string& path, const Checkpoint& c) {
+    io::stage_bytes(path, checkpoint_bytes(c)).commit();
 }
 
-void check_resumable(const Checkpoint& c, const std::string& path, const InputFingerprint& now,
-                     const std::vector<std::pair<std::string, std::string>>& options, bool online) {
-    const InputFingerprint& was = c.input;
-    auto refuse = [&](const std::string& why) {
-        throw InvalidInput(path + ": the checkpoint is not of this fit: " + why);
-    };
-    if (c.online != online)
-        refuse(std::string("it was written by a ") + (c.online ? "" : "full-batch ") + "fit" +
-               (c.online ? " --online" : "") + ", this one is " +
-               (online ? "--online" : "full-batch"));
-    // A distributed fit sums in an order set by its grid: another grid (or the serial tool)
-    // would not continue to the result the interrupted run was heading for.
-    auto who = [](const std::string& grid) {
-        if (grid.empty()) return std::string("nmfkit fit (serial)");
-        const auto x = grid.find('x');
-        int processes = 0;
-        try {
-            processes = std::stoi(grid.substr(0, x)) * std::stoi(grid.substr(x + 1));
-        } catch (const std::exception&) {
-            return "nmfkit-mpi on grid " + grid;
-        }
-        return "nmfkit-mpi on " + std::to_string(processes) + " processes (grid " + grid + ")";
-    };
-    if (now.grid != was.grid)
-        refuse("it was written by " + who(was.grid) + ", this fit is " + who(now.grid) +
-               "; resume with the same command and process count");
-    if (now.rows != was.rows || now.cols != was.cols)
-        refuse("it was written for V of " + std::to_string(was.rows) + " x " +
-               std::to_string(was.cols) + ", this V is " + std::to_string(now.rows) + " x " +
-               std::to_string(now.cols));
-    if (now.stored != was.stored)
-        refuse("it was written for V with " + std::to_string(was.stored) +
-               " stored entries, this V has " + std::to_string(now.stored));
-    if (now.dtype != was.dtype)
-        refuse("it was written by a " + was.dtype + " fit, this is " + now.dtype);
-    if (now.transpose != was.transpose) refuse("--transpose differs");
-    if (now.checksum != was.checksum)
-        refuse("V's entries differ (the checksum of its arrays does not match)");
-    // The options that shape the iterations must be those of the fit that wrote it.
-    const auto& ours = options;
-    std::map<std::string, std::string> theirs(c.options.begin(), c.options.end());
-    for (const auto& [field, value] : ours) {
-        if (field == "max_iter" || field == "time_limit" || field == "threads") continue;
-        const auto it = theirs.find(field);
-        const std::string saved = it == theirs.end() ? "(absent)" : it->second;
-        if (saved != value)
-            refuse("option " + field + " is " + (value.empty() ? "unset" : value) +
-                   " here but was " + (saved.empty() ? "unset" : saved));
-    }
+Checkpoint read_checkpoint(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) throw io::IoError("cannot open checkpoint \"" + path + "\"");
+    const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    if (f.bad()) throw io::IoError("cannot read checkpoint \"" + path + "\"");
+    return parse_checkpoint(bytes, path);
 }
 
 }  // namespace nmfkit::cli

@@ -12,6 +12,11 @@
 
 #include <nmfkit/fit.hpp>
 #include <nmfkit/io/blocks.hpp>
+#include <nmfkit/option_fields.hpp>
+
+namespace nmfkit {
+struct Mask;  // nmfkit/mask.hpp
+}  // namespace nmfkit
 
 namespace nmfkit::cli {
 
@@ -26,8 +31,18 @@ struct InputFingerprint {
     std::uint64_t checksum = 0;
     /// nmfkit-mpi: the process grid "PRxPC" (its reductions' order); "" for `nmfkit fit`.
     std::string grid;
+    /// --mask (Options::mask): "POSITIONS:CHECKSUM", the count of its missing positions and an
+    /// FNV-1a of its pattern (mask_text); "" without a mask.
+    std::string mask;
+    /// The Python module: how it holds X ("C" or "F" order, "csr int32", "csc int64", ...; the
+    /// order of its sums follows it); "" for the command-line tools.
+    std::string storage;
 };
-InputFingerprint fingerprint_of(const Input& in);
+/// @p in's fingerprint, with @p mask's pattern when the fit has one.
+InputFingerprint fingerprint_of(const Input& in, const Mask* mask = nullptr);
+
+/// InputFingerprint::mask of @p mask: "" for none.
+std::string mask_text(const Mask* mask);
 
 /// @p h continued over a block of V's columns as `fit --online` reads it: its first column, its
 /// shape and arrays (CSC index arrays and values, or the dense values).
@@ -63,8 +78,16 @@ struct Checkpoint {
     std::vector<std::pair<std::string, std::string>> options;
 };
 
-/// The options record of @p opt.
-std::vector<std::pair<std::string, std::string>> options_record(const Options& opt);
+/// The options record of @p opt: every Options field but the mask (whose pattern is
+/// InputFingerprint::mask), by the option_fields table. Inline, so that the fuzz harness, which
+/// never calls it, builds without the library that defines option_fields().
+inline std::vector<std::pair<std::string, std::string>> options_record(const Options& opt) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const OptionField& f : option_fields())
+        if (f.kind != OptionKind::mask)
+            out.emplace_back(std::string(f.name), option_text(f.get(opt)));
+    return out;
+}
 
 /// The file's bytes: "NMFKITCK", version, named typed arrays, FNV-1a checksum of all before it.
 std::string checkpoint_bytes(const Checkpoint& c);
@@ -81,8 +104,9 @@ Checkpoint read_checkpoint(const std::string& path);
 
 /// Throws InvalidInput naming the difference when @p c was not written by a fit (@p online or
 /// not) of the V of fingerprint @p now with the options record @p options (max_iter,
-/// time_limit and threads may differ).
+/// time_limit and threads may differ). @p matrix names V in the messages.
 void check_resumable(const Checkpoint& c, const std::string& path, const InputFingerprint& now,
-                     const std::vector<std::pair<std::string, std::string>>& options, bool online);
+                     const std::vector<std::pair<std::string, std::string>>& options, bool online,
+                     const std::string& matrix = "V");
 
 }  // namespace nmfkit::cli

@@ -1,6 +1,7 @@
-// The checkpoint file of `nmfkit fit --checkpoint/--resume` and `nmfkit-mpi fit`: its bytes,
-// written and parsed (checkpoint.hpp). Needs only the public headers and nmfkit_io, so that the
-// fuzz harness (tests/fuzz/fuzz_checkpoint.cpp) builds without the library.
+// The checkpoint file of `nmfkit fit --checkpoint/--resume`, `nmfkit-mpi fit` and the Python
+// module: its bytes, written and parsed, and what a resume checks of them (checkpoint.hpp).
+// Needs only public headers, so that the fuzz harness (tests/fuzz/fuzz_checkpoint.cpp) and the
+// Python module (python/src/module.cpp) build it without the CLI; the file I/O is checkpoint.cpp's.
 
 #include "checkpoint.hpp"
 
@@ -9,13 +10,11 @@
 #include <cmath>
 #include <limits>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <sstream>
 
-#include <nmfkit/io/errors.hpp>
-#include <nmfkit/io/output.hpp>
+#include <nmfkit/errors.hpp>
+#include <nmfkit/mask.hpp>
 
 namespace nmfkit::cli {
 namespace {
@@ -110,7 +109,9 @@ std::string input_text(const InputFingerprint& f) {
     return "rows=" + std::to_string(f.rows) + "\ncols=" + std::to_string(f.cols) +
            "\nstored=" + std::to_string(f.stored) + "\ndtype=" + f.dtype +
            "\ntranspose=" + (f.transpose ? "1" : "0") + "\nchecksum=" + std::to_string(f.checksum) +
-           "\n" + (f.grid.empty() ? "" : "grid=" + f.grid + "\n");
+           "\n" + (f.grid.empty() ? "" : "grid=" + f.grid + "\n") +
+           (f.mask.empty() ? "" : "mask=" + f.mask + "\n") +
+           (f.storage.empty() ? "" : "storage=" + f.storage + "\n");
 }
 
 Eigen::MatrixXd history_matrix(const std::vector<IterationStats>& h) {
@@ -242,6 +243,15 @@ std::uint64_t block_checksum(const io::ColumnBlock& block, std::uint64_t h) {
         return fnv1a(bytes_of(S.valuePtr(), static_cast<std::size_t>(S.nonZeros())), h);
     }
     return fnv1a(bytes_of(block.dense.data(), static_cast<std::size_t>(block.dense.size())), h);
+}
+
+std::string mask_text(const Mask* mask) {
+    if (mask == nullptr) return "";
+    const std::int64_t shape[] = {mask->rows, mask->cols};
+    std::uint64_t h = fnv1a(bytes_of(shape, 2));
+    h = fnv1a(bytes_of(mask->col_ptr.data(), mask->col_ptr.size()), h);
+    h = fnv1a(bytes_of(mask->row_index.data(), mask->row_index.size()), h);
+    return std::to_string(mask->size()) + ":" + std::to_string(h);
 }
 
 std::string checkpoint_bytes(const Checkpoint& c) {
@@ -383,6 +393,8 @@ Checkpoint parse_checkpoint(std::string_view bytes, const std::string& name, boo
         c.input.transpose = in.at("transpose") == "1";
         c.input.checksum = std::stoull(in.at("checksum"));
         if (const auto g = in.find("grid"); g != in.end()) c.input.grid = g->second;
+        if (const auto q = in.find("mask"); q != in.end()) c.input.mask = q->second;
+        if (const auto q = in.find("storage"); q != in.end()) c.input.storage = q->second;
     } catch (const std::exception&) {
         r.fail("record input is incomplete");
     }
@@ -396,16 +408,74 @@ Checkpoint parse_checkpoint(std::string_view bytes, const std::string& name, boo
     return c;
 }
 
-void write_checkpoint(const std::string& path, const Checkpoint& c) {
-    io::stage_bytes(path, checkpoint_bytes(c)).commit();
-}
-
-Checkpoint read_checkpoint(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) throw io::IoError("cannot open checkpoint \"" + path + "\"");
-    const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    if (f.bad()) throw io::IoError("cannot read checkpoint \"" + path + "\"");
-    return parse_checkpoint(bytes, path);
+void check_resumable(const Checkpoint& c, const std::string& path, const InputFingerprint& now,
+                     const std::vector<std::pair<std::string, std::string>>& options, bool online,
+                     const std::string& matrix) {
+    const InputFingerprint& was = c.input;
+    auto refuse = [&](const std::string& why) {
+        throw InvalidInput(path + ": the checkpoint is not of this fit: " + why);
+    };
+    // The command-line tools leave the storage empty; the Python module names X's.
+    if (now.storage.empty() != was.storage.empty())
+        refuse(std::string("it was written by ") +
+               (was.storage.empty() ? "the command-line nmfkit" : "the Python module") +
+               ", this fit is " +
+               (now.storage.empty() ? "the command line's" : "the Python module's"));
+    if (c.online != online)
+        refuse(std::string("it was written by a ") + (c.online ? "" : "full-batch ") + "fit" +
+               (c.online ? " --online" : "") + ", this one is " +
+               (online ? "--online" : "full-batch"));
+    // A distributed fit sums in an order set by its grid: another grid (or the serial tool)
+    // would not continue to the result the interrupted run was heading for.
+    auto who = [](const std::string& grid) {
+        if (grid.empty()) return std::string("nmfkit fit (serial)");
+        const auto x = grid.find('x');
+        int processes = 0;
+        try {
+            processes = std::stoi(grid.substr(0, x)) * std::stoi(grid.substr(x + 1));
+        } catch (const std::exception&) {
+            return "nmfkit-mpi on grid " + grid;
+        }
+        return "nmfkit-mpi on " + std::to_string(processes) + " processes (grid " + grid + ")";
+    };
+    if (now.grid != was.grid)
+        refuse("it was written by " + who(was.grid) + ", this fit is " + who(now.grid) +
+               "; resume with the same command and process count");
+    if (now.rows != was.rows || now.cols != was.cols)
+        refuse("it was written for " + matrix + " of " + std::to_string(was.rows) + " x " +
+               std::to_string(was.cols) + ", this " + matrix + " is " + std::to_string(now.rows) +
+               " x " + std::to_string(now.cols));
+    if (now.stored != was.stored)
+        refuse("it was written for " + matrix + " with " + std::to_string(was.stored) +
+               " stored entries, this " + matrix + " has " + std::to_string(now.stored));
+    if (now.dtype != was.dtype)
+        refuse("it was written by a " + was.dtype + " fit, this is " + now.dtype);
+    if (now.transpose != was.transpose) refuse("--transpose differs");
+    if (now.storage != was.storage)
+        refuse(matrix + "'s storage differs: " + was.storage + " then, " + now.storage + " now");
+    if (now.checksum != was.checksum)
+        refuse(matrix + "'s entries differ (the checksum of its arrays does not match)");
+    // The mask's pattern, as its count of positions and a checksum ("" without a mask).
+    if (now.mask != was.mask) {
+        auto mask = [](const std::string& m) {
+            return m.empty() ? std::string("no mask")
+                             : "a mask of " + m.substr(0, m.find(':')) + " positions";
+        };
+        refuse("it was written by a fit with " + mask(was.mask) + ", this fit has " +
+               mask(now.mask) +
+               (was.mask.empty() || now.mask.empty() ? "" : " (the patterns differ)"));
+    }
+    // The options that shape the iterations must be those of the fit that wrote it.
+    const auto& ours = options;
+    std::map<std::string, std::string> theirs(c.options.begin(), c.options.end());
+    for (const auto& [field, value] : ours) {
+        if (field == "max_iter" || field == "time_limit" || field == "threads") continue;
+        const auto it = theirs.find(field);
+        const std::string saved = it == theirs.end() ? "(absent)" : it->second;
+        if (saved != value)
+            refuse("option " + field + " is " + (value.empty() ? "unset" : value) +
+                   " here but was " + (saved.empty() ? "unset" : saved));
+    }
 }
 
 }  // namespace nmfkit::cli

@@ -193,12 +193,13 @@ int fit_and_write(const FitArgs& args, const Input& in, const Options& opt, Timi
     Callbacks callbacks;
     if (!args.resume.empty()) {
         Checkpoint c = read_checkpoint(args.resume);
-        check_resumable(c, args.resume, fingerprint_of(in), options_record(opt), false);
+        check_resumable(c, args.resume, fingerprint_of(in, opt.mask.get()), options_record(opt),
+                        false);
         callbacks.resume = std::make_shared<const FitState>(std::move(c.state));
     }
     // The checkpoint holds V's fingerprint and the options once; each write adds the state.
     const InputFingerprint fingerprint =
-        args.checkpoint.empty() ? InputFingerprint{} : fingerprint_of(in);
+        args.checkpoint.empty() ? InputFingerprint{} : fingerprint_of(in, opt.mask.get());
     if (!args.checkpoint.empty()) {
         callbacks.checkpoint_every = args.checkpoint_every;
         callbacks.on_checkpoint = [&](const FitState& s) {
@@ -774,11 +775,6 @@ int run_fit(const FitArgs& args) {
                          std::to_string(args.checkpoint_every));
     if (args.checkpoint_every > 0 && args.checkpoint.empty())
         throw UsageError("--checkpoint-every needs --checkpoint FILE");
-    // Missing values and masks: their steps' per-row caches are not saved (docs/design.md,
-    // "Checkpoints"). Restarts are: the run in progress, the objectives and the best run so far.
-    if ((!args.checkpoint.empty() || !args.resume.empty()) &&
-        (opt.missing != Missing::none || !args.mask.empty()))
-        throw UsageError("--checkpoint and --resume are not available with --missing or --mask");
     if (args.online) return run_fit_online(args, opt);
     if (!args.mask.empty()) {  // a mask's solver/loss limits are usage errors, found before reading
         Options probe = opt;

@@ -8,6 +8,7 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <cstring>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -219,8 +220,9 @@ nlohmann::ordered_json report(const Args& a, const mpi::Grid& grid, const mpi::L
 }
 
 /// What identifies V for a checkpoint: the global shape and stored entries, the dtype, the grid,
-/// and a checksum of every rank's block as read (its CSC arrays or dense values), combined in rank
-/// order. The same on every rank (collective).
+/// and a checksum of V's entries that does not depend on the grid (so that a checkpoint can be
+/// resumed on another one): the sum, mod 2^64, of a hash of each stored entry's global row,
+/// column and value bits, over every rank's block as read. The same on every rank (collective).
 InputFingerprint block_fingerprint(const Args& a, const mpi::Grid& grid, const mpi::LocalBlock& in,
                                    std::int64_t nnz) {
     InputFingerprint f;
@@ -229,21 +231,35 @@ InputFingerprint block_fingerprint(const Args& a, const mpi::Grid& grid, const m
     f.stored = in.is_sparse ? nnz : in.m * in.n;
     f.dtype = a.dtype;
     f.grid = std::to_string(grid.pr()) + "x" + std::to_string(grid.pc());
-    auto bytes = [](const auto* data, std::size_t count) {
-        return std::string_view(reinterpret_cast<const char*>(data), count * sizeof(*data));
+    // splitmix64's finaliser (Steele, Lea & Flood, OOPSLA 2014): every input bit reaches every
+    // output bit, so that moved or changed entries change the sum.
+    auto mix = [](std::uint64_t x) {
+        x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+        return x ^ (x >> 31);
     };
-    std::uint64_t mine = fnv1a({});
+    auto entry = [&](std::int64_t i, std::int64_t j, double v) {
+        std::uint64_t bits = 0;
+        std::memcpy(&bits, &v, sizeof bits);
+        return mix(mix(mix(static_cast<std::uint64_t>(i)) ^ static_cast<std::uint64_t>(j)) ^ bits);
+    };
+    const mpi::Layout layout = grid.layout(in.m, in.n);
+    const std::int64_t r0 = layout.rows(grid.i()).begin, c0 = layout.cols(grid.j()).begin;
+    std::uint64_t mine = 0;
     if (in.is_sparse) {
         const auto& S = in.sparse;
-        mine = fnv1a(bytes(S.outerIndexPtr(), static_cast<std::size_t>(S.outerSize()) + 1), mine);
-        mine = fnv1a(bytes(S.innerIndexPtr(), static_cast<std::size_t>(S.nonZeros())), mine);
-        mine = fnv1a(bytes(S.valuePtr(), static_cast<std::size_t>(S.nonZeros())), mine);
+        for (Eigen::Index j = 0; j < S.outerSize(); ++j)
+            for (Eigen::SparseMatrix<double, Eigen::ColMajor, int>::InnerIterator it(S, j); it;
+                 ++it)
+                mine += entry(r0 + it.row(), c0 + j, it.value());
     } else {
-        mine = fnv1a(bytes(in.dense.data(), static_cast<std::size_t>(in.dense.size())), mine);
+        for (Eigen::Index j = 0; j < in.dense.cols(); ++j)
+            for (Eigen::Index i = 0; i < in.dense.rows(); ++i)
+                mine += entry(r0 + i, c0 + j, in.dense(i, j));
     }
-    std::vector<std::uint64_t> all(static_cast<std::size_t>(grid.size()));
-    MPI_Allgather(&mine, 1, MPI_UINT64_T, all.data(), 1, MPI_UINT64_T, grid.world());
-    f.checksum = fnv1a(bytes(all.data(), all.size()));
+    std::uint64_t all = 0;
+    MPI_Allreduce(&mine, &all, 1, MPI_UINT64_T, MPI_SUM, grid.world());
+    f.checksum = all;
     return f;
 }
 
@@ -270,7 +286,20 @@ std::shared_ptr<const FitState> resumed_state(const Args& a, const mpi::Grid& gr
     std::shared_ptr<const FitState> state;
     collectively(grid.world(), [&] {
         Checkpoint c = parse_checkpoint(bytes, a.resume);
-        check_resumable(c, a.resume, now, options_record(opt), false);
+        // Another process grid: the state holds the whole factors, and each rank takes its rows
+        // of the new grid (the library's own_rows). The sums then run in another order, so the
+        // fit goes on validly but not bit for bit as the interrupted run would have.
+        InputFingerprint here = now;
+        if (!c.input.grid.empty() && c.input.grid != now.grid) {
+            if (grid.rank() == 0)
+                std::cerr << "nmfkit-mpi: note: " << a.resume << " was written on grid "
+                          << c.input.grid << ", this fit runs on grid " << now.grid
+                          << ": W and H are redistributed; the fit continues, but its sums run "
+                             "in another order, so its result is not bit for bit that of an "
+                             "uninterrupted run\n";
+            here.grid = c.input.grid;
+        }
+        check_resumable(c, a.resume, here, options_record(opt), false);
         // What the library would refuse inside the fit is refused here, on every rank alike.
         const FitState& s = c.state;
         auto bad = [&](const std::string& why) { throw InvalidInput(a.resume + ": " + why); };

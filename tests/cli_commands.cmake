@@ -251,8 +251,11 @@ set_tests_properties(cmd.checkpoint_sigint PROPERTIES TIMEOUT 60)
 nmfkit_cmd_test(checkpoint_every_alone RC 2 COMMAND fit good.csv -k 2 --checkpoint-every 5
     STDERR "${e}--checkpoint-every needs --checkpoint FILE\n$")
 nmfkit_cmd_test(checkpoint_restarts SCENARIO checkpoint_restarts STDOUT "resumed restarts are bitwise")
-nmfkit_cmd_test(checkpoint_missing RC 2 COMMAND fit good.csv -k 2 --missing nan --checkpoint c.ckpt
-    STDERR "${e}--checkpoint and --resume are not available with --missing or --mask\n$")
+nmfkit_cmd_test(checkpoint_masked SCENARIO checkpoint_masked STDOUT "another mask is refused")
+# python.ckpt: written by nmfkit.fit(np.arange(1, 13.0).reshape(4, 3), 2, tol=0, max_iter=3, seed=1,
+# checkpoint="python.ckpt", checkpoint_every=2); the command line refuses the module's files.
+nmfkit_cmd_test(checkpoint_of_python RC 65 COMMAND fit good.csv -k 2 -q --resume python.ckpt
+    STDERR "${e}python.ckpt: the checkpoint is not of this fit: it was written by the Python module, this fit is the command line's\n$")
 
 # --- transform ---
 nmfkit_cmd_test(transform_components COMMAND transform good.csv --components h.csv -o W.npy

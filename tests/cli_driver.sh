@@ -84,6 +84,35 @@ checkpoint_online)
     grep -q "written by a fit --online, this one is full-batch" err.txt || fail "$(cat err.txt)"
     echo "checkpoint_online: resumed online fits are bitwise the uninterrupted ones"
     ;;
+checkpoint_masked)
+    # --mask and --missing: a resumed fit writes the bytes of W and H of the uninterrupted one
+    # (the held-out step: --mask, Frobenius; the observed-entry steps: --mask with KL, --missing
+    # zeros on a sparse V, --missing nan on a dense one), and the mask is part of what a resume
+    # checks: another mask, or none, is refused (exit 65).
+    printf '1.0,nan,3.1,0.5\n2.1,4.0,6.0,1.0\n0.5,0.1,nan,3.0\n1.0,0.2,2.1,6.0\n3.0,6.1,9.0,1.6\n0.0,0.3,1.0,2.9\n' > nan.csv
+    for case in "small.mtx frobenius --mask mask.mtx" "small.mtx kl --mask mask.mtx" \
+        "small.mtx frobenius --missing zeros" "nan.csv frobenius --missing nan"; do
+        set -- $case
+        opts="-k 2 --seed 4 --tol 0 -q --loss $2 $3 $4"
+        "$nmfkit" fit "$1" $opts --max-iter 30 -W W0.npy -H H0.npy
+        rm -f c.ckpt
+        "$nmfkit" fit "$1" $opts --max-iter 17 --checkpoint c.ckpt --checkpoint-every 8
+        "$nmfkit" fit "$1" $opts --max-iter 30 --resume c.ckpt -W W1.npy -H H1.npy
+        cmp W0.npy W1.npy || fail "$case: W of the resumed fit differs"
+        cmp H0.npy H1.npy || fail "$case: H of the resumed fit differs"
+    done
+    opts="-k 2 --seed 4 --tol 0 -q"
+    "$nmfkit" fit small.mtx $opts --max-iter 17 --mask mask.mtx --checkpoint c.ckpt --checkpoint-every 8
+    printf '%%%%MatrixMarket matrix coordinate pattern general\n5 4 3\n1 1\n3 2\n5 3\n' > mask2.mtx
+    for other in "--mask mask2.mtx" ""; do
+        status=0
+        "$nmfkit" fit small.mtx $opts --max-iter 30 $other --resume c.ckpt 2> err.txt || status=$?
+        [ "$status" = 65 ] || fail "resume with '$other': exit $status, expected 65"
+        grep -q "it was written by a fit with a mask of 3 positions, this fit has" err.txt ||
+            fail "resume with '$other': $(cat err.txt)"
+    done
+    echo "checkpoint_masked: resumed masked fits are bitwise the uninterrupted ones; another mask is refused"
+    ;;
 checkpoint_refused)
     # --resume refuses a checkpoint of another V or other options, and damaged files (exit 65).
     "$nmfkit" fit good.csv -k 2 --seed 4 --tol 0 -q --max-iter 20 --checkpoint c.ckpt \

@@ -1,8 +1,8 @@
 // Online (mini-batch) NMF (include/nmfkit/online.hpp): the objective falls over passes, planted
 // factorizations are recovered, dense and sparse blocks agree, float agrees with double, a seed
 // fixes the result, partial_fit() over blocks is fit_online(), fit_online() from a given start is
-// partial_fit() with warm starts, a saved state continues the fit,
-// and bad options and blocks are refused with messages.
+// partial_fit() with warm starts, a saved state continues the fit, checkpoints resume bit for
+// bit, and bad options and blocks are refused with messages.
 
 #include <gtest/gtest.h>
 
@@ -317,6 +317,95 @@ TEST(Online, AStateContinuesTheFit) {
         EXPECT_EQ(second.state().A, whole.state().A);
         EXPECT_EQ(second.state().ewa_cost, whole.state().ewa_cost);
     }
+}
+
+// Checkpoints (Callbacks::on_checkpoint, resume): every saved state (inside a pass and at its
+// end), and the one a callback's stop saves, continued gives the uninterrupted W, H and history
+// bit for bit: dense and CSR, float and double, every pair, warm starts and fresh restarts.
+template <class T, class View>
+void expect_online_resume_is_bitwise(const View& V, const Options& o, const OnlineOptions& on) {
+    const Result<T> whole = fit_online(V, o, on);
+    std::vector<FitState> states;
+    Callbacks cb;
+    cb.checkpoint_every = 3;
+    cb.on_checkpoint = [&](const FitState& s) { states.push_back(s); };
+    const Result<T> saving = fit_online(V, o, on, cb);
+    EXPECT_TRUE(saving.W == whole.W && saving.H == whole.H);  // saving changes nothing
+    Callbacks stop;
+    stop.on_iteration = [](const IterationStats& s) { return s.iteration < 5; };
+    stop.on_checkpoint = cb.on_checkpoint;
+    ASSERT_EQ(fit_online(V, o, on, stop).status, Status::stopped_by_callback);
+    // 4 blocks a pass, 3 passes: blocks 3, 6 and 9 of 12, and block 5 of the stopped fit.
+    ASSERT_EQ(states.size(), 4u);
+    for (const FitState& s : states) {
+        SCOPED_TRACE("resumed after block " + std::to_string(s.iteration));
+        Callbacks resume;
+        resume.resume = std::make_shared<const FitState>(s);
+        const Result<T> r = fit_online(V, o, on, resume);
+        EXPECT_TRUE(r.W == whole.W);
+        EXPECT_TRUE(r.H == whole.H);
+        EXPECT_EQ(r.iterations, whole.iterations);
+        EXPECT_EQ(r.objective, whole.objective);
+        ASSERT_EQ(r.history.size(), whole.history.size());
+        for (std::size_t i = 0; i < r.history.size(); ++i)
+            EXPECT_EQ(r.history[i].objective, whole.history[i].objective) << "block " << i + 1;
+    }
+}
+
+template <class T>
+void expect_online_resume_is_bitwise_for_every_pair() {
+    const Planted p = planted(20, 30, 3, 61);
+    const Matrix<T> V = p.V.cast<T>();
+    Eigen::SparseMatrix<T, Eigen::RowMajor, int> R = V.sparseView();
+    R.makeCompressed();
+    const SparseView<T, int> csr(R.rows(), R.cols(), R.outerIndexPtr(), R.innerIndexPtr(),
+                                 R.valuePtr(), SparseLayout::csr);
+    for (const Pair& pair : pairs)
+        for (bool fresh : {false, true}) {
+            SCOPED_TRACE(name_of(pair) + (fresh ? " fresh_restarts" : ""));
+            const Options o = online_options(pair.loss, pair.solver, 3, 3);
+            OnlineOptions on = online(8);  // 4 blocks: 8, 8, 8, 6 columns
+            on.fresh_restarts = fresh;
+            expect_online_resume_is_bitwise<T>(DenseView<T>(V), o, on);
+            expect_online_resume_is_bitwise<T>(csr, o, on);
+        }
+}
+
+TEST(Online, CheckpointsResumeToTheUninterruptedFitDouble) {
+    expect_online_resume_is_bitwise_for_every_pair<double>();
+}
+
+TEST(Online, CheckpointsResumeToTheUninterruptedFitFloat) {
+    expect_online_resume_is_bitwise_for_every_pair<float>();
+}
+
+TEST(Online, MismatchedCheckpointsAreRefused) {
+    const Planted p = planted(20, 30, 3, 62);
+    const Options o = online_options(Loss::frobenius, Solver::hals, 3, 3);
+    FitState state;
+    Callbacks cb;
+    cb.checkpoint_every = 4;  // the last saved: block 8 of 12, the end of pass 2 of 3
+    cb.on_checkpoint = [&](const FitState& s) { state = s; };
+    fit_online(DenseView<double>(p.V), o, online(8), cb);
+    ASSERT_EQ(state.iteration, 8);
+    auto resume_with = [&](const FitState& s, const Options& opt) {
+        Callbacks r;
+        r.resume = std::make_shared<const FitState>(s);
+        return message_of([&] { fit_online(DenseView<double>(p.V), opt, online(8), r); });
+    };
+    EXPECT_EQ(resume_with(state, o), "(no exception)");
+    Options two = o;  // the state is at the end of pass 2
+    two.max_iter = 2;
+    EXPECT_NE(resume_with(state, two).find("nothing to do"), std::string::npos);
+    Options k4 = o;
+    k4.rank = 4;
+    EXPECT_NE(resume_with(state, k4).find("do not match V"), std::string::npos);
+    FitState plain = state;  // a full-batch fit's state has no statistics
+    plain.matrices.clear();
+    EXPECT_NE(resume_with(plain, o).find("not of an online fit"), std::string::npos);
+    FitState f32 = state;
+    f32.single_precision = true;
+    EXPECT_NE(resume_with(f32, o).find("float32 fit"), std::string::npos);
 }
 
 TEST(Online, TransformSolvesTheBlock) {

@@ -61,8 +61,9 @@ struct Callbacks {
     /// Called after every iteration; return false to stop the fit (Status::stopped_by_callback).
     std::function<bool(const IterationStats&)> on_iteration;  ///< empty = never stop
     /// Called with the loop's state every checkpoint_every iterations (0: never) that the fit
-    /// goes on after, and once when on_iteration or the time limit stops it. Fits with missing
-    /// values or a mask throw InvalidInput. A distributed fit (nmfkit/mpi/fit.hpp) calls it on
+    /// goes on after, and once when on_iteration or the time limit stops it (fits with missing
+    /// values or a mask included). fit_online() (nmfkit/online.hpp) calls it every
+    /// checkpoint_every blocks with its own state. A distributed fit (nmfkit/mpi/fit.hpp) calls it on
     /// every process at the same iterations (set it on all of them alike): the state's W and Ht
     /// are the whole factors on process 0 (gathered) and empty on the others.
     int checkpoint_every = 0;

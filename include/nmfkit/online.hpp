@@ -140,6 +140,11 @@ private:
 /// relative_error are evaluated at the final (W, H). A block's first visit solves its
 /// coefficients from scratch; later passes warm-start them (one iteration) unless
 /// fresh_restarts. A block not visited (a stop in the first pass) gets transform()'s H.
+/// Checkpoints: Callbacks::on_checkpoint receives the state after a block every
+/// checkpoint_every blocks and when the callback or the time limit stops the fit (the
+/// dictionary, the statistics, the kept coefficients, the place in the passes; docs/design.md,
+/// "Checkpoints"); Callbacks::resume continues from one, to bitwise the uninterrupted fit's
+/// result (same V, options, start and threads; max_iter and time_limit may differ).
 template <class T>
 Result<T> fit_online(const DenseView<T>& V, const Options& opt, const OnlineOptions& online = {},
                      const Callbacks& callbacks = {});

@@ -354,17 +354,17 @@ def fit(
         stops the fit (``info.status == 'stopped_by_callback'``). An exception it raises stops
         the fit and propagates.
     checkpoint : path, optional
-        Save the fit's state here (an .npz, replaced atomically) every ``checkpoint_every``
-        iterations and when the fit is stopped: by the callback, the time limit or Ctrl-C
-        (KeyboardInterrupt is raised after the file is written). Restarts included; not with
-        ``missing`` or ``mask`` (ValueError).
+        Save the fit's state here (the command line's checkpoint file, replaced atomically)
+        every ``checkpoint_every`` iterations and when the fit is stopped: by the callback, the
+        time limit or Ctrl-C (KeyboardInterrupt is raised after the file is written). Restarts,
+        ``missing`` and ``mask`` included.
     checkpoint_every : int, default=0
         Iterations between checkpoints (0: only when the fit is stopped).
     resume : path, optional
-        Continue the fit saved by ``checkpoint``: same X (checked by a SHA-256 of its values) and
-        options (``max_iter``, ``time_limit``, ``threads`` may differ), else ValueError naming the
-        difference. With the same threads, the result is bit for bit the uninterrupted fit's.
-        ``resume`` and ``checkpoint`` may name the same file.
+        Continue the fit saved by ``checkpoint``: same X (its shape, dtype, storage and a
+        checksum of its arrays), mask and options (``max_iter``, ``time_limit``, ``threads`` may
+        differ), else ValueError naming the difference. With the same threads, the result is bit
+        for bit the uninterrupted fit's. ``resume`` and ``checkpoint`` may name the same file.
 
     Returns
     -------
@@ -413,11 +413,11 @@ def fit(
         opts["mask"] = _mask_positions(mask, data.shape)
     W0 = as_factor(W, data.dtype, "W")
     H0 = as_factor(H, data.dtype, "H")
-    saving = _checkpoint.hooks(data, opts, checkpoint, checkpoint_every, resume)
+    saving = _checkpoint.hooks(checkpoint, checkpoint_every, resume)
     if isinstance(data, Sparse):
-        raw = _core.fit_sparse(*data.buffers(), opts, W0, H0, callback, **saving)
+        raw = _core.fit_sparse(*data.buffers(), opts, W0, H0, callback, saving)
     else:
-        raw = _core.fit_dense(data.array, opts, W0, H0, callback, **saving)
+        raw = _core.fit_dense(data.array, opts, W0, H0, callback, saving)
     return raw["W"], raw["H"], _info(raw, _beta_of(opts), data.copied)
 
 

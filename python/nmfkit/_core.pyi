@@ -40,9 +40,7 @@ def fit_dense(
     W: Optional[npt.ArrayLike] = None,
     H: Optional[npt.ArrayLike] = None,
     callback: _Callback = None,
-    on_checkpoint: Optional[Callable[[Dict[str, npt.NDArray[np.float64]]], None]] = None,
-    checkpoint_every: int = 0,
-    resume: Optional[Dict[str, npt.NDArray[np.float64]]] = None,
+    checkpoints: Optional[Dict[str, Any]] = None,
 ) -> Dict[str, Any]: ...
 def fit_sparse(
     shape: _Shape,
@@ -54,9 +52,7 @@ def fit_sparse(
     W: Optional[npt.ArrayLike] = None,
     H: Optional[npt.ArrayLike] = None,
     callback: _Callback = None,
-    on_checkpoint: Optional[Callable[[Dict[str, npt.NDArray[np.float64]]], None]] = None,
-    checkpoint_every: int = 0,
-    resume: Optional[Dict[str, npt.NDArray[np.float64]]] = None,
+    checkpoints: Optional[Dict[str, Any]] = None,
 ) -> Dict[str, Any]: ...
 def transform_dense(
     X: npt.NDArray[Union[np.float32, np.float64]], H: npt.ArrayLike, options: _Options
@@ -76,6 +72,7 @@ def dense_view_info(X: np.ndarray) -> Optional[Dict[str, Any]]:
 def sparse_view_info(
     shape: _Shape, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, layout: str
 ) -> Dict[str, Any]: ...
+def checkpoint_summary(bytes: bytes, name: str) -> Dict[str, Any]: ...
 def default_options() -> _Options: ...
 def option_names() -> List[str]: ...
 def validate(options: _Options) -> None: ...

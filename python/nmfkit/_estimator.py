@@ -60,6 +60,18 @@ def _seed_from(random_state: Any) -> int:
     return (hi << 32) | lo
 
 
+def _resume_seed(random_state: Any, resume: Any) -> int:
+    """The seed of a fit: random_state's, or, when it is None (a fresh seed each fit) and the
+    fit resumes a checkpoint, the seed that checkpoint's fit drew."""
+    if random_state is None and resume is not None:
+        from ._checkpoint import describe
+
+        seed = describe(resume)["options"].get("seed", "")
+        if seed.isdigit():
+            return int(seed)
+    return _seed_from(random_state)
+
+
 def _threads(n_jobs: Optional[int]) -> int:
     """Library thread count for n_jobs: None or -1 → all cores (0), -2 → all but one, ..."""
     if n_jobs is None:
@@ -338,7 +350,8 @@ class NMF(_NMFParams, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         y : Ignored
             Not used, present for API consistency by convention.
         **params : kwargs
-            ``W`` and ``H`` for ``init='custom'``, passed to :meth:`fit_transform`.
+            ``W`` and ``H`` for ``init='custom'``, and ``checkpoint``, ``checkpoint_every``,
+            ``resume``, passed to :meth:`fit_transform`.
 
         Returns
         -------
@@ -348,7 +361,9 @@ class NMF(_NMFParams, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.fit_transform(X, **params)
         return self
 
-    def fit_transform(self, X: Any, y: Any = None, W: Any = None, H: Any = None) -> np.ndarray:
+    def fit_transform(self, X: Any, y: Any = None, W: Any = None, H: Any = None, *,
+                      checkpoint: Any = None, checkpoint_every: int = 0,
+                      resume: Any = None) -> np.ndarray:
         """Learn an NMF model for the data X and return the transformed data W.
 
         Parameters
@@ -361,6 +376,17 @@ class NMF(_NMFParams, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             Starting W for ``init='custom'``, of X's dtype (else TypeError, as scikit-learn).
         H : array-like of shape (n_components, n_features), optional
             Starting H for ``init='custom'``, of X's dtype (else TypeError, as scikit-learn).
+        checkpoint : path, optional
+            Save the fit's state here (the command line's checkpoint file, replaced atomically)
+            every ``checkpoint_every`` iterations and when the fit is stopped (Ctrl-C, the time
+            limit), as :func:`nmfkit.fit` does.
+        checkpoint_every : int, default=0
+            Iterations between checkpoints (0: only when the fit is stopped).
+        resume : path, optional
+            Continue the fit saved by ``checkpoint``: the same X, parameters and starting W, H
+            (``max_iter`` and ``n_jobs`` may differ), else ValueError naming the difference; the
+            result is bit for bit the uninterrupted fit's (same ``n_jobs``). With
+            ``random_state=None`` the seed is the checkpoint's. May name the ``checkpoint`` file.
 
         Returns
         -------
@@ -378,7 +404,7 @@ class NMF(_NMFParams, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         elif W is not None or H is not None:
             raise ValueError(f"W and H are starting factors for init='custom', but init={self.init!r}")
         loss, beta = self._loss()
-        seed = _seed_from(self.random_state)
+        seed = _resume_seed(self.random_state, resume)
         by_name = {name: getattr(self, name) for name in _BY_NAME}
         # scikit-learn's solvers 'cd' and 'mu' are its algorithms here, iterate for iterate
         # (tests/python/test_sklearn_parity.py): they extrapolate only when asked to.
@@ -396,6 +422,9 @@ class NMF(_NMFParams, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             seed=seed,
             threads=_threads(self.n_jobs),
             callback=self._callback(),
+            checkpoint=checkpoint,
+            checkpoint_every=checkpoint_every,
+            resume=resume,
             **by_name,
             **self._penalties(n_samples, n_features),
         )

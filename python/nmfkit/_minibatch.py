@@ -17,10 +17,10 @@ try:  # public since scikit-learn 1.2
 except ImportError:  # pragma: no cover - scikit-learn 1.1
     from sklearn.base import _ClassNamePrefixFeaturesOutMixin as ClassNamePrefixFeaturesOutMixin
 
-from . import _core
+from . import _checkpoint, _core
 from ._api import fit as _fit
 from ._api import loss_from_beta
-from ._estimator import _NMFParams, _seed_from, _threads
+from ._estimator import _NMFParams, _resume_seed, _seed_from, _threads
 from ._input import as_input, Dense
 
 __all__ = ["MiniBatchNMF"]
@@ -241,20 +241,31 @@ class MiniBatchNMF(_NMFParams, ClassNamePrefixFeaturesOutMixin, TransformerMixin
     # -- scikit-learn API ----------------------------------------------------------------------
 
     def fit(self, X: Any, y: Any = None, **params: Any) -> "MiniBatchNMF":
-        """Learn the dictionary from X (n_samples x n_features); ``H`` for ``init='custom'``."""
+        """Learn the dictionary from X (n_samples x n_features); ``H`` for ``init='custom'``,
+        and ``checkpoint``, ``checkpoint_every``, ``resume`` as :meth:`fit_transform`."""
         self.fit_transform(X, **params)
         return self
 
-    def fit_transform(self, X: Any, y: Any = None, W: Any = None, H: Any = None) -> np.ndarray:
+    def fit_transform(self, X: Any, y: Any = None, W: Any = None, H: Any = None, *,
+                      checkpoint: Any = None, checkpoint_every: int = 0,
+                      resume: Any = None) -> np.ndarray:
         """Learn the dictionary from X and return W (n_samples x n_components), X's dtype.
 
         ``W`` is accepted for scikit-learn's signature and not used (each batch's rows are
         solved); ``H`` is the starting dictionary for ``init='custom'``.
+
+        ``checkpoint`` (a path): save the fit's state there (the command line's checkpoint
+        file, replaced atomically: the dictionary, the statistics, the batches' coefficients and
+        the place in the passes) every ``checkpoint_every`` mini-batches (0: only when the fit is
+        stopped by Ctrl-C or the callback). ``resume`` (a path): continue the fit saved there,
+        with the same X, parameters and start (``max_iter`` and ``n_jobs`` may differ), else
+        ValueError naming the difference; the result is bit for bit the uninterrupted fit's
+        (same ``n_jobs``). With ``random_state=None`` the seed is the checkpoint's.
         """
         X = self._validate_X(X, reset=True)
         n_samples, n_features = X.shape
         k = self._check_params(n_features)
-        self.seed_ = _seed_from(self.random_state)
+        self.seed_ = _resume_seed(self.random_state, resume)
         batch = min(int(self.batch_size), n_samples)
         state = self._start_state(X, k, H)
         options = self._options(k, batch, n_features)
@@ -269,7 +280,10 @@ class MiniBatchNMF(_NMFParams, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         # A given or NNDSVD start is the library's starting dictionary (its statistics start empty,
         # as after the random start); the coefficients are solved, so no starting W is passed.
         start = None if state is None else state["W"]
-        r = _core.fit_online(self._view(X), options, online, callback, start)
+        # The resume checks the core's options and these: the online parameters and the start.
+        record = sorted(online.items()) + [("estimator_init", self.init)]
+        saving = _checkpoint.hooks(checkpoint, checkpoint_every, resume, record, matrix="Xᵀ")
+        r = _core.fit_online(self._view(X), options, online, callback, W=start, checkpoints=saving)
         W_ = r["H"].T
         dictionary = r["W"]
         n_steps, n_iter, status = len(r["history"]["iteration"]), r["iterations"], r["status"]

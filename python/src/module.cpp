@@ -10,6 +10,8 @@
 #include <nmfkit/option_fields.hpp>
 #include <nmfkit/nmfkit.hpp>
 
+#include "checkpoint.hpp"  // cli/: the checkpoint file, shared with the command-line tools
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -415,174 +417,105 @@ nmfkit::Callbacks make_callbacks(const py::object& callback, PendingError& pendi
 }
 
 // ---------------------------------------------------------------------------------------------
-// Checkpoints (nmfkit.fit(checkpoint=..., resume=...)): the library's FitState as a dict of
-// float64 arrays under the record names of the CLI's checkpoint file (cli/checkpoint.cpp), which
-// nmfkit/_checkpoint.py saves as an .npz.
+// Checkpoints (nmfkit.fit, NMF.fit and MiniBatchNMF.fit with checkpoint=..., resume=...): the
+// command line's checkpoint file (cli/checkpoint_file.cpp, fuzzed by tests/fuzz), made and parsed
+// here with X's fingerprint and the options record; nmfkit/_checkpoint.py writes the bytes
+// atomically and reads them back.
 
-py::array_t<double> array_of(const Eigen::MatrixXd& X) {
-    return to_numpy<double>(nmfkit::Matrix<double>(X));
+namespace ck = nmfkit::cli;
+
+template <class X>
+std::uint64_t hash_array(const X* data, std::size_t count, std::uint64_t h) {
+    return ck::fnv1a({reinterpret_cast<const char*>(data), count * sizeof(X)}, h);
 }
 
-py::array_t<double> vector_array(const std::vector<double>& x) {
-    return to_numpy<double>(nmfkit::Matrix<double>(
-        Eigen::Map<const Eigen::MatrixXd>(x.data(), 1, static_cast<Eigen::Index>(x.size()))));
+// X's fingerprint as the module holds it: shape, stored entries, dtype, storage (the order of the
+// sums follows it) and an FNV-1a of its values, column by column (F) or row by row (C).
+template <class T>
+ck::InputFingerprint fingerprint_of(const nmfkit::DenseView<T>& v) {
+    ck::InputFingerprint f;
+    f.rows = v.rows;
+    f.cols = v.cols;
+    f.stored = static_cast<std::int64_t>(v.rows) * v.cols;
+    f.dtype = std::is_same_v<T, float> ? "float32" : "float64";
+    const bool by_columns = v.layout == nmfkit::Layout::col_major;
+    f.storage = by_columns ? "F" : "C";
+    const Eigen::Index outer = by_columns ? v.cols : v.rows, inner = by_columns ? v.rows : v.cols;
+    const Eigen::Index ld = v.ld > 0 ? v.ld : inner;
+    std::uint64_t h = ck::fnv1a({});
+    for (Eigen::Index j = 0; j < outer; ++j)
+        h = hash_array(v.data + j * ld, static_cast<std::size_t>(inner), h);
+    f.checksum = h;
+    return f;
 }
 
-constexpr int history_columns = 7;
-
-py::array_t<double> history_array(const std::vector<nmfkit::IterationStats>& h) {
-    Eigen::MatrixXd X(static_cast<Eigen::Index>(h.size()), history_columns);
-    for (Eigen::Index i = 0; i < X.rows(); ++i) {
-        const auto& s = h[static_cast<std::size_t>(i)];
-        X.row(i) << s.iteration, s.objective, s.relative_change, s.projected_gradient, s.seconds,
-            s.extrapolation, (s.restarted ? 1 : 0);
-    }
-    return array_of(X);
+// A sparse X's: its compressed arrays as given (offsets, indices, values).
+template <class T, class I>
+ck::InputFingerprint fingerprint_of(const nmfkit::SparseView<T, I>& v) {
+    ck::InputFingerprint f;
+    const bool csc = v.layout == nmfkit::SparseLayout::csc;
+    const Eigen::Index outer = csc ? v.cols : v.rows;
+    const auto nnz = static_cast<std::size_t>(v.outer[outer]);
+    f.rows = v.rows;
+    f.cols = v.cols;
+    f.stored = static_cast<std::int64_t>(nnz);
+    f.dtype = std::is_same_v<T, float> ? "float32" : "float64";
+    f.storage = std::string(csc ? "csc " : "csr ") + (sizeof(I) == 4 ? "int32" : "int64");
+    std::uint64_t h = hash_array(v.outer, static_cast<std::size_t>(outer) + 1, ck::fnv1a({}));
+    h = hash_array(v.inner, nnz, h);
+    f.checksum = hash_array(v.values, nnz, h);
+    return f;
 }
 
-py::dict state_to_dict(const nmfkit::FitState& s) {
-    py::dict d;
-    Eigen::MatrixXd head(1, 7);
-    head << s.version, (s.single_precision ? 1 : 0), s.restart, s.iteration, s.objective,
-        s.initial_objective, s.gradient0;
-    d["state"] = array_of(head);
-    d["W"] = array_of(s.W);
-    d["Ht"] = array_of(s.Ht);
-    d["history"] = history_array(s.history);
-    d["scalars"] = vector_array(s.scalars);
-    for (std::size_t q = 0; q < s.matrices.size(); ++q)
-        d[py::str("loop_matrix_" + std::to_string(q))] = array_of(s.matrices[q]);
-    d["restart_objectives"] = vector_array(s.restart_objectives);
-    if (s.best_restart >= 0) {
-        const nmfkit::Result<double>& b = s.best;
-        Eigen::MatrixXd bh(1, 13);
-        bh << s.best_restart, static_cast<double>(b.status), b.iterations,
-            static_cast<double>(b.solver), static_cast<double>(b.loss), static_cast<double>(b.init),
-            b.initial_objective, b.objective, b.relative_error, b.seconds, b.threads,
-            static_cast<double>(b.underobserved_rows), static_cast<double>(b.underobserved_cols);
-        d["best"] = array_of(bh);
-        d["best_W"] = array_of(b.W);
-        d["best_H"] = array_of(b.H);
-        d["best_d"] = vector_array(std::vector<double>(b.d.data(), b.d.data() + b.d.size()));
-        d["best_history"] = history_array(b.history);
-    }
-    return d;
-}
-
-// The float64 array d[key] as a matrix (1-D: one row); ValueError naming the key otherwise.
-Eigen::MatrixXd matrix_entry(const py::dict& d, const char* key) {
-    if (!d.contains(key)) throw py::value_error(std::string("the checkpoint has no entry ") + key);
-    const auto a = py::array_t<double, py::array::f_style | py::array::forcecast>::ensure(d[key]);
-    if (!a || a.ndim() > 2)
-        throw py::value_error(std::string("the checkpoint's ") + key +
-                              " is not a 1-D or 2-D array");
-    const Eigen::Index rows = a.ndim() == 2 ? a.shape(0) : 1,
-                       cols = a.ndim() == 2 ? a.shape(1) : (a.ndim() == 1 ? a.shape(0) : 1);
-    return Eigen::Map<const Eigen::MatrixXd>(a.data(), rows, cols);
-}
-
-// x as an integer, or ValueError naming the entry.
-long long integer_of(double x, const char* key) {
-    if (!(x >= -9.0e15 && x <= 9.0e15) || x != std::floor(x))
-        throw py::value_error(std::string("the checkpoint's ") + key + " holds no valid integer");
-    return static_cast<long long>(x);
-}
-
-std::vector<nmfkit::IterationStats> history_of(const Eigen::MatrixXd& X, const char* key) {
-    if (X.rows() > 0 && X.cols() != history_columns)
-        throw py::value_error(std::string("the checkpoint's ") + key + " has the wrong shape");
-    std::vector<nmfkit::IterationStats> h;
-    for (Eigen::Index i = 0; i < X.rows(); ++i) {
-        nmfkit::IterationStats s;
-        s.iteration = static_cast<int>(integer_of(X(i, 0), key));
-        s.objective = X(i, 1);
-        s.relative_change = X(i, 2);
-        s.projected_gradient = X(i, 3);
-        s.seconds = X(i, 4);
-        s.extrapolation = X(i, 5);
-        s.restarted = X(i, 6) != 0;
-        h.push_back(s);
-    }
-    return h;
-}
-
-template <class E>
-E enum_entry(double x, int count, const char* key) {
-    const long long v = integer_of(x, key);
-    if (v < 0 || v >= count)
-        throw py::value_error(std::string("the checkpoint's ") + key + " holds no valid value");
-    return static_cast<E>(v);
-}
-
-std::vector<double> values_of(const Eigen::MatrixXd& X) {
-    return std::vector<double>(X.data(), X.data() + X.size());
-}
-
-nmfkit::FitState state_from_dict(const py::dict& d) {
-    nmfkit::FitState s;
-    const Eigen::MatrixXd head = matrix_entry(d, "state");
-    if (head.size() != 7) throw py::value_error("the checkpoint's state has the wrong size");
-    s.version = static_cast<int>(integer_of(head(0), "state"));
-    s.single_precision = head(1) != 0;
-    s.restart = static_cast<int>(integer_of(head(2), "state"));
-    s.iteration = static_cast<int>(integer_of(head(3), "state"));
-    s.objective = head(4);
-    s.initial_objective = head(5);
-    s.gradient0 = head(6);
-    s.W = matrix_entry(d, "W");
-    s.Ht = matrix_entry(d, "Ht");
-    s.history = history_of(matrix_entry(d, "history"), "history");
-    s.scalars = values_of(matrix_entry(d, "scalars"));
-    for (int q = 0; d.contains("loop_matrix_" + std::to_string(q)); ++q)
-        s.matrices.push_back(matrix_entry(d, ("loop_matrix_" + std::to_string(q)).c_str()));
-    if (d.contains("restart_objectives"))
-        s.restart_objectives = values_of(matrix_entry(d, "restart_objectives"));
-    if (d.contains("best")) {
-        const Eigen::MatrixXd bh = matrix_entry(d, "best");
-        if (bh.size() != 13) throw py::value_error("the checkpoint's best has the wrong size");
-        nmfkit::Result<double>& b = s.best;
-        s.best_restart = static_cast<int>(integer_of(bh(0), "best"));
-        b.status = enum_entry<nmfkit::Status>(bh(1), 4, "best");
-        b.iterations = static_cast<int>(integer_of(bh(2), "best"));
-        b.solver = enum_entry<nmfkit::Solver>(bh(3), static_cast<int>(nmfkit::all_solvers().size()),
-                                              "best");
-        b.loss =
-            enum_entry<nmfkit::Loss>(bh(4), static_cast<int>(nmfkit::all_losses().size()), "best");
-        b.init = enum_entry<nmfkit::Init>(bh(5), 5, "best");
-        b.initial_objective = bh(6);
-        b.objective = bh(7);
-        b.relative_error = bh(8);
-        b.seconds = bh(9);
-        b.threads = static_cast<int>(integer_of(bh(10), "best"));
-        b.underobserved_rows = integer_of(bh(11), "best");
-        b.underobserved_cols = integer_of(bh(12), "best");
-        b.W = matrix_entry(d, "best_W");
-        b.H = matrix_entry(d, "best_H");
-        const std::vector<double> dv = values_of(matrix_entry(d, "best_d"));
-        b.d = Eigen::Map<const Eigen::VectorXd>(dv.data(), static_cast<Eigen::Index>(dv.size()));
-        b.history = history_of(matrix_entry(d, "best_history"), "best_history");
-    }
-    return s;
-}
-
-// Checkpoints through the library's Callbacks: on_checkpoint(dict) every `every` iterations and
-// when the fit is stopped (Ctrl-C included); `resume` (a dict) continues a saved fit. An exception
-// on_checkpoint raises stops the fit and propagates (the first pending one is kept otherwise).
+// An exception that `save` raised stops the fit and propagates (the first pending one is kept
+// otherwise, Ctrl-C's included).
 struct CheckpointFailed {};
 
-void add_checkpoints(nmfkit::Callbacks& c, const py::object& on_checkpoint, int every,
-                     const py::object& resume, PendingError& pending) {
-    if (!resume.is_none())
-        c.resume =
-            std::make_shared<const nmfkit::FitState>(state_from_dict(resume.cast<py::dict>()));
-    if (on_checkpoint.is_none()) return;
+// What the checkpoint callback needs while the fit runs: the file's records but the state, and
+// nmfkit/_checkpoint.py's writer.
+struct CheckpointFrame {
+    ck::Checkpoint records;
+    py::object save;
+};
+
+// Sets c's checkpoint hooks from `hooks` (None, or nmfkit/_checkpoint.py's dict: "save" called
+// with each checkpoint's bytes or None, "every", "resume" a checkpoint's bytes or None, "path" its
+// name for messages, "record" (name, value) pairs added to the options record (MiniBatchNMF's
+// online options), "matrix" V's name for messages). A resume is checked against X's fingerprint,
+// the mask and the options (ValueError naming the difference).
+template <class View>
+void add_checkpoints(nmfkit::Callbacks& c, const py::object& hooks, const View& view,
+                     const nmfkit::Options& opt, PendingError& pending, CheckpointFrame& frame) {
+    if (hooks.is_none()) return;
+    const auto h = hooks.cast<py::dict>();
+    ck::Checkpoint& records = frame.records;
+    records.input = fingerprint_of(view);
+    records.input.mask = ck::mask_text(opt.mask.get());
+    records.options = ck::options_record(opt);
+    for (const auto& item : h["record"])
+        records.options.push_back(item.cast<std::pair<std::string, std::string>>());
+    if (!h["resume"].is_none()) {
+        const auto path = h["path"].cast<std::string>();
+        ck::Checkpoint saved = ck::parse_checkpoint(h["resume"].cast<std::string>(), path);
+        ck::check_resumable(saved, path, records.input, records.options, false,
+                            h["matrix"].cast<std::string>());
+        c.resume = std::make_shared<const nmfkit::FitState>(std::move(saved.state));
+    }
+    frame.save = h["save"];
+    if (frame.save.is_none()) return;
+    const int every = h["every"].cast<int>();
     if (every < 0)
         throw py::value_error("checkpoint_every must be >= 0, got " + std::to_string(every));
     c.checkpoint_every = every;
-    c.on_checkpoint = [&on_checkpoint, &pending](const nmfkit::FitState& s) {
+    c.on_checkpoint = [&frame, &pending](const nmfkit::FitState& s) {
+        ck::Checkpoint file;
+        file.input = frame.records.input;
+        file.options = frame.records.options;
+        file.state = s;
+        const std::string bytes = ck::checkpoint_bytes(file);
         py::gil_scoped_acquire gil;
         try {
-            on_checkpoint(state_to_dict(s));
+            frame.save(py::bytes(bytes));
         } catch (py::error_already_set& e) {
             if (pending.set()) return;  // Ctrl-C came first: it is the one raised
             e.restore();
@@ -590,6 +523,17 @@ void add_checkpoints(nmfkit::Callbacks& c, const py::object& on_checkpoint, int 
             throw CheckpointFailed{};
         }
     };
+}
+
+// What a checkpoint's bytes hold, for nmfkit/_checkpoint.py's describe(): the place of the fit,
+// V's fingerprint and the options record. ValueError for a file that is no checkpoint.
+py::dict checkpoint_summary(const py::bytes& bytes, const std::string& name) {
+    const ck::Checkpoint c = ck::parse_checkpoint(bytes.cast<std::string>(), name);
+    py::dict options;
+    for (const auto& [key, value] : c.options) options[py::str(key)] = value;
+    return py::dict("iteration"_a = c.state.iteration, "restart"_a = c.state.restart,
+                    "rows"_a = c.input.rows, "cols"_a = c.input.cols, "dtype"_a = c.input.dtype,
+                    "storage"_a = c.input.storage, "mask"_a = c.input.mask, "options"_a = options);
 }
 
 template <class T>
@@ -614,9 +558,7 @@ struct FitHooks {
     const py::object& W0;
     const py::object& H0;
     const py::object& callback;
-    const py::object& on_checkpoint;
-    int checkpoint_every;
-    const py::object& resume;
+    const py::object& checkpoints;  // add_checkpoints()
 };
 
 template <class T, class View>
@@ -627,7 +569,8 @@ py::dict run_fit(const View& view, nmfkit::Options opt, const FitHooks& hooks) {
     if (start) opt.init = nmfkit::Init::custom;
     PendingError pending;
     nmfkit::Callbacks callbacks = make_callbacks(hooks.callback, pending);
-    add_checkpoints(callbacks, hooks.on_checkpoint, hooks.checkpoint_every, hooks.resume, pending);
+    CheckpointFrame frame;
+    add_checkpoints(callbacks, hooks.checkpoints, view, opt, pending, frame);
     std::optional<nmfkit::Result<T>> r;
     try {
         py::gil_scoped_release release;
@@ -654,10 +597,9 @@ py::dict run_transform(const View& view, const py::object& H, const nmfkit::Opti
 }
 
 py::dict fit_dense(const py::array& X, const py::dict& options, const py::object& W,
-                   const py::object& H, const py::object& callback, const py::object& on_checkpoint,
-                   int checkpoint_every, const py::object& resume) {
+                   const py::object& H, const py::object& callback, const py::object& checkpoints) {
     const nmfkit::Options opt = options_from_dict(options);
-    const FitHooks hooks{W, H, callback, on_checkpoint, checkpoint_every, resume};
+    const FitHooks hooks{W, H, callback, checkpoints};
     if (is_double(X)) return run_fit<double>(dense_view<double>(X), opt, hooks);
     return run_fit<float>(dense_view<float>(X), opt, hooks);
 }
@@ -665,11 +607,10 @@ py::dict fit_dense(const py::array& X, const py::dict& options, const py::object
 py::dict fit_sparse(py::tuple shape, py::array indptr, py::array indices, py::array data,
                     const std::string& layout, const py::dict& options, const py::object& W,
                     const py::object& H, const py::object& callback,
-                    const py::object& on_checkpoint, int checkpoint_every,
-                    const py::object& resume) {
+                    const py::object& checkpoints) {
     const auto s = sparse_arrays(shape, indptr, indices, data, layout);
     const nmfkit::Options opt = options_from_dict(options);
-    const FitHooks hooks{W, H, callback, on_checkpoint, checkpoint_every, resume};
+    const FitHooks hooks{W, H, callback, checkpoints};
     return with_sparse_view(s, [&](const auto& view) {
         using T = std::remove_cv_t<std::remove_pointer_t<decltype(view.values)>>;
         return run_fit<T>(view, opt, hooks);
@@ -818,7 +759,8 @@ py::array_t<T> run_online_transform(const View& view, const py::dict& options,
 // (init custom), and with H0 (k x samples) too, from those coefficients.
 template <class T, class View>
 py::dict run_fit_online(const View& view, const py::dict& options, const py::dict& online,
-                        const py::object& callback, const py::object& W0, const py::object& H0) {
+                        const py::object& callback, const py::object& W0, const py::object& H0,
+                        const py::object& checkpoints) {
     nmfkit::Options opt = options_from_dict(options);
     const nmfkit::OnlineOptions on = online_from_dict(online);
     if (W0.is_none() && !H0.is_none())
@@ -831,12 +773,15 @@ py::dict run_fit_online(const View& view, const py::dict& options, const py::dic
         opt.init = nmfkit::Init::custom;
     }
     PendingError pending;
-    const nmfkit::Callbacks callbacks = make_callbacks(callback, pending);
+    nmfkit::Callbacks callbacks = make_callbacks(callback, pending);
+    CheckpointFrame frame;
+    add_checkpoints(callbacks, checkpoints, view, opt, pending, frame);
     std::optional<nmfkit::Result<T>> r;
-    {
+    try {
         py::gil_scoped_release release;
         r = start ? nmfkit::fit_online(view, opt, *start, on, callbacks)
                   : nmfkit::fit_online(view, opt, on, callbacks);
+    } catch (const CheckpointFailed&) {
     }
     pending.raise_if_set();
     return result_to_dict<T>(std::move(*r));
@@ -932,26 +877,31 @@ PYBIND11_MODULE(_core, m) {
     m.def(
         "fit_online",
         [](const py::object& V, const py::dict& options, const py::dict& online,
-           const py::object& callback, const py::object& W, const py::object& H) {
+           const py::object& callback, const py::object& W, const py::object& H,
+           const py::object& checkpoints) {
             return with_online_view(V, [&](const auto& view, auto t) {
-                return run_fit_online<decltype(t)>(view, options, online, callback, W, H);
+                return run_fit_online<decltype(t)>(view, options, online, callback, W, H,
+                                                   checkpoints);
             });
         },
         "V"_a, "options"_a, "online"_a, "callback"_a = py::none(), "W"_a = py::none(),
-        "H"_a = py::none(),
+        "H"_a = py::none(), "checkpoints"_a = py::none(),
         "Online NMF of V (features x samples), passes over blocks of columns; W (features x k): "
-        "the starting dictionary, H (k x samples, with W): the starting coefficients.");
+        "the starting dictionary, H (k x samples, with W): the starting coefficients; "
+        "checkpoints as fit_dense.");
     m.def("fit_dense", &fit_dense, "X"_a, "options"_a, "W"_a = py::none(), "H"_a = py::none(),
-          "callback"_a = py::none(), "on_checkpoint"_a = py::none(), "checkpoint_every"_a = 0,
-          "resume"_a = py::none(),
+          "callback"_a = py::none(), "checkpoints"_a = py::none(),
           "Factorize a dense float32/float64 array viewed in place (see dense_view_info); "
-          "on_checkpoint(state dict) every checkpoint_every iterations and when stopped, resume: "
-          "such a dict to continue from.");
+          "checkpoints: None or nmfkit/_checkpoint.py's dict (save, every, resume, path, record, "
+          "matrix): the checkpoint file's bytes are handed to save and read from resume.");
     m.def("fit_sparse", &fit_sparse, "shape"_a, "indptr"_a, "indices"_a, "data"_a, "layout"_a,
           "options"_a, "W"_a = py::none(), "H"_a = py::none(), "callback"_a = py::none(),
-          "on_checkpoint"_a = py::none(), "checkpoint_every"_a = 0, "resume"_a = py::none(),
+          "checkpoints"_a = py::none(),
           "Factorize a CSC or CSR matrix given by its buffers, read in place (checkpoints as "
           "fit_dense).");
+    m.def("checkpoint_summary", &checkpoint_summary, "bytes"_a, "name"_a,
+          "What a checkpoint file's bytes hold: iteration, restart, V's shape, dtype, storage and "
+          "mask, the options record.");
     m.def("transform_dense", &transform_dense, "X"_a, "H"_a, "options"_a,
           "W = argmin_{W >= 0} loss(X, W H) for fixed components H.");
     m.def("transform_sparse", &transform_sparse, "shape"_a, "indptr"_a, "indices"_a, "data"_a,

@@ -23,7 +23,8 @@ namespace nmfkit::detail {
 /// callback stops it. W is m x k, Ht is n x k.
 /// A step that can be continued from a checkpoint: start() puts every product it caches where
 /// the end of iterate() leaves it, and save_state()/load_state() carry whatever else it keeps
-/// between iterations (none: nothing else). Steps without the flag refuse checkpoints.
+/// between iterations (none: nothing else). Every fit() step has the flag; transform()'s
+/// ProjectionStep, which never checkpoints, has not.
 template <class Step>
 constexpr bool checkpoints = requires {
     requires Step::checkpoints;
@@ -74,8 +75,7 @@ Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Opt
         resume != nullptr || (callbacks.on_checkpoint && callbacks.checkpoint_every >= 0);
     if (checkpointing) {
         if constexpr (!checkpoints<Step>)
-            throw InvalidInput(
-                "checkpoints are not supported for fits with missing values or a mask");
+            throw InvalidInput("checkpoints are not supported by this step");
     }
     // A state holds the whole factors (every process of a distributed fit passes the same one,
     // and each takes its rows); a distributed fit's checkpoint gathers them to process 0.

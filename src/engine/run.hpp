@@ -179,28 +179,39 @@ Result<T> run_held_out_one(const HeldOutData<D>& A, const Options& opt,
     return r;
 }
 
-/// The kept run of the restarts as a checkpoint holds it: in double, W and Ht whole (gathered to
-/// process 0 when A is distributed).
-template <class T, class D>
-Result<double> saved_result(const D& A, const Result<T>& r) {
-    Result<double> s;
-    s.W = whole_factor(A, r.W, true);
-    s.H = whole_factor(A, Matrix<T>(r.H.transpose()), false).transpose();
+/// @p r in the precision To with the factors @p W (m x k) and @p H (k x n) given: every other
+/// field is copied, d converted (the kept run of the restarts in a checkpoint, and back).
+template <class To, class From>
+Result<To> result_with_factors(const Result<From>& r, Matrix<To> W, Matrix<To> H) {
+    Result<To> s;
+    s.W = std::move(W);
+    s.H = std::move(H);
     s.status = r.status;
     s.iterations = r.iterations;
     s.solver = r.solver;
     s.loss = r.loss;
     s.init = r.init;
-    s.d = r.d.template cast<double>();
+    s.d = r.d.template cast<To>();
     s.initial_objective = r.initial_objective;
     s.objective = r.objective;
     s.relative_error = r.relative_error;
     s.seconds = r.seconds;
     s.threads = r.threads;
     s.history = r.history;
+    s.restart_objectives = r.restart_objectives;
+    s.best_restart = r.best_restart;
     s.underobserved_rows = r.underobserved_rows;
     s.underobserved_cols = r.underobserved_cols;
     return s;
+}
+
+/// The kept run of the restarts as a checkpoint holds it: in double, W and Ht whole (gathered to
+/// process 0 when A is distributed).
+template <class T, class D>
+Result<double> saved_result(const D& A, const Result<T>& r) {
+    return result_with_factors<double>(
+        r, whole_factor(A, r.W, true),
+        whole_factor(A, Matrix<T>(r.H.transpose()), false).transpose());
 }
 
 /// The inverse of saved_result: the rows held here, in T. @throws InvalidInput for factors
@@ -209,24 +220,9 @@ template <class T, class D>
 Result<T> restored_result(const D& A, const Result<double>& s, int k) {
     if (s.W.rows() != A.rows() || s.W.cols() != k || s.H.rows() != k || s.H.cols() != A.cols())
         throw InvalidInput("the fit state's best restart holds factors of the wrong shape");
-    Result<T> r;
-    r.W = own_rows<T>(A, s.W, true);
-    r.H = own_rows<T>(A, Eigen::MatrixXd(s.H.transpose()), false).transpose();
-    r.status = s.status;
-    r.iterations = s.iterations;
-    r.solver = s.solver;
-    r.loss = s.loss;
-    r.init = s.init;
-    r.d = s.d.template cast<T>();
-    r.initial_objective = s.initial_objective;
-    r.objective = s.objective;
-    r.relative_error = s.relative_error;
-    r.seconds = s.seconds;
-    r.threads = s.threads;
-    r.history = s.history;
-    r.underobserved_rows = s.underobserved_rows;
-    r.underobserved_cols = s.underobserved_cols;
-    return r;
+    return result_with_factors<T>(
+        s, own_rows<T>(A, s.W, true),
+        Matrix<T>(own_rows<T>(A, Eigen::MatrixXd(s.H.transpose()), false).transpose()));
 }
 
 /// Restarts run in parallel, one thread each, when a single product with A costs less than this

@@ -422,6 +422,10 @@ public:
               opt.missing_weight, static_cast<double>(A.nonzeros()),
               static_cast<double>(A.rows()) * static_cast<double>(A.cols()))) {}
 
+    /// Checkpoints (engine/loop.hpp): iterate() forms FtF_ from the factors before it reads it,
+    /// and the per-row problems are built afresh in each sweep, so nothing carries over.
+    static constexpr bool checkpoints = true;
+
     /// ½ Σ_observed (A − WH)² + ½ ε Σ_missing (WH)² + penalties, ε = missing_entry_weight().
     double start(const Matrix<T>& W, const Matrix<T>& Ht) {
         return 0.5 * A_.residual_squared_norm(W, Ht) + missing_term(W, Ht) + penalty(W, Ht);
@@ -475,6 +479,10 @@ public:
               opt.missing_weight, A.observed_count(),
               static_cast<double>(A.rows()) * static_cast<double>(A.cols()))) {}
 
+    /// Checkpoints (engine/loop.hpp): iterate() forms its Grams and products from the factors
+    /// before it reads them, so nothing carries over.
+    static constexpr bool checkpoints = true;
+
     /// ½ Σ_observed (A − WH)² + ½ ε Σ_held out (WH)² + penalties, ε = missing_entry_weight().
     double start(const Matrix<T>& W, const Matrix<T>& Ht) {
         return 0.5 * A_.residual_squared_norm(W, Ht) + missing_term(W, Ht) + penalty(W, Ht);
@@ -518,6 +526,9 @@ template <class T, class D>
 class MaskedKullbackLeiblerStep {
 public:
     MaskedKullbackLeiblerStep(const D& A, const Options& opt) : A_(A), At_(A), opt_(opt) {}
+
+    /// Checkpoints (engine/loop.hpp): each sweep reads only the factors, so nothing carries over.
+    static constexpr bool checkpoints = true;
 
     double start(const Matrix<T>& W, const Matrix<T>& Ht) {
         return observed_kl_divergence(A_, W, Ht) + penalty(W, Ht);

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <nmfkit/online.hpp>
@@ -518,6 +519,45 @@ OnlineNMF<T> start_model(Eigen::Index m, const Options& opt, const OnlineOptions
     return OnlineNMF<T>(std::move(state), model_opt, online);
 }
 
+/// fit_online()'s checkpoints (Callbacks::on_checkpoint, resume) hold the state after a block in
+/// a FitState: W the dictionary (m x k), Ht the coefficients kept for warm starts (n x k),
+/// iteration the blocks done (one history entry each), matrices {A, B} the statistics, and these
+/// scalars: the pass, the blocks done in it, then OnlineState's steps, samples_seen, ewa_cost,
+/// ewa_cost_min and no_improvement.
+constexpr std::size_t online_scalars = 7;
+
+/// Throws InvalidInput when @p s cannot continue fit_online() of V (m x n) in blocks of b
+/// columns (`blocks` of them) at rank k in T.
+template <class T>
+void check_online_state(const FitState& s, Eigen::Index m, Eigen::Index n, Eigen::Index k,
+                        Eigen::Index blocks, const Options& opt) {
+    const bool fro = opt.loss == Loss::frobenius;
+    if (s.version != FitState::current_version)
+        throw InvalidInput("the fit state has version " + std::to_string(s.version) +
+                           ", this build reads version " +
+                           std::to_string(FitState::current_version));
+    if (s.scalars.size() != online_scalars || s.matrices.size() != 2)
+        throw InvalidInput("the fit state is not of an online fit (fit_online)");
+    if (s.single_precision != std::is_same_v<T, float>)
+        throw InvalidInput(std::string("the fit state is of a ") +
+                           (s.single_precision ? "float32" : "float64") + " fit, this fit is " +
+                           (std::is_same_v<T, float> ? "float32" : "float64"));
+    const Eigen::MatrixXd &A = s.matrices[0], &B = s.matrices[1];
+    if (s.W.rows() != m || s.W.cols() != k || s.Ht.rows() != n || s.Ht.cols() != k ||
+        A.rows() != (fro ? k : m) || A.cols() != k || B.rows() != m || B.cols() != k)
+        throw InvalidInput("the fit state's W, H or statistics do not match V (" +
+                           std::to_string(m) + " x " + std::to_string(n) +
+                           ") at k = " + std::to_string(k));
+    const double pass = s.scalars[0], done = s.scalars[1];
+    if (s.iteration < 1 || static_cast<std::size_t>(s.iteration) != s.history.size() ||
+        !(pass >= 0 && pass < opt.max_iter && pass == std::floor(pass)) ||
+        !(done >= 1 && done <= static_cast<double>(blocks) && done == std::floor(done)))
+        throw InvalidInput("the fit state's place in the passes does not match this fit");
+    if (pass == opt.max_iter - 1 && done == static_cast<double>(blocks))
+        throw InvalidInput("the fit state is at the end of pass " + std::to_string(opt.max_iter) +
+                           ", max_iter " + std::to_string(opt.max_iter) + " leaves nothing to do");
+}
+
 template <class T, class V, class Index>
 Result<T> fit_online_columns(const V& Vc, const Options& opt, OnlineOptions online,
                              const Callbacks& callbacks, const InitialFactors<T>* start) {
@@ -547,9 +587,61 @@ Result<T> fit_online_columns(const V& Vc, const Options& opt, OnlineOptions onli
     r.status = Status::max_iter_reached;
     bool stop = false;
     Matrix<T> Hb;
-    for (int pass = 0; pass < opt.max_iter && !stop; ++pass) {
+    // A resumed fit: the model, the kept coefficients, the history and the place in the passes
+    // of the state; its clock goes on from the interrupted one's.
+    int first_pass = 0;
+    Eigen::Index first_block = 0;
+    double seconds0 = 0;
+    if (const FitState* s = callbacks.resume.get()) {
+        check_online_state<T>(*s, m, n, k, blocks, opt);
+        OnlineState<T> state;
+        state.W = s->W.cast<T>();
+        state.A = s->matrices[0].cast<T>();
+        state.B = s->matrices[1].cast<T>();
+        state.steps = static_cast<std::int64_t>(s->scalars[2]);
+        state.samples_seen = static_cast<std::int64_t>(s->scalars[3]);
+        state.ewa_cost = s->scalars[4];
+        state.ewa_cost_min = s->scalars[5];
+        state.no_improvement = static_cast<int>(s->scalars[6]);
+        Options model_opt = opt;
+        model_opt.init.reset();
+        model = OnlineNMF<T>(std::move(state), model_opt, online);
+        Ht = s->Ht.cast<T>();
+        r.history = s->history;
+        first_pass = static_cast<int>(s->scalars[0]);
+        first_block = static_cast<Eigen::Index>(s->scalars[1]);
+        for (Eigen::Index q = 0; q < blocks; ++q)
+            visited[static_cast<std::size_t>(q)] = first_pass > 0 || q < first_block;
+        if (first_block == blocks) {
+            ++first_pass;
+            first_block = 0;
+        }
+        seconds0 = r.history.back().seconds;
+    }
+    // The state after block q of pass `pass`, for Callbacks::on_checkpoint.
+    auto save = [&](int pass, Eigen::Index q) {
+        FitState st;
+        const OnlineState<T>& os = model.state();
+        st.single_precision = std::is_same_v<T, float>;
+        st.iteration = static_cast<int>(r.history.size());
+        st.W = os.W.template cast<double>();
+        st.Ht = Ht.template cast<double>();
+        st.objective = r.history.back().objective;
+        st.initial_objective = r.history.front().objective;
+        st.history = r.history;
+        st.scalars = {static_cast<double>(pass),
+                      static_cast<double>(q + 1),
+                      static_cast<double>(os.steps),
+                      static_cast<double>(os.samples_seen),
+                      os.ewa_cost,
+                      os.ewa_cost_min,
+                      static_cast<double>(os.no_improvement)};
+        st.matrices = {os.A.template cast<double>(), os.B.template cast<double>()};
+        callbacks.on_checkpoint(st);
+    };
+    for (int pass = first_pass; pass < opt.max_iter && !stop; ++pass) {
         r.iterations = pass + 1;
-        for (Eigen::Index q = 0; q < blocks && !stop; ++q) {
+        for (Eigen::Index q = pass == first_pass ? first_block : 0; q < blocks && !stop; ++q) {
             const Eigen::Index j0 = q * b, c = std::min(b, n - j0);
             if ((pass == 0 && !given_h) || online.fresh_restarts)
                 Hb.resize(0, 0);  // solved from scratch
@@ -564,6 +656,7 @@ Result<T> fit_online_columns(const V& Vc, const Options& opt, OnlineOptions onli
             const double previous = r.history.empty() ? 0 : r.history.back().objective;
             st.relative_change = previous == 0 ? 0 : (previous - st.objective) / previous;
             st.seconds =
+                seconds0 +
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             r.history.push_back(st);
             stop = true;
@@ -575,6 +668,14 @@ Result<T> fit_online_columns(const V& Vc, const Options& opt, OnlineOptions onli
                 r.status = Status::time_limit_reached;
             else
                 stop = false;
+            // Every checkpoint_every blocks that the fit goes on after, and when the callback or
+            // the clock stops it (not after the last block of the last pass: nothing is left).
+            const bool last = pass == opt.max_iter - 1 && q == blocks - 1;
+            if (callbacks.on_checkpoint && !last &&
+                ((!stop && callbacks.checkpoint_every > 0 &&
+                  r.history.size() % static_cast<std::size_t>(callbacks.checkpoint_every) == 0) ||
+                 r.status == Status::stopped_by_callback || r.status == Status::time_limit_reached))
+                save(pass, q);
         }
     }
     r.W = model.W();
@@ -601,7 +702,8 @@ Result<T> fit_online_columns(const V& Vc, const Options& opt, OnlineOptions onli
     }
     r.relative_error = norm2 > 0 ? std::sqrt(rss / norm2) : std::sqrt(rss);
     r.initial_objective = r.history.empty() ? 0 : r.history.front().objective;
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    r.seconds =
+        seconds0 + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     r.threads = detail::ThreadScope(opt.threads).threads();
     return r;
 }

@@ -474,6 +474,8 @@ put("ckpt_best_missing.ckpt", ck_file(ck_records(extra=[ck_matrix("best", [[0, 1
 put("ckpt_online_no_blocks_checksum.ckpt", ck_file(ck_records(online=[[0, 2, 14, 1, 1, 0, 0, 2, 1]])), 65, "ckpt_online_no_blocks_checksum.ckpt: no record blocks_checksum")
 put("ckpt_online_bad_blocks_checksum.ckpt", ck_file(ck_records(online=[[0, 2, 14, 1, 1, 0, 0, 2, 1]], extra=[ck_text("blocks_checksum", "12x")])), 65, "ckpt_online_bad_blocks_checksum.ckpt: record blocks_checksum holds no valid checksum")
 put("ckpt_online_ok.ckpt", ck_file(ck_records(online=[[0, 2, 14, 1, 1, 0, 0, 2, 1]], extra=[ck_text("blocks_checksum", "12")])), 0, "read a checkpoint of iteration 2")
+# The optional input lines: a mask's pattern (--mask) and the Python module's storage of X.
+put("ckpt_mask_storage_ok.ckpt", ck_file(ck_records()[:-2] + [ck_text("input", "rows=3\ncols=4\nstored=12\ndtype=float64\ntranspose=0\nchecksum=1\nmask=2:77\nstorage=csr int32\n"), ck_text("options", "rank=2\nseed=1\n")]), 0, "read a checkpoint of iteration 2")
 put("ckpt_input_incomplete.ckpt", ck_file(ck_records()[:-2] + [ck_text("input", "rows=3\n"), ck_text("options", "")]), 65, "ckpt_input_incomplete.ckpt: record input is incomplete")
 
 regressions = []
