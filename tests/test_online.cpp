@@ -426,6 +426,21 @@ TEST(Online, RefusesBadOptionsAndBlocks) {
                   model.transform(DenseView<double>(V));
               }).find("transform before any block was fitted"),
               std::string::npos);
+    // A revisit's previous coefficients must be b x k and non-negative, its weight in [0, 1].
+    Eigen::MatrixXd Hb;
+    EXPECT_NE(message_of([&] {
+                  model.revisit(DenseView<double>(V), Hb, Eigen::MatrixXd::Ones(2, 2), 1.0);
+              }).find("previous coefficients of a revisited block must be"),
+              std::string::npos);
+    const Eigen::MatrixXd previous = Eigen::MatrixXd::Ones(V.cols(), good.rank);
+    EXPECT_NE(message_of([&] {
+                  model.revisit(DenseView<double>(V), Hb, -previous, 1.0);
+              }).find("negative or non-finite"),
+              std::string::npos);
+    EXPECT_NE(message_of([&] {
+                  model.revisit(DenseView<double>(V), Hb, previous, 1.5);
+              }).find("must be in [0, 1], got 1.5"),
+              std::string::npos);
 }
 
 }  // namespace
