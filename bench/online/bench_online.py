@@ -5,12 +5,16 @@
    nmfkit takes to reach the same objective, sqrt(2 * loss) (reconstruction_err_), at the
    smallest number of passes that reaches it.
 2. The crossover against full-batch nmfkit (BENCH_CROSSOVER="5000 20000 80000" samples x 200
-   features, k = 10, batch 1024): the full-batch fit (HALS, or CD for KL, tol 0, 300 iterations)
+   features, k = 10, batch 1024): the full-batch fit (HALS, or CD for KL, tol 0,
+   BENCH_FULL_ITER = 300 iterations)
    sets the target, BENCH_CROSSOVER_FACTOR (1.5) x its final objective; its time to the target is read from its history
    (library time per iteration); the online fit's is the wall time of the smallest pass count
    (1, 2, 3, 5, 8, ...) whose final objective reaches it.
 3. `nmfkit fit --online` on a .npy file larger than --max-memory: peak RSS by /usr/bin/time -v,
    against the full-batch fit of the same file.
+
+BENCH_SKLEARN=0 and BENCH_STREAMING=0 leave out 1 and 3; BENCH_REVISIT=1 runs 2's online fits
+with revisit=True.
 
 Usage: PYTHONPATH=build/python-site /usr/bin/python3 bench/online/bench_online.py [NMFKIT] [DIR]
 """
@@ -68,7 +72,8 @@ def versus_sklearn(n, f, k, batch, loss):
 def crossover(n, f, k, batch, loss):
     X = planted(n, f, k, 0.05)
     solver = "hals" if loss == "frobenius" else "cd"
-    W, H, info = nmfkit.fit(X, k, loss=loss, solver=solver, tol=0, max_iter=300, seed=0)
+    full_iter = int(os.environ.get("BENCH_FULL_ITER", "300"))
+    W, H, info = nmfkit.fit(X, k, loss=loss, solver=solver, tol=0, max_iter=full_iter, seed=0)
     factor = float(os.environ.get("BENCH_CROSSOVER_FACTOR", "1.5"))
     target = factor * info.objective
     hist = info.history
@@ -77,17 +82,19 @@ def crossover(n, f, k, batch, loss):
     row = None
     for passes in (1, 2, 3, 5, 8, 12, 20, 30, 50):
         t = time.perf_counter()
+        extra = {"revisit": True} if os.environ.get("BENCH_REVISIT", "0") == "1" else {}
         m = nmfkit.MiniBatchNMF(k, batch_size=batch, beta_loss=loss, random_state=0, max_iter=passes,
-                                tol=0, max_no_improvement=None)
+                                tol=0, max_no_improvement=None, **extra)
         m.fit_transform(X)
         t_on = time.perf_counter() - t
         if m.reconstruction_err_ ** 2 / 2 <= target:
             row = (passes, t_on)
             break
     print(f"crossover {n} x {f}, k = {k}, {loss}: full batch {it_full} iterations {t_full:.3f} s to "
-          f"{target:.6g} ({factor} x {info.objective:.6g} after 300); "
+          f"{target:.6g} ({factor} x {info.objective:.6g} after {full_iter}); "
           + (f"online {row[0]} passes {row[1]:.3f} s, full/online {t_full / row[1]:.2f}" if row
-             else "online did not reach it in 50 passes"), flush=True)
+             else "online did not reach it in 50 passes")
+          + "; load average %.1f %.1f %.1f" % os.getloadavg(), flush=True)
 
 
 def peak_rss(cmd):
@@ -128,7 +135,7 @@ if __name__ == "__main__":
     print(f"nmfkit {nmfkit.__version__}, {os.cpu_count()} CPUs", flush=True)
     n = int(os.environ.get("BENCH_SAMPLES", "20000"))
     losses = os.environ.get("BENCH_LOSSES", "frobenius kullback-leibler").split()
-    for loss in losses:
+    for loss in losses if os.environ.get("BENCH_SKLEARN", "1") != "0" else []:
         versus_sklearn(n, 200, 10, 1024, loss)
     for size in os.environ.get("BENCH_CROSSOVER", "5000 20000 80000").split():
         for loss in losses:

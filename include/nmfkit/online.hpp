@@ -40,9 +40,13 @@ struct OnlineOptions {
     double forget_factor = 0.7;
     /// Solve every block's coefficients from scratch (up to fresh_restarts_max_iter iterations);
     /// when false, fit_online() warm-starts a block from its coefficients of the previous pass
-    /// and makes one iteration. partial_fit() without a warm start always solves from scratch.
+    /// and makes one iteration (hals: the full-batch fit's budgeted sweeps, at most
+    /// fresh_restarts_max_iter). partial_fit() without a warm start always solves from scratch.
     bool fresh_restarts = false;
     int fresh_restarts_max_iter = 30;  ///< iterations of a block's solve from scratch, ≥ 1
+    /// fit_online(), Frobenius: a block met again replaces its earlier terms in the statistics
+    /// (OnlineNMF::revisit) instead of adding to them (scikit-learn's accumulation).
+    bool revisit = true;
     /// Stop after this many blocks without a new minimum of the smoothed batch cost; 0: never.
     int max_no_improvement = 10;
     /// Iterations of transform() and of fit_online()'s final H (fresh_restarts); 0: max_iter.
@@ -77,6 +81,9 @@ struct OnlineStep {
     /// The stopping rules met at this block: "tol" (w_change ≤ Options::tol, from the second
     /// block), "max_no_improvement", or "" (go on).
     std::string stop;
+    /// The factor ρ the statistics of the earlier blocks were scaled by at this block (1 for a
+    /// Frobenius revisit): a caller that revisits blocks tracks their weights with it.
+    double rho = 1;
 };
 
 /// Online NMF over blocks of columns of V (m x n): W (m x k) is the dictionary, each block's
@@ -102,6 +109,20 @@ public:
     OnlineStep partial_fit(const DenseView<T>& block, Matrix<T>* Ht = nullptr);
     template <class I>
     OnlineStep partial_fit(const SparseView<T, I>& block, Matrix<T>* Ht = nullptr);
+    /// A step on a block seen before, in a data set of fixed size (Mairal et al. 2010, Section
+    /// 3.4): @p previous_Ht (b x k, non-negative) are the coefficients its last visit added to
+    /// the statistics, where they weigh @p previous_weight in [0, 1] now (1 after a revisit;
+    /// after a first visit, the product of the ρ of the steps since). Frobenius: the new
+    /// coefficients replace them in A and B, and the step does not forget (ρ = 1), so once
+    /// every block has been revisited the surrogate is the whole objective at the blocks'
+    /// latest coefficients. KL (whose statistics depend on the W each block met): partial_fit.
+    /// @p Ht as partial_fit's (empty: solved from scratch).
+    /// @throws InvalidInput as partial_fit, or for a previous_Ht or weight out of shape or range
+    OnlineStep revisit(const DenseView<T>& block, Matrix<T>& Ht, const Matrix<T>& previous_Ht,
+                       double previous_weight);
+    template <class I>
+    OnlineStep revisit(const SparseView<T, I>& block, Matrix<T>& Ht, const Matrix<T>& previous_Ht,
+                       double previous_weight);
 
     /// H_b (k x b) for the columns of @p block with W fixed. Frobenius: the exact NNLS solution
     /// (block principal pivoting, whatever the solver); KL: transform_max_iter (0: max_iter)
@@ -124,7 +145,8 @@ public:
 
 private:
     template <class V>
-    OnlineStep step(const V& block, Matrix<T>* Ht);
+    OnlineStep step(const V& block, Matrix<T>* Ht, const Matrix<T>* previous,
+                    double previous_weight);
     Options opt_;
     OnlineOptions online_;
     Solver solver_ = Solver::hals;
@@ -139,12 +161,15 @@ private:
 /// smoothed batch cost), and the callback is called after every block; objective and
 /// relative_error are evaluated at the final (W, H). A block's first visit solves its
 /// coefficients from scratch; later passes warm-start them (one iteration) unless
-/// fresh_restarts. A block not visited (a stop in the first pass) gets transform()'s H.
+/// fresh_restarts, and are revisit() steps: the block's new coefficients replace its previous
+/// ones in the Frobenius statistics. A block not visited (a stop in the first pass) gets
+/// transform()'s H.
 /// Checkpoints: Callbacks::on_checkpoint receives the state after a block every
 /// checkpoint_every blocks and when the callback or the time limit stops the fit (the
-/// dictionary, the statistics, the kept coefficients, the place in the passes; docs/design.md,
-/// "Checkpoints"); Callbacks::resume continues from one, to bitwise the uninterrupted fit's
-/// result (same V, options, start and threads; max_iter and time_limit may differ).
+/// dictionary, the statistics, the kept coefficients and their weights in the statistics, the
+/// place in the passes; docs/design.md, "Checkpoints"); Callbacks::resume continues from one, to
+/// bitwise the uninterrupted fit's result (same V, options, start and threads; max_iter and
+/// time_limit may differ).
 template <class T>
 Result<T> fit_online(const DenseView<T>& V, const Options& opt, const OnlineOptions& online = {},
                      const Callbacks& callbacks = {});

@@ -81,6 +81,13 @@ class MiniBatchNMF(_NMFParams, ClassNamePrefixFeaturesOutMixin, TransformerMixin
     verbose : int, default=0
     solver : {None, 'hals', 'anls_bpp', 'cd', 'mu'}, default=None
         nmfkit extra: the batch solver (None: hals for Frobenius, cd for Kullback-Leibler).
+    revisit : bool, default=False
+        nmfkit extra, Frobenius ``fit``: a batch met again in a later pass replaces its earlier
+        terms in the dictionary's statistics instead of adding to them (Mairal et al. 2010,
+        Section 3.4; docs/algorithms.md "Online NMF"), so the fit converges to the full
+        objective's stationary point in a few passes. Off by default: scikit-learn accumulates,
+        and its test of a fit that penalties drive to zero compares dense and sparse input at
+        a scale where the replaced statistics' rounding differs.
     n_jobs : int, default=None
         nmfkit extra: threads (None or -1: all cores).
 
@@ -119,6 +126,7 @@ class MiniBatchNMF(_NMFParams, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         verbose: int = 0,
         solver: Optional[str] = None,
         n_jobs: Optional[int] = None,
+        revisit: bool = False,
     ) -> None:
         self.n_components = n_components
         self.init = init
@@ -138,6 +146,7 @@ class MiniBatchNMF(_NMFParams, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         self.verbose = verbose
         self.solver = solver
         self.n_jobs = n_jobs
+        self.revisit = revisit
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -196,6 +205,7 @@ class MiniBatchNMF(_NMFParams, ClassNamePrefixFeaturesOutMixin, TransformerMixin
             "max_no_improvement": 0 if self.max_no_improvement is None else int(self.max_no_improvement),
             "transform_max_iter": 0 if self.transform_max_iter is None else int(self.transform_max_iter),
             "samples": int(samples),
+            "revisit": bool(self.revisit),
         }
 
     @staticmethod

@@ -668,6 +668,8 @@ nmfkit::OnlineOptions online_from_dict(const py::dict& d) {
             o.transform_max_iter = value.cast<int>();
         else if (k == "samples")
             o.samples = value.cast<std::int64_t>();
+        else if (k == "revisit")
+            o.revisit = value.cast<bool>();
         else
             throw py::value_error("unknown online option \"" + k + "\"");
     }
@@ -720,22 +722,32 @@ nmfkit::OnlineNMF<T> online_model(Eigen::Index features, const py::object& state
 // One partial_fit on the block V (features x b): returns (state, step). With Ht (b x k; H_bᵀ),
 // the block's coefficients start from it (one iteration unless fresh_restarts; an empty array:
 // solved from scratch) and step["Ht"] holds them after the step, as fit_online's warm starts.
+// With previous_Ht (b x k, and Ht), the step is OnlineNMF::revisit: those coefficients of the
+// block's last visit, of weight previous_weight in the statistics, are replaced (Frobenius).
 template <class T, class View>
 py::tuple run_online_step(const View& view, const py::dict& options, const py::dict& online,
-                          const py::object& state, const py::object& Ht_in) {
+                          const py::object& state, const py::object& Ht_in,
+                          const py::object& previous_in, double previous_weight) {
     const nmfkit::Options opt = options_from_dict(options);
     const nmfkit::OnlineOptions on = online_from_dict(online);
     nmfkit::OnlineNMF<T> model = online_model<T>(view.rows, state, opt, on);
     const bool warm = !Ht_in.is_none();
     nmfkit::Matrix<T> Ht;
     if (warm && py::array::ensure(Ht_in).size() > 0) Ht = matrix_of<T>(Ht_in, "Ht");
+    const bool revisit = !previous_in.is_none();
+    if (revisit && !warm) throw py::value_error("online_partial_fit: previous_Ht needs Ht");
+    nmfkit::Matrix<T> previous;
+    if (revisit) previous = matrix_of<T>(previous_in, "previous_Ht");
     nmfkit::OnlineStep s;
     {
         py::gil_scoped_release release;
-        s = warm ? model.partial_fit(view, &Ht) : model.partial_fit(view);
+        s = revisit ? model.revisit(view, Ht, previous, previous_weight)
+            : warm  ? model.partial_fit(view, &Ht)
+                    : model.partial_fit(view);
     }
     py::dict step("cost"_a = s.cost, "smoothed_cost"_a = s.smoothed_cost, "w_change"_a = s.w_change,
-                  "stop"_a = s.stop, "solver"_a = std::string(nmfkit::to_string(model.solver())));
+                  "stop"_a = s.stop, "rho"_a = s.rho,
+                  "solver"_a = std::string(nmfkit::to_string(model.solver())));
     if (warm) step["Ht"] = to_numpy<T>(std::move(Ht));
     return py::make_tuple(state_to_dict<T>(model.state()), step);
 }
@@ -856,15 +868,20 @@ PYBIND11_MODULE(_core, m) {
     m.def(
         "online_partial_fit",
         [](const py::object& V, const py::dict& options, const py::dict& online,
-           const py::object& state, const py::object& Ht) {
+           const py::object& state, const py::object& Ht, const py::object& previous_Ht,
+           double previous_weight) {
             return with_online_view(V, [&](const auto& view, auto t) {
-                return run_online_step<decltype(t)>(view, options, online, state, Ht);
+                return run_online_step<decltype(t)>(view, options, online, state, Ht, previous_Ht,
+                                                    previous_weight);
             });
         },
         "V"_a, "options"_a, "online"_a, "state"_a = py::none(), "Ht"_a = py::none(),
+        "previous_Ht"_a = py::none(), "previous_weight"_a = 1.0,
         "One mini-batch step on V (features x b; an array or (shape, indptr, indices, data, "
         "layout)): returns (state, step). Ht (b x k): the block's coefficients to start from "
-        "(empty: from scratch), returned updated as step['Ht'].");
+        "(empty: from scratch), returned updated as step['Ht']. previous_Ht (b x k, with Ht): "
+        "a revisit, replacing the block's coefficients of its last visit, whose terms weigh "
+        "previous_weight in the statistics (step['rho'] scales the weights of the others).");
     m.def(
         "online_transform",
         [](const py::object& V, const py::dict& options, const py::dict& online,

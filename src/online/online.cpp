@@ -151,10 +151,13 @@ void column_start(const D& A, const Matrix<T>& W, Matrix<T>& Ht) {
 
 /// Ht (b x k) ← argmin over Ht ≥ 0 of loss(A, W Htᵀ) + H's penalty with W (m x k) fixed, by up to
 /// `iterations` iterations of the block solver from Ht's value, stopped when the relative change
-/// of Ht falls to tol. Returns the block's loss + H's penalty at the final Ht.
+/// of Ht falls to tol. A Frobenius `hals` iteration is one sweep, or (`budget` > 0) the
+/// full-batch fit's HALS iteration: sweeps within the Gillis-Glineur budget of the block's
+/// products, counted as dense (so that a dense and a sparse block make the same sweeps), at most
+/// `budget`. Returns the block's loss + H's penalty at the final Ht.
 template <class T, class D>
 double solve_coefficients(const D& A, const Matrix<T>& W, Matrix<T>& Ht, const Options& opt,
-                          Solver solver, int iterations) {
+                          Solver solver, int iterations, int budget = 0) {
     if (opt.loss == Loss::frobenius) {
         Matrix<T> G;
         detail::gram(W, G);  // k x k
@@ -166,10 +169,18 @@ double solve_coefficients(const D& A, const Matrix<T>& W, Matrix<T>& Ht, const O
         if (solver == Solver::anls_bpp) {
             detail::bpp_nnls(Gp, Bp, Ht);  // exact: one solve
         } else {
+            detail::HalsBudget sweeps{1, 0.0};
+            if (budget > 0) {
+                const double flops = 2.0 * static_cast<double>(A.rows()) *
+                                     static_cast<double>(A.cols()) * static_cast<double>(W.cols());
+                sweeps = detail::hals_budget(flops, A.cols(), A.rows(), W.cols(), opt.hals_alpha,
+                                             opt.hals_epsilon, opt.hals_max_inner);
+                sweeps.max_inner = std::min(sweeps.max_inner, budget);
+            }
             Matrix<T> old;
             for (int it = 0; it < iterations; ++it) {
                 old = Ht;
-                detail::hals_update(Gp, Bp, Ht, detail::HalsBudget{1, 0.0});
+                detail::hals_update(Gp, Bp, Ht, sweeps);
                 if (relative_change(old, Ht) <= opt.tol) break;
             }
         }
@@ -262,7 +273,8 @@ OnlineNMF<T>::OnlineNMF(OnlineState<T> state, const Options& opt, const OnlineOp
 
 template <class T>
 template <class V>
-OnlineStep OnlineNMF<T>::step(const V& block, Matrix<T>* Ht) {
+OnlineStep OnlineNMF<T>::step(const V& block, Matrix<T>* Ht, const Matrix<T>* previous,
+                              double previous_weight) {
     check_block(block, m_);
     const detail::ThreadScope threads(opt_.threads);
     const Eigen::Index k = opt_.rank, b = block.cols;
@@ -288,27 +300,60 @@ OnlineStep OnlineNMF<T>::step(const V& block, Matrix<T>* Ht) {
         if (!warm) column_start(A, W, H);
         if (warm && ((H.array() < 0).any() || !H.allFinite()))
             throw InvalidInput("warm-start coefficients must be finite and non-negative");
-        const int iterations =
-            warm && !online_.fresh_restarts ? 1 : online_.fresh_restarts_max_iter;
-        const double loss = solve_coefficients(A, W, H, opt_, solver_, iterations);
+        // A warm start makes one iteration, for `hals` the full-batch fit's (budgeted sweeps, at
+        // most as many as a solve from scratch makes).
+        const bool one = warm && !online_.fresh_restarts;
+        const int iterations = one ? 1 : online_.fresh_restarts_max_iter;
+        const double loss = solve_coefficients(A, W, H, opt_, solver_, iterations,
+                                               one ? online_.fresh_restarts_max_iter : 0);
         OnlineStep s;
         s.cost = (loss + penalty_of(W, opt_.w)) / static_cast<double>(b);
 
+        // A Frobenius revisit replaces the block's earlier terms and does not forget.
+        const bool replace = previous != nullptr && opt_.loss == Loss::frobenius;
         const double rho =
-            online_.samples > 0
+            replace ? 1.0
+            : online_.samples > 0
                 ? std::pow(online_.forget_factor,
                            static_cast<double>(std::min(online_.batch_size, online_.samples)) /
                                static_cast<double>(online_.samples))
                 : online_.forget_factor;
+        s.rho = rho;
         const Matrix<T> W_old = W;
         if (opt_.loss == Loss::frobenius) {
             // Mairal et al.: A ← ρA + HtᵀHt (k x k), B ← ρB + A_b Ht (m x k); W minimises
-            // ½tr(Wᵀ W A) − tr(Wᵀ B) + W's penalty.
+            // ½tr(Wᵀ W A) − tr(Wᵀ B) + W's penalty. A revisit (their Section 3.4, a data set of
+            // fixed size) takes the block's terms of its last visit, weight w, out:
+            // A ← A + HtᵀHt − w H0ᵀH0, B ← B + A_b (Ht − w H0), H0 = *previous (b x k).
             Matrix<T> HtH, AH;
             detail::gram(H, HtH);
-            A.times(H, AH);
-            state_.A = static_cast<T>(rho) * state_.A + HtH;
-            state_.B = static_cast<T>(rho) * state_.B + AH;
+            if (replace) {
+                const auto w = static_cast<T>(previous_weight);
+                Matrix<T> H0H0;
+                detail::gram(*previous, H0H0);
+                // The scale of A's diagonal, before the difference.
+                const T scale =
+                    (state_.A.diagonal().cwiseAbs() + HtH.diagonal() + w * H0H0.diagonal())
+                        .maxCoeff();
+                A.times(Matrix<T>(H - w * *previous), AH);
+                state_.A += HtH - w * H0H0;
+                state_.B += AH;
+                // A component no block uses any more: its diagonal entry is a difference of
+                // equal sums, zero up to rounding, which HALS would divide by. Below the
+                // rounding error of the diagonal's scale it is taken as zero, with its row and
+                // column (and B's column).
+                const T floor = 16 * static_cast<T>(k) * std::numeric_limits<T>::epsilon() * scale;
+                for (Eigen::Index l = 0; l < k; ++l)
+                    if (state_.A(l, l) <= floor) {
+                        state_.A.row(l).setZero();
+                        state_.A.col(l).setZero();
+                        state_.B.col(l).setZero();
+                    }
+            } else {
+                A.times(H, AH);
+                state_.A = static_cast<T>(rho) * state_.A + HtH;
+                state_.B = static_cast<T>(rho) * state_.B + AH;
+            }
             Matrix<T> G = state_.A;
             G.diagonal().array() += static_cast<T>(opt_.w.l2);
             const Matrix<T> Bp = state_.B.array() - static_cast<T>(opt_.w.l1);
@@ -378,12 +423,46 @@ OnlineStep OnlineNMF<T>::step(const V& block, Matrix<T>* Ht) {
 
 template <class T>
 OnlineStep OnlineNMF<T>::partial_fit(const DenseView<T>& block, Matrix<T>* Ht) {
-    return step(block, Ht);
+    return step(block, Ht, nullptr, 0);
 }
 template <class T>
 template <class I>
 OnlineStep OnlineNMF<T>::partial_fit(const SparseView<T, I>& block, Matrix<T>* Ht) {
-    return step(block, Ht);
+    return step(block, Ht, nullptr, 0);
+}
+
+namespace {
+template <class T>
+void check_previous(const Matrix<T>& previous, Eigen::Index b, Eigen::Index k, double weight) {
+    if (previous.rows() != b || previous.cols() != k)
+        throw InvalidInput("the previous coefficients of a revisited block must be " +
+                           std::to_string(b) + " x " + std::to_string(k) + ", got " +
+                           std::to_string(previous.rows()) + " x " +
+                           std::to_string(previous.cols()));
+    if (!previous.allFinite() || (previous.array() < 0).any())
+        throw InvalidInput(
+            "the previous coefficients of a revisited block have a negative or "
+            "non-finite entry");
+    if (!(weight >= 0 && weight <= 1))
+        throw InvalidInput(
+            "the weight of a revisited block's previous terms must be in [0, 1], "
+            "got " +
+            std::to_string(weight));
+}
+}  // namespace
+
+template <class T>
+OnlineStep OnlineNMF<T>::revisit(const DenseView<T>& block, Matrix<T>& Ht,
+                                 const Matrix<T>& previous_Ht, double previous_weight) {
+    check_previous(previous_Ht, block.cols, opt_.rank, previous_weight);
+    return step(block, &Ht, &previous_Ht, previous_weight);
+}
+template <class T>
+template <class I>
+OnlineStep OnlineNMF<T>::revisit(const SparseView<T, I>& block, Matrix<T>& Ht,
+                                 const Matrix<T>& previous_Ht, double previous_weight) {
+    check_previous(previous_Ht, block.cols, opt_.rank, previous_weight);
+    return step(block, &Ht, &previous_Ht, previous_weight);
 }
 
 namespace {
@@ -536,7 +615,9 @@ void check_online_state(const FitState& s, Eigen::Index m, Eigen::Index n, Eigen
         throw InvalidInput("the fit state has version " + std::to_string(s.version) +
                            ", this build reads version " +
                            std::to_string(FitState::current_version));
-    if (s.scalars.size() != online_scalars || s.matrices.size() != 2)
+    // The matrices: the statistics A and B, and the weight of each block's terms in them
+    // (blocks x 1, in [0, 1]; revisits replace a block's terms by that weight).
+    if (s.scalars.size() != online_scalars || s.matrices.size() != 3)
         throw InvalidInput("the fit state is not of an online fit (fit_online)");
     if (s.single_precision != std::is_same_v<T, float>)
         throw InvalidInput(std::string("the fit state is of a ") +
@@ -544,10 +625,13 @@ void check_online_state(const FitState& s, Eigen::Index m, Eigen::Index n, Eigen
                            (std::is_same_v<T, float> ? "float32" : "float64"));
     const Eigen::MatrixXd &A = s.matrices[0], &B = s.matrices[1];
     if (s.W.rows() != m || s.W.cols() != k || s.Ht.rows() != n || s.Ht.cols() != k ||
-        A.rows() != (fro ? k : m) || A.cols() != k || B.rows() != m || B.cols() != k)
+        A.rows() != (fro ? k : m) || A.cols() != k || B.rows() != m || B.cols() != k ||
+        s.matrices[2].rows() != blocks || s.matrices[2].cols() != 1)
         throw InvalidInput("the fit state's W, H or statistics do not match V (" +
                            std::to_string(m) + " x " + std::to_string(n) +
                            ") at k = " + std::to_string(k));
+    if (!((s.matrices[2].array() >= 0) && (s.matrices[2].array() <= 1)).all())
+        throw InvalidInput("the fit state's block weights are not in [0, 1]");
     const double pass = s.scalars[0], done = s.scalars[1];
     if (s.iteration < 1 || static_cast<std::size_t>(s.iteration) != s.history.size() ||
         !(pass >= 0 && pass < opt.max_iter && pass == std::floor(pass)) ||
@@ -579,6 +663,8 @@ Result<T> fit_online_columns(const V& Vc, const Options& opt, OnlineOptions onli
     // The coefficients kept for warm starts (scikit-learn's W), n x k.
     Matrix<T> Ht = given_h ? Matrix<T>(start->H.transpose()) : Matrix<T>(n, k);
     std::vector<bool> visited(static_cast<std::size_t>(blocks), false);
+    // The weight of each visited block's terms in the statistics (revisits replace them).
+    std::vector<double> weight(static_cast<std::size_t>(blocks), 0.0);
     std::vector<Index> ptr;
     Result<T> r;
     r.loss = opt.loss;
@@ -610,8 +696,10 @@ Result<T> fit_online_columns(const V& Vc, const Options& opt, OnlineOptions onli
         r.history = s->history;
         first_pass = static_cast<int>(s->scalars[0]);
         first_block = static_cast<Eigen::Index>(s->scalars[1]);
-        for (Eigen::Index q = 0; q < blocks; ++q)
+        for (Eigen::Index q = 0; q < blocks; ++q) {
             visited[static_cast<std::size_t>(q)] = first_pass > 0 || q < first_block;
+            weight[static_cast<std::size_t>(q)] = s->matrices[2](q, 0);
+        }
         if (first_block == blocks) {
             ++first_pass;
             first_block = 0;
@@ -636,7 +724,8 @@ Result<T> fit_online_columns(const V& Vc, const Options& opt, OnlineOptions onli
                       os.ewa_cost,
                       os.ewa_cost_min,
                       static_cast<double>(os.no_improvement)};
-        st.matrices = {os.A.template cast<double>(), os.B.template cast<double>()};
+        st.matrices = {os.A.template cast<double>(), os.B.template cast<double>(),
+                       Eigen::Map<const Eigen::VectorXd>(weight.data(), blocks)};
         callbacks.on_checkpoint(st);
     };
     for (int pass = first_pass; pass < opt.max_iter && !stop; ++pass) {
@@ -647,9 +736,16 @@ Result<T> fit_online_columns(const V& Vc, const Options& opt, OnlineOptions onli
                 Hb.resize(0, 0);  // solved from scratch
             else
                 Hb = Ht.middleRows(j0, c);
-            const OnlineStep s = model.partial_fit(columns(Vc, j0, c, ptr), &Hb);
+            const auto at = static_cast<std::size_t>(q);
+            const OnlineStep s = visited[at] && online.revisit
+                                     ? model.revisit(columns(Vc, j0, c, ptr), Hb,
+                                                     Matrix<T>(Ht.middleRows(j0, c)), weight[at])
+                                     : model.partial_fit(columns(Vc, j0, c, ptr), &Hb);
             Ht.middleRows(j0, c) = Hb;
-            visited[static_cast<std::size_t>(q)] = true;
+            if (s.rho != 1)
+                for (double& w : weight) w *= s.rho;
+            visited[at] = true;
+            weight[at] = 1;
             IterationStats st;  // one per block (step)
             st.iteration = static_cast<int>(r.history.size()) + 1;
             st.objective = s.smoothed_cost;
@@ -760,6 +856,8 @@ template class OnlineNMF<double>;
 
 #define NMFKIT_ONLINE_SPARSE(T, I)                                                               \
     template OnlineStep OnlineNMF<T>::partial_fit(const SparseView<T, I>&, Matrix<T>*);          \
+    template OnlineStep OnlineNMF<T>::revisit(const SparseView<T, I>&, Matrix<T>&,               \
+                                              const Matrix<T>&, double);                         \
     template Matrix<T> OnlineNMF<T>::transform(const SparseView<T, I>&) const;                   \
     template double OnlineNMF<T>::objective(const SparseView<T, I>&, const Matrix<T>&) const;    \
     template Result<T> fit_online(const SparseView<T, I>&, const Options&, const OnlineOptions&, \
