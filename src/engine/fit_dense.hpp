@@ -3,6 +3,7 @@
 // translation units, so that a parallel build compiles them side by side).
 #pragma once
 
+#include "engine/fit_device.hpp"
 #include "engine/run.hpp"
 #include "data/dense.hpp"
 #include "data/transposed.hpp"
@@ -63,8 +64,11 @@ Result<T> fit_dense(const DenseView<T>& V, const Options& opt, const InitialFact
         const DenseView<T> scaled = detail::scaled_view(V, e, copy);
         r = detail::fit_scaled<T>(
             e, opt, start, callbacks, [&](const Options& o, auto s, const Callbacks& cb) {
-                return with_adapter(scaled,
-                                    [&](const auto& A) { return detail::run_fit<T>(A, o, s, cb); });
+                return with_adapter(scaled, [&](const auto& A) {
+                    if (o.device.kind == Device::Kind::cuda)
+                        return detail::run_device_fit<T>(A, detail::host_matrix(scaled), o, s, cb);
+                    return detail::run_fit<T>(A, o, s, cb);
+                });
             });
     }
     r.threads = threads.threads();

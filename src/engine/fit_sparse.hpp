@@ -3,6 +3,7 @@
 // (two translation units, so that a parallel build compiles them side by side).
 #pragma once
 
+#include "engine/fit_device.hpp"
 #include "engine/run.hpp"
 #include "data/sparse.hpp"
 #include "data/transposed.hpp"
@@ -100,8 +101,11 @@ Result<T> fit_sparse(const SparseView<T, I>& V, const Options& opt, const Initia
                    : SparseView<T, I>(V.rows, V.cols, V.outer, V.inner, values.data(), V.layout);
         r = detail::fit_scaled<T>(
             e, opt, start, callbacks, [&](const Options& o, auto s, const Callbacks& cb) {
-                return with_adapter(scaled, o.low_memory,
-                                    [&](const auto& A) { return detail::run_fit<T>(A, o, s, cb); });
+                return with_adapter(scaled, o.low_memory, [&](const auto& A) {
+                    if (o.device.kind == Device::Kind::cuda)
+                        return detail::run_device_fit<T>(A, detail::host_matrix(scaled), o, s, cb);
+                    return detail::run_fit<T>(A, o, s, cb);
+                });
             });
     }
     r.threads = threads.threads();

@@ -95,6 +95,29 @@ def test_blas_is_the_openmp_build_even_after_numpy():
     assert "USE_OPENMP" in info["blas"]
 
 
+def test_build_info_says_whether_cuda_is_built_and_lists_the_devices():
+    info = nmfkit.build_info()
+    assert isinstance(info["cuda"], bool)
+    assert isinstance(info["devices"], list)
+    # No devices: the note says why; devices: no note.
+    assert bool(info["devices"]) != bool(info["devices_note"])
+    if not info["cuda"]:
+        assert "NMFKIT_WITH_CUDA=OFF" in info["devices_note"] and info["devices"] == []
+
+
+def test_an_absent_device_is_an_error_never_a_cpu_fit():
+    # cuda:99 is absent on every machine: a build without CUDA, no GPU, or fewer devices.
+    X = np.array([[1.0, 2.0, 0.0], [3.0, 1.0, 1.0], [0.0, 2.0, 4.0]])
+    with pytest.raises(ValueError, match="device cuda:99: "):
+        nmfkit.fit(X, 2, device="cuda:99")
+    with pytest.raises(ValueError, match='unknown device "gpu"'):
+        nmfkit.fit(X, 2, device="gpu")
+    with pytest.raises(ValueError, match="solver anls_bpp with loss frobenius runs on the CPU only"):
+        nmfkit.fit(X, 2, solver="anls_bpp", device="cuda")
+    W, H, info = nmfkit.fit(X, 2, device="cpu", seed=1)
+    assert W.shape == (3, 2)
+
+
 def test_build_info_names_the_kernels_instruction_set():
     # The active target never exceeds the CPU's best; NMFKIT_ISA caps it (read at first use, so
     # in a fresh interpreter).
