@@ -116,7 +116,8 @@ TEST(Device, NoDeviceIsAnErrorNeverACpuFallback) {
     if (!b.devices.empty())
         GTEST_SKIP() << "a CUDA device is present (" << b.devices.front()
                      << "): the refusal of a missing one cannot be seen here";
-    const std::string why = b.cuda ? "no CUDA device is available" : "built without CUDA";
+    const std::string why =
+        b.cuda ? "no CUDA device is available" : "this nmfkit was built without CUDA";
     const nmfkit::Matrix<double> V = small_matrix();
     const Eigen::SparseMatrix<double> S = V.sparseView();
     const nmfkit::Matrix<float> Vf = V.cast<float>();
