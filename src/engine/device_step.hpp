@@ -3,10 +3,11 @@
 // factors held on a CUDA device, driven by the one loop (engine/loop.hpp) like any host step. The
 // loop's W and Ht are the start when start() runs and the result once finish() has run; between
 // them the factors live on the device, and only k x k matrices and scalars come back per
-// iteration. Declared here for every build, defined in device_step.cpp (CUDA builds only).
+// iteration. Built in every build: device_step.cpp forwards to the CUDA plugin (libnmfkit_cuda.so,
+// engine/device_plugin.cpp) through device/plugin_abi.h, which device/query.cpp loads on first use.
 // EXPERIMENTAL: compiled, never run on a GPU.
 
-#include <memory>
+#include <cstdint>
 
 #include <nmfkit/fit.hpp>
 
@@ -22,11 +23,13 @@ public:
     ~DeviceFit();
     DeviceFit(const DeviceFit&) = delete;
     DeviceFit& operator=(const DeviceFit&) = delete;
-    struct Impl;
-    Impl& impl() { return *impl_; }
+    void* handle() const { return handle_; }  ///< the plugin's fit
+    std::int64_t rows() const { return rows_; }
+    std::int64_t cols() const { return cols_; }
 
 private:
-    std::unique_ptr<Impl> impl_;
+    void* handle_ = nullptr;
+    std::int64_t rows_, cols_;
 };
 
 /// The step: start() uploads (W, Ht) and forms the products, iterate() runs one iteration on the
@@ -45,10 +48,10 @@ public:
     double iterate(Matrix<T>& W, Matrix<T>& Ht);
     void finish(Matrix<T>& W, Matrix<T>& Ht);
     double penalty(const Matrix<T>& W, const Matrix<T>& Ht) const;
-    struct Impl;
 
 private:
-    std::unique_ptr<Impl> impl_;
+    void* handle_ = nullptr;  // the plugin's step
+    Penalty w_, h_;
 };
 
 /// The largest rank the device kernels take (the KL kernel keeps a row's k sums in registers).

@@ -1,10 +1,9 @@
 #pragma once
 // fit() on a CUDA device (docs/design.md, "Device"): the restarts of run.hpp and the one loop of
 // loop.hpp with the device step (engine/device_step.hpp). The host adapter A gives the start and
-// the final residual; V is also uploaded once (HostMatrix → DeviceFit). Without NMFKIT_WITH_CUDA
-// it only refuses (validate_options already did, by require_device).
+// the final residual; V is also uploaded once (HostMatrix → DeviceFit) by the CUDA plugin. Without
+// NMFKIT_WITH_CUDA, or without the plugin, require_device refuses (validate_options already did).
 
-#include <stdexcept>
 #include <string>
 
 #include "engine/device_step.hpp"
@@ -16,7 +15,6 @@ template <class T, class D>
 Result<T> run_device_fit(const D& A, const HostMatrix<T>& V, const Options& opt,
                          const InitialFactors<T>* start, const Callbacks& callbacks) {
     require_device(opt.device);
-#ifdef NMFKIT_WITH_CUDA
     const std::string on = "device " + to_string(opt.device) + ": ";
     if (callbacks.resume || (callbacks.on_checkpoint && callbacks.checkpoint_every >= 0))
         throw InvalidInput(on + "checkpoints run on the CPU only (use device cpu)");
@@ -40,10 +38,6 @@ Result<T> run_device_fit(const D& A, const HostMatrix<T>& V, const Options& opt,
             scale_components(r, o);
             return r;
         });
-#else
-    (void)A, (void)V, (void)start, (void)callbacks;
-    throw std::logic_error("run_device_fit: require_device let a build without CUDA through");
-#endif
 }
 
 }  // namespace nmfkit::detail

@@ -118,6 +118,28 @@ def test_an_absent_device_is_an_error_never_a_cpu_fit():
     assert W.shape == (3, 2)
 
 
+def test_cuda_libraries_load_only_when_a_device_is_listed():
+    # The CUDA code is a plugin dlopened on first use (docs/design.md, "Device"): importing nmfkit
+    # and fitting on the CPU map no CUDA library; build_info() of a CUDA build loads the plugin
+    # from beside the module (a fresh interpreter, /proc/self/maps).
+    code = (
+        "import numpy as np, nmfkit\n"
+        "def mapped():\n"
+        "    names = {l.split()[-1] for l in open('/proc/self/maps') if '/' in l}\n"
+        "    return sorted(n for n in names if '/libcu' in n or 'nmfkit_cuda' in n)\n"
+        "nmfkit.fit(np.ones((3, 3)), 1, seed=1)\n"
+        "print(mapped())\n"
+        "info = nmfkit.build_info()\n"
+        "print(info['cuda'], repr(info['devices_note']))\n"
+        "print([n for n in mapped() if 'nmfkit_cuda' in n])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, built, plugin = out.stdout.splitlines()
+    assert before == "[]"
+    if built.startswith("True") and "the CUDA plugin" not in built:
+        assert plugin == repr([str(Path(nmfkit.__file__).parent / "libnmfkit_cuda.so")])
+
+
 def test_build_info_names_the_kernels_instruction_set():
     # The active target never exceeds the CPU's best; NMFKIT_ISA caps it (read at first use, so
     # in a fresh interpreter).
