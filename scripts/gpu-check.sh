@@ -35,7 +35,7 @@ if ! { cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNMFKIT
         -DPython_EXECUTABLE="$(command -v /usr/bin/python3 || command -v python3)" \
         -DNMFKIT_BUILD_BENCH=OFF -DNMFKIT_WITH_MPI=OFF "${launcher[@]}" &&
        timeout 270 cmake --build "$build" --parallel "$(nproc)" \
-           --target nmfkit_device_tests nmfkit_cli nmfkit_python; } > "$out/build.log" 2>&1; then
+           --target nmfkit_cuda nmfkit_device_tests nmfkit_cli nmfkit_python; } > "$out/build.log" 2>&1; then
     echo "BUILD FAILED (build.log):" >> "$report"
     tail -30 "$out/build.log" >> "$report"
     exit 1
