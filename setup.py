@@ -72,6 +72,12 @@ class CMakeBuild(build_ext):
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(module, destination)
         shutil.copymode(module, destination)
+        # The CUDA plugin of a CUDA build, beside the module: dlopened from there on device="cuda"
+        # or build_info() (docs/design.md, "Device"), never loaded by `import nmfkit`.
+        plugin = build_dir / "python" / "nmfkit" / "libnmfkit_cuda.so"
+        if plugin.exists():
+            shutil.copyfile(plugin, destination.parent / plugin.name)
+            shutil.copymode(plugin, destination.parent / plugin.name)
 
     def _run(self, command: list) -> None:
         print("setup.py:", " ".join(shlex.quote(c) for c in command), flush=True)

@@ -91,6 +91,9 @@ Options options_of(const FitArgs& a) {
             "the penalties; use one");
     if (!a.scales_out.empty() && !opt.diagonal)
         throw UsageError("--scales writes d of V ≈ W diag(d) H; it needs --diagonal");
+    if (opt.device.kind == Device::Kind::cuda && (!a.checkpoint.empty() || !a.resume.empty()))
+        throw UsageError("--device " + to_string(opt.device) +
+                         ": --checkpoint and --resume run on the CPU only (use --device cpu)");
     check_options(opt);
     return opt;
 }
@@ -349,6 +352,7 @@ void check_online_args(const FitArgs& a, const Options& opt) {
     if (opt.restarts > 1) refuse("--restarts");
     if (opt.missing != Missing::none) refuse("--missing");
     if (opt.stop == StopRule::projected_gradient) refuse("--stop projected_gradient");
+    if (opt.device.kind == Device::Kind::cuda) refuse("--device " + to_string(opt.device));
     if (!a.read.row_labels_file.empty() || !a.read.col_labels_file.empty())
         refuse("--row-labels/--col-labels");
     if (a.alpha_w || a.alpha_h) refuse("--alpha-w/--alpha-h (give --l1-w ... as absolute weights)");
@@ -861,7 +865,8 @@ Command add_fit_command(CLI::App& app) {
            {"hals_epsilon"},
            {"restarts"},
            {"missing"},
-           {"missing_weight"}},
+           {"missing_weight"},
+           {"device"}},
           group);
     cmd->add_option(
            "--mask", a.mask,

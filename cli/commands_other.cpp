@@ -194,7 +194,16 @@ int run_info() {
               << "dtypes:       " << join(b.scalars, ", ") << "\n"
               << "storage:      " << join(b.storage, "; ") << "\n"
               << "read:         " << join(read_formats, ", ") << " (and gzip-compressed files)\n"
-              << "write:        csv, tsv, matrix_market, npy\n\n"
+              << "write:        csv, tsv, matrix_market, npy\n"
+              << "CUDA:         "
+              << (b.cuda ? "built, runtime " + b.cuda_runtime +
+                               " (EXPERIMENTAL: fit --device cuda, not yet validated on a GPU)"
+                         : std::string("not built (NMFKIT_WITH_CUDA=OFF)"))
+              << "\n"
+              << "devices:      cpu"
+              << (b.devices.empty() ? "; no CUDA device: " + b.devices_note
+                                    : "; " + join(b.devices, "; "))
+              << "\n\n"
               << support_table();
     return exit_ok;
 }

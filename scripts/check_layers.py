@@ -5,6 +5,7 @@ The library's folders under src/ form layers; a file may include files of its ow
 folders on strictly lower layers, never of a higher layer or of a sibling on the same layer:
 
     0 linalg    kernels, Grams, parallel loops, reductions, vector log
+    0 device    the CUDA device: its inventory, buffers, cuBLAS/cuSPARSE calls, kernels
     1 data      the adapters (dense, sparse, transposed, observed, held out)
     2 loss, nnls, init
     3 updates   the solvers' update rules
@@ -20,7 +21,7 @@ import re
 import sys
 
 LAYERS = {
-    "linalg": 0,
+    "linalg": 0, "device": 0,
     "data": 1,
     "loss": 2, "nnls": 2, "init": 2,
     "updates": 3,

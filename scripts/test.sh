@@ -22,7 +22,8 @@ if [ "${1:-}" = "--sanitize" ]; then
     bash "$root/scripts/build.sh" "$build" -DCMAKE_CXX_COMPILER=clang++ \
         -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" -DNMFKIT_SANITIZE=ON \
-        -DNMFKIT_BUILD_BENCH=OFF -DNMFKIT_WITH_MPI=OFF -DNMFKIT_NATIVE=OFF -DNMFKIT_BUILD_FUZZERS=ON
+        -DNMFKIT_BUILD_BENCH=OFF -DNMFKIT_WITH_MPI=OFF -DNMFKIT_NATIVE=OFF -DNMFKIT_BUILD_FUZZERS=ON \
+        -DNMFKIT_WITH_CUDA=OFF
     export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
     export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 else

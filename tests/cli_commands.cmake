@@ -50,6 +50,47 @@ nmfkit_cmd_test(info_isa_unknown COMMAND info STDOUT "\nkernels: +(baseline|avx2
 set_tests_properties(cmd.info_isa_capped PROPERTIES ENVIRONMENT_MODIFICATION NMFKIT_ISA=set:baseline)
 set_tests_properties(cmd.info_isa_unknown PROPERTIES ENVIRONMENT_MODIFICATION NMFKIT_ISA=set:sse9)
 
+# --- the device (Options::device; the experimental CUDA path, docs/design.md "Device") ---
+# `info` says whether CUDA is built and lists the devices or why there are none. A device that
+# is not there is a usage error (exit 2) before any data is read, never a fit on the CPU: cuda:99
+# is absent on every machine (a build without CUDA, no GPU, or fewer devices).
+nmfkit_cmd_test(info_devices COMMAND info STDOUT
+    "\nCUDA: +(built, runtime [0-9.]+ \\(EXPERIMENTAL[^\n]*|not built \\(NMFKIT_WITH_CUDA=OFF\\))\ndevices: +cpu; "
+    STDERR "^$")
+nmfkit_cmd_test(fit_device_absent RC 2 COMMAND fit good.csv -k 2 --device cuda:99 -W W_device.csv
+    STDERR "${e}device cuda:99: (this nmfkit was built without CUDA|no CUDA device is available|there (is|are) [0-9]+ CUDA devices?)"
+    ABSENT W_device.csv)
+nmfkit_cmd_test(fit_device_unknown RC 2 COMMAND fit good.csv -k 2 --device gpu
+    STDERR "${e}unknown device \"gpu\"; expected cpu, cuda or cuda:N")
+nmfkit_cmd_test(fit_device_cpu_only_solver RC 2 COMMAND fit good.csv -k 2 --device cuda
+    --solver anls_bpp
+    STDERR "${e}device cuda: solver anls_bpp with loss frobenius runs on the CPU only")
+nmfkit_cmd_test(fit_device_cpu COMMAND fit good.csv -k 2 --device cpu -q -W W_device.csv STDERR "^$"
+    SHAPES W_device.csv=6x2)
+nmfkit_cmd_test(help_fit_device COMMAND fit --help STDOUT "--device TEXT[^\n]*EXPERIMENTAL")
+# The CUDA plugin (libnmfkit_cuda.so, dlopened on first use; NMFKIT_CUDA_PLUGIN names it): one
+# that cannot be loaded is named with the dlopen error, in `info` and as the refusal (exit 2); one
+# of another ABI is refused naming both.
+nmfkit_cmd_test(info_device_plugin_missing COMMAND info
+    STDOUT "\ndevices: +cpu; no CUDA device: (built without CUDA|the CUDA plugin could not be loaded: [^\n]*nmfkit-no-plugin.so: cannot open shared object file)"
+    STDERR "^$")
+nmfkit_cmd_test(fit_device_plugin_missing RC 2 COMMAND fit good.csv -k 2 --device cuda
+    -W W_device.csv
+    STDERR "${e}device cuda: (this nmfkit was built without CUDA|no CUDA device is available \\(the CUDA plugin could not be loaded: [^\n]*nmfkit-no-plugin.so: cannot open shared object file)"
+    ABSENT W_device.csv)
+foreach(t IN ITEMS info_device_plugin_missing fit_device_plugin_missing)
+    set_tests_properties(cmd.${t} PROPERTIES
+        ENVIRONMENT_MODIFICATION NMFKIT_CUDA_PLUGIN=set:${CMAKE_CURRENT_BINARY_DIR}/nmfkit-no-plugin.so)
+endforeach()
+if(NMFKIT_WITH_CUDA)
+    nmfkit_cmd_test(fit_device_plugin_wrong_abi RC 2 COMMAND fit good.csv -k 2 --device cuda
+        -W W_device.csv
+        STDERR "${e}device cuda: no CUDA device is available \\(the CUDA plugin [^\n]*wrong_abi_plugin.so is of nmfkit 0.0.0-test \\(plugin ABI 1001\\), this nmfkit is ${PROJECT_VERSION} \\(plugin ABI 1\\)"
+        ABSENT W_device.csv)
+    set_tests_properties(cmd.fit_device_plugin_wrong_abi PROPERTIES
+        ENVIRONMENT_MODIFICATION NMFKIT_CUDA_PLUGIN=set:${CMAKE_CURRENT_BINARY_DIR}/libwrong_abi_plugin.so)
+endif()
+
 # --- the OpenMP wait policy (cli/omp_env.cpp) ---
 # libgomp reports the spin count it uses (OMP_DISPLAY_ENV=verbose) each time it is loaded. With
 # neither OMP_WAIT_POLICY nor GOMP_SPINCOUNT set, nmfkit starts twice: with libgomp's default

@@ -29,16 +29,16 @@ bool same(const X& a, const X& b) {
 // The members of Options, by structured binding: this fails to compile when a member is added or
 // removed. Then add the new member here AND to the table (src/engine/option_fields.cpp); the test
 // below fails while the table does not set it.
-constexpr std::size_t options_members = 27;
+constexpr std::size_t options_members = 28;
 auto members(const Options& o) {
     const auto& [rank, solver, loss, beta, w, h, init, max_iter, tol, stop, extrapolation,
                  time_limit, seed, threads, low_memory, hals_max_inner, hals_alpha, hals_epsilon,
                  cd_newton_steps, normalize, diagonal, sort_components, restarts, fixed_w_columns,
-                 missing, mask, missing_weight] = o;
+                 missing, mask, missing_weight, device] = o;
     return std::tie(rank, solver, loss, beta, w, h, init, max_iter, tol, stop, extrapolation,
                     time_limit, seed, threads, low_memory, hals_max_inner, hals_alpha, hals_epsilon,
                     cd_newton_steps, normalize, diagonal, sort_components, restarts,
-                    fixed_w_columns, missing, mask, missing_weight);
+                    fixed_w_columns, missing, mask, missing_weight, device);
 }
 
 // Which members of a differ from b's, as a bit set by position.

@@ -11,7 +11,9 @@ trap 'rm -rf "$work"' EXIT
 # One process: with OMP_WAIT_POLICY set nmfkit does not re-execute itself (cli/omp_env.cpp).
 export OMP_WAIT_POLICY=passive
 unset NMFKIT_ISA
-vg=(valgrind -q --error-exitcode=99 --trace-children=yes)
+# The suppressions: glibc's loader, not nmfkit (see the file; CUDA builds' `info`).
+vg=(valgrind -q --error-exitcode=99 --trace-children=yes
+    "--suppressions=$(dirname "$0")/valgrind_ldso.supp")
 
 info="$("${vg[@]}" "$nmfkit" info)"
 if ! grep -Eq "^kernels: +avx2 " <<<"$info"; then

@@ -69,6 +69,16 @@ enum class Extrapolation {
     on,   ///< extrapolate each factor after its update; drop any point that raises the objective
 };
 
+/// Where a fit runs (Options::device): the CPU, or CUDA device `index` ("cuda", "cuda:N").
+/// EXPERIMENTAL: the CUDA path needs a build with NMFKIT_WITH_CUDA and has not yet run on a GPU
+/// (docs/design.md, "Device"). A device that is not there is an error, never a CPU fallback.
+struct Device {
+    enum class Kind { cpu, cuda };
+    Kind kind = Kind::cpu;
+    int index = 0;  ///< the CUDA device number (cuda only)
+    bool operator==(const Device&) const = default;
+};
+
 /// Why a fit stopped.
 enum class Status {
     converged,            ///< the stopping rule (Options::stop) met Options::tol
@@ -96,6 +106,16 @@ StopRule stop_rule_from_string(std::string_view name);
 Normalize normalize_from_string(std::string_view name);
 Missing missing_from_string(std::string_view name);
 Extrapolation extrapolation_from_string(std::string_view name);
+
+/// "cpu", "cuda" (device 0) or "cuda:N".
+std::string to_string(const Device& d);
+/// Parses "cpu", "cuda" or "cuda:N" (N a device number ≥ 0).
+/// @throws InvalidInput naming the accepted forms.
+Device device_from_string(std::string_view name);
+/// Throws InvalidInput unless a fit can run on @p d here: the CPU always; CUDA device N only in a
+/// build with NMFKIT_WITH_CUDA on a machine whose CUDA runtime reports more than N devices. The
+/// message says which of these is missing.
+void require_device(const Device& d);
 
 /// True when the solver can fit with missing entries (Options::missing): every Frobenius solver
 /// and cd for KL (docs/algorithms.md, "Missing values").
@@ -192,6 +212,9 @@ struct Options {
     /// observed entries (the observed-only problem is then ill-posed); 0 = leave them out entirely.
     /// Rows and columns without missing entries solve exactly as before.
     double missing_weight = 0.05;
+    /// Where the fit runs (EXPERIMENTAL for cuda; see Device): solvers mu and hals with loss
+    /// frobenius and mu with kullback_leibler, dense or sparse V without missing values.
+    Device device;
 };
 
 /// The solver that Options resolves to.
@@ -201,7 +224,7 @@ inline Solver resolved_solver(const Options& o) {
 
 /// True when a fit with these options extrapolates: Options::extrapolation if set, else the
 /// registry's default for the pair where it applies (no missing values or mask, the
-/// relative_objective rule).
+/// relative_objective rule); never on a CUDA device (Options::device), which does not extrapolate.
 bool resolved_extrapolation(const Options& o);
 
 /// The start that Options resolves to for V (m x n): the given init, else (as scikit-learn) nndsvda

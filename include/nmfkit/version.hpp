@@ -27,6 +27,11 @@ struct BuildInfo {
     /// the CPU supports, capped by the environment variable NMFKIT_ISA.
     std::string isa;
     std::string isa_best;  ///< the best instruction set the CPU supports
+    /// Built with the (experimental) CUDA device path, NMFKIT_WITH_CUDA.
+    bool cuda = false;
+    std::string cuda_runtime;          ///< CUDA runtime version ("13.0"); "" without CUDA
+    std::vector<std::string> devices;  ///< the CUDA devices found ("cuda:0 NVIDIA H200, ...")
+    std::string devices_note;          ///< why there are none (no CUDA build, no driver, ...)
 };
 
 /// Describes the build and the machine's BLAS and threads.

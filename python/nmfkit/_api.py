@@ -233,6 +233,7 @@ def fit(
     missing_weight: float = 0.05,
     mask: Any = None,
     extrapolation: Optional[str] = None,
+    device: str = "cpu",
     callback: Optional[Callable[[_core.IterationStats], Optional[bool]]] = None,
     checkpoint: Optional[Any] = None,
     checkpoint_every: int = 0,
@@ -349,6 +350,13 @@ def fit(
         ``stop='relative_objective'``. ``'on'`` raises ValueError where it does not apply
         (``solver_traits(solver, loss)['extrapolation']`` is False, missing values, masks,
         ``stop='projected_gradient'``).
+    device : {'cpu', 'cuda', 'cuda:N'}, default='cpu'
+        Where the fit runs. EXPERIMENTAL: ``'cuda'`` needs a library built with CUDA
+        (``build_info()['cuda']``) and has not yet been validated on a GPU; it runs ``mu`` and
+        ``hals`` with Frobenius and ``mu`` with KL, dense or sparse X, without missing values,
+        masks, fixed columns, extrapolation or checkpoints (docs/design.md, "Device"). A build
+        without CUDA or a machine without the device raises ValueError saying which; the fit
+        never falls back to the CPU. ``build_info()['devices']`` lists the devices.
     callback : callable, optional
         Called after every iteration with an :class:`nmfkit.IterationStats`; returning False
         stops the fit (``info.status == 'stopped_by_callback'``). An exception it raises stops

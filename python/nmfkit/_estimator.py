@@ -39,6 +39,7 @@ _SKLEARN_NAMES = {"rank": "n_components", "loss": "beta_loss", "beta": "beta_los
 _NOT_OFFERED = {
     "diagonal": "X ≈ W diag(d) H would break X ≈ W components_ (inverse_transform, transform)",
     "mask": "a mask is data of X's shape, not an estimator parameter; use nmfkit.fit",
+    "device": "the CUDA path is experimental (not yet validated on a GPU); use nmfkit.fit(device=...)",
 }
 
 

@@ -1005,7 +1005,9 @@ PYBIND11_MODULE(_core, m) {
                 "blas"_a = b.blas, "blas_core"_a = b.blas_core,
                 "blas_follows_openmp"_a = b.blas_follows_openmp, "max_threads"_a = b.max_threads,
                 "scalars"_a = b.scalars, "storage"_a = b.storage, "sanitizers"_a = b.sanitizers,
-                "isa"_a = b.isa, "isa_best"_a = b.isa_best);
+                "isa"_a = b.isa, "isa_best"_a = b.isa_best, "cuda"_a = b.cuda,
+                "cuda_runtime"_a = b.cuda_runtime, "devices"_a = b.devices,
+                "devices_note"_a = b.devices_note);
         },
         "How the library was built, its BLAS and threads.");
 }

@@ -5,6 +5,7 @@
 
 #include <nmfkit/version.hpp>
 
+#include "device/device.hpp"
 #include "linalg/kernels.hpp"
 
 #ifndef NMFKIT_BUILD_TYPE
@@ -30,6 +31,14 @@ BuildInfo build_info() {
     b.storage = {"dense (column- or row-major)", "sparse (CSC or CSR, int32 or int64 indices)"};
     b.isa = detail::isa_name(detail::kernels().isa);
     b.isa_best = detail::isa_name(detail::best_isa());
+    const detail::device::Inventory inv = detail::device::inventory();
+    b.cuda = inv.built;
+    b.cuda_runtime = inv.runtime;
+    for (const detail::device::Gpu& g : inv.gpus)
+        b.devices.push_back("cuda:" + std::to_string(g.index) + " " + g.name + ", " +
+                            std::to_string(g.memory >> 20) + " MiB, compute capability " +
+                            std::to_string(g.major) + "." + std::to_string(g.minor));
+    b.devices_note = inv.note;
 #if defined(__SANITIZE_ADDRESS__)
     b.sanitizers = true;
 #endif

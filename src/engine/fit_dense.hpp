@@ -4,6 +4,7 @@
 #pragma once
 
 #include "engine/fit_any_impl.hpp"
+#include "engine/fit_device.hpp"
 #include "data/dense.hpp"
 #include "data/transposed.hpp"
 
@@ -66,8 +67,11 @@ Result<T> fit_dense(const DenseView<T>& V, const Options& opt, const InitialFact
         const DenseView<T> scaled = detail::scaled_view(V, e, copy);
         r = detail::fit_scaled<T>(
             e, opt, start, callbacks, [&](const Options& o, auto s, const Callbacks& cb) {
-                return with_adapter(scaled,
-                                    [&](const auto& A) { return detail::fit_any<T>(A, o, s, cb); });
+                return with_adapter(scaled, [&](const auto& A) {
+                    if (o.device.kind == Device::Kind::cuda)
+                        return detail::run_device_fit<T>(A, detail::host_matrix(scaled), o, s, cb);
+                    return detail::fit_any<T>(A, o, s, cb);
+                });
             });
     }
     r.threads = threads.threads();

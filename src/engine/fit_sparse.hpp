@@ -4,6 +4,7 @@
 #pragma once
 
 #include "engine/fit_any_impl.hpp"
+#include "engine/fit_device.hpp"
 #include "data/sparse.hpp"
 #include "data/transposed.hpp"
 
@@ -103,8 +104,11 @@ Result<T> fit_sparse(const SparseView<T, I>& V, const Options& opt, const Initia
                    : SparseView<T, I>(V.rows, V.cols, V.outer, V.inner, values.data(), V.layout);
         r = detail::fit_scaled<T>(
             e, opt, start, callbacks, [&](const Options& o, auto s, const Callbacks& cb) {
-                return with_adapter(scaled, o.low_memory,
-                                    [&](const auto& A) { return detail::fit_any<T>(A, o, s, cb); });
+                return with_adapter(scaled, o.low_memory, [&](const auto& A) {
+                    if (o.device.kind == Device::Kind::cuda)
+                        return detail::run_device_fit<T>(A, detail::host_matrix(scaled), o, s, cb);
+                    return detail::fit_any<T>(A, o, s, cb);
+                });
             });
     }
     r.threads = threads.threads();

@@ -225,6 +225,9 @@ Result<T> alternate(const D& A, Step& step, Matrix<T> W, Matrix<T> Ht, const Opt
         }
         f_prev = f;
     }
+    // A step that holds the factors elsewhere (the device step, engine/device_step.hpp) hands
+    // them back here.
+    if constexpr (requires { step.finish(W, Ht); }) step.finish(W, Ht);
     if (ex) ex->restore(W, Ht);  // the kept point, not the extrapolated Ht
     // The reported error is evaluated entry by entry once, so it stays exact near a perfect fit
     // where the Gram formula used per iteration cancels; the Frobenius objective follows it.

@@ -1,4 +1,5 @@
 // Enumerator name tables; the solver names and the solver/loss queries read the registry.
+#include <charconv>
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -86,7 +87,29 @@ Extrapolation extrapolation_from_string(std::string_view name) {
                        "\"; expected one of: " + joined(extrapolation_names));
 }
 
+std::string to_string(const Device& d) {
+    if (d.kind == Device::Kind::cpu) return "cpu";
+    return d.index == 0 ? "cuda" : "cuda:" + std::to_string(d.index);
+}
+
+Device device_from_string(std::string_view name) {
+    if (name == "cpu") return {};
+    if (name == "cuda") return {Device::Kind::cuda, 0};
+    const std::string_view prefix = "cuda:";
+    if (name.substr(0, prefix.size()) == prefix) {
+        const std::string_view number = name.substr(prefix.size());
+        int index = 0;
+        const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), index);
+        if (!number.empty() && ec == std::errc() && end == number.data() + number.size() &&
+            index >= 0)
+            return {Device::Kind::cuda, index};
+    }
+    throw InvalidInput("unknown device \"" + std::string(name) +
+                       "\"; expected cpu, cuda or cuda:N (N a device number >= 0)");
+}
+
 bool resolved_extrapolation(const Options& o) {
+    if (o.device.kind == Device::Kind::cuda) return false;  // the device step does not extrapolate
     if (o.extrapolation) return *o.extrapolation == Extrapolation::on;
     return solver_traits(resolved_solver(o), o.loss).extrapolation_default &&
            o.missing == Missing::none && !o.mask && o.stop == StopRule::relative_objective;

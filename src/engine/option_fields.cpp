@@ -203,6 +203,24 @@ std::vector<OptionField> make_fields() {
         "objective (Ang & Gillis 2019); default: on where the solver's registry row says so",
         [](Options& o) -> std::optional<Extrapolation>& { return o.extrapolation; },
         extrapolation_from_string));
+    {
+        OptionField f{"device",
+                      "--device",
+                      OptionKind::name,
+                      false,
+                      "",
+                      "where the fit runs: cpu, or cuda / cuda:N (EXPERIMENTAL: needs a CUDA "
+                      "build, not yet validated on a GPU; mu and hals with frobenius, mu with "
+                      "kullback_leibler)",
+                      {},
+                      {},
+                      {"cpu", "cuda"}};
+        f.get = [](const Options& o) -> OptionValue { return to_string(o.device); };
+        f.set = [](Options& o, const OptionValue& v) {
+            o.device = device_from_string(std::get<std::string>(v));
+        };
+        t.push_back(std::move(f));
+    }
     return t;
 }
 

@@ -426,6 +426,7 @@ Result<T> run_transform_scaled(const D& A, int e, const Matrix<T>& H, const Opti
 /// Checks shared by transform() for every storage kind; returns the options with rank = k.
 template <class T>
 Options transform_options(const Options& opt, const Matrix<T>& H, Eigen::Index n) {
+    refuse_device(opt, "transform");
     Options o = opt;
     o.rank = static_cast<int>(H.rows());
     o.init = Init::random;

@@ -80,6 +80,39 @@ std::string pairs_with(Has has) {
 
 }  // namespace
 
+namespace {
+
+// What the CUDA path (docs/design.md, "Device") does not do, then whether the device is there:
+// every refusal names the option, never a silent run on the CPU.
+void validate_device_options(const Options& opt) {
+    const std::string on = "device " + to_string(opt.device) + ": ";
+    const Solver s = resolved_solver(opt);
+    if (!device_supports(s, opt.loss))
+        throw InvalidInput(on + "solver " + std::string(to_string(s)) + " with loss " +
+                           std::string(to_string(opt.loss)) +
+                           " runs on the CPU only; the device runs mu and hals with frobenius "
+                           "and mu with kullback_leibler (use device cpu)");
+    if (opt.missing != Missing::none || opt.mask)
+        throw InvalidInput(on + "missing values and masks run on the CPU only (use device cpu)");
+    if (!opt.fixed_w_columns.empty())
+        throw InvalidInput(on + "fixed_w_columns run on the CPU only (use device cpu)");
+    if (opt.stop == StopRule::projected_gradient)
+        throw InvalidInput(on +
+                           "the projected_gradient rule runs on the CPU only; use "
+                           "relative_objective");
+    if (opt.extrapolation == Extrapolation::on)
+        throw InvalidInput(on + "extrapolation runs on the CPU only; turn it off");
+    require_device(opt.device);
+}
+
+}  // namespace
+
+void refuse_device(const Options& opt, const char* what) {
+    if (opt.device.kind == Device::Kind::cuda)
+        throw InvalidInput("device " + to_string(opt.device) + ": " + what +
+                           " runs on the CPU only (use device cpu)");
+}
+
 void validate_options(const Options& opt) {
     if (opt.rank < 1)
         throw InvalidInput("rank must be at least 1, got " + std::to_string(opt.rank));
@@ -183,6 +216,7 @@ void validate_options(const Options& opt) {
                 "kept point, which extrapolation does not compute; use relative_objective "
                 "or turn it off");
     }
+    if (opt.device.kind == Device::Kind::cuda) validate_device_options(opt);
 }
 
 void validate_mask(const Options& opt, Eigen::Index m, Eigen::Index n) {

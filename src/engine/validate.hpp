@@ -6,8 +6,20 @@
 
 namespace nmfkit::detail {
 
-/// Checks rank, iteration/tolerance/time/thread fields and the solver/loss pair.
+/// Checks rank, iteration/tolerance/time/thread fields and the solver/loss pair; for a CUDA
+/// device also what the device path runs (device_supports) and that the device is there.
 void validate_options(const Options& opt);
+
+/// Throws InvalidInput when opt asks for a CUDA device for @p what, which runs on the CPU only
+/// (online NMF, transform): never a silent run on the CPU.
+void refuse_device(const Options& opt, const char* what);
+
+/// The (solver, loss) pairs the CUDA device path runs (docs/design.md, "Device"): mu and hals with
+/// frobenius, mu with kullback_leibler.
+constexpr bool device_supports(Solver s, Loss l) {
+    return (l == Loss::frobenius && (s == Solver::mu || s == Solver::hals)) ||
+           (l == Loss::kullback_leibler && s == Solver::mu);
+}
 
 /// Checks that V is non-empty, addressable, and every entry is finite and ≥ 0. Reports the first
 /// offending entry in reading order (smallest row, then smallest column), 0-based.

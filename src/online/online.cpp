@@ -232,6 +232,7 @@ void kl_coefficient_iteration(const D& A, const Matrix<T>& W, Matrix<T>& Ht, con
 template <class T>
 OnlineNMF<T>::OnlineNMF(Eigen::Index features, const Options& opt, const OnlineOptions& online)
     : opt_(opt), online_(online), m_(features) {
+    detail::refuse_device(opt, "online NMF");
     detail::validate_options(opt);
     validate(online);
     if (opt.loss != Loss::frobenius && opt.loss != Loss::kullback_leibler)
@@ -807,6 +808,7 @@ Result<T> fit_online_columns(const V& Vc, const Options& opt, OnlineOptions onli
 template <class T>
 Result<T> fit_online_dense(const DenseView<T>& V, const Options& opt, const OnlineOptions& online,
                            const Callbacks& callbacks, const InitialFactors<T>* start) {
+    detail::refuse_device(opt, "online NMF");
     detail::validate_options(opt);
     validate(online);
     detail::validate_matrix(V);
@@ -817,6 +819,7 @@ template <class T, class I>
 Result<T> fit_online_sparse(const SparseView<T, I>& V, const Options& opt,
                             const OnlineOptions& online, const Callbacks& callbacks,
                             const InitialFactors<T>* start) {
+    detail::refuse_device(opt, "online NMF");
     detail::validate_options(opt);
     validate(online);
     detail::validate_sparse(V);

@@ -95,6 +95,51 @@ def test_blas_is_the_openmp_build_even_after_numpy():
     assert "USE_OPENMP" in info["blas"]
 
 
+def test_build_info_says_whether_cuda_is_built_and_lists_the_devices():
+    info = nmfkit.build_info()
+    assert isinstance(info["cuda"], bool)
+    assert isinstance(info["devices"], list)
+    # No devices: the note says why; devices: no note.
+    assert bool(info["devices"]) != bool(info["devices_note"])
+    if not info["cuda"]:
+        assert "NMFKIT_WITH_CUDA=OFF" in info["devices_note"] and info["devices"] == []
+
+
+def test_an_absent_device_is_an_error_never_a_cpu_fit():
+    # cuda:99 is absent on every machine: a build without CUDA, no GPU, or fewer devices.
+    X = np.array([[1.0, 2.0, 0.0], [3.0, 1.0, 1.0], [0.0, 2.0, 4.0]])
+    with pytest.raises(ValueError, match="device cuda:99: "):
+        nmfkit.fit(X, 2, device="cuda:99")
+    with pytest.raises(ValueError, match='unknown device "gpu"'):
+        nmfkit.fit(X, 2, device="gpu")
+    with pytest.raises(ValueError, match="solver anls_bpp with loss frobenius runs on the CPU only"):
+        nmfkit.fit(X, 2, solver="anls_bpp", device="cuda")
+    W, H, info = nmfkit.fit(X, 2, device="cpu", seed=1)
+    assert W.shape == (3, 2)
+
+
+def test_cuda_libraries_load_only_when_a_device_is_listed():
+    # The CUDA code is a plugin dlopened on first use (docs/design.md, "Device"): importing nmfkit
+    # and fitting on the CPU map no CUDA library; build_info() of a CUDA build loads the plugin
+    # from beside the module (a fresh interpreter, /proc/self/maps).
+    code = (
+        "import numpy as np, nmfkit\n"
+        "def mapped():\n"
+        "    names = {l.split()[-1] for l in open('/proc/self/maps') if '/' in l}\n"
+        "    return sorted(n for n in names if '/libcu' in n or 'nmfkit_cuda' in n)\n"
+        "nmfkit.fit(np.ones((3, 3)), 1, seed=1)\n"
+        "print(mapped())\n"
+        "info = nmfkit.build_info()\n"
+        "print(info['cuda'], repr(info['devices_note']))\n"
+        "print([n for n in mapped() if 'nmfkit_cuda' in n])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, built, plugin = out.stdout.splitlines()
+    assert before == "[]"
+    if built.startswith("True") and "the CUDA plugin" not in built:
+        assert plugin == repr([str(Path(nmfkit.__file__).parent / "libnmfkit_cuda.so")])
+
+
 def test_build_info_names_the_kernels_instruction_set():
     # The active target never exceeds the CPU's best; NMFKIT_ISA caps it (read at first use, so
     # in a fresh interpreter).
