@@ -42,25 +42,31 @@ template <class T>
 Result<T> fit_observed(const ObservedArrays<T>& observed, const Options& opt,
                        const InitialFactors<T>* start, const Callbacks& callbacks);
 
-#define NMFKIT_FIT_ANY_DECLARATIONS(ext, T, I)                                                     \
-    ext template Result<T> fit_any(const AnyData<T, I>&, const Options&, const InitialFactors<T>*, \
-                                   const Callbacks&);                                              \
-    ext template Result<T> transform_any(const AnyData<T, I>&, int, const Matrix<T>&,              \
-                                         const Options&);
-#define NMFKIT_FIT_HELD_OUT_DECLARATION(ext, T)                                           \
-    ext template Result<T> fit_held_out_any(const AnyData<T, std::int64_t>&, const Mask&, \
-                                            const Options&, const InitialFactors<T>*,     \
-                                            const Callbacks&);
-#define NMFKIT_FIT_OBSERVED_DECLARATION(ext, T)                                   \
-    ext template Result<T> fit_observed(const ObservedArrays<T>&, const Options&, \
-                                        const InitialFactors<T>*, const Callbacks&);
-#define NMFKIT_FIT_ANY_ALL(ext, T)                    \
-    NMFKIT_FIT_ANY_DECLARATIONS(ext, T, std::int64_t) \
-    NMFKIT_FIT_ANY_DECLARATIONS(ext, T, int)          \
-    NMFKIT_FIT_HELD_OUT_DECLARATION(ext, T)           \
-    NMFKIT_FIT_OBSERVED_DECLARATION(ext, T)
-NMFKIT_FIT_ANY_ALL(extern, float)
-NMFKIT_FIT_ANY_ALL(extern, double)
-#undef NMFKIT_FIT_ANY_ALL
+extern template Result<float> fit_any(const AnyData<float, std::int64_t>&, const Options&,
+                                      const InitialFactors<float>*, const Callbacks&);
+extern template Result<float> transform_any(const AnyData<float, std::int64_t>&, int,
+                                            const Matrix<float>&, const Options&);
+extern template Result<float> fit_any(const AnyData<float, int>&, const Options&,
+                                      const InitialFactors<float>*, const Callbacks&);
+extern template Result<float> transform_any(const AnyData<float, int>&, int, const Matrix<float>&,
+                                            const Options&);
+extern template Result<float> fit_held_out_any(const AnyData<float, std::int64_t>&, const Mask&,
+                                               const Options&, const InitialFactors<float>*,
+                                               const Callbacks&);
+extern template Result<float> fit_observed(const ObservedArrays<float>&, const Options&,
+                                           const InitialFactors<float>*, const Callbacks&);
+extern template Result<double> fit_any(const AnyData<double, std::int64_t>&, const Options&,
+                                       const InitialFactors<double>*, const Callbacks&);
+extern template Result<double> transform_any(const AnyData<double, std::int64_t>&, int,
+                                             const Matrix<double>&, const Options&);
+extern template Result<double> fit_any(const AnyData<double, int>&, const Options&,
+                                       const InitialFactors<double>*, const Callbacks&);
+extern template Result<double> transform_any(const AnyData<double, int>&, int,
+                                             const Matrix<double>&, const Options&);
+extern template Result<double> fit_held_out_any(const AnyData<double, std::int64_t>&, const Mask&,
+                                                const Options&, const InitialFactors<double>*,
+                                                const Callbacks&);
+extern template Result<double> fit_observed(const ObservedArrays<double>&, const Options&,
+                                            const InitialFactors<double>*, const Callbacks&);
 
 }  // namespace nmfkit::detail

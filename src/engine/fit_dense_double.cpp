@@ -11,8 +11,13 @@ template Result<double> fit(const DenseView<double>&, const Options&, const Init
 template Result<double> transform(const DenseView<double>&, const Matrix<double>&, const Options&);
 
 namespace detail {
-NMFKIT_FIT_ANY_DECLARATIONS(, double, std::int64_t)
-NMFKIT_FIT_HELD_OUT_DECLARATION(, double)
+template Result<double> fit_any(const AnyData<double, std::int64_t>&, const Options&,
+                                const InitialFactors<double>*, const Callbacks&);
+template Result<double> transform_any(const AnyData<double, std::int64_t>&, int,
+                                      const Matrix<double>&, const Options&);
+template Result<double> fit_held_out_any(const AnyData<double, std::int64_t>&, const Mask&,
+                                         const Options&, const InitialFactors<double>*,
+                                         const Callbacks&);
 }  // namespace detail
 
 }  // namespace nmfkit

@@ -11,8 +11,13 @@ template Result<float> fit(const DenseView<float>&, const Options&, const Initia
 template Result<float> transform(const DenseView<float>&, const Matrix<float>&, const Options&);
 
 namespace detail {
-NMFKIT_FIT_ANY_DECLARATIONS(, float, std::int64_t)
-NMFKIT_FIT_HELD_OUT_DECLARATION(, float)
+template Result<float> fit_any(const AnyData<float, std::int64_t>&, const Options&,
+                               const InitialFactors<float>*, const Callbacks&);
+template Result<float> transform_any(const AnyData<float, std::int64_t>&, int, const Matrix<float>&,
+                                     const Options&);
+template Result<float> fit_held_out_any(const AnyData<float, std::int64_t>&, const Mask&,
+                                        const Options&, const InitialFactors<float>*,
+                                        const Callbacks&);
 }  // namespace detail
 
 }  // namespace nmfkit

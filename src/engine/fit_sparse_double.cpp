@@ -16,8 +16,12 @@ NMFKIT_INSTANTIATE_SPARSE(double, std::int64_t)
 #undef NMFKIT_INSTANTIATE_SPARSE
 
 namespace detail {
-NMFKIT_FIT_ANY_DECLARATIONS(, double, int)
-NMFKIT_FIT_OBSERVED_DECLARATION(, double)
+template Result<double> fit_any(const AnyData<double, int>&, const Options&,
+                                const InitialFactors<double>*, const Callbacks&);
+template Result<double> transform_any(const AnyData<double, int>&, int, const Matrix<double>&,
+                                      const Options&);
+template Result<double> fit_observed(const ObservedArrays<double>&, const Options&,
+                                     const InitialFactors<double>*, const Callbacks&);
 }  // namespace detail
 
 }  // namespace nmfkit

@@ -16,8 +16,12 @@ NMFKIT_INSTANTIATE_SPARSE(float, std::int64_t)
 #undef NMFKIT_INSTANTIATE_SPARSE
 
 namespace detail {
-NMFKIT_FIT_ANY_DECLARATIONS(, float, int)
-NMFKIT_FIT_OBSERVED_DECLARATION(, float)
+template Result<float> fit_any(const AnyData<float, int>&, const Options&,
+                               const InitialFactors<float>*, const Callbacks&);
+template Result<float> transform_any(const AnyData<float, int>&, int, const Matrix<float>&,
+                                     const Options&);
+template Result<float> fit_observed(const ObservedArrays<float>&, const Options&,
+                                    const InitialFactors<float>*, const Callbacks&);
 }  // namespace detail
 
 }  // namespace nmfkit
