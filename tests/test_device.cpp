@@ -9,25 +9,15 @@
 
 #include <nmfkit/nmfkit.hpp>
 
+#include "helpers.hpp"
+
 namespace {
 
 using nmfkit::Device;
-using nmfkit::InvalidInput;
 using nmfkit::Loss;
 using nmfkit::Options;
 using nmfkit::Solver;
-
-// The message of the InvalidInput that f throws ("" and a failure when none).
-template <class F>
-std::string message_of(F&& f) {
-    try {
-        f();
-    } catch (const InvalidInput& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "no InvalidInput";
-    return "";
-}
+using nmfkit::test::message_of;  // "(no exception)" when none, which no expected part matches
 
 bool has(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;

@@ -213,9 +213,9 @@ DistributedFit<T> run(const Grid& grid, const Layout& layout, const Local& local
 }
 
 template <class T, class Block, class MakeLocal>
-DistributedFit<T> fit_any(const Grid& grid, std::int64_t m, std::int64_t n, const Block& block,
-                          const Options& given, const InitialFactors<T>* start,
-                          const Callbacks& callbacks, MakeLocal make_local) {
+DistributedFit<T> fit_on_grid(const Grid& grid, std::int64_t m, std::int64_t n, const Block& block,
+                              const Options& given, const InitialFactors<T>* start,
+                              const Callbacks& callbacks, MakeLocal make_local) {
     const Options opt = distributed_options(given);
     const Layout layout = grid.layout(m, n);
     std::string error = unsupported(opt, m, n, start);
@@ -279,7 +279,7 @@ template <class T>
 DistributedFit<T> fit_block(const Grid& grid, std::int64_t m, std::int64_t n,
                             const Matrix<T>& block, const Options& opt,
                             const InitialFactors<T>* start, const Callbacks& callbacks) {
-    return fit_any<T>(grid, m, n, block, opt, start, callbacks, [&](auto run_on) {
+    return fit_on_grid<T>(grid, m, n, block, opt, start, callbacks, [&](auto run_on) {
         const int e =
             global_scale_exponent(grid, block.data(), static_cast<std::size_t>(block.size()));
         Matrix<T> scaled;  // the block · 2^-e when e ≠ 0
@@ -298,7 +298,7 @@ DistributedFit<T> fit_block(const Grid& grid, std::int64_t m, std::int64_t n,
                             const Eigen::SparseMatrix<T, Eigen::ColMajor, int>& block,
                             const Options& opt, const InitialFactors<T>* start,
                             const Callbacks& callbacks) {
-    return fit_any<T>(grid, m, n, block, opt, start, callbacks, [&](auto run_on) {
+    return fit_on_grid<T>(grid, m, n, block, opt, start, callbacks, [&](auto run_on) {
         const auto nnz = static_cast<std::size_t>(block.nonZeros());
         const int e = global_scale_exponent(grid, block.valuePtr(), nnz);
         std::vector<T> values;  // the block's values · 2^-e when e ≠ 0; the indices are shared
