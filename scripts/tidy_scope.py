@@ -67,7 +67,8 @@ def main():
             current = set()
             blocks.append(current)
         elif line.strip() and current is not None:
-            path = os.path.normpath(line.strip())
+            # Relative to the build directory, as the compile commands name them.
+            path = os.path.normpath(os.path.join(build, line.strip()))
             if path.startswith(prefix):
                 current.add(path[len(prefix):])
     known, affected = set(), set()
