@@ -461,6 +461,17 @@ TEST(Online, MismatchedCheckpointsAreRefused) {
         return message_of([&] { fit_online(DenseView<double>(p.V), opt, online(8), r); });
     };
     EXPECT_EQ(resume_with(state, o), "(no exception)");
+    // Frobenius keeps A_mass (k x 1, the scale of A's rounding) as a fourth matrix; a state
+    // written before it was kept (three) resumes, one of the wrong shape or sign is refused.
+    ASSERT_EQ(state.matrices.size(), 4u);
+    FitState older = state;
+    older.matrices.pop_back();
+    EXPECT_EQ(resume_with(older, o), "(no exception)");
+    FitState bad_mass = state;
+    bad_mass.matrices[3] = Eigen::MatrixXd::Ones(2, 1);
+    EXPECT_NE(resume_with(bad_mass, o).find("A_mass"), std::string::npos);
+    bad_mass.matrices[3] = -Eigen::MatrixXd::Ones(3, 1);
+    EXPECT_NE(resume_with(bad_mass, o).find("A_mass"), std::string::npos);
     Options two = o;  // the state is at the end of pass 2
     two.max_iter = 2;
     EXPECT_NE(resume_with(state, two).find("nothing to do"), std::string::npos);
