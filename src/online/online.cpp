@@ -350,14 +350,11 @@ OnlineStep OnlineNMF<T>::step(const V& block, Matrix<T>* Ht, const Matrix<T>* pr
                 // component whose coefficients fall towards zero (penalties, or no block using
                 // it any more) leaves a residue at the scale of its largest past terms, which
                 // HALS would divide by and which dense and sparse input leave differently. At
-                // or below 16·ε·mass_l, A_ll is indistinguishable from zero and taken as zero,
+                // or below 16·k·ε·mass_l, A_ll is indistinguishable from zero and taken as zero,
                 // with its row and column (and B's column): the component no longer enters the
                 // surrogate. The scale of the current terms alone would not do: after the
                 // component decayed they are far below the residue of the earlier ones.
-                // (No factor k, as the floor against the current terms had: mass_l grows with
-                // every pass, by twice the component's terms, and a floor growing with k too
-                // would reach components in use in float32, u = 6e-8, with large k.)
-                const T floor = 16 * std::numeric_limits<T>::epsilon();
+                const T floor = 16 * static_cast<T>(k) * std::numeric_limits<T>::epsilon();
                 for (Eigen::Index l = 0; l < k; ++l)
                     if (state_.A(l, l) <= floor * mass(l)) {
                         state_.A.row(l).setZero();
