@@ -69,6 +69,11 @@ struct OnlineState {
     double ewa_cost = -1;           ///< smoothed batch cost; < 0 before the second block
     double ewa_cost_min = -1;       ///< its smallest value so far; < 0 before it has one
     int no_improvement = 0;         ///< blocks since the smallest smoothed cost
+    /// Frobenius (k x 1): Σ ρ^· (H_b H_bᵀ)_ll over every term added to A's diagonal and every
+    /// term a revisit took out of it, weighted as A weights them: the scale of A_ll's rounding
+    /// error, below which a revisit takes A_ll as zero (docs/algorithms.md, "Online NMF").
+    /// Empty (a state made by hand, or before the first block): |diag A|. KL: unused, empty.
+    Matrix<T> A_mass{};
 };
 
 /// What one block did.

@@ -81,13 +81,12 @@ class MiniBatchNMF(_NMFParams, ClassNamePrefixFeaturesOutMixin, TransformerMixin
     verbose : int, default=0
     solver : {None, 'hals', 'anls_bpp', 'cd', 'mu'}, default=None
         nmfkit extra: the batch solver (None: hals for Frobenius, cd for Kullback-Leibler).
-    revisit : bool, default=False
+    revisit : bool, default=True
         nmfkit extra, Frobenius ``fit``: a batch met again in a later pass replaces its earlier
         terms in the dictionary's statistics instead of adding to them (Mairal et al. 2010,
         Section 3.4; docs/algorithms.md "Online NMF"), so the fit converges to the full
-        objective's stationary point in a few passes. Off by default: scikit-learn accumulates,
-        and its test of a fit that penalties drive to zero compares dense and sparse input at
-        a scale where the replaced statistics' rounding differs.
+        objective's stationary point in a few passes, as the library's ``fit_online`` does by
+        default. ``False``: the terms are added to, as scikit-learn accumulates.
     n_jobs : int, default=None
         nmfkit extra: threads (None or -1: all cores).
 
@@ -126,7 +125,7 @@ class MiniBatchNMF(_NMFParams, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         verbose: int = 0,
         solver: Optional[str] = None,
         n_jobs: Optional[int] = None,
-        revisit: bool = False,
+        revisit: bool = True,
     ) -> None:
         self.n_components = n_components
         self.init = init

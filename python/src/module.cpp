@@ -690,6 +690,7 @@ nmfkit::OnlineState<T> state_of(const py::dict& d) {
     s.W = matrix_of<T>(d["W"], "state W");
     s.A = matrix_of<T>(d["A"], "state A");
     s.B = matrix_of<T>(d["B"], "state B");
+    if (d.contains("A_mass")) s.A_mass = matrix_of<T>(d["A_mass"], "state A_mass");
     s.steps = d["steps"].cast<std::int64_t>();
     s.samples_seen = d["samples_seen"].cast<std::int64_t>();
     s.ewa_cost = d["ewa_cost"].cast<double>();
@@ -704,6 +705,7 @@ py::dict state_to_dict(nmfkit::OnlineState<T> s) {
     d["W"] = to_numpy<T>(std::move(s.W));
     d["A"] = to_numpy<T>(std::move(s.A));
     d["B"] = to_numpy<T>(std::move(s.B));
+    if (s.A_mass.size() > 0) d["A_mass"] = to_numpy<T>(std::move(s.A_mass));
     d["steps"] = s.steps;
     d["samples_seen"] = s.samples_seen;
     d["ewa_cost"] = s.ewa_cost;

@@ -269,6 +269,11 @@ OnlineNMF<T>::OnlineNMF(OnlineState<T> state, const Options& opt, const OnlineOp
     if (!state.W.allFinite() || !state.A.allFinite() || !state.B.allFinite() ||
         (state.W.array() < 0).any())
         throw InvalidInput("online state has a non-finite entry or a negative entry of W");
+    if (state.A_mass.size() > 0 && (!fro || state.A_mass.rows() != k || state.A_mass.cols() != 1 ||
+                                    !state.A_mass.allFinite() || (state.A_mass.array() < 0).any()))
+        throw InvalidInput(
+            "online state's A_mass must be empty or, for frobenius, k x 1, finite and "
+            "non-negative");
     state_ = std::move(state);
 }
 
@@ -328,32 +333,40 @@ OnlineStep OnlineNMF<T>::step(const V& block, Matrix<T>* Ht, const Matrix<T>* pr
             // A ← A + HtᵀHt − w H0ᵀH0, B ← B + A_b (Ht − w H0), H0 = *previous (b x k).
             Matrix<T> HtH, AH;
             detail::gram(H, HtH);
+            // A_ll's scale of rounding error (OnlineState::A_mass): the terms that entered and
+            // left the diagonal, weighted as they are in A.
+            Matrix<T>& mass = state_.A_mass;
+            if (mass.size() != k) mass = state_.A.diagonal().cwiseAbs();
             if (replace) {
                 const auto w = static_cast<T>(previous_weight);
                 Matrix<T> H0H0;
                 detail::gram(*previous, H0H0);
-                // The scale of A's diagonal, before the difference.
-                const T scale =
-                    (state_.A.diagonal().cwiseAbs() + HtH.diagonal() + w * H0H0.diagonal())
-                        .maxCoeff();
                 A.times(Matrix<T>(H - w * *previous), AH);
                 state_.A += HtH - w * H0H0;
                 state_.B += AH;
-                // A component no block uses any more: its diagonal entry is a difference of
-                // equal sums, zero up to rounding, which HALS would divide by. Below the
-                // rounding error of the diagonal's scale it is taken as zero, with its row and
-                // column (and B's column).
-                const T floor = 16 * static_cast<T>(k) * std::numeric_limits<T>::epsilon() * scale;
+                mass += HtH.diagonal() + w * H0H0.diagonal();
+                // The difference keeps the rounding error of every term that went through A_ll
+                // (up to a few units of roundoff times mass_l), however small A_ll becomes: a
+                // component whose coefficients fall towards zero (penalties, or no block using
+                // it any more) leaves a residue at the scale of its largest past terms, which
+                // HALS would divide by and which dense and sparse input leave differently. At
+                // or below 16·k·ε·mass_l, A_ll is indistinguishable from zero and taken as zero,
+                // with its row and column (and B's column): the component no longer enters the
+                // surrogate. The scale of the current terms alone would not do: after the
+                // component decayed they are far below the residue of the earlier ones.
+                const T floor = 16 * static_cast<T>(k) * std::numeric_limits<T>::epsilon();
                 for (Eigen::Index l = 0; l < k; ++l)
-                    if (state_.A(l, l) <= floor) {
+                    if (state_.A(l, l) <= floor * mass(l)) {
                         state_.A.row(l).setZero();
                         state_.A.col(l).setZero();
                         state_.B.col(l).setZero();
                     }
             } else {
+                // Sums of non-negative terms: no cancellation, no residue to remove.
                 A.times(H, AH);
                 state_.A = static_cast<T>(rho) * state_.A + HtH;
                 state_.B = static_cast<T>(rho) * state_.B + AH;
+                mass = static_cast<T>(rho) * mass + HtH.diagonal();
             }
             Matrix<T> G = state_.A;
             G.diagonal().array() += static_cast<T>(opt_.w.l2);
@@ -601,7 +614,8 @@ OnlineNMF<T> start_model(Eigen::Index m, const Options& opt, const OnlineOptions
 
 /// fit_online()'s checkpoints (Callbacks::on_checkpoint, resume) hold the state after a block in
 /// a FitState: W the dictionary (m x k), Ht the coefficients kept for warm starts (n x k),
-/// iteration the blocks done (one history entry each), matrices {A, B} the statistics, and these
+/// iteration the blocks done (one history entry each), matrices {A, B, block weights, A_mass}
+/// (the statistics, the weight of each block's terms in them, A's rounding scale), and these
 /// scalars: the pass, the blocks done in it, then OnlineState's steps, samples_seen, ewa_cost,
 /// ewa_cost_min and no_improvement.
 constexpr std::size_t online_scalars = 7;
@@ -618,7 +632,9 @@ void check_online_state(const FitState& s, Eigen::Index m, Eigen::Index n, Eigen
                            std::to_string(FitState::current_version));
     // The matrices: the statistics A and B, and the weight of each block's terms in them
     // (blocks x 1, in [0, 1]; revisits replace a block's terms by that weight).
-    if (s.scalars.size() != online_scalars || s.matrices.size() != 3)
+    // A fourth, A_mass (k x 1, Frobenius; OnlineState), is absent from checkpoints written
+    // before it was kept; they resume with |diag A| in its place.
+    if (s.scalars.size() != online_scalars || (s.matrices.size() != 3 && s.matrices.size() != 4))
         throw InvalidInput("the fit state is not of an online fit (fit_online)");
     if (s.single_precision != std::is_same_v<T, float>)
         throw InvalidInput(std::string("the fit state is of a ") +
@@ -631,6 +647,9 @@ void check_online_state(const FitState& s, Eigen::Index m, Eigen::Index n, Eigen
         throw InvalidInput("the fit state's W, H or statistics do not match V (" +
                            std::to_string(m) + " x " + std::to_string(n) +
                            ") at k = " + std::to_string(k));
+    if (s.matrices.size() == 4 && (!fro || s.matrices[3].rows() != k || s.matrices[3].cols() != 1 ||
+                                   (s.matrices[3].array() < 0).any()))
+        throw InvalidInput("the fit state's A_mass does not match k = " + std::to_string(k));
     if (!((s.matrices[2].array() >= 0) && (s.matrices[2].array() <= 1)).all())
         throw InvalidInput("the fit state's block weights are not in [0, 1]");
     const double pass = s.scalars[0], done = s.scalars[1];
@@ -685,6 +704,7 @@ Result<T> fit_online_columns(const V& Vc, const Options& opt, OnlineOptions onli
         state.W = s->W.cast<T>();
         state.A = s->matrices[0].cast<T>();
         state.B = s->matrices[1].cast<T>();
+        if (s->matrices.size() == 4) state.A_mass = s->matrices[3].cast<T>();
         state.steps = static_cast<std::int64_t>(s->scalars[2]);
         state.samples_seen = static_cast<std::int64_t>(s->scalars[3]);
         state.ewa_cost = s->scalars[4];
@@ -727,6 +747,7 @@ Result<T> fit_online_columns(const V& Vc, const Options& opt, OnlineOptions onli
                       static_cast<double>(os.no_improvement)};
         st.matrices = {os.A.template cast<double>(), os.B.template cast<double>(),
                        Eigen::Map<const Eigen::VectorXd>(weight.data(), blocks)};
+        if (os.A_mass.size() > 0) st.matrices.push_back(os.A_mass.template cast<double>());
         callbacks.on_checkpoint(st);
     };
     for (int pass = first_pass; pass < opt.max_iter && !stop; ++pass) {

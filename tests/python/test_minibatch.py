@@ -65,17 +65,37 @@ def test_recovers_a_planted_factorization(beta_loss, solver):
 def test_revisits_reach_the_full_batch_objective_in_a_few_passes():
     # revisit=True: a batch met again replaces its earlier terms in the statistics (Mairal et al.
     # 2010, Section 3.4), so after 12 passes the objective is within 5% of the full-batch one;
-    # with the terms stacked (the default, scikit-learn's accumulation) it is still far above.
+    # with the terms stacked (revisit=False, scikit-learn's accumulation) it is still far above.
     rng = np.random.default_rng(71)
     W0 = rng.random((3000, 5)) * (rng.random((3000, 5)) < 0.5)
     H0 = rng.random((5, 60)) * (rng.random((5, 60)) < 0.5)
     X = W0 @ H0 + 0.01 * rng.random((3000, 60))
     _, _, info = nmfkit.fit(X, 5, loss="frobenius", solver="hals", tol=1e-10, max_iter=1000, seed=7)
     kw = dict(batch_size=300, init="random", random_state=7, max_iter=12, tol=0, max_no_improvement=None)
-    on = MiniBatchNMF(5, revisit=True, **kw).fit(X)
-    off = MiniBatchNMF(5, **kw).fit(X)
+    on = MiniBatchNMF(5, **kw).fit(X)  # revisit=True is the default
+    off = MiniBatchNMF(5, revisit=False, **kw).fit(X)
     assert on.reconstruction_err_ ** 2 / 2 < 1.05 * info.objective
     assert off.reconstruction_err_ ** 2 / 2 > 2 * info.objective
+
+
+def test_revisits_take_components_that_penalties_shrink_to_exactly_zero():
+    # scikit-learn's test_nmf_sparse_input with alpha_W = alpha_H = 1: the penalties make W = 0,
+    # H = 0 the minimiser, and the fit shrinks every component geometrically. A revisit takes a
+    # batch's old terms out of A = sum h h^T and B = sum x h^T, which leaves the rounding of the
+    # largest past terms behind; without the floor relative to A_mass (src/online/online.cpp)
+    # the components stalled near 1e-14 (1e-18 after more passes), differently for dense and
+    # sparse input, instead of reaching 0.
+    rng = np.random.mtrand.RandomState(42)
+    X = np.abs(rng.randn(10, 10))
+    X[:, 2 * np.arange(5)] = 0
+    kw = dict(n_components=5, init="random", alpha_W=1.0, alpha_H=1.0, random_state=0, tol=0,
+              max_iter=100, max_no_improvement=None)
+    for data in (X, sp.csc_matrix(X), sp.csr_matrix(X)):
+        model = MiniBatchNMF(**kw)
+        assert model.revisit
+        W = model.fit_transform(data)
+        assert model.n_iter_ == 100
+        assert not W.any() and not model.components_.any(), (np.abs(W).max(), np.abs(model.components_).max())
 
 
 @pytest.mark.parametrize("beta_loss", ["frobenius", "kullback-leibler"])
