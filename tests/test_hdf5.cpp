@@ -319,16 +319,23 @@ TEST_F(Hdf5Test, LargeArraysGiveHdf5sMessages) {
             m.replace(at, 8, "_be.h5ad");
         return m;
     };
-    for (const char* storage : {"contiguous", "chunks", "gzip", "gzip_i4"}) {
-        const std::string name = std::string("big_index_") + storage;
-        const std::string message = error(name + "_be.h5ad");
-        EXPECT_NE(message.find("X/indices: entry "), std::string::npos) << message;
-        EXPECT_EQ(same(error(name + "_le.h5ad")), message);
-        ReadOptions opt;
-        opt.csr_transposed = true;
-        opt.float32_values = true;
-        EXPECT_EQ(same(error(name + "_le.h5ad", opt)), message);
-    }
+    // The index out of range inside a row that then does not increase, and as the last (300) or
+    // the first (-1) entry of a row that still does.
+    for (const char* what : {"index", "index_last", "index_first"})
+        for (const char* storage : {"contiguous", "chunks", "gzip", "gzip_i4"}) {
+            const std::string name = std::string("big_") + what + "_" + storage;
+            const std::string message = error(name + "_be.h5ad");
+            EXPECT_NE(message.find("X/indices: entry "), std::string::npos) << message;
+            EXPECT_NE(message.find(std::string(what) == "index_first" ? " is -1, out of range"
+                                                                      : " is 300, out of range"),
+                      std::string::npos)
+                << message;
+            EXPECT_EQ(same(error(name + "_le.h5ad")), message);
+            ReadOptions opt;
+            opt.csr_transposed = true;
+            opt.float32_values = true;
+            EXPECT_EQ(same(error(name + "_le.h5ad", opt)), message);
+        }
     const std::string corrupt = error("big_corrupt_be.h5ad");
     EXPECT_NE(corrupt.find("X/indices: cannot read entries"), std::string::npos) << corrupt;
     EXPECT_EQ(same(error("big_corrupt_le.h5ad")), corrupt);
