@@ -169,8 +169,7 @@ public:
 };
 
 /// Reads every piece of every read in @p reads in one OpenMP region (one barrier, however many
-/// arrays), on the threads that are free, in order of their pieces; false when one failed (the
-/// rest are then skipped).
+/// arrays), on the threads that are free; false when one failed (the rest are then skipped).
 bool run_pieces(std::initializer_list<const Pieces*> reads) {
     std::vector<const Pieces*> read(reads);
     std::vector<std::int64_t> first(read.size() + 1, 0);  // read k's pieces: [first[k], first[k+1])
@@ -180,11 +179,16 @@ bool run_pieces(std::initializer_list<const Pieces*> reads) {
 #pragma omp parallel if (total > 1)
     {
         std::vector<Scratch> scratch(read.size());
-        std::size_t k = 0;
+        // NOTE: the read of piece t is looked up for every t. A thread's pieces need not come in
+        // increasing order: schedule(dynamic) is nonmonotonic since OpenMP 4.5, and LLVM's
+        // libomp hands out pieces by work stealing (a thread that had assumed increasing order
+        // ran read k + 1's piece -1, which the sanitizer build found).
 #pragma omp for schedule(dynamic, 1)
         for (std::int64_t t = 0; t < total; ++t) {
             if (failed.load(std::memory_order_relaxed)) continue;
-            while (t >= first[k + 1]) ++k;  // a thread's pieces come in increasing order
+            // The read k with first[k] <= t < first[k + 1] (reads without pieces skipped).
+            const auto k = static_cast<std::size_t>(
+                std::upper_bound(first.begin(), first.end(), t) - first.begin() - 1);
             if (!read[k]->run(t - first[k], scratch[k])) failed = true;
         }
     }
@@ -204,9 +208,10 @@ public:
 
     bool run(std::int64_t t, Scratch& scratch) const override {
         constexpr bool same = std::is_same_v<S, T>;
+        if (t < 0 || t >= pieces) return false;  // not a piece of this read (run_pieces)
         const auto u = static_cast<hsize_t>(t);
         if (storage_.kind == Storage::contiguous) {
-            const hsize_t lo = u * grain;
+            const hsize_t lo = u * grain;  // < count_, as u < pieces
             const hsize_t n = std::min(grain, count_ - lo);
             // The block's pages of `out` mapped in one call before they are written
             // (detail::prefault), then written while the zeroed pages are in cache.
@@ -224,16 +229,21 @@ public:
             landed_(lo, lo + n);
             return true;
         }
+        // Chunk q0 + u holds entries [first, first + c) of the dataset; the range, entries
+        // [offset_, offset_ + count_), meets it in [first + skip, first + skip + n), which lands
+        // at out_[lo, lo + n). The first chunk may start before the range (skip > 0) and the last
+        // end after it; all positions are differences of a larger and a smaller one (none wraps).
         const hsize_t c = grain;
-        const hsize_t first = (q0 + u) * c;  // the chunk's entry 0 in the dataset
-        const hsize_t lo = std::max(first, offset_);
-        const hsize_t hi = std::min(first + c, offset_ + count_);
+        const hsize_t first = (q0 + u) * c;  // <= offset_ + count_ - 1, as u < pieces
+        const hsize_t lo = first > offset_ ? first - offset_ : 0;
+        const hsize_t skip = offset_ + lo - first;
+        const hsize_t n = std::min(c - skip, count_ - lo);
         // A chunk wholly inside the range, stored as T, lands in `out` directly.
         S* target = nullptr;
         if constexpr (same)
-            if (lo == first && hi == first + c) target = out_ + (first - offset_);
+            if (skip == 0 && n == c) target = out_ + lo;
         const bool direct = target != nullptr;
-        detail::prefault(out_ + (lo - offset_), (hi - lo) * sizeof(T));
+        detail::prefault(out_ + lo, n * sizeof(T));
         if (!direct) target = reinterpret_cast<S*>(Scratch::at_least(scratch.plain, c * sizeof(S)));
         const auto k = static_cast<std::size_t>(u);
         if (storage_.kind == Storage::deflate_chunks) {
@@ -248,8 +258,8 @@ public:
             return false;
         }
         if (!direct)
-            for (hsize_t e = lo; e < hi; ++e) out_[e - offset_] = static_cast<T>(target[e - first]);
-        landed_(lo - offset_, hi - offset_);
+            for (hsize_t e = 0; e < n; ++e) out_[lo + e] = static_cast<T>(target[skip + e]);
+        landed_(lo, lo + n);
         return true;
     }
 
@@ -335,6 +345,8 @@ struct File {
     Descriptor fd;
     /// The file has no user block: HDF5's addresses are byte offsets in the file.
     bool plain_addresses = false;
+    /// The file's size in bytes, which every chunk read_stored() reads must lie within.
+    std::uint64_t bytes = 0;
 
     /// "PATH: OBJECT: "
     std::string at(const std::string& object) const { return path + ": " + object + ": "; }
@@ -465,8 +477,8 @@ struct File {
     /// @p out as read_range does, but without HDF5's read path: contiguous bytes by pread, chunks
     /// by pread and inflated by zlib, each converted to T as it lands, in pieces that any thread
     /// may read (run_pieces). Null when the storage or the type is not one of those
-    /// (Dataset::storage) or HDF5 cannot say where a chunk is; the caller then reads with HDF5,
-    /// whose messages name the problem.
+    /// (Dataset::storage) or HDF5 cannot say where a chunk is, or says a place past the end of the
+    /// file; the caller then reads with HDF5, whose messages name the problem.
     ///
     /// @p landed(lo, hi) is called on the thread that wrote entries [lo, hi) of @p out, once per
     /// piece, right after they land (while they are in cache); @p tasks says where the pieces
@@ -524,7 +536,8 @@ struct File {
             unsigned mask = 0;
             if (H5Dget_chunk_info_by_coord(d.id.get(), &coord, &mask, &p->where[q], &p->bytes[q]) <
                     0 ||
-                p->where[q] == HADDR_UNDEF || mask != 0 ||
+                p->where[q] == HADDR_UNDEF || mask != 0 || p->where[q] > bytes ||
+                p->bytes[q] > bytes - p->where[q] ||
                 (d.storage.kind != Storage::deflate_chunks && p->bytes[q] != c * sizeof(S))) {
                 hdf5_reason();
                 return nullptr;
@@ -1169,6 +1182,7 @@ Hdf5Matrix::Hdf5Matrix(const std::string& path, const ReadOptions& opt)
             fcpl.valid() && H5Pget_userblock(fcpl.get(), &user_block) >= 0 && user_block == 0;
         hdf5_reason();
         f.fd = Descriptor(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        f.bytes = static_cast<std::uint64_t>(st.st_size);
     }
     s_->csr_transposed = opt.csr_transposed;
     s_->float32_values = opt.float32_values;
