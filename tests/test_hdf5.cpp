@@ -25,6 +25,9 @@
 #include <gtest/gtest.h>
 
 #include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 namespace {
 
@@ -309,6 +312,39 @@ TEST_F(Hdf5Test, LargeArraysReadByTheReaderItselfEqualHdf5sRead) {
                                  label + " transposed");
             }
         }
+}
+
+TEST_F(Hdf5Test, ManyChunksOnMoreThreadsThanCoresEqualHdf5sRead) {
+    // About 620 gzip chunks per array, indices and values read in one parallel region on 8
+    // threads: a thread's chunks then come in no fixed order (LLVM's libomp steals them from
+    // other threads), which the reader once assumed (a negative chunk number, found by the
+    // sanitizer build). Whole matrices and blocks of rows starting inside chunks, as HDF5 reads
+    // the same arrays big-endian, and summing the duplicates to the Matrix Market file's matrix.
+#ifdef _OPENMP
+    const int threads = omp_get_max_threads();
+    omp_set_num_threads(8);
+#endif
+    const Eigen::MatrixXd reference = dense_of(read_matrix(file("big.mtx")));
+    for (int o = 0; o < 2; ++o) {
+        ReadOptions opt;
+        opt.csr_transposed = o == 1;  // indices and values in one region; else one after the other
+        const std::string label = "options " + std::to_string(o);
+        const LoadedMatrix le = read_matrix(file("many_chunks_le.h5ad"), opt);
+        expect_identical(le, read_matrix(file("many_chunks_be.h5ad"), opt), label);
+        Eigen::MatrixXd dense(le.sparse);
+        if (le.transposed) dense.transposeInPlace();
+        EXPECT_TRUE(dense == reference) << label;
+    }
+    const Hdf5Matrix le(file("many_chunks_le.h5ad"));
+    const Hdf5Matrix be(file("many_chunks_be.h5ad"));
+    for (Eigen::Index r = 0; r < le.rows(); r += 701) {
+        const Eigen::Index e = std::min<Eigen::Index>(le.rows(), r + 701);
+        expect_identical(le.read_rows_transposed(r, e), be.read_rows_transposed(r, e),
+                         "rows " + std::to_string(r));
+    }
+#ifdef _OPENMP
+    omp_set_num_threads(threads);
+#endif
 }
 
 TEST_F(Hdf5Test, LargeArraysGiveHdf5sMessages) {
