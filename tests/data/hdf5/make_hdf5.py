@@ -174,8 +174,9 @@ scipy.io.mmwrite(path("big.mtx"), C.tocoo())
 # The "dup" arrays (60000 entries) in gzip chunks of 97 entries: about 620 pieces per array for the
 # reader's threads, which take them in no fixed order (run_pieces); and big-endian, read by HDF5.
 for order, sign in (("le", "<"), ("be", ">")):
-    raw_csr(f"many_chunks_{order}.h5ad", dup_data.astype(sign + "f4"), dup_indices.astype(sign + "i4"),
-            (2 * C.indptr).astype(np.int64), C.shape, chunks=(97,), compression="gzip")
+    raw_csr(f"many_chunks_{order}.h5ad", dup_data.astype(sign + "f4"),
+            dup_indices.astype(sign + "i4"), (2 * C.indptr).astype(np.int64), C.shape,
+            chunks=(97,), compression="gzip")
 with h5py.File(path("lzf.h5ad"), "w") as f:
     g = f.create_group("X")
     g.attrs["encoding-type"] = "csr_matrix"
