@@ -339,6 +339,16 @@ void advise_huge_pages(void* p, std::size_t bytes) {
         ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
 }
 
+void prefault([[maybe_unused]] void* p, [[maybe_unused]] std::size_t bytes) {
+#ifdef MADV_POPULATE_WRITE
+    static const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const auto begin = (reinterpret_cast<std::uintptr_t>(p) + page - 1) & ~(page - 1);
+    const auto end = (reinterpret_cast<std::uintptr_t>(p) + bytes) & ~(page - 1);
+    if (p != nullptr && end > begin)
+        ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE);
+#endif
+}
+
 void build_csc(Eigen::Index m, Eigen::Index n, Triplets&& t,
                Eigen::SparseMatrix<double, Eigen::ColMajor, int>& S) {
     const std::size_t nnz = t.value.size();

@@ -119,6 +119,12 @@ std::filesystem::path output_path(const std::string& path);
 /// before they are first touched (fewer page faults for arrays of hundreds of MB). A hint only.
 void advise_huge_pages(void* p, std::size_t bytes);
 
+/// Maps the whole pages inside [@p p, @p p + bytes) of fresh memory writable now, in one call
+/// (Linux's MADV_POPULATE_WRITE), instead of one page fault per 4 KiB page when they are first
+/// written (by a read into them, a copy or a conversion). The contents are unchanged; a hint only
+/// (nothing happens where the kernel does not have it).
+void prefault(void* p, std::size_t bytes);
+
 /// Coordinate entries (0-based) of an m x n matrix, to be turned into CSC.
 struct Triplets {
     std::vector<int> row, col;

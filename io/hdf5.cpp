@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <initializer_list>
+#include <memory>
 #include <optional>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -142,6 +144,142 @@ struct Storage {
     hsize_t chunk = 0;              ///< chunked: entries per chunk
 };
 
+/// Per-thread buffers of run_pieces(): a gzip chunk as stored, a piece before its conversion.
+struct Scratch {
+    std::vector<unsigned char> packed;
+    std::vector<unsigned char> plain;
+    /// @p bytes of @p v, grown as needed (operator new's alignment suits every stored type).
+    static unsigned char* at_least(std::vector<unsigned char>& v, std::size_t bytes) {
+        if (v.size() < bytes) v.resize(bytes);
+        return v.data();
+    }
+};
+
+/// A read split into pieces that run_pieces() hands to its threads.
+class Pieces {
+public:
+    virtual ~Pieces() = default;
+    Pieces() = default;
+    Pieces(const Pieces&) = delete;
+    Pieces& operator=(const Pieces&) = delete;
+    /// How many pieces.
+    virtual std::int64_t size() const = 0;
+    /// Reads piece @p t; false on a short read or a chunk that does not inflate to its size.
+    virtual bool run(std::int64_t t, Scratch& scratch) const = 0;
+};
+
+/// Reads every piece of every read in @p reads in one OpenMP region (one barrier, however many
+/// arrays), on the threads that are free; false when one failed (the rest are then skipped).
+bool run_pieces(std::initializer_list<const Pieces*> reads) {
+    std::vector<const Pieces*> read(reads);
+    std::vector<std::int64_t> first(read.size() + 1, 0);  // read k's pieces: [first[k], first[k+1])
+    for (std::size_t k = 0; k < read.size(); ++k) first[k + 1] = first[k] + read[k]->size();
+    const std::int64_t total = first.back();
+    std::atomic<bool> failed{false};
+#pragma omp parallel if (total > 1)
+    {
+        std::vector<Scratch> scratch(read.size());
+        // NOTE: the read of piece t is looked up for every t. A thread's pieces need not come in
+        // increasing order: schedule(dynamic) is nonmonotonic since OpenMP 4.5, and LLVM's
+        // libomp hands out pieces by work stealing (a thread that had assumed increasing order
+        // ran read k + 1's piece -1, which the sanitizer build found).
+#pragma omp for schedule(dynamic, 1)
+        for (std::int64_t t = 0; t < total; ++t) {
+            if (failed.load(std::memory_order_relaxed)) continue;
+            // The read k with first[k] <= t < first[k + 1] (reads without pieces skipped).
+            const auto k = static_cast<std::size_t>(
+                std::upper_bound(first.begin(), first.end(), t) - first.begin() - 1);
+            if (!read[k]->run(t - first[k], scratch[k])) failed = true;
+        }
+    }
+    return !failed;
+}
+
+/// The pieces of one range of a dataset stored as S (Storage::contiguous or chunks), read into
+/// T: File::plan_stored_as() fills in the layout, run() reads a block or a chunk.
+template <class S, class T, class Visit>
+class StoredPieces final : public Pieces {
+public:
+    StoredPieces(int fd, const Storage& storage, hsize_t offset, hsize_t count, T* out,
+                 const Visit& landed)
+        : fd_(fd), storage_(storage), offset_(offset), count_(count), out_(out), landed_(landed) {}
+
+    std::int64_t size() const override { return pieces; }
+
+    bool run(std::int64_t t, Scratch& scratch) const override {
+        constexpr bool same = std::is_same_v<S, T>;
+        if (t < 0 || t >= pieces) return false;  // not a piece of this read (run_pieces)
+        const auto u = static_cast<hsize_t>(t);
+        if (storage_.kind == Storage::contiguous) {
+            const hsize_t lo = u * grain;  // < count_, as u < pieces
+            const hsize_t n = std::min(grain, count_ - lo);
+            // The block's pages of `out` mapped in one call before they are written
+            // (detail::prefault), then written while the zeroed pages are in cache.
+            detail::prefault(out_ + lo, n * sizeof(T));
+            S* target = nullptr;
+            if constexpr (same)
+                target = out_ + lo;
+            else
+                target = reinterpret_cast<S*>(Scratch::at_least(scratch.plain, n * sizeof(S)));
+            if (!pread_all(fd_, target, n * sizeof(S),
+                           storage_.address + (offset_ + lo) * sizeof(S)))
+                return false;
+            if constexpr (!same)
+                for (hsize_t e = 0; e < n; ++e) out_[lo + e] = static_cast<T>(target[e]);
+            landed_(lo, lo + n);
+            return true;
+        }
+        // Chunk q0 + u holds entries [first, first + c) of the dataset; the range, entries
+        // [offset_, offset_ + count_), meets it in [first + skip, first + skip + n), which lands
+        // at out_[lo, lo + n). The first chunk may start before the range (skip > 0) and the last
+        // end after it; all positions are differences of a larger and a smaller one (none wraps).
+        const hsize_t c = grain;
+        const hsize_t first = (q0 + u) * c;  // <= offset_ + count_ - 1, as u < pieces
+        const hsize_t lo = first > offset_ ? first - offset_ : 0;
+        const hsize_t skip = offset_ + lo - first;
+        const hsize_t n = std::min(c - skip, count_ - lo);
+        // A chunk wholly inside the range, stored as T, lands in `out` directly.
+        S* target = nullptr;
+        if constexpr (same)
+            if (skip == 0 && n == c) target = out_ + lo;
+        const bool direct = target != nullptr;
+        detail::prefault(out_ + lo, n * sizeof(T));
+        if (!direct) target = reinterpret_cast<S*>(Scratch::at_least(scratch.plain, c * sizeof(S)));
+        const auto k = static_cast<std::size_t>(u);
+        if (storage_.kind == Storage::deflate_chunks) {
+            unsigned char* packed = Scratch::at_least(scratch.packed, bytes[k]);
+            uLongf size = c * sizeof(S);
+            if (!pread_all(fd_, packed, bytes[k], where[k]) ||
+                uncompress(reinterpret_cast<Bytef*>(target), &size, packed,
+                           static_cast<uLong>(bytes[k])) != Z_OK ||
+                size != c * sizeof(S))
+                return false;
+        } else if (!pread_all(fd_, target, c * sizeof(S), where[k])) {
+            return false;
+        }
+        if (!direct)
+            for (hsize_t e = 0; e < n; ++e) out_[lo + e] = static_cast<T>(target[skip + e]);
+        landed_(lo, lo + n);
+        return true;
+    }
+
+    // The layout, set by File::plan_stored_as().
+    std::int64_t pieces = 0;
+    hsize_t grain = 1;           ///< entries per contiguous block or per chunk
+    hsize_t q0 = 0;              ///< chunks: the first chunk's index in the dataset
+    std::vector<haddr_t> where;  ///< chunks: each one's file address
+    std::vector<hsize_t> bytes;  ///< chunks: each one's stored size
+
+private:
+    int fd_;
+    Storage storage_;
+    hsize_t offset_, count_;
+    T* out_;
+    /// The caller's callback (SliceChecker, which outlives the read), or a copy of an empty one
+    /// (Landed, often a temporary).
+    std::conditional_t<std::is_empty_v<Visit>, Visit, const Visit&> landed_;
+};
+
 /// A 1-D or 2-D numeric dataset and what nmfkit needs to know about it.
 struct Dataset {
     Handle id;
@@ -207,6 +345,8 @@ struct File {
     Descriptor fd;
     /// The file has no user block: HDF5's addresses are byte offsets in the file.
     bool plain_addresses = false;
+    /// The file's size in bytes, which every chunk read_stored() reads must lie within.
+    std::uint64_t bytes = 0;
 
     /// "PATH: OBJECT: "
     std::string at(const std::string& object) const { return path + ": " + object + ": "; }
@@ -333,131 +473,77 @@ struct File {
         return s;
     }
 
-    /// Reads entries [@p offset, @p offset + @p count) of the 1-D dataset @p d into @p out as
-    /// read_range does, but without HDF5's read path and on all threads: contiguous bytes by
-    /// pread, chunks by pread and inflated by zlib, each converted to T as it lands. False when
-    /// the storage or the type is not one of those (Dataset::storage) or anything fails (a short
-    /// read, a chunk that does not inflate to its size); the caller then reads with HDF5, whose
-    /// messages name the problem.
+    /// Plans reading entries [@p offset, @p offset + @p count) of the 1-D dataset @p d into
+    /// @p out as read_range does, but without HDF5's read path: contiguous bytes by pread, chunks
+    /// by pread and inflated by zlib, each converted to T as it lands, in pieces that any thread
+    /// may read (run_pieces). Null when the storage or the type is not one of those
+    /// (Dataset::storage) or HDF5 cannot say where a chunk is, or says a place past the end of the
+    /// file; the caller then reads with HDF5, whose messages name the problem.
     ///
     /// @p landed(lo, hi) is called on the thread that wrote entries [lo, hi) of @p out, once per
-    /// task, right after they land (while they are in cache); @p tasks says where the tasks
+    /// piece, right after they land (while they are in cache); @p tasks says where the pieces
     /// split the range.
+    template <class T, class Visit = Landed>
+    std::unique_ptr<Pieces> plan_stored(const Dataset& d, hsize_t offset, hsize_t count, T* out,
+                                        const Visit& landed = {}, Tasks* tasks = nullptr) const {
+        if (d.storage.kind == Storage::other || count == 0) return nullptr;
+        if (d.type_class == H5T_INTEGER) {
+            if constexpr (std::is_same_v<T, int> || std::is_same_v<T, double>)
+                return plan_stored_as<std::int32_t>(d, offset, count, out, landed, tasks);
+            return nullptr;
+        }
+        if constexpr (std::is_same_v<T, double>)
+            return d.type_size == 4 ? plan_stored_as<float>(d, offset, count, out, landed, tasks)
+                                    : plan_stored_as<double>(d, offset, count, out, landed, tasks);
+        if constexpr (std::is_same_v<T, float>)
+            if (d.type_size == 4)
+                return plan_stored_as<float>(d, offset, count, out, landed, tasks);
+        return nullptr;
+    }
+
+    /// plan_stored() and run_pieces() on its pieces: false when either fails (a short read, a
+    /// chunk that does not inflate to its size) or the range cannot be read this way.
     template <class T, class Visit = Landed>
     bool read_stored(const Dataset& d, hsize_t offset, hsize_t count, T* out,
                      const Visit& landed = {}, Tasks* tasks = nullptr) const {
-        if (d.storage.kind == Storage::other || count == 0) return false;
-        if (d.type_class == H5T_INTEGER) {
-            if constexpr (std::is_same_v<T, int> || std::is_same_v<T, double>)
-                return read_stored_as<std::int32_t>(d, offset, count, out, landed, tasks);
-            return false;
-        }
-        if constexpr (std::is_same_v<T, double>)
-            return d.type_size == 4 ? read_stored_as<float>(d, offset, count, out, landed, tasks)
-                                    : read_stored_as<double>(d, offset, count, out, landed, tasks);
-        if constexpr (std::is_same_v<T, float>)
-            return d.type_size == 4 && read_stored_as<float>(d, offset, count, out, landed, tasks);
-        return false;
+        const std::unique_ptr<Pieces> p = plan_stored(d, offset, count, out, landed, tasks);
+        return p != nullptr && run_pieces({p.get()});
     }
 
-    /// read_stored() with the stored type S.
+    /// plan_stored() with the stored type S: contiguous storage in blocks of 2^18 entries (1-2
+    /// MB), chunks one by one, their addresses and sizes asked of HDF5 here (one thread).
     template <class S, class T, class Visit>
-    bool read_stored_as(const Dataset& d, hsize_t offset, hsize_t count, T* out,
-                        const Visit& landed, Tasks* tasks) const {
-        constexpr bool same = std::is_same_v<S, T>;
-        const Storage& st = d.storage;
-        std::atomic<bool> failed{false};
-        if (st.kind == Storage::contiguous) {
-            // Blocks of 2^18 entries (1-2 MB), converted through a buffer of that size.
+    std::unique_ptr<Pieces> plan_stored_as(const Dataset& d, hsize_t offset, hsize_t count, T* out,
+                                           const Visit& landed, Tasks* tasks) const {
+        auto p = std::make_unique<StoredPieces<S, T, Visit>>(fd.get(), d.storage, offset, count,
+                                                             out, landed);
+        if (d.storage.kind == Storage::contiguous) {
             constexpr hsize_t block = hsize_t{1} << 18;
-            const auto blocks = static_cast<std::int64_t>((count + block - 1) / block);
+            p->grain = block;
+            p->pieces = static_cast<std::int64_t>((count + block - 1) / block);
             if (tasks != nullptr) *tasks = {block, 0};
-#pragma omp parallel if (blocks > 1)
-            {
-                std::vector<S> buffer(same ? 0 : static_cast<std::size_t>(std::min(block, count)));
-#pragma omp for schedule(dynamic, 1)
-                for (std::int64_t b = 0; b < blocks; ++b) {
-                    if (failed.load(std::memory_order_relaxed)) continue;
-                    const hsize_t lo = static_cast<hsize_t>(b) * block;
-                    const hsize_t n = std::min(block, count - lo);
-                    const std::uint64_t at = st.address + (offset + lo) * sizeof(S);
-                    S* target = nullptr;
-                    if constexpr (same)
-                        target = out + lo;
-                    else
-                        target = buffer.data();
-                    if (!pread_all(fd.get(), target, n * sizeof(S), at)) {
-                        failed = true;
-                        continue;
-                    }
-                    if constexpr (!same)
-                        for (hsize_t e = 0; e < n; ++e) out[lo + e] = static_cast<T>(target[e]);
-                    landed(lo, lo + n);
-                }
-            }
-            return !failed;
+            return p;
         }
-        // Chunks: their addresses and sizes first (HDF5, one thread), then read, inflated and
-        // converted on all threads.
-        const hsize_t c = st.chunk;
-        const bool deflate = st.kind == Storage::deflate_chunks;
-        const hsize_t q0 = offset / c;
-        const auto chunks = static_cast<std::int64_t>((offset + count - 1) / c - q0 + 1);
+        const hsize_t c = d.storage.chunk;
+        p->grain = c;
+        p->q0 = offset / c;
+        p->pieces = static_cast<std::int64_t>((offset + count - 1) / c - p->q0 + 1);
         if (tasks != nullptr) *tasks = {c, offset % c};
-        std::vector<haddr_t> where(static_cast<std::size_t>(chunks));
-        std::vector<hsize_t> bytes(where.size());
-        hsize_t most = 0;
-        for (std::size_t q = 0; q < where.size(); ++q) {
-            hsize_t coord = (q0 + q) * c;
+        p->where.resize(static_cast<std::size_t>(p->pieces));
+        p->bytes.resize(p->where.size());
+        for (std::size_t q = 0; q < p->where.size(); ++q) {
+            hsize_t coord = (p->q0 + q) * c;
             unsigned mask = 0;
-            if (H5Dget_chunk_info_by_coord(d.id.get(), &coord, &mask, &where[q], &bytes[q]) < 0 ||
-                where[q] == HADDR_UNDEF || mask != 0 || (!deflate && bytes[q] != c * sizeof(S))) {
+            if (H5Dget_chunk_info_by_coord(d.id.get(), &coord, &mask, &p->where[q], &p->bytes[q]) <
+                    0 ||
+                p->where[q] == HADDR_UNDEF || mask != 0 || p->where[q] > bytes ||
+                p->bytes[q] > bytes - p->where[q] ||
+                (d.storage.kind != Storage::deflate_chunks && p->bytes[q] != c * sizeof(S))) {
                 hdf5_reason();
-                return false;
-            }
-            most = std::max(most, bytes[q]);
-        }
-#pragma omp parallel if (chunks > 1)
-        {
-            std::vector<unsigned char> packed(deflate ? static_cast<std::size_t>(most) : 0);
-            std::vector<S> plain;
-#pragma omp for schedule(dynamic, 1)
-            for (std::int64_t q = 0; q < chunks; ++q) {
-                if (failed.load(std::memory_order_relaxed)) continue;
-                const auto u = static_cast<std::size_t>(q);
-                const hsize_t first = (q0 + u) * c;  // the chunk's entry 0 in the dataset
-                const hsize_t lo = std::max(first, offset);
-                const hsize_t hi = std::min(first + c, offset + count);
-                // A chunk wholly inside the range, stored as T, lands in `out` directly.
-                S* target = nullptr;
-                if constexpr (same)
-                    if (lo == first && hi == first + c) target = out + (first - offset);
-                if (target == nullptr) {
-                    plain.resize(static_cast<std::size_t>(c));
-                    target = plain.data();
-                }
-                bool ok = false;
-                if (deflate) {
-                    ok = pread_all(fd.get(), packed.data(), bytes[u], where[u]);
-                    uLongf size = c * sizeof(S);
-                    ok = ok &&
-                         uncompress(reinterpret_cast<Bytef*>(target), &size, packed.data(),
-                                    static_cast<uLong>(bytes[u])) == Z_OK &&
-                         size == c * sizeof(S);
-                } else {
-                    ok = pread_all(fd.get(), target, c * sizeof(S), where[u]);
-                }
-                if (!ok) {
-                    failed = true;
-                    continue;
-                }
-                if (target == plain.data())
-                    for (hsize_t e = lo; e < hi; ++e)
-                        out[e - offset] = static_cast<T>(target[e - first]);
-                landed(lo - offset, hi - offset);
+                return nullptr;
             }
         }
-        return !failed;
+        return p;
     }
 
     /// Reads entries [@p offset, @p offset + @p count) of the 1-D dataset @p d into @p out.
@@ -623,18 +709,23 @@ struct Slices {
 };
 
 /// Over x[0, length): sets @p bad when some x[p] is outside [0, inner), @p down when some
-/// x[p] <= x[p - 1]. Signed comparisons OR-ed without branches, which the compiler vectorizes
-/// (also without SSE4.1's integer min/max).
+/// x[p] <= x[p - 1]. One pass of signed comparisons OR-ed without branches, which the compiler
+/// vectorizes, finds whether x strictly increases; if it does, x[0] is its least and
+/// x[length - 1] its largest entry, and those two decide the range; only a segment that does not
+/// increase gets a second pass, over every entry's range.
 inline void scan_segment(const int* x, hsize_t length, int inner, int& bad, int& down) {
     if (length == 0) return;
-    int b = static_cast<int>(x[0] < 0) | static_cast<int>(x[0] >= inner);
     int d = 0;
-    for (hsize_t p = 1; p < length; ++p) {
-        b |= static_cast<int>(x[p] < 0) | static_cast<int>(x[p] >= inner);
-        d |= static_cast<int>(x[p] <= x[p - 1]);
+    for (hsize_t p = 1; p < length; ++p) d |= static_cast<int>(x[p] <= x[p - 1]);
+    if (d == 0) {
+        bad |= static_cast<int>(x[0] < 0) | static_cast<int>(x[length - 1] >= inner);
+        return;
     }
+    int b = 0;
+    for (hsize_t p = 0; p < length; ++p)
+        b |= static_cast<int>(x[p] < 0) | static_cast<int>(x[p] >= inner);
     bad |= b;
-    down |= d;
+    down = 1;
 }
 
 /// One pass over the indices of the @p outer slices of a compressed matrix (slice o holds
@@ -803,19 +894,29 @@ struct Hdf5Matrix::State {
             for (std::int64_t o = 0; o <= outer; ++o)
                 starts[o] = static_cast<int>(ptr[static_cast<std::size_t>(o)] - first);
             // The indices checked as they land (one pass, in cache), else in a pass of their own.
+            // Indices and values read in one parallel region (one barrier) where the reader reads
+            // both itself; else one after the other, HDF5 naming what is wrong.
             int* const index = S.innerIndexPtr();
             const SliceChecker checker(starts, outer, index, inner);
             Tasks tasks;
             Slices checked;
-            if (h_count >= 4096 &&
-                f.read_stored(indices, h_first, h_count, index, checker, &tasks)) {
+            std::unique_ptr<Pieces> index_pieces, value_pieces;
+            if (h_count >= 4096) {
+                index_pieces = f.plan_stored(indices, h_first, h_count, index, checker, &tasks);
+                if (index_pieces != nullptr)
+                    value_pieces = f.plan_stored(data, h_first, h_count, S.valuePtr());
+            }
+            const bool both = index_pieces != nullptr && value_pieces != nullptr &&
+                              run_pieces({index_pieces.get(), value_pieces.get()});
+            if (both || (index_pieces != nullptr && value_pieces == nullptr &&
+                         run_pieces({index_pieces.get()}))) {
                 checked = checker.finish(h_count, tasks);
             } else {
                 f.read_range(indices, h_first, h_count, index);
                 checked = check_slices(starts, outer, index, inner);
             }
             if (!checked.in_range) check_indices(index);
-            f.read_range(data, h_first, h_count, S.valuePtr());
+            if (!both) f.read_range(data, h_first, h_count, S.valuePtr());
             // Strictly increasing indices in every slice: nothing to sort, no duplicate to sum.
             if (!checked.increasing) detail::sort_and_sum_columns(S);
             return;
@@ -1081,6 +1182,7 @@ Hdf5Matrix::Hdf5Matrix(const std::string& path, const ReadOptions& opt)
             fcpl.valid() && H5Pget_userblock(fcpl.get(), &user_block) >= 0 && user_block == 0;
         hdf5_reason();
         f.fd = Descriptor(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        f.bytes = static_cast<std::uint64_t>(st.st_size);
     }
     s_->csr_transposed = opt.csr_transposed;
     s_->float32_values = opt.float32_values;

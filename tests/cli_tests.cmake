@@ -7,8 +7,9 @@ add_executable(nmfkit_io_tests ${nmfkit_cli_tests_dir}/test_csv.cpp
     ${nmfkit_cli_tests_dir}/test_formats.cpp ${nmfkit_cli_tests_dir}/test_hdf5.cpp
     ${nmfkit_cli_tests_dir}/test_blocks.cpp)
 find_package(ZLIB REQUIRED)
+# OpenMP: Hdf5Test.ManyChunks* reads on more threads than the machine has cores.
 target_link_libraries(nmfkit_io_tests PRIVATE nmfkit_io ZLIB::ZLIB GTest::gtest_main
-    nmfkit_warnings)
+    OpenMP::OpenMP_CXX nmfkit_warnings)
 set_target_properties(nmfkit_io_tests PROPERTIES UNITY_BUILD ${NMFKIT_UNITY_BUILD})
 target_compile_definitions(nmfkit_io_tests PRIVATE
     NMFKIT_TEST_DATA_DIR="${nmfkit_cli_tests_dir}/data")

@@ -200,6 +200,25 @@ put("online-t:h5_obs_count.h5ad", 0, "read a 4 x 3 matrix")
 # Under the 100-byte limit that refuses the whole matrix (h5_over_memory.h5ad above), each block
 # of 2 rows fits: the stream never holds the whole matrix.
 put("online-t:h5_over_memory.h5ad", 0, "read a 4 x 3 matrix", 100)
+# A corrupt chunk index: the stored size of the second gzip chunk of X/indices (20000 entries,
+# enough for the reader to read them itself) set to 2^31 - 16 bytes, more than the file holds.
+# The reader leaves such a chunk to HDF5 (no buffer sized from it), whose read fails.
+n = 20000
+csr("h5_chunk_size_huge.h5ad", data=np.ones(n), indices=np.zeros(n), indptr=np.arange(n + 1),
+    shape=(n, 3), skip=("data", "indices"),
+    extra=lambda f: [f["X"].create_dataset(k, data=v, chunks=(4096,), compression="gzip")
+                     for k, v in (("data", np.ones(n, np.float32)),
+                                  ("indices", np.zeros(n, np.int32)))])
+with h5py.File("h5_chunk_size_huge.h5ad", "r") as f:
+    chunk = f["X/indices"].id.get_chunk_info(1)
+b = bytearray(open("h5_chunk_size_huge.h5ad", "rb").read())
+# In the v1 B-tree node the chunk's key (size, filter mask, 2 offsets: 24 bytes) precedes its
+# address; the first occurrence of the address is that node's.
+at = b.index(chunk.byte_offset.to_bytes(8, "little")) - 24
+assert int.from_bytes(b[at:at + 4], "little") == chunk.size
+b[at:at + 4] = (2**31 - 16).to_bytes(4, "little")
+open("h5_chunk_size_huge.h5ad", "wb").write(bytes(b))
+put("h5_chunk_size_huge.h5ad", 65, "h5_chunk_size_huge.h5ad: X/indices: cannot read entries 0..19999 (HDF5: addr overflow, addr = 92427, size = 2147483632, eoa = 92800): corrupt or truncated file?")
 
 with open("expected_hdf5.tsv", "w") as f:
     f.write("# Bad-input corpus, HDF5 files: FILE\tEXIT CODE\tEXACT MESSAGE[\tMAX_MEMORY] (written\n"

@@ -127,7 +127,7 @@ scipy.io.mmwrite(path("chunked.mtx"), B.tocoo())
 # itself, File::read_stored) in each storage that path takes: contiguous, chunks without a filter,
 # gzip chunks (sizes that do not divide the arrays), float32, float64 and int32 values; and, as
 # the references that HDF5 reads itself, the same arrays big-endian. "dup": every entry split in
-# two (unsorted, duplicates); "index": one index out of range late in the array; "corrupt": a
+# two (unsorted, duplicates); "index*": one index out of range late in the array; "corrupt": a
 # gzip chunk of X/indices overwritten.
 C = sp.random(2000, 300, density=0.05, random_state=rng, format="csr", dtype=np.float64)
 C.data = rng.integers(1, 50, C.nnz).astype(np.float64) / 4
@@ -141,13 +141,22 @@ for r in range(C.shape[0]):  # each row's entries in reverse order
     dup_data[lo:hi] = dup_data[lo:hi][::-1].copy()
 bad_indices = C.indices.copy()
 bad_indices[C.nnz - 100] = 300
+# An index out of range where its row still strictly increases: the last of a row (300, past the
+# largest column) and the first of a row (-1); the reader checks such a row by its first and last
+# entries, a row that does not increase by every entry.
+late = [r for r in range(C.shape[0] - 40, C.shape[0]) if C.indptr[r + 1] - C.indptr[r] >= 3][0]
+last_indices = C.indices.copy()
+last_indices[C.indptr[late + 1] - 1] = 300
+first_indices = C.indices.copy()
+first_indices[C.indptr[late]] = -1
 stored = {"plain": (C.data, C.indices, C.indptr), "dup": (dup_data, dup_indices, 2 * C.indptr),
-          "index": (C.data, bad_indices, C.indptr)}
+          "index": (C.data, bad_indices, C.indptr), "index_last": (C.data, last_indices, C.indptr),
+          "index_first": (C.data, first_indices, C.indptr)}
 for order, sign in (("le", "<"), ("be", ">")):
     for name, values, kw in (("contiguous", "f4", {}), ("chunks", "f8", dict(chunks=(4999,))),
                              ("gzip", "f4", dict(chunks=(3001,), compression="gzip")),
                              ("gzip_i4", "i4", dict(chunks=(2048,), compression="gzip"))):
-        for what in ("plain", "dup", "index"):
+        for what in stored:
             data, indices, indptr = stored[what]
             if values == "i4":
                 data = np.ceil(data)
@@ -162,6 +171,12 @@ for order, sign in (("le", "<"), ("be", ">")):
         f.seek(info.byte_offset + info.size // 2)
         f.write(b"\xff" * 32)
 scipy.io.mmwrite(path("big.mtx"), C.tocoo())
+# The "dup" arrays (60000 entries) in gzip chunks of 97 entries: about 620 pieces per array for the
+# reader's threads, which take them in no fixed order (run_pieces); and big-endian, read by HDF5.
+for order, sign in (("le", "<"), ("be", ">")):
+    raw_csr(f"many_chunks_{order}.h5ad", dup_data.astype(sign + "f4"),
+            dup_indices.astype(sign + "i4"), (2 * C.indptr).astype(np.int64), C.shape,
+            chunks=(97,), compression="gzip")
 with h5py.File(path("lzf.h5ad"), "w") as f:
     g = f.create_group("X")
     g.attrs["encoding-type"] = "csr_matrix"
