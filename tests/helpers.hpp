@@ -19,7 +19,7 @@ namespace nmfkit::test {
 template <class T>
 using Mat = Matrix<T>;
 
-/// Every (solver, loss) pair the library's registry supports (src/engine/registry.hpp).
+/// Every (solver, loss) pair the library's registry supports (src/engine/registry.cpp).
 inline std::vector<std::pair<Solver, Loss>> supported_pairs() {
     std::vector<std::pair<Solver, Loss>> out;
     for (Loss l : all_losses())

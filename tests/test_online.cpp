@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <vector>
 
 #include <Eigen/SVD>
@@ -467,11 +468,16 @@ TEST(Online, MismatchedCheckpointsAreRefused) {
     FitState older = state;
     older.matrices.pop_back();
     EXPECT_EQ(resume_with(older, o), "(no exception)");
+    // The checkpoint's own message (not the later one of OnlineNMF's constructor) for each.
     FitState bad_mass = state;
+    const std::string refused = "the fit state's A_mass must be k x 1 (k = 3)";
     bad_mass.matrices[3] = Eigen::MatrixXd::Ones(2, 1);
-    EXPECT_NE(resume_with(bad_mass, o).find("A_mass"), std::string::npos);
+    EXPECT_NE(resume_with(bad_mass, o).find(refused), std::string::npos);
     bad_mass.matrices[3] = -Eigen::MatrixXd::Ones(3, 1);
-    EXPECT_NE(resume_with(bad_mass, o).find("A_mass"), std::string::npos);
+    EXPECT_NE(resume_with(bad_mass, o).find(refused), std::string::npos);
+    bad_mass.matrices[3] = Eigen::MatrixXd::Ones(3, 1);
+    bad_mass.matrices[3](1) = std::numeric_limits<double>::quiet_NaN();
+    EXPECT_NE(resume_with(bad_mass, o).find(refused), std::string::npos);
     Options two = o;  // the state is at the end of pass 2
     two.max_iter = 2;
     EXPECT_NE(resume_with(state, two).find("nothing to do"), std::string::npos);

@@ -15,7 +15,7 @@ namespace nmfkit {
 struct Mask;  // mask.hpp
 
 /// The update rule. Each enumerator's text is the name used by the CLI and Python. What each
-/// minimises and how is one row per (solver, loss) of the registry (src/engine/registry.hpp).
+/// minimises and how is one row per (solver, loss) of the registry (src/engine/registry.cpp).
 enum class Solver {
     mu,        ///< Lee & Seung multiplicative updates (every loss; the only one for IS and β)
     als,       ///< alternating least squares, negative entries set to zero (Frobenius)
@@ -121,7 +121,7 @@ void require_device(const Device& d);
 /// and cd for KL (docs/algorithms.md, "Missing values").
 bool supports_missing(Solver s, Loss l);
 
-/// What the registry (src/engine/registry.hpp) records about one (solver, loss) pair; every
+/// What the registry (src/engine/registry.cpp) records about one (solver, loss) pair; every
 /// field is false for a pair it does not support.
 struct SolverTraits {
     bool supported = false;      ///< the solver minimises the loss (supports())

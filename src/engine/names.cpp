@@ -68,7 +68,7 @@ std::string joined(const NameTable<E, N>& table) {
 }  // namespace
 
 std::string_view to_string(Solver s) {
-    for (const auto& row : detail::solver_registry)
+    for (const auto& row : detail::registry_rows())
         if (row.solver == s) return row.name;
     return "unknown";
 }
@@ -171,7 +171,7 @@ Normalize normalize_from_string(std::string_view name) {
 const std::vector<Solver>& all_solvers() {
     static const std::vector<Solver> all = [] {
         std::vector<Solver> out;
-        for (const auto& row : detail::solver_registry)
+        for (const auto& row : detail::registry_rows())
             if (std::find(out.begin(), out.end(), row.solver) == out.end())
                 out.push_back(row.solver);
         return out;
@@ -195,20 +195,10 @@ std::vector<Solver> solvers_for(Loss l) {
 }
 
 Solver default_solver(Loss l) {
-    for (const auto& row : detail::solver_registry)
+    for (const auto& row : detail::registry_rows())
         if (row.loss == l && row.traits.is_default) return row.solver;
     throw std::logic_error("the solver registry has no default solver for a loss");
 }
-
-namespace detail {
-const SolverRow& registry_row(Solver s, Loss l) {
-    const SolverRow* row = find_row(s, l);
-    if (row == nullptr)
-        throw std::logic_error("solver " + std::string(to_string(s)) + " with loss " +
-                               std::string(to_string(l)) + " reached a fit without validation");
-    return *row;
-}
-}  // namespace detail
 
 Penalties from_sklearn(double alpha_W, double alpha_H, double l1_ratio, std::int64_t n_samples,
                        std::int64_t n_features) {

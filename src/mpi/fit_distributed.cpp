@@ -43,7 +43,7 @@ std::string unsupported(const Options& opt, std::int64_t m, std::int64_t n,
     }
     if (opt.mask || opt.missing != Missing::none)
         return "missing values and masks are not available in the distributed mode yet";
-    // Which pairs run here is the registry's `distributed` trait (engine/registry.hpp).
+    // Which pairs run here is the registry's `distributed` trait (engine/registry.cpp).
     std::string losses;
     for (Loss l : all_losses())
         for (Solver t : solvers_for(l))

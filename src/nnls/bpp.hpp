@@ -588,7 +588,7 @@ NnlsStats bpp_nnls(const Matrix<T>& G, const Matrix<T>& B, Matrix<T>& X) {
     return stats;
 }
 
-/// ANLS by block principal pivoting as the registry calls it (engine/registry.hpp): the exact
+/// ANLS by block principal pivoting as the registry calls it (engine/registry.cpp): the exact
 /// NNLS solution of the whole factor's problem, and of one row's (masked NMF).
 struct AnlsBpp {
     template <class T>

@@ -1,6 +1,6 @@
 #pragma once
 // The two shapes of the Frobenius half-step that every Frobenius solver takes (the registry,
-// engine/registry.hpp, points at one update of each shape per solver):
+// engine/registry.cpp, points at one update of each shape per solver):
 //   whole factor: min_{X ≥ 0} ½ tr(X G Xᵀ) − tr(Bᵀ X), one G for all rows (GramSubproblem);
 //   one row:      min_{x ≥ 0} ½ xᵀ G_i x − b_iᵀ x + l1 Σx + ½ l2 ‖x‖², each row its own G_i, as
 //                 masked NMF needs (RowSubproblem, driven by updates/masked.hpp).

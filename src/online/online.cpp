@@ -648,8 +648,9 @@ void check_online_state(const FitState& s, Eigen::Index m, Eigen::Index n, Eigen
                            std::to_string(m) + " x " + std::to_string(n) +
                            ") at k = " + std::to_string(k));
     if (s.matrices.size() == 4 && (!fro || s.matrices[3].rows() != k || s.matrices[3].cols() != 1 ||
-                                   (s.matrices[3].array() < 0).any()))
-        throw InvalidInput("the fit state's A_mass does not match k = " + std::to_string(k));
+                                   !s.matrices[3].allFinite() || (s.matrices[3].array() < 0).any()))
+        throw InvalidInput("the fit state's A_mass must be k x 1 (k = " + std::to_string(k) +
+                           "), finite and non-negative");
     if (!((s.matrices[2].array() >= 0) && (s.matrices[2].array() <= 1)).all())
         throw InvalidInput("the fit state's block weights are not in [0, 1]");
     const double pass = s.scalars[0], done = s.scalars[1];

@@ -43,7 +43,7 @@ void als_update(const Matrix<T>& FtF, const Matrix<T>& AF, Matrix<T>& X) {
     X = X.cwiseMax(T(0));
 }
 
-/// ALS as the registry calls it (engine/registry.hpp): the whole factor by als_update(), one row
+/// ALS as the registry calls it (engine/registry.cpp): the whole factor by als_update(), one row
 /// of masked NMF by x ← max(0, (Gp + ridge)⁻¹ (b − l1)).
 struct Als {
     template <class T>

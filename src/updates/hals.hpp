@@ -94,7 +94,7 @@ void hals_update(
     }
 }
 
-/// HALS (and cd for Frobenius) as the registry calls it (engine/registry.hpp): the whole factor
+/// HALS (and cd for Frobenius) as the registry calls it (engine/registry.cpp): the whole factor
 /// by hals_update() within the Gillis-Glineur budget, one row of masked NMF by `sweeps` exact
 /// coordinate sweeps x_l ← max(0, x_l + (b_l − l1 − Gp(l, :) x) / Gp(l, l)).
 struct Hals {

@@ -38,7 +38,7 @@ constexpr Eigen::Index masked_rows_per_block = 32;
 /// Solves row x (k) of X for min_{x ≥ 0} ½ xᵀ G x − bᵀ x + l1 Σx + ½ l2 ‖x‖², with the row's own
 /// Gram G and cross product b in `s` (s.x holds x on entry and the new x on return), by the
 /// solver's per-row rule (its `row`, e.g. Hals::row in updates/hals.hpp; the registry,
-/// engine/registry.hpp, names it): Gp = G + l2·I and l1 are set here for it.
+/// engine/registry.cpp, names it): Gp = G + l2·I and l1 are set here for it.
 inline void masked_row_solve(RowSubproblem& s, const Penalty& p, RowUpdate rule, int sweeps) {
     s.Gp = s.G;
     s.Gp.diagonal().array() += p.l2;

@@ -45,7 +45,7 @@ void mu_update(const Matrix<T>& FtF, const Matrix<T>& AF, double l1, Matrix<T>& 
         }
 }
 
-/// Frobenius MU as the registry calls it (engine/registry.hpp): the whole factor by mu_update(),
+/// Frobenius MU as the registry calls it (engine/registry.cpp): the whole factor by mu_update(),
 /// one row of masked NMF by x ← x ⊙ b ⊘ max(Gp x + l1, tiny).
 struct MuFrobenius {
     template <class T>

@@ -133,7 +133,7 @@ void nenmf_update(const Matrix<T>& G, const Matrix<T>& B, Matrix<T>& X, int max_
     }
 }
 
-/// NeNMF as the registry calls it (engine/registry.hpp). The whole factor: nenmf_update() with
+/// NeNMF as the registry calls it (engine/registry.cpp). The whole factor: nenmf_update() with
 /// HALS's inner-loop options, since an inner iteration costs what a HALS sweep costs (one
 /// rows x k x k product): at most hals_max_inner iterations, else the Gillis-Glineur budget
 /// (hals_budget), and δ = hals_epsilon. One row of masked NMF: the same iteration on the row's
