@@ -29,8 +29,12 @@ inline double kl_terms(const double* v, const double* wh, Eigen::Index n, double
     double sum = 0;
 #pragma omp simd reduction(+ : sum)
     for (Eigen::Index q = 0; q < n; ++q) {
+        // Computed for every entry, then selected: a ternary around the log kept the loop scalar
+        // (see linalg/vector_log.hpp); at v = 0 the log of 1 is taken and the term dropped.
+        const bool stored = v[q] > 0;
         const double ratio = v[q] / std::max(wh[q], floor);
-        sum += v[q] > 0 ? v[q] * kl_log(v[q] > 0 ? ratio : 1.0) - v[q] : 0.0;
+        const double term = v[q] * kl_log(stored ? ratio : 1.0) - v[q];
+        sum += stored ? term : 0.0;
     }
     return sum;
 }

@@ -26,8 +26,11 @@ inline double vector_log(double x) {
     constexpr std::uint64_t sqrt_half_bits = 0x3fe6a09e667f3bcdULL;  // bits of √½
     constexpr std::uint64_t mantissa = 0x000fffffffffffffULL;
     constexpr std::uint64_t offset = sqrt_half_bits & mantissa;
+    // Branch-free (selects between values, every operation done for every x): a ternary around
+    // an operation keeps GCC from vectorizing the loop that inlines this (with its default
+    // -ftrapping-math it does not execute a floating-point operation speculatively).
     const bool subnormal = x < min_normal;
-    const double y = subnormal ? x * two54 : x;
+    const double y = x * (subnormal ? two54 : 1.0);
     // d's exponent field is e + 1022 and its mantissa field m's offset from √½ (see header).
     const std::uint64_t d = std::bit_cast<std::uint64_t>(y) - offset;
     const double m = std::bit_cast<double>((d & mantissa) + sqrt_half_bits);
@@ -49,8 +52,8 @@ inline double vector_log(double x) {
                                       z * (1.0 / 15 +
                                            z * (1.0 / 17 + z * (1.0 / 19 + z * (1.0 / 21))))))))));
     const double r = e * ln2 + 2.0 * s * series;
-    if (x == std::numeric_limits<double>::infinity()) return x;
-    return x > 0 ? r : -std::numeric_limits<double>::infinity();
+    const double inf = std::numeric_limits<double>::infinity();
+    return x == inf ? inf : (x > 0 ? r : -inf);
 }
 
 }  // namespace nmfkit::detail or its kernels' namespace
