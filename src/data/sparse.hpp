@@ -127,27 +127,17 @@ public:
     /// for T = float the products wh too, so that the float objective's anchor
     /// (engine/steps.hpp, FrobeniusStep) does not carry float rounding of order ε‖A‖²).
     double residual_squared_norm(const Matrix<T>& W, const Matrix<T>& Ht) const {
-        double cross = 0;
         if constexpr (std::is_same_v<T, double>) {
-            cross = sampled_cross(csc_, Columns<T>(Ht), Columns<T>(W));
+            return residual_from(sampled_cross(csc_, Columns<T>(Ht), Columns<T>(W)), W, Ht);
         } else {
-            const Matrix<double> Wt = W.transpose().template cast<double>();    // k x m
-            const Matrix<double> Htt = Ht.transpose().template cast<double>();  // k x n
-            std::vector<double> c(static_cast<std::size_t>(n_));
-#pragma omp parallel for schedule(dynamic, 256) if (worth_parallel(csc_.nonzeros() * W.cols()))
-            for (Eigen::Index j = 0; j < n_; ++j) {
-                double cs = 0;
-                for (I p = csc_.outer[j]; p < csc_.outer[j + 1]; ++p)
-                    cs += static_cast<double>(csc_.values[p]) *
-                          Htt.col(j).dot(Wt.col(static_cast<Eigen::Index>(csc_.inner[p])));
-                c[static_cast<std::size_t>(j)] = cs;
-            }
-            for (double v : c) cross += v;
+            const Matrix<double> Wd = W.template cast<double>();    // m x k
+            const Matrix<double> Htd = Ht.template cast<double>();  // n x k
+            // The dispatched kernel with double factors (was an Eigen loop here, compiled for
+            // baseline x86-64 in the portable build: docs/benchmarks.md, "Portable against
+            // native by instruction counts").
+            return residual_from(sampled_cross(csc_, Columns<double>(Htd), Columns<double>(Wd)), Wd,
+                                 Htd);
         }
-        Matrix<double> WtW, HtH;
-        gram(Matrix<double>(W.template cast<double>()), WtW);
-        gram(Matrix<double>(Ht.template cast<double>()), HtH);
-        return std::max(0.0, squared_norm_ - 2.0 * cross + dot(WtW, HtH));
     }
 
     /// The stored entries of rows [r0, r0 + b): a view of the compressed-rows copy.
@@ -168,6 +158,14 @@ public:
 
 private:
     bool has_rows() const { return !row_ptr_.empty(); }
+
+    // ‖A‖² − 2·cross + ⟨WᵀW, HtᵀHt⟩ (W m x k, Ht n x k, in double), at least 0.
+    double residual_from(double cross, const Matrix<double>& W, const Matrix<double>& Ht) const {
+        Matrix<double> WtW, HtH;
+        gram(W, WtW);
+        gram(Ht, HtH);
+        return std::max(0.0, squared_norm_ - 2.0 * cross + dot(WtW, HtH));
+    }
 
     // The loss from the stored entries' terms: + Σ_ij (W Htᵀ)_ij where the policy adds it.
     template <class Policy>

@@ -107,7 +107,8 @@ struct DenseKernels {
 /// padded by max_lanes zeros. gather: out (outer_size x k) = Σ values · F(:, inner)ᵀ per slice;
 /// scatter: out (k x inner_size) += values · F(:, s); kl_gather / kl_scatter: the same with the
 /// KL weights v / max(⟨X, F⟩, floor), returning the KL terms when `value` (else 0); cross:
-/// Σ_p v_p ⟨X(:, s), F(:, inner[p])⟩ in double.
+/// Σ_p v_p ⟨X(:, s), F(:, inner[p])⟩ in double; cross_double: the same with double factors
+/// (the products too in double, whatever T).
 template <class T, class I>
 struct SparseKernels {
     void (*gather)(const Compressed<T, I>& A, const T* F, Eigen::Index k, T* out) = nullptr;
@@ -117,6 +118,8 @@ struct SparseKernels {
     double (*kl_scatter)(const Compressed<T, I>& A, const T* F, const T* X, Eigen::Index k, T floor,
                          T* out, bool value) = nullptr;
     double (*cross)(const Compressed<T, I>& A, const T* X, const T* F, Eigen::Index k) = nullptr;
+    double (*cross_double)(const Compressed<T, I>& A, const double* X, const double* F,
+                           Eigen::Index k) = nullptr;
 };
 
 /// Σ_q [v_q log(v_q / max(wh_q, floor)) − v_q] over n entries (0 where v_q = 0), in double
@@ -259,6 +262,13 @@ void scatter(const Compressed<T, I>& A, const Columns<T>& F, Matrix<T>& out) {
 template <class T, class I>
 double sampled_cross(const Compressed<T, I>& A, const Columns<T>& X, const Columns<T>& F) {
     return sparse_kernels<T, I>().cross(A, X.data(), F.data(), F.k());
+}
+
+/// The same with double factors for any V (for float V, the products and sums in double).
+template <class T, class I>
+double sampled_cross(const Compressed<T, I>& A, const Columns<double>& X,
+                     const Columns<double>& F) requires(!std::is_same_v<T, double>) {
+    return sparse_kernels<T, I>().cross_double(A, X.data(), F.data(), F.k());
 }
 
 /// Sampled gather (sample, then multiply; the weight matrix is never stored):

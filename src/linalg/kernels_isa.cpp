@@ -54,6 +54,12 @@ double cross_entry(const Compressed<T, I>& A, const T* X, const T* F, Eigen::Ind
 }
 
 template <class T, class I>
+double cross_double_entry(const Compressed<T, I>& A, const double* X, const double* F,
+                          Eigen::Index k) {
+    return sampled_cross(A, ColumnsView<double>{X, k}, ColumnsView<double>{F, k});
+}
+
+template <class T, class I>
 SparseKernels<T, I> sparse_entries() {
     SparseKernels<T, I> s;
     s.gather = &gather_entry<T, I>;
@@ -61,6 +67,7 @@ SparseKernels<T, I> sparse_entries() {
     s.kl_gather = &kl_gather_entry<T, I>;
     s.kl_scatter = &kl_scatter_entry<T, I>;
     s.cross = &cross_entry<T, I>;
+    s.cross_double = &cross_double_entry<T, I>;
     return s;
 }
 

@@ -435,16 +435,19 @@ double sampled_scatter(const Compressed<T, I>& A, const ColumnsView<T>& F, const
 }
 
 /// Σ_p v_p · ⟨X(:, s), F(:, inner[p])⟩ over the stored entries, in double, one partial per
-/// slice summed in order. X is k x outer_size, F is k x inner_size.
-template <class T, class I>
-double sampled_cross(const Compressed<T, I>& A, const ColumnsView<T>& X, const ColumnsView<T>& F) {
+/// slice summed in order. X is k x outer_size, F is k x inner_size. The factors' type Tf may be
+/// wider than the values' (double factors for float V: the float objective's exact anchor,
+/// data/sparse.hpp residual_squared_norm).
+template <class T, class I, class Tf>
+double sampled_cross(const Compressed<T, I>& A, const ColumnsView<Tf>& X,
+                     const ColumnsView<Tf>& F) {
     const Eigen::Index k = F.k();
     Buffer<double> c(A.outer_size);
-    with_lanes<T>(k, [&](auto lanes) {
+    with_lanes<Tf>(k, [&](auto lanes) {
         constexpr int L = decltype(lanes)::value;
 #pragma omp parallel for schedule(dynamic, 256) if (worth_parallel(stored_entries(A) * k))
         for (Eigen::Index s = 0; s < A.outer_size; ++s) {
-            const Lanes<L, T> x(X.col(s), k);
+            const Lanes<L, Tf> x(X.col(s), k);
             double cs = 0;
             for (I p = A.outer[s]; p < A.outer[s + 1]; ++p)
                 cs += static_cast<double>(A.values[p]) *
