@@ -14,8 +14,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <random>
 #include <vector>
@@ -427,6 +429,51 @@ TYPED_TEST(Kernels, CoordinateDescentDerivativesEqualPlainSums) {
             EXPECT_NEAR(gh[1], h, rel * h) << "delta = " << delta;
         }
     }
+}
+
+// The KL coordinate descent's indexed loops (src/updates/cd_kl.hpp) of the active target, for both
+// index types, against plain loops: a factor column taken at a row's indices (exact), u += x·f at
+// them (one rounding apart where a multiply-add is fused), and the row's KL terms against std::log.
+template <class I, class T>
+void expect_indexed_loops_equal_plain_ones() {
+    const auto& kern = nmfkit::detail::update_kernels<T>();
+    const auto& indexed = nmfkit::detail::indexed_kernels<I>(kern);
+    std::mt19937 gen(33);
+    std::uniform_real_distribution<double> u(0.01, 2);
+    std::vector<T> f(1000);
+    for (auto& x : f) x = static_cast<T>(u(gen));
+    for (Eigen::Index n : {0, 1, 7, 64, 300}) {
+        SCOPED_TRACE("n = " + std::to_string(n));
+        const auto size = static_cast<std::size_t>(n);
+        std::vector<I> idx(size);
+        std::vector<T> a(size);
+        std::vector<double> base(size);
+        for (std::size_t p = 0; p < size; ++p) {
+            idx[p] = static_cast<I>((p * 37 + 11) % f.size());  // scattered, increasing or not
+            a[p] = p % 5 == 2 ? T(0) : static_cast<T>(u(gen));
+            base[p] = p % 9 == 0 ? 1e-9 : u(gen);  // some below the floor
+        }
+        std::vector<double> taken(size, -1.0), added = base;
+        indexed.take(idx.data(), f.data(), n, taken.data());
+        const double x = 0.37;
+        indexed.add_scaled(idx.data(), f.data(), x, n, added.data());
+        const double floor = 1e-6;
+        double terms = 0, scale = 0;
+        for (std::size_t p = 0; p < size; ++p) {
+            const double fp = f[static_cast<std::size_t>(idx[p])];
+            EXPECT_EQ(taken[p], fp) << "p = " << p;
+            const double want = base[p] + x * fp;
+            EXPECT_NEAR(added[p], want, 1e-15 * want) << "p = " << p;
+            if (a[p] > 0) terms += a[p] * std::log(a[p] / std::max(base[p], floor)) - a[p];
+            scale += std::abs(a[p] * 30);
+        }
+        EXPECT_NEAR(kern.cd_kl_terms(a.data(), base.data(), n, floor), terms, 1e-13 * scale);
+    }
+}
+
+TYPED_TEST(Kernels, CoordinateDescentIndexedLoopsEqualPlainLoops) {
+    expect_indexed_loops_equal_plain_ones<int, TypeParam>();
+    expect_indexed_loops_equal_plain_ones<std::int64_t, TypeParam>();
 }
 
 // The KL terms of the active target (vector_log where it has AVX2, glibc's log in baseline) against

@@ -13,6 +13,7 @@ namespace nmfkit::detail {
 /// [ptr[t], ptr[t + 1]), column indices increasing. Not owned; ptr[0] need not be 0.
 template <class T, class I>
 struct RowBlock {
+    using Index = I;
     Eigen::Index r0 = 0;
     Eigen::Index rows = 0;
     const I* ptr = nullptr;

@@ -25,3 +25,13 @@
 #else
 #error "NMFKIT_ISA_TARGET is 0 (baseline), 1 (avx2) or 2 (avx512)"
 #endif
+
+/// Before a function whose loops must stay scalar: loops over indexed loads (x[idx[p]]), which the
+/// avx2 and avx512 targets would otherwise vectorize with gather instructions — fewer
+/// instructions, but slower than scalar loads where measured (docs/benchmarks.md, "KL coordinate
+/// descent's indexed loops"). Clang does not use gathers for them by its cost model.
+#if defined(__clang__)
+#define NMFKIT_SCALAR_LOOPS
+#else
+#define NMFKIT_SCALAR_LOOPS [[gnu::optimize("no-tree-vectorize")]]
+#endif

@@ -138,7 +138,18 @@ using KlTerms = double (*)(const T* v, const T* wh, Eigen::Index n, T floor);
 ///   hals_block: one HALS sweep over rows [r0, r0 + r) of X (ld x k), returns the squared change
 ///     (t: r scratch entries);
 ///   cd_kl_derivatives / cd_kl_trial: gh = (Σ a f/max(v, floor), Σ a (f/max(v, floor))²) at v,
-///     or at trial = max(0, u + δ f), which cd_kl_trial also stores.
+///     or at trial = max(0, u + δ f), which cd_kl_trial also stores;
+///   cd_kl_terms: Σ_{a_p > 0} [a_p log(a_p / max(u_p, floor)) − a_p] in double (a: T, u: double);
+///   indexed_int / indexed_int64: the row's indexed loops, IndexedKernels.
+/// The indexed loops of the KL coordinate descent (updates/cd_kl.hpp) over a row's n stored
+/// entries with column indices idx, on a factor column f (T):
+///   take: out_p = f[idx[p]] (in double);  add_scaled: u_p += x · f[idx[p]].
+template <class T, class I>
+struct IndexedKernels {
+    void (*take)(const I* idx, const T* f, Eigen::Index n, double* out) = nullptr;
+    void (*add_scaled)(const I* idx, const T* f, double x, Eigen::Index n, double* u) = nullptr;
+};
+
 template <class T>
 struct UpdateKernels {
     void (*mu_frobenius)(T* x, const T* a, const T* d, Eigen::Index n, T l1) = nullptr;
@@ -154,6 +165,9 @@ struct UpdateKernels {
                               double floor, double* gh) = nullptr;
     void (*cd_kl_trial)(const T* a, const double* f, const double* u, double delta, Eigen::Index n,
                         double floor, double* trial, double* gh) = nullptr;
+    double (*cd_kl_terms)(const T* a, const double* u, Eigen::Index n, double floor) = nullptr;
+    IndexedKernels<T, int> indexed_int;
+    IndexedKernels<T, std::int64_t> indexed_int64;
 };
 
 /// One target's kernels.
@@ -197,6 +211,17 @@ const UpdateKernels<T>& update_kernels(const KernelTable& t = kernels()) {
         return t.update_float;
     else
         return t.update_double;
+}
+
+/// The indexed loops for index type I (int or std::int64_t) of an UpdateKernels.
+template <class I, class T>
+const IndexedKernels<T, I>& indexed_kernels(const UpdateKernels<T>& u) {
+    static_assert(std::is_same_v<I, int> || std::is_same_v<I, std::int64_t>,
+                  "the indexed kernels are compiled for int and std::int64_t indices");
+    if constexpr (std::is_same_v<I, int>)
+        return u.indexed_int;
+    else
+        return u.indexed_int64;
 }
 
 template <class T, class I>

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include <Eigen/Core>
 
@@ -268,6 +269,70 @@ void cd_kl_trial(const T* __restrict a, const double* __restrict f, const double
     }
     gh[0] = g_sum;
     gh[1] = h_sum;
+}
+
+/// Σ_{a_p > 0} [a_p log(a_p / max(u_p, floor)) − a_p] over a row's n stored entries, in double
+/// (the data part of the KL objective after a coordinate-descent sweep): kl_terms on double
+/// copies of a, 256 at a time for float (one vector width in kl_terms' loop).
+template <class T>
+double cd_kl_terms(const T* a, const double* u, Eigen::Index n, double floor) {
+    if constexpr (std::is_same_v<T, double>) {
+        return kl_terms(a, u, n, floor);
+    } else {
+        constexpr Eigen::Index chunk = 256;
+        double ad[chunk], sum = 0;
+        for (Eigen::Index p0 = 0; p0 < n; p0 += chunk) {
+            const Eigen::Index c = std::min(chunk, n - p0);
+            for (Eigen::Index p = 0; p < c; ++p) ad[p] = a[p0 + p];
+            sum += kl_terms(ad, u + p0, c, floor);
+        }
+        return sum;
+    }
+}
+
+/// Four doubles: the indexed loops below load four entries one by one and convert, multiply and
+/// store them as one vector (32 bytes: one register on avx2/avx512, two on baseline).
+typedef double Double4 __attribute__((vector_size(32)));
+
+/// out = f[idx[p + q]] for q < 4, converted to double (out by reference: a 32-byte vector
+/// returned by value would change the baseline target's ABI).
+template <class T, class I>
+[[gnu::always_inline]] inline void take4(const I* idx, const T* f, Eigen::Index p, Double4& out) {
+    typedef T Four __attribute__((vector_size(4 * sizeof(T))));
+    const Four v = {f[idx[p]], f[idx[p + 1]], f[idx[p + 2]], f[idx[p + 3]]};
+    out = __builtin_convertvector(v, Double4);
+}
+
+/// out_p = f[idx[p]] in double over n entries: a factor column at a row's stored entries. Here
+/// rather than in the caller so that the portable build compiles it for the CPU's target too.
+/// Scalar loads gathered four at a time into a vector by hand (NMFKIT_SCALAR_LOOPS keeps GCC from
+/// vectorizing the loop with gather instructions): docs/benchmarks.md, "KL coordinate descent's
+/// indexed loops", compares the forms.
+template <class T, class I>
+NMFKIT_SCALAR_LOOPS void indexed_take(const I* __restrict idx, const T* __restrict f,
+                                      Eigen::Index n, double* __restrict out) {
+    Eigen::Index p = 0;
+    for (; p + 4 <= n; p += 4) {
+        Double4 v;
+        take4(idx, f, p, v);
+        std::memcpy(out + p, &v, sizeof v);
+    }
+    for (; p < n; ++p) out[p] = static_cast<double>(f[idx[p]]);
+}
+
+/// u_p += x · f[idx[p]] over n entries (one coordinate's part of u = X(i, :) F(idx, :)ᵀ).
+template <class T, class I>
+NMFKIT_SCALAR_LOOPS void indexed_add_scaled(const I* __restrict idx, const T* __restrict f,
+                                            double x, Eigen::Index n, double* __restrict u) {
+    Eigen::Index p = 0;
+    for (; p + 4 <= n; p += 4) {
+        Double4 w, v;
+        std::memcpy(&w, u + p, sizeof w);
+        take4(idx, f, p, v);
+        w += x * v;
+        std::memcpy(u + p, &w, sizeof w);
+    }
+    for (; p < n; ++p) u[p] += x * static_cast<double>(f[idx[p]]);
 }
 
 }  // namespace nmfkit::detail::NMFKIT_ISA_NAMESPACE

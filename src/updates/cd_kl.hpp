@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include <nmfkit/options.hpp>
@@ -62,6 +63,8 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
     // Newton step (2·nnz·k is product_flops).
     const auto work = static_cast<Eigen::Index>(A.product_flops(k)) * std::max(1, newton_steps);
     const auto& kern = update_kernels<T>();  // this CPU's target
+    using I = typename decltype(A.row_block(0, 0, std::declval<RowScratch<T>&>()))::Index;
+    const auto& indexed = indexed_kernels<I>(kern);
 #pragma omp parallel if (worth_parallel(work))
     {
         RowScratch<T> scratch;
@@ -84,13 +87,11 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                 for (Eigen::Index r = 0; r < k; ++r) {
                     const double x = X(i, r);
                     if (x == 0) continue;
-                    const T* f = F.col(r).data();
-                    for (Eigen::Index p = 0; p < nnz; ++p) u[p] += x * f[idx[p]];
+                    indexed.add_scaled(idx, F.col(r).data(), x, nnz, u.data());
                 }
                 for (Eigen::Index r = 0; r < k; ++r) {
                     if (!skip.empty() && skip[static_cast<std::size_t>(r)]) continue;
-                    const T* f = F.col(r).data();
-                    for (Eigen::Index p = 0; p < nnz; ++p) fr[p] = f[idx[p]];
+                    indexed.take(idx, F.col(r).data(), nnz, fr.data());
                     double observed_sum = 0;
                     if (observed_only)
                         for (Eigen::Index p = 0; p < nnz; ++p) observed_sum += fr[p];
@@ -140,12 +141,11 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                     }
                     X(i, r) = static_cast<T>(s);
                 }
-                if (objective)
-                    for (Eigen::Index p = 0; p < nnz; ++p) {
-                        if (a[p] > 0)
-                            block_sum += a[p] * std::log(a[p] / std::max(u[p], floor)) - a[p];
-                        if (observed_only) block_sum += u[p];
-                    }
+                if (objective) {
+                    block_sum += kern.cd_kl_terms(a, u.data(), nnz, floor);
+                    if (observed_only)
+                        for (Eigen::Index p = 0; p < nnz; ++p) block_sum += u[p];
+                }
             }
             partial[static_cast<std::size_t>(b)] = block_sum;
         }
