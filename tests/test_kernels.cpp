@@ -24,11 +24,13 @@
 
 #include <omp.h>
 
+#include "data/dense.hpp"
 #include "linalg/gram.hpp"
 #include "linalg/kernels.hpp"
 #include "linalg/vector_log.hpp"
 #include "loss/beta.hpp"
 #include "loss/kl.hpp"
+#include "updates/cd_kl.hpp"
 #include "updates/hals.hpp"
 
 #include "isa_environment.hpp"
@@ -455,6 +457,21 @@ void expect_indexed_loops_equal_plain_ones() {
         }
         std::vector<double> taken(size, -1.0), added = base;
         indexed.take(idx.data(), f.data(), n, taken.data());
+        // take_rows from f read as a k x 250 transpose (k = 4): G(r, p) = f[idx[p] % 250 · 4 + r].
+        const Eigen::Index k = 4;
+        std::vector<I> idx250(size);
+        for (std::size_t p = 0; p < size; ++p) idx250[p] = static_cast<I>(idx[p] % 250);
+        std::vector<double> G(size * k, -1.0);
+        indexed.take_rows(idx250.data(), f.data(), k, n, G.data());
+        for (Eigen::Index r = 0; r < k; ++r)
+            for (std::size_t p = 0; p < size; ++p)
+                EXPECT_EQ(G[static_cast<std::size_t>(r) * size + p],
+                          static_cast<double>(f[static_cast<std::size_t>(idx250[p] * k + r)]))
+                    << "r = " << r << ", p = " << p;
+        std::vector<double> axpy = base;
+        kern.axpy(-1.5, taken.data(), n, axpy.data());
+        for (std::size_t p = 0; p < size; ++p)
+            EXPECT_NEAR(axpy[p], base[p] - 1.5 * taken[p], 1e-15 * (base[p] + 1.5 * taken[p]));
         const double x = 0.37;
         indexed.add_scaled(idx.data(), f.data(), x, n, added.data());
         const double floor = 1e-6;
@@ -474,6 +491,36 @@ void expect_indexed_loops_equal_plain_ones() {
 TYPED_TEST(Kernels, CoordinateDescentIndexedLoopsEqualPlainLoops) {
     expect_indexed_loops_equal_plain_ones<int, TypeParam>();
     expect_indexed_loops_equal_plain_ones<std::int64_t, TypeParam>();
+}
+
+// The KL coordinate descent (src/updates/cd_kl.hpp) gives the same bits whether a row takes all of
+// F(idx, :) at once (the default below cd_row_gather_max) or coordinate by coordinate (what rows
+// longer than that take): both sum u over r in the same order, with the same kernels.
+TYPED_TEST(Kernels, CoordinateDescentRowFormsGiveTheSameBits) {
+    using T = TypeParam;
+    std::mt19937 gen(34);
+    std::uniform_real_distribution<double> u(0, 1);
+    const Eigen::Index m = 37, n = 203, k = 6;
+    Matrix<T> V(m, n), F(n, k), X(m, k);
+    for (Eigen::Index j = 0; j < n; ++j)
+        for (Eigen::Index i = 0; i < m; ++i)
+            V(i, j) = u(gen) < 0.4 ? T(0) : static_cast<T>(3 * u(gen));
+    for (auto* M : {&F, &X})
+        for (Eigen::Index e = 0; e < M->size(); ++e)
+            M->data()[e] = u(gen) < 0.1 ? T(0) : static_cast<T>(u(gen) + 0.05);
+    const nmfkit::detail::DenseData<T> A(V.data(), m, n, m);
+    const nmfkit::Penalty penalty{0.01, 0.02};
+    for (const bool observed_only : {false, true}) {
+        SCOPED_TRACE(observed_only ? "observed only" : "all entries");
+        Matrix<T> X_at_once = X, X_by_coordinate = X;
+        const double at_once = nmfkit::detail::cd_kl_update(A, F, X_at_once, penalty, 4, true, {},
+                                                            observed_only);
+        const double by_coordinate = nmfkit::detail::cd_kl_update(
+            A, F, X_by_coordinate, penalty, 4, true, {}, observed_only, 0);
+        EXPECT_EQ(at_once, by_coordinate);
+        EXPECT_TRUE(X_at_once == X_by_coordinate);
+        EXPECT_FALSE(X_at_once == X);  // the sweep moved X
+    }
 }
 
 // The KL terms of the active target (vector_log where it has AVX2, glibc's log in baseline) against

@@ -140,14 +140,18 @@ using KlTerms = double (*)(const T* v, const T* wh, Eigen::Index n, T floor);
 ///   cd_kl_derivatives / cd_kl_trial: gh = (Σ a f/max(v, floor), Σ a (f/max(v, floor))²) at v,
 ///     or at trial = max(0, u + δ f), which cd_kl_trial also stores;
 ///   cd_kl_terms: Σ_{a_p > 0} [a_p log(a_p / max(u_p, floor)) − a_p] in double (a: T, u: double);
+///   axpy: u ← u + x g (double);
 ///   indexed_int / indexed_int64: the row's indexed loops, IndexedKernels.
 /// The indexed loops of the KL coordinate descent (updates/cd_kl.hpp) over a row's n stored
 /// entries with column indices idx, on a factor column f (T):
-///   take: out_p = f[idx[p]] (in double);  add_scaled: u_p += x · f[idx[p]].
+///   take: out_p = f[idx[p]] (in double);  add_scaled: u_p += x · f[idx[p]];
+///   take_rows: G(r, p) = Ft(r, idx[p]) in double, G k x n row-major, Ft k x cols column-major.
 template <class T, class I>
 struct IndexedKernels {
     void (*take)(const I* idx, const T* f, Eigen::Index n, double* out) = nullptr;
     void (*add_scaled)(const I* idx, const T* f, double x, Eigen::Index n, double* u) = nullptr;
+    void (*take_rows)(const I* idx, const T* Ft, Eigen::Index k, Eigen::Index n,
+                      double* G) = nullptr;
 };
 
 template <class T>
@@ -166,6 +170,7 @@ struct UpdateKernels {
     void (*cd_kl_trial)(const T* a, const double* f, const double* u, double delta, Eigen::Index n,
                         double floor, double* trial, double* gh) = nullptr;
     double (*cd_kl_terms)(const T* a, const double* u, Eigen::Index n, double floor) = nullptr;
+    void (*axpy)(double x, const double* g, Eigen::Index n, double* u) = nullptr;
     IndexedKernels<T, int> indexed_int;
     IndexedKernels<T, std::int64_t> indexed_int64;
 };

@@ -335,4 +335,37 @@ NMFKIT_SCALAR_LOOPS void indexed_add_scaled(const I* __restrict idx, const T* __
     for (; p < n; ++p) u[p] += x * static_cast<double>(f[idx[p]]);
 }
 
+/// G(r, p) = Ft(r, idx[p]) in double for r < k, p < n, G row-major k x n (row r at G + r n): a
+/// row's entries of the factor, coordinate by coordinate, from its transpose Ft (k x cols,
+/// column-major: the k values of one column index are adjacent, so four entries' columns are
+/// read once into cache and then walked through r). Four entries per vector store.
+template <class T, class I>
+NMFKIT_SCALAR_LOOPS void indexed_take_rows(const I* __restrict idx, const T* __restrict Ft,
+                                           Eigen::Index k, Eigen::Index n,
+                                           double* __restrict G) {
+    typedef T Four __attribute__((vector_size(4 * sizeof(T))));
+    Eigen::Index p = 0;
+    for (; p + 4 <= n; p += 4) {
+        const T* f0 = Ft + static_cast<Eigen::Index>(idx[p]) * k;
+        const T* f1 = Ft + static_cast<Eigen::Index>(idx[p + 1]) * k;
+        const T* f2 = Ft + static_cast<Eigen::Index>(idx[p + 2]) * k;
+        const T* f3 = Ft + static_cast<Eigen::Index>(idx[p + 3]) * k;
+        for (Eigen::Index r = 0; r < k; ++r) {
+            const Four v = {f0[r], f1[r], f2[r], f3[r]};
+            const Double4 d = __builtin_convertvector(v, Double4);
+            std::memcpy(G + r * n + p, &d, sizeof d);
+        }
+    }
+    for (; p < n; ++p) {
+        const T* f = Ft + static_cast<Eigen::Index>(idx[p]) * k;
+        for (Eigen::Index r = 0; r < k; ++r) G[r * n + p] = static_cast<double>(f[r]);
+    }
+}
+
+/// u ← u + x g over n entries.
+inline void axpy(double x, const double* __restrict g, Eigen::Index n, double* __restrict u) {
+#pragma omp simd
+    for (Eigen::Index p = 0; p < n; ++p) u[p] += x * g[p];
+}
+
 }  // namespace nmfkit::detail::NMFKIT_ISA_NAMESPACE

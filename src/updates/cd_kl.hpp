@@ -28,6 +28,11 @@ constexpr double cd_newton_decrease_ratio = 0.01;
 /// Rows of X per task of the coordinate-descent sweep (and per row_block() call).
 constexpr Eigen::Index cd_rows_per_block = 32;
 
+/// A row whose stored entries times k are at most this many takes all of F(idx, :) at once
+/// (G, k x nnz doubles per thread: 8 MiB at most), from F's transpose where the k values of a
+/// column index are adjacent; a longer row takes F(idx, r) coordinate by coordinate from F.
+constexpr Eigen::Index cd_row_gather_max = Eigen::Index(1) << 20;
+
 /// One sweep of coordinate descent on a tall factor X (rows x k) for
 ///   min_{X ≥ 0} Σ_ij [(X Fᵀ)_ij − A_ij log (X Fᵀ)_ij] + l1 · ΣX + ½ l2 · ‖X‖²,
 /// F (cols x k) fixed, A (rows x cols) read row by row through row_block(). Rows are independent:
@@ -47,12 +52,14 @@ constexpr Eigen::Index cd_rows_per_block = 32;
 /// (masked NMF) only the stored entries of A are observed: Σ_j F(j, r) runs over the row's stored
 /// entries instead of all of F, and the returned sum adds Σ u_j over them instead of leaving
 /// Σ XFᵀ to the caller.
+/// Rows with nnz·k ≤ row_gather_max take F(idx, :) at once (tests pass 0 to check the other form).
 /// With `objective`, returns Σ_i Σ_{a_j > 0} (a_j log(a_j / u_j) − a_j) at the new X (the data
 /// part of D(A‖XFᵀ) without Σ XFᵀ), in double, summed over rows in order; else 0.
 template <class T, class D>
 double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty& penalty,
                     int newton_steps, bool objective, const std::vector<char>& skip = {},
-                    bool observed_only = false) {
+                    bool observed_only = false,
+                    Eigen::Index row_gather_max = cd_row_gather_max) {
     const Eigen::Index rows = X.rows(), k = X.cols();
     const Eigen::Matrix<double, Eigen::Dynamic, 1> colsum =
         F.template cast<double>().colwise().sum().transpose();  // k
@@ -65,11 +72,13 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
     const auto& kern = update_kernels<T>();  // this CPU's target
     using I = typename decltype(A.row_block(0, 0, std::declval<RowScratch<T>&>()))::Index;
     const auto& indexed = indexed_kernels<I>(kern);
+    const Matrix<T> Ft = F.transpose();  // k x cols: row i's entries of F, adjacent per entry
 #pragma omp parallel if (worth_parallel(work))
     {
         RowScratch<T> scratch;
         std::vector<double> u, trial,
-            fr;  // per stored entry of the row: u_j, u_j + δF(j, r), F(j, r)
+            fr,  // per stored entry of the row: u_j, u_j + δF(j, r), F(j, r)
+            G;   // k x nnz, row-major: F(idx, :)ᵀ of a row (cd_row_gather_max)
 #pragma omp for schedule(dynamic, 1)
         for (Eigen::Index b = 0; b < blocks; ++b) {
             const Eigen::Index r0 = b * cd_rows_per_block;
@@ -83,25 +92,39 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                 const T* a = block.values + p0;
                 u.assign(static_cast<std::size_t>(nnz), 0.0);
                 trial.resize(static_cast<std::size_t>(nnz));
-                fr.resize(static_cast<std::size_t>(nnz));
+                // u = X(i, :) F(idx, :)ᵀ, summed over r in order in either form.
+                const bool gathered = nnz * k <= row_gather_max;
+                if (gathered) {
+                    G.resize(static_cast<std::size_t>(nnz * k));
+                    indexed.take_rows(idx, Ft.data(), k, nnz, G.data());
+                } else {
+                    fr.resize(static_cast<std::size_t>(nnz));
+                }
                 for (Eigen::Index r = 0; r < k; ++r) {
                     const double x = X(i, r);
                     if (x == 0) continue;
-                    indexed.add_scaled(idx, F.col(r).data(), x, nnz, u.data());
+                    if (gathered)
+                        kern.axpy(x, G.data() + r * nnz, nnz, u.data());
+                    else
+                        indexed.add_scaled(idx, F.col(r).data(), x, nnz, u.data());
                 }
                 for (Eigen::Index r = 0; r < k; ++r) {
                     if (!skip.empty() && skip[static_cast<std::size_t>(r)]) continue;
-                    indexed.take(idx, F.col(r).data(), nnz, fr.data());
+                    const double* f_r = G.data() + r * nnz;  // F(idx, r)
+                    if (!gathered) {
+                        indexed.take(idx, F.col(r).data(), nnz, fr.data());
+                        f_r = fr.data();
+                    }
                     double observed_sum = 0;
                     if (observed_only)
-                        for (Eigen::Index p = 0; p < nnz; ++p) observed_sum += fr[p];
+                        for (Eigen::Index p = 0; p < nnz; ++p) observed_sum += f_r[p];
                     // g without the data and l2 terms
                     const double linear = (observed_only ? observed_sum : colsum(r)) + penalty.l1;
                     // Data parts of g and h at u: this CPU's kernel (linalg/update_kernels.hpp),
                     // a vector reduction (as one chain of dependent additions the loop ran at the
                     // adder's latency).
                     double gh[2];
-                    kern.cd_kl_derivatives(a, fr.data(), u.data(), nnz, floor, gh);
+                    kern.cd_kl_derivatives(a, f_r, u.data(), nnz, floor, gh);
                     double s = X(i, r), g_data = gh[0], h_data = gh[1];
                     double first_decrease = 0;
                     for (int step = 0; step < newton_steps; ++step) {
@@ -121,8 +144,8 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                         double g_trial = 0, h_trial = 0;
                         for (int halving = 0; delta != 0; ++halving) {
                             // trial = max(0, u + δ F(idx, r)) and the derivatives there
-                            kern.cd_kl_trial(a, fr.data(), u.data(), delta, nnz, floor,
-                                             trial.data(), gh);
+                            kern.cd_kl_trial(a, f_r, u.data(), delta, nnz, floor, trial.data(),
+                                             gh);
                             g_trial = gh[0];
                             h_trial = gh[1];
                             if (delta > 0 ||
