@@ -513,10 +513,10 @@ TYPED_TEST(Kernels, CoordinateDescentRowFormsGiveTheSameBits) {
     for (const bool observed_only : {false, true}) {
         SCOPED_TRACE(observed_only ? "observed only" : "all entries");
         Matrix<T> X_at_once = X, X_by_coordinate = X;
-        const double at_once = nmfkit::detail::cd_kl_update(A, F, X_at_once, penalty, 4, true, {},
-                                                            observed_only);
-        const double by_coordinate = nmfkit::detail::cd_kl_update(
-            A, F, X_by_coordinate, penalty, 4, true, {}, observed_only, 0);
+        const double at_once =
+            nmfkit::detail::cd_kl_update(A, F, X_at_once, penalty, 4, true, {}, observed_only);
+        const double by_coordinate = nmfkit::detail::cd_kl_update(A, F, X_by_coordinate, penalty, 4,
+                                                                  true, {}, observed_only, 0);
         EXPECT_EQ(at_once, by_coordinate);
         EXPECT_TRUE(X_at_once == X_by_coordinate);
         EXPECT_FALSE(X_at_once == X);  // the sweep moved X

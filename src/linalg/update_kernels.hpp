@@ -341,8 +341,7 @@ NMFKIT_SCALAR_LOOPS void indexed_add_scaled(const I* __restrict idx, const T* __
 /// read once into cache and then walked through r). Four entries per vector store.
 template <class T, class I>
 NMFKIT_SCALAR_LOOPS void indexed_take_rows(const I* __restrict idx, const T* __restrict Ft,
-                                           Eigen::Index k, Eigen::Index n,
-                                           double* __restrict G) {
+                                           Eigen::Index k, Eigen::Index n, double* __restrict G) {
     typedef T Four __attribute__((vector_size(4 * sizeof(T))));
     Eigen::Index p = 0;
     for (; p + 4 <= n; p += 4) {

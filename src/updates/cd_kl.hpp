@@ -58,8 +58,7 @@ constexpr Eigen::Index cd_row_gather_max = Eigen::Index(1) << 20;
 template <class T, class D>
 double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty& penalty,
                     int newton_steps, bool objective, const std::vector<char>& skip = {},
-                    bool observed_only = false,
-                    Eigen::Index row_gather_max = cd_row_gather_max) {
+                    bool observed_only = false, Eigen::Index row_gather_max = cd_row_gather_max) {
     const Eigen::Index rows = X.rows(), k = X.cols();
     const Eigen::Matrix<double, Eigen::Dynamic, 1> colsum =
         F.template cast<double>().colwise().sum().transpose();  // k
@@ -144,8 +143,7 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                         double g_trial = 0, h_trial = 0;
                         for (int halving = 0; delta != 0; ++halving) {
                             // trial = max(0, u + δ F(idx, r)) and the derivatives there
-                            kern.cd_kl_trial(a, f_r, u.data(), delta, nnz, floor, trial.data(),
-                                             gh);
+                            kern.cd_kl_trial(a, f_r, u.data(), delta, nnz, floor, trial.data(), gh);
                             g_trial = gh[0];
                             h_trial = gh[1];
                             if (delta > 0 ||
