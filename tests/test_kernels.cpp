@@ -418,12 +418,22 @@ TYPED_TEST(Kernels, CoordinateDescentDerivativesEqualPlainSums) {
                 h += a[p] * q * q;
             }
             double gh[2] = {-1, -1};
+            std::vector<double> w(size, -1.0);
             if (delta == 0) {
-                kern.cd_kl_derivatives(a.data(), f.data(), v.data(), n, floor, gh);
+                kern.cd_kl_inverse(v.data(), n, floor, w.data());
+                for (std::size_t p = 0; p < size; ++p)
+                    EXPECT_EQ(w[p], 1.0 / std::max(v[p], floor)) << "p = " << p;
+                kern.cd_kl_derivatives(a.data(), f.data(), w.data(), n, gh);
             } else {
-                kern.cd_kl_trial(a.data(), f.data(), v.data(), delta, n, floor, trial.data(), gh);
-                for (std::size_t p = 0; p < size; ++p)  // a fused multiply-add may round once
-                    EXPECT_NEAR(trial[p], at[p], 1e-15 * (v[p] + std::abs(delta * f[p])));
+                kern.cd_kl_trial(a.data(), f.data(), v.data(), delta, n, floor, trial.data(),
+                                 w.data(), gh);
+                for (std::size_t p = 0; p < size; ++p) {  // a fused multiply-add may round once
+                    const double dv = 1e-15 * (v[p] + std::abs(delta * f[p]));
+                    EXPECT_NEAR(trial[p], at[p], dv);
+                    // w's error: the trial value's (dv / m²) and its own rounding
+                    const double m = std::max(at[p], floor);
+                    EXPECT_NEAR(w[p], 1 / m, dv / (m * m) + 1e-15 / m);
+                }
             }
             // Positive terms: only the summation order (and a trial value's rounding) differ.
             const double rel = delta == 0 ? 1e-13 : 1e-11;

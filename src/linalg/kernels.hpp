@@ -137,8 +137,9 @@ using KlTerms = double (*)(const T* v, const T* wh, Eigen::Index n, T floor);
 ///     y ← y^(β−1) with x = r, y = max(y, floor), and the divergence of the entries if asked;
 ///   hals_block: one HALS sweep over rows [r0, r0 + r) of X (ld x k), returns the squared change
 ///     (t: r scratch entries);
-///   cd_kl_derivatives / cd_kl_trial: gh = (Σ a f/max(v, floor), Σ a (f/max(v, floor))²) at v,
-///     or at trial = max(0, u + δ f), which cd_kl_trial also stores;
+///   cd_kl_inverse: w = 1 / max(u, floor);
+///   cd_kl_derivatives / cd_kl_trial: gh = (Σ a f w, Σ a (f w)²) with w = 1 / max(v, floor), at
+///     the v whose w is given, or at trial = max(0, u + δ f), which cd_kl_trial stores with its w;
 ///   cd_kl_terms: Σ_{a_p > 0} [a_p log(a_p / max(u_p, floor)) − a_p] in double (a: T, u: double);
 ///   axpy: u ← u + x g (double);
 ///   indexed_int / indexed_int64: the row's indexed loops, IndexedKernels.
@@ -165,10 +166,11 @@ struct UpdateKernels {
                            bool divergence) = nullptr;
     double (*hals_block)(const T* FtF, const T* AF, T* X, Eigen::Index ld, Eigen::Index k,
                          Eigen::Index r0, Eigen::Index r, T* t) = nullptr;
-    void (*cd_kl_derivatives)(const T* a, const double* f, const double* v, Eigen::Index n,
-                              double floor, double* gh) = nullptr;
+    void (*cd_kl_inverse)(const double* u, Eigen::Index n, double floor, double* w) = nullptr;
+    void (*cd_kl_derivatives)(const T* a, const double* f, const double* w, Eigen::Index n,
+                              double* gh) = nullptr;
     void (*cd_kl_trial)(const T* a, const double* f, const double* u, double delta, Eigen::Index n,
-                        double floor, double* trial, double* gh) = nullptr;
+                        double floor, double* trial, double* trial_w, double* gh) = nullptr;
     double (*cd_kl_terms)(const T* a, const double* u, Eigen::Index n, double floor) = nullptr;
     void (*axpy)(double x, const double* g, Eigen::Index n, double* u) = nullptr;
     IndexedKernels<T, int> indexed_int;

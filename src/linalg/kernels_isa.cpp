@@ -85,6 +85,7 @@ UpdateKernels<T> update_entries() {
     u.kl_weights = &kl_weights<T>;
     u.beta_entries = &beta_entries<T>;
     u.hals_block = &hals_block<T>;
+    u.cd_kl_inverse = &cd_kl_inverse;
     u.cd_kl_derivatives = &cd_kl_derivatives<T>;
     u.cd_kl_trial = &cd_kl_trial<T>;
     u.cd_kl_terms = &cd_kl_terms<T>;

@@ -235,16 +235,24 @@ double hals_block(const T* FtF, const T* AF, T* X, Eigen::Index ld, Eigen::Index
     return c;
 }
 
+/// w = 1 / max(u, floor) over a row's n stored entries: the reciprocals the KL coordinate descent
+/// (updates/cd_kl.hpp) keeps beside u, so that a coordinate's first derivatives take no division.
+inline void cd_kl_inverse(const double* __restrict u, Eigen::Index n, double floor,
+                          double* __restrict w) {
+#pragma omp simd
+    for (Eigen::Index p = 0; p < n; ++p) w[p] = 1.0 / std::max(u[p], floor);
+}
+
 /// The data parts of the KL coordinate-descent derivatives over a row's n stored entries
-/// (updates/cd_kl.hpp), at the values v: gh[0] = Σ a f / max(v, floor), gh[1] = Σ a (f /
-/// max(v, floor))². f holds F(idx, r) per entry.
+/// (updates/cd_kl.hpp), at values v given by w = 1 / max(v, floor): gh[0] = Σ a f w,
+/// gh[1] = Σ a (f w)². f holds F(idx, r) per entry.
 template <class T>
 void cd_kl_derivatives(const T* __restrict a, const double* __restrict f,
-                       const double* __restrict v, Eigen::Index n, double floor, double* gh) {
+                       const double* __restrict w, Eigen::Index n, double* gh) {
     double g_sum = 0, h_sum = 0;
 #pragma omp simd reduction(+ : g_sum, h_sum)
     for (Eigen::Index p = 0; p < n; ++p) {
-        const double q = f[p] / std::max(v[p], floor);
+        const double q = f[p] * w[p];
         const double aq = static_cast<double>(a[p]) * q;
         g_sum += aq;
         h_sum += aq * q;
@@ -253,16 +261,20 @@ void cd_kl_derivatives(const T* __restrict a, const double* __restrict f,
     gh[1] = h_sum;
 }
 
-/// The same at the trial values trial = max(0, u + delta f), which it also stores (one pass).
+/// The same at the trial values trial = max(0, u + delta f), which it stores with their
+/// reciprocals trial_w = 1 / max(trial, floor) (one pass).
 template <class T>
 void cd_kl_trial(const T* __restrict a, const double* __restrict f, const double* __restrict u,
-                 double delta, Eigen::Index n, double floor, double* __restrict trial, double* gh) {
+                 double delta, Eigen::Index n, double floor, double* __restrict trial,
+                 double* __restrict trial_w, double* gh) {
     double g_sum = 0, h_sum = 0;
 #pragma omp simd reduction(+ : g_sum, h_sum)
     for (Eigen::Index p = 0; p < n; ++p) {
         const double v = std::max(0.0, u[p] + delta * f[p]);
         trial[p] = v;
-        const double q = f[p] / std::max(v, floor);
+        const double w = 1.0 / std::max(v, floor);
+        trial_w[p] = w;
+        const double q = f[p] * w;
         const double aq = static_cast<double>(a[p]) * q;
         g_sum += aq;
         h_sum += aq * q;

@@ -75,9 +75,9 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
 #pragma omp parallel if (worth_parallel(work))
     {
         RowScratch<T> scratch;
-        std::vector<double> u, trial,
-            fr,  // per stored entry of the row: u_j, u_j + δF(j, r), F(j, r)
-            G;   // k x nnz, row-major: F(idx, :)ᵀ of a row (cd_row_gather_max)
+        std::vector<double> u, trial, w, trial_w,
+            fr,  // per stored entry of the row: u_j, u_j + δF(j, r), their 1 / max(·, floor), F(j, r)
+            G;  // k x nnz, row-major: F(idx, :)ᵀ of a row (cd_row_gather_max)
 #pragma omp for schedule(dynamic, 1)
         for (Eigen::Index b = 0; b < blocks; ++b) {
             const Eigen::Index r0 = b * cd_rows_per_block;
@@ -91,6 +91,8 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                 const T* a = block.values + p0;
                 u.assign(static_cast<std::size_t>(nnz), 0.0);
                 trial.resize(static_cast<std::size_t>(nnz));
+                w.resize(static_cast<std::size_t>(nnz));
+                trial_w.resize(static_cast<std::size_t>(nnz));
                 // u = X(i, :) F(idx, :)ᵀ, summed over r in order in either form.
                 const bool gathered = nnz * k <= row_gather_max;
                 if (gathered) {
@@ -107,6 +109,7 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                     else
                         indexed.add_scaled(idx, F.col(r).data(), x, nnz, u.data());
                 }
+                kern.cd_kl_inverse(u.data(), nnz, floor, w.data());
                 for (Eigen::Index r = 0; r < k; ++r) {
                     if (!skip.empty() && skip[static_cast<std::size_t>(r)]) continue;
                     const double* f_r = G.data() + r * nnz;  // F(idx, r)
@@ -123,7 +126,7 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                     // a vector reduction (as one chain of dependent additions the loop ran at the
                     // adder's latency).
                     double gh[2];
-                    kern.cd_kl_derivatives(a, f_r, u.data(), nnz, floor, gh);
+                    kern.cd_kl_derivatives(a, f_r, w.data(), nnz, gh);
                     double s = X(i, r), g_data = gh[0], h_data = gh[1];
                     double first_decrease = 0;
                     for (int step = 0; step < newton_steps; ++step) {
@@ -143,7 +146,8 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                         double g_trial = 0, h_trial = 0;
                         for (int halving = 0; delta != 0; ++halving) {
                             // trial = max(0, u + δ F(idx, r)) and the derivatives there
-                            kern.cd_kl_trial(a, f_r, u.data(), delta, nnz, floor, trial.data(), gh);
+                            kern.cd_kl_trial(a, f_r, u.data(), delta, nnz, floor, trial.data(),
+                                             trial_w.data(), gh);
                             g_trial = gh[0];
                             h_trial = gh[1];
                             if (delta > 0 ||
@@ -155,6 +159,7 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                         }
                         if (delta == 0) break;
                         u.swap(trial);
+                        w.swap(trial_w);
                         s += delta;
                         g_data = g_trial;
                         h_data = h_trial;
