@@ -503,6 +503,41 @@ TYPED_TEST(Kernels, CoordinateDescentIndexedLoopsEqualPlainLoops) {
     expect_indexed_loops_equal_plain_ones<std::int64_t, TypeParam>();
 }
 
+// The Frobenius objective's column sums of the active target (data/dense.hpp's residual,
+// engine/steps.hpp's half-step change) against plain double sums: only the order differs.
+TYPED_TEST(Kernels, ResidualAndChangeTermsEqualPlainSums) {
+    using T = TypeParam;
+    const auto& kern = nmfkit::detail::update_kernels<T>();
+    std::mt19937 gen(35);
+    std::uniform_real_distribution<double> u(0, 2);
+    for (Eigen::Index n : {0, 1, 3, 17, 1000}) {
+        SCOPED_TRACE("n = " + std::to_string(n));
+        const auto size = static_cast<std::size_t>(n);
+        std::vector<T> a(size), x0(size), x1(size), s(size), af(size);
+        std::vector<double> p(size);
+        for (std::size_t i = 0; i < size; ++i) {
+            a[i] = static_cast<T>(u(gen));
+            p[i] = u(gen);
+            x0[i] = static_cast<T>(u(gen));
+            x1[i] = i % 3 == 0 ? x0[i] : static_cast<T>(u(gen));
+            s[i] = static_cast<T>(u(gen));
+            af[i] = static_cast<T>(u(gen));
+        }
+        double squares = 0, change = 0, change_scale = 0;
+        for (std::size_t i = 0; i < size; ++i) {
+            const double d = static_cast<double>(a[i]) - p[i];
+            squares += d * d;
+            const double e = static_cast<double>(x1[i]) - static_cast<double>(x0[i]);
+            const double t = static_cast<double>(s[i]) - 2.0 * static_cast<double>(af[i]);
+            change += e * t;
+            change_scale += std::abs(e * t);
+        }
+        EXPECT_NEAR(kern.squared_difference(a.data(), p.data(), n), squares, 1e-14 * squares);
+        EXPECT_NEAR(kern.change_terms(x0.data(), x1.data(), s.data(), af.data(), n), change,
+                    1e-14 * change_scale);
+    }
+}
+
 // The KL coordinate descent (src/updates/cd_kl.hpp) gives the same bits whether a row takes all of
 // F(idx, :) at once (the default below cd_row_gather_max) or coordinate by coordinate (what rows
 // longer than that take): both sum u over r in the same order, with the same kernels.

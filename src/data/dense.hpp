@@ -139,16 +139,11 @@ public:
                 slice_product(W, Ht, j0, b, P);
             else
                 P.noalias() = Wd * Ht.middleRows(j0, b).transpose().template cast<double>();
+            const auto& kern = update_kernels<T>();
 #pragma omp parallel for schedule(static) if (worth_parallel(rows() * b))
-            for (Eigen::Index c = 0; c < b; ++c) {
-                double s = 0;
-                for (Eigen::Index i = 0; i < rows(); ++i) {
-                    const double d =
-                        static_cast<double>(A_(i, j0 + c)) - static_cast<double>(P(i, c));
-                    s += d * d;
-                }
-                partial[static_cast<std::size_t>(j0 + c)] = s;
-            }
+            for (Eigen::Index c = 0; c < b; ++c)
+                partial[static_cast<std::size_t>(j0 + c)] =
+                    kern.squared_difference(A_.col(j0 + c).data(), P.col(c).data(), rows());
         }
         double total = 0;
         for (double p : partial) total += p;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "linalg/gram.hpp"
+#include "linalg/kernels.hpp"
 #include "linalg/reduce.hpp"
 #include "data/transposed.hpp"
 #include "engine/extrapolation.hpp"
@@ -218,15 +219,11 @@ private:
                             const Matrix<T>& AF) {
         sum_ = X0 + X1;
         S_.noalias() = sum_ * FtF;  // rows x k
+        const auto& kern = update_kernels<T>();
         double change = 0;
-        for (Eigen::Index j = 0; j < X1.cols(); ++j) {
-            double c = 0;
-            for (Eigen::Index i = 0; i < X1.rows(); ++i) {
-                const double d = static_cast<double>(X1(i, j)) - static_cast<double>(X0(i, j));
-                c += d * (static_cast<double>(S_(i, j)) - 2.0 * static_cast<double>(AF(i, j)));
-            }
-            change += c;
-        }
+        for (Eigen::Index j = 0; j < X1.cols(); ++j)
+            change += kern.change_terms(X0.col(j).data(), X1.col(j).data(), S_.col(j).data(),
+                                        AF.col(j).data(), X1.rows());
         return all_sum(A_, change);
     }
 

@@ -142,6 +142,8 @@ using KlTerms = double (*)(const T* v, const T* wh, Eigen::Index n, T floor);
 ///     the v whose w is given, or at trial = max(0, u + δ f), which cd_kl_trial stores with its w;
 ///   cd_kl_terms: Σ_{a_p > 0} [a_p log(a_p / max(u_p, floor)) − a_p] in double (a: T, u: double);
 ///   axpy: u ← u + x g (double);
+///   squared_difference: Σ (a − p)² in double (a: T, p: double); change_terms:
+///     Σ (x1 − x0)(s − 2 af) in double (the Frobenius objective's residual and half-step change);
 ///   indexed_int / indexed_int64: the row's indexed loops, IndexedKernels.
 /// The indexed loops of the KL coordinate descent (updates/cd_kl.hpp) over a row's n stored
 /// entries with column indices idx, on a factor column f (T):
@@ -173,6 +175,9 @@ struct UpdateKernels {
                         double floor, double* trial, double* trial_w, double* gh) = nullptr;
     double (*cd_kl_terms)(const T* a, const double* u, Eigen::Index n, double floor) = nullptr;
     void (*axpy)(double x, const double* g, Eigen::Index n, double* u) = nullptr;
+    double (*squared_difference)(const T* a, const double* p, Eigen::Index n) = nullptr;
+    double (*change_terms)(const T* x0, const T* x1, const T* s, const T* af,
+                           Eigen::Index n) = nullptr;
     IndexedKernels<T, int> indexed_int;
     IndexedKernels<T, std::int64_t> indexed_int64;
 };

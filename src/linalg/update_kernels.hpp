@@ -379,4 +379,31 @@ inline void axpy(double x, const double* __restrict g, Eigen::Index n, double* _
     for (Eigen::Index p = 0; p < n; ++p) u[p] += x * g[p];
 }
 
+/// Σ (a − p)² over n entries in double (a column of the dense residual A − W Ht: the exact
+/// Frobenius objective, data/dense.hpp).
+template <class T>
+double squared_difference(const T* __restrict a, const double* __restrict p, Eigen::Index n) {
+    double sum = 0;
+#pragma omp simd reduction(+ : sum)
+    for (Eigen::Index i = 0; i < n; ++i) {
+        const double d = static_cast<double>(a[i]) - p[i];
+        sum += d * d;
+    }
+    return sum;
+}
+
+/// Σ (x1 − x0)(s − 2 af) over n entries in double: one column of the change of ‖A − W Htᵀ‖² over
+/// a half-step, with s = (x0 + x1) FtF (engine/steps.hpp, half_step_change).
+template <class T>
+double change_terms(const T* __restrict x0, const T* __restrict x1, const T* __restrict s,
+                    const T* __restrict af, Eigen::Index n) {
+    double sum = 0;
+#pragma omp simd reduction(+ : sum)
+    for (Eigen::Index i = 0; i < n; ++i) {
+        const double d = static_cast<double>(x1[i]) - static_cast<double>(x0[i]);
+        sum += d * (static_cast<double>(s[i]) - 2.0 * static_cast<double>(af[i]));
+    }
+    return sum;
+}
+
 }  // namespace nmfkit::detail::NMFKIT_ISA_NAMESPACE
