@@ -112,11 +112,11 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                 kern.cd_kl_inverse(u.data(), nnz, floor, w.data());
                 for (Eigen::Index r = 0; r < k; ++r) {
                     if (!skip.empty() && skip[static_cast<std::size_t>(r)]) continue;
-                    const double* f_r = G.data() + r * nnz;  // F(idx, r)
-                    if (!gathered) {
+                    const double* f_r = fr.data();  // F(idx, r)
+                    if (gathered)
+                        f_r = G.data() + r * nnz;
+                    else
                         indexed.take(idx, F.col(r).data(), nnz, fr.data());
-                        f_r = fr.data();
-                    }
                     double observed_sum = 0;
                     if (observed_only)
                         for (Eigen::Index p = 0; p < nnz; ++p) observed_sum += f_r[p];
