@@ -35,3 +35,19 @@
 #else
 #define NMFKIT_SCALAR_LOOPS [[gnu::optimize("no-tree-vectorize")]]
 #endif
+
+namespace nmfkit::detail::NMFKIT_ISA_NAMESPACE {
+
+/// out = the GCC vector V (of T) at p, which need only be aligned for T: one unaligned vector load.
+/// NOTE: not std::memcpy into an array element per vector: GCC's loop distribution merges such a
+/// loop of copies (to consecutive elements from consecutive addresses) into one copy through the
+/// stack, which the arithmetic then reads back (docs/benchmarks.md, "Vector loads through the
+/// stack"). may_alias: V may be read from memory written as T. (Out by reference: a 32-byte vector
+/// returned by value changes the calling convention without AVX, an error under -Werror.)
+template <class V, class T>
+[[gnu::always_inline]] inline void load_vector(V& out, const T* p) {
+    typedef V Unaligned __attribute__((aligned(alignof(T)), may_alias));
+    out = *reinterpret_cast<const Unaligned*>(p);
+}
+
+}  // namespace nmfkit::detail::NMFKIT_ISA_NAMESPACE

@@ -392,9 +392,8 @@ double sampled_gather(const Compressed<T, I>& A, const ColumnsView<T>& X, const 
                             __builtin_prefetch(
                                 F.col(static_cast<Eigen::Index>(A.inner[p + prefetch_distance])));
                         const T* f = F.col(static_cast<Eigen::Index>(A.inner[p]));
-                        Wide<T> g
-                            [N];  // one copy per register: a single memcpy of N·64 bytes became a call
-                        for (int c = 0; c < N; ++c) std::memcpy(&g[c], f + c * W, sizeof(Wide<T>));
+                        Wide<T> g[N];
+                        for (int c = 0; c < N; ++c) load_vector(g[c], f + c * W);
                         Wide<T> t = x[0] * g[0];
                         for (int c = 1; c < N; ++c) t += x[c] * g[c];
                         const T r = sum_lanes<T>(t);
