@@ -200,7 +200,7 @@ BENCHMARK_TEMPLATE(BM_kl_gather_csc, double)
     ->Args({20, 1})
     ->UseRealTime();
 BENCHMARK_TEMPLATE(BM_gather_csc, float)->Arg(20)->UseRealTime();
-BENCHMARK_TEMPLATE(BM_kl_gather_csc, float)->Args({20, 0})->UseRealTime();
+BENCHMARK_TEMPLATE(BM_kl_gather_csc, float)->Args({20, 0})->Args({20, 1})->UseRealTime();
 BENCHMARK_TEMPLATE(BM_dense_times, double)
     ->Args({10, 0})
     ->Args({10, 1})

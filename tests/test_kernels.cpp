@@ -20,6 +20,8 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 #include <omp.h>
@@ -598,6 +600,47 @@ TEST(KullbackLeiblerTerms, EqualNaiveSumsInBothPrecisions) {
         EXPECT_NEAR(got, want, 1e-13 * scale);
         EXPECT_NEAR(got_f, want_f, 1e-13 * scale);
     }
+}
+
+// kl_weights_terms (the weights with the terms of the same quotients, one division per entry) is
+// kl_weights followed by kl_terms, bit for bit, in both precisions: for float because the float
+// weight is the double quotient rounded (linalg/kl_kernels.hpp). kl_terms_of_weights gives
+// kl_terms' sum from kept double weights exactly, and from float weights within their rounding.
+template <class T>
+void expect_weights_with_terms_equal_the_separate_kernels() {
+    std::mt19937 gen(15);
+    std::uniform_real_distribution<double> u(-30, 30);
+    const T floor = T(1e-6);
+    for (Eigen::Index n : {0, 1, 7, 255, 256, 257, 1000}) {
+        SCOPED_TRACE("n = " + std::to_string(n));
+        std::vector<T> v(static_cast<std::size_t>(n)), wh(v.size());
+        for (std::size_t q = 0; q < v.size(); ++q) {
+            v[q] = q % 5 == 0 ? T(0) : static_cast<T>(std::exp(u(gen)));
+            wh[q] = q % 7 == 0 ? T(0) : q % 11 == 0 ? floor / 4 : static_cast<T>(std::exp(u(gen)));
+        }
+        const double want = nmfkit::detail::kl_terms(v.data(), wh.data(), n, floor);
+        std::vector<T> separate = wh, fused = wh;
+        nmfkit::detail::kl_weights(v.data(), separate.data(), n, floor);
+        const double got = nmfkit::detail::kl_weights_terms(v.data(), fused.data(), n, floor);
+        EXPECT_EQ(got, want);
+        EXPECT_TRUE(fused == separate) << "the weights";
+        const double kept = nmfkit::detail::kl_terms_of_weights(v.data(), separate.data(), n);
+        if constexpr (std::is_same_v<T, double>) {
+            EXPECT_EQ(kept, want);
+        } else {  // log of a weight off by ≤ 2⁻²⁴ relative: each term off by ≤ v·2⁻²⁴ (+ rounding)
+            double bound = 0;
+            for (T x : v) bound += static_cast<double>(x) * 0x1p-23;
+            EXPECT_NEAR(kept, want, bound);
+            if (n > 7) {
+                EXPECT_NE(kept, want);  // the rounding shows: the test can tell them apart
+            }
+        }
+    }
+}
+
+TEST(KullbackLeiblerTerms, WeightsWithTermsEqualTheSeparateKernels) {
+    expect_weights_with_terms_equal_the_separate_kernels<double>();
+    expect_weights_with_terms_equal_the_separate_kernels<float>();
 }
 
 TEST(VectorLog, WithinFourUlpOfGlibcOverTheWholeRange) {

@@ -233,15 +233,15 @@ private:
             const T* a = A_.col(j0 + c).data();
             T* r = R.col(c).data();
             const Eigen::Index m = rows();
-            if (value) {  // Σ term(v, wh), then + Σ wh
-                double s = policy.terms(a, r, m);
-                if constexpr (Policy::adds_sum_of_product) {
+            double s = 0;  // Σ wh (before r becomes the weights), then + Σ term(v, wh)
+            if constexpr (Policy::adds_sum_of_product) {
+                if (value) {
 #pragma omp simd reduction(+ : s)
                     for (Eigen::Index i = 0; i < m; ++i) s += static_cast<double>(r[i]);
                 }
-                partial[static_cast<std::size_t>(c)] = s;
             }
-            policy.weights(a, r, m);
+            s += policy.weights(a, r, m, value);
+            if (value) partial[static_cast<std::size_t>(c)] = s;
         }
         double total = 0;
         for (double p : partial) total += p;

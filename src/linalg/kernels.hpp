@@ -132,7 +132,9 @@ using KlTerms = double (*)(const T* v, const T* wh, Eigen::Index n, T floor);
 ///   mu_frobenius: x ← x ⊙ a ⊘ max(d + l1, tiny) (n entries);
 ///   mu_kl: x ← x ⊙ numerator ⊘ max(c + l2 x, tiny);
 ///   mu_beta: x ← x ⊙ (numerator ⊘ max(denominator + l1 + l2 x, tiny))^γ, in double;
-///   kl_weights: wh ← v ⊘ max(wh, floor);
+///   kl_weights: wh ← v ⊘ max(wh, floor); kl_weights_terms: the same, returning the KL terms
+///     Σ_{v > 0} v log w − v of the same quotients w in double; kl_terms_of_weights: those terms
+///     from weights w a kernel kept (exact for double; from rounded weights for float);
 ///   beta_entries: the entrywise part of the β products (loss/beta.hpp): r ← x y^(β−2),
 ///     y ← y^(β−1) with x = r, y = max(y, floor), and the divergence of the entries if asked;
 ///   hals_block: one HALS sweep over rows [r0, r0 + r) of X (ld x k), returns the squared change
@@ -164,6 +166,8 @@ struct UpdateKernels {
     void (*mu_beta)(T* x, const T* numerator, const T* denominator, Eigen::Index n, double l1,
                     double l2, double gamma) = nullptr;
     void (*kl_weights)(const T* v, T* wh, Eigen::Index n, T floor) = nullptr;
+    double (*kl_weights_terms)(const T* v, T* wh, Eigen::Index n, T floor) = nullptr;
+    double (*kl_terms_of_weights)(const T* v, const T* w, Eigen::Index n) = nullptr;
     double (*beta_entries)(T* r, T* y, Eigen::Index n, double beta, double floor,
                            bool divergence) = nullptr;
     double (*hals_block)(const T* FtF, const T* AF, T* X, Eigen::Index ld, Eigen::Index k,
@@ -345,6 +349,20 @@ inline double kl_terms(const float* v, const float* wh, Eigen::Index n, float fl
 template <class T>
 void kl_weights(const T* v, T* wh, Eigen::Index n, T floor) {
     update_kernels<T>().kl_weights(v, wh, n, floor);
+}
+
+/// kl_weights, returning Σ_{v_q > 0} [v_q log w_q − v_q] of the same quotients w_q, in double (the
+/// terms of kl_terms, one division per entry for both).
+template <class T>
+double kl_weights_terms(const T* v, T* wh, Eigen::Index n, T floor) {
+    return update_kernels<T>().kl_weights_terms(v, wh, n, floor);
+}
+
+/// Σ_{v_q > 0} [v_q log w_q − v_q] from weights w_q = v_q / max(wh_q, floor) kept by a kernel, in
+/// double (for float, the weights' rounding shows in the terms).
+template <class T>
+double kl_terms_of_weights(const T* v, const T* w, Eigen::Index n) {
+    return update_kernels<T>().kl_terms_of_weights(v, w, n);
 }
 
 }  // namespace nmfkit::detail

@@ -83,6 +83,12 @@ UpdateKernels<T> update_entries() {
     u.mu_kl = &mu_kl<T>;
     u.mu_beta = &mu_beta<T>;
     u.kl_weights = &kl_weights<T>;
+    u.kl_weights_terms = [](const T* v, T* wh, Eigen::Index n, T floor) {
+        return kl_weights_terms(v, wh, n, floor);
+    };
+    u.kl_terms_of_weights = [](const T* v, const T* w, Eigen::Index n) {
+        return kl_terms_of_weights(v, w, n);
+    };
     u.beta_entries = &beta_entries<T>;
     u.hals_block = &hals_block<T>;
     u.cd_kl_inverse = &cd_kl_inverse;

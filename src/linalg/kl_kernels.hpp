@@ -24,34 +24,89 @@ inline double kl_log(double x) {
 #endif
 }
 
+/// v log(ratio) − v for a stored entry (v > 0), 0 otherwise. Computed for every entry, then
+/// selected: a ternary around the log kept the loops below scalar (see linalg/vector_log.hpp); at
+/// v = 0 the log of 1 is taken and the term dropped.
+[[gnu::always_inline]] inline double kl_term(double v, double ratio) {
+    const bool stored = v > 0;
+    const double term = v * kl_log(stored ? ratio : 1.0) - v;
+    return stored ? term : 0.0;
+}
+
 /// Σ_q [v_q log(v_q / max(wh_q, floor)) − v_q] over n stored entries (0 where v_q = 0), in double.
 inline double kl_terms(const double* v, const double* wh, Eigen::Index n, double floor) {
     double sum = 0;
 #pragma omp simd reduction(+ : sum)
+    for (Eigen::Index q = 0; q < n; ++q) sum += kl_term(v[q], v[q] / std::max(wh[q], floor));
+    return sum;
+}
+
+/// The KL weights in place, wh ← v ⊘ max(wh, floor), returning the terms of kl_terms from the
+/// same quotients (Σ_q v_q log w_q − v_q over v_q > 0): one division per entry for both.
+inline double kl_weights_terms(const double* v, double* wh, Eigen::Index n, double floor) {
+    double sum = 0;
+#pragma omp simd reduction(+ : sum)
     for (Eigen::Index q = 0; q < n; ++q) {
-        // Computed for every entry, then selected: a ternary around the log kept the loop scalar
-        // (see linalg/vector_log.hpp); at v = 0 the log of 1 is taken and the term dropped.
-        const bool stored = v[q] > 0;
-        const double ratio = v[q] / std::max(wh[q], floor);
-        const double term = v[q] * kl_log(stored ? ratio : 1.0) - v[q];
-        sum += stored ? term : 0.0;
+        const double w = v[q] / std::max(wh[q], floor);
+        wh[q] = w;
+        sum += kl_term(v[q], w);
     }
     return sum;
 }
 
-/// The same for float entries: converted to double 256 at a time first, so that the loop above
-/// stays one vector width (mixed float/double in it was not vectorized).
-inline double kl_terms(const float* v, const float* wh, Eigen::Index n, float floor) {
+/// kl_terms from weights w_q = v_q / max(wh_q, floor) that a kernel kept: Σ_q v_q log w_q − v_q.
+inline double kl_terms_of_weights(const double* v, const double* w, Eigen::Index n) {
+    double sum = 0;
+#pragma omp simd reduction(+ : sum)
+    for (Eigen::Index q = 0; q < n; ++q) sum += kl_term(v[q], w[q]);
+    return sum;
+}
+
+/// f(vd, xd, c, q0) on double copies of v[q0 : q0 + c] and x[q0 : q0 + c], 256 entries at a time:
+/// the float forms of the loops above run them on such copies, so that each loop stays one
+/// vector width (mixed float/double in one loop was not vectorized).
+template <class F>
+void in_double_chunks(const float* v, const float* x, Eigen::Index n, F&& f) {
     constexpr Eigen::Index chunk = 256;
-    double vd[chunk], whd[chunk], sum = 0;
+    double vd[chunk], xd[chunk];
     for (Eigen::Index q0 = 0; q0 < n; q0 += chunk) {
         const Eigen::Index c = std::min(chunk, n - q0);
         for (Eigen::Index q = 0; q < c; ++q) {
             vd[q] = v[q0 + q];
-            whd[q] = wh[q0 + q];
+            xd[q] = x[q0 + q];
         }
-        sum += kl_terms(vd, whd, c, static_cast<double>(floor));
+        f(vd, xd, c, q0);
     }
+}
+
+inline double kl_terms(const float* v, const float* wh, Eigen::Index n, float floor) {
+    double sum = 0;
+    in_double_chunks(v, wh, n, [&](const double* vd, const double* whd, Eigen::Index c, auto) {
+        sum += kl_terms(vd, whd, c, static_cast<double>(floor));
+    });
+    return sum;
+}
+
+/// The float weights are the double quotients rounded to float, which is the float quotient
+/// v / max(wh, floor) itself: rounding a quotient first to 53 bits, then to 24, gives the correctly
+/// rounded 24-bit one, since 53 ≥ 2·24 + 2 (Figueroa, "When is double rounding innocuous?",
+/// SIGNUM Newsletter 30(3), 1995). The terms are taken from the double quotients.
+inline double kl_weights_terms(const float* v, float* wh, Eigen::Index n, float floor) {
+    double sum = 0;
+    in_double_chunks(v, wh, n, [&](const double* vd, double* whd, Eigen::Index c, Eigen::Index q0) {
+        sum += kl_weights_terms(vd, whd, c, static_cast<double>(floor));
+        for (Eigen::Index q = 0; q < c; ++q) wh[q0 + q] = static_cast<float>(whd[q]);
+    });
+    return sum;
+}
+
+/// From float weights, which are rounded: the terms differ from kl_terms' by that rounding (up to
+/// v·2⁻²⁴ each); the kernels that keep weights to take the terms from them are float64 ones.
+inline double kl_terms_of_weights(const float* v, const float* w, Eigen::Index n) {
+    double sum = 0;
+    in_double_chunks(v, w, n, [&](const double* vd, const double* wd, Eigen::Index c, auto) {
+        sum += kl_terms_of_weights(vd, wd, c);
+    });
     return sum;
 }
 
@@ -66,13 +121,15 @@ struct KlPolicy {
     T floor;
 
     [[gnu::always_inline]] T weight(T v, T wh) const { return v / std::max(wh, floor); }
-    [[gnu::always_inline]] void weights(const T* v, T* wh, Eigen::Index n) const {
+    [[gnu::always_inline]] double weights(const T* v, T* wh, Eigen::Index n, bool value) const {
+        if (value) return kl_weights_terms(v, wh, n, floor);
         const T f = floor;
 #pragma omp simd
         for (Eigen::Index q = 0; q < n; ++q) wh[q] = v[q] / std::max(wh[q], f);
+        return 0;
     }
-    [[gnu::always_inline]] double terms(const T* v, const T* wh, Eigen::Index n) const {
-        return kl_terms(v, wh, n, floor);
+    [[gnu::always_inline]] double terms_of_weights(const T* v, const T* w, Eigen::Index n) const {
+        return kl_terms_of_weights(v, w, n);
     }
 };
 

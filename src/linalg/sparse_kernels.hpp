@@ -283,10 +283,10 @@ void scatter(const Compressed<T, I>& A, const ColumnsView<T>& F, T* out) {
 }
 
 /// The first phase of the two-pass sampled kernels for one slice: r_q = ⟨x, G(:, inner[b + q])⟩
-/// for the slice's entries q (x: the slice's own factor column as Lanes), then, with `value`, the
-/// slice's loss terms policy.terms(v, r) added to acc, then r_q = policy.weight(values[b + q], r_q).
-/// The dot products are independent of each other, so they overlap; the weights and the terms are
-/// the policy's vector loops.
+/// for the slice's entries q (x: the slice's own factor column as Lanes), then
+/// r_q = policy.weight(values[b + q], r_q), with `value` the slice's loss terms of the same r added
+/// to acc. The dot products are independent of each other, so they overlap; the weights and the
+/// terms are the policy's vector loop.
 template <int L, class T, class I, SampledLoss<T> Policy>
 const T* slice_weights(const Compressed<T, I>& A, Eigen::Index s, const Lanes<L, T>& x,
                        const ColumnsView<T>& G, const Policy& policy, bool value, double& acc) {
@@ -302,8 +302,7 @@ const T* slice_weights(const Compressed<T, I>& A, Eigen::Index s, const Lanes<L,
     const T* v = A.values + b;
     T* weight = r.data();
     const Eigen::Index n = static_cast<Eigen::Index>(e - b);
-    if (value) acc += policy.terms(v, weight, n);
-    policy.weights(v, weight, n);
+    acc += policy.weights(v, weight, n, value);
     return weight;  // r_q for the entry p = b + q
 }
 
@@ -348,7 +347,8 @@ inline T sum_lanes(const Wide<T>& t) {
 /// Sampled gather (sample, then multiply; the weight matrix is never stored):
 /// out(s, :) = Σ_p policy.weight(values[p], wh_p) · F(:, inner[p])ᵀ, wh_p = ⟨X(:, s), F(:, inner[p])⟩.
 /// X is k x outer_size (the factor being updated), F is k x inner_size, out is outer_size x k.
-/// With `value`, also returns Σ_p policy.term(values[p], wh_p) from the same wh_p (else 0). For
+/// With `value`, also returns Σ_p policy.term(values[p], wh_p) from the same wh_p (else 0): the
+/// one-pass form keeps the weights and takes the terms from them (policy.terms_of_weights). For
 /// KL (loss/kl.hpp) the weight is v / max(wh, floor) and the term v log(v/wh) − v.
 /// float64, k ≤ max_lanes: one pass per entry. F's column is loaded once into N wide registers
 /// (N·lanes ≥ k; X's column is zero past k, and the lanes of out past k are dropped), its dot
@@ -380,13 +380,13 @@ double sampled_gather(const Compressed<T, I>& A, const ColumnsView<T>& X, const 
 #pragma omp parallel if (worth_parallel(stored_entries(A) * k))
             {
                 const Policy loss = policy;  // a local copy: the stores below cannot alias it
-                Buffer<T> wh;                // wh_p of the slice, for the value
+                Buffer<T> kept;              // the slice's weights, for the value
 #pragma omp for schedule(dynamic, 256)
                 for (Eigen::Index s = 0; s < A.outer_size; ++s) {
                     Wide<T> x[N] = {}, y[N] = {};
                     std::memcpy(x, X.col(s), static_cast<std::size_t>(k) * sizeof(T));
                     const I b = A.outer[s], e = A.outer[s + 1];
-                    if constexpr (Value) wh.resize(static_cast<Eigen::Index>(e - b));
+                    if constexpr (Value) kept.resize(static_cast<Eigen::Index>(e - b));
                     for (I p = b; p < e; ++p) {
                         if (p + prefetch_distance < e)
                             __builtin_prefetch(
@@ -396,12 +396,12 @@ double sampled_gather(const Compressed<T, I>& A, const ColumnsView<T>& X, const 
                         for (int c = 0; c < N; ++c) load_vector(g[c], f + c * W);
                         Wide<T> t = x[0] * g[0];
                         for (int c = 1; c < N; ++c) t += x[c] * g[c];
-                        const T r = sum_lanes<T>(t);
-                        if constexpr (Value) wh[static_cast<Eigen::Index>(p - b)] = r;
-                        const T v = loss.weight(A.values[p], r);
+                        const T v = loss.weight(A.values[p], sum_lanes<T>(t));
+                        if constexpr (Value) kept[static_cast<Eigen::Index>(p - b)] = v;
                         for (int c = 0; c < N; ++c) y[c] += v * g[c];
                     }
-                    if constexpr (Value) acc[s] = loss.terms(A.values + b, wh.data(), e - b);
+                    if constexpr (Value)
+                        acc[s] = loss.terms_of_weights(A.values + b, kept.data(), e - b);
                     T sums[max_lanes];  // N·W ≤ max_lanes, a multiple of W
                     std::memcpy(sums, y, sizeof y);
                     for (Eigen::Index l = 0; l < k; ++l) out[l * A.outer_size + s] = sums[l];

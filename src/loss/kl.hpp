@@ -25,8 +25,9 @@ inline T kl_floor() {
     return std::sqrt(std::numeric_limits<T>::min());
 }
 
-// kl_terms(v, wh, n, floor), the terms of the stored entries, is a kernel compiled per
-// instruction set (linalg/kl_kernels.hpp), called through the kernel table (linalg/kernels.hpp).
+// kl_terms(v, wh, n, floor), the terms of the stored entries, and kl_weights_terms (the weights
+// with the terms of the same quotients) are kernels compiled per instruction set
+// (linalg/kl_kernels.hpp), called through the kernel table (linalg/kernels.hpp).
 
 /// The KL policy of the sampled product: weight(v, wh) = v / max(wh, floor) (the entry of A ⊘ WH),
 /// term(v, wh) = v log(v / max(wh, floor)) − v (0 at v = 0), and the + wh of every entry, stored
@@ -40,11 +41,14 @@ struct KullbackLeibler {
     T floor = kl_floor<T>();
 
     [[gnu::always_inline]] T weight(T v, T wh) const { return v / std::max(wh, floor); }
-    [[gnu::always_inline]] void weights(const T* v, T* wh, Eigen::Index n) const {
-        kl_weights(v, wh, n, floor);  // compiled per instruction set
+    // Compiled per instruction set (linalg/kernels.hpp).
+    [[gnu::always_inline]] double weights(const T* v, T* wh, Eigen::Index n, bool value) const {
+        if (value) return kl_weights_terms(v, wh, n, floor);
+        kl_weights(v, wh, n, floor);
+        return 0;
     }
-    [[gnu::always_inline]] double terms(const T* v, const T* wh, Eigen::Index n) const {
-        return kl_terms(v, wh, n, floor);
+    [[gnu::always_inline]] double terms_of_weights(const T* v, const T* w, Eigen::Index n) const {
+        return kl_terms_of_weights(v, w, n);
     }
 };
 
