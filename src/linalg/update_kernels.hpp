@@ -355,8 +355,16 @@ template <class T, class I>
 NMFKIT_SCALAR_LOOPS void indexed_take_rows(const I* __restrict idx, const T* __restrict Ft,
                                            Eigen::Index k, Eigen::Index n, double* __restrict G) {
     typedef T Four __attribute__((vector_size(4 * sizeof(T))));
+    // The columns of the entries `ahead` further on are prefetched, every cache line of each:
+    // the column indices are data, so the hardware prefetcher cannot foresee these reads.
+    constexpr Eigen::Index ahead = 8, line = 64 / sizeof(T);
     Eigen::Index p = 0;
     for (; p + 4 <= n; p += 4) {
+        if (p + ahead + 4 <= n)
+            for (Eigen::Index q = p + ahead; q < p + ahead + 4; ++q) {
+                const T* f = Ft + static_cast<Eigen::Index>(idx[q]) * k;
+                for (Eigen::Index r = 0; r < k + line; r += line) __builtin_prefetch(f + r);
+            }
         const T* f0 = Ft + static_cast<Eigen::Index>(idx[p]) * k;
         const T* f1 = Ft + static_cast<Eigen::Index>(idx[p + 1]) * k;
         const T* f2 = Ft + static_cast<Eigen::Index>(idx[p + 2]) * k;
