@@ -121,9 +121,32 @@ struct PieceOf<float> {
 template <class T>
 using Piece = typename PieceOf<T>::type;
 
+/// Σ of t's lanes by halving: the upper half of the lanes added to the lower half, in a vector of
+/// half the width, down to two lanes; for 8 lanes ((t0 + t4) + (t2 + t6)) + ((t1 + t5) + (t3 + t7)).
+/// Only the first step crosses the 128-bit halves of a 256-bit vector (an extraction); the rest
+/// are 128-bit operations. NOTE: rotating the whole vector and adding, the sum in the same order,
+/// took a cross-lane permutation of the full width per step, slower where 256-bit operations
+/// are split in two (docs/benchmarks.md, "Vector loads through the stack"). Vectors pass by
+/// reference: by value, a 32-byte vector's calling convention differs with and without AVX,
+/// which GCC reports as an error under -Werror in the baseline build.
+template <class V>
+[[gnu::always_inline]] inline auto sum_halves(const V& t) {
+    constexpr int n = static_cast<int>(sizeof(V) / sizeof(t[0]));
+    if constexpr (n == 2) {
+        return t[0] + t[1];
+    } else {
+        const auto half = [&]<int... Q>(std::integer_sequence<int, Q...>) {
+            return __builtin_shufflevector(t, t, Q...) +
+                   __builtin_shufflevector(t, t, (Q + n / 2)...);
+        }
+        (std::make_integer_sequence<int, n / 2>{});
+        return sum_halves(half);
+    }
+}
+
 /// ⟨x, y⟩ over L lanes (L > 0; x zero past k) or over k (L = 0). The blocked form sums 32-byte
-/// pieces vertically into one register and halves it at the end, where a simd reduction is
-/// spilled to the stack for doubles. The generic form leaves the partial sums to the simd
+/// pieces vertically into one register and halves it at the end (sum_halves), where a simd
+/// reduction is spilled to the stack for doubles. The generic form leaves the partial sums to the simd
 /// reduction (a plain loop would be one serial chain of k dependent additions).
 template <int L, class T>
 [[gnu::always_inline]] inline T dot_lanes(const T* __restrict x, const T* __restrict y,
@@ -137,11 +160,7 @@ template <int L, class T>
             std::memcpy(&b, y + c, sizeof b);
             sum += a * b;
         }
-        T part[W];
-        std::memcpy(part, &sum, sizeof sum);
-        for (int h = W / 2; h > 0; h /= 2)
-            for (int w = 0; w < h; ++w) part[w] += part[w + h];
-        return part[0];
+        return sum_halves(sum);
     } else {
         T sum = 0;
 #pragma omp simd reduction(+ : sum)
@@ -322,26 +341,10 @@ using Wide = typename WideOf<T>::type;
 template <class T>
 inline constexpr int wide_lanes = static_cast<int>(wide_bytes / sizeof(T));
 
-/// t += t rotated by H lanes, then the same for H/2, ..., 1: lane 0 ends with the sum of all.
-/// (Vectors pass by reference: by value, a 32-byte vector's calling convention differs with and
-/// without AVX, which GCC reports as an error under -Werror in the baseline build.)
-template <class T, int H = wide_lanes<T> / 2>
-inline void fold_lanes(Wide<T>& t) {
-    if constexpr (H >= 1) {
-        [&]<int... Q>(std::integer_sequence<int, Q...>) {
-            t += __builtin_shufflevector(t, t, ((Q + H) % wide_lanes<T>)...);
-        }
-        (std::make_integer_sequence<int, wide_lanes<T>>{});
-        fold_lanes<T, H / 2>(t);
-    }
-}
-
-/// Σ of t's lanes (rotate-and-add halvings).
+/// Σ of t's lanes.
 template <class T>
-inline T sum_lanes(const Wide<T>& t) {
-    Wide<T> u = t;
-    fold_lanes<T>(u);
-    return u[0];
+[[gnu::always_inline]] inline T sum_lanes(const Wide<T>& t) {
+    return sum_halves(t);
 }
 
 /// Sampled gather (sample, then multiply; the weight matrix is never stored):
