@@ -101,7 +101,8 @@ inline double kl_weights_terms(const float* v, float* wh, Eigen::Index n, float 
 }
 
 /// From float weights, which are rounded: the terms differ from kl_terms' by that rounding (up to
-/// v·2⁻²⁴ each); the kernels that keep weights to take the terms from them are float64 ones.
+/// v·2⁻²⁴ each). The kernel that keeps its weights and takes the terms from them, the one-pass
+/// sampled gather, is float64 only.
 inline double kl_terms_of_weights(const float* v, const float* w, Eigen::Index n) {
     double sum = 0;
     in_double_chunks(v, w, n, [&](const double* vd, const double* wd, Eigen::Index c, auto) {
