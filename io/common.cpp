@@ -1,6 +1,7 @@
 // Shared pieces of nmfkit_io: file reading, gzip, memory limits, atomic writes, CSC assembly.
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -23,6 +24,13 @@ namespace nmfkit::io::detail {
 namespace fs = std::filesystem;
 
 std::string errno_text(int err) { return std::error_code(err, std::generic_category()).message(); }
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
 
 std::string number_text(double v) {
     char buf[32];

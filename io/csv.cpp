@@ -74,7 +74,7 @@ inline double parse_field(std::string_view field, const std::string& name, std::
 
 /// The trimmed fields of @p line split at @p delimiter; true when one of them starts with a double
 /// quote (a quoted field: the line must be split again by split_quoted).
-bool split(std::string_view line, char delimiter, std::vector<std::string_view>& out) {
+bool split_fields(std::string_view line, char delimiter, std::vector<std::string_view>& out) {
     out.clear();
     bool quoted = false;
     for (;;) {
@@ -102,7 +102,7 @@ bool is_blank(char c, char delimiter) {
 /// Splits the record that starts at @p bytes[@p pos] on line @p line as RFC 4180 says: a field
 /// whose first non-blank character is a double quote runs to the matching closing quote, may hold
 /// the delimiter and line breaks, and writes a double quote as two (""); blanks around the quotes
-/// are dropped. Other fields are trimmed as split() trims them (a double quote inside one is an
+/// are dropped. Other fields are trimmed as split_fields() trims them (a double quote inside one is an
 /// ordinary character). Fills @p rec and points @p out at its fields; advances @p line by the line
 /// breaks inside quotes and returns the position after the record's line break.
 /// @throws InvalidInput for a quote that is never closed or text after a closing quote.
@@ -223,7 +223,7 @@ LoadedMatrix parse_delimited(std::string_view bytes, const std::string& name, ch
         if (content.empty() || content.front() == '#') continue;
         // NOTE: only a record with a field that starts with a double quote takes the slower,
         // quote-aware path; plain lines are split at the delimiter found by find().
-        const bool quoted = split(rest, delimiter, fields);
+        const bool quoted = split_fields(rest, delimiter, fields);
         if (quoted)
             pos = split_quoted(bytes, static_cast<std::size_t>(rest.data() - bytes.data()),
                                delimiter, name, last, quoted_fields, fields);

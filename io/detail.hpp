@@ -24,6 +24,9 @@ std::string position(const std::string& name, std::int64_t line, std::size_t col
 /// "FILE: byte OFFSET: "
 std::string at_byte(const std::string& name, std::uint64_t offset);
 
+/// @p s in lower case (ASCII).
+std::string lower(std::string_view s);
+
 /// Shortest round-trip text of @p v.
 std::string number_text(double v);
 

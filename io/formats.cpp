@@ -13,18 +13,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
-
 /// The extension of @p path in lower case, after removing a trailing ".gz"; sets @p gz.
 std::string extension(const std::string& path, bool& gz) {
     fs::path p(path);
-    std::string ext = lower(p.extension().string());
+    std::string ext = detail::lower(p.extension().string());
     gz = ext == ".gz";
-    if (gz) ext = lower(p.stem().extension().string());
+    if (gz) ext = detail::lower(p.stem().extension().string());
     return ext;
 }
 
@@ -36,7 +30,7 @@ std::optional<Format> sniff(std::string_view bytes) {
     if (bytes.starts_with("\x93NUMPY")) return Format::npy;
     if (bytes.starts_with("PK\x03\x04") || bytes.starts_with("PK\x05\x06")) return Format::npz;
     if (bytes.starts_with("\x89HDF\r\n\x1a\n")) return Format::hdf5;
-    if (bytes.size() >= 14 && lower(std::string(bytes.substr(0, 14))) == "%%matrixmarket")
+    if (bytes.size() >= 14 && detail::lower(bytes.substr(0, 14)) == "%%matrixmarket")
         return Format::matrix_market;
     return std::nullopt;
 }

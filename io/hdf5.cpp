@@ -25,7 +25,9 @@
 #include <zlib.h>
 
 namespace nmfkit::io {
-namespace {
+// Named rather than anonymous: Hdf5Matrix::State holds these types, and a unity batch
+// (NMFKIT_UNITY_BUILD) makes GCC warn about a named class with anonymous-namespace members.
+namespace hdf5_detail {
 
 /// An HDF5 identifier, closed with its own close function when it goes out of scope.
 class Handle {
@@ -795,7 +797,9 @@ std::string count_of(std::int64_t n, const char* one, const char* many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
-}  // namespace
+}  // namespace hdf5_detail
+
+using namespace hdf5_detail;  // this file's own helpers, above
 
 bool has_hdf5() { return true; }
 

@@ -26,13 +26,6 @@ std::vector<std::string_view> split(std::string_view s) {
     return out;
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 MatrixMarketHeader parse_matrix_market_header(std::string_view bytes, const std::string& name) {
     Lines lines{bytes};
     std::string_view line;

@@ -42,9 +42,6 @@ inline bool is_blank(char c) { return c == ' ' || c == '\t'; }
 /// The whitespace-separated fields of a line.
 std::vector<std::string_view> split(std::string_view s);
 
-/// @p s in lower case (ASCII).
-std::string lower(std::string_view s);
-
 inline bool blank_or_comment(std::string_view line) {
     for (char c : line) {
         if (c == '%') return true;

@@ -16,20 +16,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
-
 /// The extensions write_matrix writes, and which writer each takes.
 enum class Writer { none, npy, delimited, matrix_market };
 
 Writer writer_for(const std::string& path, std::string& ext, bool& gz) {
     const fs::path p(path);
-    ext = lower(p.extension().string());
+    ext = detail::lower(p.extension().string());
     gz = ext == ".gz";
-    if (gz) ext = lower(p.stem().extension().string());
+    if (gz) ext = detail::lower(p.stem().extension().string());
     if (gz) return Writer::none;
     if (ext == ".npy") return Writer::npy;
     if (ext == ".csv" || ext == ".tsv" || ext == ".tab") return Writer::delimited;
