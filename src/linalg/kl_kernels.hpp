@@ -14,22 +14,29 @@
 
 namespace nmfkit::detail::NMFKIT_ISA_NAMESPACE {
 
-/// log for the KL terms: vector_log where the target has AVX2 (it vectorizes), glibc's otherwise
-/// (faster than vector_log in scalar SSE2 code).
-inline double kl_log(double x) {
+/// log(ratio) for a term that the caller keeps only where `kept` (there ratio > 0; elsewhere it
+/// may be 0 or +inf, and the caller drops the term). vector_log where the target has AVX2 (it
+/// vectorizes), glibc's otherwise (faster than vector_log in scalar SSE2 code). Computed for
+/// every entry, then selected by the caller: a ternary around the log kept the loops scalar (see
+/// linalg/vector_log.hpp). vector_log takes the ratio as it is: with the argument selected as
+/// kept ? ratio : 1 (as before), GCC threaded the constant 1 through vector_log's own subnormal
+/// select and vectorized the whole logarithm twice, 3 divisions per entry instead of 2
+/// (docs/benchmarks.md, "The KL logarithm computed twice"). glibc's log gets 1 where not kept:
+/// its log(0) would set errno.
+[[gnu::always_inline]] inline double kl_log(bool kept, double ratio) {
 #if NMFKIT_ISA_TARGET >= 1
-    return vector_log(x);
+    (void)kept;
+    return vector_log(ratio);
 #else
-    return std::log(x);
+    return std::log(kept ? ratio : 1.0);
 #endif
 }
 
-/// v log(ratio) − v for a stored entry (v > 0), 0 otherwise. Computed for every entry, then
-/// selected: a ternary around the log kept the loops below scalar (see linalg/vector_log.hpp); at
-/// v = 0 the log of 1 is taken and the term dropped.
+/// v log(ratio) − v for a stored entry (v > 0), 0 otherwise (at v = 0 the log is of 0/wh, and the
+/// term, NaN, is dropped by the select).
 [[gnu::always_inline]] inline double kl_term(double v, double ratio) {
     const bool stored = v > 0;
-    const double term = v * kl_log(stored ? ratio : 1.0) - v;
+    const double term = v * kl_log(stored, ratio) - v;
     return stored ? term : 0.0;
 }
 

@@ -95,7 +95,7 @@ double beta_entries(T* __restrict r, T* __restrict y, Eigen::Index n, double bet
                 const double x = r[q], yq = std::max<double>(y[q], floor), ratio = x / yq;
                 // Computed for every entry, then selected (see linalg/kl_kernels.hpp's kl_terms).
                 // d_0(0 | y) = y^0 / 0 = +∞, as beta_divergence_entry
-                const double term = ratio - kl_log(x > 0 ? ratio : 1.0) - 1;
+                const double term = ratio - kl_log(x > 0, ratio) - 1;
                 d += x > 0 ? term : std::numeric_limits<double>::infinity();
             }
         }
@@ -113,7 +113,7 @@ double beta_entries(T* __restrict r, T* __restrict y, Eigen::Index n, double bet
             for (Eigen::Index q = 0; q < n; ++q) {
                 const double x = r[q], yq = std::max<double>(y[q], floor);
                 // Computed for every entry, then selected (see linalg/kl_kernels.hpp's kl_terms).
-                const double term = x * kl_log(x > 0 ? x / yq : 1.0) - x + yq;
+                const double term = x * kl_log(x > 0, x / yq) - x + yq;
                 d += x > 0 ? term : std::max<double>(y[q], 0.0);
             }
         }
