@@ -188,6 +188,7 @@ int run_info() {
               << "BLAS kernels: " << b.blas_core
               << (b.blas_follows_openmp ? " (OpenMP build: follows --threads)" : "") << "\n"
               << "kernels:      " << b.isa << " (CPU's best: " << b.isa_best
+              << "; built: " << join(b.isa_built, ", ")
               << "; NMFKIT_ISA=baseline|avx2|avx512 caps it)\n"
               << "threads:      " << b.max_threads << " (OpenMP; --threads 0 uses all)\n"
               << "OpenMP wait:  " << omp_wait_policy_description() << "\n"

@@ -28,6 +28,10 @@ public:
     void SetUp() override {
         const auto isa = requested_isa();
         const auto best = nmfkit::detail::best_isa();
+        if (isa && static_cast<int>(*isa) > static_cast<int>(nmfkit::detail::built_isa()))
+            GTEST_SKIP() << "this build has no " << nmfkit::detail::isa_name(*isa)
+                         << " kernels (NMFKIT_KERNEL_ISAS; best here: "
+                         << nmfkit::detail::isa_name(best) << ")";
         if (isa && static_cast<int>(*isa) > static_cast<int>(best))
             GTEST_SKIP() << "this CPU lacks " << nmfkit::detail::isa_name(*isa)
                          << " (best: " << nmfkit::detail::isa_name(best) << ")";

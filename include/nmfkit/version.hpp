@@ -27,6 +27,9 @@ struct BuildInfo {
     /// the CPU supports, capped by the environment variable NMFKIT_ISA.
     std::string isa;
     std::string isa_best;  ///< the best instruction set the CPU supports
+    /// The instruction sets this build has kernels for (CMake's NMFKIT_KERNEL_ISAS; by default
+    /// "baseline", "avx2", "avx512"). A target the CPU supports but the build lacks is not used.
+    std::vector<std::string> isa_built;
     /// Built with the (experimental) CUDA device path, NMFKIT_WITH_CUDA.
     bool cuda = false;
     std::string cuda_runtime;          ///< CUDA runtime version ("13.0"); "" without CUDA

@@ -110,7 +110,8 @@ def solver_traits(solver: str, loss: str) -> dict:
 def build_info() -> dict:
     """How the library was built: version, build type, compiler, BLAS and threads; ``isa``, the
     instruction set of the kernels in use (``baseline``, ``avx2`` or ``avx512``; the environment
-    variable ``NMFKIT_ISA`` caps it) and ``isa_best``, the CPU's best; ``cuda`` (built with the
+    variable ``NMFKIT_ISA`` caps it), ``isa_best``, the CPU's best, and ``isa_built``, the targets
+    the build has kernels for; ``cuda`` (built with the
     experimental CUDA path), ``cuda_runtime``, ``devices`` (the CUDA devices found) and
     ``devices_note`` (why there are none)."""
     return dict(_core.build_info())

@@ -1007,8 +1007,8 @@ PYBIND11_MODULE(_core, m) {
                 "blas"_a = b.blas, "blas_core"_a = b.blas_core,
                 "blas_follows_openmp"_a = b.blas_follows_openmp, "max_threads"_a = b.max_threads,
                 "scalars"_a = b.scalars, "storage"_a = b.storage, "sanitizers"_a = b.sanitizers,
-                "isa"_a = b.isa, "isa_best"_a = b.isa_best, "cuda"_a = b.cuda,
-                "cuda_runtime"_a = b.cuda_runtime, "devices"_a = b.devices,
+                "isa"_a = b.isa, "isa_best"_a = b.isa_best, "isa_built"_a = b.isa_built,
+                "cuda"_a = b.cuda, "cuda_runtime"_a = b.cuda_runtime, "devices"_a = b.devices,
                 "devices_note"_a = b.devices_note);
         },
         "How the library was built, its BLAS and threads.");

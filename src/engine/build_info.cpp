@@ -30,7 +30,9 @@ BuildInfo build_info() {
     b.scalars = {"float32", "float64"};
     b.storage = {"dense (column- or row-major)", "sparse (CSC or CSR, int32 or int64 indices)"};
     b.isa = detail::isa_name(detail::kernels().isa);
-    b.isa_best = detail::isa_name(detail::best_isa());
+    b.isa_best = detail::isa_name(detail::cpu_isa());
+    for (int i = 0; i <= static_cast<int>(detail::built_isa()); ++i)
+        b.isa_built.emplace_back(detail::isa_name(static_cast<detail::Isa>(i)));
     const detail::device::Inventory inv = detail::device::inventory();
     b.cuda = inv.built;
     b.cuda_runtime = inv.runtime;

@@ -3,22 +3,33 @@
 
 #include "linalg/kernels.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
 namespace nmfkit::detail {
 
+// The highest target compiled into this build (CMake's NMFKIT_KERNEL_ISAS: baseline, then
+// optionally avx2, then optionally avx512), by its Isa number.
+#ifndef NMFKIT_KERNELS_BUILT
+#define NMFKIT_KERNELS_BUILT 2
+#endif
+
 // Each defined in its own compilation of linalg/kernels_isa.cpp.
 namespace isa_baseline {
 KernelTable kernel_table();
 }
+#if NMFKIT_KERNELS_BUILT >= 1
 namespace isa_avx2 {
 KernelTable kernel_table();
 }
+#endif
+#if NMFKIT_KERNELS_BUILT >= 2
 namespace isa_avx512 {
 KernelTable kernel_table();
 }
+#endif
 
 const char* isa_name(Isa isa) {
     switch (isa) {
@@ -29,7 +40,7 @@ const char* isa_name(Isa isa) {
     return "baseline";
 }
 
-Isa best_isa() {
+Isa cpu_isa() {
     // __builtin_cpu_supports also asks the operating system (XGETBV) whether it saves the
     // registers of AVX and AVX-512; the flags are those linalg/kernels_isa.cpp compiles with.
     __builtin_cpu_init();
@@ -40,18 +51,30 @@ Isa best_isa() {
     return avx2 ? Isa::avx2 : Isa::baseline;
 }
 
+Isa built_isa() { return static_cast<Isa>(NMFKIT_KERNELS_BUILT); }
+
+Isa best_isa() { return std::min(cpu_isa(), built_isa()); }
+
 const KernelTable* kernels_for(Isa isa) {
     // Only a target the CPU supports is touched: even filling a table, code compiled for AVX-512
-    // may use its instructions.
+    // may use its instructions. A target this build lacks has no table.
     if (static_cast<int>(isa) > static_cast<int>(best_isa())) return nullptr;
     switch (isa) {
         case Isa::avx512: {
+#if NMFKIT_KERNELS_BUILT >= 2
             static const KernelTable t = isa_avx512::kernel_table();
             return &t;
+#else
+            return nullptr;
+#endif
         }
         case Isa::avx2: {
+#if NMFKIT_KERNELS_BUILT >= 1
             static const KernelTable t = isa_avx2::kernel_table();
             return &t;
+#else
+            return nullptr;
+#endif
         }
         case Isa::baseline: break;
     }
@@ -80,8 +103,11 @@ Isa chosen_isa() {
         return best;
     }
     if (static_cast<int>(cap) > static_cast<int>(best)) {
-        std::fprintf(stderr, "nmfkit: warning: NMFKIT_ISA=%s: this CPU lacks %s; using %s\n",
-                     request, request, isa_name(best));
+        std::fprintf(stderr, "nmfkit: warning: NMFKIT_ISA=%s: %s %s; using %s\n", request,
+                     static_cast<int>(cap) > static_cast<int>(built_isa())
+                         ? "this build has no kernels for"
+                         : "this CPU lacks",
+                     request, isa_name(best));
         return best;
     }
     return cap;

@@ -28,6 +28,13 @@ enum class Isa : int { baseline = 0, avx2 = 1, avx512 = 2 };
 const char* isa_name(Isa isa);
 
 /// The best target the CPU (and the operating system's saved register state) supports.
+Isa cpu_isa();
+
+/// The highest target this build compiled kernels for (CMake's NMFKIT_KERNEL_ISAS; all three by
+/// default). The targets below it are always there.
+Isa built_isa();
+
+/// The best target this process can use: the lower of cpu_isa() and built_isa().
 Isa best_isa();
 
 /// A compressed matrix seen slice by slice; not owned. Slice s holds entries (inner[p], values[p])

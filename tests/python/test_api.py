@@ -146,6 +146,12 @@ def test_build_info_names_the_kernels_instruction_set():
     order = ["baseline", "avx2", "avx512"]
     info = nmfkit.build_info()
     assert order.index(info["isa"]) <= order.index(info["isa_best"])
+    # The targets built are baseline and the ones after it in order (NMFKIT_KERNEL_ISAS); the one
+    # in use is the best of them the CPU has (unless NMFKIT_ISA caps it).
+    built = info["isa_built"]
+    assert built == order[:len(built)] and len(built) >= 1
+    if not os.environ.get("NMFKIT_ISA"):
+        assert info["isa"] == order[min(order.index(info["isa_best"]), len(built) - 1)]
     code = "import nmfkit; print(nmfkit.build_info()['isa'])"
     env = dict(os.environ, NMFKIT_ISA="baseline")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
