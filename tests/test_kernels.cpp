@@ -29,6 +29,7 @@
 #include "data/dense.hpp"
 #include "linalg/gram.hpp"
 #include "linalg/kernels.hpp"
+#include "linalg/vector_exp.hpp"
 #include "linalg/vector_log.hpp"
 #include "loss/beta.hpp"
 #include "loss/kl.hpp"
@@ -286,6 +287,24 @@ template <class T>
     return ::testing::AssertionSuccess();
 }
 
+/// close_entries for powers y^p (the β updates' beta_pow, src/linalg/vector_exp.hpp): each entry
+/// may also be off by 4·|p·log y| ulp of double (what e^(p·log y) costs against glibc's pow, the
+/// naive reference here; VectorPow below), on every target.
+template <class T>
+::testing::AssertionResult close_powers(const std::vector<T>& got, const std::vector<double>& want,
+                                        double ulps, const std::vector<double>& p_log_y) {
+    const double eps = std::numeric_limits<T>::epsilon(), eps64 = 0x1p-52;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        const double rel = ulps * eps + 4 * std::abs(p_log_y[i]) * eps64;
+        const double bound =
+            rel * std::max(std::abs(want[i]), double{std::numeric_limits<T>::min()});
+        if (!(std::abs(static_cast<double>(got[i]) - want[i]) <= bound))
+            return ::testing::AssertionFailure()
+                   << "entry " << i << ": " << got[i] << " vs " << want[i];
+    }
+    return ::testing::AssertionSuccess();
+}
+
 // The elementwise update kernels of the active target (src/linalg/update_kernels.hpp) against the
 // formulas of src/updates/mu.hpp evaluated in double here: lengths around every vector width, the
 // floor under the denominator (zeros), entries that underflow to 0, and an L1/L2 penalty.
@@ -334,12 +353,14 @@ TYPED_TEST(Kernels, ElementwiseUpdatesEqualTheirFormulas) {
             for (const double gamma : {1.0, 0.5, 2.0 / 3.0}) {
                 got = x;
                 kern.mu_beta(got.data(), a.data(), d.data(), n, l1, 2 * l1, gamma);
+                std::vector<double> p_log_y(size);
                 for (std::size_t i = 0; i < size; ++i) {
                     const double ratio = a[i] / std::max(d[i] + l1 + 2 * l1 * x[i], tiny);
                     want[i] = x[i] * std::pow(ratio, gamma);
                     if (std::abs(want[i]) < tiny) want[i] = 0;
+                    p_log_y[i] = ratio > 0 ? gamma * std::log(ratio) : 0.0;
                 }
-                EXPECT_TRUE(close_entries(got, want, 4)) << "mu_beta, gamma = " << gamma;
+                EXPECT_TRUE(close_powers(got, want, 4, p_log_y)) << "mu_beta, gamma = " << gamma;
             }
         }
         // The KL weights v ⊘ max(wh, floor), in place.
@@ -373,19 +394,20 @@ TYPED_TEST(Kernels, BetaEntriesEqualTheDivergenceAndPowers) {
                                     : static_cast<T>(u(gen));
             }
             double want_d = 0;
-            std::vector<double> want_r(size), want_y(size);
+            std::vector<double> want_r(size), want_y(size), p_log_y(size);
             for (std::size_t q = 0; q < size; ++q) {
                 const double xq = x[q], yq = std::max<double>(y[q], floor);
                 want_d += nmfkit::detail::beta_divergence_entry(
                     xq, xq > 0 ? yq : std::max<double>(y[q], 0.0), beta);
                 want_r[q] = xq * std::pow(yq, beta - 2);
                 want_y[q] = std::pow(yq, beta - 1);
+                p_log_y[q] = (beta - 2) * std::log(yq);
             }
             for (const bool divergence : {false, true}) {
                 std::vector<T> r = x, w = y;
                 const double d = kern.beta_entries(r.data(), w.data(), n, beta, floor, divergence);
-                EXPECT_TRUE(close_entries(r, want_r, 4)) << "x y^(beta-2)";
-                EXPECT_TRUE(close_entries(w, want_y, 4)) << "y^(beta-1)";
+                EXPECT_TRUE(close_powers(r, want_r, 4, p_log_y)) << "x y^(beta-2)";
+                EXPECT_TRUE(close_powers(w, want_y, 4, p_log_y)) << "y^(beta-1)";
                 EXPECT_NEAR(d, divergence ? want_d : 0.0, 1e-12 * want_d);
             }
         }
@@ -659,6 +681,50 @@ TEST(VectorLog, WithinFourUlpOfGlibcOverTheWholeRange) {
     EXPECT_NEAR(nmfkit::detail::vector_log(smallest), std::log(smallest), 1e-12);
     EXPECT_NEAR(nmfkit::detail::vector_log(std::numeric_limits<double>::max()),
                 std::log(std::numeric_limits<double>::max()), 1e-12);
+}
+
+TEST(VectorExp, WithinFourUlpOfGlibcOverTheWholeRange) {
+    std::mt19937_64 gen(12);
+    std::uniform_real_distribution<double> wide(-745.2, 709.8), near_zero(-1e-3, 1e-3);
+    const double denorm = std::numeric_limits<double>::denorm_min();
+    for (int t = 0; t < 500000; ++t) {
+        const double x = t % 4 == 0 ? near_zero(gen) : wide(gen);
+        const double want = std::exp(x), got = nmfkit::detail::vector_exp(x);
+        if (std::isinf(want)) {  // above log(DBL_MAX)
+            ASSERT_EQ(got, HUGE_VAL) << "x = " << x;
+        } else if (want >= std::numeric_limits<double>::min()) {
+            const double ulp = std::nextafter(want, HUGE_VAL) - want;
+            ASSERT_LE(std::abs(got - want), 4 * ulp) << "x = " << x;
+        } else {  // subnormal or 0: the last rounding is to a multiple of the smallest subnormal
+            ASSERT_LE(std::abs(got - want), 2 * denorm) << "x = " << x;
+        }
+    }
+    EXPECT_EQ(nmfkit::detail::vector_exp(0.0), 1.0);
+    EXPECT_EQ(nmfkit::detail::vector_exp(-HUGE_VAL), 0.0);
+    EXPECT_EQ(nmfkit::detail::vector_exp(-746.0), 0.0);
+    EXPECT_EQ(nmfkit::detail::vector_exp(HUGE_VAL), HUGE_VAL);
+    EXPECT_EQ(nmfkit::detail::vector_exp(710.0), HUGE_VAL);
+    EXPECT_NEAR(nmfkit::detail::vector_exp(709.7) / std::exp(709.7), 1.0, 1e-15);
+}
+
+TEST(VectorPow, WithinTheErrorOfPTimesLogYOfGlibc) {
+    // y^p = e^(p·log y): p·log y carries the log's few-ulp error times |p| as an absolute error
+    // of the exponent; measured at most 3.02·|p·log y| ulp (|p·log y| > 1) and 2 ulp (≤ 1) over
+    // 2·10^7 draws of these distributions (docs/algorithms.md).
+    std::mt19937_64 gen(13);
+    std::uniform_real_distribution<double> exponent(-1000, 1000), power(-2.5, 2.5);
+    for (int t = 0; t < 200000; ++t) {
+        const double y = std::exp2(exponent(gen)), p = power(gen);
+        const double want = std::pow(y, p);
+        if (want < std::numeric_limits<double>::min() || std::isinf(want)) continue;
+        const double got = nmfkit::detail::vector_pow(y, p);
+        const double ulp = std::nextafter(want, HUGE_VAL) - want;
+        ASSERT_LE(std::abs(got - want), (4 + 4 * std::abs(p * std::log(y))) * ulp)
+            << "y = " << y << ", p = " << p;
+    }
+    EXPECT_EQ(nmfkit::detail::vector_pow(0.0, 0.5), 0.0);
+    EXPECT_EQ(nmfkit::detail::vector_pow(0.0, -0.5), HUGE_VAL);
+    EXPECT_EQ(nmfkit::detail::vector_pow(1.0, 1.7), 1.0);
 }
 
 /// HALS sweeps as written in the paper (Cichocki & Phan 2009), serially over all rows:

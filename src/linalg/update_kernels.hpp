@@ -16,6 +16,7 @@
 
 #include "linalg/isa_target.hpp"
 #include "linalg/kl_kernels.hpp"
+#include "linalg/vector_exp.hpp"
 
 namespace nmfkit::detail::NMFKIT_ISA_NAMESPACE {
 
@@ -46,8 +47,19 @@ void mu_kl(T* __restrict x, const T* __restrict numerator, Eigen::Index n, T c, 
         x[i] = flush_small(x[i] * (numerator[i] / std::max(c + l2 * x[i], tiny)));
 }
 
+/// y^p (y ≥ 0, p finite) for the β updates: vector_pow where the target has AVX2 (the loops
+/// vectorize; its error is a few ulp more than glibc's, linalg/vector_exp.hpp), glibc's pow in
+/// baseline (scalar code, as kl_log's logarithm).
+[[gnu::always_inline]] inline double beta_pow(double y, double p) {
+#if NMFKIT_ISA_TARGET >= 1
+    return vector_pow(y, p);
+#else
+    return std::pow(y, p);
+#endif
+}
+
 /// β MU on one column segment, in double: x ← x ⊙ (numerator ⊘ max(denominator + l1 + l2 x,
-/// tiny))^γ. γ = 1 (1 ≤ β ≤ 2) is a vector loop; other γ call glibc's pow per entry.
+/// tiny))^γ. γ = 1 (1 ≤ β ≤ 2) needs no power; other γ take beta_pow.
 template <class T>
 void mu_beta(T* __restrict x, const T* __restrict numerator, const T* __restrict denominator,
              Eigen::Index n, double l1, double l2, double gamma) {
@@ -61,29 +73,31 @@ void mu_beta(T* __restrict x, const T* __restrict numerator, const T* __restrict
         }
         return;
     }
+#pragma omp simd
     for (Eigen::Index i = 0; i < n; ++i) {
         const double xi = x[i];
         const double ratio = numerator[i] / std::max(denominator[i] + l1 + l2 * xi, tiny);
-        x[i] = flush_small(static_cast<T>(xi * std::pow(ratio, gamma)));
+        x[i] = flush_small(static_cast<T>(xi * beta_pow(ratio, gamma)));
     }
 }
 
-/// d_β(x | y) for one entry (loss/beta.hpp's beta_divergence_entry, repeated here so that the
-/// kernels call nothing compiled for another target).
-inline double beta_divergence_term(double x, double y, double beta) {
-    if (x == 0) return beta == 1 ? y : beta == 2 ? 0.5 * y * y : std::pow(y, beta) / beta;
-    if (beta == 1) return x * std::log(x / y) - x + y;
-    if (beta == 0) return x / y - std::log(x / y) - 1;
-    if (beta == 2) return 0.5 * (x - y) * (x - y);
-    return (std::pow(x, beta) + (beta - 1) * std::pow(y, beta) - beta * x * std::pow(y, beta - 1)) /
-           (beta * (beta - 1));
+/// d_β(x | y) for one entry and β ∉ {0, 1, 2} (loss/beta.hpp's beta_divergence_entry, with
+/// beta_pow): (x^β + (β − 1) y^β − β x y^(β−1)) / (β(β − 1)), y^β/β at x = 0. Computed for every
+/// entry, then selected: branch-free, so that the loop around it vectorizes (x^β of x = 0 is
+/// 0 or +inf, dropped by the select). y^(β−1) as y^β / y.
+[[gnu::always_inline]] inline double beta_divergence_term(double x, double y, double beta) {
+    const double yb = beta_pow(y, beta);
+    const double stored =
+        (beta_pow(x, beta) + (beta - 1) * yb - beta * x * (yb / y)) / (beta * (beta - 1));
+    return x > 0 ? stored : yb / beta;
 }
 
 /// The entrywise part of loss/beta.hpp's beta_products() on n entries: x = r[q] (an entry of A),
 /// y = max(y[q], floor) (of X Fᵀ); r[q] ← x y^(β−2), y[q] ← y^(β−1). With `divergence`, returns
 /// Σ d_β(x | x > 0 ? y : max(y[q], 0)) (a zero of A costs d_β(0 | y) at the unfloored y), else 0.
 /// β = 0 (Itakura-Saito) and β = 1 (KL) are vector loops (their logarithm is vector_log from
-/// AVX2 up, linalg/kl_kernels.hpp); β = 2 needs no function; other β call glibc's pow per entry.
+/// AVX2 up, linalg/kl_kernels.hpp); β = 2 needs no function; other β take beta_pow, vector loops
+/// from AVX2 up too.
 template <class T>
 double beta_entries(T* __restrict r, T* __restrict y, Eigen::Index n, double beta, double floor,
                     bool divergence) {
@@ -137,11 +151,18 @@ double beta_entries(T* __restrict r, T* __restrict y, Eigen::Index n, double bet
         for (Eigen::Index q = 0; q < n; ++q) y[q] = static_cast<T>(std::max<double>(y[q], floor));
         return d;
     }
+    if (divergence) {
+#pragma omp simd reduction(+ : d)
+        for (Eigen::Index q = 0; q < n; ++q) {
+            const double x = r[q];
+            d += beta_divergence_term(
+                x, x > 0 ? std::max<double>(y[q], floor) : std::max<double>(y[q], 0.0), beta);
+        }
+    }
+#pragma omp simd
     for (Eigen::Index q = 0; q < n; ++q) {
         const double x = r[q], yq = std::max<double>(y[q], floor);
-        if (divergence)
-            d += beta_divergence_term(x, x > 0 ? yq : std::max<double>(y[q], 0.0), beta);
-        const double p = std::pow(yq, beta - 2);
+        const double p = beta_pow(yq, beta - 2);
         r[q] = static_cast<T>(x * p);
         y[q] = static_cast<T>(yq * p);
     }
