@@ -1,7 +1,9 @@
 #pragma once
 // The instruction set a test run asks for with NMFKIT_ISA (src/linalg/kernels.hpp; ctest sets it,
-// tests/CMakeLists.txt): a program that includes this header skips every test when the CPU lacks
-// that target, so ctest reports the run as skipped rather than passing it on another target.
+// tests/CMakeLists.txt): a program that includes this header skips every test when the CPU or the
+// build lacks that target, so ctest reports the run as skipped rather than passing it on another
+// target. A skip in the environment prints no "[  SKIPPED ]" line (GoogleTest 1.12 reports the
+// program as passed), so the message starts with "nmfkit-isa: skipped", which ctest looks for.
 
 #include <gtest/gtest.h>
 
@@ -29,11 +31,12 @@ public:
         const auto isa = requested_isa();
         const auto best = nmfkit::detail::best_isa();
         if (isa && static_cast<int>(*isa) > static_cast<int>(nmfkit::detail::built_isa()))
-            GTEST_SKIP() << "this build has no " << nmfkit::detail::isa_name(*isa)
+            GTEST_SKIP() << "nmfkit-isa: skipped: this build has no "
+                         << nmfkit::detail::isa_name(*isa)
                          << " kernels (NMFKIT_KERNEL_ISAS; best here: "
                          << nmfkit::detail::isa_name(best) << ")";
         if (isa && static_cast<int>(*isa) > static_cast<int>(best))
-            GTEST_SKIP() << "this CPU lacks " << nmfkit::detail::isa_name(*isa)
+            GTEST_SKIP() << "nmfkit-isa: skipped: this CPU lacks " << nmfkit::detail::isa_name(*isa)
                          << " (best: " << nmfkit::detail::isa_name(best) << ")";
     }
 };
