@@ -81,23 +81,29 @@ void mu_beta(T* __restrict x, const T* __restrict numerator, const T* __restrict
     }
 }
 
-/// d_β(x | y) for one entry and β ∉ {0, 1, 2} (loss/beta.hpp's beta_divergence_entry, with
-/// beta_pow): (x^β + (β − 1) y^β − β x y^(β−1)) / (β(β − 1)), y^β/β at x = 0. Computed for every
-/// entry, then selected: branch-free, so that the loop around it vectorizes (x^β of x = 0 is
-/// 0 or +inf, dropped by the select). y^(β−1) as y^β / y.
-[[gnu::always_inline]] inline double beta_divergence_term(double x, double y, double beta) {
-    const double yb = beta_pow(y, beta);
-    const double stored =
-        (beta_pow(x, beta) + (beta - 1) * yb - beta * x * (yb / y)) / (beta * (beta - 1));
-    return x > 0 ? stored : yb / beta;
+/// log y and e^t for the β entries below: vector_log and vector_exp where the target has AVX2,
+/// glibc's otherwise (as kl_log).
+[[gnu::always_inline]] inline double beta_log(double y) {
+#if NMFKIT_ISA_TARGET >= 1
+    return vector_log(y);
+#else
+    return std::log(y);
+#endif
+}
+[[gnu::always_inline]] inline double beta_exp(double t) {
+#if NMFKIT_ISA_TARGET >= 1
+    return vector_exp(t);
+#else
+    return std::exp(t);
+#endif
 }
 
 /// The entrywise part of loss/beta.hpp's beta_products() on n entries: x = r[q] (an entry of A),
 /// y = max(y[q], floor) (of X Fᵀ); r[q] ← x y^(β−2), y[q] ← y^(β−1). With `divergence`, returns
 /// Σ d_β(x | x > 0 ? y : max(y[q], 0)) (a zero of A costs d_β(0 | y) at the unfloored y), else 0.
 /// β = 0 (Itakura-Saito) and β = 1 (KL) are vector loops (their logarithm is vector_log from
-/// AVX2 up, linalg/kl_kernels.hpp); β = 2 needs no function; other β take beta_pow, vector loops
-/// from AVX2 up too.
+/// AVX2 up, linalg/kl_kernels.hpp); β = 2 needs no function; other β take powers as
+/// e^(p·log y) with beta_log and beta_exp on every target, vector loops from AVX2 up too.
 template <class T>
 double beta_entries(T* __restrict r, T* __restrict y, Eigen::Index n, double beta, double floor,
                     bool divergence) {
@@ -152,17 +158,29 @@ double beta_entries(T* __restrict r, T* __restrict y, Eigen::Index n, double bet
         return d;
     }
     if (divergence) {
+        // d_β(x | y) = (x^β + (β − 1) y^β − β x y^(β−1)) / (β(β − 1)) with y floored (loss/beta.hpp's
+        // beta_divergence_entry), y^β/β at x = 0 with y unfloored, and the update's y^(β−2): two
+        // logarithms and two exponentials per entry, a = x^β (x > 0) or y^β of the unfloored y
+        // (x = 0), and p = y^(β−2) of the floored y; y^(β−1) = p y and y^β = p y² from it (not
+        // p = y^β / y², which underflows at the floor for β > 2). Branch-free, selected at the end.
+        const double scale = 1 / (beta * (beta - 1));
 #pragma omp simd reduction(+ : d)
         for (Eigen::Index q = 0; q < n; ++q) {
-            const double x = r[q];
-            d += beta_divergence_term(
-                x, x > 0 ? std::max<double>(y[q], floor) : std::max<double>(y[q], 0.0), beta);
+            const double x = r[q], yq = std::max<double>(y[q], floor);
+            const double a = beta_exp(beta * beta_log(x > 0 ? x : std::max<double>(y[q], 0.0)));
+            const double p = beta_exp((beta - 2) * beta_log(yq));
+            const double y1 = p * yq, yb = y1 * yq;
+            const double term = (a + (beta - 1) * yb - beta * x * y1) * scale;
+            d += x > 0 ? term : a / beta;
+            r[q] = static_cast<T>(x * p);
+            y[q] = static_cast<T>(y1);
         }
+        return d;
     }
 #pragma omp simd
     for (Eigen::Index q = 0; q < n; ++q) {
         const double x = r[q], yq = std::max<double>(y[q], floor);
-        const double p = beta_pow(yq, beta - 2);
+        const double p = beta_exp((beta - 2) * beta_log(yq));  // as the loop above
         r[q] = static_cast<T>(x * p);
         y[q] = static_cast<T>(yq * p);
     }
