@@ -18,7 +18,7 @@ if [ "${1:-}" = "--sanitize" ]; then
     # 951 s of the CI's time on 2 cores. Compiled with clang (and its OpenMP, libomp), which builds
     # the instrumented code in about half GCC's time, and which makes CI compile everything with a
     # second compiler (docs/design.md, "Tests"). It also builds the libFuzzer harnesses of the
-    # readers (tests/fuzz), which CI runs from this build (tests/fuzz/run.sh 10 build-asan).
+    # readers (tests/fuzz), which CI runs from this build (tests/fuzz/run.sh 6 build-asan).
     # The kernels only for the targets this CPU runs (NMFKIT_KERNEL_ISAS): instrumented code that
     # cannot run here checks nothing, and on a CPU without AVX-512 its kernel object was 60 of the
     # stage's CPU seconds; the first stage compiles all three. The flags as /proc/cpuinfo lists
