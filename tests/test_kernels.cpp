@@ -683,6 +683,30 @@ TEST(VectorLog, WithinFourUlpOfGlibcOverTheWholeRange) {
                 std::log(std::numeric_limits<double>::max()), 1e-12);
 }
 
+// vector_log<true>, which the float KL terms take (linalg/kl_kernels.hpp): the same bits as the
+// general one on positive normal finite doubles, −inf for 0, negatives and NaN; and the float
+// ratios v / max(wh, kl_floor<float>) it is given, at their extremes, are such doubles.
+TEST(VectorLog, NormalOnlyEqualsTheGeneralOneOnNormalInputs) {
+    using nmfkit::detail::vector_log;
+    std::mt19937_64 gen(13);
+    std::uniform_real_distribution<double> exponent(-1022, 1023.9);
+    for (int t = 0; t < 500000; ++t) {
+        const double x = std::exp2(exponent(gen));
+        ASSERT_EQ(std::bit_cast<std::uint64_t>(vector_log<true>(x)),
+                  std::bit_cast<std::uint64_t>(vector_log(x)))
+            << "x = " << x;
+    }
+    EXPECT_EQ(vector_log<true>(0.0), -HUGE_VAL);
+    EXPECT_EQ(vector_log<true>(-1.0), -HUGE_VAL);
+    EXPECT_EQ(vector_log<true>(std::nan("")), -HUGE_VAL);
+    const double floor = nmfkit::detail::kl_floor<float>();
+    const double smallest = static_cast<double>(std::numeric_limits<float>::denorm_min()) /
+                            static_cast<double>(std::numeric_limits<float>::max());
+    const double largest = static_cast<double>(std::numeric_limits<float>::max()) / floor;
+    EXPECT_TRUE(std::isnormal(smallest)) << smallest;
+    EXPECT_TRUE(std::isnormal(largest) && std::isfinite(largest)) << largest;
+}
+
 TEST(VectorExp, WithinFourUlpOfGlibcOverTheWholeRange) {
     std::mt19937_64 gen(12);
     std::uniform_real_distribution<double> wide(-745.2, 709.8), near_zero(-1e-3, 1e-3);

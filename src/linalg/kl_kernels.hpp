@@ -15,7 +15,7 @@
 namespace nmfkit::detail::NMFKIT_ISA_NAMESPACE {
 
 /// log(ratio) for a term that the caller keeps only where `kept` (there ratio > 0; elsewhere it
-/// may be 0 or +inf, and the caller drops the term). vector_log where the target has AVX2 (it
+/// is 0, the ratio of v = 0, and the caller drops the term). vector_log where the target has AVX2 (it
 /// vectorizes), glibc's otherwise (faster than vector_log in scalar SSE2 code). Computed for
 /// every entry, then selected by the caller: a ternary around the log kept the loops scalar (see
 /// linalg/vector_log.hpp). vector_log takes the ratio as it is: with the argument selected as
@@ -23,10 +23,12 @@ namespace nmfkit::detail::NMFKIT_ISA_NAMESPACE {
 /// select and vectorized the whole logarithm twice, 3 divisions per entry instead of 2
 /// (docs/benchmarks.md, "The KL logarithm computed twice"). glibc's log gets 1 where not kept:
 /// its log(0) would set errno.
+/// `normal_ratios`: every kept ratio is a normal, finite double (vector_log<true>).
+template <bool normal_ratios = false>
 [[gnu::always_inline]] inline double kl_log(bool kept, double ratio) {
 #if NMFKIT_ISA_TARGET >= 1
     (void)kept;
-    return vector_log(ratio);
+    return vector_log<normal_ratios>(ratio);
 #else
     return std::log(kept ? ratio : 1.0);
 #endif
@@ -34,29 +36,35 @@ namespace nmfkit::detail::NMFKIT_ISA_NAMESPACE {
 
 /// v log(ratio) − v for a stored entry (v > 0), 0 otherwise (at v = 0 the log is of 0/wh, and the
 /// term, NaN, is dropped by the select).
+template <bool normal_ratios = false>
 [[gnu::always_inline]] inline double kl_term(double v, double ratio) {
     const bool stored = v > 0;
-    const double term = v * kl_log(stored, ratio) - v;
+    const double term = v * kl_log<normal_ratios>(stored, ratio) - v;
     return stored ? term : 0.0;
 }
 
 /// Σ_q [v_q log(v_q / max(wh_q, floor)) − v_q] over n stored entries (0 where v_q = 0), in double.
+/// `normal_ratios`: v and wh are float values (in double), whose kept ratios are normal and finite
+/// doubles (see the float kl_terms below).
+template <bool normal_ratios = false>
 inline double kl_terms(const double* v, const double* wh, Eigen::Index n, double floor) {
     double sum = 0;
 #pragma omp simd reduction(+ : sum)
-    for (Eigen::Index q = 0; q < n; ++q) sum += kl_term(v[q], v[q] / std::max(wh[q], floor));
+    for (Eigen::Index q = 0; q < n; ++q)
+        sum += kl_term<normal_ratios>(v[q], v[q] / std::max(wh[q], floor));
     return sum;
 }
 
 /// The KL weights in place, wh ← v ⊘ max(wh, floor), returning the terms of kl_terms from the
 /// same quotients (Σ_q v_q log w_q − v_q over v_q > 0): one division per entry for both.
+template <bool normal_ratios = false>
 inline double kl_weights_terms(const double* v, double* wh, Eigen::Index n, double floor) {
     double sum = 0;
 #pragma omp simd reduction(+ : sum)
     for (Eigen::Index q = 0; q < n; ++q) {
         const double w = v[q] / std::max(wh[q], floor);
         wh[q] = w;
-        sum += kl_term(v[q], w);
+        sum += kl_term<normal_ratios>(v[q], w);
     }
     return sum;
 }
@@ -86,10 +94,14 @@ void in_double_chunks(const float* v, const float* x, Eigen::Index n, F&& f) {
     }
 }
 
+/// For float v, wh and floor (> 0, as kl_floor<float>), each ratio v / max(wh, floor) of a stored
+/// v > 0, taken in double, lies in [2⁻¹⁴⁹ / FLT_MAX, FLT_MAX / floor]: about [4e-84, 3e57] for
+/// kl_floor<float>, far inside the normal, finite doubles. So the float forms take the log
+/// without its subnormal and infinity cases (vector_log<true>).
 inline double kl_terms(const float* v, const float* wh, Eigen::Index n, float floor) {
     double sum = 0;
     in_double_chunks(v, wh, n, [&](const double* vd, const double* whd, Eigen::Index c, auto) {
-        sum += kl_terms(vd, whd, c, static_cast<double>(floor));
+        sum += kl_terms<true>(vd, whd, c, static_cast<double>(floor));
     });
     return sum;
 }
@@ -101,7 +113,7 @@ inline double kl_terms(const float* v, const float* wh, Eigen::Index n, float fl
 inline double kl_weights_terms(const float* v, float* wh, Eigen::Index n, float floor) {
     double sum = 0;
     in_double_chunks(v, wh, n, [&](const double* vd, double* whd, Eigen::Index c, Eigen::Index q0) {
-        sum += kl_weights_terms(vd, whd, c, static_cast<double>(floor));
+        sum += kl_weights_terms<true>(vd, whd, c, static_cast<double>(floor));
         for (Eigen::Index q = 0; q < c; ++q) wh[q0 + q] = static_cast<float>(whd[q]);
     });
     return sum;
