@@ -6,7 +6,7 @@
 // (options.hpp) is the one that wins these curves (docs/benchmarks.md).
 //
 // Usage: nmfkit_bench_curves [--data dense|sparse|both] [--seconds S] [--rank K] [--threads P]
-//                            [--scalar float64|float32] [--csv FILE] [--seed S]
+//                            [--scalar float64|float32|both] [--csv FILE] [--seed S]
 //                            [--loss frobenius|kullback_leibler|both] [--cd-newton-steps N]
 
 #include <cstdio>
@@ -158,15 +158,14 @@ void run(const Args& a, std::ofstream* csv) {
 
 int main(int argc, char** argv) {
     const Args a = parse(argc, argv);
+    const nmfkit::bench::Scalars scalars = nmfkit::bench::parse_scalars(a.scalar);
     std::ofstream file;
     if (!a.csv.empty()) {
         file.open(a.csv);
         file << "data,loss,solver,scalar,iteration,seconds,objective\n";
     }
     std::ofstream* csv = a.csv.empty() ? nullptr : &file;
-    if (a.scalar == "float32")
-        run<float>(a, csv);
-    else
-        run<double>(a, csv);
+    if (scalars.float64) run<double>(a, csv);
+    if (scalars.float32) run<float>(a, csv);
     return 0;
 }

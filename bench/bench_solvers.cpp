@@ -6,7 +6,7 @@
 // max(2·bytes(V)/bandwidth, 4·m·n·k/peak) (bench/common.hpp), whose figures follow the table.
 //
 // Usage: nmfkit_bench_solvers [--rows M] [--cols N] [--rank K] [--iters T] [--threads P]
-//                             [--scalar double|float|both] [--seed S]
+//                             [--scalar float64|float32|both] [--seed S]
 //                             [--only SOLVER/LOSS[,SOLVER/LOSS...]]
 
 #include <chrono>
@@ -115,6 +115,7 @@ std::string run(const Args& a, const Eigen::MatrixXd& Vd) {
 
 int main(int argc, char** argv) {
     const Args a = parse(argc, argv);
+    const nmfkit::bench::Scalars scalars = nmfkit::bench::parse_scalars(a.scalar);
     std::printf("planted dense V: %ld x %ld, k = %d, %d iterations (tol = 0), seed %llu\n\n",
                 static_cast<long>(a.rows), static_cast<long>(a.cols), a.rank, a.iters,
                 static_cast<unsigned long long>(a.seed));
@@ -124,8 +125,8 @@ int main(int argc, char** argv) {
     std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
     const Eigen::MatrixXd V = nmfkit::bench::planted(a.rows, a.cols, a.rank, a.seed);
     std::string probes;
-    if (a.scalar == "double" || a.scalar == "both") probes += run<double>(a, V);
-    if (a.scalar == "float" || a.scalar == "both") probes += run<float>(a, V);
+    if (scalars.float64) probes += run<double>(a, V);
+    if (scalars.float32) probes += run<float>(a, V);
     std::printf("\n%s", probes.c_str());
     return 0;
 }

@@ -4,7 +4,7 @@
 //
 // Usage: nmfkit_bench_sparse [--rows M] [--cols N] [--density D] [--rank K] [--iters T]
 //                            [--threads P] [--low-memory 0|1] [--seed S] [--only SOLVER/LOSS]
-//                            [--scalar float64|float32]
+//                            [--scalar float64|float32|both]
 
 #include <sys/resource.h>
 
@@ -27,8 +27,8 @@ struct Args {
     int rank = 20, iters = 50, threads = 0;
     bool low_memory = false;
     std::uint64_t seed = 1;
-    std::string only;    // "solver/loss" (e.g. mu/frobenius): that row only
-    std::string scalar;  // float64 or float32: that table only
+    std::string only;             // "solver/loss" (e.g. mu/frobenius): that row only
+    std::string scalar = "both";  // float64 or float32: that table only
 };
 
 Args parse(int argc, char** argv) {
@@ -125,6 +125,7 @@ void run(const Args& a, const Eigen::SparseMatrix<double>& Vd) {
 
 int main(int argc, char** argv) {
     const Args a = parse(argc, argv);
+    const nmfkit::bench::Scalars scalars = nmfkit::bench::parse_scalars(a.scalar);
     const Eigen::SparseMatrix<double> V =
         nmfkit::bench::document_term(a.rows, a.cols, a.density, a.rank, a.seed);
     std::printf(
@@ -133,7 +134,7 @@ int main(int argc, char** argv) {
         100.0 * static_cast<double>(V.nonZeros()) /
             (static_cast<double>(V.rows()) * static_cast<double>(V.cols())),
         a.rank, a.iters, a.low_memory ? ", low_memory" : "");
-    if (a.scalar != "float32") run<double>(a, V);
-    if (a.scalar != "float64") run<float>(a, V);
+    if (scalars.float64) run<double>(a, V);
+    if (scalars.float32) run<float>(a, V);
     return 0;
 }

@@ -35,6 +35,20 @@ inline void parse_flags(int argc, char** argv,
     }
 }
 
+/// Which precisions a --scalar value asks for: float64 (or double), float32 (or float), or both;
+/// exits with 2, naming the value, on anything else (a misspelt value ran nothing, silently).
+struct Scalars {
+    bool float64 = false, float32 = false;
+};
+inline Scalars parse_scalars(const std::string& value) {
+    if (value == "float64" || value == "double") return {true, false};
+    if (value == "float32" || value == "float") return {false, true};
+    if (value == "both") return {true, true};
+    std::fprintf(stderr, "--scalar %s: expected float64 (double), float32 (float) or both\n",
+                 value.c_str());
+    std::exit(2);
+}
+
 struct MachineLimits {
     double read_bytes_per_s = 0;  ///< streaming read bandwidth with the given threads
     double flops_per_s = 0;       ///< BLAS GEMM rate for the scalar type, given threads
