@@ -104,10 +104,10 @@ std::string run(const Args& a, const Eigen::MatrixXd& Vd) {
         }
     char line[256];
     std::snprintf(line, sizeof line,
-                  "%s: probe %.1f GB/s read, %.1f GFLOP/s GEMM, %d threads; machine bound %.4f "
-                  "s/iter; OpenBLAS's A·F %.4f s\n",
-                  scalar, lim.read_bytes_per_s / 1e9, lim.flops_per_s / 1e9, threads, probe_bound,
-                  t_product);
+                  "%s: probe %.1f GB/s read (%s vectors), %.1f GFLOP/s GEMM, %d threads; machine "
+                  "bound %.4f s/iter; OpenBLAS's A·F %.4f s\n",
+                  scalar, lim.read_bytes_per_s / 1e9, nmfkit::bench::probe_isa(),
+                  lim.flops_per_s / 1e9, threads, probe_bound, t_product);
     return line;
 }
 

@@ -79,9 +79,10 @@ void run(const Args& a, const Eigen::SparseMatrix<double>& Vd) {
                                                       V.cols(), V.rows(), a.rank, threads);
     }
     std::printf(
-        "\n%s: probe %.1f GB/s read, %.1f GFLOP/s GEMM, %d threads; bound %.4f s/iter; "
-        "reading the factor rows both products fetch (no arithmetic) %.4f s\n\n",
-        scalar, lim.read_bytes_per_s / 1e9, lim.flops_per_s / 1e9, threads, bound, reads);
+        "\n%s: probe (%s vectors) %.1f GB/s read, %.1f GFLOP/s GEMM, %d threads; bound %.4f "
+        "s/iter; reading the factor rows both products fetch (no arithmetic) %.4f s\n\n",
+        scalar, nmfkit::bench::probe_isa(), lim.read_bytes_per_s / 1e9, lim.flops_per_s / 1e9,
+        threads, bound, reads);
     std::printf(
         "| solver | loss | scalar | threads | s/iter | x bound | x reads | relative error | "
         "objective | peak MB |\n");

@@ -63,6 +63,45 @@ inline double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+/// The instruction set the probes read with on this CPU: the widest it has, whatever the
+/// benchmark program was compiled for and whatever NMFKIT_ISA says (they measure the machine).
+/// Compiled for baseline x86-64, the factor reads of k = 20 float64 rows spilled out of SSE2's 16
+/// registers and read at half the speed of the same loop built -march=native (2.2x on a Zen 4).
+inline const char* probe_isa() {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) return "avx512";
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "avx2";
+    return "baseline";
+}
+
+/// Σ x over the blocks [b0, b1) of 8 pieces of 32 bytes, in 8 independent partial sums.
+inline double stream_sum(const double* x, std::size_t b0, std::size_t b1) {
+    typedef double Piece __attribute__((vector_size(32)));
+    constexpr std::size_t lanes = sizeof(Piece) / sizeof(double), chains = 8;
+    Piece part[chains] = {};
+    for (std::size_t b = b0; b < b1; ++b)
+        for (std::size_t u = 0; u < chains; ++u) {
+            Piece v;
+            std::memcpy(&v, x + (b * chains + u) * lanes, sizeof v);
+            part[u] += v;
+        }
+    double s = 0;
+    for (const Piece& p : part)
+        for (std::size_t l = 0; l < lanes; ++l) s += p[l];
+    return s;
+}
+// stream_sum and read_slices (below) compiled for wider vectors (flatten: the plain function is
+// inlined into each and generated for its target), chosen by probe_isa().
+[[gnu::target("avx2,fma"), gnu::flatten]] inline double stream_sum_avx2(const double* x,
+                                                                        std::size_t b0,
+                                                                        std::size_t b1) {
+    return stream_sum(x, b0, b1);
+}
+[[gnu::target("avx512f,avx512vl,avx2,fma"), gnu::flatten]] inline double stream_sum_avx512(
+    const double* x, std::size_t b0, std::size_t b1) {
+    return stream_sum(x, b0, b1);
+}
+
 /// Best of a few runs of a 512 MB sum (bandwidth) and a 1500³ GEMM in T (peak).
 /// The sum keeps 8 independent 32-byte partial sums per thread: a plain `s += x[i]` loop is one
 /// chain of dependent additions (not vectorized without -ffast-math) and measured the adder's
@@ -71,26 +110,22 @@ template <class T>
 MachineLimits probe(int threads) {
     omp_set_num_threads(threads);
     MachineLimits lim;
-    typedef double Piece __attribute__((vector_size(32)));
-    constexpr std::size_t lanes = sizeof(Piece) / sizeof(double), chains = 8;
     const std::size_t words = std::size_t{64} << 20;  // 512 MB of doubles
+    const std::size_t blocks = words / 32;            // of 8 pieces of 32 bytes
     std::vector<double> big(words, 1.0);
+    const std::string isa = probe_isa();
+    auto* sum = isa == "avx512" ? &stream_sum_avx512
+                : isa == "avx2" ? &stream_sum_avx2
+                                : &stream_sum;
     double best = 1e300, sink = 0;
     for (int rep = 0; rep < 5; ++rep) {
         const auto t0 = std::chrono::steady_clock::now();
         double s = 0;
 #pragma omp parallel reduction(+ : s)
         {
-            Piece part[chains] = {};
-#pragma omp for schedule(static)
-            for (std::size_t b = 0; b < words / (lanes * chains); ++b)
-                for (std::size_t u = 0; u < chains; ++u) {
-                    Piece x;
-                    std::memcpy(&x, &big[(b * chains + u) * lanes], sizeof x);
-                    part[u] += x;
-                }
-            for (const Piece& p : part)
-                for (std::size_t l = 0; l < lanes; ++l) s += p[l];
+            const auto t = static_cast<std::size_t>(omp_get_thread_num());
+            const auto n = static_cast<std::size_t>(omp_get_num_threads());
+            s += sum(big.data(), blocks * t / n, blocks * (t + 1) / n);
         }
         best = std::min(best, seconds_since(t0));
         sink += s;
@@ -112,49 +147,84 @@ MachineLimits probe(int threads) {
     return lim;
 }
 
-/// Seconds (best of 5, `threads` threads) to read what one sparse product must fetch besides V:
-/// for every stored entry, in storage order, the k-vector of the factor it multiplies (a table of
-/// `rows` k-vectors stored contiguously, as the kernels keep a factor; k ≤ 16 pieces of 32 bytes). Slice s holds entries
-/// [outer[s], outer[s+1]) with table rows inner[p]. The reads are summed in 32-byte pieces
-/// (two sets of partial sums, so that no chain of dependent additions sets the pace) with the
-/// kernels' prefetch 8 entries ahead, and nothing else is computed: the product's memory traffic
-/// without its arithmetic. For a factor larger than L2 the rows come from L3 at random, 160 bytes
-/// per entry at k = 20 in float64 against V's 12, which the flops-and-bytes bound does not count.
-template <class T, class I>
-double factor_read_seconds(const I* outer, const I* inner, Eigen::Index slices, Eigen::Index rows,
-                           int k, int threads) {
+/// The reads of slices [j0, j1) for factor_read_seconds: each stored entry's factor row (P pieces
+/// of 32 bytes) summed into registers, with the kernels' prefetch 8 entries ahead. Two sets of
+/// partial sums while P ≤ 4 (so that no chain of dependent additions sets the pace), one above
+/// (P independent chains already; a second set would not fit in 16 registers and spill).
+template <class T, class I, int P>
+inline double read_slices(const I* outer, const I* inner, const T* table, int k, Eigen::Index j0,
+                          Eigen::Index j1) {
     typedef T Piece __attribute__((vector_size(32)));
-    constexpr int lanes = static_cast<int>(sizeof(Piece) / sizeof(T));
-    std::vector<T> table(static_cast<std::size_t>(rows) * k + 64, T(1));
-    double best = 1e300, sink = 0;
-    // P pieces per row, known at compile time so that the partial sums stay in registers.
-    auto read_all = [&]<int P>(std::integral_constant<int, P>) {
-        double s = 0;
-#pragma omp parallel for schedule(dynamic, 256) num_threads(threads) reduction(+ : s)
-        for (Eigen::Index j = 0; j < slices; ++j) {
-            Piece a[P] = {}, b[P] = {};
-            const I end = outer[j + 1];
-            I p = outer[j];
-            auto add = [&](Piece* acc, I q) {
-                const T* f = &table[static_cast<std::size_t>(inner[q]) * k];
+    constexpr int lanes = static_cast<int>(sizeof(Piece) / sizeof(T)), sets = P <= 4 ? 2 : 1;
+    double s = 0;
+    for (Eigen::Index j = j0; j < j1; ++j) {
+        Piece acc[sets][P] = {};
+        const I end = outer[j + 1];
+        I p = outer[j];
+        for (; p + sets <= end; p += sets)
+            for (int u = 0; u < sets; ++u) {
+                if (p + 8 + u < end)
+                    __builtin_prefetch(table + static_cast<std::size_t>(inner[p + 8 + u]) * k);
+                const T* f = table + static_cast<std::size_t>(inner[p + u]) * k;
                 for (int c = 0; c < P; ++c) {
                     Piece x;
                     std::memcpy(&x, f + c * lanes, sizeof x);
-                    acc[c] += x;
+                    acc[u][c] += x;
                 }
-            };
-            for (; p + 1 < end; p += 2) {
-                if (p + 9 < end) {
-                    __builtin_prefetch(&table[static_cast<std::size_t>(inner[p + 8]) * k]);
-                    __builtin_prefetch(&table[static_cast<std::size_t>(inner[p + 9]) * k]);
-                }
-                add(a, p);
-                add(b, p + 1);
             }
-            if (p < end) add(a, p);
-            for (int c = 0; c < P; ++c)
-                for (int l = 0; l < lanes; ++l) s += static_cast<double>(a[c][l] + b[c][l]);
+        for (; p < end; ++p) {
+            const T* f = table + static_cast<std::size_t>(inner[p]) * k;
+            for (int c = 0; c < P; ++c) {
+                Piece x;
+                std::memcpy(&x, f + c * lanes, sizeof x);
+                acc[0][c] += x;
+            }
         }
+        for (int u = 0; u < sets; ++u)
+            for (int c = 0; c < P; ++c)
+                for (int l = 0; l < lanes; ++l) s += static_cast<double>(acc[u][c][l]);
+    }
+    return s;
+}
+template <class T, class I, int P>
+[[gnu::target("avx2,fma"), gnu::flatten]] double read_slices_avx2(const I* outer, const I* inner,
+                                                                  const T* table, int k,
+                                                                  Eigen::Index j0,
+                                                                  Eigen::Index j1) {
+    return read_slices<T, I, P>(outer, inner, table, k, j0, j1);
+}
+template <class T, class I, int P>
+[[gnu::target("avx512f,avx512vl,avx2,fma"), gnu::flatten]] double read_slices_avx512(
+    const I* outer, const I* inner, const T* table, int k, Eigen::Index j0, Eigen::Index j1) {
+    return read_slices<T, I, P>(outer, inner, table, k, j0, j1);
+}
+
+/// Seconds (best of 5, `threads` threads) to read what one sparse product must fetch besides V:
+/// for every stored entry, in storage order, the k-vector of the factor it multiplies (a table of
+/// `rows` k-vectors stored contiguously, as the kernels keep a factor; k ≤ 16 pieces of 32 bytes).
+/// Slice s holds entries [outer[s], outer[s+1]) with table rows inner[p]. The reads are summed
+/// (read_slices, on probe_isa's target) and nothing else is computed: the product's memory
+/// traffic without its arithmetic. For a factor larger than L2 the rows come from L3 at random,
+/// 160 bytes per entry at k = 20 in float64 against V's 12, which the flops-and-bytes bound does
+/// not count.
+template <class T, class I>
+double factor_read_seconds(const I* outer, const I* inner, Eigen::Index slices, Eigen::Index rows,
+                           int k, int threads) {
+    constexpr int lanes = static_cast<int>(32 / sizeof(T));
+    std::vector<T> table(static_cast<std::size_t>(rows) * k + 64, T(1));
+    const std::string isa = probe_isa();
+    double best = 1e300, sink = 0;
+    // P pieces per row, known at compile time so that the partial sums stay in registers.
+    auto read_all = [&]<int P>(std::integral_constant<int, P>) {
+        auto* read = isa == "avx512" ? &read_slices_avx512<T, I, P>
+                     : isa == "avx2" ? &read_slices_avx2<T, I, P>
+                                     : &read_slices<T, I, P>;
+        constexpr Eigen::Index chunk = 256;
+        const Eigen::Index chunks = (slices + chunk - 1) / chunk;
+        double s = 0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) reduction(+ : s)
+        for (Eigen::Index c = 0; c < chunks; ++c)
+            s += read(outer, inner, table.data(), k, c * chunk, std::min(slices, (c + 1) * chunk));
         return s;
     };
     const int pieces = (k + lanes - 1) / lanes;
