@@ -1,9 +1,9 @@
 #pragma once
 // Dense products with a skinny factor: A·F and Aᵀ·F for a column-major A (m x n) and F with k
 // columns, k small next to m and n. A general GEMM packs A into panels before its kernel runs,
-// which for k = 20 costs more than the product itself: OpenBLAS reached 35-40 GFLOP/s here, a
-// third of the machine's. These kernels read A once, in storage order, straight from the caller's
-// memory, and keep register tiles of the result (docs/benchmarks.md, "Dense products").
+// which for k = 20 costs more than the product itself (docs/benchmarks-history.md, "Dense
+// products"). These kernels read A once, in storage order, straight from the caller's memory, and
+// keep register tiles of the result.
 // Every entry of the result is summed in an order fixed by (m, n, k) and the target's vector
 // width, not by the thread count: A·F sums each entry over j in increasing order on every target
 // (so AVX2 and AVX-512 agree exactly); Aᵀ·F keeps one partial sum per vector lane, so its order
