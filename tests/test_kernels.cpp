@@ -753,10 +753,13 @@ TEST(VectorPow, WithinTheErrorOfPTimesLogYOfGlibc) {
 
 /// HALS sweeps as written in the paper (Cichocki & Phan 2009), serially over all rows:
 /// X(:, j) ← max(0, X(:, j) + (AF(:, j) − X FtF(:, j)) / FtF(j, j)), repeated while the sweep's
-/// squared change exceeds epsilon² times the first sweep's, at most max_inner times.
-/// Returns the number of sweeps made.
+/// squared change exceeds epsilon² times the first sweep's (Gillis & Glineur) and the rounding
+/// floor (2 k u)² ‖X‖² (updates/hals.hpp), at most max_inner times. Returns the number of sweeps
+/// made.
 int reference_hals(const Matrix<double>& FtF, const Matrix<double>& AF, Matrix<double>& X,
                    int max_inner, double epsilon) {
+    const double ku = static_cast<double>(X.cols()) * std::numeric_limits<double>::epsilon();
+    const double floor = ku * ku * X.squaredNorm();
     double first = 0;
     for (int inner = 0; inner < max_inner; ++inner) {
         double total = 0;
@@ -769,9 +772,34 @@ int reference_hals(const Matrix<double>& FtF, const Matrix<double>& AF, Matrix<d
             }
         }
         if (inner == 0) first = total;
-        if (total == 0 || (inner > 0 && total <= epsilon * epsilon * first)) return inner + 1;
+        if (total <= floor || (inner > 0 && total <= epsilon * epsilon * first)) return inner + 1;
     }
     return max_inner;
+}
+
+// Near a fixed point in float32 a sweep's change stops falling: each entry is recomputed from a
+// residual summed over k terms in float, so the sweeps keep moving X by its rounding error
+// (here about (k u)² ‖X‖², u = 2⁻²⁴) and the ε rule (a fall to ε² of the first sweep's change)
+// never fires: without the rounding floor this call made all 200 sweeps, and a float32 fit
+// ~88 per half-step instead of ~8 (docs/benchmarks.md). The floor ends them.
+TEST(Hals, FloatSweepsStopAtTheRoundingFloor) {
+    const Eigen::Index rows = 2000, n = 300, k = 20;
+    const Matrix<double> W = positive<double>(rows, k, 81), F = positive<double>(n, k, 82);
+    const Matrix<float> Ff = F.cast<float>();
+    const Matrix<float> FtF = Ff.transpose() * Ff, AF = (W * F.transpose()).cast<float>() * Ff;
+    const Matrix<float> start = positive<float>(rows, k, 83);
+    const nmfkit::detail::HalsBudget budget{200, 0.1};
+    // Far from the fixed point the ε rule decides, after more than one sweep.
+    Matrix<float> X = start;
+    const int first_call = nmfkit::detail::hals_update(FtF, AF, X, budget);
+    EXPECT_GT(first_call, 1);
+    EXPECT_LT(first_call, budget.max_inner);
+    for (int call = 0; call < 40; ++call) nmfkit::detail::hals_update(FtF, AF, X, budget);
+    ASSERT_LE((X - W.cast<float>()).norm(), 1e-3 * W.norm());  // at the planted solution
+    const Matrix<float> converged = X;
+    const int sweeps = nmfkit::detail::hals_update(FtF, AF, X, budget);
+    EXPECT_LE(sweeps, 3);
+    EXPECT_LE((X - converged).norm(), 1e-5 * converged.norm());
 }
 
 TEST(Hals, SweepsInOneRegionMatchASerialLoopAndTheThreadCount) {

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -152,11 +153,14 @@ struct Step final : StepBase {
         }
         // HALS: B = AF − l1, then the sweeps.
         device::shift<T>(c, AF, static_cast<T>(l1), scratch.data(), rows * k);
+        // The host's rounding floor (updates/hals.hpp): (2 k u)² ‖X‖² at the start.
+        const double ku = 2 * static_cast<double>(k) * std::numeric_limits<T>::epsilon() / 2;
+        const double floor_change = ku * ku * device::dot<T>(c, X, X, rows * k);
         double first = 0;
         for (int inner = 0; inner < max_inner; ++inner) {
             const double change = device::hals_sweep<T>(c, G.data(), scratch.data(), X, rows, k);
             if (inner == 0) first = change;
-            if (change == 0 || (inner > 0 && change <= epsilon * epsilon * first)) break;
+            if (change <= floor_change || (inner > 0 && change <= epsilon * epsilon * first)) break;
         }
     }
 

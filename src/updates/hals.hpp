@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include <nmfkit/result.hpp>
@@ -52,8 +53,11 @@ inline HalsBudget hals_budget(double product_flops, Eigen::Index rows_x, Eigen::
 /// order and takes the same stop decision, so no second synchronization is needed. The changes
 /// alternate between two buffers, so a thread still reading sweep s's never races with sweep
 /// s + 1's writes (sweep s + 2 starts only after every thread passed sweep s + 1's barrier).
+/// The sweeps stop after the budget's count, once a sweep's squared change is at most ε² times
+/// the first's (Gillis & Glineur), or once it is at most the rounding floor below. Returns the
+/// number of sweeps made.
 template <class T, class Sum = double (*)(double)>
-void hals_update(
+int hals_update(
     const Matrix<T>& FtF, const Matrix<T>& AF, Matrix<T>& X, const HalsBudget& budget,
     Sum sum = [](double x) { return x; }, bool collective = false) {
     const Eigen::Index rows = X.rows(), k = X.cols();
@@ -64,12 +68,31 @@ void hals_update(
     // register width of that target: each column's residual AF(:, j) − X FtF(:, j) is summed over
     // l in increasing order, in chunks of rows whose partial sums stay in registers.
     const auto sweep = update_kernels<T>().hals_block;
+    // The rounding floor of a sweep's squared change: (2 k u)² ‖X‖², u the unit roundoff of T.
+    // A sweep recomputes each entry from a residual summed over k terms in T, so once X has
+    // converged to rounding the sweeps keep moving it by the residuals' rounding error, the
+    // change stops falling, and the ε test never ends the loop (docs/algorithms.md, "hals").
+    // ‖X‖² is X's at the start, summed like the changes (block by block in order, then over the
+    // processes that share X's rows).
+    double floor_change = 0;
+    {
+        const double u = std::numeric_limits<T>::epsilon() / 2;
+        const double ku = 2 * static_cast<double>(k) * u;
+        double x2 = 0;
+        for (Eigen::Index b = 0; b < blocks; ++b) {
+            const Eigen::Index r0 = b * block, r = std::min(block, rows - r0);
+            x2 += X.middleRows(r0, r).template cast<double>().squaredNorm();
+        }
+        floor_change = ku * ku * sum(x2);
+    }
     double collective_total = 0;  // sum(total) of the current sweep, written by the master
+    int made = 0;                 // sweeps, written by the master
 #pragma omp parallel if (worth_parallel(rows * k * k))
     {
         Eigen::Matrix<T, Eigen::Dynamic, 1> t(std::min(block, rows));  // AF(:, j) − X FtF(:, j)
         double first_change = 0;
-        for (int inner = 0; inner < budget.max_inner; ++inner) {
+        int inner = 0;
+        for (; inner < budget.max_inner; ++inner) {
             double* sweep_change = change.data() + (inner % 2) * blocks;
 #pragma omp for schedule(static)
             for (Eigen::Index b = 0; b < blocks; ++b) {
@@ -87,11 +110,16 @@ void hals_update(
                 total = sum(total);
             }
             if (inner == 0) first_change = total;
-            if (total == 0 ||
-                (inner > 0 && total <= budget.epsilon * budget.epsilon * first_change))
+            if (total <= floor_change ||
+                (inner > 0 && total <= budget.epsilon * budget.epsilon * first_change)) {
+                ++inner;
                 break;  // the same decision in every thread: same sums in the same order
+            }
         }
+#pragma omp master
+        made = inner;
     }
+    return made;
 }
 
 /// HALS (and cd for Frobenius) as the registry calls it (engine/registry.cpp): the whole factor
