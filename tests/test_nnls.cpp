@@ -618,5 +618,26 @@ TEST(Nenmf, EveryInnerBudgetDecreasesTheSubproblemObjective) {
     }
 }
 
+// Near the solution in float32, ∇ᴾf stops falling at the rounding of X G and B in float, and the δ
+// test (relative to a start at that level) never fires: without the rounding floor this call
+// made all 200 inner iterations (a float32 fit: every iteration of its budget, docs/benchmarks.md).
+TEST(Nenmf, FloatIterationsStopAtTheRoundingFloor) {
+    const Eigen::Index rows = 2000, n = 300, k = 20;
+    const Eigen::MatrixXd W = uniform<double>(rows, k, 31, 0.05, 1);
+    const Eigen::MatrixXd F = uniform<double>(n, k, 32, 0.05, 1);
+    const Eigen::MatrixXf Ff = F.cast<float>();
+    const Eigen::MatrixXf G = Ff.transpose() * Ff;
+    const Eigen::MatrixXf B = (W * F.transpose()).cast<float>() * Ff;
+    const auto plain = [](double v) { return v; };
+    Eigen::MatrixXf X = uniform<float>(rows, k, 33, 0.05, 1);
+    // Far from the solution the floor does not decide: with δ = 0, 20 iterations are made.
+    EXPECT_EQ(detail::nenmf_update(G, B, X, 20, 0.0, plain), 20);
+    for (int call = 0; call < 40; ++call) detail::nenmf_update(G, B, X, 200, 0.1, plain);
+    ASSERT_LE((X - W.cast<float>()).norm(), 1e-3 * W.norm());  // at the planted solution
+    const Eigen::MatrixXf converged = X;
+    EXPECT_LE(detail::nenmf_update(G, B, X, 200, 0.1, plain), 3);
+    EXPECT_LE((X - converged).norm(), 1e-5 * converged.norm());
+}
+
 }  // namespace
 }  // namespace nmfkit::test

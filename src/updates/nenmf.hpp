@@ -55,31 +55,41 @@ inline double lipschitz_bound(const Matrix<double>& G, int iterations = 20) {
 /// X G is kept for X_k and X_{k−1}, so Y G = (1 + β) X_k G − β X_{k−1} G needs no product: one
 /// product X G (rows·k² multiply-adds) per iteration gives f, ∇f at Y and ∇ᴾf at X_k.
 /// `sum` adds the per-process parts of f and ‖∇ᴾf‖² (a distributed X), so all processes decide
-/// alike. X is rows x k, G k x k, B rows x k; everything sums in double.
+/// alike. X is rows x k, G k x k, B rows x k; everything sums in double. It also stops once
+/// ‖∇ᴾf(X_k)‖² is at its rounding floor (below), and returns the iterations made.
 template <class T, class Sum>
-void nenmf_update(const Matrix<T>& G, const Matrix<T>& B, Matrix<T>& X, int max_inner, double delta,
-                  Sum sum) {
+int nenmf_update(const Matrix<T>& G, const Matrix<T>& B, Matrix<T>& X, int max_inner, double delta,
+                 Sum sum) {
     const Eigen::Index rows = X.rows(), k = X.cols();
     const double L = lipschitz_bound(G.template cast<double>());
-    if (!(L > 0) || max_inner < 1) return;  // G = 0: f is linear in X and G carries no scale
+    if (!(L > 0) || max_inner < 1) return 0;  // G = 0: f is linear in X and G carries no scale
     const T step = static_cast<T>(1 / L);
-    // f(X), ‖∇ᴾf(X)‖² and the rounding error of f (XG is formed in T: about ε_T Σ|terms|) from X
-    // and XG; sums over the processes.
+    // f(X), ‖∇ᴾf(X)‖², the rounding error of f (XG is formed in T: about ε_T Σ|terms|) and the
+    // rounding floor of ‖∇ᴾf‖² from X and XG; sums over the processes. The floor,
+    // Σ (2u (|XG| + |B|))² over the entries ∇ᴾf counts (u the unit roundoff of T), is twice what
+    // storing XG and B in T may change the gradient by: near a fixed point ∇ᴾf stops falling
+    // there, the δ test (relative to a start at that level) never fires, and float32 fits made
+    // every inner iteration of their budget (docs/algorithms.md, "nenmf").
     const double eps = 16 * static_cast<double>(std::numeric_limits<T>::epsilon());
+    const double two_u = static_cast<double>(std::numeric_limits<T>::epsilon());
     auto measure = [&](const Matrix<T>& Xc, const Matrix<T>& XGc, double& f, double& pg,
-                       double& err) {
-        double fs = 0, ps = 0, as = 0;
+                       double& err, double& floor) {
+        double fs = 0, ps = 0, as = 0, ns = 0;
         for (Eigen::Index j = 0; j < k; ++j)
             for (Eigen::Index i = 0; i < rows; ++i) {
                 const double x = Xc(i, j), xg = XGc(i, j), b = B(i, j), g = xg - b;
                 fs += x * (0.5 * xg - b);
                 as += x * (0.5 * std::abs(xg) + std::abs(b));
-                const double pgi = x > 0 ? g : std::min(g, 0.0);
-                ps += pgi * pgi;
+                if (x > 0 || g < 0) {
+                    ps += g * g;
+                    const double scale = std::abs(xg) + std::abs(b);
+                    ns += scale * scale;
+                }
             }
         f = sum(fs);
         pg = sum(ps);
         err = eps * sum(as);
+        floor = two_u * two_u * sum(ns);
     };
     // X G: the streaming product for a tall X, Eigen's for a row or a few.
     auto times_G = [&](const Matrix<T>& Xc, Matrix<T>& out) {
@@ -90,27 +100,31 @@ void nenmf_update(const Matrix<T>& G, const Matrix<T>& B, Matrix<T>& X, int max_
     };
     Matrix<T> XG, Xprev, XGprev, Y, YG, Xnew, XGnew;  // all rows x k
     times_G(X, XG);
-    double f = 0, pg0 = 0, err = 0;
-    measure(X, XG, f, pg0, err);
-    if (!(pg0 > 0)) return;  // X_0 is already a KKT point
+    double f = 0, pg0 = 0, err = 0, floor0 = 0;
+    measure(X, XG, f, pg0, err, floor0);
+    if (!(pg0 > floor0)) return 0;  // X_0 is already a KKT point, up to rounding
     Xprev = X;
     XGprev = XG;
     Y = X;
     YG = XG;
     double alpha = 1;
     bool rejected = false;
-    for (int it = 0; it < max_inner; ++it) {
+    int it = 0;
+    for (; it < max_inner; ++it) {
         Xnew = (Y - step * (YG - B)).cwiseMax(T(0));
         for (Eigen::Index q = 0; q < Xnew.size(); ++q)
             Xnew.data()[q] = flush_subnormal(Xnew.data()[q]);
         times_G(Xnew, XGnew);
-        double f_new = 0, pg = 0, err_new = 0;
-        measure(Xnew, XGnew, f_new, pg, err_new);
+        double f_new = 0, pg = 0, err_new = 0, floor = 0;
+        measure(Xnew, XGnew, f_new, pg, err_new, floor);
         // An increase beyond rounding: near the minimiser f changes by less than its own rounding
         // error, and such steps are still progress (∇ᴾf keeps falling).
         if (!(f_new <= f + std::max(err, err_new))) {
             // Restart from X_{k−1}: a plain projected gradient step comes next.
-            if (rejected) break;
+            if (rejected) {
+                ++it;
+                break;
+            }
             rejected = true;
             alpha = 1;
             Y = X;
@@ -124,13 +138,17 @@ void nenmf_update(const Matrix<T>& G, const Matrix<T>& B, Matrix<T>& X, int max_
         XG.swap(XGnew);
         f = f_new;
         err = err_new;
-        if (pg <= delta * delta * pg0) break;
+        if (pg <= delta * delta * pg0 || pg <= floor) {
+            ++it;
+            break;
+        }
         const double alpha_next = (1 + std::sqrt(4 * alpha * alpha + 1)) / 2;
         const T beta = static_cast<T>((alpha - 1) / alpha_next);
         alpha = alpha_next;
         Y = X + beta * (X - Xprev);
         YG = XG + beta * (XG - XGprev);
     }
+    return it;
 }
 
 /// NeNMF as the registry calls it (engine/registry.cpp). The whole factor: nenmf_update() with
