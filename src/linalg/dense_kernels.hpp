@@ -29,7 +29,12 @@ namespace nmfkit::detail::NMFKIT_ISA_NAMESPACE {
 // transpose_times: J columns of A x C columns of F (J·C accumulators + J loads + 1 load of F).
 // times_block: columns of A per block (the A panel of a tile, R vectors x block columns, is
 // reused by every column group of F). times_prefetch: how many panels ahead, in rows, the first
-// column group's pass prefetches its columns of A (0: none).
+// column group's pass prefetches its columns of A (0: none); times_locality: the prefetch's
+// locality hint (3: into L1, prefetcht0; 1: into L2 only, prefetcht2). tt_prefetch_bytes: how far
+// ahead in each column of A the first column group of transpose_times prefetches, into L2 (0:
+// none). With 32 columns read 256 bytes at a time the hardware prefetchers fall behind; a
+// software prefetch into L1 a panel ahead competes with the loads for L1's miss buffers, one into
+// L2 four panels ahead does not (docs/benchmarks.md, "Dense products: prefetch into L2").
 // A block's columns are few: each is a different page (of 4 KiB where the heap has no huge
 // pages), and 32 or 48 of them stay in the first-level TLB, where 512 missed it on every load.
 #if NMFKIT_ISA_TARGET == 2
@@ -39,7 +44,8 @@ inline constexpr Eigen::Index streaming_max_k = Eigen::Index{1} << 40;
 inline constexpr int simd_bytes = 64;
 inline constexpr int times_rows = 4, times_cols = 6;
 inline constexpr int tt_columns = 6, tt_cols = 4;
-inline constexpr int times_prefetch = 1;
+inline constexpr int times_prefetch = 4, times_locality = 1;
+inline constexpr int tt_prefetch_bytes = 2048;
 inline constexpr Eigen::Index times_block(Eigen::Index k) { return k <= 24 ? 32 : 48; }
 #elif NMFKIT_ISA_TARGET == 1
 // 16 registers of 32 bytes: 2 x 6 + 2 + 1 = 15 and 3 x 4 + 3 + 1 = 16. A panel is one cache line
@@ -49,7 +55,8 @@ inline constexpr Eigen::Index streaming_max_k = 32;
 inline constexpr int simd_bytes = 32;
 inline constexpr int times_rows = 2, times_cols = 6;
 inline constexpr int tt_columns = 3, tt_cols = 4;
-inline constexpr int times_prefetch = 4;
+inline constexpr int times_prefetch = 4, times_locality = 3;
+inline constexpr int tt_prefetch_bytes = 2048;
 inline constexpr Eigen::Index times_block(Eigen::Index k) { return k <= 24 ? 32 : 48; }
 #else
 // Baseline x86-64 (SSE2): the dense adapter calls BLAS; the kernels compile for tests and benches.
@@ -57,7 +64,8 @@ inline constexpr Eigen::Index streaming_max_k = 0;
 inline constexpr int simd_bytes = 64;
 inline constexpr int times_rows = 4, times_cols = 6;
 inline constexpr int tt_columns = 6, tt_cols = 4;
-inline constexpr int times_prefetch = 0;
+inline constexpr int times_prefetch = 0, times_locality = 3;
+inline constexpr int tt_prefetch_bytes = 0;
 inline constexpr Eigen::Index times_block(Eigen::Index /*k*/) { return 512; }
 #endif
 
@@ -108,7 +116,8 @@ inline void times_tile(const T* A, Eigen::Index ld, Eigen::Index i, Eigen::Index
         const T* aj = a + j * ld;
         if constexpr (Prefetch)
             for (int l = 0; l < lines; ++l)
-                __builtin_prefetch(aj + ahead + l * static_cast<int>(64 / sizeof(T)));
+                __builtin_prefetch(aj + ahead + l * static_cast<int>(64 / sizeof(T)), 0,
+                                   times_locality);
         Simd<T> x[R];
 #pragma GCC unroll 16
         for (int r = 0; r < R; ++r) std::memcpy(&x[r], aj + r * W, sizeof(Simd<T>));
@@ -179,14 +188,25 @@ void dense_times(const T* A, Eigen::Index m, Eigen::Index n, Eigen::Index ld, co
 }
 
 /// s_u(c) += Σ_{i0 ≤ i < i1} a_u(i) · F(i, c) for the J columns a_u of A and c < C, with the J x C
-/// tile of vector partial sums in registers, reduced across lanes at the end of the rows.
+/// tile of vector partial sums in registers, reduced across lanes at the end of the rows. With
+/// `next` (not null), each column's cache line tt_prefetch_bytes further down is prefetched into
+/// L2, continuing past i1 into the columns next[u] from row i0: the columns the thread reads next.
 template <int J, int C, class T>
 inline void transpose_times_tile(const T* const* a, const T* F, Eigen::Index ldf, Eigen::Index i0,
-                                 Eigen::Index i1, T* const* s) {
+                                 Eigen::Index i1, T* const* s, const T* const* next) {
     constexpr int W = simd_lanes<T>;
+    // One prefetch per cache line: every step, or every second one with 32-byte vectors.
+    constexpr int step_lines = std::max<int>(1, static_cast<int>(64 / (W * sizeof(T))));
+    constexpr Eigen::Index dist = tt_prefetch_bytes / static_cast<Eigen::Index>(sizeof(T));
     Simd<T> acc[J][C] = {};
     Eigen::Index i = i0;
     for (; i + W <= i1; i += W) {
+        if (dist > 0 && next != nullptr && ((i - i0) / W) % step_lines == 0) {
+            const Eigen::Index p = i + dist;
+#pragma GCC unroll 16
+            for (int u = 0; u < J; ++u)
+                __builtin_prefetch(p < i1 ? a[u] + p : next[u] + (i0 + p - i1), 0, 1);
+        }
         Simd<T> x[J];
 #pragma GCC unroll 16
         for (int u = 0; u < J; ++u) std::memcpy(&x[u], a[u] + i, sizeof(Simd<T>));
@@ -231,21 +251,23 @@ void dense_transpose_times(const T* A, Eigen::Index m, Eigen::Index n, Eigen::In
 #pragma omp for schedule(static)
             for (Eigen::Index g = 0; g < groups; ++g) {
                 const T* a[tt_columns];
+                const T* next[tt_columns];
                 T* s[tt_columns];
                 for (int u = 0; u < tt_columns; ++u) {
                     // A short last group repeats its last column; those sums are dropped.
                     a[u] = A + std::min(g * tt_columns + u, n - 1) * ld;
+                    next[u] = A + std::min((g + 1) * tt_columns + u, n - 1) * ld;
                     s[u] = sums + u * k;
                 }
                 for (Eigen::Index e = 0; e < tt_columns * k; ++e) sums[e] = T(0);
                 for (Eigen::Index h = 0, c0 = 0; c0 < k; c0 += group_width(k, tt_cols, h++)) {
                     T* sc[tt_columns];
                     for (int u = 0; u < tt_columns; ++u) sc[u] = s[u] + c0;
-                    with_count<tt_cols>(static_cast<int>(group_width(k, tt_cols, h)),
-                                        [&](auto cols) {
-                                            transpose_times_tile<tt_columns, decltype(cols)::value>(
-                                                a, F + c0 * m, m, i0, i1, sc);
-                                        });
+                    with_count<tt_cols>(
+                        static_cast<int>(group_width(k, tt_cols, h)), [&](auto cols) {
+                            transpose_times_tile<tt_columns, decltype(cols)::value>(
+                                a, F + c0 * m, m, i0, i1, sc, h == 0 ? next : nullptr);
+                        });
                 }
                 for (int u = 0; u < tt_columns && g * tt_columns + u < n; ++u)
                     for (Eigen::Index c = 0; c < k; ++c) out[c * n + g * tt_columns + u] += s[u][c];
