@@ -192,6 +192,7 @@ struct Options {
     int hals_max_inner = 0;   ///< HALS: cap on inner sweeps per half-step (0 = Gillis-Glineur rule)
     double hals_alpha = 0.5;  ///< HALS: inner budget 1 + alpha·(cost of cross product / sweep)
     double hals_epsilon = 0.1;  ///< HALS: stop inner sweeps when a change ≤ epsilon · first change
+                                ///< (or at the rounding floor, docs/algorithms.md)
     int cd_newton_steps =
         4;  ///< cd (KL): Newton steps per coordinate at most, ≥ 1; a coordinate stops earlier when a step's predicted decrease is ≤ 1% of its first (docs/algorithms.md)
     Normalize normalize =

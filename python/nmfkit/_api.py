@@ -311,7 +311,8 @@ def fit(
     sort_components : bool, default=False
         Order components by their contribution, largest first.
     hals_max_inner, hals_alpha, hals_epsilon : int, float, float
-        HALS inner-sweep budget (0 = Gillis-Glineur rule), its α and ε.
+        HALS inner-sweep budget (0 = Gillis-Glineur rule), its α and ε: the sweeps stop once a
+        sweep's change is at most ε times the first one's, or at its rounding floor.
     cd_newton_steps : int, default=4
         ``cd`` with Kullback-Leibler: Newton steps per coordinate at most (fewer once a step's
         predicted decrease is at most 1% of the coordinate's first).

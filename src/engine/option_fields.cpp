@@ -139,9 +139,11 @@ std::vector<OptionField> make_fields() {
     t.push_back(plain<double>("hals_alpha", "--hals-alpha",
                               "hals: inner budget 1 + alpha * (cost of cross product / sweep)",
                               [](Options& o) -> double& { return o.hals_alpha; }));
-    t.push_back(plain<double>("hals_epsilon", "--hals-epsilon",
-                              "hals: stop inner sweeps when a change <= epsilon * first change",
-                              [](Options& o) -> double& { return o.hals_epsilon; }));
+    t.push_back(
+        plain<double>("hals_epsilon", "--hals-epsilon",
+                      "hals: stop inner sweeps when a change <= epsilon * first change (or at the "
+                      "rounding floor)",
+                      [](Options& o) -> double& { return o.hals_epsilon; }));
     t.push_back(plain<int>("cd_newton_steps", "--cd-newton-steps",
                            "cd with kl: Newton steps per coordinate at most",
                            [](Options& o) -> int& { return o.cd_newton_steps; }));

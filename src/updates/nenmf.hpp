@@ -73,7 +73,7 @@ int nenmf_update(const Matrix<T>& G, const Matrix<T>& B, Matrix<T>& X, int max_i
     const double eps = 16 * static_cast<double>(std::numeric_limits<T>::epsilon());
     const double two_u = static_cast<double>(std::numeric_limits<T>::epsilon());
     auto measure = [&](const Matrix<T>& Xc, const Matrix<T>& XGc, double& f, double& pg,
-                       double& err, double& floor) {
+                       double& err, double& pg_floor) {
         double fs = 0, ps = 0, as = 0, ns = 0;
         for (Eigen::Index j = 0; j < k; ++j)
             for (Eigen::Index i = 0; i < rows; ++i) {
@@ -89,7 +89,7 @@ int nenmf_update(const Matrix<T>& G, const Matrix<T>& B, Matrix<T>& X, int max_i
         f = sum(fs);
         pg = sum(ps);
         err = eps * sum(as);
-        floor = two_u * two_u * sum(ns);
+        pg_floor = two_u * two_u * sum(ns);
     };
     // X G: the streaming product for a tall X, Eigen's for a row or a few.
     auto times_G = [&](const Matrix<T>& Xc, Matrix<T>& out) {
@@ -100,9 +100,9 @@ int nenmf_update(const Matrix<T>& G, const Matrix<T>& B, Matrix<T>& X, int max_i
     };
     Matrix<T> XG, Xprev, XGprev, Y, YG, Xnew, XGnew;  // all rows x k
     times_G(X, XG);
-    double f = 0, pg0 = 0, err = 0, floor0 = 0;
-    measure(X, XG, f, pg0, err, floor0);
-    if (!(pg0 > floor0)) return 0;  // X_0 is already a KKT point, up to rounding
+    double f = 0, pg0 = 0, err = 0, pg_floor0 = 0;
+    measure(X, XG, f, pg0, err, pg_floor0);
+    if (!(pg0 > pg_floor0)) return 0;  // X_0 is already a KKT point, up to rounding
     Xprev = X;
     XGprev = XG;
     Y = X;
@@ -115,8 +115,8 @@ int nenmf_update(const Matrix<T>& G, const Matrix<T>& B, Matrix<T>& X, int max_i
         for (Eigen::Index q = 0; q < Xnew.size(); ++q)
             Xnew.data()[q] = flush_subnormal(Xnew.data()[q]);
         times_G(Xnew, XGnew);
-        double f_new = 0, pg = 0, err_new = 0, floor = 0;
-        measure(Xnew, XGnew, f_new, pg, err_new, floor);
+        double f_new = 0, pg = 0, err_new = 0, pg_floor = 0;
+        measure(Xnew, XGnew, f_new, pg, err_new, pg_floor);
         // An increase beyond rounding: near the minimiser f changes by less than its own rounding
         // error, and such steps are still progress (∇ᴾf keeps falling).
         if (!(f_new <= f + std::max(err, err_new))) {
@@ -138,7 +138,7 @@ int nenmf_update(const Matrix<T>& G, const Matrix<T>& B, Matrix<T>& X, int max_i
         XG.swap(XGnew);
         f = f_new;
         err = err_new;
-        if (pg <= delta * delta * pg0 || pg <= floor) {
+        if (pg <= delta * delta * pg0 || pg <= pg_floor) {
             ++it;
             break;
         }
