@@ -545,6 +545,60 @@ TEST(BppFactor, DefiniteAgreesWithPivotedAndFallsBackOnSingularBlocks) {
     }
 }
 
+// compute_definite factorizes in panels of 4 columns with a rank-4 update of the rest, and the
+// solve's backward dot product runs in four partial sums: every passive-set size from 1 to 13
+// (each remainder of both), against Eigen's Cholesky of the same scaled block; and a singular
+// block whose zero pivot comes only after a panel's rank-4 update still falls back.
+TEST(BppFactor, DefiniteSolvesEveryPanelRemainder) {
+    const Eigen::Index k = 14;
+    const Eigen::MatrixXd F = normal(40, k, 7);
+    const Eigen::MatrixXd G = F.transpose() * F;
+    std::vector<double> d(static_cast<std::size_t>(k));
+    for (Eigen::Index j = 0; j < k; ++j) d[static_cast<std::size_t>(j)] = 1 / std::sqrt(G(j, j));
+    const double eps = std::numeric_limits<double>::epsilon();
+    for (Eigen::Index p = 1; p <= 13; ++p) {
+        SCOPED_TRACE("p = " + std::to_string(p));
+        std::vector<Eigen::Index> passive;  // every other variable first, then the rest
+        for (Eigen::Index j = 0; j < k && static_cast<Eigen::Index>(passive.size()) < p; j += 2)
+            passive.push_back(j);
+        for (Eigen::Index j = 1; j < k && static_cast<Eigen::Index>(passive.size()) < p; j += 2)
+            passive.push_back(j);
+        std::sort(passive.begin(), passive.end());
+        Eigen::MatrixXd S(p, p);
+        for (Eigen::Index a = 0; a < p; ++a)
+            for (Eigen::Index b = 0; b < p; ++b) {
+                const auto va = static_cast<std::size_t>(passive[static_cast<std::size_t>(a)]);
+                const auto vb = static_cast<std::size_t>(passive[static_cast<std::size_t>(b)]);
+                S(a, b) =
+                    G(static_cast<Eigen::Index>(va), static_cast<Eigen::Index>(vb)) * d[va] * d[vb];
+            }
+        detail::BppFactor definite;
+        definite.compute_definite(G.data(), k, d, passive, eps);
+        ASSERT_EQ(definite.rank(), p);
+        const Eigen::VectorXd r = normal(p, 1, static_cast<std::uint64_t>(100 + p));
+        std::vector<double> z(r.data(), r.data() + p);
+        definite.solve(z.data());
+        const Eigen::VectorXd expected = S.llt().solve(r);
+        for (Eigen::Index t = 0; t < p; ++t)
+            EXPECT_NEAR(z[static_cast<std::size_t>(t)], expected(t),
+                        1e-10 * expected.cwiseAbs().maxCoeff())
+                << "entry " << t;
+    }
+    // Variable 12 a copy of variable 1: over the passive set {0, 1, ..., 12} the zero pivot is
+    // the last one, after two panels' rank-4 updates; the pivoted factorization keeps 12.
+    Eigen::MatrixXd F2 = F;
+    F2.col(12) = F2.col(1);
+    const Eigen::MatrixXd G2 = F2.transpose() * F2;
+    for (Eigen::Index j = 0; j < k; ++j) d[static_cast<std::size_t>(j)] = 1 / std::sqrt(G2(j, j));
+    std::vector<Eigen::Index> passive(13);
+    for (Eigen::Index j = 0; j < 13; ++j) passive[static_cast<std::size_t>(j)] = j;
+    detail::BppFactor definite, pivoted;
+    definite.compute_definite(G2.data(), k, d, passive, eps);
+    pivoted.compute(G2.data(), k, d, passive, eps);
+    EXPECT_EQ(definite.rank(), 12);
+    EXPECT_EQ(definite.vars(), pivoted.vars());
+}
+
 TEST(BppSteps, CapIsLinearInK) {
     EXPECT_EQ(bpp_max_steps(1), 60);
     EXPECT_EQ(bpp_max_steps(20), 250);

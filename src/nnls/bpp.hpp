@@ -126,8 +126,9 @@ public:
     }
 
     /// The same factorization without pivoting, for the pivoting steps of bpp_nnls, whose G is
-    /// positive definite: S = L Lᵀ in the order of `passive`, right-looking on a contiguous copy
-    /// of S (column-major p x p, lower triangle), so the updates are unit-stride. If a pivot is
+    /// positive definite: S = L Lᵀ in the order of `passive`, right-looking in panels of 4 columns
+    /// on a contiguous copy of S (column-major p x p, lower triangle), so the updates are
+    /// unit-stride. If a pivot is
     /// ≤ p·eps (the block is numerically singular at the truncation level, or the order met a
     /// round-off pivot) it redoes the block with compute(), which truncates. Either way the
     /// solve is exact to rounding; the two orders differ only by rounding.
@@ -147,22 +148,42 @@ public:
             }
         }
         const double tol = static_cast<double>(p) * eps;
-        for (Eigen::Index j = 0; j < p; ++j) {
-            double* cj = a + j * p;
-            const double pivot = cj[j];
-            if (!(pivot > tol)) {
-                compute(g, k, d, passive, eps);
-                return;
+        // In panels of up to 4 columns: each panel is factorized column by column (its own
+        // columns updated as they go), then the trailing lower triangle takes the panel's
+        // rank-4 update in one pass, S(t, c) −= Σ_u L(t, j_u) L(c, j_u): a quarter of the
+        // loads and stores of four rank-1 passes, which dominated the anls_bpp time at k = 50
+        // (docs/benchmarks.md, "anls_bpp: the passive-set Cholesky in panels").
+        constexpr Eigen::Index panel = 4;
+        for (Eigen::Index j0 = 0; j0 < p; j0 += panel) {
+            const Eigen::Index j1 = std::min(p, j0 + panel);
+            for (Eigen::Index j = j0; j < j1; ++j) {
+                double* cj = a + j * p;
+                const double pivot = cj[j];
+                if (!(pivot > tol)) {
+                    compute(g, k, d, passive, eps);
+                    return;
+                }
+                const double ljj = std::sqrt(pivot);
+                cj[j] = ljj;
+                const double inv = 1 / ljj;
+                for (Eigen::Index t = j + 1; t < p; ++t) cj[t] *= inv;
+                // The panel's later columns, from their diagonal down.
+                for (Eigen::Index c = j + 1; c < j1; ++c) {
+                    double* cc = a + c * p;
+                    const double lcj = cj[c];
+                    for (Eigen::Index t = c; t < p; ++t) cc[t] -= cj[t] * lcj;
+                }
             }
-            const double ljj = std::sqrt(pivot);
-            cj[j] = ljj;
-            const double inv = 1 / ljj;
-            for (Eigen::Index t = j + 1; t < p; ++t) cj[t] *= inv;
-            // Trailing update of the lower triangle: S(t, c) −= L(t, j) L(c, j), t ≥ c > j.
-            for (Eigen::Index c = j + 1; c < p; ++c) {
-                double* cc = a + c * p;
-                const double lcj = cj[c];
-                for (Eigen::Index t = c; t < p; ++t) cc[t] -= cj[t] * lcj;
+            // (A last panel of fewer than 4 columns ends the matrix: nothing trails it.)
+            if (j1 - j0 == panel) {
+                const double* l[panel] = {a + j0 * p, a + (j0 + 1) * p, a + (j0 + 2) * p,
+                                          a + (j0 + 3) * p};
+                for (Eigen::Index c = j1; c < p; ++c) {
+                    double* cc = a + c * p;
+                    const double l0 = l[0][c], l1 = l[1][c], l2 = l[2][c], l3 = l[3][c];
+                    for (Eigen::Index t = c; t < p; ++t)
+                        cc[t] -= (l[0][t] * l0 + l[1][t] * l1) + (l[2][t] * l2 + l[3][t] * l3);
+                }
             }
         }
         // The strict upper triangle is never read (solve reads column c from row c down).
@@ -185,12 +206,20 @@ public:
             const double zc = z[c];
             for (Eigen::Index t = c + 1; t < r; ++t) z[t] -= col[t] * zc;
         }
-        // Backward, row of Lᵀ = column of L: Lᵀ z = w.
+        // Backward, row of Lᵀ = column of L: Lᵀ z = w. The dot product in four partial sums: as
+        // one chain of dependent additions it waited on the adder's latency.
         for (Eigen::Index c = r - 1; c >= 0; --c) {
             const double* col = m_.data() + c * r;
-            double sum = z[c];
-            for (Eigen::Index t = c + 1; t < r; ++t) sum -= col[t] * z[t];
-            z[c] = sum / col[c];
+            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            Eigen::Index t = c + 1;
+            for (; t + 4 <= r; t += 4) {
+                s0 += col[t] * z[t];
+                s1 += col[t + 1] * z[t + 1];
+                s2 += col[t + 2] * z[t + 2];
+                s3 += col[t + 3] * z[t + 3];
+            }
+            for (; t < r; ++t) s0 += col[t] * z[t];
+            z[c] = (z[c] - ((s0 + s1) + (s2 + s3))) / col[c];
         }
     }
 
