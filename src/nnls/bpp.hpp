@@ -148,16 +148,32 @@ public:
             }
         }
         const double tol = static_cast<double>(p) * eps;
-        // In panels of up to 4 columns: each panel is factorized column by column (its own
-        // columns updated as they go), then the trailing lower triangle takes the panel's
-        // rank-4 update in one pass, S(t, c) −= Σ_u L(t, j_u) L(c, j_u): a quarter of the
-        // loads and stores of four rank-1 passes, which dominated the anls_bpp time at k = 50
-        // (docs/benchmarks.md, "anls_bpp: the passive-set Cholesky in panels").
+        // In panels of up to 4 columns: each column of a panel first takes the updates of the
+        // panel's earlier columns in one pass (left-looking), then the trailing lower triangle
+        // takes the panel's rank-4 update in one pass, S(t, c) −= Σ_u L(t, j_u) L(c, j_u): a
+        // quarter of the loads and stores of four rank-1 passes, which dominated the anls_bpp
+        // time at k = 50 (docs/benchmarks.md, "anls_bpp: the passive-set Cholesky in panels").
         constexpr Eigen::Index panel = 4;
         for (Eigen::Index j0 = 0; j0 < p; j0 += panel) {
             const Eigen::Index j1 = std::min(p, j0 + panel);
             for (Eigen::Index j = j0; j < j1; ++j) {
                 double* cj = a + j * p;
+                const double* l0 = a + j0 * p;
+                const double* l1 = l0 + p;
+                const double* l2 = l1 + p;
+                switch (j - j0) {
+                    case 1:
+                        for (Eigen::Index t = j; t < p; ++t) cj[t] -= l0[t] * l0[j];
+                        break;
+                    case 2:
+                        for (Eigen::Index t = j; t < p; ++t) cj[t] -= l0[t] * l0[j] + l1[t] * l1[j];
+                        break;
+                    case 3:
+                        for (Eigen::Index t = j; t < p; ++t)
+                            cj[t] -= (l0[t] * l0[j] + l1[t] * l1[j]) + l2[t] * l2[j];
+                        break;
+                    default: break;
+                }
                 const double pivot = cj[j];
                 if (!(pivot > tol)) {
                     compute(g, k, d, passive, eps);
@@ -167,12 +183,6 @@ public:
                 cj[j] = ljj;
                 const double inv = 1 / ljj;
                 for (Eigen::Index t = j + 1; t < p; ++t) cj[t] *= inv;
-                // The panel's later columns, from their diagonal down.
-                for (Eigen::Index c = j + 1; c < j1; ++c) {
-                    double* cc = a + c * p;
-                    const double lcj = cj[c];
-                    for (Eigen::Index t = c; t < p; ++t) cc[t] -= cj[t] * lcj;
-                }
             }
             // (A last panel of fewer than 4 columns ends the matrix: nothing trails it.)
             if (j1 - j0 == panel) {
