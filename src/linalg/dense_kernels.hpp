@@ -190,10 +190,12 @@ void dense_times(const T* A, Eigen::Index m, Eigen::Index n, Eigen::Index ld, co
 /// s_u(c) += Σ_{i0 ≤ i < i1} a_u(i) · F(i, c) for the J columns a_u of A and c < C, with the J x C
 /// tile of vector partial sums in registers, reduced across lanes at the end of the rows. With
 /// `next` (not null), each column's cache line tt_prefetch_bytes further down is prefetched into
-/// L2, continuing past i1 into the columns next[u] from row i0: the columns the thread reads next.
+/// L2, continuing past i1 into the columns next[u] from row i0 (the columns the thread reads
+/// next) while that stays within their m rows.
 template <int J, int C, class T>
-inline void transpose_times_tile(const T* const* a, const T* F, Eigen::Index ldf, Eigen::Index i0,
-                                 Eigen::Index i1, T* const* s, const T* const* next) {
+inline void transpose_times_tile(const T* const* a, const T* F, Eigen::Index ldf, Eigen::Index m,
+                                 Eigen::Index i0, Eigen::Index i1, T* const* s,
+                                 const T* const* next) {
     constexpr int W = simd_lanes<T>;
     // One prefetch per cache line: every step, or every second one with 32-byte vectors.
     constexpr int step_lines = std::max<int>(1, static_cast<int>(64 / (W * sizeof(T))));
@@ -203,9 +205,13 @@ inline void transpose_times_tile(const T* const* a, const T* F, Eigen::Index ldf
     for (; i + W <= i1; i += W) {
         if (dist > 0 && next != nullptr && ((i - i0) / W) % step_lines == 0) {
             const Eigen::Index p = i + dist;
+            if (p < i1) {
 #pragma GCC unroll 16
-            for (int u = 0; u < J; ++u)
-                __builtin_prefetch(p < i1 ? a[u] + p : next[u] + (i0 + p - i1), 0, 1);
+                for (int u = 0; u < J; ++u) __builtin_prefetch(a[u] + p, 0, 1);
+            } else if (i0 + (p - i1) < m) {
+#pragma GCC unroll 16
+                for (int u = 0; u < J; ++u) __builtin_prefetch(next[u] + i0 + (p - i1), 0, 1);
+            }
         }
         Simd<T> x[J];
 #pragma GCC unroll 16
@@ -266,7 +272,7 @@ void dense_transpose_times(const T* A, Eigen::Index m, Eigen::Index n, Eigen::In
                     with_count<tt_cols>(
                         static_cast<int>(group_width(k, tt_cols, h)), [&](auto cols) {
                             transpose_times_tile<tt_columns, decltype(cols)::value>(
-                                a, F + c0 * m, m, i0, i1, sc, h == 0 ? next : nullptr);
+                                a, F + c0 * m, m, m, i0, i1, sc, h == 0 ? next : nullptr);
                         });
                 }
                 for (int u = 0; u < tt_columns && g * tt_columns + u < n; ++u)

@@ -128,10 +128,10 @@ public:
     /// The same factorization without pivoting, for the pivoting steps of bpp_nnls, whose G is
     /// positive definite: S = L Lᵀ in the order of `passive`, right-looking in panels of 4 columns
     /// on a contiguous copy of S (column-major p x p, lower triangle), so the updates are
-    /// unit-stride. If a pivot is
-    /// ≤ p·eps (the block is numerically singular at the truncation level, or the order met a
-    /// round-off pivot) it redoes the block with compute(), which truncates. Either way the
-    /// solve is exact to rounding; the two orders differ only by rounding.
+    /// unit-stride. If a pivot is ≤ p·eps (the block is numerically singular at the truncation
+    /// level, or the order met a round-off pivot) it redoes the block with compute(), which
+    /// truncates. Either way the solve is exact to rounding; the two orders differ only by
+    /// rounding.
     void compute_definite(const double* g, Eigen::Index k, const std::vector<double>& d,
                           const std::vector<Eigen::Index>& passive, double eps) {
         const auto p = static_cast<Eigen::Index>(passive.size());
