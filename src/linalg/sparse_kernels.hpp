@@ -325,7 +325,7 @@ const T* slice_weights(const Compressed<T, I>& A, Eigen::Index s, const Lanes<L,
     return weight;  // r_q for the entry p = b + q
 }
 
-/// The widest SIMD value the one-pass sampled gather works in: 64 bytes with AVX-512, else 32 (a 64-byte
+/// The widest SIMD value the one-pass sampled gather works in for float64: 64 bytes with AVX-512, else 32 (a 64-byte
 /// GCC vector without AVX-512 is emulated in pieces and its shuffles cost more than they save).
 #if NMFKIT_ISA_TARGET == 2
 inline constexpr int wide_bytes = 64;
@@ -338,88 +338,106 @@ struct WideOf {
 };
 template <class T>
 using Wide = typename WideOf<T>::type;
-template <class T>
-inline constexpr int wide_lanes = static_cast<int>(wide_bytes / sizeof(T));
 
-/// Σ of t's lanes.
+/// The SIMD value the one-pass sampled gather works in: Wide for float64; for float32 the
+/// 32-byte Piece of the two-pass form's dot_lanes, so that both forms make the same operations
+/// on the same values (see sampled_gather).
 template <class T>
-[[gnu::always_inline]] inline T sum_lanes(const Wide<T>& t) {
-    return sum_halves(t);
-}
+struct OnePassOf {
+    using type = Wide<T>;
+};
+template <>
+struct OnePassOf<float> {
+    using type = Piece<float>;
+};
 
 /// Sampled gather (sample, then multiply; the weight matrix is never stored):
 /// out(s, :) = Σ_p policy.weight(values[p], wh_p) · F(:, inner[p])ᵀ, wh_p = ⟨X(:, s), F(:, inner[p])⟩.
 /// X is k x outer_size (the factor being updated), F is k x inner_size, out is outer_size x k.
-/// With `value`, also returns Σ_p policy.term(values[p], wh_p) from the same wh_p (else 0): the
-/// one-pass form keeps the weights and takes the terms from them (policy.terms_of_weights). For
-/// KL (loss/kl.hpp) the weight is v / max(wh, floor) and the term v log(v/wh) − v.
-/// float64, k ≤ max_lanes: one pass per entry. F's column is loaded once into N wide registers
-/// (N·lanes ≥ k; X's column is zero past k, and the lanes of out past k are dropped), its dot
-/// product with X(:, s) taken and summed across lanes, and the same registers multiplied into
-/// the sums, so the factor's column is read once instead of twice (the two-pass form: all the
-/// slice's dot products, then a gather) and more entries' loads are in flight. float32 and larger
-/// k take the two-pass form: in float32 the one-pass kernel lost on fitted factors, many of whose
-/// dot-product terms underflow to subnormal numbers (docs/benchmarks-history.md, "Measurements behind constants"; not resolved).
+/// With `value`, also returns Σ_p policy.term(values[p], wh_p) from the same wh_p (else 0).
+/// For KL (loss/kl.hpp) the weight is v / max(wh, floor) and the term v log(v/wh) − v.
+/// k ≤ max_lanes: one pass per entry. F's column is loaded once into N SIMD registers (N·lanes
+/// ≥ k; X's column is zero past k, and the lanes of out past k are dropped), its dot product
+/// with X(:, s) taken and summed across lanes, and the same registers multiplied into the sums,
+/// so the factor's column is read once instead of twice (the two-pass form: all the slice's dot
+/// products, then a gather) and more entries' loads are in flight. Larger k takes the two-pass
+/// form.
+/// float64 works in 64-byte registers with AVX-512, and the value comes from the kept weights
+/// (policy.terms_of_weights). float32 works in the 32-byte pieces of dot_lanes, each dot product
+/// a chain of fused multiply-adds from zero summed by sum_halves, and keeps wh_p for the value
+/// (policy.weights, the terms from double quotients): the results equal the two-pass form's
+/// bit for bit, and no new kind of operation meets the small factor entries of fitted float32
+/// factors. An earlier float32 one-pass kernel, in 64-byte registers with a plain first
+/// multiplication, lost to the two-pass form in float32 KL fits on a Xeon, where many dot-product
+/// terms underflow to subnormal numbers (docs/benchmarks-history.md, "Measurements behind
+/// constants"); docs/benchmarks.md, "The float32 KL gather in one pass", measures this one.
 template <class T, class I, SampledLoss<T> Policy>
 double sampled_gather(const Compressed<T, I>& A, const ColumnsView<T>& X, const ColumnsView<T>& F,
                       const Policy& policy, T* out, bool value) {
     const Eigen::Index k = F.k();
-    auto two_pass = [&] {
+    if (k > max_lanes)
         return gather_with(A, F, out, [&](auto lanes, Eigen::Index s, double& acc) {
             constexpr int L = decltype(lanes)::value;
             const T* weight =
                 slice_weights(A, s, Lanes<L, T>(X.col(s), X.k()), F, policy, value, acc);
             return [weight, b = A.outer[s]](I p, const T*) { return weight[p - b]; };
         });
-    };
-    if constexpr (std::is_same_v<T, float>) {
-        return two_pass();
-    } else {
-        constexpr int W = wide_lanes<T>;
-        if (k > max_lanes) return two_pass();
-        Buffer<double> acc(A.outer_size);
-        // Value and N are compile-time: no test per entry, and the partial sums in registers.
-        auto run = [&]<bool Value, int N>() {
+    using V = typename OnePassOf<T>::type;
+    constexpr int W = static_cast<int>(sizeof(V) / sizeof(T));
+    constexpr bool is_float = std::is_same_v<T, float>;
+    Buffer<double> acc(A.outer_size);
+    // Value and N are compile-time: no test per entry, and the partial sums in registers.
+    auto run = [&]<bool Value, int N>() {
 #pragma omp parallel if (worth_parallel(stored_entries(A) * k))
-            {
-                const Policy loss = policy;  // a local copy: the stores below cannot alias it
-                Buffer<T> kept;              // the slice's weights, for the value
+        {
+            const Policy loss = policy;  // a local copy: the stores below cannot alias it
+            Buffer<T> kept;  // the slice's weights (float64) or wh_p (float32), for the value
 #pragma omp for schedule(dynamic, 256)
-                for (Eigen::Index s = 0; s < A.outer_size; ++s) {
-                    Wide<T> x[N] = {}, y[N] = {};
-                    std::memcpy(x, X.col(s), static_cast<std::size_t>(k) * sizeof(T));
-                    const I b = A.outer[s], e = A.outer[s + 1];
-                    if constexpr (Value) kept.resize(static_cast<Eigen::Index>(e - b));
-                    for (I p = b; p < e; ++p) {
-                        if (p + prefetch_distance < e)
-                            __builtin_prefetch(
-                                F.col(static_cast<Eigen::Index>(A.inner[p + prefetch_distance])));
-                        const T* f = F.col(static_cast<Eigen::Index>(A.inner[p]));
-                        Wide<T> g[N];
-                        for (int c = 0; c < N; ++c) load_vector(g[c], f + c * W);
-                        Wide<T> t = x[0] * g[0];
+            for (Eigen::Index s = 0; s < A.outer_size; ++s) {
+                V x[N] = {}, y[N] = {};
+                std::memcpy(x, X.col(s), static_cast<std::size_t>(k) * sizeof(T));
+                const I b = A.outer[s], e = A.outer[s + 1];
+                if constexpr (Value) kept.resize(static_cast<Eigen::Index>(e - b));
+                for (I p = b; p < e; ++p) {
+                    if (p + prefetch_distance < e)
+                        __builtin_prefetch(
+                            F.col(static_cast<Eigen::Index>(A.inner[p + prefetch_distance])));
+                    const T* f = F.col(static_cast<Eigen::Index>(A.inner[p]));
+                    V g[N];
+                    for (int c = 0; c < N; ++c) load_vector(g[c], f + c * W);
+                    V t;
+                    if constexpr (is_float) {
+                        t = V{};  // as dot_lanes: every term a multiply-add
+                        for (int c = 0; c < N; ++c) t += x[c] * g[c];
+                    } else {
+                        t = x[0] * g[0];
                         for (int c = 1; c < N; ++c) t += x[c] * g[c];
-                        const T v = loss.weight(A.values[p], sum_lanes<T>(t));
-                        if constexpr (Value) kept[static_cast<Eigen::Index>(p - b)] = v;
-                        for (int c = 0; c < N; ++c) y[c] += v * g[c];
                     }
-                    if constexpr (Value)
-                        acc[s] = loss.terms_of_weights(A.values + b, kept.data(), e - b);
-                    T sums[max_lanes];  // N·W ≤ max_lanes, a multiple of W
-                    std::memcpy(sums, y, sizeof y);
-                    for (Eigen::Index l = 0; l < k; ++l) out[l * A.outer_size + s] = sums[l];
+                    const T wh = sum_halves(t);
+                    const T v = loss.weight(A.values[p], wh);
+                    if constexpr (Value) kept[static_cast<Eigen::Index>(p - b)] = is_float ? wh : v;
+                    for (int c = 0; c < N; ++c) y[c] += v * g[c];
                 }
+                if constexpr (Value) {
+                    if constexpr (is_float)
+                        acc[s] = loss.weights(A.values + b, kept.data(), e - b, true);
+                    else
+                        acc[s] = loss.terms_of_weights(A.values + b, kept.data(), e - b);
+                }
+                T sums[max_lanes];  // N·W ≤ max_lanes, a multiple of W
+                std::memcpy(sums, y, sizeof y);
+                for (Eigen::Index l = 0; l < k; ++l) out[l * A.outer_size + s] = sums[l];
             }
-        };
-        with_count<max_lanes / W>(static_cast<int>((k + W - 1) / W), [&](auto pieces) {
-            constexpr int N = decltype(pieces)::value;
-            if (value)
-                run.template operator()<true, N>();
-            else
-                run.template operator()<false, N>();
-        });
-        return sum_in_order(acc.data(), A.outer_size);
-    }
+        }
+    };
+    with_count<max_lanes / W>(static_cast<int>((k + W - 1) / W), [&](auto pieces) {
+        constexpr int N = decltype(pieces)::value;
+        if (value)
+            run.template operator()<true, N>();
+        else
+            run.template operator()<false, N>();
+    });
+    return sum_in_order(acc.data(), A.outer_size);
 }
 
 /// Sampled scatter: out(:, inner[p]) += policy.weight(values[p], wh_p) · F(:, s), with
