@@ -428,7 +428,7 @@ TYPED_TEST(Kernels, CoordinateDescentDerivativesEqualPlainSums) {
     std::mt19937 gen(32);
     std::uniform_real_distribution<double> u(0.01, 2);
     const double floor = 1e-3;
-    for (Eigen::Index n : {0, 1, 5, 8, 33, 257}) {
+    for (Eigen::Index n : {0, 1, 5, 8, 16, 33, 64, 257}) {  // the kernels' lanes: 16
         SCOPED_TRACE("n = " + std::to_string(n));
         const auto size = static_cast<std::size_t>(n);
         std::vector<T> a(size);
@@ -438,6 +438,7 @@ TYPED_TEST(Kernels, CoordinateDescentDerivativesEqualPlainSums) {
             f[p] = u(gen);
             v[p] = p % 7 == 0 ? 1e-6 : u(gen);  // below the floor
         }
+        const std::vector<double> ad(a.begin(), a.end());  // the kernels take a in double
         for (const double delta : {0.0, 0.3, -0.7}) {
             double g = 0, h = 0;
             std::vector<double> at(size);
@@ -453,9 +454,9 @@ TYPED_TEST(Kernels, CoordinateDescentDerivativesEqualPlainSums) {
                 kern.cd_kl_inverse(v.data(), n, floor, w.data());
                 for (std::size_t p = 0; p < size; ++p)
                     EXPECT_EQ(w[p], 1.0 / std::max(v[p], floor)) << "p = " << p;
-                kern.cd_kl_derivatives(a.data(), f.data(), w.data(), n, gh);
+                kern.cd_kl_derivatives(ad.data(), f.data(), w.data(), n, gh);
             } else {
-                kern.cd_kl_trial(a.data(), f.data(), v.data(), delta, n, floor, trial.data(),
+                kern.cd_kl_trial(ad.data(), f.data(), v.data(), delta, n, floor, trial.data(),
                                  w.data(), gh);
                 for (std::size_t p = 0; p < size; ++p) {  // a fused multiply-add may round once
                     const double dv = 1e-15 * (v[p] + std::abs(delta * f[p]));
@@ -497,17 +498,25 @@ void expect_indexed_loops_equal_plain_ones() {
         }
         std::vector<double> taken(size, -1.0), added = base;
         indexed.take(idx.data(), f.data(), n, taken.data());
-        // take_rows from f read as a k x 250 transpose (k = 4): G(r, p) = f[idx[p] % 250 · 4 + r].
-        const Eigen::Index k = 4;
-        std::vector<I> idx250(size);
-        for (std::size_t p = 0; p < size; ++p) idx250[p] = static_cast<I>(idx[p] % 250);
-        std::vector<double> G(size * k, -1.0);
-        indexed.take_rows(idx250.data(), f.data(), k, n, G.data());
-        for (Eigen::Index r = 0; r < k; ++r)
-            for (std::size_t p = 0; p < size; ++p)
-                EXPECT_EQ(G[static_cast<std::size_t>(r) * size + p],
-                          static_cast<double>(f[static_cast<std::size_t>(idx250[p] * k + r)]))
-                    << "r = " << r << ", p = " << p;
+        // take_rows from f read as a k x (1000 / k) transpose: G(r, p) = f[(idx[p] % cols) · k + r],
+        // for k below, at and past the four coordinates the kernel transposes at a time.
+        for (const Eigen::Index k : {1, 4, 7, 9}) {
+            const auto cols = static_cast<std::size_t>(1000 / k);
+            std::vector<I> idx_k(size);
+            for (std::size_t p = 0; p < size; ++p) idx_k[p] = static_cast<I>(idx[p] % cols);
+            const std::size_t ld = size + 3;  // rows of G ld apart: the 3 between stay untouched
+            std::vector<double> G(ld * static_cast<std::size_t>(k), -1.0);
+            indexed.take_rows(idx_k.data(), f.data(), k, n, static_cast<Eigen::Index>(ld),
+                              G.data());
+            for (Eigen::Index r = 0; r < k; ++r) {
+                for (std::size_t p = 0; p < size; ++p)
+                    EXPECT_EQ(G[static_cast<std::size_t>(r) * ld + p],
+                              static_cast<double>(f[static_cast<std::size_t>(idx_k[p] * k + r)]))
+                        << "k = " << k << ", r = " << r << ", p = " << p;
+                for (std::size_t p = size; p < ld; ++p)
+                    EXPECT_EQ(G[static_cast<std::size_t>(r) * ld + p], -1.0) << "k = " << k;
+            }
+        }
         std::vector<double> axpy = base;
         kern.axpy(-1.5, taken.data(), n, axpy.data());
         for (std::size_t p = 0; p < size; ++p)

@@ -148,7 +148,8 @@ using KlTerms = double (*)(const T* v, const T* wh, Eigen::Index n, T floor);
 ///     (t: r scratch entries);
 ///   cd_kl_inverse: w = 1 / max(u, floor);
 ///   cd_kl_derivatives / cd_kl_trial: gh = (Σ a f w, Σ a (f w)²) with w = 1 / max(v, floor), at
-///     the v whose w is given, or at trial = max(0, u + δ f), which cd_kl_trial stores with its w;
+///     the v whose w is given, or at trial = max(0, u + δ f), which cd_kl_trial stores with its w
+///     (a: the row's values in double, so that a row's many passes convert them once);
 ///   cd_kl_terms: Σ_{a_p > 0} [a_p log(a_p / max(u_p, floor)) − a_p] in double (a: T, u: double);
 ///   axpy: u ← u + x g (double);
 ///   squared_difference: Σ (a − p)² in double (a: T, p: double); change_terms:
@@ -157,12 +158,13 @@ using KlTerms = double (*)(const T* v, const T* wh, Eigen::Index n, T floor);
 /// The indexed loops of the KL coordinate descent (updates/cd_kl.hpp) over a row's n stored
 /// entries with column indices idx, on a factor column f (T):
 ///   take: out_p = f[idx[p]] (in double);  add_scaled: u_p += x · f[idx[p]];
-///   take_rows: G(r, p) = Ft(r, idx[p]) in double, G k x n row-major, Ft k x cols column-major.
+///   take_rows: G(r, p) = Ft(r, idx[p]) in double, G k x n row-major with rows ld ≥ n apart, Ft
+///     k x cols column-major.
 template <class T, class I>
 struct IndexedKernels {
     void (*take)(const I* idx, const T* f, Eigen::Index n, double* out) = nullptr;
     void (*add_scaled)(const I* idx, const T* f, double x, Eigen::Index n, double* u) = nullptr;
-    void (*take_rows)(const I* idx, const T* Ft, Eigen::Index k, Eigen::Index n,
+    void (*take_rows)(const I* idx, const T* Ft, Eigen::Index k, Eigen::Index n, Eigen::Index ld,
                       double* G) = nullptr;
 };
 
@@ -180,10 +182,11 @@ struct UpdateKernels {
     double (*hals_block)(const T* FtF, const T* AF, T* X, Eigen::Index ld, Eigen::Index k,
                          Eigen::Index r0, Eigen::Index r, T* t) = nullptr;
     void (*cd_kl_inverse)(const double* u, Eigen::Index n, double floor, double* w) = nullptr;
-    void (*cd_kl_derivatives)(const T* a, const double* f, const double* w, Eigen::Index n,
+    void (*cd_kl_derivatives)(const double* a, const double* f, const double* w, Eigen::Index n,
                               double* gh) = nullptr;
-    void (*cd_kl_trial)(const T* a, const double* f, const double* u, double delta, Eigen::Index n,
-                        double floor, double* trial, double* trial_w, double* gh) = nullptr;
+    void (*cd_kl_trial)(const double* a, const double* f, const double* u, double delta,
+                        Eigen::Index n, double floor, double* trial, double* trial_w,
+                        double* gh) = nullptr;
     double (*cd_kl_terms)(const T* a, const double* u, Eigen::Index n, double floor) = nullptr;
     void (*axpy)(double x, const double* g, Eigen::Index n, double* u) = nullptr;
     double (*squared_difference)(const T* a, const double* p, Eigen::Index n) = nullptr;

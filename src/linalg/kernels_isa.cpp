@@ -92,8 +92,8 @@ UpdateKernels<T> update_entries() {
     u.beta_entries = &beta_entries<T>;
     u.hals_block = &hals_block<T>;
     u.cd_kl_inverse = &cd_kl_inverse;
-    u.cd_kl_derivatives = &cd_kl_derivatives<T>;
-    u.cd_kl_trial = &cd_kl_trial<T>;
+    u.cd_kl_derivatives = &cd_kl_derivatives;
+    u.cd_kl_trial = &cd_kl_trial;
     u.cd_kl_terms = &cd_kl_terms<T>;
     u.axpy = &axpy;
     u.squared_difference = &squared_difference<T>;

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <limits>
 #include <type_traits>
+#include <utility>
 
 #include <Eigen/Core>
 
@@ -274,6 +275,19 @@ double hals_block(const T* FtF, const T* AF, T* X, Eigen::Index ld, Eigen::Index
     return c;
 }
 
+/// Four doubles: the KL coordinate-descent loops below work on four doubles; the indexed ones load four entries one by one and convert, multiply and
+/// store them as one vector (32 bytes: one register on avx2/avx512, two on baseline).
+typedef double Double4 __attribute__((vector_size(32)));
+
+/// out = p[0..3] converted to double: one vector load (of 4 T).
+template <class T>
+[[gnu::always_inline]] inline void load4(const T* p, Double4& out) {
+    typedef T Four __attribute__((vector_size(4 * sizeof(T))));
+    Four v;
+    load_vector(v, p);
+    out = __builtin_convertvector(v, Double4);
+}
+
 /// w = 1 / max(u, floor) over a row's n stored entries: the reciprocals the KL coordinate descent
 /// (updates/cd_kl.hpp) keeps beside u, so that a coordinate's first derivatives take no division.
 inline void cd_kl_inverse(const double* __restrict u, Eigen::Index n, double floor,
@@ -282,44 +296,115 @@ inline void cd_kl_inverse(const double* __restrict u, Eigen::Index n, double flo
     for (Eigen::Index p = 0; p < n; ++p) w[p] = 1.0 / std::max(u[p], floor);
 }
 
+/// The KL coordinate-descent sums run in 16 fixed lanes, four vectors of four doubles per sum:
+/// four independent chains of additions where one (a simd reduction's) ran at the adder's latency
+/// (docs/benchmarks.md, "KL coordinate descent in sixteen lanes"). Entry p goes to lane p mod 16
+/// (a last partial block through zero-padded copies: a = 0 adds nothing), and the lanes are
+/// summed in one fixed order, so every target sums in the same order.
+struct CdSums {
+    Double4 g0 = {}, g1 = {}, g2 = {}, g3 = {}, h0 = {}, h1 = {}, h2 = {}, h3 = {};
+    /// Lanes 4C..4C+3 += (a q, a q²) for q = f w, four entries.
+    template <int C>
+    [[gnu::always_inline]] void add(const Double4& a, const Double4& f, const Double4& w) {
+        const Double4 q = f * w;
+        const Double4 aq = a * q;
+        Double4& g = C == 0 ? g0 : C == 1 ? g1 : C == 2 ? g2 : g3;
+        Double4& h = C == 0 ? h0 : C == 1 ? h1 : C == 2 ? h2 : h3;
+        g += aq;
+        h += aq * q;
+    }
+    /// gh = (Σ g lanes, Σ h lanes): the four vectors pairwise, then their lanes pairwise.
+    void total(double* gh) const {
+        const Double4 gs = (g0 + g1) + (g2 + g3), hs = (h0 + h1) + (h2 + h3);
+        gh[0] = (gs[0] + gs[1]) + (gs[2] + gs[3]);
+        gh[1] = (hs[0] + hs[1]) + (hs[2] + hs[3]);
+    }
+};
+
+/// f.operator()<C>() for C = 0..3 (compile-time lane blocks: the sums stay in registers).
+template <class F>
+[[gnu::always_inline]] inline void for_blocks(F&& f) {
+    [&]<int... C>(std::integer_sequence<int, C...>) { (f.template operator()<C>(), ...); }
+    (std::make_integer_sequence<int, 4>{});
+}
+
 /// The data parts of the KL coordinate-descent derivatives over a row's n stored entries
 /// (updates/cd_kl.hpp), at values v given by w = 1 / max(v, floor): gh[0] = Σ a f w,
-/// gh[1] = Σ a (f w)². f holds F(idx, r) per entry.
-template <class T>
-void cd_kl_derivatives(const T* __restrict a, const double* __restrict f,
-                       const double* __restrict w, Eigen::Index n, double* gh) {
-    double g_sum = 0, h_sum = 0;
-#pragma omp simd reduction(+ : g_sum, h_sum)
-    for (Eigen::Index p = 0; p < n; ++p) {
-        const double q = f[p] * w[p];
-        const double aq = static_cast<double>(a[p]) * q;
-        g_sum += aq;
-        h_sum += aq * q;
+/// gh[1] = Σ a (f w)², in CdSums' lanes. a holds the row's values and f F(idx, r) per entry.
+/// Sixteen entries per step; a last partial step reads zero-padded copies (the caller pads its
+/// rows to a multiple of 16, so that it has none).
+inline void cd_kl_derivatives(const double* __restrict a, const double* __restrict f,
+                              const double* __restrict w, Eigen::Index n, double* gh) {
+    CdSums sums;
+    double a16[16], f16[16], w16[16];
+    for (Eigen::Index p = 0; p < n; p += 16) {
+        const double *ap = a + p, *fp = f + p, *wp = w + p;
+        if (p + 16 > n) {
+            const Eigen::Index left = n - p;
+            for (Eigen::Index q = 0; q < 16; ++q) {
+                a16[q] = q < left ? a[p + q] : 0.0;
+                f16[q] = q < left ? f[p + q] : 0.0;
+                w16[q] = q < left ? w[p + q] : 0.0;
+            }
+            ap = a16;
+            fp = f16;
+            wp = w16;
+        }
+        for_blocks([&]<int C>() {
+            Double4 av, fv, wv;
+            load_vector(av, ap + 4 * C);
+            load_vector(fv, fp + 4 * C);
+            load_vector(wv, wp + 4 * C);
+            sums.add<C>(av, fv, wv);
+        });
     }
-    gh[0] = g_sum;
-    gh[1] = h_sum;
+    sums.total(gh);
 }
 
 /// The same at the trial values trial = max(0, u + delta f), which it stores with their
-/// reciprocals trial_w = 1 / max(trial, floor) (one pass).
-template <class T>
-void cd_kl_trial(const T* __restrict a, const double* __restrict f, const double* __restrict u,
-                 double delta, Eigen::Index n, double floor, double* __restrict trial,
-                 double* __restrict trial_w, double* gh) {
-    double g_sum = 0, h_sum = 0;
-#pragma omp simd reduction(+ : g_sum, h_sum)
-    for (Eigen::Index p = 0; p < n; ++p) {
-        const double v = std::max(0.0, u[p] + delta * f[p]);
-        trial[p] = v;
-        const double w = 1.0 / std::max(v, floor);
-        trial_w[p] = w;
-        const double q = f[p] * w;
-        const double aq = static_cast<double>(a[p]) * q;
-        g_sum += aq;
-        h_sum += aq * q;
+/// reciprocals trial_w = 1 / max(trial, floor) (one pass), as std::max's (a NaN gives 0).
+inline void cd_kl_trial(const double* __restrict a, const double* __restrict f,
+                        const double* __restrict u, double delta, Eigen::Index n, double floor,
+                        double* __restrict trial, double* __restrict trial_w, double* gh) {
+    const Double4 zero = {}, d = zero + delta, fl = zero + floor, one = zero + 1.0;
+    CdSums sums;
+    double a16[16], f16[16], u16[16], v16[16], w16[16];
+    for (Eigen::Index p = 0; p < n; p += 16) {
+        const double *ap = a + p, *fp = f + p, *up = u + p;
+        double *vp = trial + p, *wp = trial_w + p;
+        const bool partial = p + 16 > n;
+        if (partial) {
+            const Eigen::Index left = n - p;
+            for (Eigen::Index q = 0; q < 16; ++q) {
+                a16[q] = q < left ? a[p + q] : 0.0;
+                f16[q] = q < left ? f[p + q] : 0.0;
+                u16[q] = q < left ? u[p + q] : 0.0;
+            }
+            ap = a16;
+            fp = f16;
+            up = u16;
+            vp = v16;
+            wp = w16;
+        }
+        for_blocks([&]<int C>() {
+            Double4 av, fv, uv;
+            load_vector(av, ap + 4 * C);
+            load_vector(fv, fp + 4 * C);
+            load_vector(uv, up + 4 * C);
+            Double4 v = uv + d * fv;
+            v = zero < v ? v : zero;
+            const Double4 wv = one / (v < fl ? fl : v);
+            std::memcpy(vp + 4 * C, &v, sizeof v);
+            std::memcpy(wp + 4 * C, &wv, sizeof wv);
+            sums.add<C>(av, fv, wv);
+        });
+        if (partial)
+            for (Eigen::Index q = 0; q < n - p; ++q) {
+                trial[p + q] = v16[q];
+                trial_w[p + q] = w16[q];
+            }
     }
-    gh[0] = g_sum;
-    gh[1] = h_sum;
+    sums.total(gh);
 }
 
 /// Σ_{a_p > 0} [a_p log(a_p / max(u_p, floor)) − a_p] over a row's n stored entries, in double
@@ -340,10 +425,6 @@ double cd_kl_terms(const T* a, const double* u, Eigen::Index n, double floor) {
         return sum;
     }
 }
-
-/// Four doubles: the indexed loops below load four entries one by one and convert, multiply and
-/// store them as one vector (32 bytes: one register on avx2/avx512, two on baseline).
-typedef double Double4 __attribute__((vector_size(32)));
 
 /// out = f[idx[p + q]] for q < 4, converted to double (out by reference: a 32-byte vector
 /// returned by value would change the baseline target's ABI).
@@ -386,13 +467,15 @@ NMFKIT_SCALAR_LOOPS void indexed_add_scaled(const I* __restrict idx, const T* __
     for (; p < n; ++p) u[p] += x * static_cast<double>(f[idx[p]]);
 }
 
-/// G(r, p) = Ft(r, idx[p]) in double for r < k, p < n, G row-major k x n (row r at G + r n): a
+/// G(r, p) = Ft(r, idx[p]) in double for r < k, p < n, G row-major k x n (row r at G + r ld): a
 /// row's entries of the factor, coordinate by coordinate, from its transpose Ft (k x cols,
 /// column-major: the k values of one column index are adjacent, so four entries' columns are
-/// read once into cache and then walked through r). Four entries per vector store.
+/// read once into cache and then walked through r). Four entries per vector store, four r at a
+/// time transposed in registers.
 template <class T, class I>
 NMFKIT_SCALAR_LOOPS void indexed_take_rows(const I* __restrict idx, const T* __restrict Ft,
-                                           Eigen::Index k, Eigen::Index n, double* __restrict G) {
+                                           Eigen::Index k, Eigen::Index n, Eigen::Index ld,
+                                           double* __restrict G) {
     typedef T Four __attribute__((vector_size(4 * sizeof(T))));
     // The columns of the entries `ahead` further on are prefetched, every cache line of each:
     // the column indices are data, so the hardware prefetcher cannot foresee these reads.
@@ -408,15 +491,34 @@ NMFKIT_SCALAR_LOOPS void indexed_take_rows(const I* __restrict idx, const T* __r
         const T* f1 = Ft + static_cast<Eigen::Index>(idx[p + 1]) * k;
         const T* f2 = Ft + static_cast<Eigen::Index>(idx[p + 2]) * k;
         const T* f3 = Ft + static_cast<Eigen::Index>(idx[p + 3]) * k;
-        for (Eigen::Index r = 0; r < k; ++r) {
+        // Four r at a time: the four entries' values at r..r+3 as four vector loads, transposed
+        // in registers (4 x 4) into the four rows' vectors.
+        Eigen::Index r = 0;
+        for (; r + 4 <= k; r += 4) {
+            Double4 c0, c1, c2, c3;  // entry q's values at r..r+3
+            load4(f0 + r, c0);
+            load4(f1 + r, c1);
+            load4(f2 + r, c2);
+            load4(f3 + r, c3);
+            const Double4 t0 = __builtin_shufflevector(c0, c1, 0, 4, 2, 6);
+            const Double4 t1 = __builtin_shufflevector(c0, c1, 1, 5, 3, 7);
+            const Double4 t2 = __builtin_shufflevector(c2, c3, 0, 4, 2, 6);
+            const Double4 t3 = __builtin_shufflevector(c2, c3, 1, 5, 3, 7);
+            const Double4 rows[4] = {__builtin_shufflevector(t0, t2, 0, 1, 4, 5),
+                                     __builtin_shufflevector(t1, t3, 0, 1, 4, 5),
+                                     __builtin_shufflevector(t0, t2, 2, 3, 6, 7),
+                                     __builtin_shufflevector(t1, t3, 2, 3, 6, 7)};
+            for (int q = 0; q < 4; ++q) std::memcpy(G + (r + q) * ld + p, &rows[q], sizeof rows[q]);
+        }
+        for (; r < k; ++r) {
             const Four v = {f0[r], f1[r], f2[r], f3[r]};
             const Double4 d = __builtin_convertvector(v, Double4);
-            std::memcpy(G + r * n + p, &d, sizeof d);
+            std::memcpy(G + r * ld + p, &d, sizeof d);
         }
     }
     for (; p < n; ++p) {
         const T* f = Ft + static_cast<Eigen::Index>(idx[p]) * k;
-        for (Eigen::Index r = 0; r < k; ++r) G[r * n + p] = static_cast<double>(f[r]);
+        for (Eigen::Index r = 0; r < k; ++r) G[r * ld + p] = static_cast<double>(f[r]);
     }
 }
 
