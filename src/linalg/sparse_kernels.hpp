@@ -325,8 +325,9 @@ const T* slice_weights(const Compressed<T, I>& A, Eigen::Index s, const Lanes<L,
     return weight;  // r_q for the entry p = b + q
 }
 
-/// The widest SIMD value the one-pass sampled gather works in for float64: 64 bytes with AVX-512, else 32 (a 64-byte
-/// GCC vector without AVX-512 is emulated in pieces and its shuffles cost more than they save).
+/// The widest SIMD value the one-pass sampled gather works in for float64: 64 bytes with AVX-512,
+/// else 32 (AVX2; a 64-byte GCC vector without AVX-512 is emulated in pieces and its shuffles cost
+/// more than they save).
 #if NMFKIT_ISA_TARGET == 2
 inline constexpr int wide_bytes = 64;
 #else
@@ -361,7 +362,7 @@ struct OnePassOf<float> {
 /// with X(:, s) taken and summed across lanes, and the same registers multiplied into the sums,
 /// so the factor's column is read once instead of twice (the two-pass form: all the slice's dot
 /// products, then a gather) and more entries' loads are in flight. Larger k takes the two-pass
-/// form.
+/// form, and so does the baseline target.
 /// float64 works in 64-byte registers with AVX-512, and the value comes from the kept weights
 /// (policy.terms_of_weights). float32 works in the 32-byte pieces of dot_lanes, each dot product
 /// a chain of fused multiply-adds from zero summed by sum_halves, and keeps wh_p for the value
@@ -375,7 +376,11 @@ template <class T, class I, SampledLoss<T> Policy>
 double sampled_gather(const Compressed<T, I>& A, const ColumnsView<T>& X, const ColumnsView<T>& F,
                       const Policy& policy, T* out, bool value) {
     const Eigen::Index k = F.k();
-    if (k > max_lanes)
+    constexpr bool is_float = std::is_same_v<T, float>;
+    // Baseline x86-64 keeps the two-pass form: without AVX the one-pass kernel's 32-byte values
+    // are pairs of SSE registers, and it ran 1.1-1.9x slower than the two-pass form there
+    // (docs/benchmarks.md, "The float32 KL gather in one pass").
+    if (k > max_lanes || NMFKIT_ISA_TARGET == 0)
         return gather_with(A, F, out, [&](auto lanes, Eigen::Index s, double& acc) {
             constexpr int L = decltype(lanes)::value;
             const T* weight =
@@ -384,7 +389,6 @@ double sampled_gather(const Compressed<T, I>& A, const ColumnsView<T>& X, const 
         });
     using V = typename OnePassOf<T>::type;
     constexpr int W = static_cast<int>(sizeof(V) / sizeof(T));
-    constexpr bool is_float = std::is_same_v<T, float>;
     Buffer<double> acc(A.outer_size);
     // Value and N are compile-time: no test per entry, and the partial sums in registers.
     auto run = [&]<bool Value, int N>() {
