@@ -8,6 +8,7 @@
 // Usage: nmfkit_bench_solvers [--rows M] [--cols N] [--rank K] [--iters T] [--threads P]
 //                             [--scalar float64|float32|both] [--seed S]
 //                             [--only SOLVER/LOSS[,SOLVER/LOSS...]]
+//                             [--extrapolation on|off|default]
 
 #include <chrono>
 #include <cstdio>
@@ -21,6 +22,7 @@
 #include <nmfkit/nmfkit.hpp>
 
 #include "common.hpp"
+#include "extrapolation_flag.hpp"
 #include "data.hpp"
 
 namespace {
@@ -30,6 +32,7 @@ struct Args {
     int rank = 20, iters = 100, threads = 0;
     std::string scalar = "both";
     std::uint64_t seed = 1;
+    std::optional<nmfkit::Extrapolation> extrapolation;  // --extrapolation; unset: the registry's
     std::string only;  // "solver/loss,..." (e.g. mu/frobenius,hals/frobenius): those rows only
 };
 
@@ -46,6 +49,8 @@ Args parse(int argc, char** argv) {
             {"--scalar", [&](const char* v) { a.scalar = v; }},
             {"--seed", [&](const char* v) { a.seed = std::strtoull(v, nullptr, 10); }},
             {"--only", [&](const char* v) { a.only = v; }},
+            {"--extrapolation",
+             [&](const char* v) { a.extrapolation = nmfkit::bench::extrapolation_flag(v); }},
         });
     return a;
 }
@@ -91,6 +96,7 @@ std::string run(const Args& a, const Eigen::MatrixXd& Vd) {
             o.max_iter = a.iters;
             o.tol = 0;
             o.seed = a.seed;
+            nmfkit::bench::apply_extrapolation(o, a.extrapolation);
             o.threads = threads;
             const nmfkit::Result<T> r = nmfkit::fit(nmfkit::DenseView<T>(V), o);
             const double per_iter = r.history.back().seconds / r.iterations;

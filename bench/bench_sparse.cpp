@@ -4,7 +4,7 @@
 //
 // Usage: nmfkit_bench_sparse [--rows M] [--cols N] [--density D] [--rank K] [--iters T]
 //                            [--threads P] [--low-memory 0|1] [--seed S] [--only SOLVER/LOSS]
-//                            [--scalar float64|float32|both]
+//                            [--scalar float64|float32|both] [--extrapolation on|off|default]
 
 #include <sys/resource.h>
 
@@ -17,6 +17,7 @@
 #include <nmfkit/nmfkit.hpp>
 
 #include "common.hpp"
+#include "extrapolation_flag.hpp"
 #include "data.hpp"
 
 namespace {
@@ -27,6 +28,7 @@ struct Args {
     int rank = 20, iters = 50, threads = 0;
     bool low_memory = false;
     std::uint64_t seed = 1;
+    std::optional<nmfkit::Extrapolation> extrapolation;  // --extrapolation; unset: the registry's
     std::string only;             // "solver/loss" (e.g. mu/frobenius): that row only
     std::string scalar = "both";  // float64 or float32: that table only
 };
@@ -45,6 +47,8 @@ Args parse(int argc, char** argv) {
             {"--low-memory", [&](const char* v) { a.low_memory = std::atoi(v) != 0; }},
             {"--seed", [&](const char* v) { a.seed = std::strtoull(v, nullptr, 10); }},
             {"--only", [&](const char* v) { a.only = v; }},
+            {"--extrapolation",
+             [&](const char* v) { a.extrapolation = nmfkit::bench::extrapolation_flag(v); }},
             {"--scalar", [&](const char* v) { a.scalar = v; }},
         });
     return a;
@@ -101,6 +105,7 @@ void run(const Args& a, const Eigen::SparseMatrix<double>& Vd) {
             o.max_iter = a.iters;
             o.tol = 0;
             o.seed = a.seed;
+            nmfkit::bench::apply_extrapolation(o, a.extrapolation);
             o.threads = threads;
             o.low_memory = a.low_memory;
             nmfkit::Result<T> r;
