@@ -141,6 +141,13 @@ struct KlPolicy {
     T floor;
 
     [[gnu::always_inline]] T weight(T v, T wh) const { return v / std::max(wh, floor); }
+    /// w = weight lane by lane for a GCC vector of T (the same quotient: IEEE division rounds
+    /// each lane as the scalar one does; the select is std::max's, a NaN wh kept).
+    template <class V>
+    [[gnu::always_inline]] void weight_lanes(const V& v, const V& wh, V& w) const {
+        const V f = V{} + floor;
+        w = v / (wh < f ? f : wh);
+    }
     [[gnu::always_inline]] double weights(const T* v, T* wh, Eigen::Index n, bool value) const {
         if (value) return kl_weights_terms(v, wh, n, floor);
         const T f = floor;

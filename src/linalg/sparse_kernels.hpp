@@ -340,6 +340,26 @@ struct WideOf {
 template <class T>
 using Wide = typename WideOf<T>::type;
 
+/// The lane sums of eight 8-lane vectors as one vector (lane u: Σ of t[u]'s lanes), each in
+/// sum_halves' order ((t0 + t4) + (t2 + t6)) + ((t1 + t5) + (t3 + t7)): upper halves added to
+/// lower halves two vectors at a time, then pairs of lanes two vectors at a time, then the last
+/// pairs, and the lanes put back in order. One vector of shuffles per step instead of a
+/// reduction per vector.
+/// (out by reference: a 32-byte vector returned by value changes the baseline target's ABI.)
+template <class V>
+[[gnu::always_inline]] inline void sum_lanes8(const V (&t)[8], V& out) {
+    V u[4], w[2];
+    for (int j = 0; j < 4; ++j)  // [t_2j halves summed | t_2j+1 halves summed]
+        u[j] = __builtin_shufflevector(t[2 * j], t[2 * j + 1], 0, 1, 2, 3, 8, 9, 10, 11) +
+               __builtin_shufflevector(t[2 * j], t[2 * j + 1], 4, 5, 6, 7, 12, 13, 14, 15);
+    for (int j = 0; j < 2; ++j)  // lanes (0 + 2, 1 + 3) of four vectors' halves
+        w[j] = __builtin_shufflevector(u[2 * j], u[2 * j + 1], 0, 1, 8, 9, 4, 5, 12, 13) +
+               __builtin_shufflevector(u[2 * j], u[2 * j + 1], 2, 3, 10, 11, 6, 7, 14, 15);
+    const V z = __builtin_shufflevector(w[0], w[1], 0, 2, 8, 10, 4, 6, 12, 14) +
+                __builtin_shufflevector(w[0], w[1], 1, 3, 9, 11, 5, 7, 13, 15);
+    out = __builtin_shufflevector(z, z, 0, 4, 1, 5, 2, 6, 3, 7);  // z = [t0 t2 t4 t6 | t1 ...]
+}
+
 /// The SIMD value the one-pass sampled gather works in: Wide for float64; for float32 the
 /// 32-byte Piece of the two-pass form's dot_lanes, so that both forms make the same operations
 /// on the same values (see sampled_gather).
@@ -402,7 +422,40 @@ double sampled_gather(const Compressed<T, I>& A, const ColumnsView<T>& X, const 
                 std::memcpy(x, X.col(s), static_cast<std::size_t>(k) * sizeof(T));
                 const I b = A.outer[s], e = A.outer[s + 1];
                 if constexpr (Value) kept.resize(static_cast<Eigen::Index>(e - b));
-                for (I p = b; p < e; ++p) {
+                I p = b;
+                if constexpr (is_float && NMFKIT_ISA_TARGET > 0)
+                    for (; p + W <= e; p += W) {
+                        // W = 8 entries: their dot products reduced together (sum_lanes8, each
+                        // in sum_halves' order), one vector division for their weights, then
+                        // the columns, now in L1, multiplied into the sums in entry order.
+                        V t[W];
+                        for (int u = 0; u < W; ++u) {
+                            if (p + u + prefetch_distance < e)
+                                __builtin_prefetch(F.col(
+                                    static_cast<Eigen::Index>(A.inner[p + u + prefetch_distance])));
+                            const T* f = F.col(static_cast<Eigen::Index>(A.inner[p + u]));
+                            t[u] = V{};
+                            for (int c = 0; c < N; ++c) {
+                                V g;
+                                load_vector(g, f + c * W);
+                                t[u] += x[c] * g;
+                            }
+                        }
+                        V wh, v, w;
+                        sum_lanes8(t, wh);
+                        load_vector(v, A.values + p);
+                        loss.weight_lanes(v, wh, w);
+                        if constexpr (Value) std::memcpy(kept.data() + (p - b), &wh, sizeof wh);
+                        for (int u = 0; u < W; ++u) {
+                            const T* f = F.col(static_cast<Eigen::Index>(A.inner[p + u]));
+                            for (int c = 0; c < N; ++c) {
+                                V g;
+                                load_vector(g, f + c * W);
+                                y[c] += w[u] * g;
+                            }
+                        }
+                    }
+                for (; p < e; ++p) {
                     if (p + prefetch_distance < e)
                         __builtin_prefetch(
                             F.col(static_cast<Eigen::Index>(A.inner[p + prefetch_distance])));
