@@ -328,6 +328,15 @@ template <class F>
     (std::make_integer_sequence<int, 4>{});
 }
 
+/// x + p where 16 entries remain from p, else buf holding x[p .. n) and zeros after them: the
+/// sixteen entries of a step of the kernels below (a = 0 in the padding adds nothing).
+[[gnu::always_inline]] inline const double* sixteen_at(const double* x, Eigen::Index p,
+                                                       Eigen::Index n, double (&buf)[16]) {
+    if (p + 16 <= n) return x + p;
+    for (Eigen::Index q = 0; q < 16; ++q) buf[q] = q < n - p ? x[p + q] : 0.0;
+    return buf;
+}
+
 /// The data parts of the KL coordinate-descent derivatives over a row's n stored entries
 /// (updates/cd_kl.hpp), at values v given by w = 1 / max(v, floor): gh[0] = Σ a f w,
 /// gh[1] = Σ a (f w)², in CdSums' lanes. a holds the row's values and f F(idx, r) per entry.
@@ -338,18 +347,8 @@ inline void cd_kl_derivatives(const double* __restrict a, const double* __restri
     CdSums sums;
     double a16[16], f16[16], w16[16];
     for (Eigen::Index p = 0; p < n; p += 16) {
-        const double *ap = a + p, *fp = f + p, *wp = w + p;
-        if (p + 16 > n) {
-            const Eigen::Index left = n - p;
-            for (Eigen::Index q = 0; q < 16; ++q) {
-                a16[q] = q < left ? a[p + q] : 0.0;
-                f16[q] = q < left ? f[p + q] : 0.0;
-                w16[q] = q < left ? w[p + q] : 0.0;
-            }
-            ap = a16;
-            fp = f16;
-            wp = w16;
-        }
+        const double *ap = sixteen_at(a, p, n, a16), *fp = sixteen_at(f, p, n, f16),
+                     *wp = sixteen_at(w, p, n, w16);
         for_blocks([&]<int C>() {
             Double4 av, fv, wv;
             load_vector(av, ap + 4 * C);
@@ -370,22 +369,10 @@ inline void cd_kl_trial(const double* __restrict a, const double* __restrict f,
     CdSums sums;
     double a16[16], f16[16], u16[16], v16[16], w16[16];
     for (Eigen::Index p = 0; p < n; p += 16) {
-        const double *ap = a + p, *fp = f + p, *up = u + p;
-        double *vp = trial + p, *wp = trial_w + p;
+        const double *ap = sixteen_at(a, p, n, a16), *fp = sixteen_at(f, p, n, f16),
+                     *up = sixteen_at(u, p, n, u16);
         const bool partial = p + 16 > n;
-        if (partial) {
-            const Eigen::Index left = n - p;
-            for (Eigen::Index q = 0; q < 16; ++q) {
-                a16[q] = q < left ? a[p + q] : 0.0;
-                f16[q] = q < left ? f[p + q] : 0.0;
-                u16[q] = q < left ? u[p + q] : 0.0;
-            }
-            ap = a16;
-            fp = f16;
-            up = u16;
-            vp = v16;
-            wp = w16;
-        }
+        double *vp = partial ? v16 : trial + p, *wp = partial ? w16 : trial_w + p;
         for_blocks([&]<int C>() {
             Double4 av, fv, uv;
             load_vector(av, ap + 4 * C);
