@@ -440,15 +440,16 @@ TYPED_TEST(Kernels, CoordinateDescentDerivativesEqualPlainSums) {
         }
         const std::vector<double> ad(a.begin(), a.end());  // the kernels take a in double
         for (const double delta : {0.0, 0.3, -0.7}) {
-            double g = 0, h = 0;
+            double g = 0, h = 0, growth = n % 16 == 0 ? 0.0 : 1.0;  // padded lanes: 1
             std::vector<double> at(size);
             for (std::size_t p = 0; p < size; ++p) {
                 at[p] = delta == 0 ? v[p] : std::max(0.0, v[p] + delta * f[p]);
                 const double q = f[p] / std::max(at[p], floor);
                 g += a[p] * q;
                 h += a[p] * q * q;
+                growth = std::max(growth, std::max(v[p], floor) / std::max(at[p], floor));
             }
-            double gh[2] = {-1, -1};
+            double gh[3] = {-1, -1, -1};
             std::vector<double> w(size, -1.0);
             if (delta == 0) {
                 kern.cd_kl_inverse(v.data(), n, floor, w.data());
@@ -465,6 +466,9 @@ TYPED_TEST(Kernels, CoordinateDescentDerivativesEqualPlainSums) {
                     const double m = std::max(at[p], floor);
                     EXPECT_NEAR(w[p], 1 / m, dv / (m * m) + 1e-15 / m);
                 }
+                // How much 1 / max(·, floor) grows from v to the trial values, at most (the
+                // screening bound): two roundings of the quotient apart.
+                EXPECT_NEAR(gh[2], growth, 1e-15 * growth) << "delta = " << delta;
             }
             // Positive terms: only the summation order (and a trial value's rounding) differ.
             const double rel = delta == 0 ? 1e-13 : 1e-11;
@@ -499,8 +503,10 @@ void expect_indexed_loops_equal_plain_ones() {
         std::vector<double> taken(size, -1.0), added = base;
         indexed.take(idx.data(), f.data(), n, taken.data());
         // take_rows from f read as a k x (1000 / k) transpose: G(r, p) = f[(idx[p] % cols) · k + r],
-        // for k below, at and past the four coordinates the kernel transposes at a time.
-        for (const Eigen::Index k : {1, 4, 7, 9}) {
+        // for k below, at and past the four coordinates the kernel transposes at a time; also
+        // take_some_rows (some coordinates, out of order) and screen (every coordinate's sum,
+        // k past the sixteen it sums per pass and with each remainder of four).
+        for (const Eigen::Index k : {1, 4, 7, 9, 16, 20, 27, 37}) {
             const auto cols = static_cast<std::size_t>(1000 / k);
             std::vector<I> idx_k(size);
             for (std::size_t p = 0; p < size; ++p) idx_k[p] = static_cast<I>(idx[p] % cols);
@@ -515,6 +521,27 @@ void expect_indexed_loops_equal_plain_ones() {
                         << "k = " << k << ", r = " << r << ", p = " << p;
                 for (std::size_t p = size; p < ld; ++p)
                     EXPECT_EQ(G[static_cast<std::size_t>(r) * ld + p], -1.0) << "k = " << k;
+            }
+            const std::vector<Eigen::Index> some = {k - 1, 0, k / 2};
+            std::vector<double> S(ld * some.size(), -1.0);
+            indexed.take_some_rows(idx_k.data(), f.data(), k, n, some.data(),
+                                   static_cast<Eigen::Index>(some.size()),
+                                   static_cast<Eigen::Index>(ld), S.data());
+            for (std::size_t j = 0; j < some.size(); ++j) {
+                const auto r = static_cast<std::size_t>(some[j]);
+                for (std::size_t p = 0; p < size; ++p)
+                    EXPECT_EQ(S[j * ld + p], static_cast<double>(f[idx_k[p] * k + r]))
+                        << "k = " << k << ", r = " << r << ", p = " << p;
+                for (std::size_t p = size; p < ld; ++p) EXPECT_EQ(S[j * ld + p], -1.0);
+            }
+            std::vector<double> c(size), screened(static_cast<std::size_t>(k), -1.0);
+            for (auto& x : c) x = u(gen);
+            indexed.screen(idx_k.data(), f.data(), k, n, c.data(), screened.data());
+            for (std::size_t r = 0; r < static_cast<std::size_t>(k); ++r) {
+                double sum = 0;
+                for (std::size_t p = 0; p < size; ++p)
+                    sum += c[p] * static_cast<double>(f[idx_k[p] * k + r]);
+                EXPECT_NEAR(screened[r], sum, 1e-14 * sum) << "k = " << k << ", r = " << r;
             }
         }
         std::vector<double> axpy = base;
@@ -579,7 +606,10 @@ TYPED_TEST(Kernels, ResidualAndChangeTermsEqualPlainSums) {
 
 // The KL coordinate descent (src/updates/cd_kl.hpp) gives the same bits whether a row takes all of
 // F(idx, :) at once (the default below cd_row_gather_max) or coordinate by coordinate (what rows
-// longer than that take): both sum u over r in the same order, with the same kernels.
+// longer than that take): both sum u over r in the same order, with the same kernels. The first
+// form also screens the coordinates at 0 (skips those whose derivative it can bound as ≥ 0),
+// which must not change a bit either: X starts with half its entries 0, and several sweeps run,
+// so that coordinates move down and up before screened ones are reached.
 TYPED_TEST(Kernels, CoordinateDescentRowFormsGiveTheSameBits) {
     using T = TypeParam;
     std::mt19937 gen(34);
@@ -591,19 +621,22 @@ TYPED_TEST(Kernels, CoordinateDescentRowFormsGiveTheSameBits) {
             V(i, j) = u(gen) < 0.4 ? T(0) : static_cast<T>(3 * u(gen));
     for (auto* M : {&F, &X})
         for (Eigen::Index e = 0; e < M->size(); ++e)
-            M->data()[e] = u(gen) < 0.1 ? T(0) : static_cast<T>(u(gen) + 0.05);
+            M->data()[e] = u(gen) < (M == &X ? 0.5 : 0.1) ? T(0) : static_cast<T>(u(gen) + 0.05);
     const nmfkit::detail::DenseData<T> A(V.data(), m, n, m);
     const nmfkit::Penalty penalty{0.01, 0.02};
     for (const bool observed_only : {false, true}) {
         SCOPED_TRACE(observed_only ? "observed only" : "all entries");
         Matrix<T> X_at_once = X, X_by_coordinate = X;
-        const double at_once =
-            nmfkit::detail::cd_kl_update(A, F, X_at_once, penalty, 4, true, {}, observed_only);
-        const double by_coordinate = nmfkit::detail::cd_kl_update(A, F, X_by_coordinate, penalty, 4,
-                                                                  true, {}, observed_only, 0);
-        EXPECT_EQ(at_once, by_coordinate);
-        EXPECT_TRUE(X_at_once == X_by_coordinate);
-        EXPECT_FALSE(X_at_once == X);  // the sweep moved X
+        for (int sweep = 0; sweep < 4; ++sweep) {
+            SCOPED_TRACE("sweep " + std::to_string(sweep));
+            const double at_once =
+                nmfkit::detail::cd_kl_update(A, F, X_at_once, penalty, 4, true, {}, observed_only);
+            const double by_coordinate = nmfkit::detail::cd_kl_update(
+                A, F, X_by_coordinate, penalty, 4, true, {}, observed_only, 0);
+            EXPECT_EQ(at_once, by_coordinate);
+            EXPECT_TRUE(X_at_once == X_by_coordinate);
+        }
+        EXPECT_FALSE(X_at_once == X);  // the sweeps moved X
     }
 }
 

@@ -150,6 +150,7 @@ using KlTerms = double (*)(const T* v, const T* wh, Eigen::Index n, T floor);
 ///   cd_kl_derivatives / cd_kl_trial: gh = (Σ a f w, Σ a (f w)²) with w = 1 / max(v, floor), at
 ///     the v whose w is given, or at trial = max(0, u + δ f), which cd_kl_trial stores with its w
 ///     (a: the row's values in double, so that a row's many passes convert them once);
+///     cd_kl_trial also returns gh[2] = max trial_w · max(u, floor), the reciprocals' growth;
 ///   cd_kl_terms: Σ_{a_p > 0} [a_p log(a_p / max(u_p, floor)) − a_p] in double (a: T, u: double);
 ///   axpy: u ← u + x g (double);
 ///   squared_difference: Σ (a − p)² in double (a: T, p: double); change_terms:
@@ -159,13 +160,20 @@ using KlTerms = double (*)(const T* v, const T* wh, Eigen::Index n, T floor);
 /// entries with column indices idx, on a factor column f (T):
 ///   take: out_p = f[idx[p]] (in double);  add_scaled: u_p += x · f[idx[p]];
 ///   take_rows: G(r, p) = Ft(r, idx[p]) in double, G k x n row-major with rows ld ≥ n apart, Ft
-///     k x cols column-major.
+///     k x cols column-major; take_some_rows: the same for the coordinates rows[0 .. count) only,
+///     G(j, p) = Ft(rows[j], idx[p]);
+///   screen: out_r = Σ_p c_p Ft(r, idx[p]) for r < k (any summation order).
 template <class T, class I>
 struct IndexedKernels {
     void (*take)(const I* idx, const T* f, Eigen::Index n, double* out) = nullptr;
     void (*add_scaled)(const I* idx, const T* f, double x, Eigen::Index n, double* u) = nullptr;
     void (*take_rows)(const I* idx, const T* Ft, Eigen::Index k, Eigen::Index n, Eigen::Index ld,
                       double* G) = nullptr;
+    void (*take_some_rows)(const I* idx, const T* Ft, Eigen::Index k, Eigen::Index n,
+                           const Eigen::Index* rows, Eigen::Index count, Eigen::Index ld,
+                           double* G) = nullptr;
+    void (*screen)(const I* idx, const T* Ft, Eigen::Index k, Eigen::Index n, const double* c,
+                   double* out) = nullptr;
 };
 
 template <class T>

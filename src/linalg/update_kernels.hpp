@@ -362,10 +362,13 @@ inline void cd_kl_derivatives(const double* __restrict a, const double* __restri
 
 /// The same at the trial values trial = max(0, u + delta f), which it stores with their
 /// reciprocals trial_w = 1 / max(trial, floor) (one pass), as std::max's (a NaN gives 0).
+/// gh[2] = max_p trial_w_p · max(u_p, floor): how much the reciprocals grow at most (the
+/// screening bound of updates/cd_kl.hpp).
 inline void cd_kl_trial(const double* __restrict a, const double* __restrict f,
                         const double* __restrict u, double delta, Eigen::Index n, double floor,
                         double* __restrict trial, double* __restrict trial_w, double* gh) {
     const Double4 zero = {}, d = zero + delta, fl = zero + floor, one = zero + 1.0;
+    Double4 growth = zero;
     CdSums sums;
     double a16[16], f16[16], u16[16], v16[16], w16[16];
     for (Eigen::Index p = 0; p < n; p += 16) {
@@ -384,6 +387,8 @@ inline void cd_kl_trial(const double* __restrict a, const double* __restrict f,
             std::memcpy(vp + 4 * C, &v, sizeof v);
             std::memcpy(wp + 4 * C, &wv, sizeof wv);
             sums.add<C>(av, fv, wv);
+            const Double4 ratio = wv * (uv < fl ? fl : uv);
+            growth = growth < ratio ? ratio : growth;
         });
         if (partial)
             for (Eigen::Index q = 0; q < n - p; ++q) {
@@ -392,6 +397,7 @@ inline void cd_kl_trial(const double* __restrict a, const double* __restrict f,
             }
     }
     sums.total(gh);
+    gh[2] = std::max(std::max(growth[0], growth[1]), std::max(growth[2], growth[3]));
 }
 
 /// Σ_{a_p > 0} [a_p log(a_p / max(u_p, floor)) − a_p] over a row's n stored entries, in double
@@ -454,6 +460,21 @@ NMFKIT_SCALAR_LOOPS void indexed_add_scaled(const I* __restrict idx, const T* __
     for (; p < n; ++p) u[p] += x * static_cast<double>(f[idx[p]]);
 }
 
+/// f[q] = Ft(:, idx[p + q]) for q < 4 (Ft k x cols column-major), after prefetching the columns
+/// of the four entries 8 further on, every cache line of each: the column indices are data, so
+/// the hardware prefetcher cannot foresee these reads.
+template <class T, class I>
+[[gnu::always_inline]] inline void four_columns(const I* idx, const T* Ft, Eigen::Index k,
+                                                Eigen::Index n, Eigen::Index p, const T* (&f)[4]) {
+    constexpr Eigen::Index ahead = 8, line = 64 / sizeof(T);
+    if (p + ahead + 4 <= n)
+        for (Eigen::Index q = p + ahead; q < p + ahead + 4; ++q) {
+            const T* c = Ft + static_cast<Eigen::Index>(idx[q]) * k;
+            for (Eigen::Index r = 0; r < k + line; r += line) __builtin_prefetch(c + r);
+        }
+    for (int q = 0; q < 4; ++q) f[q] = Ft + static_cast<Eigen::Index>(idx[p + q]) * k;
+}
+
 /// G(r, p) = Ft(r, idx[p]) in double for r < k, p < n, G row-major k x n (row r at G + r ld): a
 /// row's entries of the factor, coordinate by coordinate, from its transpose Ft (k x cols,
 /// column-major: the k values of one column index are adjacent, so four entries' columns are
@@ -464,29 +485,19 @@ NMFKIT_SCALAR_LOOPS void indexed_take_rows(const I* __restrict idx, const T* __r
                                            Eigen::Index k, Eigen::Index n, Eigen::Index ld,
                                            double* __restrict G) {
     typedef T Four __attribute__((vector_size(4 * sizeof(T))));
-    // The columns of the entries `ahead` further on are prefetched, every cache line of each:
-    // the column indices are data, so the hardware prefetcher cannot foresee these reads.
-    constexpr Eigen::Index ahead = 8, line = 64 / sizeof(T);
     Eigen::Index p = 0;
     for (; p + 4 <= n; p += 4) {
-        if (p + ahead + 4 <= n)
-            for (Eigen::Index q = p + ahead; q < p + ahead + 4; ++q) {
-                const T* f = Ft + static_cast<Eigen::Index>(idx[q]) * k;
-                for (Eigen::Index r = 0; r < k + line; r += line) __builtin_prefetch(f + r);
-            }
-        const T* f0 = Ft + static_cast<Eigen::Index>(idx[p]) * k;
-        const T* f1 = Ft + static_cast<Eigen::Index>(idx[p + 1]) * k;
-        const T* f2 = Ft + static_cast<Eigen::Index>(idx[p + 2]) * k;
-        const T* f3 = Ft + static_cast<Eigen::Index>(idx[p + 3]) * k;
+        const T* f[4];
+        four_columns(idx, Ft, k, n, p, f);
         // Four r at a time: the four entries' values at r..r+3 as four vector loads, transposed
         // in registers (4 x 4) into the four rows' vectors.
         Eigen::Index r = 0;
         for (; r + 4 <= k; r += 4) {
             Double4 c0, c1, c2, c3;  // entry q's values at r..r+3
-            load4(f0 + r, c0);
-            load4(f1 + r, c1);
-            load4(f2 + r, c2);
-            load4(f3 + r, c3);
+            load4(f[0] + r, c0);
+            load4(f[1] + r, c1);
+            load4(f[2] + r, c2);
+            load4(f[3] + r, c3);
             const Double4 t0 = __builtin_shufflevector(c0, c1, 0, 4, 2, 6);
             const Double4 t1 = __builtin_shufflevector(c0, c1, 1, 5, 3, 7);
             const Double4 t2 = __builtin_shufflevector(c2, c3, 0, 4, 2, 6);
@@ -498,7 +509,7 @@ NMFKIT_SCALAR_LOOPS void indexed_take_rows(const I* __restrict idx, const T* __r
             for (int q = 0; q < 4; ++q) std::memcpy(G + (r + q) * ld + p, &rows[q], sizeof rows[q]);
         }
         for (; r < k; ++r) {
-            const Four v = {f0[r], f1[r], f2[r], f3[r]};
+            const Four v = {f[0][r], f[1][r], f[2][r], f[3][r]};
             const Double4 d = __builtin_convertvector(v, Double4);
             std::memcpy(G + r * ld + p, &d, sizeof d);
         }
@@ -506,6 +517,90 @@ NMFKIT_SCALAR_LOOPS void indexed_take_rows(const I* __restrict idx, const T* __r
     for (; p < n; ++p) {
         const T* f = Ft + static_cast<Eigen::Index>(idx[p]) * k;
         for (Eigen::Index r = 0; r < k; ++r) G[r * ld + p] = static_cast<double>(f[r]);
+    }
+}
+
+/// G(j, p) = Ft(rows[j], idx[p]) in double for j < count, p < n, G row-major (row j at G + j ld):
+/// some coordinates' values at a row's entries (the coordinates that are not at 0, for the
+/// screening of updates/cd_kl.hpp). Four entries per vector store; the entries' columns ahead
+/// prefetched whole, as take_rows does (indexed_screen reads them next).
+template <class T, class I>
+NMFKIT_SCALAR_LOOPS void indexed_take_some_rows(const I* __restrict idx, const T* __restrict Ft,
+                                                Eigen::Index k, Eigen::Index n,
+                                                const Eigen::Index* __restrict rows,
+                                                Eigen::Index count, Eigen::Index ld,
+                                                double* __restrict G) {
+    typedef T Four __attribute__((vector_size(4 * sizeof(T))));
+    Eigen::Index p = 0;
+    for (; p + 4 <= n; p += 4) {
+        const T* f[4];
+        four_columns(idx, Ft, k, n, p, f);
+        for (Eigen::Index j = 0; j < count; ++j) {
+            const Eigen::Index r = rows[j];
+            const Four v = {f[0][r], f[1][r], f[2][r], f[3][r]};
+            const Double4 d = __builtin_convertvector(v, Double4);
+            std::memcpy(G + j * ld + p, &d, sizeof d);
+        }
+    }
+    for (; p < n; ++p) {
+        const T* f = Ft + static_cast<Eigen::Index>(idx[p]) * k;
+        for (Eigen::Index j = 0; j < count; ++j) G[j * ld + p] = static_cast<double>(f[rows[j]]);
+    }
+}
+
+/// out[r] = Σ_p c_p Ft(r, idx[p]) for r < k (c: n doubles, Ft k x cols column-major): every
+/// coordinate's sum over a row's entries from one pass over their columns (the screening of
+/// updates/cd_kl.hpp, whose bound allows any summation order). Up to sixteen coordinates per
+/// pass in four vectors, with two sets of sums (even and odd entries) so that consecutive
+/// entries' multiply-adds do not wait on each other; the last k mod 16 in one more pass (their
+/// k mod 4 last in scalars).
+template <class T, class I>
+NMFKIT_SCALAR_LOOPS void indexed_screen(const I* __restrict idx, const T* __restrict Ft,
+                                        Eigen::Index k, Eigen::Index n, const double* __restrict c,
+                                        double* __restrict out) {
+    // V vectors of four coordinates and R more one by one from r0 (V and R fixed at compile time:
+    // the sums stay in registers).
+    const auto block = [&]<int V, int R>(Eigen::Index r0) {
+        Double4 even[V + 1] = {}, odd[V + 1] = {};  // + 1: no zero-length array
+        double even_r[R + 1] = {}, odd_r[R + 1] = {};
+        const auto add = [&](Eigen::Index p, Double4* s, double* s_r) {
+            const T* f = Ft + static_cast<Eigen::Index>(idx[p]) * k + r0;
+            const Double4 cp = Double4{} + c[p];
+            for (int j = 0; j < V; ++j) {
+                Double4 v;
+                load4(f + 4 * j, v);
+                s[j] += cp * v;
+            }
+            for (int t = 0; t < R; ++t) s_r[t] += c[p] * static_cast<double>(f[4 * V + t]);
+        };
+        Eigen::Index p = 0;
+        for (; p + 2 <= n; p += 2) {
+            add(p, even, even_r);
+            add(p + 1, odd, odd_r);
+        }
+        if (p < n) add(p, even, even_r);
+        for (int j = 0; j < V; ++j) {
+            const Double4 v = even[j] + odd[j];
+            std::memcpy(out + r0 + 4 * j, &v, sizeof v);
+        }
+        for (int t = 0; t < R; ++t) out[r0 + 4 * V + t] = even_r[t] + odd_r[t];
+    };
+    Eigen::Index r0 = 0;
+    for (; r0 + 16 <= k; r0 += 16) block.template operator()<4, 0>(r0);
+    // The last k − r0 < 16 coordinates in one pass: (k − r0) / 4 vectors and k mod 4 scalars.
+    const auto last = [&]<int V>() {
+        switch (k % 4) {
+            case 0: block.template operator()<V, 0>(r0); break;
+            case 1: block.template operator()<V, 1>(r0); break;
+            case 2: block.template operator()<V, 2>(r0); break;
+            default: block.template operator()<V, 3>(r0); break;
+        }
+    };
+    switch ((k - r0) / 4) {
+        case 0: last.template operator()<0>(); break;
+        case 1: last.template operator()<1>(); break;
+        case 2: last.template operator()<2>(); break;
+        default: last.template operator()<3>(); break;
     }
 }
 
