@@ -457,8 +457,16 @@ TYPED_TEST(Kernels, CoordinateDescentDerivativesEqualPlainSums) {
                     EXPECT_EQ(w[p], 1.0 / std::max(v[p], floor)) << "p = " << p;
                 kern.cd_kl_derivatives(ad.data(), f.data(), w.data(), n, gh);
             } else {
-                kern.cd_kl_trial(ad.data(), f.data(), v.data(), delta, n, floor, trial.data(),
-                                 w.data(), gh);
+                kern.cd_kl_trial_growth(ad.data(), f.data(), v.data(), delta, n, floor,
+                                        trial.data(), w.data(), gh);
+                double plain[3] = {-1, -1, -1};  // the same without the growth
+                std::vector<double> trial2(size), w2(size);
+                kern.cd_kl_trial(ad.data(), f.data(), v.data(), delta, n, floor, trial2.data(),
+                                 w2.data(), plain);
+                EXPECT_EQ(plain[0], gh[0]);
+                EXPECT_EQ(plain[1], gh[1]);
+                EXPECT_EQ(plain[2], -1.0);
+                EXPECT_TRUE(trial2 == trial && w2 == w);
                 for (std::size_t p = 0; p < size; ++p) {  // a fused multiply-add may round once
                     const double dv = 1e-15 * (v[p] + std::abs(delta * f[p]));
                     EXPECT_NEAR(trial[p], at[p], dv);

@@ -150,7 +150,8 @@ using KlTerms = double (*)(const T* v, const T* wh, Eigen::Index n, T floor);
 ///   cd_kl_derivatives / cd_kl_trial: gh = (Σ a f w, Σ a (f w)²) with w = 1 / max(v, floor), at
 ///     the v whose w is given, or at trial = max(0, u + δ f), which cd_kl_trial stores with its w
 ///     (a: the row's values in double, so that a row's many passes convert them once);
-///     cd_kl_trial also returns gh[2] = max trial_w · max(u, floor), the reciprocals' growth;
+///     cd_kl_trial_growth is cd_kl_trial that also returns gh[2] = max trial_w · max(u, floor),
+///     the reciprocals' growth;
 ///   cd_kl_terms: Σ_{a_p > 0} [a_p log(a_p / max(u_p, floor)) − a_p] in double (a: T, u: double);
 ///   axpy: u ← u + x g (double);
 ///   squared_difference: Σ (a − p)² in double (a: T, p: double); change_terms:
@@ -195,6 +196,9 @@ struct UpdateKernels {
     void (*cd_kl_trial)(const double* a, const double* f, const double* u, double delta,
                         Eigen::Index n, double floor, double* trial, double* trial_w,
                         double* gh) = nullptr;
+    void (*cd_kl_trial_growth)(const double* a, const double* f, const double* u, double delta,
+                               Eigen::Index n, double floor, double* trial, double* trial_w,
+                               double* gh) = nullptr;
     double (*cd_kl_terms)(const T* a, const double* u, Eigen::Index n, double floor) = nullptr;
     void (*axpy)(double x, const double* g, Eigen::Index n, double* u) = nullptr;
     double (*squared_difference)(const T* a, const double* p, Eigen::Index n) = nullptr;

@@ -93,7 +93,8 @@ UpdateKernels<T> update_entries() {
     u.hals_block = &hals_block<T>;
     u.cd_kl_inverse = &cd_kl_inverse;
     u.cd_kl_derivatives = &cd_kl_derivatives;
-    u.cd_kl_trial = &cd_kl_trial;
+    u.cd_kl_trial = &cd_kl_trial<false>;
+    u.cd_kl_trial_growth = &cd_kl_trial<true>;
     u.cd_kl_terms = &cd_kl_terms<T>;
     u.axpy = &axpy;
     u.squared_difference = &squared_difference<T>;

@@ -362,8 +362,10 @@ inline void cd_kl_derivatives(const double* __restrict a, const double* __restri
 
 /// The same at the trial values trial = max(0, u + delta f), which it stores with their
 /// reciprocals trial_w = 1 / max(trial, floor) (one pass), as std::max's (a NaN gives 0).
-/// gh[2] = max_p trial_w_p · max(u_p, floor): how much the reciprocals grow at most (the
-/// screening bound of updates/cd_kl.hpp).
+/// With Growth also gh[2] = max_p trial_w_p · max(u_p, floor): how much the reciprocals grow at
+/// most (the screening bound of updates/cd_kl.hpp; a multiplication, a select and a maximum
+/// more per entry, which only rows that screen pay).
+template <bool Growth>
 inline void cd_kl_trial(const double* __restrict a, const double* __restrict f,
                         const double* __restrict u, double delta, Eigen::Index n, double floor,
                         double* __restrict trial, double* __restrict trial_w, double* gh) {
@@ -387,8 +389,10 @@ inline void cd_kl_trial(const double* __restrict a, const double* __restrict f,
             std::memcpy(vp + 4 * C, &v, sizeof v);
             std::memcpy(wp + 4 * C, &wv, sizeof wv);
             sums.add<C>(av, fv, wv);
-            const Double4 ratio = wv * (uv < fl ? fl : uv);
-            growth = growth < ratio ? ratio : growth;
+            if constexpr (Growth) {
+                const Double4 ratio = wv * (uv < fl ? fl : uv);
+                growth = growth < ratio ? ratio : growth;
+            }
         });
         if (partial)
             for (Eigen::Index q = 0; q < n - p; ++q) {
@@ -397,7 +401,8 @@ inline void cd_kl_trial(const double* __restrict a, const double* __restrict f,
             }
     }
     sums.total(gh);
-    gh[2] = std::max(std::max(growth[0], growth[1]), std::max(growth[2], growth[3]));
+    if constexpr (Growth)
+        gh[2] = std::max(std::max(growth[0], growth[1]), std::max(growth[2], growth[3]));
 }
 
 /// Σ_{a_p > 0} [a_p log(a_p / max(u_p, floor)) − a_p] over a row's n stored entries, in double

@@ -54,7 +54,7 @@ constexpr Eigen::Index cd_row_gather_max = Eigen::Index(1) << 20;
 /// colsum(r) + l1. Gathered rows with every entry observed sum that part for every
 /// coordinate in one pass over the entries' rows of F at the row's first u, and take into G only
 /// the coordinates not at 0. A move of an earlier coordinate changes every w_j by a factor at most
-/// ρ = max_j w'_j / w_j (cd_kl_trial's gh[2]), so the data part is at most the product of the
+/// ρ = max_j w'_j / w_j (cd_kl_trial_growth's gh[2]), so the data part is at most the product of the
 /// moves' ρ times the screened one (the terms are non-negative): where that bound, with its
 /// roundings' slack, is at most colsum(r) + l1, the exact pass would find g ≥ 0 and leave the
 /// coordinate at 0, and it is skipped; otherwise it takes F(idx, r) and the exact pass. So the
@@ -198,7 +198,7 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                     // Data parts of g and h at u: this CPU's kernel (linalg/update_kernels.hpp),
                     // a vector reduction (as one chain of dependent additions the loop ran at the
                     // adder's latency).
-                    double gh[3];
+                    double gh[3] = {0, 0, 1};  // gh[2]: 1 unless screening (growth)
                     kern.cd_kl_derivatives(ad.data(), f_r, w.data(), n16, gh);
                     double s = X(i, r), g_data = gh[0], h_data = gh[1];
                     double first_decrease = 0;
@@ -219,8 +219,9 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                         double g_trial = 0, h_trial = 0, w_growth = 1;
                         for (int halving = 0; delta != 0; ++halving) {
                             // trial = max(0, u + δ F(idx, r)) and the derivatives there
-                            kern.cd_kl_trial(ad.data(), f_r, u.data(), delta, n16, floor,
-                                             trial.data(), trial_w.data(), gh);
+                            (screening ? kern.cd_kl_trial_growth : kern.cd_kl_trial)(
+                                ad.data(), f_r, u.data(), delta, n16, floor, trial.data(),
+                                trial_w.data(), gh);
                             g_trial = gh[0];
                             h_trial = gh[1];
                             w_growth = gh[2];
