@@ -511,9 +511,8 @@ void expect_indexed_loops_equal_plain_ones() {
         std::vector<double> taken(size, -1.0), added = base;
         indexed.take(idx.data(), f.data(), n, taken.data());
         // take_rows from f read as a k x (1000 / k) transpose: G(r, p) = f[(idx[p] % cols) · k + r],
-        // for k below, at and past the four coordinates the kernel transposes at a time; also
-        // take_some_rows (some coordinates, out of order) and screen (every coordinate's sum,
-        // k past the sixteen it sums per pass and with each remainder of four).
+        // for k below, at and past the four coordinates the kernel transposes at a time and with
+        // each remainder of four; also take_screen.
         for (const Eigen::Index k : {1, 4, 7, 9, 16, 20, 27, 37}) {
             const auto cols = static_cast<std::size_t>(1000 / k);
             std::vector<I> idx_k(size);
@@ -530,25 +529,50 @@ void expect_indexed_loops_equal_plain_ones() {
                 for (std::size_t p = size; p < ld; ++p)
                     EXPECT_EQ(G[static_cast<std::size_t>(r) * ld + p], -1.0) << "k = " << k;
             }
-            const std::vector<Eigen::Index> some = {k - 1, 0, k / 2};
-            std::vector<double> S(ld * some.size(), -1.0);
-            indexed.take_some_rows(idx_k.data(), f.data(), k, n, some.data(),
-                                   static_cast<Eigen::Index>(some.size()),
-                                   static_cast<Eigen::Index>(ld), S.data());
+            // take_screen for some coordinates (ascending, as the caller's), with values x,
+            // on f and 3 zeros after it (the padding it may read past the last column): G as
+            // take_rows', u as axpy's from 0 in the same order (bit for bit), w as
+            // cd_kl_inverse's, the screen against a plain sum.
+            std::vector<T> padded(f);
+            padded.resize(f.size() + 3, T(0));
+            std::vector<Eigen::Index> some = {0, k / 2, k - 1};
+            some.erase(std::unique(some.begin(), some.end()), some.end());
+            const auto count = static_cast<Eigen::Index>(some.size());
+            std::vector<double> x(some.size()), c(size);
+            for (auto& v : x) v = u(gen);
+            for (std::size_t p = 0; p < size; ++p) c[p] = p % 5 == 2 ? 0.0 : u(gen);
+            std::vector<double> S(ld * some.size(), -1.0), su(size), sw(size);
+            std::vector<double> screened(static_cast<std::size_t>((k + 3) / 4 * 4), -1.0);
+            nmfkit::detail::ScreenRow row;
+            row.rows = some.data();
+            row.x = x.data();
+            row.count = count;
+            row.a = c.data();
+            row.floor = 0.5;  // some u below it
+            row.ld = static_cast<Eigen::Index>(ld);
+            row.G = S.data();
+            row.u = su.data();
+            row.w = sw.data();
+            row.screened = screened.data();
+            indexed.take_screen(idx_k.data(), padded.data(), k, n, row);
+            std::vector<double> want_u(size, 0.0), want_w(size);
             for (std::size_t j = 0; j < some.size(); ++j) {
                 const auto r = static_cast<std::size_t>(some[j]);
                 for (std::size_t p = 0; p < size; ++p)
                     EXPECT_EQ(S[j * ld + p], static_cast<double>(f[idx_k[p] * k + r]))
                         << "k = " << k << ", r = " << r << ", p = " << p;
                 for (std::size_t p = size; p < ld; ++p) EXPECT_EQ(S[j * ld + p], -1.0);
+                kern.axpy(x[j], S.data() + j * ld, n, want_u.data());
             }
-            std::vector<double> c(size), screened(static_cast<std::size_t>(k), -1.0);
-            for (auto& x : c) x = u(gen);
-            indexed.screen(idx_k.data(), f.data(), k, n, c.data(), screened.data());
+            kern.cd_kl_inverse(want_u.data(), n, row.floor, want_w.data());
+            for (std::size_t p = 0; p < size; ++p) {
+                EXPECT_EQ(su[p], want_u[p]) << "k = " << k << ", p = " << p;
+                EXPECT_EQ(sw[p], want_w[p]) << "k = " << k << ", p = " << p;
+            }
             for (std::size_t r = 0; r < static_cast<std::size_t>(k); ++r) {
                 double sum = 0;
                 for (std::size_t p = 0; p < size; ++p)
-                    sum += c[p] * static_cast<double>(f[idx_k[p] * k + r]);
+                    sum += c[p] * want_w[p] * static_cast<double>(f[idx_k[p] * k + r]);
                 EXPECT_NEAR(screened[r], sum, 1e-14 * sum) << "k = " << k << ", r = " << r;
             }
         }

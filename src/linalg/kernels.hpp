@@ -161,20 +161,33 @@ using KlTerms = double (*)(const T* v, const T* wh, Eigen::Index n, T floor);
 /// entries with column indices idx, on a factor column f (T):
 ///   take: out_p = f[idx[p]] (in double);  add_scaled: u_p += x · f[idx[p]];
 ///   take_rows: G(r, p) = Ft(r, idx[p]) in double, G k x n row-major with rows ld ≥ n apart, Ft
-///     k x cols column-major; take_some_rows: the same for the coordinates rows[0 .. count) only,
-///     G(j, p) = Ft(rows[j], idx[p]);
-///   screen: out_r = Σ_p c_p Ft(r, idx[p]) for r < k (any summation order).
+///     k x cols column-major;
+///   take_screen: a screening row's first pass (update_kernels.hpp, indexed_take_screen): G for
+///     the coordinates not at 0, u and w from them, and every coordinate's screen sum.
+/// The arguments of IndexedKernels::take_screen past the row's indices and F: the coordinates
+/// not at 0 (rows[0 .. count), ascending) with their values x; the row's values a (double) and the
+/// floor of u; the outputs G (count rows ld apart), u, w (n each) and screened (4⌈k/4⌉).
+struct ScreenRow {
+    const Eigen::Index* rows = nullptr;
+    const double* x = nullptr;
+    Eigen::Index count = 0;
+    const double* a = nullptr;
+    double floor = 0;
+    Eigen::Index ld = 0;
+    double* G = nullptr;
+    double* u = nullptr;
+    double* w = nullptr;
+    double* screened = nullptr;
+};
+
 template <class T, class I>
 struct IndexedKernels {
     void (*take)(const I* idx, const T* f, Eigen::Index n, double* out) = nullptr;
     void (*add_scaled)(const I* idx, const T* f, double x, Eigen::Index n, double* u) = nullptr;
     void (*take_rows)(const I* idx, const T* Ft, Eigen::Index k, Eigen::Index n, Eigen::Index ld,
                       double* G) = nullptr;
-    void (*take_some_rows)(const I* idx, const T* Ft, Eigen::Index k, Eigen::Index n,
-                           const Eigen::Index* rows, Eigen::Index count, Eigen::Index ld,
-                           double* G) = nullptr;
-    void (*screen)(const I* idx, const T* Ft, Eigen::Index k, Eigen::Index n, const double* c,
-                   double* out) = nullptr;
+    void (*take_screen)(const I* idx, const T* Ft, Eigen::Index k, Eigen::Index n,
+                        const ScreenRow& row) = nullptr;
 };
 
 template <class T>

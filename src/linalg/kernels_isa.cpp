@@ -100,10 +100,9 @@ UpdateKernels<T> update_entries() {
     u.squared_difference = &squared_difference<T>;
     u.change_terms = &change_terms<T>;
     u.indexed_int = {&indexed_take<T, int>, &indexed_add_scaled<T, int>, &indexed_take_rows<T, int>,
-                     &indexed_take_some_rows<T, int>, &indexed_screen<T, int>};
+                     &indexed_take_screen<T, int>};
     u.indexed_int64 = {&indexed_take<T, std::int64_t>, &indexed_add_scaled<T, std::int64_t>,
-                       &indexed_take_rows<T, std::int64_t>,
-                       &indexed_take_some_rows<T, std::int64_t>, &indexed_screen<T, std::int64_t>};
+                       &indexed_take_rows<T, std::int64_t>, &indexed_take_screen<T, std::int64_t>};
     return u;
 }
 

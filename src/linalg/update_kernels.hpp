@@ -16,6 +16,7 @@
 #include <Eigen/Core>
 
 #include "linalg/isa_target.hpp"
+#include "linalg/kernels.hpp"
 #include "linalg/kl_kernels.hpp"
 #include "linalg/vector_exp.hpp"
 
@@ -525,87 +526,71 @@ NMFKIT_SCALAR_LOOPS void indexed_take_rows(const I* __restrict idx, const T* __r
     }
 }
 
-/// G(j, p) = Ft(rows[j], idx[p]) in double for j < count, p < n, G row-major (row j at G + j ld):
-/// some coordinates' values at a row's entries (the coordinates that are not at 0, for the
-/// screening of updates/cd_kl.hpp). Four entries per vector store; the entries' columns ahead
-/// prefetched whole, as take_rows does (indexed_screen reads them next).
+/// A screening row's first pass (updates/cd_kl.hpp, NOTE (screening)), over its n stored entries
+/// with column indices idx, from Ft (k x cols column-major, at least 3 readable values past every
+/// column: Columns' padding):
+///   G(j, p) = Ft(rows[j], idx[p]) in double for the coordinates not at 0 (j < count; G row-major,
+///     rows ld apart, as take_rows);
+///   u_p = Σ_j x_j G(j, p), summed as axpy from 0 in j's order (the same bits as the row's
+///     u = X(i, :) F(idx, :)ᵀ taken coordinate by coordinate), and w_p = 1 / max(u_p, floor);
+///   screened_r = Σ_p a_p w_p Ft(r, idx[p]) for r < k (any summation order: the screen's bound
+///     allows it), in screened[0 .. 4⌈k/4⌉) (the lanes past k are scratch).
+/// One read of the entries' columns serves all three: the second pass over them a separate screen
+/// made is gone. Four entries at a time: their values at the taken coordinates gathered into
+/// vectors, then their columns, now in L1, four coordinates per vector into the sums.
 template <class T, class I>
-NMFKIT_SCALAR_LOOPS void indexed_take_some_rows(const I* __restrict idx, const T* __restrict Ft,
-                                                Eigen::Index k, Eigen::Index n,
-                                                const Eigen::Index* __restrict rows,
-                                                Eigen::Index count, Eigen::Index ld,
-                                                double* __restrict G) {
+NMFKIT_SCALAR_LOOPS void indexed_take_screen(const I* __restrict idx, const T* __restrict Ft,
+                                             Eigen::Index k, Eigen::Index n, const ScreenRow& row) {
     typedef T Four __attribute__((vector_size(4 * sizeof(T))));
+    const Eigen::Index chunks = (k + 3) / 4, count = row.count, ld = row.ld;
+    const Eigen::Index* __restrict rows = row.rows;
+    const double* __restrict x = row.x;
+    double* __restrict G = row.G;
+    double* __restrict sums = row.screened;
+    std::fill_n(sums, 4 * chunks, 0.0);
+    const Double4 fl = Double4{} + row.floor, one = Double4{} + 1.0;
     Eigen::Index p = 0;
     for (; p + 4 <= n; p += 4) {
         const T* f[4];
         four_columns(idx, Ft, k, n, p, f);
+        Double4 u = {};
         for (Eigen::Index j = 0; j < count; ++j) {
             const Eigen::Index r = rows[j];
             const Four v = {f[0][r], f[1][r], f[2][r], f[3][r]};
             const Double4 d = __builtin_convertvector(v, Double4);
             std::memcpy(G + j * ld + p, &d, sizeof d);
+            u += x[j] * d;
+        }
+        const Double4 w = one / (u < fl ? fl : u);
+        std::memcpy(row.u + p, &u, sizeof u);
+        std::memcpy(row.w + p, &w, sizeof w);
+        Double4 a;
+        std::memcpy(&a, row.a + p, sizeof a);
+        const Double4 c = a * w;
+        for (Eigen::Index q = 0; q < chunks; ++q) {
+            Double4 c0, c1, c2, c3, s;
+            load4(f[0] + 4 * q, c0);
+            load4(f[1] + 4 * q, c1);
+            load4(f[2] + 4 * q, c2);
+            load4(f[3] + 4 * q, c3);
+            std::memcpy(&s, sums + 4 * q, sizeof s);
+            s += (c[0] * c0 + c[1] * c1) + (c[2] * c2 + c[3] * c3);
+            std::memcpy(sums + 4 * q, &s, sizeof s);
         }
     }
     for (; p < n; ++p) {
         const T* f = Ft + static_cast<Eigen::Index>(idx[p]) * k;
-        for (Eigen::Index j = 0; j < count; ++j) G[j * ld + p] = static_cast<double>(f[rows[j]]);
-    }
-}
-
-/// out[r] = Σ_p c_p Ft(r, idx[p]) for r < k (c: n doubles, Ft k x cols column-major): every
-/// coordinate's sum over a row's entries from one pass over their columns (the screening of
-/// updates/cd_kl.hpp, whose bound allows any summation order). Up to sixteen coordinates per
-/// pass in four vectors, with two sets of sums (even and odd entries) so that consecutive
-/// entries' multiply-adds do not wait on each other; the last k mod 16 in one more pass (their
-/// k mod 4 last in scalars).
-template <class T, class I>
-NMFKIT_SCALAR_LOOPS void indexed_screen(const I* __restrict idx, const T* __restrict Ft,
-                                        Eigen::Index k, Eigen::Index n, const double* __restrict c,
-                                        double* __restrict out) {
-    // V vectors of four coordinates and R more one by one from r0 (V and R fixed at compile time:
-    // the sums stay in registers).
-    const auto block = [&]<int V, int R>(Eigen::Index r0) {
-        Double4 even[V + 1] = {}, odd[V + 1] = {};  // + 1: no zero-length array
-        double even_r[R + 1] = {}, odd_r[R + 1] = {};
-        const auto add = [&](Eigen::Index p, Double4* s, double* s_r) {
-            const T* f = Ft + static_cast<Eigen::Index>(idx[p]) * k + r0;
-            const Double4 cp = Double4{} + c[p];
-            for (int j = 0; j < V; ++j) {
-                Double4 v;
-                load4(f + 4 * j, v);
-                s[j] += cp * v;
-            }
-            for (int t = 0; t < R; ++t) s_r[t] += c[p] * static_cast<double>(f[4 * V + t]);
-        };
-        Eigen::Index p = 0;
-        for (; p + 2 <= n; p += 2) {
-            add(p, even, even_r);
-            add(p + 1, odd, odd_r);
+        double u = 0;
+        for (Eigen::Index j = 0; j < count; ++j) {
+            const double g = static_cast<double>(f[rows[j]]);
+            G[j * ld + p] = g;
+            u += x[j] * g;
         }
-        if (p < n) add(p, even, even_r);
-        for (int j = 0; j < V; ++j) {
-            const Double4 v = even[j] + odd[j];
-            std::memcpy(out + r0 + 4 * j, &v, sizeof v);
-        }
-        for (int t = 0; t < R; ++t) out[r0 + 4 * V + t] = even_r[t] + odd_r[t];
-    };
-    Eigen::Index r0 = 0;
-    for (; r0 + 16 <= k; r0 += 16) block.template operator()<4, 0>(r0);
-    // The last k − r0 < 16 coordinates in one pass: (k − r0) / 4 vectors and k mod 4 scalars.
-    const auto last = [&]<int V>() {
-        switch (k % 4) {
-            case 0: block.template operator()<V, 0>(r0); break;
-            case 1: block.template operator()<V, 1>(r0); break;
-            case 2: block.template operator()<V, 2>(r0); break;
-            default: block.template operator()<V, 3>(r0); break;
-        }
-    };
-    switch ((k - r0) / 4) {
-        case 0: last.template operator()<0>(); break;
-        case 1: last.template operator()<1>(); break;
-        case 2: last.template operator()<2>(); break;
-        default: last.template operator()<3>(); break;
+        const double w = 1.0 / std::max(u, row.floor);
+        row.u[p] = u;
+        row.w[p] = w;
+        const double c = row.a[p] * w;
+        for (Eigen::Index r = 0; r < k; ++r) sums[r] += c * static_cast<double>(f[r]);
     }
 }
 

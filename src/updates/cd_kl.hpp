@@ -51,11 +51,11 @@ constexpr Eigen::Index cd_row_gather_max = Eigen::Index(1) << 20;
 /// NOTE (screening): most coordinates of a fitted factor are 0 and stay there (75-84 % of the
 /// coordinate visits on the sparse benchmark), which a coordinate at s = 0 does exactly when
 /// g ≥ 0, i.e. when its data part Σ a_j F(j, r) w_j (w_j = 1 / max(u_j, floor)) is at most
-/// colsum(r) + l1. Gathered rows with every entry observed sum that part for every
-/// coordinate in one pass over the entries' rows of F at the row's first u, and take into G only
-/// the coordinates not at 0. A move of an earlier coordinate changes every w_j by a factor at most
-/// ρ = max_j w'_j / w_j (cd_kl_trial_growth's gh[2]), so the data part is at most the product of the
-/// moves' ρ times the screened one (the terms are non-negative): where that bound, with its
+/// colsum(r) + l1. Gathered rows with every entry observed sum that part for every coordinate
+/// at the row's first u, in the same pass over the entries' rows of F that takes the coordinates
+/// not at 0 into G (the only ones taken) and sums u from them (take_screen). A move of an earlier
+/// coordinate changes every w_j by a factor at most ρ = max_j w'_j / w_j (cd_kl_trial_growth's
+/// gh[2]), so the data part is at most the product of the moves' ρ times the screened one (the terms are non-negative): where that bound, with its
 /// roundings' slack, is at most colsum(r) + l1, the exact pass would find g ≥ 0 and leave the
 /// coordinate at 0, and it is skipped; otherwise it takes F(idx, r) and the exact pass. So the
 /// sweep's result does not change, bit for bit (tested against the unscreened row form).
@@ -82,8 +82,10 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
     const auto& kern = update_kernels<T>();  // this CPU's target
     using I = typename decltype(A.row_block(0, 0, std::declval<RowScratch<T>&>()))::Index;
     const auto& indexed = indexed_kernels<I>(kern);
-    Matrix<T> Ft;         // k x cols: row i's entries of F, adjacent per entry
-    transpose_to(F, Ft);  // tiled: Eigen's plain transpose read k strided streams (~7 % of a sweep)
+    // k x cols: row i's entries of F, adjacent per entry, and zeros after them for the screen's
+    // reads of four coordinates at a time (tiled: Eigen's plain transpose read k strided streams,
+    // ~7 % of a sweep)
+    const Columns<T> Ft(F);
 #pragma omp parallel if (worth_parallel(work))
     {
         RowScratch<T> scratch;
@@ -92,11 +94,11 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
         // 1 / max(·, floor), F(j, r); and G, k x n16 row-major, F(idx, :)ᵀ (cd_row_gather_max).
         // In the padding a = F = u = 0: the terms there are 0 · (0 · 1/floor) = 0.
         std::vector<double> ad, u, trial, w, trial_w, fr, G;
-        // Screening (NOTE above): the coordinates a row takes into G (taken; where[r] its row
-        // of G, or −1), its entries' products a w (aw) and every coordinate's Σ a w F(idx, r) at
-        // the row's first u (screened).
+        // Screening (NOTE above): the coordinates a row takes into G (taken, with their values
+        // x_taken; where[r] its row of G, or −1) and every coordinate's Σ a w F(idx, r) at the
+        // row's first u (screened, 4⌈k/4⌉: take_screen's lanes).
         std::vector<Eigen::Index> taken, where(static_cast<std::size_t>(k));
-        std::vector<double> aw, screened(static_cast<std::size_t>(k));
+        std::vector<double> x_taken, screened(static_cast<std::size_t>((k + 3) / 4 * 4));
         Eigen::Index row_count = 0, decided = 0, undecided = 0;  // this thread's screens
 #pragma omp for schedule(dynamic, 1)
         for (Eigen::Index b = 0; b < blocks; ++b) {
@@ -142,38 +144,50 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                     if (take) taken.push_back(r);
                 }
                 const auto count = static_cast<Eigen::Index>(taken.size());
-                if (gathered) {
-                    G.resize(size * taken.size());
-                    if (screening)
-                        indexed.take_some_rows(idx, Ft.data(), k, nnz, taken.data(), count, n16,
-                                               G.data());
-                    else
-                        indexed.take_rows(idx, Ft.data(), k, nnz, n16, G.data());
+                if (gathered) G.resize(size * taken.size());
+                if (screening) {
+                    // G, u, w and the screen in one pass over the entries' rows of F; u in the
+                    // order of the loop below (so the same bits), its padding 0.
+                    x_taken.resize(taken.size());
+                    for (Eigen::Index j = 0; j < count; ++j)
+                        x_taken[static_cast<std::size_t>(j)] =
+                            X(i, taken[static_cast<std::size_t>(j)]);
+                    ScreenRow row;
+                    row.rows = taken.data();
+                    row.x = x_taken.data();
+                    row.count = count;
+                    row.a = ad.data();
+                    row.floor = floor;
+                    row.ld = n16;
+                    row.G = G.data();
+                    row.u = u.data();
+                    row.w = w.data();
+                    row.screened = screened.data();
+                    indexed.take_screen(idx, Ft.data(), k, nnz, row);
+                    kern.cd_kl_inverse(u.data() + nnz, n16 - nnz, floor, w.data() + nnz);
+                } else {
+                    if (gathered) indexed.take_rows(idx, Ft.data(), k, nnz, n16, G.data());
+                    // u = X(i, :) F(idx, :)ᵀ, summed over r in order in either form.
+                    for (Eigen::Index r = 0; r < k; ++r) {
+                        const double x = X(i, r);
+                        if (x == 0) continue;
+                        if (gathered)
+                            kern.axpy(x, G.data() + where[static_cast<std::size_t>(r)] * n16, nnz,
+                                      u.data());
+                        else
+                            indexed.add_scaled(idx, F.col(r).data(), x, nnz, u.data());
+                    }
+                    kern.cd_kl_inverse(u.data(), n16, floor, w.data());
+                }
+                if (gathered)
                     for (Eigen::Index j = 0; j < count; ++j)
                         std::fill_n(G.data() + j * n16 + nnz, n16 - nnz, 0.0);
-                }
-                // u = X(i, :) F(idx, :)ᵀ, summed over r in order in either form.
-                for (Eigen::Index r = 0; r < k; ++r) {
-                    const double x = X(i, r);
-                    if (x == 0) continue;
-                    if (gathered)
-                        kern.axpy(x, G.data() + where[static_cast<std::size_t>(r)] * n16, nnz,
-                                  u.data());
-                    else
-                        indexed.add_scaled(idx, F.col(r).data(), x, nnz, u.data());
-                }
-                kern.cd_kl_inverse(u.data(), n16, floor, w.data());
                 // `growth` bounds how much any w_p has grown since `screened` was summed (the
                 // product of the accepted trials' factors); `slack` the roundings of the bound,
                 // 2^-53 relative per term: 1e-9 covers rows of up to ~10^6 entries, the n16
                 // term longer ones.
                 double growth = 1;
                 const double slack = 1 + 1e-9 + 8.0 * static_cast<double>(n16) * 0x1p-53;
-                if (screening && count < k) {
-                    aw.resize(size);
-                    for (Eigen::Index p = 0; p < nnz; ++p) aw[p] = ad[p] * w[p];
-                    indexed.screen(idx, Ft.data(), k, nnz, aw.data(), screened.data());
-                }
                 for (Eigen::Index r = 0; r < k; ++r) {
                     if (!skip.empty() && skip[static_cast<std::size_t>(r)]) continue;
                     const Eigen::Index j = where[static_cast<std::size_t>(r)];
