@@ -55,10 +55,11 @@ constexpr Eigen::Index cd_row_gather_max = Eigen::Index(1) << 20;
 /// at the row's first u, in the same pass over the entries' rows of F that takes the coordinates
 /// not at 0 into G (the only ones taken) and sums u from them (take_screen). A move of an earlier
 /// coordinate changes every w_j by a factor at most ρ = max_j w'_j / w_j (cd_kl_trial_growth's
-/// gh[2]), so the data part is at most the product of the moves' ρ times the screened one (the terms are non-negative): where that bound, with its
-/// roundings' slack, is at most colsum(r) + l1, the exact pass would find g ≥ 0 and leave the
-/// coordinate at 0, and it is skipped; otherwise it takes F(idx, r) and the exact pass. So the
-/// sweep's result does not change, bit for bit (tested against the unscreened row form).
+/// gh[2]), so the data part is at most the product of the moves' ρ times the screened one (the
+/// terms are non-negative): where that bound, with its roundings' slack, is at most
+/// colsum(r) + l1, the exact pass would find g ≥ 0 and leave the coordinate at 0, and it is
+/// skipped; otherwise it takes F(idx, r) and the exact pass. So the sweep's result does not
+/// change, bit for bit (tested against the unscreened row form).
 /// Coordinates r with skip[r] != 0 (when skip is not empty) are held fixed. With `observed_only`
 /// (masked NMF) only the stored entries of A are observed: Σ_j F(j, r) runs over the row's stored
 /// entries instead of all of F, and the returned sum adds Σ u_j over them instead of leaving
