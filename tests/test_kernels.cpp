@@ -26,7 +26,10 @@
 
 #include <omp.h>
 
+#include <Eigen/Sparse>
+
 #include "data/dense.hpp"
+#include "data/sparse.hpp"
 #include "linalg/gram.hpp"
 #include "linalg/kernels.hpp"
 #include "linalg/vector_exp.hpp"
@@ -575,6 +578,18 @@ void expect_indexed_loops_equal_plain_ones() {
                     sum += c[p] * want_w[p] * static_cast<double>(f[idx_k[p] * k + r]);
                 EXPECT_NEAR(screened[r], sum, 1e-14 * sum) << "k = " << k << ", r = " << r;
             }
+            // Again with the observed column sums (masked rows): the same outputs, and the sums.
+            std::vector<double> observed(screened.size(), -1.0), again = screened;
+            row.screened = again.data();
+            row.observed = observed.data();
+            indexed.take_screen(idx_k.data(), padded.data(), k, n, row);
+            for (std::size_t r = 0; r < static_cast<std::size_t>(k); ++r) {
+                EXPECT_EQ(again[r], screened[r]) << "k = " << k << ", r = " << r;
+                double sum = 0;
+                for (std::size_t p = 0; p < size; ++p)
+                    sum += static_cast<double>(f[idx_k[p] * k + r]);
+                EXPECT_NEAR(observed[r], sum, 1e-14 * sum) << "k = " << k << ", r = " << r;
+            }
         }
         std::vector<double> axpy = base;
         kern.axpy(-1.5, taken.data(), n, axpy.data());
@@ -641,7 +656,8 @@ TYPED_TEST(Kernels, ResidualAndChangeTermsEqualPlainSums) {
 // longer than that take): both sum u over r in the same order, with the same kernels. The first
 // form also screens the coordinates at 0 (skips those whose derivative it can bound as ≥ 0),
 // which must not change a bit either: X starts with half its entries 0, and several sweeps run,
-// so that coordinates move down and up before screened ones are reached.
+// so that coordinates move down and up before screened ones are reached; masked (observed only),
+// also with missing entries, where the screen takes each row's observed column sums of F.
 TYPED_TEST(Kernels, CoordinateDescentRowFormsGiveTheSameBits) {
     using T = TypeParam;
     std::mt19937 gen(34);
@@ -655,20 +671,95 @@ TYPED_TEST(Kernels, CoordinateDescentRowFormsGiveTheSameBits) {
         for (Eigen::Index e = 0; e < M->size(); ++e)
             M->data()[e] = u(gen) < (M == &X ? 0.5 : 0.1) ? T(0) : static_cast<T>(u(gen) + 0.05);
     const nmfkit::detail::DenseData<T> A(V.data(), m, n, m);
+    // Masked: 70 % of the entries observed (stored, zeros among them), so that a row's observed
+    // column sums of F differ from F's column sums.
+    Eigen::SparseMatrix<T, Eigen::ColMajor, int> S(m, n);
+    std::vector<Eigen::Triplet<T, int>> stored;
+    for (Eigen::Index j = 0; j < n; ++j)
+        for (Eigen::Index i = 0; i < m; ++i)
+            if (u(gen) < 0.7)
+                stored.emplace_back(static_cast<int>(i), static_cast<int>(j), V(i, j));
+    S.setFromTriplets(stored.begin(), stored.end());
+    S.makeCompressed();
+    const nmfkit::detail::SparseData<T, int> masked(m, n, S.outerIndexPtr(), S.innerIndexPtr(),
+                                                    S.valuePtr(), true);
     const nmfkit::Penalty penalty{0.01, 0.02};
-    for (const bool observed_only : {false, true}) {
-        SCOPED_TRACE(observed_only ? "observed only" : "all entries");
+    const auto sweeps = [&](const auto& data, bool observed_only) {
         Matrix<T> X_at_once = X, X_by_coordinate = X;
         for (int sweep = 0; sweep < 4; ++sweep) {
             SCOPED_TRACE("sweep " + std::to_string(sweep));
-            const double at_once =
-                nmfkit::detail::cd_kl_update(A, F, X_at_once, penalty, 4, true, {}, observed_only);
+            const double at_once = nmfkit::detail::cd_kl_update(data, F, X_at_once, penalty, 4,
+                                                                true, {}, observed_only);
             const double by_coordinate = nmfkit::detail::cd_kl_update(
-                A, F, X_by_coordinate, penalty, 4, true, {}, observed_only, 0);
+                data, F, X_by_coordinate, penalty, 4, true, {}, observed_only, 0);
             EXPECT_EQ(at_once, by_coordinate);
             EXPECT_TRUE(X_at_once == X_by_coordinate);
         }
         EXPECT_FALSE(X_at_once == X);  // the sweeps moved X
+    };
+    {
+        SCOPED_TRACE("all entries");
+        sweeps(A, false);
+    }
+    {
+        SCOPED_TRACE("observed only, every entry stored");
+        sweeps(A, true);
+    }
+    {
+        SCOPED_TRACE("observed only, 70 % stored");
+        sweeps(masked, true);
+    }
+}
+
+// The screen at its boundary: one row, its first coordinate at 0 with g(0) = c + l1 − D just
+// below 0 (l1 chosen from D and c computed here: D = Σ a F(:, 0) / u at the row's u, c = Σ F(:, 0)
+// over the observed entries), so the exact pass moves it and the screen must not skip it. A
+// screen that compared a bound 1.5x too loose, or took F's whole column sums for a masked row's
+// observed ones, would skip it and the row forms would part.
+TYPED_TEST(Kernels, CoordinateDescentScreenKeepsACoordinateThatMoves) {
+    using T = TypeParam;
+    std::mt19937 gen(35);
+    std::uniform_real_distribution<double> u(0, 1);
+    const Eigen::Index n = 60, k = 4;
+    Matrix<T> V(1, n), F(n, k), X(1, k);
+    for (Eigen::Index j = 0; j < n; ++j) V(0, j) = static_cast<T>(3 + 4 * u(gen));
+    for (Eigen::Index e = 0; e < F.size(); ++e) F.data()[e] = static_cast<T>(u(gen) + 0.05);
+    X << T(0), T(0), T(0.3), T(0.2);  // half at 0: the row screens
+    Eigen::SparseMatrix<T, Eigen::ColMajor, int> S(1, n);
+    std::vector<Eigen::Triplet<T, int>> stored;
+    for (Eigen::Index j = 0; j < n; ++j)
+        if (j % 3 != 1) stored.emplace_back(0, static_cast<int>(j), V(0, j));
+    S.setFromTriplets(stored.begin(), stored.end());
+    S.makeCompressed();
+    const nmfkit::detail::DenseData<T> dense(V.data(), 1, n, 1);
+    const nmfkit::detail::SparseData<T, int> masked(1, n, S.outerIndexPtr(), S.innerIndexPtr(),
+                                                    S.valuePtr(), true);
+    const auto check = [&](const auto& data, bool observed_only) {
+        double D = 0, c = 0;
+        for (Eigen::Index j = 0; j < n; ++j) {
+            if (observed_only && j % 3 == 1) continue;
+            const double f0 = F(j, 0);
+            const double uj =
+                X(0, 2) * static_cast<double>(F(j, 2)) + X(0, 3) * static_cast<double>(F(j, 3));
+            D += static_cast<double>(V(0, j)) * f0 / uj;
+            c += f0;
+        }
+        ASSERT_GT(D, c);  // else no l1 ≥ 0 makes g(0) negative
+        const nmfkit::Penalty penalty{D - c - 1e-3 * (D - c), 0};  // g(0) = −10⁻³ (D − c)
+        Matrix<T> X_at_once = X, X_by_coordinate = X;
+        nmfkit::detail::cd_kl_update(data, F, X_at_once, penalty, 4, false, {}, observed_only);
+        nmfkit::detail::cd_kl_update(data, F, X_by_coordinate, penalty, 4, false, {}, observed_only,
+                                     0);
+        EXPECT_GT(X_by_coordinate(0, 0), T(0));  // the coordinate moves
+        EXPECT_TRUE(X_at_once == X_by_coordinate) << X_at_once << "\nagainst\n" << X_by_coordinate;
+    };
+    {
+        SCOPED_TRACE("all entries");
+        check(dense, false);
+    }
+    {
+        SCOPED_TRACE("observed only, two thirds stored");
+        check(masked, true);
     }
 }
 

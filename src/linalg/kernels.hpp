@@ -163,10 +163,12 @@ using KlTerms = double (*)(const T* v, const T* wh, Eigen::Index n, T floor);
 ///   take_rows: G(r, p) = Ft(r, idx[p]) in double, G k x n row-major with rows ld ≥ n apart, Ft
 ///     k x cols column-major;
 ///   take_screen: a screening row's first pass (update_kernels.hpp, indexed_take_screen): G for
-///     the coordinates not at 0, u and w from them, and every coordinate's screen sum.
+///     the coordinates not at 0, u and w from them, every coordinate's screen sum and, for masked
+///     rows, its column sum over the row's entries.
 /// The arguments of IndexedKernels::take_screen past the row's indices and F: the coordinates
 /// not at 0 (rows[0 .. count), ascending) with their values x; the row's values a (double) and the
-/// floor of u; the outputs G (count rows ld apart), u, w (n each) and screened (4⌈k/4⌉).
+/// floor of u; the outputs G (count rows ld apart), u, w (n each), screened and, unless null,
+/// observed (4⌈k/4⌉ each).
 struct ScreenRow {
     const Eigen::Index* rows = nullptr;
     const double* x = nullptr;
@@ -178,6 +180,7 @@ struct ScreenRow {
     double* u = nullptr;
     double* w = nullptr;
     double* screened = nullptr;
+    double* observed = nullptr;
 };
 
 template <class T, class I>

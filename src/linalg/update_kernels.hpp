@@ -533,9 +533,10 @@ NMFKIT_SCALAR_LOOPS void indexed_take_rows(const I* __restrict idx, const T* __r
 ///     rows ld apart, as take_rows);
 ///   u_p = Σ_j x_j G(j, p), summed as axpy from 0 in j's order (the same bits as the row's
 ///     u = X(i, :) F(idx, :)ᵀ taken coordinate by coordinate), and w_p = 1 / max(u_p, floor);
-///   screened_r = Σ_p a_p w_p Ft(r, idx[p]) for r < k (any summation order: the screen's bound
-///     allows it), in screened[0 .. 4⌈k/4⌉) (the lanes past k are scratch).
-/// One read of the entries' columns serves all three: the second pass over them a separate screen
+///   screened_r = Σ_p a_p w_p Ft(r, idx[p]) for r < k, and where row.observed is not null
+///     observed_r = Σ_p Ft(r, idx[p]) (masked rows' column sums), in any summation order (the
+///     screen's bound allows it), in 4⌈k/4⌉ lanes each (the lanes past k are scratch).
+/// One read of the entries' columns serves them all: the second pass over them a separate screen
 /// made is gone. Four entries at a time: their values at the taken coordinates gathered into
 /// vectors, then their columns, now in L1, four coordinates per vector into the sums.
 template <class T, class I>
@@ -547,51 +548,69 @@ NMFKIT_SCALAR_LOOPS void indexed_take_screen(const I* __restrict idx, const T* _
     const double* __restrict x = row.x;
     double* __restrict G = row.G;
     double* __restrict sums = row.screened;
+    double* __restrict observed = row.observed;
     std::fill_n(sums, 4 * chunks, 0.0);
+    if (observed != nullptr) std::fill_n(observed, 4 * chunks, 0.0);
     const Double4 fl = Double4{} + row.floor, one = Double4{} + 1.0;
-    Eigen::Index p = 0;
-    for (; p + 4 <= n; p += 4) {
-        const T* f[4];
-        four_columns(idx, Ft, k, n, p, f);
-        Double4 u = {};
-        for (Eigen::Index j = 0; j < count; ++j) {
-            const Eigen::Index r = rows[j];
-            const Four v = {f[0][r], f[1][r], f[2][r], f[3][r]};
-            const Double4 d = __builtin_convertvector(v, Double4);
-            std::memcpy(G + j * ld + p, &d, sizeof d);
-            u += x[j] * d;
+    // Observed at compile time: masked rows pay for their column sums, the others do not test.
+    const auto pass = [&]<bool Observed>() {
+        Eigen::Index p = 0;
+        for (; p + 4 <= n; p += 4) {
+            const T* f[4];
+            four_columns(idx, Ft, k, n, p, f);
+            Double4 u = {};
+            for (Eigen::Index j = 0; j < count; ++j) {
+                const Eigen::Index r = rows[j];
+                const Four v = {f[0][r], f[1][r], f[2][r], f[3][r]};
+                const Double4 d = __builtin_convertvector(v, Double4);
+                std::memcpy(G + j * ld + p, &d, sizeof d);
+                u += x[j] * d;
+            }
+            const Double4 w = one / (u < fl ? fl : u);
+            std::memcpy(row.u + p, &u, sizeof u);
+            std::memcpy(row.w + p, &w, sizeof w);
+            Double4 a;
+            std::memcpy(&a, row.a + p, sizeof a);
+            const Double4 c = a * w;
+            for (Eigen::Index q = 0; q < chunks; ++q) {
+                Double4 c0, c1, c2, c3, s;
+                load4(f[0] + 4 * q, c0);
+                load4(f[1] + 4 * q, c1);
+                load4(f[2] + 4 * q, c2);
+                load4(f[3] + 4 * q, c3);
+                std::memcpy(&s, sums + 4 * q, sizeof s);
+                s += (c[0] * c0 + c[1] * c1) + (c[2] * c2 + c[3] * c3);
+                std::memcpy(sums + 4 * q, &s, sizeof s);
+                if constexpr (Observed) {
+                    Double4 o;
+                    std::memcpy(&o, observed + 4 * q, sizeof o);
+                    o += (c0 + c1) + (c2 + c3);
+                    std::memcpy(observed + 4 * q, &o, sizeof o);
+                }
+            }
         }
-        const Double4 w = one / (u < fl ? fl : u);
-        std::memcpy(row.u + p, &u, sizeof u);
-        std::memcpy(row.w + p, &w, sizeof w);
-        Double4 a;
-        std::memcpy(&a, row.a + p, sizeof a);
-        const Double4 c = a * w;
-        for (Eigen::Index q = 0; q < chunks; ++q) {
-            Double4 c0, c1, c2, c3, s;
-            load4(f[0] + 4 * q, c0);
-            load4(f[1] + 4 * q, c1);
-            load4(f[2] + 4 * q, c2);
-            load4(f[3] + 4 * q, c3);
-            std::memcpy(&s, sums + 4 * q, sizeof s);
-            s += (c[0] * c0 + c[1] * c1) + (c[2] * c2 + c[3] * c3);
-            std::memcpy(sums + 4 * q, &s, sizeof s);
+        for (; p < n; ++p) {
+            const T* f = Ft + static_cast<Eigen::Index>(idx[p]) * k;
+            double u = 0;
+            for (Eigen::Index j = 0; j < count; ++j) {
+                const double g = static_cast<double>(f[rows[j]]);
+                G[j * ld + p] = g;
+                u += x[j] * g;
+            }
+            const double w = 1.0 / std::max(u, row.floor);
+            row.u[p] = u;
+            row.w[p] = w;
+            const double c = row.a[p] * w;
+            for (Eigen::Index r = 0; r < k; ++r) {
+                sums[r] += c * static_cast<double>(f[r]);
+                if constexpr (Observed) observed[r] += static_cast<double>(f[r]);
+            }
         }
-    }
-    for (; p < n; ++p) {
-        const T* f = Ft + static_cast<Eigen::Index>(idx[p]) * k;
-        double u = 0;
-        for (Eigen::Index j = 0; j < count; ++j) {
-            const double g = static_cast<double>(f[rows[j]]);
-            G[j * ld + p] = g;
-            u += x[j] * g;
-        }
-        const double w = 1.0 / std::max(u, row.floor);
-        row.u[p] = u;
-        row.w[p] = w;
-        const double c = row.a[p] * w;
-        for (Eigen::Index r = 0; r < k; ++r) sums[r] += c * static_cast<double>(f[r]);
-    }
+    };
+    if (observed != nullptr)
+        pass.template operator()<true>();
+    else
+        pass.template operator()<false>();
 }
 
 /// u ← u + x g over n entries.

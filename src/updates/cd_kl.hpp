@@ -51,9 +51,10 @@ constexpr Eigen::Index cd_row_gather_max = Eigen::Index(1) << 20;
 /// NOTE (screening): most coordinates of a fitted factor are 0 and stay there (75-84 % of the
 /// coordinate visits on the sparse benchmark), which a coordinate at s = 0 does exactly when
 /// g ≥ 0, i.e. when its data part Σ a_j F(j, r) w_j (w_j = 1 / max(u_j, floor)) is at most
-/// colsum(r) + l1. Gathered rows with every entry observed sum that part for every coordinate
-/// at the row's first u, in the same pass over the entries' rows of F that takes the coordinates
-/// not at 0 into G (the only ones taken) and sums u from them (take_screen). A move of an earlier
+/// colsum(r) + l1 (with observed_only, colsum over the row's stored entries). Gathered rows sum
+/// that part for every coordinate at the row's first u (and with observed_only those column
+/// sums), in the same pass over the entries' rows of F that takes the coordinates not at 0 into
+/// G (the only ones taken) and sums u from them (take_screen). A move of an earlier
 /// coordinate changes every w_j by a factor at most ρ = max_j w'_j / w_j (cd_kl_trial_growth's
 /// gh[2]), so the data part is at most the product of the moves' ρ times the screened one (the
 /// terms are non-negative): where that bound, with its roundings' slack, is at most
@@ -96,10 +97,12 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
         // In the padding a = F = u = 0: the terms there are 0 · (0 · 1/floor) = 0.
         std::vector<double> ad, u, trial, w, trial_w, fr, G;
         // Screening (NOTE above): the coordinates a row takes into G (taken, with their values
-        // x_taken; where[r] its row of G, or −1) and every coordinate's Σ a w F(idx, r) at the
-        // row's first u (screened, 4⌈k/4⌉: take_screen's lanes).
+        // x_taken; where[r] its row of G, or −1), every coordinate's Σ a w F(idx, r) at the
+        // row's first u (screened) and, with observed_only, its Σ F(idx, r) (observed; both
+        // 4⌈k/4⌉: take_screen's lanes).
         std::vector<Eigen::Index> taken, where(static_cast<std::size_t>(k));
-        std::vector<double> x_taken, screened(static_cast<std::size_t>((k + 3) / 4 * 4));
+        const auto lanes = static_cast<std::size_t>((k + 3) / 4 * 4);
+        std::vector<double> x_taken, screened(lanes), observed(observed_only ? lanes : 0);
         Eigen::Index row_count = 0, decided = 0, undecided = 0;  // this thread's screens
 #pragma omp for schedule(dynamic, 1)
         for (Eigen::Index b = 0; b < blocks; ++b) {
@@ -135,8 +138,8 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                 // near g = 0, as on the dense benchmark's planted matrix (53-68 % of its screens
                 // undecided), it costs more than it saves. Either way the result is the same.
                 ++row_count;
-                const bool screening = gathered && !observed_only && 2 * zeros >= k &&
-                                       (4 * undecided <= decided || row_count % 32 == 0);
+                const bool screening =
+                    gathered && 2 * zeros >= k && (4 * undecided <= decided || row_count % 32 == 0);
                 taken.clear();
                 for (Eigen::Index r = 0; r < k; ++r) {
                     const bool take = gathered && (!screening || X(i, r) != 0);
@@ -164,6 +167,7 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                     row.u = u.data();
                     row.w = w.data();
                     row.screened = screened.data();
+                    if (observed_only) row.observed = observed.data();
                     indexed.take_screen(idx, Ft.data(), k, nnz, row);
                     kern.cd_kl_inverse(u.data() + nnz, n16 - nnz, floor, w.data() + nnz);
                 } else {
@@ -186,15 +190,17 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                 // `growth` bounds how much any w_p has grown since `screened` was summed (the
                 // product of the accepted trials' factors); `slack` the roundings of the bound,
                 // 2^-53 relative per term: 1e-9 covers rows of up to ~10^6 entries, the n16
-                // term longer ones.
+                // term longer ones. The observed sums below, summed in another order than the
+                // exact pass's, count at 1 − (slack − 1) of their value.
                 double growth = 1;
                 const double slack = 1 + 1e-9 + 8.0 * static_cast<double>(n16) * 0x1p-53;
                 for (Eigen::Index r = 0; r < k; ++r) {
                     if (!skip.empty() && skip[static_cast<std::size_t>(r)]) continue;
                     const Eigen::Index j = where[static_cast<std::size_t>(r)];
                     if (screening && j < 0) {
-                        if ((colsum(r) + penalty.l1) >=
-                            growth * slack * screened[static_cast<std::size_t>(r)]) {
+                        const auto l = static_cast<std::size_t>(r);
+                        const double sum_f = observed_only ? observed[l] * (2 - slack) : colsum(r);
+                        if ((sum_f + penalty.l1) >= growth * slack * screened[l]) {
                             ++decided;
                             continue;  // g ≥ 0 at s = 0: the coordinate stays at 0 (NOTE above)
                         }
