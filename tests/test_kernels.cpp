@@ -22,6 +22,7 @@
 #include <random>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <omp.h>
@@ -515,15 +516,46 @@ void expect_indexed_loops_equal_plain_ones() {
         indexed.take(idx.data(), f.data(), n, taken.data());
         // take_rows from f read as a k x (1000 / k) transpose: G(r, p) = f[(idx[p] % cols) · k + r],
         // for k below, at and past the four coordinates the kernel transposes at a time and with
-        // each remainder of four; also take_screen.
+        // each remainder of four; also take_screen. Both sum u as add_scaled does coordinate by
+        // coordinate (bit for bit), take_rows over every coordinate, zeros among them.
         for (const Eigen::Index k : {1, 4, 7, 9, 16, 20, 27, 37}) {
             const auto cols = static_cast<std::size_t>(1000 / k);
             std::vector<I> idx_k(size);
             for (std::size_t p = 0; p < size; ++p) idx_k[p] = static_cast<I>(idx[p] % cols);
+            const double floor_u = 0.5;  // some u below it
+            // u and w as the coordinate-by-coordinate form makes them, over the coordinates
+            // with x != 0 in order (add_scaled on a column of the transpose).
+            const auto by_coordinate = [&](const std::vector<Eigen::Index>& coords,
+                                           const std::vector<double>& xs) {
+                std::vector<double> want_u(size, 0.0), want_w(size);
+                std::vector<T> column(cols);
+                for (std::size_t j = 0; j < coords.size(); ++j) {
+                    if (xs[j] == 0) continue;
+                    for (std::size_t c = 0; c < cols; ++c)
+                        column[c] = f[c * static_cast<std::size_t>(k) +
+                                      static_cast<std::size_t>(coords[j])];
+                    indexed.add_scaled(idx_k.data(), column.data(), xs[j], n, want_u.data());
+                }
+                kern.cd_kl_inverse(want_u.data(), n, floor_u, want_w.data());
+                return std::make_pair(want_u, want_w);
+            };
             const std::size_t ld = size + 3;  // rows of G ld apart: the 3 between stay untouched
-            std::vector<double> G(ld * static_cast<std::size_t>(k), -1.0);
-            indexed.take_rows(idx_k.data(), f.data(), k, n, static_cast<Eigen::Index>(ld),
-                              G.data());
+            std::vector<double> G(ld * static_cast<std::size_t>(k), -1.0), gu(size), gw(size);
+            std::vector<Eigen::Index> all(static_cast<std::size_t>(k));
+            std::vector<double> x_all(all.size());
+            for (std::size_t r = 0; r < all.size(); ++r) {
+                all[r] = static_cast<Eigen::Index>(r);
+                x_all[r] = r % 3 == 1 ? 0.0 : u(gen);
+            }
+            nmfkit::detail::RowPass rows_pass;
+            rows_pass.x = x_all.data();
+            rows_pass.count = k;
+            rows_pass.floor = floor_u;
+            rows_pass.ld = static_cast<Eigen::Index>(ld);
+            rows_pass.G = G.data();
+            rows_pass.u = gu.data();
+            rows_pass.w = gw.data();
+            indexed.take_rows(idx_k.data(), f.data(), k, n, rows_pass);
             for (Eigen::Index r = 0; r < k; ++r) {
                 for (std::size_t p = 0; p < size; ++p)
                     EXPECT_EQ(G[static_cast<std::size_t>(r) * ld + p],
@@ -532,10 +564,14 @@ void expect_indexed_loops_equal_plain_ones() {
                 for (std::size_t p = size; p < ld; ++p)
                     EXPECT_EQ(G[static_cast<std::size_t>(r) * ld + p], -1.0) << "k = " << k;
             }
+            const auto [all_u, all_w] = by_coordinate(all, x_all);
+            for (std::size_t p = 0; p < size; ++p) {
+                EXPECT_EQ(gu[p], all_u[p]) << "take_rows, k = " << k << ", p = " << p;
+                EXPECT_EQ(gw[p], all_w[p]) << "take_rows, k = " << k << ", p = " << p;
+            }
             // take_screen for some coordinates (ascending, as the caller's), with values x,
             // on f and 3 zeros after it (the padding it may read past the last column): G as
-            // take_rows', u as axpy's from 0 in the same order (bit for bit), w as
-            // cd_kl_inverse's, the screen against a plain sum.
+            // take_rows', u and w as above, the screen against a plain sum.
             std::vector<T> padded(f);
             padded.resize(f.size() + 3, T(0));
             std::vector<Eigen::Index> some = {0, k / 2, k - 1};
@@ -546,28 +582,26 @@ void expect_indexed_loops_equal_plain_ones() {
             for (std::size_t p = 0; p < size; ++p) c[p] = p % 5 == 2 ? 0.0 : u(gen);
             std::vector<double> S(ld * some.size(), -1.0), su(size), sw(size);
             std::vector<double> screened(static_cast<std::size_t>((k + 3) / 4 * 4), -1.0);
-            nmfkit::detail::ScreenRow row;
+            nmfkit::detail::RowPass row;
             row.rows = some.data();
             row.x = x.data();
             row.count = count;
             row.a = c.data();
-            row.floor = 0.5;  // some u below it
+            row.floor = floor_u;
             row.ld = static_cast<Eigen::Index>(ld);
             row.G = S.data();
             row.u = su.data();
             row.w = sw.data();
             row.screened = screened.data();
             indexed.take_screen(idx_k.data(), padded.data(), k, n, row);
-            std::vector<double> want_u(size, 0.0), want_w(size);
             for (std::size_t j = 0; j < some.size(); ++j) {
                 const auto r = static_cast<std::size_t>(some[j]);
                 for (std::size_t p = 0; p < size; ++p)
                     EXPECT_EQ(S[j * ld + p], static_cast<double>(f[idx_k[p] * k + r]))
                         << "k = " << k << ", r = " << r << ", p = " << p;
                 for (std::size_t p = size; p < ld; ++p) EXPECT_EQ(S[j * ld + p], -1.0);
-                kern.axpy(x[j], S.data() + j * ld, n, want_u.data());
             }
-            kern.cd_kl_inverse(want_u.data(), n, row.floor, want_w.data());
+            const auto [want_u, want_w] = by_coordinate(some, x);
             for (std::size_t p = 0; p < size; ++p) {
                 EXPECT_EQ(su[p], want_u[p]) << "k = " << k << ", p = " << p;
                 EXPECT_EQ(sw[p], want_w[p]) << "k = " << k << ", p = " << p;
@@ -591,10 +625,6 @@ void expect_indexed_loops_equal_plain_ones() {
                 EXPECT_NEAR(observed[r], sum, 1e-14 * sum) << "k = " << k << ", r = " << r;
             }
         }
-        std::vector<double> axpy = base;
-        kern.axpy(-1.5, taken.data(), n, axpy.data());
-        for (std::size_t p = 0; p < size; ++p)
-            EXPECT_NEAR(axpy[p], base[p] - 1.5 * taken[p], 1e-15 * (base[p] + 1.5 * taken[p]));
         const double x = 0.37;
         indexed.add_scaled(idx.data(), f.data(), x, n, added.data());
         const double floor = 1e-6;

@@ -153,23 +153,24 @@ using KlTerms = double (*)(const T* v, const T* wh, Eigen::Index n, T floor);
 ///     cd_kl_trial_growth is cd_kl_trial that also returns gh[2] = max trial_w · max(u, floor),
 ///     the reciprocals' growth;
 ///   cd_kl_terms: Σ_{a_p > 0} [a_p log(a_p / max(u_p, floor)) − a_p] in double (a: T, u: double);
-///   axpy: u ← u + x g (double);
 ///   squared_difference: Σ (a − p)² in double (a: T, p: double); change_terms:
 ///     Σ (x1 − x0)(s − 2 af) in double (the Frobenius objective's residual and half-step change);
 ///   indexed_int / indexed_int64: the row's indexed loops, IndexedKernels.
 /// The indexed loops of the KL coordinate descent (updates/cd_kl.hpp) over a row's n stored
 /// entries with column indices idx, on a factor column f (T):
 ///   take: out_p = f[idx[p]] (in double);  add_scaled: u_p += x · f[idx[p]];
-///   take_rows: G(r, p) = Ft(r, idx[p]) in double, G k x n row-major with rows ld ≥ n apart, Ft
-///     k x cols column-major;
-///   take_screen: a screening row's first pass (update_kernels.hpp, indexed_take_screen): G for
-///     the coordinates not at 0, u and w from them, every coordinate's screen sum and, for masked
-///     rows, its column sum over the row's entries.
-/// The arguments of IndexedKernels::take_screen past the row's indices and F: the coordinates
-/// not at 0 (rows[0 .. count), ascending) with their values x; the row's values a (double) and the
-/// floor of u; the outputs G (count rows ld apart), u, w (n each), screened and, unless null,
+///   take_rows: a row's first pass (update_kernels.hpp, indexed_take_rows): G(r, p) =
+///     Ft(r, idx[p]) in double for every coordinate (G k x n row-major with rows ld ≥ n apart, Ft
+///     k x cols column-major), u = X(i, :) G and w = 1 / max(u, floor);
+///   take_screen: a screening row's first pass (indexed_take_screen): G for the coordinates not
+///     at 0, u and w from them, every coordinate's screen sum and, for masked rows, its column
+///     sum over the row's entries.
+/// The arguments of take_rows and take_screen past the row's indices and F: the coordinates taken
+/// (take_screen: rows[0 .. count), ascending, the ones not at 0) with their values x (take_rows:
+/// all k); the row's values a (double, take_screen) and the floor of u; the outputs G (a row per
+/// coordinate taken, ld apart), u, w (n each) and for take_screen screened and, unless null,
 /// observed (4⌈k/4⌉ each).
-struct ScreenRow {
+struct RowPass {
     const Eigen::Index* rows = nullptr;
     const double* x = nullptr;
     Eigen::Index count = 0;
@@ -187,10 +188,10 @@ template <class T, class I>
 struct IndexedKernels {
     void (*take)(const I* idx, const T* f, Eigen::Index n, double* out) = nullptr;
     void (*add_scaled)(const I* idx, const T* f, double x, Eigen::Index n, double* u) = nullptr;
-    void (*take_rows)(const I* idx, const T* Ft, Eigen::Index k, Eigen::Index n, Eigen::Index ld,
-                      double* G) = nullptr;
+    void (*take_rows)(const I* idx, const T* Ft, Eigen::Index k, Eigen::Index n,
+                      const RowPass& row) = nullptr;
     void (*take_screen)(const I* idx, const T* Ft, Eigen::Index k, Eigen::Index n,
-                        const ScreenRow& row) = nullptr;
+                        const RowPass& row) = nullptr;
 };
 
 template <class T>
@@ -216,7 +217,6 @@ struct UpdateKernels {
                                Eigen::Index n, double floor, double* trial, double* trial_w,
                                double* gh) = nullptr;
     double (*cd_kl_terms)(const T* a, const double* u, Eigen::Index n, double floor) = nullptr;
-    void (*axpy)(double x, const double* g, Eigen::Index n, double* u) = nullptr;
     double (*squared_difference)(const T* a, const double* p, Eigen::Index n) = nullptr;
     double (*change_terms)(const T* x0, const T* x1, const T* s, const T* af,
                            Eigen::Index n) = nullptr;

@@ -96,7 +96,6 @@ UpdateKernels<T> update_entries() {
     u.cd_kl_trial = &cd_kl_trial<false>;
     u.cd_kl_trial_growth = &cd_kl_trial<true>;
     u.cd_kl_terms = &cd_kl_terms<T>;
-    u.axpy = &axpy;
     u.squared_difference = &squared_difference<T>;
     u.change_terms = &change_terms<T>;
     u.indexed_int = {&indexed_take<T, int>, &indexed_add_scaled<T, int>, &indexed_take_rows<T, int>,

@@ -481,20 +481,28 @@ template <class T, class I>
     for (int q = 0; q < 4; ++q) f[q] = Ft + static_cast<Eigen::Index>(idx[p + q]) * k;
 }
 
-/// G(r, p) = Ft(r, idx[p]) in double for r < k, p < n, G row-major k x n (row r at G + r ld): a
-/// row's entries of the factor, coordinate by coordinate, from its transpose Ft (k x cols,
-/// column-major: the k values of one column index are adjacent, so four entries' columns are
-/// read once into cache and then walked through r). Four entries per vector store, four r at a
-/// time transposed in registers.
+/// A row's first pass where every coordinate is taken (updates/cd_kl.hpp, rows that do not
+/// screen), over its n stored entries with column indices idx, from Ft (k x cols column-major):
+///   G(r, p) = Ft(r, idx[p]) in double for r < k (G row-major k x n, row r at G + r ld);
+///   u_p = Σ_r x_r G(r, p), each term added to u_p in r's order from 0 (as indexed_add_scaled
+///     adds a coordinate), and w_p = 1 / max(u_p, floor),
+/// with row.x the row's k values: the same bits as adding only the coordinates not at 0 (a term
+/// 0 · G(r, p) adds exactly nothing to u_p ≥ 0, G being finite), so no branch per coordinate. Ft's k values of one column index are adjacent, so four entries' columns are read
+/// once into cache and then walked through r: four entries per vector store, four r at a time
+/// transposed in registers, and u from the same registers.
 template <class T, class I>
 NMFKIT_SCALAR_LOOPS void indexed_take_rows(const I* __restrict idx, const T* __restrict Ft,
-                                           Eigen::Index k, Eigen::Index n, Eigen::Index ld,
-                                           double* __restrict G) {
+                                           Eigen::Index k, Eigen::Index n, const RowPass& row) {
     typedef T Four __attribute__((vector_size(4 * sizeof(T))));
+    const Eigen::Index ld = row.ld;
+    const double* __restrict x = row.x;
+    double* __restrict G = row.G;
+    const Double4 fl = Double4{} + row.floor, one = Double4{} + 1.0;
     Eigen::Index p = 0;
     for (; p + 4 <= n; p += 4) {
         const T* f[4];
         four_columns(idx, Ft, k, n, p, f);
+        Double4 u = {};
         // Four r at a time: the four entries' values at r..r+3 as four vector loads, transposed
         // in registers (4 x 4) into the four rows' vectors.
         Eigen::Index r = 0;
@@ -512,17 +520,31 @@ NMFKIT_SCALAR_LOOPS void indexed_take_rows(const I* __restrict idx, const T* __r
                                      __builtin_shufflevector(t1, t3, 0, 1, 4, 5),
                                      __builtin_shufflevector(t0, t2, 2, 3, 6, 7),
                                      __builtin_shufflevector(t1, t3, 2, 3, 6, 7)};
-            for (int q = 0; q < 4; ++q) std::memcpy(G + (r + q) * ld + p, &rows[q], sizeof rows[q]);
+            for (int q = 0; q < 4; ++q) {
+                std::memcpy(G + (r + q) * ld + p, &rows[q], sizeof rows[q]);
+                u += x[r + q] * rows[q];
+            }
         }
         for (; r < k; ++r) {
             const Four v = {f[0][r], f[1][r], f[2][r], f[3][r]};
             const Double4 d = __builtin_convertvector(v, Double4);
             std::memcpy(G + r * ld + p, &d, sizeof d);
+            u += x[r] * d;
         }
+        const Double4 w = one / (u < fl ? fl : u);
+        std::memcpy(row.u + p, &u, sizeof u);
+        std::memcpy(row.w + p, &w, sizeof w);
     }
     for (; p < n; ++p) {
         const T* f = Ft + static_cast<Eigen::Index>(idx[p]) * k;
-        for (Eigen::Index r = 0; r < k; ++r) G[r * ld + p] = static_cast<double>(f[r]);
+        double u = 0;
+        for (Eigen::Index r = 0; r < k; ++r) {
+            const double g = static_cast<double>(f[r]);
+            G[r * ld + p] = g;
+            u += x[r] * g;
+        }
+        row.u[p] = u;
+        row.w[p] = 1.0 / std::max(u, row.floor);
     }
 }
 
@@ -531,8 +553,8 @@ NMFKIT_SCALAR_LOOPS void indexed_take_rows(const I* __restrict idx, const T* __r
 /// column: Columns' padding):
 ///   G(j, p) = Ft(rows[j], idx[p]) in double for the coordinates not at 0 (j < count; G row-major,
 ///     rows ld apart, as take_rows);
-///   u_p = Σ_j x_j G(j, p), summed as axpy from 0 in j's order (the same bits as the row's
-///     u = X(i, :) F(idx, :)ᵀ taken coordinate by coordinate), and w_p = 1 / max(u_p, floor);
+///   u_p = Σ_j x_j G(j, p), each term added in j's order from 0 (the same bits as the row's
+///     u = X(i, :) F(idx, :)ᵀ added coordinate by coordinate), and w_p = 1 / max(u_p, floor);
 ///   screened_r = Σ_p a_p w_p Ft(r, idx[p]) for r < k, and where row.observed is not null
 ///     observed_r = Σ_p Ft(r, idx[p]) (masked rows' column sums), in any summation order (the
 ///     screen's bound allows it), in 4⌈k/4⌉ lanes each (the lanes past k are scratch).
@@ -541,7 +563,7 @@ NMFKIT_SCALAR_LOOPS void indexed_take_rows(const I* __restrict idx, const T* __r
 /// vectors, then their columns, now in L1, four coordinates per vector into the sums.
 template <class T, class I>
 NMFKIT_SCALAR_LOOPS void indexed_take_screen(const I* __restrict idx, const T* __restrict Ft,
-                                             Eigen::Index k, Eigen::Index n, const ScreenRow& row) {
+                                             Eigen::Index k, Eigen::Index n, const RowPass& row) {
     typedef T Four __attribute__((vector_size(4 * sizeof(T))));
     const Eigen::Index chunks = (k + 3) / 4, count = row.count, ld = row.ld;
     const Eigen::Index* __restrict rows = row.rows;
@@ -611,12 +633,6 @@ NMFKIT_SCALAR_LOOPS void indexed_take_screen(const I* __restrict idx, const T* _
         pass.template operator()<true>();
     else
         pass.template operator()<false>();
-}
-
-/// u ← u + x g over n entries.
-inline void axpy(double x, const double* __restrict g, Eigen::Index n, double* __restrict u) {
-#pragma omp simd
-    for (Eigen::Index p = 0; p < n; ++p) u[p] += x * g[p];
 }
 
 /// Σ (a − p)² over n entries in double (a column of the dense residual A − W Ht: the exact

@@ -156,7 +156,7 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                     for (Eigen::Index j = 0; j < count; ++j)
                         x_taken[static_cast<std::size_t>(j)] =
                             X(i, taken[static_cast<std::size_t>(j)]);
-                    ScreenRow row;
+                    RowPass row;
                     row.rows = taken.data();
                     row.x = x_taken.data();
                     row.count = count;
@@ -170,17 +170,27 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                     if (observed_only) row.observed = observed.data();
                     indexed.take_screen(idx, Ft.data(), k, nnz, row);
                     kern.cd_kl_inverse(u.data() + nnz, n16 - nnz, floor, w.data() + nnz);
+                } else if (gathered) {
+                    // G for every coordinate, u and w in the same pass (the same bits as the
+                    // loop below).
+                    x_taken.resize(static_cast<std::size_t>(k));
+                    for (Eigen::Index r = 0; r < k; ++r)
+                        x_taken[static_cast<std::size_t>(r)] = X(i, r);
+                    RowPass row;
+                    row.x = x_taken.data();
+                    row.count = k;
+                    row.floor = floor;
+                    row.ld = n16;
+                    row.G = G.data();
+                    row.u = u.data();
+                    row.w = w.data();
+                    indexed.take_rows(idx, Ft.data(), k, nnz, row);
+                    kern.cd_kl_inverse(u.data() + nnz, n16 - nnz, floor, w.data() + nnz);
                 } else {
-                    if (gathered) indexed.take_rows(idx, Ft.data(), k, nnz, n16, G.data());
-                    // u = X(i, :) F(idx, :)ᵀ, summed over r in order in either form.
+                    // u = X(i, :) F(idx, :)ᵀ coordinate by coordinate, summed over r in order.
                     for (Eigen::Index r = 0; r < k; ++r) {
                         const double x = X(i, r);
-                        if (x == 0) continue;
-                        if (gathered)
-                            kern.axpy(x, G.data() + where[static_cast<std::size_t>(r)] * n16, nnz,
-                                      u.data());
-                        else
-                            indexed.add_scaled(idx, F.col(r).data(), x, nnz, u.data());
+                        if (x != 0) indexed.add_scaled(idx, F.col(r).data(), x, nnz, u.data());
                     }
                     kern.cd_kl_inverse(u.data(), n16, floor, w.data());
                 }
