@@ -481,6 +481,28 @@ template <class T, class I>
     for (int q = 0; q < 4; ++q) f[q] = Ft + static_cast<Eigen::Index>(idx[p + q]) * k;
 }
 
+/// G's four entries at p for coordinate r (the entries' columns f, in double) stored at g, and
+/// u += x · them: one coordinate of a row's first pass (take_rows' last k mod 4, take_screen).
+template <class T>
+[[gnu::always_inline]] inline void take_coordinate(const T* const (&f)[4], Eigen::Index r, double x,
+                                                   double* g, Double4& u) {
+    typedef T Four __attribute__((vector_size(4 * sizeof(T))));
+    const Four v = {f[0][r], f[1][r], f[2][r], f[3][r]};
+    const Double4 d = __builtin_convertvector(v, Double4);
+    std::memcpy(g, &d, sizeof d);
+    u += x * d;
+}
+
+/// Stores four entries' u at p and w = 1 / max(u, floor) beside it, and returns w in `w` (by
+/// reference: a 32-byte vector returned by value would change the baseline target's ABI).
+[[gnu::always_inline]] inline void store_u_w(const Double4& u, const RowPass& row, Eigen::Index p,
+                                             Double4& w) {
+    const Double4 fl = Double4{} + row.floor;
+    w = (Double4{} + 1.0) / (u < fl ? fl : u);
+    std::memcpy(row.u + p, &u, sizeof u);
+    std::memcpy(row.w + p, &w, sizeof w);
+}
+
 /// A row's first pass where every coordinate is taken (updates/cd_kl.hpp, rows that do not
 /// screen), over its n stored entries with column indices idx, from Ft (k x cols column-major):
 ///   G(r, p) = Ft(r, idx[p]) in double for r < k (G row-major k x n, row r at G + r ld);
@@ -493,11 +515,9 @@ template <class T, class I>
 template <class T, class I>
 NMFKIT_SCALAR_LOOPS void indexed_take_rows(const I* __restrict idx, const T* __restrict Ft,
                                            Eigen::Index k, Eigen::Index n, const RowPass& row) {
-    typedef T Four __attribute__((vector_size(4 * sizeof(T))));
     const Eigen::Index ld = row.ld;
     const double* __restrict x = row.x;
     double* __restrict G = row.G;
-    const Double4 fl = Double4{} + row.floor, one = Double4{} + 1.0;
     Eigen::Index p = 0;
     for (; p + 4 <= n; p += 4) {
         const T* f[4];
@@ -525,15 +545,9 @@ NMFKIT_SCALAR_LOOPS void indexed_take_rows(const I* __restrict idx, const T* __r
                 u += x[r + q] * rows[q];
             }
         }
-        for (; r < k; ++r) {
-            const Four v = {f[0][r], f[1][r], f[2][r], f[3][r]};
-            const Double4 d = __builtin_convertvector(v, Double4);
-            std::memcpy(G + r * ld + p, &d, sizeof d);
-            u += x[r] * d;
-        }
-        const Double4 w = one / (u < fl ? fl : u);
-        std::memcpy(row.u + p, &u, sizeof u);
-        std::memcpy(row.w + p, &w, sizeof w);
+        for (; r < k; ++r) take_coordinate(f, r, x[r], G + r * ld + p, u);
+        Double4 w;
+        store_u_w(u, row, p, w);
     }
     for (; p < n; ++p) {
         const T* f = Ft + static_cast<Eigen::Index>(idx[p]) * k;
@@ -564,7 +578,6 @@ NMFKIT_SCALAR_LOOPS void indexed_take_rows(const I* __restrict idx, const T* __r
 template <class T, class I>
 NMFKIT_SCALAR_LOOPS void indexed_take_screen(const I* __restrict idx, const T* __restrict Ft,
                                              Eigen::Index k, Eigen::Index n, const RowPass& row) {
-    typedef T Four __attribute__((vector_size(4 * sizeof(T))));
     const Eigen::Index chunks = (k + 3) / 4, count = row.count, ld = row.ld;
     const Eigen::Index* __restrict rows = row.rows;
     const double* __restrict x = row.x;
@@ -573,7 +586,6 @@ NMFKIT_SCALAR_LOOPS void indexed_take_screen(const I* __restrict idx, const T* _
     double* __restrict observed = row.observed;
     std::fill_n(sums, 4 * chunks, 0.0);
     if (observed != nullptr) std::fill_n(observed, 4 * chunks, 0.0);
-    const Double4 fl = Double4{} + row.floor, one = Double4{} + 1.0;
     // Observed at compile time: masked rows pay for their column sums, the others do not test.
     const auto pass = [&]<bool Observed>() {
         Eigen::Index p = 0;
@@ -581,16 +593,10 @@ NMFKIT_SCALAR_LOOPS void indexed_take_screen(const I* __restrict idx, const T* _
             const T* f[4];
             four_columns(idx, Ft, k, n, p, f);
             Double4 u = {};
-            for (Eigen::Index j = 0; j < count; ++j) {
-                const Eigen::Index r = rows[j];
-                const Four v = {f[0][r], f[1][r], f[2][r], f[3][r]};
-                const Double4 d = __builtin_convertvector(v, Double4);
-                std::memcpy(G + j * ld + p, &d, sizeof d);
-                u += x[j] * d;
-            }
-            const Double4 w = one / (u < fl ? fl : u);
-            std::memcpy(row.u + p, &u, sizeof u);
-            std::memcpy(row.w + p, &w, sizeof w);
+            for (Eigen::Index j = 0; j < count; ++j)
+                take_coordinate(f, rows[j], x[j], G + j * ld + p, u);
+            Double4 w;
+            store_u_w(u, row, p, w);
             Double4 a;
             std::memcpy(&a, row.a + p, sizeof a);
             const Double4 c = a * w;
