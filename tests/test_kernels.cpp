@@ -793,7 +793,8 @@ TYPED_TEST(Kernels, CoordinateDescentScreenKeepsACoordinateThatMoves) {
     }
 }
 
-// The KL terms of the active target (vector_log where it has AVX2, glibc's log in baseline) against
+// The KL terms of the active target (vector_log where it has AVX2, and float terms in float,
+// float_terms; glibc's log in baseline) against
 // std::log, across magnitudes, with zeros and entries below the floor.
 TEST(KullbackLeiblerTerms, EqualNaiveSumsInBothPrecisions) {
     std::mt19937 gen(14);
@@ -809,11 +810,15 @@ TEST(KullbackLeiblerTerms, EqualNaiveSumsInBothPrecisions) {
             whf[q] = static_cast<float>(wh[q]);
         }
         const double floor = 1e-6;
-        double want = 0, want_f = 0;
+        double want = 0, want_f = 0, bound_f = 0;
         for (std::size_t q = 0; q < v.size(); ++q) {
             if (v[q] > 0) want += v[q] * std::log(v[q] / std::max(wh[q], floor)) - v[q];
             const double a = vf[q], b = std::max<double>(whf[q], static_cast<float>(floor));
-            if (a > 0) want_f += a * std::log(a / b) - a;
+            if (a > 0) {
+                want_f += a * std::log(a / b) - a;
+                // float_terms' error where the target takes the terms in float (kl_kernels.hpp)
+                bound_f += a * (std::abs(std::log(a / b)) * 0x1p-22 + 0x1p-46) + 1e-13 * a;
+            }
         }
         const double got = nmfkit::detail::kl_terms(v.data(), wh.data(), n, floor);
         const double got_f =
@@ -821,7 +826,7 @@ TEST(KullbackLeiblerTerms, EqualNaiveSumsInBothPrecisions) {
         double scale = 0;
         for (double x : v) scale += std::abs(x * 60);
         EXPECT_NEAR(got, want, 1e-13 * scale);
-        EXPECT_NEAR(got_f, want_f, 1e-13 * scale);
+        EXPECT_NEAR(got_f, want_f, bound_f);
     }
 }
 
@@ -850,9 +855,13 @@ void expect_weights_with_terms_equal_the_separate_kernels() {
         const double kept = nmfkit::detail::kl_terms_of_weights(v.data(), separate.data(), n);
         if constexpr (std::is_same_v<T, double>) {
             EXPECT_EQ(kept, want);
-        } else {  // log of a weight off by ≤ 2⁻²⁴ relative: each term off by ≤ v·2⁻²⁴ (+ rounding)
+        } else {  // log of a weight off by ≤ 2⁻²⁴ relative: each term off by ≤ v·2⁻²⁴ (+ rounding),
+            // and want by float_terms' error where the target takes the terms in float
             double bound = 0;
-            for (T x : v) bound += static_cast<double>(x) * 0x1p-23;
+            for (std::size_t q = 0; q < v.size(); ++q) {
+                const double a = v[q], b = std::max(wh[q], floor);
+                if (a > 0) bound += a * (0x1p-23 + std::abs(std::log(a / b)) * 0x1p-22);
+            }
             EXPECT_NEAR(kept, want, bound);
             if (n > 7) {
                 EXPECT_NE(kept, want);  // the rounding shows: the test can tell them apart
@@ -864,6 +873,86 @@ void expect_weights_with_terms_equal_the_separate_kernels() {
 TEST(KullbackLeiblerTerms, WeightsWithTermsEqualTheSeparateKernels) {
     expect_weights_with_terms_equal_the_separate_kernels<double>();
     expect_weights_with_terms_equal_the_separate_kernels<float>();
+}
+
+// The float terms near a close fit: wh = v (1 + δ) with |δ| ≤ 2·10⁻³, so each term
+// v log(v/wh) − v + wh is about v δ²/2, and the objective Σ terms + Σ wh is under 10⁻⁶ of Σ v.
+// Against a long double reference of the same float inputs, kl_terms' part must be within 10⁻⁶ of
+// the objective on every target: float_terms rounds each bracket v·log w + ρ (about v·δ) once, an
+// error of about v·|δ|·2⁻²⁴ of either sign, 2·10⁻⁷ of the objective summed here. Without its
+// correction ρ (the log of the rounded weight alone) each term is off by up to v·2⁻²⁴, 3·10⁻⁵ of
+// the objective summed here (measured): the test tells them apart.
+TEST(KullbackLeiblerTerms, FloatTermsResolveACloseFit) {
+    std::mt19937 gen(16);
+    std::gamma_distribution<double> count(2.0, 1.0);
+    std::uniform_real_distribution<double> delta(-2e-3, 2e-3);
+    const Eigen::Index n = 100000;
+    std::vector<float> v(static_cast<std::size_t>(n)), wh(v.size());
+    for (std::size_t q = 0; q < v.size(); ++q) {
+        const double x = count(gen) + 0.01;
+        v[q] = static_cast<float>(x);
+        wh[q] = static_cast<float>(x * (1 + delta(gen)));
+    }
+    const float floor = nmfkit::detail::kl_floor<float>();
+    long double terms = 0, wh_sum = 0;
+    for (std::size_t q = 0; q < v.size(); ++q) {
+        const long double a = v[q], b = std::max(wh[q], floor);
+        terms += a * std::log(a / b) - a;
+        wh_sum += wh[q];
+    }
+    const long double objective = terms + wh_sum;
+    ASSERT_GT(objective, 0);
+    ASSERT_LT(objective, 1e-5L * wh_sum) << "not a close fit";
+    const double got = nmfkit::detail::kl_terms(v.data(), wh.data(), n, floor);
+    EXPECT_LT(std::abs(static_cast<long double>(got) - terms), 1e-6L * objective);
+    std::vector<float> w = wh;
+    EXPECT_EQ(nmfkit::detail::kl_weights_terms(v.data(), w.data(), n, floor), got);
+}
+
+// Ratios outside the normal floats (v / wh over FLT_MAX, under FLT_MIN) and brackets v·log w over
+// FLT_MAX: float_terms declines their chunk of 256 entries, which is taken in double. Each term is
+// finite in double (as the ratios are), and the sums must equal the long double reference to a
+// double's rounding: a float path would give inf or −inf, or lose the terms' size.
+TEST(KullbackLeiblerTerms, RatiosOutsideTheFloatsAreTakenInDouble) {
+    const float floor = nmfkit::detail::kl_floor<float>();
+    std::vector<float> v(600, 1.0F), wh(600, 2.0F);
+    v[3] = 1e30F;  // 1e30 / 1e-12 = 1e42 > FLT_MAX
+    wh[3] = 1e-12F;
+    v[300] = 1e-30F;  // 1e-30 / 1e20 = 1e-50 < FLT_MIN
+    wh[300] = 1e20F;
+    v[599] = 3e38F;  // w ≈ 7.5e37 normal, but v·log w ≈ 2.6e40 > FLT_MAX
+    wh[599] = 4.0F;
+    long double want = 0, scale = 0;
+    for (std::size_t q = 0; q < v.size(); ++q) {
+        const long double a = v[q], b = std::max(wh[q], floor);
+        want += a * std::log(a / b) - a;
+        scale += a * (std::abs(std::log(a / b)) + 1);
+    }
+    const Eigen::Index n = static_cast<Eigen::Index>(v.size());
+    const double got = nmfkit::detail::kl_terms(v.data(), wh.data(), n, floor);
+    ASSERT_TRUE(std::isfinite(got)) << got;
+    EXPECT_LT(std::abs(static_cast<long double>(got) - want), 1e-14L * scale);
+    std::vector<float> w = wh;
+    EXPECT_EQ(nmfkit::detail::kl_weights_terms(v.data(), w.data(), n, floor), got);
+    for (std::size_t q = 0; q < v.size(); ++q)
+        EXPECT_EQ(w[q], v[q] / std::max(wh[q], floor)) << "weight " << q;
+}
+
+// vector_logf (the float KL terms' log) within 1 ulp of the correctly rounded log (std::log in
+// double, rounded) on every 509th normal float and on floats near 1: measured under 1 ulp on
+// all normal floats.
+TEST(VectorLog, FloatWithinOneUlpOverTheNormalFloats) {
+    auto check = [](float x) {
+        const double want = std::log(static_cast<double>(x));
+        const float rounded = static_cast<float>(want);
+        const double ulp = static_cast<double>(std::nextafter(std::abs(rounded), HUGE_VALF)) -
+                           static_cast<double>(std::abs(rounded));
+        const double got = nmfkit::detail::vector_logf(x);
+        ASSERT_LE(std::abs(got - want), ulp) << "x = " << x;
+    };
+    for (std::uint32_t b = 0x00800000U; b < 0x7f800000U; b += 509) check(std::bit_cast<float>(b));
+    for (std::uint32_t b = 0x3f700000U; b < 0x3f880000U; b += 3) check(std::bit_cast<float>(b));
+    EXPECT_EQ(nmfkit::detail::vector_logf(1.0F), 0.0F);
 }
 
 TEST(VectorLog, WithinFourUlpOfGlibcOverTheWholeRange) {

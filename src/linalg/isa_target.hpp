@@ -36,6 +36,17 @@
 #define NMFKIT_SCALAR_LOOPS [[gnu::optimize("no-tree-vectorize")]]
 #endif
 
+/// Before a function whose loops the avx512 target should vectorize in 64-byte registers: its
+/// tuning (-mtune=skylake-avx512) makes GCC prefer 32-byte ones. For the KL terms' loops
+/// (arithmetic only: two divisions and a log per entry) 64 bytes ran 1.4-2x faster on a Zen 4
+/// (docs/benchmarks.md, "The float KL terms in float"). Nothing elsewhere, and not for Clang,
+/// which takes no tuning option in a target attribute.
+#if NMFKIT_ISA_TARGET == 2 && !defined(__clang__)
+#define NMFKIT_WIDE_VECTORS [[gnu::target("prefer-vector-width=512")]]
+#else
+#define NMFKIT_WIDE_VECTORS
+#endif
+
 namespace nmfkit::detail::NMFKIT_ISA_NAMESPACE {
 
 /// out = the GCC vector V (of T) at p, which need only be aligned for T: one unaligned vector load.

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <limits>
 
 #include <Eigen/Core>
 
@@ -96,9 +98,10 @@ void in_double_chunks(const float* v, const float* x, Eigen::Index n, F&& f) {
 
 /// For float v, wh and floor (> 0, as kl_floor<float>), each ratio v / max(wh, floor) of a stored
 /// v > 0, taken in double, lies in [2⁻¹⁴⁹ / FLT_MAX, FLT_MAX / floor]: about [4e-84, 3e57] for
-/// kl_floor<float>, far inside the normal, finite doubles. So the float forms take the log
-/// without its subnormal and infinity cases (vector_log<true>).
-inline double kl_terms(const float* v, const float* wh, Eigen::Index n, float floor) {
+/// kl_floor<float>, far inside the normal, finite doubles. So the float forms in double take the
+/// log without its subnormal and infinity cases (vector_log<true>). The baseline target's terms,
+/// and the other targets' where a ratio leaves the normal floats (float_terms below).
+inline double kl_terms_in_double(const float* v, const float* wh, Eigen::Index n, float floor) {
     double sum = 0;
     in_double_chunks(v, wh, n, [&](const double* vd, const double* whd, Eigen::Index c, auto) {
         sum += kl_terms<true>(vd, whd, c, static_cast<double>(floor));
@@ -110,13 +113,130 @@ inline double kl_terms(const float* v, const float* wh, Eigen::Index n, float fl
 /// v / max(wh, floor) itself: rounding a quotient first to 53 bits, then to 24, gives the correctly
 /// rounded 24-bit one, since 53 ≥ 2·24 + 2 (Figueroa, "When is double rounding innocuous?",
 /// SIGNUM Newsletter 30(3), 1995). The terms are taken from the double quotients.
-inline double kl_weights_terms(const float* v, float* wh, Eigen::Index n, float floor) {
+inline double kl_weights_terms_in_double(const float* v, float* wh, Eigen::Index n, float floor) {
     double sum = 0;
     in_double_chunks(v, wh, n, [&](const double* vd, double* whd, Eigen::Index c, Eigen::Index q0) {
         sum += kl_weights_terms<true>(vd, whd, c, static_cast<double>(floor));
         for (Eigen::Index q = 0; q < c; ++q) wh[q0 + q] = static_cast<float>(whd[q]);
     });
     return sum;
+}
+
+#if NMFKIT_ISA_TARGET >= 1
+/// Floats per vector register in float_terms' loops (64-byte ones on avx512, NMFKIT_WIDE_VECTORS).
+constexpr Eigen::Index float_lanes = NMFKIT_ISA_TARGET == 2 ? 16 : 8;
+
+/// The float terms in float arithmetic (targets with FMA). For a stored v > 0, with
+/// wf = max(wh, floor) and the float weight w = v / wf (correctly rounded),
+///     v log(v / wf) − v = [v·log w + ρ] − v,   ρ = v − w·wf,
+/// since v·log(v / wf) = v·log w + v·log(1 + ρ / (w·wf)) and, w·wf being v within a rounding,
+/// v·log(1 + ρ / (w·wf)) = ρ within v·2⁻⁴⁷. ρ, the remainder of a correctly rounded division, is a
+/// float, computed exactly by one fused multiply-add (Muller et al., Handbook of Floating-Point
+/// Arithmetic, 2010, ch. 4, "Exact operations"): the log of the rounded weight corrected for its
+/// rounding. Without ρ each term would be off by up to v·2⁻²⁴, which near a close fit (terms of
+/// v·δ²/2 for a relative misfit δ) swamps the objective. The bracket, of size v·|log w|, is
+/// rounded once in float (vector_logf is under 1 ulp) and the − v subtracted in double: each
+/// term is within v·(|log w|·2⁻²² + 2⁻⁴⁶) of the double one (docs/algorithms.md, "The float32
+/// terms in float"). Two divisions per entry, as in double, but in twice the lanes and without
+/// copies to double (docs/benchmarks.md, "The float KL terms in float").
+/// Sets w[q] to every weight and `sum` to the terms' sum in double; returns false where a stored
+/// entry's w is not a normal float (under FLT_MIN, over FLT_MAX, NaN) or its v is over 2¹²⁰ (the
+/// bracket could overflow): the caller then takes the terms in double. n is a multiple of
+/// float_lanes, at most 256: the caller pads a shorter tail, so that the loops need no scalar
+/// remainder (sparse slices are short: at 30-60 entries per call, the remainder's scalar log took
+/// about as long as the vector loop). Not inlined, so that its loops are vectorized under its own
+/// attribute.
+[[gnu::noinline]] NMFKIT_WIDE_VECTORS inline bool float_terms(const float* v, const float* wh,
+                                                              float* w, Eigen::Index n, float floor,
+                                                              double& sum) {
+    constexpr float smallest = std::numeric_limits<float>::min();
+    constexpr float largest = std::numeric_limits<float>::max();
+    constexpr float below_overflow = 0x1p120F;  // v ≤ 2¹²⁰: |v·log w + ρ| ≤ 2¹²⁰·89 < FLT_MAX
+    float brackets[256];
+    n = n / float_lanes * float_lanes;  // tells the vectorizer: no remainder
+    int out_of_range = 0;
+    // All float, so that the loop runs in float lanes (with the double sum in it, GCC took the
+    // float arithmetic at the double lanes' width: 10-20 % slower with AVX2).
+#pragma omp simd reduction(| : out_of_range)
+    for (Eigen::Index q = 0; q < n; ++q) {
+        const float a = v[q];
+        const float wf = std::max(wh[q], floor);
+        const float r = a / wf;
+        w[q] = r;
+        const float rho = std::fma(-r, wf, a);
+        const float bracket = std::fma(a, vector_logf(r), rho);
+        const bool kept = a > 0;
+        out_of_range |= kept & !(r >= smallest && r <= largest && a <= below_overflow);
+        brackets[q] = kept ? bracket : 0.0F;
+    }
+    double s = 0;
+#pragma omp simd reduction(+ : s)
+    for (Eigen::Index q = 0; q < n; ++q)
+        s += static_cast<double>(brackets[q]) - (v[q] > 0 ? static_cast<double>(v[q]) : 0.0);
+    sum = s;
+    return out_of_range == 0;
+}
+
+/// f(w, c, q0, in_range, sum) for the c ≤ 256 entries from q0, chunk by chunk: float_terms' weights
+/// w (a buffer), whether they stayed in its range, and their terms' sum if so. A chunk of c not a
+/// multiple of float_lanes is copied and padded with v = 0 (no term), wh = 1.
+template <class F>
+void in_float_chunks(const float* v, const float* wh, Eigen::Index n, float floor, F&& f) {
+    constexpr Eigen::Index chunk = 256;
+    float w[chunk], v_padded[chunk], wh_padded[chunk];
+    for (Eigen::Index q0 = 0; q0 < n; q0 += chunk) {
+        const Eigen::Index c = std::min(chunk, n - q0);
+        const Eigen::Index padded = (c + float_lanes - 1) / float_lanes * float_lanes;
+        const float* vc = v + q0;
+        const float* whc = wh + q0;
+        if (padded != c) {
+            std::fill(v_padded, v_padded + padded, 0.0F);
+            std::fill(wh_padded, wh_padded + padded, 1.0F);
+            std::copy(vc, vc + c, v_padded);
+            std::copy(whc, whc + c, wh_padded);
+            vc = v_padded;
+            whc = wh_padded;
+        }
+        double sum = 0;
+        const bool in_range = float_terms(vc, whc, w, padded, floor, sum);
+        f(w, c, q0, in_range, sum);
+    }
+}
+#endif
+
+/// Σ over the stored float entries of v log(v / max(wh, floor)) − v: float_terms where the target
+/// has FMA, 256 entries at a time, each chunk in double instead where float_terms declines it.
+inline double kl_terms(const float* v, const float* wh, Eigen::Index n, float floor) {
+#if NMFKIT_ISA_TARGET >= 1
+    double total = 0;
+    in_float_chunks(v, wh, n, floor,
+                    [&](const float*, Eigen::Index c, Eigen::Index q0, bool in_range, double sum) {
+                        total += in_range ? sum : kl_terms_in_double(v + q0, wh + q0, c, floor);
+                    });
+    return total;
+#else
+    return kl_terms_in_double(v, wh, n, floor);
+#endif
+}
+
+/// The float weights in place with the terms of kl_terms (the same sum, bit for bit).
+inline double kl_weights_terms(const float* v, float* wh, Eigen::Index n, float floor) {
+#if NMFKIT_ISA_TARGET >= 1
+    double total = 0;
+    in_float_chunks(
+        v, wh, n, floor,
+        [&](const float* w, Eigen::Index c, Eigen::Index q0, bool in_range, double sum) {
+            if (in_range) {
+                std::memcpy(wh + q0, w, static_cast<std::size_t>(c) * sizeof(float));
+                total += sum;
+            } else {
+                total += kl_weights_terms_in_double(v + q0, wh + q0, c, floor);
+            }
+        });
+    return total;
+#else
+    return kl_weights_terms_in_double(v, wh, n, floor);
+#endif
 }
 
 /// From float weights, which are rounded: the terms differ from kl_terms' by that rounding (up to
