@@ -569,6 +569,15 @@ void expect_indexed_loops_equal_plain_ones() {
                 EXPECT_EQ(gu[p], all_u[p]) << "take_rows, k = " << k << ", p = " << p;
                 EXPECT_EQ(gw[p], all_w[p]) << "take_rows, k = " << k << ", p = " << p;
             }
+            // cd_kl_row_u from the G that take_rows filled: the same u and w, bit for bit (its
+            // sixteen-entry blocks and the remainder both, n = 64 and 300).
+            std::vector<double> ru(size, -1.0), rw(size, -1.0);
+            kern.cd_kl_row_u(G.data(), static_cast<Eigen::Index>(ld), x_all.data(), k, n, floor_u,
+                             ru.data(), rw.data());
+            for (std::size_t p = 0; p < size; ++p) {
+                EXPECT_EQ(ru[p], all_u[p]) << "cd_kl_row_u, k = " << k << ", p = " << p;
+                EXPECT_EQ(rw[p], all_w[p]) << "cd_kl_row_u, k = " << k << ", p = " << p;
+            }
             // take_screen for some coordinates (ascending, as the caller's), with values x,
             // on f and 3 zeros after it (the padding it may read past the last column): G as
             // take_rows', u and w as above, the screen against a plain sum.
@@ -701,6 +710,12 @@ TYPED_TEST(Kernels, CoordinateDescentRowFormsGiveTheSameBits) {
         for (Eigen::Index e = 0; e < M->size(); ++e)
             M->data()[e] = u(gen) < (M == &X ? 0.5 : 0.1) ? T(0) : static_cast<T>(u(gen) + 0.05);
     const nmfkit::detail::DenseData<T> A(V.data(), m, n, m);
+    // No entry 0: every row stores every column, so the first form reads G from its shared copy
+    // of F (G_all) and does not screen.
+    Matrix<T> V_full = V;
+    for (Eigen::Index e = 0; e < V_full.size(); ++e)
+        if (V_full.data()[e] == T(0)) V_full.data()[e] = static_cast<T>(0.5 * u(gen) + 0.01);
+    const nmfkit::detail::DenseData<T> A_full(V_full.data(), m, n, m);
     // Masked: 70 % of the entries observed (stored, zeros among them), so that a row's observed
     // column sums of F differ from F's column sums.
     Eigen::SparseMatrix<T, Eigen::ColMajor, int> S(m, n);
@@ -736,6 +751,10 @@ TYPED_TEST(Kernels, CoordinateDescentRowFormsGiveTheSameBits) {
         sweeps(A, true);
     }
     {
+        SCOPED_TRACE("every row full (no entry 0)");
+        sweeps(A_full, false);
+    }
+    {
         SCOPED_TRACE("observed only, 70 % stored");
         sweeps(masked, true);
     }
@@ -753,6 +772,7 @@ TYPED_TEST(Kernels, CoordinateDescentScreenKeepsACoordinateThatMoves) {
     const Eigen::Index n = 60, k = 4;
     Matrix<T> V(1, n), F(n, k), X(1, k);
     for (Eigen::Index j = 0; j < n; ++j) V(0, j) = static_cast<T>(3 + 4 * u(gen));
+    V(0, 7) = T(0);  // a row storing every column would not screen (it reads F from G_all)
     for (Eigen::Index e = 0; e < F.size(); ++e) F.data()[e] = static_cast<T>(u(gen) + 0.05);
     X << T(0), T(0), T(0.3), T(0.2);  // half at 0: the row screens
     Eigen::SparseMatrix<T, Eigen::ColMajor, int> S(1, n);

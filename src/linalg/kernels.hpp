@@ -146,7 +146,8 @@ using KlTerms = double (*)(const T* v, const T* wh, Eigen::Index n, T floor);
 ///     y ← y^(β−1) with x = r, y = max(y, floor), and the divergence of the entries if asked;
 ///   hals_block: one HALS sweep over rows [r0, r0 + r) of X (ld x k), returns the squared change
 ///     (t: r scratch entries);
-///   cd_kl_inverse: w = 1 / max(u, floor);
+///   cd_kl_inverse: w = 1 / max(u, floor); cd_kl_row_u: u = xᵀG (k x n, rows ld apart) summed
+///     as take_rows sums it, and its w;
 ///   cd_kl_derivatives / cd_kl_trial: gh = (Σ a f w, Σ a (f w)²) with w = 1 / max(v, floor), at
 ///     the v whose w is given, or at trial = max(0, u + δ f), which cd_kl_trial stores with its w
 ///     (a: the row's values in double, so that a row's many passes convert them once);
@@ -208,6 +209,8 @@ struct UpdateKernels {
     double (*hals_block)(const T* FtF, const T* AF, T* X, Eigen::Index ld, Eigen::Index k,
                          Eigen::Index r0, Eigen::Index r, T* t) = nullptr;
     void (*cd_kl_inverse)(const double* u, Eigen::Index n, double floor, double* w) = nullptr;
+    void (*cd_kl_row_u)(const double* G, Eigen::Index ld, const double* x, Eigen::Index k,
+                        Eigen::Index n, double floor, double* u, double* w) = nullptr;
     void (*cd_kl_derivatives)(const double* a, const double* f, const double* w, Eigen::Index n,
                               double* gh) = nullptr;
     void (*cd_kl_trial)(const double* a, const double* f, const double* u, double delta,

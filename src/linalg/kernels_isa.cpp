@@ -92,6 +92,7 @@ UpdateKernels<T> update_entries() {
     u.beta_entries = &beta_entries<T>;
     u.hals_block = &hals_block<T>;
     u.cd_kl_inverse = &cd_kl_inverse;
+    u.cd_kl_row_u = &cd_kl_row_u;
     u.cd_kl_derivatives = &cd_kl_derivatives;
     u.cd_kl_trial = &cd_kl_trial<false>;
     u.cd_kl_trial_growth = &cd_kl_trial<true>;

@@ -297,6 +297,42 @@ inline void cd_kl_inverse(const double* __restrict u, Eigen::Index n, double flo
     for (Eigen::Index p = 0; p < n; ++p) w[p] = 1.0 / std::max(u[p], floor);
 }
 
+/// A row's first pass where G is given (updates/cd_kl.hpp: rows that store every column share
+/// F's columns in double, G row-major k x n, row r at G + r ld): u_p = Σ_r x_r G(r, p), each term
+/// added to u_p in r's order from 0, as take_rows sums it (the same bits), and
+/// w_p = 1 / max(u_p, floor). Sixteen entries at a time, their sums in registers; scalar loops
+/// otherwise (vectorized over r, GCC multiplied and added separately where take_rows fuses them).
+NMFKIT_SCALAR_LOOPS inline void cd_kl_row_u(const double* __restrict G, Eigen::Index ld,
+                                            const double* __restrict x, Eigen::Index k,
+                                            Eigen::Index n, double floor, double* __restrict u,
+                                            double* __restrict w) {
+    const Double4 fl = Double4{} + floor, one = Double4{} + 1.0;
+    Eigen::Index p = 0;
+    for (; p + 16 <= n; p += 16) {
+        Double4 s[4] = {};
+        for (Eigen::Index r = 0; r < k; ++r) {
+            const double* g = G + r * ld + p;
+            const double xr = x[r];
+            for (int q = 0; q < 4; ++q) {
+                Double4 v;
+                std::memcpy(&v, g + 4 * q, sizeof v);
+                s[q] += xr * v;
+            }
+        }
+        for (int q = 0; q < 4; ++q) {
+            const Double4 inverse = one / (s[q] < fl ? fl : s[q]);
+            std::memcpy(u + p + 4 * q, &s[q], sizeof s[q]);
+            std::memcpy(w + p + 4 * q, &inverse, sizeof inverse);
+        }
+    }
+    for (; p < n; ++p) {
+        double sum = 0;
+        for (Eigen::Index r = 0; r < k; ++r) sum += x[r] * G[r * ld + p];
+        u[p] = sum;
+        w[p] = 1.0 / std::max(sum, floor);
+    }
+}
+
 /// The KL coordinate-descent sums run in 16 fixed lanes, four vectors of four doubles per sum:
 /// four independent chains of additions where one (a simd reduction's) ran at the adder's latency
 /// (docs/benchmarks.md, "KL coordinate descent in sixteen lanes"). Entry p goes to lane p mod 16

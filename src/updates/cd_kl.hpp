@@ -88,6 +88,20 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
     // reads of four coordinates at a time (tiled: Eigen's plain transpose read k strided streams,
     // ~7 % of a sweep)
     const Columns<T> Ft(F);
+    // A row that stores every column (idx = 0, 1, …, cols − 1: dense data without zeros) reads
+    // its G, F(:, r)ᵀ in double padded to n16, from G_all, built once per sweep where at least
+    // half of A is stored, instead of taking it into G row by row (a quarter of a dense KL `cd`
+    // fit's time: docs/benchmarks.md, "Dense KL coordinate descent without its copies"). Such a
+    // row does not screen; its result is the same either way.
+    const Eigen::Index cols = F.rows();
+    const Eigen::Index cols16 = (cols + 15) / 16 * 16;
+    std::vector<double> G_all;
+    if (cols * k <= row_gather_max && 2 * A.nonzero_count() >= rows * cols && cols > 0) {
+        G_all.assign(static_cast<std::size_t>(k * cols16), 0.0);
+        for (Eigen::Index r = 0; r < k; ++r)
+            for (Eigen::Index j = 0; j < cols; ++j)
+                G_all[static_cast<std::size_t>(r * cols16 + j)] = static_cast<double>(F(j, r));
+    }
 #pragma omp parallel if (worth_parallel(work))
     {
         RowScratch<T> scratch;
@@ -130,6 +144,7 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                 // only for the coordinates not at 0 (the others are screened, and take F(idx, r)
                 // into fr if the screen cannot decide).
                 const bool gathered = nnz * k <= row_gather_max;
+                const bool full = !G_all.empty() && nnz == cols;  // then n16 == cols16
                 Eigen::Index zeros = 0;
                 for (Eigen::Index r = 0; r < k; ++r) zeros += X(i, r) == 0;
                 // Screening pays where it replaces many passes: half the coordinates at 0, and
@@ -138,8 +153,8 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                 // near g = 0, as on the dense benchmark's planted matrix (53-68 % of its screens
                 // undecided), it costs more than it saves. Either way the result is the same.
                 ++row_count;
-                const bool screening =
-                    gathered && 2 * zeros >= k && (4 * undecided <= decided || row_count % 32 == 0);
+                const bool screening = gathered && !full && 2 * zeros >= k &&
+                                       (4 * undecided <= decided || row_count % 32 == 0);
                 taken.clear();
                 for (Eigen::Index r = 0; r < k; ++r) {
                     const bool take = gathered && (!screening || X(i, r) != 0);
@@ -148,8 +163,16 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                     if (take) taken.push_back(r);
                 }
                 const auto count = static_cast<Eigen::Index>(taken.size());
-                if (gathered) G.resize(size * taken.size());
-                if (screening) {
+                if (gathered && !full) G.resize(size * taken.size());
+                const double* G_row = full ? G_all.data() : G.data();
+                if (full) {
+                    // u and w from G_all, summed as take_rows sums them (the same bits)
+                    x_taken.resize(static_cast<std::size_t>(k));
+                    for (Eigen::Index r = 0; r < k; ++r)
+                        x_taken[static_cast<std::size_t>(r)] = X(i, r);
+                    kern.cd_kl_row_u(G_all.data(), n16, x_taken.data(), k, n16, floor, u.data(),
+                                     w.data());
+                } else if (screening) {
                     // G, u, w and the screen in one pass over the entries' rows of F; u in the
                     // order of the loop below (so the same bits), its padding 0.
                     x_taken.resize(taken.size());
@@ -194,7 +217,7 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                     }
                     kern.cd_kl_inverse(u.data(), n16, floor, w.data());
                 }
-                if (gathered)
+                if (gathered && !full)
                     for (Eigen::Index j = 0; j < count; ++j)
                         std::fill_n(G.data() + j * n16 + nnz, n16 - nnz, 0.0);
                 // `growth` bounds how much any w_p has grown since `screened` was summed (the
@@ -218,7 +241,7 @@ double cd_kl_update(const D& A, const Matrix<T>& F, Matrix<T>& X, const Penalty&
                     }
                     const double* f_r = fr.data();  // F(idx, r)
                     if (j >= 0)
-                        f_r = G.data() + j * n16;
+                        f_r = G_row + j * n16;
                     else
                         indexed.take(idx, F.col(r).data(), nnz, fr.data());
                     double observed_sum = 0;
