@@ -31,6 +31,8 @@
 
 #include "data/dense.hpp"
 #include "data/sparse.hpp"
+#include "data/transposed.hpp"
+#include "engine/any_data.hpp"
 #include "linalg/gram.hpp"
 #include "linalg/kernels.hpp"
 #include "linalg/vector_exp.hpp"
@@ -758,6 +760,54 @@ TYPED_TEST(Kernels, CoordinateDescentRowFormsGiveTheSameBits) {
         SCOPED_TRACE("observed only, 70 % stored");
         sweeps(masked, true);
     }
+}
+
+// dense_rows and dense_columns (the β updates' blocks of every entry) against V itself: dense data
+// (its own block copy, and its tiled transposition for columns) and sparse data (its row blocks
+// scattered into a zeroed block), each directly, through Transposed (rows ↔ columns) and through
+// the erased AnyData; blocks at the start, inside and at the end, with a leading dimension past
+// the block whose extra rows must stay untouched.
+TYPED_TEST(Kernels, DenseBlocksEqualTheMatrix) {
+    using T = TypeParam;
+    std::mt19937 gen(36);
+    std::uniform_real_distribution<double> u(0, 1);
+    const Eigen::Index m = 131, n = 70;  // m past the transposition's tile of 64
+    Matrix<T> V(m, n);
+    for (Eigen::Index e = 0; e < V.size(); ++e)
+        V.data()[e] = u(gen) < 0.3 ? T(0) : static_cast<T>(u(gen) + 0.01);
+    const Eigen::SparseMatrix<T, Eigen::ColMajor, int> S = V.sparseView();
+    const nmfkit::detail::DenseData<T> dense(V.data(), m, n, m);
+    const nmfkit::detail::SparseData<T, int> sparse(m, n, S.outerIndexPtr(), S.innerIndexPtr(),
+                                                    S.valuePtr(), true);
+    const nmfkit::detail::AnyData<T, Eigen::Index> any_dense(dense);
+    const nmfkit::detail::AnyData<T, int> any_sparse(sparse);
+    const auto check = [&](const auto& A, const Matrix<T>& want, const char* what) {
+        SCOPED_TRACE(what);
+        nmfkit::detail::RowScratch<T> scratch;
+        const Eigen::Index rows = want.rows(), cols = want.cols();
+        for (const auto& [r0, b] : std::vector<std::pair<Eigen::Index, Eigen::Index>>{
+                 {0, 1}, {0, rows}, {5, 17}, {rows - 3, 3}}) {
+            const Eigen::Index ld = b + 2;
+            std::vector<T> out(static_cast<std::size_t>(ld * cols), T(-1));
+            nmfkit::detail::dense_rows(A, r0, b, out.data(), ld, scratch);
+            for (Eigen::Index j = 0; j < cols; ++j) {
+                for (Eigen::Index t = 0; t < b; ++t)
+                    ASSERT_EQ(out[static_cast<std::size_t>(j * ld + t)], want(r0 + t, j))
+                        << "rows from " << r0 << ", t = " << t << ", j = " << j;
+                for (Eigen::Index t = b; t < ld; ++t)
+                    ASSERT_EQ(out[static_cast<std::size_t>(j * ld + t)], T(-1)) << "past b";
+            }
+        }
+    };
+    const Matrix<T> Vt = V.transpose();
+    check(dense, V, "dense");
+    check(sparse, V, "sparse");
+    check(any_dense, V, "AnyData of dense");
+    check(any_sparse, V, "AnyData of sparse");
+    check(nmfkit::detail::Transposed(dense), Vt, "Transposed dense");
+    check(nmfkit::detail::Transposed(sparse), Vt, "Transposed sparse");
+    check(nmfkit::detail::Transposed(any_dense), Vt, "Transposed AnyData of dense");
+    check(nmfkit::detail::Transposed(any_sparse), Vt, "Transposed AnyData of sparse");
 }
 
 // The screen at its boundary: one row, its first coordinate at 0 with g(0) = c + l1 − D just

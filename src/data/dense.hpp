@@ -180,6 +180,27 @@ public:
         return compact(c0, b, m, scratch);
     }
 
+    /// Rows [r0, r0 + b) as a dense b x cols block (leading dimension ld): a copy of the block.
+    void dense_rows(Eigen::Index r0, Eigen::Index b, T* out, Eigen::Index ld,
+                    RowScratch<T>&) const {
+        for (Eigen::Index j = 0; j < cols(); ++j)
+            std::copy_n(A_.col(j).data() + r0, b, out + j * ld);
+    }
+
+    /// Columns [c0, c0 + b) as the rows of a dense b x rows block: the columns transposed, a
+    /// tile of columns at a time so that both the reads and the writes stay in cache lines.
+    void dense_columns(Eigen::Index c0, Eigen::Index b, T* out, Eigen::Index ld,
+                       RowScratch<T>&) const {
+        constexpr Eigen::Index tile = 64;
+        for (Eigen::Index i0 = 0; i0 < rows(); i0 += tile) {
+            const Eigen::Index i1 = std::min(rows(), i0 + tile);
+            for (Eigen::Index t = 0; t < b; ++t) {
+                const T* column = A_.col(c0 + t).data();
+                for (Eigen::Index i = i0; i < i1; ++i) out[i * ld + t] = column[i];
+            }
+        }
+    }
+
     /// True: every entry can be read by row_block() and column_block().
     bool has_row_access() const { return true; }
     bool has_column_access() const { return true; }

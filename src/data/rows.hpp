@@ -3,6 +3,7 @@
 // Solvers that work row by row on the entries of A (KL coordinate descent, β-divergence updates)
 // read A through this, so they do not know dense from sparse or which orientation is stored.
 
+#include <algorithm>
 #include <vector>
 
 #include <nmfkit/result.hpp>
@@ -27,5 +28,39 @@ struct RowScratch {
     std::vector<Eigen::Index> ptr, index;
     std::vector<T> values;
 };
+
+/// Rows [r0, r0 + b) of A as a dense b x cols block, column-major with leading dimension ld ≥ b,
+/// 0 where A stores nothing: A's own dense_rows where it has one (dense data copies the block),
+/// else its row_block scattered into the zeroed block. For the solvers that visit every entry of
+/// a block of rows (the β updates).
+template <class D, class T>
+void dense_rows(const D& A, Eigen::Index r0, Eigen::Index b, T* out, Eigen::Index ld,
+                RowScratch<T>& scratch) {
+    if constexpr (requires { A.dense_rows(r0, b, out, ld, scratch); }) {
+        A.dense_rows(r0, b, out, ld, scratch);
+    } else {
+        for (Eigen::Index j = 0; j < A.cols(); ++j) std::fill_n(out + j * ld, b, T(0));
+        const auto block = A.row_block(r0, b, scratch);
+        for (Eigen::Index t = 0; t < b; ++t)
+            for (auto p = block.ptr[t]; p < block.ptr[t + 1]; ++p)
+                out[static_cast<Eigen::Index>(block.index[p]) * ld + t] = block.values[p];
+    }
+}
+
+/// Columns [c0, c0 + b) of A as the rows of a dense b x rows block (the rows of Aᵀ), as
+/// dense_rows: A's own dense_columns, else its column_block scattered.
+template <class D, class T>
+void dense_columns(const D& A, Eigen::Index c0, Eigen::Index b, T* out, Eigen::Index ld,
+                   RowScratch<T>& scratch) {
+    if constexpr (requires { A.dense_columns(c0, b, out, ld, scratch); }) {
+        A.dense_columns(c0, b, out, ld, scratch);
+    } else {
+        for (Eigen::Index i = 0; i < A.rows(); ++i) std::fill_n(out + i * ld, b, T(0));
+        const auto block = A.column_block(c0, b, scratch);
+        for (Eigen::Index t = 0; t < b; ++t)
+            for (auto p = block.ptr[t]; p < block.ptr[t + 1]; ++p)
+                out[static_cast<Eigen::Index>(block.index[p]) * ld + t] = block.values[p];
+    }
+}
 
 }  // namespace nmfkit::detail

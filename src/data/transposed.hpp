@@ -51,6 +51,14 @@ public:
                                               RowScratch<Scalar>& scratch) const {
         return a_.row_block(c0, b, scratch);
     }
+    void dense_rows(Eigen::Index r0, Eigen::Index b, Scalar* out, Eigen::Index ld,
+                    RowScratch<Scalar>& scratch) const {
+        detail::dense_columns(a_, r0, b, out, ld, scratch);
+    }
+    void dense_columns(Eigen::Index c0, Eigen::Index b, Scalar* out, Eigen::Index ld,
+                       RowScratch<Scalar>& scratch) const {
+        detail::dense_rows(a_, c0, b, out, ld, scratch);
+    }
     // Axis 3 (linalg/reduce.hpp): `distributed`, the sums and the Gram of a distributed A come
     // from TransposedReductions.
 

@@ -139,6 +139,14 @@ public:
     RowBlock<T, I> column_block(Eigen::Index c0, Eigen::Index b, RowScratch<T>& scratch) const {
         return rows_ops_->column_block(this->a_, c0, b, scratch);
     }
+    void dense_rows(Eigen::Index r0, Eigen::Index b, T* out, Eigen::Index ld,
+                    RowScratch<T>& scratch) const {
+        rows_ops_->dense_rows(this->a_, r0, b, out, ld, scratch);
+    }
+    void dense_columns(Eigen::Index c0, Eigen::Index b, T* out, Eigen::Index ld,
+                       RowScratch<T>& scratch) const {
+        rows_ops_->dense_columns(this->a_, c0, b, out, ld, scratch);
+    }
     bool has_row_access() const { return rows_ops_->has_row_access(this->a_); }
     bool has_column_access() const { return rows_ops_->has_column_access(this->a_); }
 
@@ -146,6 +154,10 @@ private:
     struct RowOps {
         RowBlock<T, I> (*row_block)(const void*, Eigen::Index, Eigen::Index, RowScratch<T>&);
         RowBlock<T, I> (*column_block)(const void*, Eigen::Index, Eigen::Index, RowScratch<T>&);
+        void (*dense_rows)(const void*, Eigen::Index, Eigen::Index, T*, Eigen::Index,
+                           RowScratch<T>&);
+        void (*dense_columns)(const void*, Eigen::Index, Eigen::Index, T*, Eigen::Index,
+                              RowScratch<T>&);
         bool (*has_row_access)(const void*);
         bool (*has_column_access)(const void*);
     };
@@ -158,6 +170,10 @@ private:
         [](const void* a, Eigen::Index c0, Eigen::Index b, RowScratch<T>& s) {
             return erased_as<D>(a).column_block(c0, b, s);
         },
+        [](const void* a, Eigen::Index r0, Eigen::Index b, T* out, Eigen::Index ld,
+           RowScratch<T>& s) { detail::dense_rows(erased_as<D>(a), r0, b, out, ld, s); },
+        [](const void* a, Eigen::Index c0, Eigen::Index b, T* out, Eigen::Index ld,
+           RowScratch<T>& s) { detail::dense_columns(erased_as<D>(a), c0, b, out, ld, s); },
         [](const void* a) { return erased_as<D>(a).has_row_access(); },
         [](const void* a) { return erased_as<D>(a).has_column_access(); },
     };

@@ -43,7 +43,7 @@ inline Eigen::Index beta_rows_per_block(Eigen::Index cols) {
                                     256);
 }
 
-/// For a tall factor X (rows x k), F (cols x k) and A (rows x cols, read by row_block()), with
+/// For a tall factor X (rows x k), F (cols x k) and A (rows x cols, read by dense_rows()), with
 /// Y = max(X Fᵀ, floor):  numerator = (A ⊙ Y^(β−2)) F and denominator = Y^(β−1) F (rows x k),
 /// the two halves of the β multiplicative update's ratio. With `divergence`, returns
 /// D_β(A ‖ X Fᵀ) = Σ_ij d_β(A_ij | Y_ij) from the same blocks (else 0). A block of rows of Y is one
@@ -67,12 +67,9 @@ double beta_products(const D& A, const Matrix<T>& X, const Matrix<T>& F, double 
 #pragma omp for schedule(dynamic, 1)
         for (Eigen::Index b = 0; b < blocks; ++b) {
             const Eigen::Index r0 = b * per_block, nb = std::min(per_block, rows - r0);
-            const auto block = A.row_block(r0, nb, scratch);
             Y.noalias() = X.middleRows(r0, nb) * F.transpose();
-            R.setZero(nb, cols);
-            for (Eigen::Index t = 0; t < nb; ++t)
-                for (auto p = block.ptr[t]; p < block.ptr[t + 1]; ++p)
-                    R(t, static_cast<Eigen::Index>(block.index[p])) = block.values[p];
+            R.resize(nb, cols);
+            dense_rows(A, r0, nb, R.data(), nb, scratch);  // a copy for dense A
             // The entries, as one array of nb·cols (R and Y are both nb x cols, contiguous).
             const double d = entries(R.data(), Y.data(), nb * cols, beta, floor, divergence);
             numerator.middleRows(r0, nb).noalias() = R * F;
