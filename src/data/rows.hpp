@@ -29,6 +29,16 @@ struct RowScratch {
     std::vector<T> values;
 };
 
+/// The block's rows as a dense block.rows x length block (column-major, leading dimension ld):
+/// zeros, then the stored entries.
+template <class T, class I>
+void scatter_rows(const RowBlock<T, I>& block, Eigen::Index length, T* out, Eigen::Index ld) {
+    for (Eigen::Index j = 0; j < length; ++j) std::fill_n(out + j * ld, block.rows, T(0));
+    for (Eigen::Index t = 0; t < block.rows; ++t)
+        for (auto p = block.ptr[t]; p < block.ptr[t + 1]; ++p)
+            out[static_cast<Eigen::Index>(block.index[p]) * ld + t] = block.values[p];
+}
+
 /// Rows [r0, r0 + b) of A as a dense b x cols block, column-major with leading dimension ld ≥ b,
 /// 0 where A stores nothing: A's own dense_rows where it has one (dense data copies the block),
 /// else its row_block scattered into the zeroed block. For the solvers that visit every entry of
@@ -36,15 +46,10 @@ struct RowScratch {
 template <class D, class T>
 void dense_rows(const D& A, Eigen::Index r0, Eigen::Index b, T* out, Eigen::Index ld,
                 RowScratch<T>& scratch) {
-    if constexpr (requires { A.dense_rows(r0, b, out, ld, scratch); }) {
+    if constexpr (requires { A.dense_rows(r0, b, out, ld, scratch); })
         A.dense_rows(r0, b, out, ld, scratch);
-    } else {
-        for (Eigen::Index j = 0; j < A.cols(); ++j) std::fill_n(out + j * ld, b, T(0));
-        const auto block = A.row_block(r0, b, scratch);
-        for (Eigen::Index t = 0; t < b; ++t)
-            for (auto p = block.ptr[t]; p < block.ptr[t + 1]; ++p)
-                out[static_cast<Eigen::Index>(block.index[p]) * ld + t] = block.values[p];
-    }
+    else
+        scatter_rows(A.row_block(r0, b, scratch), A.cols(), out, ld);
 }
 
 /// Columns [c0, c0 + b) of A as the rows of a dense b x rows block (the rows of Aᵀ), as
@@ -52,15 +57,10 @@ void dense_rows(const D& A, Eigen::Index r0, Eigen::Index b, T* out, Eigen::Inde
 template <class D, class T>
 void dense_columns(const D& A, Eigen::Index c0, Eigen::Index b, T* out, Eigen::Index ld,
                    RowScratch<T>& scratch) {
-    if constexpr (requires { A.dense_columns(c0, b, out, ld, scratch); }) {
+    if constexpr (requires { A.dense_columns(c0, b, out, ld, scratch); })
         A.dense_columns(c0, b, out, ld, scratch);
-    } else {
-        for (Eigen::Index i = 0; i < A.rows(); ++i) std::fill_n(out + i * ld, b, T(0));
-        const auto block = A.column_block(c0, b, scratch);
-        for (Eigen::Index t = 0; t < b; ++t)
-            for (auto p = block.ptr[t]; p < block.ptr[t + 1]; ++p)
-                out[static_cast<Eigen::Index>(block.index[p]) * ld + t] = block.values[p];
-    }
+    else
+        scatter_rows(A.column_block(c0, b, scratch), A.rows(), out, ld);
 }
 
 }  // namespace nmfkit::detail
