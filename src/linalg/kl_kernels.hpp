@@ -177,30 +177,45 @@ constexpr Eigen::Index float_lanes = NMFKIT_ISA_TARGET == 2 ? 16 : 8;
     return out_of_range == 0;
 }
 
-/// f(w, c, q0, in_range, sum) for the c ≤ 256 entries from q0, chunk by chunk: float_terms' weights
-/// w (a buffer), whether they stayed in its range, and their terms' sum if so. A chunk of c not a
-/// multiple of float_lanes is copied and padded with v = 0 (no term), wh = 1.
+/// f(a, b, padded, c, q0) for the entries of a and b 256 at a time: c ≤ 256 of them from q0, as
+/// pointers to a padded count of entries, a multiple of float_lanes (the float kernels' loops take
+/// whole vectors). A chunk of c not such a multiple is copied and padded with entries
+/// (pad_a, pad_b), which the kernel must count as no term.
 template <class F>
-void in_float_chunks(const float* v, const float* wh, Eigen::Index n, float floor, F&& f) {
+void padded_float_chunks(const float* a, const float* b, Eigen::Index n, float pad_a, float pad_b,
+                         F&& f) {
     constexpr Eigen::Index chunk = 256;
-    float w[chunk], v_padded[chunk], wh_padded[chunk];
+    float a_padded[chunk], b_padded[chunk];
     for (Eigen::Index q0 = 0; q0 < n; q0 += chunk) {
         const Eigen::Index c = std::min(chunk, n - q0);
         const Eigen::Index padded = (c + float_lanes - 1) / float_lanes * float_lanes;
-        const float* vc = v + q0;
-        const float* whc = wh + q0;
+        const float* ac = a + q0;
+        const float* bc = b + q0;
         if (padded != c) {
-            std::fill(v_padded, v_padded + padded, 0.0F);
-            std::fill(wh_padded, wh_padded + padded, 1.0F);
-            std::copy(vc, vc + c, v_padded);
-            std::copy(whc, whc + c, wh_padded);
-            vc = v_padded;
-            whc = wh_padded;
+            std::fill(a_padded, a_padded + padded, pad_a);
+            std::fill(b_padded, b_padded + padded, pad_b);
+            std::copy(ac, ac + c, a_padded);
+            std::copy(bc, bc + c, b_padded);
+            ac = a_padded;
+            bc = b_padded;
         }
-        double sum = 0;
-        const bool in_range = float_terms(vc, whc, w, padded, floor, sum);
-        f(w, c, q0, in_range, sum);
+        f(ac, bc, padded, c, q0);
     }
+}
+
+/// f(w, c, q0, in_range, sum) for the c ≤ 256 entries from q0, chunk by chunk: float_terms' weights
+/// w (a buffer), whether they stayed in its range, and their terms' sum if so. Padding: v = 0 (no
+/// term), wh = 1.
+template <class F>
+void in_float_chunks(const float* v, const float* wh, Eigen::Index n, float floor, F&& f) {
+    float w[256];
+    padded_float_chunks(v, wh, n, 0.0F, 1.0F,
+                        [&](const float* vc, const float* whc, Eigen::Index padded, Eigen::Index c,
+                            Eigen::Index q0) {
+                            double sum = 0;
+                            const bool in_range = float_terms(vc, whc, w, padded, floor, sum);
+                            f(w, c, q0, in_range, sum);
+                        });
 }
 #endif
 

@@ -100,27 +100,105 @@ void mu_beta(T* __restrict x, const T* __restrict numerator, const T* __restrict
 #endif
 }
 
+/// Σ_q d_0(x_q | max(y_q, floor)), the Itakura-Saito terms x/y − log(x/y) − 1, in double; +∞
+/// where an x_q is not > 0 (d_0(0 | y) = y^0 / 0, as beta_divergence_entry).
+template <class T>
+double is_terms_in_double(const T* __restrict x, const T* __restrict y, Eigen::Index n,
+                          double floor) {
+    double d = 0;
+#pragma omp simd reduction(+ : d)
+    for (Eigen::Index q = 0; q < n; ++q) {
+        const double xq = x[q], yq = std::max<double>(y[q], floor), ratio = xq / yq;
+        // Computed for every entry, then selected (see linalg/kl_kernels.hpp's kl_terms).
+        const double term = ratio - kl_log(xq > 0, ratio) - 1;
+        d += xq > 0 ? term : std::numeric_limits<double>::infinity();
+    }
+    return d;
+}
+
+#if NMFKIT_ISA_TARGET >= 1
+/// The Itakura-Saito terms of float entries in float arithmetic (targets with FMA). For x > 0,
+/// wf = max(y, floor) and the correctly rounded w = x / wf, the term t(q) = q − 1 − log q of the
+/// exact ratio q = x / wf is
+///     t(q) = t(w) + (w − 1)·ρ / x,   ρ = x − w·wf   (exact by one fused multiply-add),
+/// to first order in q − w = ρ / wf (t'(w) = 1 − 1/w, and w·wf = x within a rounding); the
+/// remainder (q − w)²/(2ξ²) is under 2⁻⁴⁹. Without the correction a term near a close fit (about
+/// δ²/2 for q = 1 + δ) would be off by |δ|·2⁻²⁴, 2·10⁻⁷ of the sum in the test. t(w) uses
+/// vector_logf's reduction w = 2^e (1 + f): where e = 0 (w in [√½, √2)) t(w) = f − log(1 + f)
+/// = s·(f − 2·tail), a product without cancellation (taken as (w − 1) − log w, two numbers of
+/// size δ cancel to δ²/2); elsewhere t ≥ 0.05 and (w − 1) − log w loses at most a factor 11.
+/// Each term is within 2⁻¹⁹·t + 2⁻⁴⁹ of the exact term of the same float inputs
+/// (docs/algorithms.md, "The float32 terms in float").
+/// Sets `sum` (+∞ where an x is not > 0) and returns false where a kept w is not a normal float:
+/// the caller then takes the chunk in double. n is a multiple of float_lanes, at most 256
+/// (padded_float_chunks; padding x = y = 1 has t = 0).
+[[gnu::noinline]] NMFKIT_WIDE_VECTORS inline bool is_float_terms(const float* x, const float* y,
+                                                                 Eigen::Index n, float floor,
+                                                                 double& sum) {
+    constexpr float smallest = std::numeric_limits<float>::min();
+    constexpr float largest = std::numeric_limits<float>::max();
+    float terms[256];
+    n = n / float_lanes * float_lanes;  // tells the vectorizer: no remainder
+    int out_of_range = 0, not_kept = 0;
+    // All float, so that the loop runs in float lanes (as float_terms).
+#pragma omp simd reduction(| : out_of_range, not_kept)
+    for (Eigen::Index q = 0; q < n; ++q) {
+        const float a = x[q];
+        const float wf = std::max(y[q], floor);
+        const float w = a / wf;
+        const float rho = std::fma(-w, wf, a);
+        const LogfParts parts = logf_parts(w);
+        const float near_one = parts.s * (parts.f - 2.0F * parts.tail);  // e = 0: f = w − 1
+        const float t_w = parts.e == 0.0F ? near_one : (w - 1.0F) - logf_of(parts);
+        const float term = t_w + (w - 1.0F) * rho / a;
+        const bool kept = a > 0;
+        out_of_range |= kept & !(w >= smallest && w <= largest);
+        not_kept |= !kept;
+        terms[q] = kept ? term : 0.0F;
+    }
+    double s = 0;
+#pragma omp simd reduction(+ : s)
+    for (Eigen::Index q = 0; q < n; ++q) s += static_cast<double>(terms[q]);
+    sum = not_kept != 0 ? std::numeric_limits<double>::infinity() : s;
+    return out_of_range == 0;
+}
+#endif
+
+/// is_terms_in_double's sum; for float entries on targets with FMA, is_float_terms 256 entries at
+/// a time, each chunk in double instead where it declines.
+template <class T>
+double is_terms(const T* x, const T* y, Eigen::Index n, double floor) {
+#if NMFKIT_ISA_TARGET >= 1
+    if constexpr (std::is_same_v<T, float>) {
+        const auto f = static_cast<float>(floor);
+        double total = 0;
+        padded_float_chunks(x, y, n, 1.0F, 1.0F,
+                            [&](const float* xc, const float* yc, Eigen::Index padded,
+                                Eigen::Index c, Eigen::Index q0) {
+                                double sum = 0;
+                                total += is_float_terms(xc, yc, padded, f, sum)
+                                             ? sum
+                                             : is_terms_in_double(x + q0, y + q0, c, floor);
+                            });
+        return total;
+    }
+#endif
+    return is_terms_in_double(x, y, n, floor);
+}
+
 /// The entrywise part of loss/beta.hpp's beta_products() on n entries: x = r[q] (an entry of A),
 /// y = max(y[q], floor) (of X Fᵀ); r[q] ← x y^(β−2), y[q] ← y^(β−1). With `divergence`, returns
 /// Σ d_β(x | x > 0 ? y : max(y[q], 0)) (a zero of A costs d_β(0 | y) at the unfloored y), else 0.
 /// β = 0 (Itakura-Saito) and β = 1 (KL) are vector loops (their logarithm is vector_log from
-/// AVX2 up, linalg/kl_kernels.hpp); β = 2 needs no function; other β take powers as
-/// e^(p·log y) with beta_log and beta_exp on every target, vector loops from AVX2 up too.
+/// AVX2 up, linalg/kl_kernels.hpp; float Itakura-Saito terms in float there, is_terms); β = 2
+/// needs no function; other β take powers as e^(p·log y) with beta_log and beta_exp on every
+/// target, vector loops from AVX2 up too.
 template <class T>
 double beta_entries(T* __restrict r, T* __restrict y, Eigen::Index n, double beta, double floor,
                     bool divergence) {
     double d = 0;
     if (beta == 0) {
-        if (divergence) {
-#pragma omp simd reduction(+ : d)
-            for (Eigen::Index q = 0; q < n; ++q) {
-                const double x = r[q], yq = std::max<double>(y[q], floor), ratio = x / yq;
-                // Computed for every entry, then selected (see linalg/kl_kernels.hpp's kl_terms).
-                // d_0(0 | y) = y^0 / 0 = +∞, as beta_divergence_entry
-                const double term = ratio - kl_log(x > 0, ratio) - 1;
-                d += x > 0 ? term : std::numeric_limits<double>::infinity();
-            }
-        }
+        if (divergence) d = is_terms(r, y, n, floor);
 #pragma omp simd
         for (Eigen::Index q = 0; q < n; ++q) {
             const double x = r[q], r2 = 1 / std::max<double>(y[q], floor);

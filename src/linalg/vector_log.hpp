@@ -64,15 +64,12 @@ inline double vector_log(double x) {
         return x == inf ? inf : (x > 0 ? r : -inf);
 }
 
-/// log(x) in float for x positive, normal and finite (other x give a wrong finite value or NaN:
-/// the caller selects them out). The same reduction as vector_log in float, x = 2^e · m with
-/// m in [√½, √2), f = m − 1 (exact), s = f/(2 + f), z = s², and
-/// log m = f − s·(f − 2·(z/3 + z²/5 + z³/7 + z⁴/9)), which is 2s·Σ_{j=0}^{4} z^j/(2j + 1) with
-/// 2s = f − s·f: f is exact and the correction s·(…) is at most a fifth of it, so its rounding
-/// counts a fifth as much. The first omitted term, 2s·z⁵/11, is below 2.2e-9 of 2s (|s| ≤ 0.1716).
-/// e·log 2 is e·ln2_hi + e·ln2_lo with fdlibm's split (e_logf.c). Measured below 1 ulp of
-/// the correctly rounded log over every normal float (tests/test_kernels.cpp samples them).
-inline float vector_logf(float x) {
+/// vector_logf's reduction of x: x = 2^e · (1 + f) with 1 + f in [√½, √2), s = f/(2 + f) and
+/// tail = z/3 + z²/5 + z³/7 + z⁴/9 (z = s²), so that log x = e·log 2 + f − s·(f − 2·tail).
+struct LogfParts {
+    float e, f, s, tail;
+};
+inline LogfParts logf_parts(float x) {
     constexpr std::uint32_t sqrt_half_bits = 0x3f3504f3U;  // bits of √½
     constexpr std::uint32_t mantissa = 0x007fffffU;
     constexpr std::uint32_t offset = sqrt_half_bits & mantissa;
@@ -85,9 +82,22 @@ inline float vector_logf(float x) {
     const float s = f / (2.0F + f);
     const float z = s * s;
     const float tail = z * (1.0F / 3 + z * (1.0F / 5 + z * (1.0F / 7 + z * (1.0F / 9))));
+    return {e, f, s, tail};
+}
+
+/// log(x) in float for x positive, normal and finite (other x give a wrong finite value or NaN:
+/// the caller selects them out). The same reduction as vector_log in float, x = 2^e · m with
+/// m in [√½, √2), f = m − 1 (exact), s = f/(2 + f), z = s², and
+/// log m = f − s·(f − 2·(z/3 + z²/5 + z³/7 + z⁴/9)), which is 2s·Σ_{j=0}^{4} z^j/(2j + 1) with
+/// 2s = f − s·f: f is exact and the correction s·(…) is at most a fifth of it, so its rounding
+/// counts a fifth as much. The first omitted term, 2s·z⁵/11, is below 2.2e-9 of 2s (|s| ≤ 0.1716).
+/// e·log 2 is e·ln2_hi + e·ln2_lo with fdlibm's split (e_logf.c). Measured below 1 ulp of
+/// the correctly rounded log over every normal float (tests/test_kernels.cpp samples them).
+inline float logf_of(const LogfParts& p) {
     constexpr float ln2_hi = 6.9313812256e-01F;  // 0x3f317180, 17 bits: e·ln2_hi exact, |e| < 2^7
     constexpr float ln2_lo = 9.0580006145e-06F;
-    return e * ln2_hi + ((f - s * (f - 2.0F * tail)) + e * ln2_lo);
+    return p.e * ln2_hi + ((p.f - p.s * (p.f - 2.0F * p.tail)) + p.e * ln2_lo);
 }
+inline float vector_logf(float x) { return logf_of(logf_parts(x)); }
 
 }  // namespace nmfkit::detail or its kernels' namespace
