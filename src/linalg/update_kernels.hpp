@@ -126,7 +126,7 @@ double is_terms_in_double(const T* __restrict x, const T* __restrict y, Eigen::I
 /// δ²/2 for q = 1 + δ) would be off by |δ|·2⁻²⁴, 2·10⁻⁷ of the sum in the test. t(w) uses
 /// vector_logf's reduction w = 2^e (1 + f): where e = 0 (w in [√½, √2)) t(w) = f − log(1 + f)
 /// = s·(f − 2·tail), a product without cancellation (taken as (w − 1) − log w, two numbers of
-/// size δ cancel to δ²/2); elsewhere t ≥ 0.05 and (w − 1) − log w loses at most a factor 11.
+/// size δ cancel to δ²/2); elsewhere t ≥ 0.05 and (w − 1) − log w loses at most a factor 13.
 /// Each term is within 2⁻¹⁹·t + 2⁻⁴⁹ of the exact term of the same float inputs
 /// (docs/algorithms.md, "The float32 terms in float").
 /// Sets `sum` (+∞ where an x is not > 0) and returns false where a kept w is not a normal float:
